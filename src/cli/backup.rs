@@ -1,0 +1,74 @@
+//! `eqvault backup`.
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+
+use super::Out;
+use crate::config::Config;
+use crate::ops::backup::BackupOptions;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The snapshot's time instead of now (RFC 3339), for building test histories.
+    #[arg(long, hide = true, value_name = "TIME")]
+    at: Option<DateTime<Utc>>,
+}
+
+pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+    let mut opts = BackupOptions::default();
+    if let Some(at) = a.at {
+        opts.now = at;
+    }
+    let o = crate::ops::backup(cfg, &opts, super::bar()).await?;
+    let m = &o.metadata;
+    if out.json {
+        out.json(&serde_json::json!({
+            "id": m.id,
+            "created_at": m.created_at,
+            "bytes": m.object_bytes,
+            "database_bytes": m.database_bytes,
+            "sha256": m.object_sha256,
+            "object": m.object,
+            "stores": o.stores,
+        }));
+    } else {
+        out.line(format!("snapshot {}  ({})", m.id, m.created_at.format("%d/%m/%Y %H:%M:%S %:z")));
+        out.line(format!(
+            "  database {} → encrypted object {}  sha256 {}",
+            human_bytes(m.database_bytes),
+            human_bytes(m.object_bytes),
+            m.object_sha256
+        ));
+        for s in &o.stores {
+            match &s.error {
+                None => out.line(format!("  ok     {}", s.url)),
+                Some(e) => out.line(format!("  FAILED {}: {e}", s.url)),
+            }
+        }
+    }
+    if o.all_ok() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for s in o.stores.iter().filter(|s| !s.ok) {
+            out.warn(format!(
+                "store {} does not hold this snapshot: {}. The other stores do; fix it and run `eqvault backup` again",
+                s.url,
+                s.error.as_deref().unwrap_or("unknown error")
+            ));
+        }
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// 1536 → "1.5 KiB".
+pub fn human_bytes(n: u64) -> String {
+    const U: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i < U.len() - 1 {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 { format!("{n} B") } else { format!("{v:.1} {}", U[i]) }
+}

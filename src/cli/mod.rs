@@ -1,0 +1,113 @@
+//! The command line: the only room that knows clap, prints, or draws progress bars.
+
+mod backup;
+mod init;
+mod output;
+mod restore;
+mod snapshots;
+mod verify;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{self, Config};
+
+pub(crate) use output::{Out, bar};
+
+/// eqvault: encrypted, verified backups of the teaching-equipment database,
+/// restore drills, the report archive and compliance checks (QĐ 146/QĐ-GDĐT).
+#[derive(Debug, Parser)]
+#[command(name = "eqvault", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// The config file [default: $EQVAULT_CONFIG, then ./eqvault.toml].
+    #[arg(long, global = true, env = "EQVAULT_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Print exactly one JSON document on stdout (logs and progress go to stderr).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More log output on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented eqvault.toml and a new age identity (0600); never overwrites either.
+    Init(init::Args),
+    /// Take one snapshot of the configured database to every configured store.
+    Backup(backup::Args),
+    /// List complete snapshots, newest first.
+    Snapshots,
+    /// Check stored snapshots against their metadata; with --read-data, decrypt and check the database.
+    Verify(verify::Args),
+    /// Restore a snapshot's database to a path.
+    Restore(restore::Args),
+}
+
+/// The program: parse, log, run, map to the exit code of the CLI contract.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let out = Out::new(cli.json);
+    match rt.block_on(run(cli, &out)) {
+        Ok(code) => code,
+        Err(e) => {
+            out.error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EQVAULT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
+    let config_path = cli.config.clone();
+    match cli.command {
+        Command::Init(a) => init::run(a, out),
+        Command::Backup(a) => backup::run(a, &load(config_path)?, out).await,
+        Command::Snapshots => snapshots::run(&load(config_path)?, out).await,
+        Command::Verify(a) => verify::run(a, &load(config_path)?, out).await,
+        Command::Restore(a) => restore::run(a, &load(config_path)?, out).await,
+    }
+}
+
+/// Loads the config from `--config`, `$EQVAULT_CONFIG` (both arrive here) or `./eqvault.toml`.
+fn load(path: Option<PathBuf>) -> anyhow::Result<Config> {
+    let path = path.unwrap_or_else(|| PathBuf::from(config::FILE_NAME));
+    Ok(Config::load(&path)?)
+}
+
+/// The identity from `--identity`, else the config's.
+fn identity(flag: Option<PathBuf>, cfg: &Config) -> anyhow::Result<PathBuf> {
+    flag.or_else(|| cfg.encryption.identity.clone())
+        .ok_or_else(|| crate::pack::keys::KeyError::NoIdentity.into())
+}
+
+fn show(p: &Path) -> String {
+    crate::sanitize::path(p)
+}

@@ -1,0 +1,93 @@
+//! Printing: one JSON document or human text on stdout, errors and progress on stderr.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Where command output goes, and in which form.
+pub struct Out {
+    /// `--json` was given.
+    pub json: bool,
+}
+
+impl Out {
+    pub fn new(json: bool) -> Self {
+        Out { json }
+    }
+
+    /// Prints a JSON document (with `--json`). A closed stdout is not an error.
+    pub fn json<T: serde::Serialize>(&self, v: &T) {
+        let mut s = serde_json::to_string_pretty(v).expect("output serialises");
+        s.push('\n');
+        let _ = std::io::stdout().lock().write_all(s.as_bytes());
+    }
+
+    /// Prints a line for a person (only without `--json`).
+    pub fn line(&self, s: impl AsRef<str>) {
+        if !self.json {
+            let _ = writeln!(std::io::stdout().lock(), "{}", s.as_ref());
+        }
+    }
+
+    /// Prints a warning on stderr.
+    pub fn warn(&self, s: impl AsRef<str>) {
+        let _ = writeln!(std::io::stderr().lock(), "warning: {}", s.as_ref());
+    }
+
+    /// Prints an error and its causes on stderr, once.
+    pub fn error(&self, e: &anyhow::Error) {
+        let mut msg = format!("error: {e}");
+        for cause in e.chain().skip(1) {
+            let c = cause.to_string();
+            if !msg.contains(&c) {
+                msg.push_str(&format!("\n  caused by: {c}"));
+            }
+        }
+        let _ = writeln!(std::io::stderr().lock(), "{}", crate::sanitize::for_terminal_keep_newlines(&msg));
+    }
+}
+
+/// A progress bar on stderr when it is a terminal; silent otherwise.
+pub fn bar() -> Arc<dyn crate::ops::Progress> {
+    Arc::new(Bar {
+        pb: std::sync::Mutex::new(None),
+        enabled: std::io::stderr().is_terminal(),
+    })
+}
+
+struct Bar {
+    pb: std::sync::Mutex<Option<ProgressBar>>,
+    enabled: bool,
+}
+
+impl crate::ops::Progress for Bar {
+    fn phase(&self, name: &str, total: Option<u64>) {
+        if !self.enabled {
+            return;
+        }
+        let pb = match total {
+            Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr()).with_style(
+                ProgressStyle::with_template("{msg:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+                    .expect("template")
+                    .progress_chars("=> "),
+            ),
+            None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+                .with_style(ProgressStyle::with_template("{msg:>10} {spinner} {elapsed}").expect("template")),
+        };
+        pb.set_message(name.to_string());
+        *self.pb.lock().expect("bar lock") = Some(pb);
+    }
+
+    fn advance(&self, bytes: u64) {
+        if let Some(pb) = self.pb.lock().expect("bar lock").as_ref() {
+            pb.inc(bytes);
+        }
+    }
+
+    fn done(&self) {
+        if let Some(pb) = self.pb.lock().expect("bar lock").take() {
+            pb.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! `eqvault restore ID|latest --to PATH [--force]`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{Out, show};
+use crate::config::Config;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A snapshot id, or `latest`.
+    #[arg(value_name = "ID|latest")]
+    id: String,
+    /// Where to write the database (a new path unless --force).
+    #[arg(long, value_name = "PATH")]
+    to: PathBuf,
+    /// The age identity file [default: [encryption] identity].
+    #[arg(long, value_name = "FILE")]
+    identity: Option<PathBuf>,
+    /// Replace an existing file (kept as *.before-restore, with its -wal/-shm).
+    #[arg(long)]
+    force: bool,
+}
+
+pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+    let identity = super::identity(a.identity, cfg)?;
+    let o = crate::ops::restore(cfg, &a.id, &a.to, &identity, a.force, super::bar()).await?;
+    if out.json {
+        out.json(&o);
+    } else {
+        out.line(format!("restored {} from {} to {}", o.id, o.store, show(&o.path)));
+        out.line(format!("  sha256 {} (matches the manifest; integrity_check ok)", o.sha256));
+        if let Some(b) = &o.before_restore {
+            out.line(format!("  the previous file is kept as {}", show(b)));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

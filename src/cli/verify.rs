@@ -1,0 +1,49 @@
+//! `eqvault verify [ID | --all] [--read-data]`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::Out;
+use crate::config::Config;
+use crate::ops::verify::Selection;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The snapshot to verify [default: the newest].
+    #[arg(value_name = "ID", conflicts_with = "all")]
+    id: Option<String>,
+    /// Verify every snapshot in every store.
+    #[arg(long)]
+    all: bool,
+    /// Download, decrypt and check the database inside (needs the identity).
+    #[arg(long)]
+    read_data: bool,
+    /// The age identity file [default: [encryption] identity].
+    #[arg(long, value_name = "FILE")]
+    identity: Option<PathBuf>,
+}
+
+pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+    let sel = match (a.all, a.id) {
+        (true, _) => Selection::All,
+        (false, Some(id)) if id == "latest" => Selection::Latest,
+        (false, Some(id)) => Selection::Id(id),
+        (false, None) => Selection::Latest,
+    };
+    let identity = if a.read_data { Some(super::identity(a.identity, cfg)?) } else { None };
+    let results = crate::ops::verify(cfg, &sel, identity.as_deref(), super::bar()).await?;
+    let ok = results.iter().all(|r| r.ok);
+    if out.json {
+        out.json(&serde_json::json!({"ok": ok, "results": results}));
+    } else {
+        for r in &results {
+            out.line(format!("{} {}  {}", if r.ok { "ok    " } else { "FAILED" }, r.id, r.store));
+            for c in r.checks.iter().filter(|c| !c.ok || !r.ok) {
+                out.line(format!("    {} {}: {}", if c.ok { "ok  " } else { "FAIL" }, c.name, crate::sanitize::for_terminal(&c.detail)));
+            }
+        }
+        let bad = results.iter().filter(|r| !r.ok).count();
+        out.line(format!("{} checked, {} failed", results.len(), bad));
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

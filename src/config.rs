@@ -1,0 +1,651 @@
+//! The TOML configuration: read once, unknown keys refused, every error naming the key and line.
+//!
+//! Relative paths inside a config resolve against the config file's folder, so
+//! a config can be moved together with its database and stores.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::span::Span;
+
+/// The name of the config file `init` writes and the CLI looks for.
+pub const FILE_NAME: &str = "eqvault.toml";
+
+/// Errors reading or validating a config file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error(
+        "cannot read the config file {path}: {source}. Create one with `eqvault init`, or pass --config PATH"
+    )]
+    Read {
+        /// The config file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// TOML syntax, an unknown key or a value of the wrong type.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The config file.
+        path: PathBuf,
+        /// toml's message, which quotes the line and names the key.
+        message: String,
+    },
+    /// A value that parses but is not acceptable.
+    #[error("{path}, line {line}: `{key}`: {message}")]
+    Invalid {
+        /// The config file.
+        path: PathBuf,
+        /// The 1-based line of the value.
+        line: usize,
+        /// The dotted key.
+        key: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+}
+
+/// The whole configuration, paths resolved.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The config file this came from.
+    pub path: PathBuf,
+    /// The folder relative paths resolve against.
+    pub base_dir: PathBuf,
+    /// The office that runs eqvault.
+    pub office: Office,
+    /// The live database.
+    pub database: Database,
+    /// Every configured store, in order.
+    pub stores: Vec<StoreConfig>,
+    /// Age recipients and the identity used to decrypt.
+    pub encryption: Encryption,
+    /// How long snapshots are kept.
+    pub retention: Retention,
+    /// Restore drill settings.
+    pub drill: Drill,
+    /// Where eqvault keeps its own local state (catalog, locks, job history).
+    pub state_dir: PathBuf,
+    /// A policy folder replacing the shipped one, if set.
+    pub policies: Option<PathBuf>,
+    /// The schedule the daemon runs.
+    pub schedule: Schedule,
+}
+
+/// `[office]`: the office's name and code, printed in reports and bag metadata.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Office {
+    /// e.g. "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh".
+    #[serde(default)]
+    pub name: String,
+    /// The office's code.
+    #[serde(default)]
+    pub code: String,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone)]
+pub struct Database {
+    /// The live SQLite file.
+    pub path: PathBuf,
+    /// How long to wait for a lock held by the live system before giving up.
+    pub busy_timeout: Span,
+}
+
+/// One `[[store]]`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// A local path, `file://…`, or `s3://bucket/prefix`.
+    pub url: String,
+    /// S3: the endpoint, e.g. `http://127.0.0.1:9000` for MinIO.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// S3: the region (default `us-east-1`).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// S3: allow plain HTTP (loopback or a trusted LAN only).
+    #[serde(default)]
+    pub allow_http: bool,
+    /// S3: access key id; the standard AWS variables are used when absent.
+    #[serde(default)]
+    pub access_key_id: Option<String>,
+    /// S3: secret key; never printed.
+    #[serde(default)]
+    pub secret_access_key: Option<String>,
+    /// How many times a failed request is retried, with backoff.
+    #[serde(default = "default_retries")]
+    pub max_retries: usize,
+    /// How long one request may take before it is retried.
+    #[serde(default)]
+    pub timeout: Option<Span>,
+}
+
+fn default_retries() -> usize {
+    3
+}
+
+impl fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The secret key must never reach a log or an error message.
+        f.debug_struct("StoreConfig")
+            .field("url", &self.url)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("allow_http", &self.allow_http)
+            .field("access_key_id", &self.access_key_id.as_ref().map(|_| "<set>"))
+            .field(
+                "secret_access_key",
+                &self.secret_access_key.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+/// `[encryption]`.
+#[derive(Debug, Clone)]
+pub struct Encryption {
+    /// Public keys (`age1…`) every snapshot is encrypted to.
+    pub recipients: Vec<String>,
+    /// The private identity file used by restore, verify --read-data and drill.
+    pub identity: Option<PathBuf>,
+}
+
+/// How long the quarterly copies are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Never removed.
+    Forever,
+    /// Kept for this long after they were made.
+    For(Span),
+}
+
+impl<'de> Deserialize<'de> for Keep {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.trim().eq_ignore_ascii_case("forever") {
+            Ok(Keep::Forever)
+        } else {
+            s.parse().map(Keep::For).map_err(serde::de::Error::custom)
+        }
+    }
+}
+
+/// `[retention]`: what `prune` keeps. The quarterly floor cannot be lowered below
+/// one snapshot per calendar quarter.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Retention {
+    /// The newest N snapshots.
+    pub keep_last: u32,
+    /// The newest snapshot of each of the last N days.
+    pub keep_daily: u32,
+    /// … of the last N ISO weeks.
+    pub keep_weekly: u32,
+    /// … of the last N months.
+    pub keep_monthly: u32,
+    /// … of the last N years.
+    pub keep_yearly: u32,
+    /// Every snapshot younger than this.
+    pub keep_within: Option<Span>,
+    /// The newest snapshot of every calendar quarter, for this long (default forever).
+    pub keep_quarterly: Keep,
+    /// Uploads that never got their metadata are removed after this long.
+    pub incomplete_grace: Span,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            keep_last: 7,
+            keep_daily: 31,
+            keep_weekly: 12,
+            keep_monthly: 24,
+            keep_yearly: 10,
+            keep_within: None,
+            keep_quarterly: Keep::Forever,
+            incomplete_grace: Span::Seconds(24 * 3600),
+        }
+    }
+}
+
+/// `[drill]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Drill {
+    /// A drill slower than this is a `warning`.
+    pub restore_time_target: Span,
+}
+
+impl Default for Drill {
+    fn default() -> Self {
+        Drill {
+            restore_time_target: Span::Seconds(30 * 60),
+        }
+    }
+}
+
+/// One scheduled job.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The job's name (`backup`, `drill`, …).
+    pub name: String,
+    /// The cron expression (seconds first, as the `cron` crate reads it).
+    pub cron: String,
+    /// Run once after downtime when a time passed while eqvault was not running.
+    pub catch_up: bool,
+}
+
+/// `[schedule]`.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// The time zone cron times are read in.
+    pub timezone: chrono_tz::Tz,
+    /// The configured jobs.
+    pub jobs: Vec<Job>,
+}
+
+/// The job names the schedule accepts.
+pub const JOBS: [&str; 7] = ["backup", "sync", "verify", "drill", "prune", "check", "report"];
+
+// ---- the file as written -------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    office: Office,
+    database: RawDatabase,
+    #[serde(default, rename = "store")]
+    stores: Vec<Spanned<StoreConfig>>,
+    #[serde(default)]
+    encryption: RawEncryption,
+    #[serde(default)]
+    retention: Retention,
+    #[serde(default)]
+    drill: Drill,
+    #[serde(default)]
+    state: RawState,
+    #[serde(default)]
+    policies: RawPolicies,
+    #[serde(default)]
+    schedule: RawSchedule,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDatabase {
+    path: PathBuf,
+    #[serde(default)]
+    busy_timeout: Option<Span>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawEncryption {
+    #[serde(default)]
+    recipients: Vec<Spanned<String>>,
+    #[serde(default)]
+    identity: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawState {
+    #[serde(default)]
+    dir: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPolicies {
+    #[serde(default)]
+    dir: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    #[serde(default)]
+    timezone: Option<Spanned<String>>,
+    #[serde(default)]
+    backup: Option<RawJob>,
+    #[serde(default)]
+    sync: Option<RawJob>,
+    #[serde(default)]
+    verify: Option<RawJob>,
+    #[serde(default)]
+    drill: Option<RawJob>,
+    #[serde(default)]
+    prune: Option<RawJob>,
+    #[serde(default)]
+    check: Option<RawJob>,
+    #[serde(default)]
+    report: Option<RawJob>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJob {
+    cron: Spanned<String>,
+    #[serde(default = "yes")]
+    catch_up: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Config {
+    /// Reads and validates the config at `path`.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the file, line and key of the first problem.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_text(path, &text)
+    }
+
+    /// Parses config text as if read from `path`.
+    ///
+    /// # Errors
+    /// As [`Config::load`].
+    pub fn from_text(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let base_dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        // Absolute, so that store labels and messages say where things really are.
+        let base_dir = std::path::absolute(&base_dir).unwrap_or(base_dir);
+        let invalid = |span: std::ops::Range<usize>, key: &str, message: String| {
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: line_of(text, span.start),
+                key: key.to_string(),
+                message,
+            }
+        };
+        let resolve = |p: &Path| -> PathBuf {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base_dir.join(p)
+            }
+        };
+
+        let mut stores = Vec::new();
+        for (i, s) in raw.stores.into_iter().enumerate() {
+            let span = s.span();
+            let mut store = s.into_inner();
+            let key = format!("store[{i}].url");
+            if store.url.trim().is_empty() {
+                return Err(invalid(span, &key, "a store needs a url: a folder, file:///path or s3://bucket/prefix".into()));
+            }
+            match crate::store::Location::parse(&store.url) {
+                Ok(crate::store::Location::Local(p)) => {
+                    store.url = resolve(&p).to_string_lossy().into_owned();
+                }
+                Ok(_) => {}
+                Err(e) => return Err(invalid(span, &key, e.to_string())),
+            }
+            stores.push(store);
+        }
+
+        let mut recipients = Vec::new();
+        for (i, r) in raw.encryption.recipients.into_iter().enumerate() {
+            let span = r.span();
+            let r = r.into_inner();
+            if let Err(e) = crate::pack::keys::parse_recipient(&r) {
+                return Err(invalid(span, &format!("encryption.recipients[{i}]"), e.to_string()));
+            }
+            recipients.push(r);
+        }
+
+        let s = raw.schedule;
+        let timezone = match s.timezone {
+            None => chrono_tz::Asia::Ho_Chi_Minh,
+            Some(tz) => {
+                let span = tz.span();
+                tz.get_ref().parse::<chrono_tz::Tz>().map_err(|_| {
+                    invalid(
+                        span,
+                        "schedule.timezone",
+                        format!("unknown time zone {:?}: use an IANA name such as \"Asia/Ho_Chi_Minh\"", tz.get_ref()),
+                    )
+                })?
+            }
+        };
+        let mut jobs = Vec::new();
+        for (name, job) in JOBS.iter().zip([s.backup, s.sync, s.verify, s.drill, s.prune, s.check, s.report]) {
+            let Some(job) = job else { continue };
+            let span = job.cron.span();
+            let expr = job.cron.into_inner();
+            if let Err(e) = expr.parse::<cron::Schedule>() {
+                return Err(invalid(
+                    span,
+                    &format!("schedule.{name}.cron"),
+                    format!(
+                        "invalid cron expression {expr:?} ({e}): write seconds, minutes, hours, day of month, month, day of week, e.g. \"0 30 1 * * *\" for 01:30 every day"
+                    ),
+                ));
+            }
+            jobs.push(Job {
+                name: (*name).to_string(),
+                cron: expr,
+                catch_up: job.catch_up,
+            });
+        }
+
+        let state_dir = resolve(&raw.state.dir.unwrap_or_else(|| PathBuf::from(".eqvault")));
+        Ok(Config {
+            path: path.to_path_buf(),
+            office: raw.office,
+            database: Database {
+                path: resolve(&raw.database.path),
+                busy_timeout: raw.database.busy_timeout.unwrap_or(Span::Seconds(30)),
+            },
+            stores,
+            encryption: Encryption {
+                recipients,
+                identity: raw.encryption.identity.as_deref().map(resolve),
+            },
+            retention: raw.retention,
+            drill: raw.drill,
+            state_dir,
+            policies: raw.policies.dir.as_deref().map(resolve),
+            schedule: Schedule { timezone, jobs },
+            base_dir,
+        })
+    }
+
+    /// Row counts and other facts are keyed by these store labels in output.
+    pub fn store_labels(&self) -> Vec<String> {
+        self.stores.iter().map(|s| crate::store::redact_url(&s.url)).collect()
+    }
+}
+
+/// The 1-based line number of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Everything `init` needs to write a config.
+#[derive(Debug, Clone)]
+pub struct InitPlan {
+    /// The database path as the user wrote it.
+    pub database: String,
+    /// Store URLs as written.
+    pub stores: Vec<String>,
+    /// Recipients (public keys).
+    pub recipients: Vec<String>,
+    /// The identity file, relative to the config, when one is generated.
+    pub identity: Option<String>,
+    /// Extra `[[store]]` keys per store (e.g. S3 endpoint), as TOML lines.
+    pub store_extra: BTreeMap<usize, Vec<String>>,
+}
+
+/// The commented config `init` writes.
+pub fn render_initial(plan: &InitPlan) -> String {
+    let q = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let mut out = String::new();
+    out.push_str(
+        "# eqvault configuration. Every key is documented in README.md (\"Config reference\").\n\
+         # Relative paths resolve against this file's folder.\n\n\
+         [office]\n\
+         # The office or school that runs eqvault; printed in reports and archive packages.\n\
+         name = \"\"\n\
+         code = \"\"\n\n\
+         [database]\n\
+         # The live equipment database (SQLite). eqvault only reads it; `restore` never\n\
+         # writes over it without --force.\n",
+    );
+    out.push_str(&format!("path = {}\n", q(&plan.database)));
+    out.push_str(
+        "# How long to wait for the live system's write lock before giving up.\n\
+         busy_timeout = \"30s\"\n\n\
+         # Two stores on independent media (Thông tư 05/2025/TT-BNV, Art. 27): e.g. a NAS\n\
+         # folder and an S3-compatible server. A local store is a folder that must exist.\n",
+    );
+    for (i, s) in plan.stores.iter().enumerate() {
+        out.push_str(&format!("[[store]]\nurl = {}\n", q(s)));
+        if let Some(extra) = plan.store_extra.get(&i) {
+            for l in extra {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+        if s.starts_with("s3://") && !plan.store_extra.contains_key(&i) {
+            out.push_str(
+                "# endpoint = \"http://127.0.0.1:9000\"   # MinIO, Ceph, …; omit for AWS\n\
+                 # region = \"us-east-1\"\n\
+                 # allow_http = false                   # true only on loopback or a trusted LAN\n\
+                 # access_key_id / secret_access_key: or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY\n",
+            );
+        }
+        out.push('\n');
+    }
+    out.push_str(
+        "[encryption]\n\
+         # Snapshots are encrypted to every recipient (age public keys). Add an offline\n\
+         # recovery key kept in a safe, so losing this machine never loses the backups.\n\
+         # `backup` needs only these public keys.\n",
+    );
+    let rs: Vec<String> = plan.recipients.iter().map(|r| q(r)).collect();
+    out.push_str(&format!("recipients = [{}]\n", rs.join(", ")));
+    match &plan.identity {
+        Some(id) => out.push_str(&format!(
+            "# The private key, used only by restore, drill and verify --read-data (mode 0600).\n\
+             identity = {}\n\n",
+            q(id)
+        )),
+        None => out.push_str(
+            "# The private key, used only by restore, drill and verify --read-data (mode 0600).\n\
+             # identity = \"/path/to/identity.txt\"\n\n",
+        ),
+    }
+    out.push_str(
+        "[retention]\n\
+         # `prune` keeps a snapshot when any rule below wants it. Whatever these say, it\n\
+         # always keeps the newest snapshot of every calendar quarter (Art. 12.1), the\n\
+         # newest snapshot that passed a drill, and held snapshots.\n\
+         keep_last = 7\n\
+         keep_daily = 31\n\
+         keep_weekly = 12\n\
+         keep_monthly = 24\n\
+         keep_yearly = 10\n\
+         # keep_within = \"90days\"\n\
+         keep_quarterly = \"forever\"\n\
+         incomplete_grace = \"24h\"\n\n\
+         [drill]\n\
+         # A restore drill slower than this is reported as a warning.\n\
+         restore_time_target = \"30min\"\n\n\
+         [state]\n\
+         # eqvault's own local state: catalog, locks, job history.\n\
+         dir = \".eqvault\"\n\n\
+         [schedule]\n\
+         # Cron fields: second minute hour day-of-month month day-of-week.\n\
+         timezone = \"Asia/Ho_Chi_Minh\"\n\
+         backup = { cron = \"0 30 1 * * *\" }            # every day at 01:30\n\
+         verify = { cron = \"0 30 3 * * Sun\" }          # every Sunday\n\
+         drill = { cron = \"0 0 4 1 1,4,7,10 *\" }       # each quarter\n\
+         prune = { cron = \"0 0 5 * * Sun\" }\n",
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan() -> InitPlan {
+        InitPlan {
+            database: "equipment.db".into(),
+            stores: vec!["store-a".into(), "s3://bucket/prefix".into()],
+            recipients: vec![crate::pack::keys::generate().1],
+            identity: Some("identity.txt".into()),
+            store_extra: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn the_written_config_reads_back() {
+        let text = render_initial(&plan());
+        let c = Config::from_text(Path::new("/srv/eq/eqvault.toml"), &text).unwrap();
+        assert_eq!(c.database.path, Path::new("/srv/eq/equipment.db"));
+        assert_eq!(c.stores[0].url, "/srv/eq/store-a");
+        assert_eq!(c.stores[1].url, "s3://bucket/prefix");
+        assert_eq!(c.encryption.identity.as_deref(), Some(Path::new("/srv/eq/identity.txt")));
+        assert_eq!(c.retention.keep_quarterly, Keep::Forever);
+        assert_eq!(c.schedule.jobs.len(), 4);
+        assert_eq!(c.state_dir, Path::new("/srv/eq/.eqvault"));
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let text = "[database]\npath = \"x.db\"\nbusy_timout = \"3s\"\n";
+        let e = Config::from_text(Path::new("c.toml"), text).unwrap_err().to_string();
+        assert!(e.contains("busy_timout") && e.contains("line 3"), "{e}");
+    }
+
+    #[test]
+    fn invalid_cron_is_quoted() {
+        let text = "[database]\npath = \"x.db\"\n[schedule]\nbackup = { cron = \"every day\" }\n";
+        let e = Config::from_text(Path::new("c.toml"), text).unwrap_err().to_string();
+        assert!(e.contains("\"every day\"") && e.contains("line 4") && e.contains("schedule.backup.cron"), "{e}");
+    }
+
+    #[test]
+    fn bad_recipient_is_named() {
+        let text = "[database]\npath = \"x.db\"\n[encryption]\nrecipients = [\n\"age1nope\"]\n";
+        let e = Config::from_text(Path::new("c.toml"), text).unwrap_err().to_string();
+        assert!(e.contains("encryption.recipients[0]") && e.contains("line 5"), "{e}");
+    }
+
+    #[test]
+    fn unknown_store_scheme_is_refused() {
+        let text = "[database]\npath = \"x.db\"\n[[store]]\nurl = \"ftp://nas/backups\"\n";
+        let e = Config::from_text(Path::new("c.toml"), text).unwrap_err().to_string();
+        assert!(e.contains("ftp") && e.contains("store[0].url"), "{e}");
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        let text = "[database]\npath = \"x.db\"\n[[store]]\nurl = \"s3://b/p\"\nsecret_access_key = \"SUPERSECRET\"\n";
+        let c = Config::from_text(Path::new("c.toml"), text).unwrap();
+        assert!(!format!("{c:?}").contains("SUPERSECRET"));
+    }
+}

@@ -1,0 +1,26 @@
+//! eqvault keeps a city's teaching-equipment database safe and lawful: encrypted,
+//! verified snapshots to independent stores, restores that are proven to work,
+//! and compliance checks against Quyết định 146/QĐ-GDĐT (2024).
+//!
+//! The crate is a library of rooms with one job each and a thin CLI on top:
+//!
+//! - [`config`]: the TOML configuration, validated once.
+//! - [`snapshot`]: a consistent copy of the live SQLite database and its facts.
+//! - [`pack`]: tar → zstd → age streaming and the strict unpacker.
+//! - [`store`]: object stores (local folder, S3) with put-if-absent and streaming upload.
+//! - [`catalog`]: snapshot ids, manifests and clear-text metadata.
+//! - [`ops`]: the operations (backup, restore, verify) that join the rooms.
+//! - [`cli`]: the only room that parses flags, prints or draws progress.
+
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod ops;
+pub mod pack;
+pub mod sanitize;
+pub mod snapshot;
+pub mod span;
+pub mod store;
+
+pub use config::Config;
+pub use ops::Progress;

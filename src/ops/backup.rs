@@ -1,0 +1,371 @@
+//! One backup: consistent copy → integrity check → tar → zstd → age, streamed to every store at once.
+//!
+//! The object goes up first; the metadata, the mark of a complete snapshot, is
+//! written after it and only when the copy passed `PRAGMA integrity_check`. If
+//! anything fails before that, the uploads are aborted and nothing that looks
+//! complete is left. The unencrypted copy lives only in a private temporary
+//! folder that is removed on every exit path.
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+use super::{OpsError, Progress};
+use crate::catalog::{self, Manifest, Metadata, SnapshotId};
+use crate::config::Config;
+use crate::pack::{self, Packer};
+use crate::snapshot;
+use crate::store::{Chunk, Store};
+
+/// How a backup is made.
+#[derive(Debug, Clone)]
+pub struct BackupOptions {
+    /// The snapshot's time (tests set it to build a history).
+    pub now: DateTime<Utc>,
+    /// zstd level.
+    pub level: i32,
+    /// zstd worker threads.
+    pub threads: u32,
+}
+
+impl Default for BackupOptions {
+    fn default() -> Self {
+        BackupOptions {
+            now: Utc::now(),
+            level: 3,
+            threads: std::thread::available_parallelism()
+                .map(|n| n.get() as u32)
+                .unwrap_or(1),
+        }
+    }
+}
+
+/// One store's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreOutcome {
+    /// The store (no credentials).
+    pub url: String,
+    /// Whether it holds the complete snapshot.
+    pub ok: bool,
+    /// Why not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What a backup made.
+#[derive(Debug, Clone)]
+pub struct BackupOutcome {
+    /// The metadata written beside the object.
+    pub metadata: Metadata,
+    /// Per store, in config order.
+    pub stores: Vec<StoreOutcome>,
+}
+
+impl BackupOutcome {
+    /// True when every store holds the snapshot.
+    pub fn all_ok(&self) -> bool {
+        self.stores.iter().all(|s| s.ok)
+    }
+}
+
+/// Makes one snapshot of the configured database in every configured store.
+///
+/// # Errors
+/// [`OpsError`] when nothing could be stored: no recipient, the database
+/// unreadable or failing its integrity check, or every store failing. A run
+/// where some stores succeed returns `Ok` with the failures in
+/// [`BackupOutcome::stores`].
+pub async fn backup(
+    cfg: &Config,
+    opts: &BackupOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<BackupOutcome, OpsError> {
+    // Plan: every input checked before any I/O on the stores.
+    let recipients = pack::keys::parse_recipients(&cfg.encryption.recipients)?;
+    let opened = super::open_stores(cfg)?;
+    snapshot::ensure_sqlite(&cfg.database.path)?;
+
+    let mut outcomes: Vec<StoreOutcome> = Vec::new();
+    let mut live: Vec<(usize, Store)> = Vec::new();
+    for (i, (label, r)) in opened.into_iter().enumerate() {
+        match r {
+            Ok(s) => {
+                live.push((i, s));
+                outcomes.push(StoreOutcome {
+                    url: label,
+                    ok: false,
+                    error: None,
+                });
+            }
+            Err(e) => outcomes.push(StoreOutcome {
+                url: label,
+                ok: false,
+                error: Some(e.to_string()),
+            }),
+        }
+    }
+    if live.is_empty() {
+        return Err(OpsError::AllStoresFailed(failures(&outcomes)));
+    }
+
+    let tmp = super::private_temp(cfg, "backup")?;
+    let copy = tmp.path().join(pack::DATABASE_ENTRY);
+    progress.phase("copy", None);
+    {
+        let (src, dst) = (cfg.database.path.clone(), copy.clone());
+        let busy = std::time::Duration::from_secs(cfg.database.busy_timeout.approx_seconds());
+        tokio::task::spawn_blocking(move || snapshot::copy_consistent(&src, &dst, busy))
+            .await
+            .map_err(|e| OpsError::Internal(e.to_string()))??;
+    }
+    progress.done();
+
+    let now = opts.now.trunc_subsecs(0);
+    let id = SnapshotId::new(now);
+    let created_at = now.with_timezone(&catalog::vietnam());
+    let db_bytes = std::fs::metadata(&copy)
+        .map_err(OpsError::io("cannot read the copy", &copy))?
+        .len();
+
+    // The slow checks run beside the upload; the manifest, last in the tar, waits for them.
+    let check_path = copy.clone();
+    let checks = std::thread::spawn(move || -> Result<snapshot::Facts, snapshot::SnapshotError> {
+        snapshot::integrity_check(&check_path)?;
+        snapshot::facts(&check_path)
+    });
+
+    let key = id.object_key();
+    let mut senders = Vec::new();
+    let mut tasks = Vec::new();
+    for (i, s) in &live {
+        let (tx, task) = s.start_upload(&key, 8);
+        senders.push((*i, Some(tx)));
+        tasks.push((*i, task));
+    }
+
+    progress.phase("upload", Some(db_bytes));
+    let source_name = cfg
+        .database
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let threads = opts.threads;
+    let level = opts.level;
+    let id2 = id.clone();
+    let copy2 = copy.clone();
+    let progress2 = progress.clone();
+    let packed = tokio::task::spawn_blocking(move || {
+        pack_to(
+            &copy2,
+            FanOut::new(senders),
+            &recipients,
+            level,
+            threads,
+            progress2.as_ref(),
+            |database_sha256| {
+                let facts = checks
+                    .join()
+                    .map_err(|_| OpsError::Internal("the integrity check thread died".into()))??;
+                Ok(Manifest {
+                    format_version: catalog::FORMAT_VERSION,
+                    snapshot_id: id2.clone(),
+                    created_at,
+                    tool_version: env!("CARGO_PKG_VERSION").to_string(),
+                    source_name: source_name.clone(),
+                    database_sha256,
+                    database_bytes: db_bytes,
+                    facts,
+                    integrity_check: "ok".into(),
+                })
+            },
+        )
+    })
+    .await
+    .map_err(|e| OpsError::Internal(e.to_string()))?;
+    progress.done();
+    // The plaintext copy is gone before anything else can fail.
+    drop(tmp);
+    let (manifest, object_sha256, object_bytes) = match packed {
+        Ok(p) => p,
+        Err(e) => {
+            // The senders were dropped without Commit: every upload aborts.
+            for (_, t) in tasks {
+                let _ = t.await;
+            }
+            return Err(e);
+        }
+    };
+
+    let metadata = Metadata {
+        format_version: catalog::FORMAT_VERSION,
+        id: id.clone(),
+        created_at,
+        object: key.clone(),
+        object_bytes,
+        object_sha256,
+        database_bytes: db_bytes,
+        recipients: cfg.encryption.recipients.clone(),
+        row_counts: manifest.facts.row_counts.clone(),
+        tool_version: manifest.tool_version.clone(),
+    };
+    let meta_json = Bytes::from(serde_json::to_vec_pretty(&metadata).expect("metadata serialises"));
+
+    for ((i, task), (_, store)) in tasks.into_iter().zip(&live) {
+        let r = task.await.map_err(|e| OpsError::Internal(e.to_string()))?;
+        let out = &mut outcomes[i];
+        match r {
+            Ok(n) if n == object_bytes => match store.put_if_absent(&id.metadata_key(), meta_json.clone()).await {
+                Ok(()) => out.ok = true,
+                Err(e) => {
+                    out.error = Some(e.to_string());
+                    let _ = store.delete(&key).await;
+                }
+            },
+            Ok(n) => {
+                out.error = Some(format!("stored {n} bytes of {object_bytes}"));
+                let _ = store.delete(&key).await;
+            }
+            Err(e) => out.error = Some(e.to_string()),
+        }
+    }
+    if outcomes.iter().all(|o| !o.ok) {
+        return Err(OpsError::AllStoresFailed(failures(&outcomes)));
+    }
+    Ok(BackupOutcome {
+        metadata,
+        stores: outcomes,
+    })
+}
+
+fn failures(outcomes: &[StoreOutcome]) -> String {
+    outcomes
+        .iter()
+        .filter_map(|o| o.error.as_ref().map(|e| format!("  {}: {e}", o.url)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+type Packed = (Manifest, String, u64);
+
+/// Streams the copy and then its manifest into `out`; returns the manifest, the object's hash and size.
+fn pack_to(
+    copy: &Path,
+    out: FanOut,
+    recipients: &[age::x25519::Recipient],
+    level: i32,
+    threads: u32,
+    progress: &dyn Progress,
+    manifest: impl FnOnce(String) -> Result<Manifest, OpsError>,
+) -> Result<Packed, OpsError> {
+    let mut packer = Packer::new(out, recipients, level, threads)?;
+    let f = std::fs::File::open(copy).map_err(OpsError::io("cannot open the copy", copy))?;
+    let size = f.metadata().map_err(OpsError::io("cannot read the copy", copy))?.len();
+    let mut r = pack::HashingReader::new(ProgressReader {
+        inner: io::BufReader::with_capacity(1 << 20, f),
+        progress,
+    });
+    packer.append(pack::DATABASE_ENTRY, size, &mut r)?;
+    let (db_sha, _) = r.finish();
+    let manifest = manifest(db_sha)?;
+    let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
+    packer.append(pack::MANIFEST_ENTRY, json.len() as u64, &json[..])?;
+    let fan = packer.finish()?;
+    let (sha, n) = fan.commit()?;
+    Ok((manifest, sha, n))
+}
+
+struct ProgressReader<'a, R> {
+    inner: R,
+    progress: &'a dyn Progress,
+}
+
+impl<R: io::Read> io::Read for ProgressReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.progress.advance(k as u64);
+        Ok(k)
+    }
+}
+
+/// The synchronous end of the upload: hashes the object and hands 1 MiB chunks to every live store.
+struct FanOut {
+    senders: Vec<(usize, Option<mpsc::Sender<Chunk>>)>,
+    buf: Vec<u8>,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+const CHUNK: usize = 1 << 20;
+
+impl FanOut {
+    fn new(senders: Vec<(usize, Option<mpsc::Sender<Chunk>>)>) -> Self {
+        FanOut {
+            senders,
+            buf: Vec::with_capacity(CHUNK),
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    fn send(&mut self, chunk: Chunk) -> io::Result<()> {
+        let bytes = match &chunk {
+            Chunk::Data(b) => Some(b.clone()),
+            Chunk::Commit => None,
+        };
+        for (_, slot) in &mut self.senders {
+            if let Some(tx) = slot {
+                let msg = match &bytes {
+                    Some(b) => Chunk::Data(b.clone()),
+                    None => Chunk::Commit,
+                };
+                if tx.blocking_send(msg).is_err() {
+                    // The store's task ended early; its own error is reported when awaited.
+                    *slot = None;
+                }
+            }
+        }
+        if self.senders.iter().all(|(_, s)| s.is_none()) {
+            return Err(io::Error::other("every store stopped accepting the upload"));
+        }
+        Ok(())
+    }
+
+    fn flush_chunk(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let b = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
+        self.send(Chunk::Data(b))
+    }
+
+    /// Sends the last bytes and the commit; returns the object's hash and length.
+    fn commit(mut self) -> Result<(String, u64), OpsError> {
+        self.flush_chunk().map_err(pack::PackError::Pack)?;
+        self.send(Chunk::Commit).map_err(pack::PackError::Pack)?;
+        let hasher = std::mem::take(&mut self.hasher);
+        Ok((hex::encode(hasher.finalize()), self.bytes))
+    }
+}
+
+impl Write for FanOut {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.hasher.update(data);
+        self.bytes += data.len() as u64;
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.flush_chunk()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

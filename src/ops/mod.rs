@@ -1,0 +1,161 @@
+//! The operations that join the rooms: backup, restore, verify, the snapshot inventory.
+//!
+//! Each operation takes a validated [`Config`](crate::Config) and returns data;
+//! the CLI decides how to show it. Progress is reported through [`Progress`].
+
+pub mod backup;
+pub mod inventory;
+pub mod restore;
+pub mod verify;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::store::{Store, StoreError};
+
+pub use backup::{BackupOutcome, backup};
+pub use inventory::{Inventory, SnapshotView, inventory, merged};
+pub use restore::{RestoreOutcome, restore};
+pub use verify::{Check, VerifyResult, verify};
+
+/// Progress reported by long operations; the CLI draws it, tests ignore it.
+pub trait Progress: Send + Sync {
+    /// A new phase starts, with a total in bytes when known.
+    fn phase(&self, _name: &str, _total: Option<u64>) {}
+    /// Bytes done in the current phase.
+    fn advance(&self, _bytes: u64) {}
+    /// The phase ended.
+    fn done(&self) {}
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct Quiet;
+
+impl Progress for Quiet {}
+
+/// Errors of the operations: one room's error, or a decision the operation made.
+#[derive(Debug, thiserror::Error)]
+pub enum OpsError {
+    /// Snapshot (SQLite) problems.
+    #[error(transparent)]
+    Snapshot(#[from] crate::snapshot::SnapshotError),
+    /// Packing problems.
+    #[error(transparent)]
+    Pack(#[from] crate::pack::PackError),
+    /// Key problems.
+    #[error(transparent)]
+    Key(#[from] crate::pack::keys::KeyError),
+    /// Store problems.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Catalog problems.
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+    /// No store is configured.
+    #[error("no store is configured: add a [[store]] with a url to {0}")]
+    NoStore(PathBuf),
+    /// Every store failed.
+    #[error("every store failed, nothing was backed up:\n{0}")]
+    AllStoresFailed(String),
+    /// The snapshot asked for does not exist.
+    #[error("no complete snapshot {0} in any store: list them with `eqvault snapshots`")]
+    NoSuchSnapshot(String),
+    /// There is no snapshot at all.
+    #[error("the stores hold no complete snapshot yet: run `eqvault backup` first")]
+    NoSnapshots,
+    /// Restore target exists.
+    #[error("{0} already exists; restore never overwrites a file unless told: pass --force (the old file is kept as *.before-restore), or restore --to a new path")]
+    TargetExists(PathBuf),
+    /// Restore target folder missing.
+    #[error("the folder of {0} does not exist: create it or choose another --to")]
+    TargetFolder(PathBuf),
+    /// The object does not match its metadata.
+    #[error("the object {key} in {store} does not match its metadata ({detail}): it is corrupted or was tampered with")]
+    ObjectMismatch {
+        /// The store.
+        store: String,
+        /// The object key.
+        key: String,
+        /// What differs.
+        detail: String,
+    },
+    /// The restored database failed a check.
+    #[error("snapshot {id} failed its checks after unpacking: {detail}. Nothing was put in place")]
+    CheckFailed {
+        /// The snapshot.
+        id: String,
+        /// The failed checks.
+        detail: String,
+    },
+    /// Local file I/O.
+    #[error("{what} {path}: {source}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A worker thread or task died.
+    #[error("internal failure: {0}")]
+    Internal(String),
+}
+
+impl OpsError {
+    pub(crate) fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> OpsError + use<> {
+        let path = path.to_path_buf();
+        move |source| OpsError::Io { what, path, source }
+    }
+}
+
+/// Opens every configured store, keeping each one's own result.
+pub fn open_stores(cfg: &Config) -> Result<Vec<(String, Result<Store, StoreError>)>, OpsError> {
+    if cfg.stores.is_empty() {
+        return Err(OpsError::NoStore(cfg.path.clone()));
+    }
+    Ok(cfg
+        .stores
+        .iter()
+        .map(|s| (crate::store::redact_url(&s.url), Store::open(s)))
+        .collect())
+}
+
+/// A private (0700) temporary folder under the state folder, removed when dropped.
+///
+/// Folders left by a process that died (kill -9, power cut) are removed first:
+/// their names carry the pid, and a pid that no longer runs owns nothing.
+pub fn private_temp(cfg: &Config, purpose: &str) -> Result<tempfile::TempDir, OpsError> {
+    let parent = cfg.state_dir.join("tmp");
+    create_private_dir(&parent)?;
+    clean_stale_temps(&parent);
+    tempfile::Builder::new()
+        .prefix(&format!("{purpose}-{}-", std::process::id()))
+        .tempdir_in(&parent)
+        .map_err(OpsError::io("cannot create a private temporary folder in", &parent))
+}
+
+/// Creates `dir` (and parents) with mode 0700 for the last component.
+pub fn create_private_dir(dir: &Path) -> Result<(), OpsError> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(OpsError::io("cannot create the folder", dir))
+}
+
+fn clean_stale_temps(parent: &Path) {
+    let Ok(rd) = std::fs::read_dir(parent) else { return };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let pid = name.split('-').nth(1).and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! Restore: download, verify the object, decrypt and unpack beside the target, check, then put in place atomically.
+//!
+//! The restored file is checked (object hash, database hash against the
+//! manifest, `integrity_check`, schema and row counts) before it replaces
+//! anything. An existing target is replaced only with `force`, and is kept as
+//! `*.before-restore` together with its `-wal`/`-shm` files, which must never
+//! be left beside the restored file (SQLite would replay them into it).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::verify::read_data;
+use super::{OpsError, Progress};
+use crate::config::Config;
+use crate::pack;
+
+/// What a restore did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestoreOutcome {
+    /// The snapshot restored.
+    pub id: String,
+    /// Where the database now is.
+    pub path: PathBuf,
+    /// Its SHA-256.
+    pub sha256: String,
+    /// The store it came from.
+    pub store: String,
+    /// Where the replaced file went, with --force.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before_restore: Option<PathBuf>,
+}
+
+/// Restores snapshot `which` (`latest` or an id) to `target`.
+///
+/// Tries each store holding the snapshot in config order, so a damaged copy in
+/// one store falls back to the other.
+///
+/// # Errors
+/// [`OpsError`]: target exists without `force`, no identity, no such snapshot,
+/// or every copy failed its checks (nothing is put in place then).
+pub async fn restore(
+    cfg: &Config,
+    which: &str,
+    target: &Path,
+    identity: &Path,
+    force: bool,
+    progress: Arc<dyn Progress>,
+) -> Result<RestoreOutcome, OpsError> {
+    let target = absolute(target);
+    if target.exists() && !force {
+        return Err(OpsError::TargetExists(target));
+    }
+    let parent = target.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    if !parent.is_dir() {
+        return Err(OpsError::TargetFolder(target));
+    }
+    let identities = Arc::new(pack::keys::load_identities(identity)?);
+
+    let mut stores = Vec::new();
+    let mut invs = Vec::new();
+    let mut list_errors = Vec::new();
+    for (label, r) in super::open_stores(cfg)? {
+        match r {
+            Ok(s) => match super::inventory(&s).await {
+                Ok(inv) => {
+                    invs.push(Some(inv));
+                    stores.push(Some(s));
+                }
+                Err(e) => {
+                    list_errors.push(e);
+                    invs.push(None);
+                    stores.push(None);
+                }
+            },
+            Err(e) => {
+                tracing::warn!(store = %label, error = %e, "store unavailable");
+                list_errors.push(e);
+                invs.push(None);
+                stores.push(None);
+            }
+        }
+    }
+    let all = super::merged(&invs);
+    if all.is_empty() {
+        if let Some(e) = list_errors.into_iter().next() {
+            return Err(e.into());
+        }
+        return Err(OpsError::NoSnapshots);
+    }
+    let view = if which == "latest" {
+        all.first().cloned().expect("not empty")
+    } else {
+        let id: crate::catalog::SnapshotId = which.parse()?;
+        all.iter()
+            .find(|v| v.meta.id == id)
+            .cloned()
+            .ok_or_else(|| OpsError::NoSuchSnapshot(which.to_string()))?
+    };
+
+    // Unpack next to the target so the final rename is atomic on one filesystem.
+    let work = tempfile::Builder::new()
+        .prefix(".eqvault-restore-")
+        .tempdir_in(&parent)
+        .map_err(OpsError::io("cannot create a temporary folder in", &parent))?;
+    let mut failures = Vec::new();
+    for &i in &view.stores {
+        let store = stores[i].as_ref().expect("listed stores are open");
+        let rd = read_data(store, &view.meta, identities.clone(), work.path(), progress.as_ref()).await;
+        if rd.checks.iter().all(|c| c.ok) && rd.manifest.is_some() {
+            let manifest = rd.manifest.expect("checked");
+            let restored = work.path().join(pack::DATABASE_ENTRY);
+            let before = put_in_place(&restored, &target, force)?;
+            return Ok(RestoreOutcome {
+                id: view.meta.id.to_string(),
+                path: target,
+                sha256: manifest.database_sha256,
+                store: store.label.clone(),
+                before_restore: before,
+            });
+        }
+        let bad: Vec<String> = rd
+            .checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| format!("{} ({}): {}", c.name, store.label, c.detail))
+            .collect();
+        tracing::warn!(store = %store.label, "copy failed its checks, trying the next store");
+        failures.push(bad.join("; "));
+    }
+    Err(OpsError::CheckFailed {
+        id: view.meta.id.to_string(),
+        detail: failures.join(" | "),
+    })
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+/// Moves the checked file to `target`. Without `force` the target must not
+/// exist (a hard link refuses to replace); with it, the old file and its
+/// `-wal`/`-shm` are renamed aside first.
+fn put_in_place(restored: &Path, target: &Path, force: bool) -> Result<Option<PathBuf>, OpsError> {
+    let mut before = None;
+    if force && target.exists() {
+        let aside = free_name(target);
+        std::fs::rename(target, &aside).map_err(OpsError::io("cannot move aside", target))?;
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let side = sidecar(target, suffix);
+            if side.exists() {
+                let to = sidecar(&aside, suffix);
+                std::fs::rename(&side, &to).map_err(OpsError::io("cannot move aside", &side))?;
+            }
+        }
+        before = Some(aside);
+        std::fs::rename(restored, target).map_err(OpsError::io("cannot put the restored file at", target))?;
+    } else {
+        // A stale -wal/-shm of a deleted database would be replayed into the new file.
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let side = sidecar(target, suffix);
+            if side.exists() {
+                let to = sidecar(&free_name(target), suffix);
+                std::fs::rename(&side, &to).map_err(OpsError::io("cannot move aside", &side))?;
+            }
+        }
+        std::fs::hard_link(restored, target).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                OpsError::TargetExists(target.to_path_buf())
+            } else {
+                OpsError::Io {
+                    what: "cannot put the restored file at",
+                    path: target.to_path_buf(),
+                    source: e,
+                }
+            }
+        })?;
+        let _ = std::fs::remove_file(restored);
+    }
+    if let Some(dir) = target.parent() {
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(before)
+}
+
+fn sidecar(p: &Path, suffix: &str) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// `X.before-restore`, or `X.before-restore-2`, … when taken.
+fn free_name(target: &Path) -> PathBuf {
+    let first = sidecar(target, ".before-restore");
+    if !first.exists() && !sidecar(&first, "-wal").exists() {
+        return first;
+    }
+    (2..)
+        .map(|n| sidecar(target, &format!(".before-restore-{n}")))
+        .find(|p| !p.exists() && !sidecar(p, "-wal").exists())
+        .expect("some name is free")
+}

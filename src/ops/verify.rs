@@ -1,0 +1,343 @@
+//! Verification of stored snapshots: without a key (object present, size and SHA-256 match the metadata),
+//! and with `--read-data` (decrypt, unpack, check the manifest, the database hash and `integrity_check`).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::{OpsError, Progress};
+use crate::catalog::{Manifest, Metadata};
+use crate::config::Config;
+use crate::pack;
+use crate::snapshot;
+use crate::store::Store;
+
+/// One named check and its result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// e.g. `object_sha256`, `integrity_check`.
+    pub name: String,
+    /// Passed.
+    pub ok: bool,
+    /// What was seen.
+    pub detail: String,
+}
+
+impl Check {
+    pub(crate) fn new(name: &str, ok: bool, detail: impl Into<String>) -> Self {
+        Check {
+            name: name.into(),
+            ok,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// The verification of one snapshot in one store.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyResult {
+    /// The snapshot.
+    pub id: String,
+    /// The store.
+    pub store: String,
+    /// Every check passed.
+    pub ok: bool,
+    /// The checks, in order.
+    pub checks: Vec<Check>,
+}
+
+/// What to verify.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// The newest complete snapshot.
+    Latest,
+    /// Every snapshot (including metadata whose object is missing).
+    All,
+    /// One id.
+    Id(String),
+}
+
+/// Verifies the selected snapshots in every store that lists them.
+///
+/// # Errors
+/// [`OpsError`] when a store cannot be listed, the identity cannot be loaded, or
+/// the selection matches nothing. Failed checks are results, not errors.
+pub async fn verify(
+    cfg: &Config,
+    sel: &Selection,
+    identity: Option<&Path>,
+    progress: Arc<dyn Progress>,
+) -> Result<Vec<VerifyResult>, OpsError> {
+    let identities = match identity {
+        Some(p) => Some(Arc::new(pack::keys::load_identities(p)?)),
+        None => None,
+    };
+    let mut stores = Vec::new();
+    for (label, r) in super::open_stores(cfg)? {
+        let s = r?;
+        let inv = super::inventory(&s).await?;
+        stores.push((label, s, inv));
+    }
+    let newest = stores
+        .iter()
+        .flat_map(|(_, _, inv)| inv.complete().map(|m| m.id.clone()))
+        .max();
+    let mut results = Vec::new();
+    for (label, store, inv) in &stores {
+        for (id, (meta, obj)) in &inv.snapshots {
+            let wanted = match sel {
+                Selection::All => true,
+                Selection::Latest => Some(id) == newest.as_ref(),
+                Selection::Id(x) => id.as_str() == x,
+            };
+            if !wanted {
+                continue;
+            }
+            let mut checks = Vec::new();
+            match obj {
+                None => checks.push(Check::new("object_present", false, format!("{} is missing", meta.object))),
+                Some(o) => {
+                    checks.push(Check::new("object_present", true, meta.object.clone()));
+                    checks.push(Check::new(
+                        "object_size",
+                        o.size == meta.object_bytes,
+                        format!("{} bytes, metadata says {}", o.size, meta.object_bytes),
+                    ));
+                    match &identities {
+                        None => checks.push(hash_check(store, meta, progress.as_ref()).await),
+                        Some(ids) => {
+                            let tmp = super::private_temp(cfg, "verify")?;
+                            checks.extend(read_data(store, meta, ids.clone(), tmp.path(), progress.as_ref()).await.checks)
+                        }
+                    }
+                }
+            }
+            results.push(VerifyResult {
+                id: id.to_string(),
+                store: label.clone(),
+                ok: checks.iter().all(|c| c.ok),
+                checks,
+            });
+        }
+        for (key, why) in &inv.unreadable {
+            if matches!(sel, Selection::All) {
+                results.push(VerifyResult {
+                    id: key.clone(),
+                    store: label.clone(),
+                    ok: false,
+                    checks: vec![Check::new("metadata", false, why.clone())],
+                });
+            }
+        }
+    }
+    if results.is_empty() {
+        return Err(match sel {
+            Selection::Id(x) => OpsError::NoSuchSnapshot(x.clone()),
+            _ => OpsError::NoSnapshots,
+        });
+    }
+    Ok(results)
+}
+
+async fn hash_check(store: &Store, meta: &Metadata, progress: &dyn Progress) -> Check {
+    // Hashing needs the bytes, not a copy: stream into a sink.
+    let mut sink = tokio::io::sink();
+    progress.phase("verify", Some(meta.object_bytes));
+    let r = store.get_to(&meta.object, &mut sink, progress).await;
+    progress.done();
+    match r {
+        Ok((sha, _)) => Check::new(
+            "object_sha256",
+            sha == meta.object_sha256,
+            if sha == meta.object_sha256 {
+                sha
+            } else {
+                format!("object hashes to {sha}, metadata says {}", meta.object_sha256)
+            },
+        ),
+        Err(e) => Check::new("object_sha256", false, e.to_string()),
+    }
+}
+
+/// Timings and checks of a full read of one snapshot.
+#[derive(Debug)]
+pub struct ReadData {
+    /// The checks, in order; a failing check ends the list.
+    pub checks: Vec<Check>,
+    /// The manifest, when it could be read.
+    pub manifest: Option<Manifest>,
+    /// Seconds downloading.
+    pub download_secs: f64,
+    /// Seconds decrypting and decompressing.
+    pub unpack_secs: f64,
+    /// Seconds checking the database.
+    pub check_secs: f64,
+}
+
+/// Downloads, decrypts and unpacks one snapshot into `dir` (leaving `dir/database.sqlite`), checking all the way.
+pub async fn read_data(
+    store: &Store,
+    meta: &Metadata,
+    identities: Arc<Vec<age::x25519::Identity>>,
+    dir: &Path,
+    progress: &dyn Progress,
+) -> ReadData {
+    let mut out = ReadData {
+        checks: Vec::new(),
+        manifest: None,
+        download_secs: 0.0,
+        unpack_secs: 0.0,
+        check_secs: 0.0,
+    };
+    let object = dir.join("object");
+    let t = Instant::now();
+    progress.phase("download", Some(meta.object_bytes));
+    let got = match tokio::fs::File::create(&object).await {
+        Ok(mut f) => store.get_to(&meta.object, &mut f, progress).await.map_err(|e| e.to_string()),
+        Err(e) => Err(format!("cannot write {}: {e}", object.display())),
+    };
+    progress.done();
+    out.download_secs = t.elapsed().as_secs_f64();
+    match got {
+        Ok((sha, n)) => {
+            let ok = sha == meta.object_sha256 && n == meta.object_bytes;
+            out.checks.push(Check::new(
+                "object_sha256",
+                ok,
+                if ok {
+                    sha
+                } else {
+                    format!("object ({n} bytes) hashes to {sha}; metadata says {} ({} bytes)", meta.object_sha256, meta.object_bytes)
+                },
+            ));
+            if !ok {
+                return out;
+            }
+        }
+        Err(e) => {
+            out.checks.push(Check::new("download", false, e));
+            return out;
+        }
+    }
+
+    let t = Instant::now();
+    let db = dir.join(pack::DATABASE_ENTRY);
+    let limit = meta.database_bytes;
+    let (obj2, db2) = (object.clone(), db.clone());
+    let unpacked = tokio::task::spawn_blocking(move || -> Result<pack::Unpacked, String> {
+        let input = std::fs::File::open(&obj2).map_err(|e| e.to_string())?;
+        let mut f = std::fs::File::create(&db2).map_err(|e| e.to_string())?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut f);
+        let u = pack::unpack(input, &identities, &mut w, pack::Limits { max_database_bytes: limit })
+            .map_err(|e| e.to_string())?;
+        std::io::Write::flush(&mut w).map_err(|e| e.to_string())?;
+        drop(w);
+        f.sync_all().map_err(|e| e.to_string())?;
+        Ok(u)
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
+    let _ = std::fs::remove_file(&object);
+    out.unpack_secs = t.elapsed().as_secs_f64();
+    let unpacked = match unpacked {
+        Ok(u) => {
+            out.checks.push(Check::new("decrypt_unpack", true, format!("{} bytes", u.database_bytes)));
+            u
+        }
+        Err(e) => {
+            out.checks.push(Check::new("decrypt_unpack", false, e));
+            return out;
+        }
+    };
+    let manifest = match Manifest::from_slice(&unpacked.manifest) {
+        Ok(m) if m.snapshot_id == meta.id => m,
+        Ok(m) => {
+            out.checks.push(Check::new("manifest", false, format!("manifest is for {}, not {}", m.snapshot_id, meta.id)));
+            return out;
+        }
+        Err(e) => {
+            out.checks.push(Check::new("manifest", false, e.to_string()));
+            return out;
+        }
+    };
+    out.checks.push(Check::new("manifest", true, format!("format {}, eqvault {}", manifest.format_version, manifest.tool_version)));
+    let ok = unpacked.database_sha256 == manifest.database_sha256 && unpacked.database_bytes == manifest.database_bytes;
+    out.checks.push(Check::new(
+        "database_sha256",
+        ok,
+        if ok {
+            unpacked.database_sha256.clone()
+        } else {
+            format!("database hashes to {}; manifest says {}", unpacked.database_sha256, manifest.database_sha256)
+        },
+    ));
+    if !ok {
+        out.manifest = Some(manifest);
+        return out;
+    }
+    let t = Instant::now();
+    let m2 = manifest.clone();
+    let db2 = db.clone();
+    let more = tokio::task::spawn_blocking(move || check_database(&db2, &m2))
+        .await
+        .unwrap_or_else(|e| vec![Check::new("checks", false, e.to_string())]);
+    out.check_secs = t.elapsed().as_secs_f64();
+    out.checks.extend(more);
+    out.manifest = Some(manifest);
+    out
+}
+
+/// Checks an unpacked database against its manifest: integrity, schema, row counts.
+pub fn check_database(db: &Path, manifest: &Manifest) -> Vec<Check> {
+    let mut checks = Vec::new();
+    match snapshot::integrity_check(db) {
+        Ok(()) => checks.push(Check::new("integrity_check", true, "ok")),
+        Err(e) => {
+            checks.push(Check::new("integrity_check", false, e.to_string()));
+            return checks;
+        }
+    }
+    match snapshot::facts(db) {
+        Ok(f) => {
+            let schema_ok = f.schema_sha256 == manifest.facts.schema_sha256;
+            checks.push(Check::new(
+                "schema",
+                schema_ok,
+                if schema_ok {
+                    f.schema_sha256.clone()
+                } else {
+                    format!("schema hashes to {}; manifest says {}", f.schema_sha256, manifest.facts.schema_sha256)
+                },
+            ));
+            let diffs: Vec<String> = manifest
+                .facts
+                .row_counts
+                .iter()
+                .filter_map(|(t, n)| {
+                    let got = f.row_counts.get(t).copied();
+                    (got != Some(*n)).then(|| format!("{t}: {} rows, manifest says {n}", got.map_or("no table".into(), |g| g.to_string())))
+                })
+                .chain(
+                    f.row_counts
+                        .keys()
+                        .filter(|t| !manifest.facts.row_counts.contains_key(*t))
+                        .map(|t| format!("{t}: not in the manifest")),
+                )
+                .collect();
+            let total: u64 = f.row_counts.values().sum();
+            checks.push(Check::new(
+                "row_counts",
+                diffs.is_empty(),
+                if diffs.is_empty() {
+                    format!("{} tables, {total} rows", f.row_counts.len())
+                } else {
+                    diffs.join("; ")
+                },
+            ));
+        }
+        Err(e) => checks.push(Check::new("schema", false, e.to_string())),
+    }
+    checks
+}

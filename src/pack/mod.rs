@@ -1,0 +1,378 @@
+//! tar → zstd → age streaming, and the strict unpacker that only ever yields a manifest and a database.
+//!
+//! A snapshot object is an age file; inside, a zstd stream; inside, a tar with
+//! exactly two regular files: [`DATABASE_ENTRY`] then [`MANIFEST_ENTRY`] (the
+//! manifest comes last because it carries the database's SHA-256, computed
+//! while the database streams). Anyone can recover it without eqvault:
+//! `age -d -i KEY FILE | zstd -d | tar -x`.
+
+pub mod keys;
+
+use std::io::{self, Read, Write};
+
+use sha2::{Digest, Sha256};
+
+/// The database file's name inside a snapshot.
+pub const DATABASE_ENTRY: &str = "database.sqlite";
+/// The manifest's name inside a snapshot.
+pub const MANIFEST_ENTRY: &str = "manifest.json";
+/// The largest manifest the unpacker accepts.
+pub const MAX_MANIFEST_BYTES: u64 = 1 << 20;
+/// After the tar's end, at most this much padding is accepted.
+const MAX_TRAILER_BYTES: u64 = 1 << 20;
+
+/// Errors packing or unpacking.
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    /// The identity does not open this object.
+    #[error("none of the identities given can decrypt this snapshot: it was encrypted to other keys. Pass the identity that matches one of its recipients with --identity")]
+    WrongIdentity,
+    /// Not an age file, or damaged.
+    #[error("the snapshot object is damaged or truncated ({0}); it cannot be trusted. Try the copy in another store, or another snapshot")]
+    Corrupt(String),
+    /// An entry that a snapshot never contains.
+    #[error("the snapshot package holds an unexpected entry {name:?} ({kind}); refusing to unpack it. The object was not made by eqvault or has been tampered with")]
+    UnexpectedEntry {
+        /// The entry's path, sanitised.
+        name: String,
+        /// What kind of entry it is.
+        kind: String,
+    },
+    /// A declared size beyond the limit.
+    #[error("the snapshot package declares {name:?} as {declared} bytes, more than the {limit} bytes expected; refusing to unpack it (tampered object or decompression bomb)")]
+    TooLarge {
+        /// The entry.
+        name: String,
+        /// Its declared size.
+        declared: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A required entry is missing.
+    #[error("the snapshot package has no {0}; it is incomplete")]
+    Missing(&'static str),
+    /// I/O writing the output.
+    #[error("cannot write the unpacked database: {0}")]
+    Write(#[source] io::Error),
+    /// Encryption setup failed.
+    #[error("cannot set up encryption: {0}")]
+    Encrypt(String),
+    /// I/O while packing.
+    #[error("packing failed: {0}")]
+    Pack(#[source] io::Error),
+}
+
+type Inner<W> = zstd::stream::write::Encoder<'static, age::stream::StreamWriter<W>>;
+
+/// Packs entries as tar → zstd → age into `W`. Call [`Packer::finish`]: a packer
+/// dropped without it leaves a truncated object that age refuses to decrypt.
+pub struct Packer<W: Write> {
+    tar: tar::Builder<Inner<W>>,
+}
+
+impl<W: Write> Packer<W> {
+    /// Starts a package encrypted to `recipients`, compressed at zstd `level` on `threads` workers.
+    ///
+    /// # Errors
+    /// [`PackError::Encrypt`] when no recipient is given or the header cannot be written.
+    pub fn new(
+        out: W,
+        recipients: &[age::x25519::Recipient],
+        level: i32,
+        threads: u32,
+    ) -> Result<Self, PackError> {
+        if recipients.is_empty() {
+            return Err(PackError::Encrypt(keys::KeyError::NoRecipient.to_string()));
+        }
+        let enc = age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
+            .map_err(|e| PackError::Encrypt(e.to_string()))?;
+        let sealed = enc.wrap_output(out).map_err(PackError::Pack)?;
+        let mut z = zstd::stream::write::Encoder::new(sealed, level).map_err(PackError::Pack)?;
+        if threads > 1 {
+            z.multithread(threads).map_err(PackError::Pack)?;
+        }
+        let mut tar = tar::Builder::new(z);
+        tar.mode(tar::HeaderMode::Deterministic);
+        Ok(Packer { tar })
+    }
+
+    /// Appends a regular file of exactly `size` bytes read from `data`.
+    ///
+    /// # Errors
+    /// [`PackError::Pack`] on I/O, or when `data` yields another length than `size`.
+    pub fn append(&mut self, name: &str, size: u64, data: impl Read) -> Result<(), PackError> {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(size);
+        h.set_mode(0o600);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_mtime(0);
+        let mut counted = Counted { inner: data.take(size), n: 0 };
+        self.tar.append_data(&mut h, name, &mut counted).map_err(PackError::Pack)?;
+        if counted.n != size {
+            return Err(PackError::Pack(io::Error::other(format!(
+                "{name} changed size while packing ({} of {size} bytes)",
+                counted.n
+            ))));
+        }
+        Ok(())
+    }
+
+    /// Ends the tar, the zstd frame and the age stream, in that order, and returns the output.
+    ///
+    /// # Errors
+    /// [`PackError::Pack`].
+    pub fn finish(self) -> Result<W, PackError> {
+        let z = self.tar.into_inner().map_err(PackError::Pack)?;
+        let sealed = z.finish().map_err(PackError::Pack)?;
+        sealed.finish().map_err(PackError::Pack)
+    }
+}
+
+struct Counted<R> {
+    inner: R,
+    n: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+}
+
+/// A reader that hashes and counts what passes through it.
+pub struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> HashingReader<R> {
+    /// Wraps `inner`.
+    pub fn new(inner: R) -> Self {
+        HashingReader {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The hex SHA-256 and the count of everything read so far.
+    pub fn finish(self) -> (String, u64) {
+        (hex::encode(self.hasher.finalize()), self.bytes)
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.hasher.update(&buf[..k]);
+        self.bytes += k as u64;
+        Ok(k)
+    }
+}
+
+/// Limits the unpacker enforces before it writes a byte.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The largest database accepted (from the clear metadata, when known).
+    pub max_database_bytes: u64,
+}
+
+/// What [`unpack`] found.
+#[derive(Debug)]
+pub struct Unpacked {
+    /// The manifest's bytes (parse with the catalog).
+    pub manifest: Vec<u8>,
+    /// SHA-256 of the database written.
+    pub database_sha256: String,
+    /// Its length.
+    pub database_bytes: u64,
+}
+
+/// Decrypts, decompresses and unpacks a snapshot, writing the database to `db_out`.
+///
+/// Anything but the two expected regular files is refused before a byte of it
+/// is written; the whole age stream is read to its authenticated end, so a
+/// truncated object fails here.
+///
+/// # Errors
+/// [`PackError`]: wrong identity, damage, unexpected entries, sizes beyond `limits`.
+pub fn unpack<R: Read>(
+    input: R,
+    identities: &[age::x25519::Identity],
+    db_out: &mut impl Write,
+    limits: Limits,
+) -> Result<Unpacked, PackError> {
+    let dec = age::Decryptor::new_buffered(io::BufReader::new(input)).map_err(decrypt_error)?;
+    let plain = dec
+        .decrypt(identities.iter().map(|i| i as &dyn age::Identity))
+        .map_err(decrypt_error)?;
+    let z = zstd::stream::read::Decoder::new(plain).map_err(|e| PackError::Corrupt(e.to_string()))?;
+    let mut archive = tar::Archive::new(z);
+    let mut manifest: Option<Vec<u8>> = None;
+    let mut database: Option<(String, u64)> = None;
+    {
+        let entries = archive.entries().map_err(corrupt)?;
+        for entry in entries {
+            let entry = entry.map_err(corrupt)?;
+            let name = crate::sanitize::for_terminal(&String::from_utf8_lossy(&entry.path_bytes()))
+                .into_owned();
+            let kind = entry.header().entry_type();
+            if kind != tar::EntryType::Regular {
+                return Err(PackError::UnexpectedEntry {
+                    name,
+                    kind: format!("{kind:?}"),
+                });
+            }
+            let declared = entry.header().size().map_err(corrupt)?;
+            match name.as_str() {
+                MANIFEST_ENTRY if manifest.is_none() => {
+                    if declared > MAX_MANIFEST_BYTES {
+                        return Err(PackError::TooLarge {
+                            name,
+                            declared,
+                            limit: MAX_MANIFEST_BYTES,
+                        });
+                    }
+                    let mut buf = Vec::with_capacity(declared as usize);
+                    entry.take(MAX_MANIFEST_BYTES).read_to_end(&mut buf).map_err(corrupt)?;
+                    manifest = Some(buf);
+                }
+                DATABASE_ENTRY if database.is_none() => {
+                    if declared > limits.max_database_bytes {
+                        return Err(PackError::TooLarge {
+                            name,
+                            declared,
+                            limit: limits.max_database_bytes,
+                        });
+                    }
+                    let mut r = HashingReader::new(entry.take(limits.max_database_bytes));
+                    copy_out(&mut r, db_out)?;
+                    database = Some(r.finish());
+                }
+                _ => {
+                    let kind = if name == MANIFEST_ENTRY || name == DATABASE_ENTRY {
+                        "duplicate".to_string()
+                    } else {
+                        "unknown name".to_string()
+                    };
+                    return Err(PackError::UnexpectedEntry { name, kind });
+                }
+            }
+        }
+    }
+    // Read to the authenticated end of the age stream: a cut-off object fails here.
+    let mut rest = archive.into_inner();
+    let mut trailer = Vec::new();
+    (&mut rest)
+        .take(MAX_TRAILER_BYTES + 1)
+        .read_to_end(&mut trailer)
+        .map_err(corrupt)?;
+    if trailer.len() as u64 > MAX_TRAILER_BYTES || trailer.iter().any(|&b| b != 0) {
+        return Err(PackError::Corrupt("unexpected data after the end of the archive".into()));
+    }
+    let manifest = manifest.ok_or(PackError::Missing(MANIFEST_ENTRY))?;
+    let (database_sha256, database_bytes) = database.ok_or(PackError::Missing(DATABASE_ENTRY))?;
+    Ok(Unpacked {
+        manifest,
+        database_sha256,
+        database_bytes,
+    })
+}
+
+fn copy_out(r: &mut impl Read, w: &mut impl Write) -> Result<(), PackError> {
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let k = r.read(&mut buf).map_err(corrupt)?;
+        if k == 0 {
+            return Ok(());
+        }
+        w.write_all(&buf[..k]).map_err(PackError::Write)?;
+    }
+}
+
+fn corrupt(e: io::Error) -> PackError {
+    PackError::Corrupt(e.to_string())
+}
+
+fn decrypt_error(e: age::DecryptError) -> PackError {
+    match e {
+        age::DecryptError::NoMatchingKeys => PackError::WrongIdentity,
+        other => PackError::Corrupt(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keypair() -> (age::x25519::Identity, age::x25519::Recipient) {
+        let id = age::x25519::Identity::generate();
+        let r = id.to_public();
+        (id, r)
+    }
+
+    fn pack(r: &age::x25519::Recipient, db: &[u8]) -> Vec<u8> {
+        let mut p = Packer::new(Vec::new(), std::slice::from_ref(r), 3, 2).unwrap();
+        p.append(DATABASE_ENTRY, db.len() as u64, db).unwrap();
+        p.append(MANIFEST_ENTRY, 2, &b"{}"[..]).unwrap();
+        p.finish().unwrap()
+    }
+
+    const BIG: Limits = Limits {
+        max_database_bytes: u64::MAX,
+    };
+
+    #[test]
+    fn round_trip() {
+        let (id, r) = keypair();
+        let db = vec![7u8; 300_000];
+        let obj = pack(&r, &db);
+        let mut out = Vec::new();
+        let u = unpack(&obj[..], &[id], &mut out, BIG).unwrap();
+        assert_eq!(out, db);
+        assert_eq!(u.manifest, b"{}");
+        assert_eq!(u.database_bytes, 300_000);
+    }
+
+    #[test]
+    fn truncation_is_detected() {
+        let (id, r) = keypair();
+        let db: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let obj = pack(&r, &db);
+        let mut out = Vec::new();
+        let e = unpack(&obj[..obj.len() - 100], &[id], &mut out, BIG).unwrap_err();
+        assert!(matches!(e, PackError::Corrupt(_)), "{e}");
+    }
+
+    #[test]
+    fn a_flipped_byte_is_detected() {
+        let (id, r) = keypair();
+        let mut obj = pack(&r, &[1u8; 100_000]);
+        let mid = obj.len() / 2;
+        obj[mid] ^= 1;
+        let e = unpack(&obj[..], &[id], &mut Vec::new(), BIG).unwrap_err();
+        assert!(matches!(e, PackError::Corrupt(_)), "{e}");
+    }
+
+    #[test]
+    fn wrong_identity_says_so() {
+        let (_, r) = keypair();
+        let (other, _) = keypair();
+        let obj = pack(&r, b"x");
+        let e = unpack(&obj[..], &[other], &mut Vec::new(), BIG).unwrap_err();
+        assert!(matches!(e, PackError::WrongIdentity));
+    }
+
+    #[test]
+    fn declared_size_beyond_limit_is_refused_before_writing() {
+        let (id, r) = keypair();
+        let obj = pack(&r, &[0u8; 10_000]);
+        let mut out = Vec::new();
+        let e = unpack(&obj[..], &[id], &mut out, Limits { max_database_bytes: 100 }).unwrap_err();
+        assert!(matches!(e, PackError::TooLarge { .. }));
+        assert!(out.is_empty());
+    }
+}
