@@ -139,7 +139,10 @@ impl fmt::Debug for StoreConfig {
             .field("endpoint", &self.endpoint)
             .field("region", &self.region)
             .field("allow_http", &self.allow_http)
-            .field("access_key_id", &self.access_key_id.as_ref().map(|_| "<set>"))
+            .field(
+                "access_key_id",
+                &self.access_key_id.as_ref().map(|_| "<set>"),
+            )
             .field(
                 "secret_access_key",
                 &self.secret_access_key.as_ref().map(|_| "<redacted>"),
@@ -252,7 +255,9 @@ pub struct Schedule {
 }
 
 /// The job names the schedule accepts.
-pub const JOBS: [&str; 7] = ["backup", "sync", "verify", "drill", "prune", "check", "report"];
+pub const JOBS: [&str; 7] = [
+    "backup", "sync", "verify", "drill", "prune", "check", "report",
+];
 
 // ---- the file as written -------------------------------------------------
 
@@ -371,14 +376,13 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("."));
         // Absolute, so that store labels and messages say where things really are.
         let base_dir = std::path::absolute(&base_dir).unwrap_or(base_dir);
-        let invalid = |span: std::ops::Range<usize>, key: &str, message: String| {
-            ConfigError::Invalid {
+        let invalid =
+            |span: std::ops::Range<usize>, key: &str, message: String| ConfigError::Invalid {
                 path: path.to_path_buf(),
                 line: line_of(text, span.start),
                 key: key.to_string(),
                 message,
-            }
-        };
+            };
         let resolve = |p: &Path| -> PathBuf {
             if p.is_absolute() {
                 p.to_path_buf()
@@ -393,7 +397,11 @@ impl Config {
             let mut store = s.into_inner();
             let key = format!("store[{i}].url");
             if store.url.trim().is_empty() {
-                return Err(invalid(span, &key, "a store needs a url: a folder, file:///path or s3://bucket/prefix".into()));
+                return Err(invalid(
+                    span,
+                    &key,
+                    "a store needs a url: a folder, file:///path or s3://bucket/prefix".into(),
+                ));
             }
             match crate::store::Location::parse(&store.url) {
                 Ok(crate::store::Location::Local(p)) => {
@@ -410,7 +418,11 @@ impl Config {
             let span = r.span();
             let r = r.into_inner();
             if let Err(e) = crate::pack::keys::parse_recipient(&r) {
-                return Err(invalid(span, &format!("encryption.recipients[{i}]"), e.to_string()));
+                return Err(invalid(
+                    span,
+                    &format!("encryption.recipients[{i}]"),
+                    e.to_string(),
+                ));
             }
             recipients.push(r);
         }
@@ -424,13 +436,18 @@ impl Config {
                     invalid(
                         span,
                         "schedule.timezone",
-                        format!("unknown time zone {:?}: use an IANA name such as \"Asia/Ho_Chi_Minh\"", tz.get_ref()),
+                        format!(
+                            "unknown time zone {:?}: use an IANA name such as \"Asia/Ho_Chi_Minh\"",
+                            tz.get_ref()
+                        ),
                     )
                 })?
             }
         };
         let mut jobs = Vec::new();
-        for (name, job) in JOBS.iter().zip([s.backup, s.sync, s.verify, s.drill, s.prune, s.check, s.report]) {
+        for (name, job) in JOBS.iter().zip([
+            s.backup, s.sync, s.verify, s.drill, s.prune, s.check, s.report,
+        ]) {
             let Some(job) = job else { continue };
             let span = job.cron.span();
             let expr = job.cron.into_inner();
@@ -474,7 +491,10 @@ impl Config {
 
     /// Row counts and other facts are keyed by these store labels in output.
     pub fn store_labels(&self) -> Vec<String> {
-        self.stores.iter().map(|s| crate::store::redact_url(&s.url)).collect()
+        self.stores
+            .iter()
+            .map(|s| crate::store::redact_url(&s.url))
+            .collect()
     }
 }
 
@@ -608,7 +628,10 @@ mod tests {
         assert_eq!(c.database.path, Path::new("/srv/eq/equipment.db"));
         assert_eq!(c.stores[0].url, "/srv/eq/store-a");
         assert_eq!(c.stores[1].url, "s3://bucket/prefix");
-        assert_eq!(c.encryption.identity.as_deref(), Some(Path::new("/srv/eq/identity.txt")));
+        assert_eq!(
+            c.encryption.identity.as_deref(),
+            Some(Path::new("/srv/eq/identity.txt"))
+        );
         assert_eq!(c.retention.keep_quarterly, Keep::Forever);
         assert_eq!(c.schedule.jobs.len(), 4);
         assert_eq!(c.state_dir, Path::new("/srv/eq/.eqvault"));
@@ -617,28 +640,44 @@ mod tests {
     #[test]
     fn unknown_key_is_named_with_its_line() {
         let text = "[database]\npath = \"x.db\"\nbusy_timout = \"3s\"\n";
-        let e = Config::from_text(Path::new("c.toml"), text).unwrap_err().to_string();
+        let e = Config::from_text(Path::new("c.toml"), text)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("busy_timout") && e.contains("line 3"), "{e}");
     }
 
     #[test]
     fn invalid_cron_is_quoted() {
         let text = "[database]\npath = \"x.db\"\n[schedule]\nbackup = { cron = \"every day\" }\n";
-        let e = Config::from_text(Path::new("c.toml"), text).unwrap_err().to_string();
-        assert!(e.contains("\"every day\"") && e.contains("line 4") && e.contains("schedule.backup.cron"), "{e}");
+        let e = Config::from_text(Path::new("c.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("\"every day\"")
+                && e.contains("line 4")
+                && e.contains("schedule.backup.cron"),
+            "{e}"
+        );
     }
 
     #[test]
     fn bad_recipient_is_named() {
         let text = "[database]\npath = \"x.db\"\n[encryption]\nrecipients = [\n\"age1nope\"]\n";
-        let e = Config::from_text(Path::new("c.toml"), text).unwrap_err().to_string();
-        assert!(e.contains("encryption.recipients[0]") && e.contains("line 5"), "{e}");
+        let e = Config::from_text(Path::new("c.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("encryption.recipients[0]") && e.contains("line 5"),
+            "{e}"
+        );
     }
 
     #[test]
     fn unknown_store_scheme_is_refused() {
         let text = "[database]\npath = \"x.db\"\n[[store]]\nurl = \"ftp://nas/backups\"\n";
-        let e = Config::from_text(Path::new("c.toml"), text).unwrap_err().to_string();
+        let e = Config::from_text(Path::new("c.toml"), text)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("ftp") && e.contains("store[0].url"), "{e}");
     }
 

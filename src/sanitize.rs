@@ -26,6 +26,14 @@ pub fn path(p: &std::path::Path) -> String {
     for_terminal(&p.to_string_lossy()).into_owned()
 }
 
+/// As [`for_terminal`], but keeps line breaks (for multi-line messages we compose).
+pub fn for_terminal_keep_newlines(s: &str) -> String {
+    s.split('\n')
+        .map(|l| for_terminal(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn is_unsafe(c: char) -> bool {
     c.is_control()
 }
@@ -44,11 +52,9 @@ mod tests {
 
     #[test]
     fn clean_text_is_untouched() {
-        assert!(matches!(for_terminal("Học kỳ I 2024-2025.pdf"), Cow::Borrowed(_)));
+        assert!(matches!(
+            for_terminal("Học kỳ I 2024-2025.pdf"),
+            Cow::Borrowed(_)
+        ));
     }
-}
-
-/// As [`for_terminal`], but keeps line breaks (for multi-line messages we compose).
-pub fn for_terminal_keep_newlines(s: &str) -> String {
-    s.split('\n').map(|l| for_terminal(l).into_owned()).collect::<Vec<_>>().join("\n")
 }

@@ -48,7 +48,9 @@ impl FromStr for Span {
     type Err = SpanError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || SpanError { text: s.to_string() };
+        let err = || SpanError {
+            text: s.to_string(),
+        };
         let t = s.trim();
         let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(err)?;
         let (num, unit) = t.split_at(split);
@@ -105,7 +107,10 @@ mod tests {
 
     #[test]
     fn reads_the_documented_forms() {
-        assert_eq!("90days".parse::<Span>().unwrap(), Span::Seconds(90 * 86_400));
+        assert_eq!(
+            "90days".parse::<Span>().unwrap(),
+            Span::Seconds(90 * 86_400)
+        );
         assert_eq!("3months".parse::<Span>().unwrap(), Span::Months(3));
         assert_eq!("12h".parse::<Span>().unwrap(), Span::Seconds(43_200));
         assert_eq!("10min".parse::<Span>().unwrap(), Span::Seconds(600));

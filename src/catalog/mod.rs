@@ -34,7 +34,9 @@ pub fn vietnam() -> FixedOffset {
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     /// Not a snapshot id.
-    #[error("{0:?} is not a snapshot id (expected e.g. 20261129T013000Z-4f2a9c; list them with `eqvault snapshots`)")]
+    #[error(
+        "{0:?} is not a snapshot id (expected e.g. 20261129T013000Z-4f2a9c; list them with `eqvault snapshots`)"
+    )]
     BadId(String),
     /// A manifest or metadata file that does not parse.
     #[error("cannot read the {what}: {detail}")]
@@ -72,7 +74,11 @@ impl SnapshotId {
     /// `snapshots/YYYY/Qn/` for this id, by its time in Vietnam.
     pub fn folder(&self) -> String {
         let local = self.time().with_timezone(&vietnam());
-        format!("{SNAPSHOTS}/{}/Q{}", local.year(), (local.month() - 1) / 3 + 1)
+        format!(
+            "{SNAPSHOTS}/{}/Q{}",
+            local.year(),
+            (local.month() - 1) / 3 + 1
+        )
     }
 
     /// The encrypted object's key.
@@ -92,12 +98,16 @@ impl FromStr for SnapshotId {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let ok = s.len() == 23
             && s.as_bytes()[16] == b'-'
-            && s[17..].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            && s[17..]
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
             && NaiveDateTime::parse_from_str(&s[..16], "%Y%m%dT%H%M%SZ").is_ok();
         if ok {
             Ok(SnapshotId(s.to_string()))
         } else {
-            Err(CatalogError::BadId(crate::sanitize::for_terminal(s).into_owned()))
+            Err(CatalogError::BadId(
+                crate::sanitize::for_terminal(s).into_owned(),
+            ))
         }
     }
 }
@@ -116,7 +126,9 @@ impl Serialize for SnapshotId {
 
 impl<'de> Deserialize<'de> for SnapshotId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -220,7 +232,11 @@ pub fn id_of_key(key: &str) -> Option<(SnapshotId, bool /* is metadata */)> {
         return None;
     };
     let id: SnapshotId = stem.parse().ok()?;
-    let expected = if meta { id.metadata_key() } else { id.object_key() };
+    let expected = if meta {
+        id.metadata_key()
+    } else {
+        id.object_key()
+    };
     (expected == key).then_some((id, meta))
 }
 
@@ -243,7 +259,12 @@ mod tests {
 
     #[test]
     fn hostile_ids_are_refused() {
-        for bad in ["../../etc/passwd", "20251301T000000Z-abcdef", "20250101T000000Z-ABCDEF", ""] {
+        for bad in [
+            "../../etc/passwd",
+            "20251301T000000Z-abcdef",
+            "20250101T000000Z-ABCDEF",
+            "",
+        ] {
             assert!(bad.parse::<SnapshotId>().is_err(), "{bad}");
         }
     }

@@ -33,7 +33,11 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
             "stores": o.stores,
         }));
     } else {
-        out.line(format!("snapshot {}  ({})", m.id, m.created_at.format("%d/%m/%Y %H:%M:%S %:z")));
+        out.line(format!(
+            "snapshot {}  ({})",
+            m.id,
+            m.created_at.format("%d/%m/%Y %H:%M:%S %:z")
+        ));
         out.line(format!(
             "  database {} → encrypted object {}  sha256 {}",
             human_bytes(m.database_bytes),
@@ -70,5 +74,9 @@ pub fn human_bytes(n: u64) -> String {
         v /= 1024.0;
         i += 1;
     }
-    if i == 0 { format!("{n} B") } else { format!("{v:.1} {}", U[i]) }
+    if i == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", U[i])
+    }
 }

@@ -45,7 +45,10 @@ pub fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
         crate::store::Location::parse(s)?;
     }
     if a.recipients.is_empty() && identity_path.exists() {
-        return Err(keys::KeyError::IdentityExists { path: identity_path }.into());
+        return Err(keys::KeyError::IdentityExists {
+            path: identity_path,
+        }
+        .into());
     }
     std::fs::create_dir_all(&a.dir).with_context(|| format!("cannot create {}", show(&a.dir)))?;
 
@@ -69,7 +72,8 @@ pub fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
     let cfg = crate::Config::load(&config_path)?;
     for s in &cfg.stores {
         if let Ok(crate::store::Location::Local(p)) = crate::store::Location::parse(&s.url) {
-            std::fs::create_dir_all(&p).with_context(|| format!("cannot create the store folder {}", show(&p)))?;
+            std::fs::create_dir_all(&p)
+                .with_context(|| format!("cannot create the store folder {}", show(&p)))?;
         }
     }
     if out.json {
@@ -81,7 +85,10 @@ pub fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
     } else {
         out.line(format!("wrote {}", show(&config_path)));
         if let Some(id) = &identity {
-            out.line(format!("wrote {} (mode 0600): the private key; keep a copy offline", show(id)));
+            out.line(format!(
+                "wrote {} (mode 0600): the private key; keep a copy offline",
+                show(id)
+            ));
         }
         out.line(format!("recipients: {}", recipients.join(", ")));
         out.line("next: eqvault backup   (then: eqvault verify --read-data)");

@@ -44,7 +44,11 @@ impl Out {
                 msg.push_str(&format!("\n  caused by: {c}"));
             }
         }
-        let _ = writeln!(std::io::stderr().lock(), "{}", crate::sanitize::for_terminal_keep_newlines(&msg));
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{}",
+            crate::sanitize::for_terminal_keep_newlines(&msg)
+        );
     }
 }
 
@@ -67,13 +71,17 @@ impl crate::ops::Progress for Bar {
             return;
         }
         let pb = match total {
-            Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr()).with_style(
-                ProgressStyle::with_template("{msg:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+            Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr())
+                .with_style(
+                    ProgressStyle::with_template(
+                        "{msg:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+                    )
                     .expect("template")
                     .progress_chars("=> "),
+                ),
+            None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+                ProgressStyle::with_template("{msg:>10} {spinner} {elapsed}").expect("template"),
             ),
-            None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-                .with_style(ProgressStyle::with_template("{msg:>10} {spinner} {elapsed}").expect("template")),
         };
         pb.set_message(name.to_string());
         *self.pb.lock().expect("bar lock") = Some(pb);

@@ -28,8 +28,16 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
     if out.json {
         out.json(&o);
     } else {
-        out.line(format!("restored {} from {} to {}", o.id, o.store, show(&o.path)));
-        out.line(format!("  sha256 {} (matches the manifest; integrity_check ok)", o.sha256));
+        out.line(format!(
+            "restored {} from {} to {}",
+            o.id,
+            o.store,
+            show(&o.path)
+        ));
+        out.line(format!(
+            "  sha256 {} (matches the manifest; integrity_check ok)",
+            o.sha256
+        ));
         if let Some(b) = &o.before_restore {
             out.line(format!("  the previous file is kept as {}", show(b)));
         }

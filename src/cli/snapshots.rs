@@ -48,7 +48,10 @@ pub async fn run(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
     } else if all.is_empty() {
         out.line("no complete snapshot yet: run `eqvault backup`");
     } else {
-        out.line(format!("{:<24} {:<20} {:>10}  copies", "id", "time (UTC+7)", "size"));
+        out.line(format!(
+            "{:<24} {:<20} {:>10}  copies",
+            "id", "time (UTC+7)", "size"
+        ));
         for s in &all {
             out.line(format!(
                 "{:<24} {:<20} {:>10}  {}/{}",

@@ -30,20 +30,38 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
         (false, Some(id)) => Selection::Id(id),
         (false, None) => Selection::Latest,
     };
-    let identity = if a.read_data { Some(super::identity(a.identity, cfg)?) } else { None };
+    let identity = if a.read_data {
+        Some(super::identity(a.identity, cfg)?)
+    } else {
+        None
+    };
     let results = crate::ops::verify(cfg, &sel, identity.as_deref(), super::bar()).await?;
     let ok = results.iter().all(|r| r.ok);
     if out.json {
         out.json(&serde_json::json!({"ok": ok, "results": results}));
     } else {
         for r in &results {
-            out.line(format!("{} {}  {}", if r.ok { "ok    " } else { "FAILED" }, r.id, r.store));
+            out.line(format!(
+                "{} {}  {}",
+                if r.ok { "ok    " } else { "FAILED" },
+                r.id,
+                r.store
+            ));
             for c in r.checks.iter().filter(|c| !c.ok || !r.ok) {
-                out.line(format!("    {} {}: {}", if c.ok { "ok  " } else { "FAIL" }, c.name, crate::sanitize::for_terminal(&c.detail)));
+                out.line(format!(
+                    "    {} {}: {}",
+                    if c.ok { "ok  " } else { "FAIL" },
+                    c.name,
+                    crate::sanitize::for_terminal(&c.detail)
+                ));
             }
         }
         let bad = results.iter().filter(|r| !r.ok).count();
         out.line(format!("{} checked, {} failed", results.len(), bad));
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -135,10 +135,12 @@ pub async fn backup(
 
     // The slow checks run beside the upload; the manifest, last in the tar, waits for them.
     let check_path = copy.clone();
-    let checks = std::thread::spawn(move || -> Result<snapshot::Facts, snapshot::SnapshotError> {
-        snapshot::integrity_check(&check_path)?;
-        snapshot::facts(&check_path)
-    });
+    let checks = std::thread::spawn(
+        move || -> Result<snapshot::Facts, snapshot::SnapshotError> {
+            snapshot::integrity_check(&check_path)?;
+            snapshot::facts(&check_path)
+        },
+    );
 
     let key = id.object_key();
     let mut senders = Vec::new();
@@ -221,7 +223,10 @@ pub async fn backup(
         let r = task.await.map_err(|e| OpsError::Internal(e.to_string()))?;
         let out = &mut outcomes[i];
         match r {
-            Ok(n) if n == object_bytes => match store.put_if_absent(&id.metadata_key(), meta_json.clone()).await {
+            Ok(n) if n == object_bytes => match store
+                .put_if_absent(&id.metadata_key(), meta_json.clone())
+                .await
+            {
                 Ok(()) => out.ok = true,
                 Err(e) => {
                     out.error = Some(e.to_string());
@@ -266,7 +271,10 @@ fn pack_to(
 ) -> Result<Packed, OpsError> {
     let mut packer = Packer::new(out, recipients, level, threads)?;
     let f = std::fs::File::open(copy).map_err(OpsError::io("cannot open the copy", copy))?;
-    let size = f.metadata().map_err(OpsError::io("cannot read the copy", copy))?.len();
+    let size = f
+        .metadata()
+        .map_err(OpsError::io("cannot read the copy", copy))?
+        .len();
     let mut r = pack::HashingReader::new(ProgressReader {
         inner: io::BufReader::with_capacity(1 << 20, f),
         progress,

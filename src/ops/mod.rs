@@ -64,13 +64,17 @@ pub enum OpsError {
     #[error("the stores hold no complete snapshot yet: run `eqvault backup` first")]
     NoSnapshots,
     /// Restore target exists.
-    #[error("{0} already exists; restore never overwrites a file unless told: pass --force (the old file is kept as *.before-restore), or restore --to a new path")]
+    #[error(
+        "{0} already exists; restore never overwrites a file unless told: pass --force (the old file is kept as *.before-restore), or restore --to a new path"
+    )]
     TargetExists(PathBuf),
     /// Restore target folder missing.
     #[error("the folder of {0} does not exist: create it or choose another --to")]
     TargetFolder(PathBuf),
     /// The object does not match its metadata.
-    #[error("the object {key} in {store} does not match its metadata ({detail}): it is corrupted or was tampered with")]
+    #[error(
+        "the object {key} in {store} does not match its metadata ({detail}): it is corrupted or was tampered with"
+    )]
     ObjectMismatch {
         /// The store.
         store: String,
@@ -103,14 +107,20 @@ pub enum OpsError {
 }
 
 impl OpsError {
-    pub(crate) fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> OpsError + use<> {
+    pub(crate) fn io(
+        what: &'static str,
+        path: &Path,
+    ) -> impl FnOnce(std::io::Error) -> OpsError + use<> {
         let path = path.to_path_buf();
         move |source| OpsError::Io { what, path, source }
     }
 }
 
+/// A store's label and the result of opening it.
+pub type OpenedStore = (String, Result<Store, StoreError>);
+
 /// Opens every configured store, keeping each one's own result.
-pub fn open_stores(cfg: &Config) -> Result<Vec<(String, Result<Store, StoreError>)>, OpsError> {
+pub fn open_stores(cfg: &Config) -> Result<Vec<OpenedStore>, OpsError> {
     if cfg.stores.is_empty() {
         return Err(OpsError::NoStore(cfg.path.clone()));
     }
@@ -132,7 +142,10 @@ pub fn private_temp(cfg: &Config, purpose: &str) -> Result<tempfile::TempDir, Op
     tempfile::Builder::new()
         .prefix(&format!("{purpose}-{}-", std::process::id()))
         .tempdir_in(&parent)
-        .map_err(OpsError::io("cannot create a private temporary folder in", &parent))
+        .map_err(OpsError::io(
+            "cannot create a private temporary folder in",
+            &parent,
+        ))
 }
 
 /// Creates `dir` (and parents) with mode 0700 for the last component.
@@ -144,18 +157,22 @@ pub fn create_private_dir(dir: &Path) -> Result<(), OpsError> {
         use std::os::unix::fs::DirBuilderExt;
         b.mode(0o700);
     }
-    b.create(dir).map_err(OpsError::io("cannot create the folder", dir))
+    b.create(dir)
+        .map_err(OpsError::io("cannot create the folder", dir))
 }
 
 fn clean_stale_temps(parent: &Path) {
-    let Ok(rd) = std::fs::read_dir(parent) else { return };
+    let Ok(rd) = std::fs::read_dir(parent) else {
+        return;
+    };
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         let pid = name.split('-').nth(1).and_then(|p| p.parse::<u32>().ok());
-        if let Some(pid) = pid {
-            if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
+        if let Some(pid) = pid
+            && pid != std::process::id()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_dir_all(e.path());
         }
     }
 }

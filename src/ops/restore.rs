@@ -52,7 +52,10 @@ pub async fn restore(
     if target.exists() && !force {
         return Err(OpsError::TargetExists(target));
     }
-    let parent = target.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    let parent = target
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
     if !parent.is_dir() {
         return Err(OpsError::TargetFolder(target));
     }
@@ -107,9 +110,16 @@ pub async fn restore(
     let mut failures = Vec::new();
     for &i in &view.stores {
         let store = stores[i].as_ref().expect("listed stores are open");
-        let rd = read_data(store, &view.meta, identities.clone(), work.path(), progress.as_ref()).await;
-        if rd.checks.iter().all(|c| c.ok) && rd.manifest.is_some() {
-            let manifest = rd.manifest.expect("checked");
+        let rd = read_data(
+            store,
+            &view.meta,
+            identities.clone(),
+            work.path(),
+            progress.as_ref(),
+        )
+        .await;
+        if let (true, Some(manifest)) = (rd.checks.iter().all(|c| c.ok), rd.manifest.as_ref()) {
+            let manifest = manifest.clone();
             let restored = work.path().join(pack::DATABASE_ENTRY);
             let before = put_in_place(&restored, &target, force)?;
             return Ok(RestoreOutcome {
@@ -139,7 +149,9 @@ fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() {
         p.to_path_buf()
     } else {
-        std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
     }
 }
 
@@ -159,7 +171,8 @@ fn put_in_place(restored: &Path, target: &Path, force: bool) -> Result<Option<Pa
             }
         }
         before = Some(aside);
-        std::fs::rename(restored, target).map_err(OpsError::io("cannot put the restored file at", target))?;
+        std::fs::rename(restored, target)
+            .map_err(OpsError::io("cannot put the restored file at", target))?;
     } else {
         // A stale -wal/-shm of a deleted database would be replayed into the new file.
         for suffix in ["-wal", "-shm", "-journal"] {
@@ -182,10 +195,8 @@ fn put_in_place(restored: &Path, target: &Path, force: bool) -> Result<Option<Pa
         })?;
         let _ = std::fs::remove_file(restored);
     }
-    if let Some(dir) = target.parent() {
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
+    if let Some(Ok(d)) = target.parent().map(std::fs::File::open) {
+        let _ = d.sync_all();
     }
     Ok(before)
 }

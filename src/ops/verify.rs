@@ -97,7 +97,11 @@ pub async fn verify(
             }
             let mut checks = Vec::new();
             match obj {
-                None => checks.push(Check::new("object_present", false, format!("{} is missing", meta.object))),
+                None => checks.push(Check::new(
+                    "object_present",
+                    false,
+                    format!("{} is missing", meta.object),
+                )),
                 Some(o) => {
                     checks.push(Check::new("object_present", true, meta.object.clone()));
                     checks.push(Check::new(
@@ -109,7 +113,11 @@ pub async fn verify(
                         None => checks.push(hash_check(store, meta, progress.as_ref()).await),
                         Some(ids) => {
                             let tmp = super::private_temp(cfg, "verify")?;
-                            checks.extend(read_data(store, meta, ids.clone(), tmp.path(), progress.as_ref()).await.checks)
+                            checks.extend(
+                                read_data(store, meta, ids.clone(), tmp.path(), progress.as_ref())
+                                    .await
+                                    .checks,
+                            )
                         }
                     }
                 }
@@ -154,7 +162,10 @@ async fn hash_check(store: &Store, meta: &Metadata, progress: &dyn Progress) -> 
             if sha == meta.object_sha256 {
                 sha
             } else {
-                format!("object hashes to {sha}, metadata says {}", meta.object_sha256)
+                format!(
+                    "object hashes to {sha}, metadata says {}",
+                    meta.object_sha256
+                )
             },
         ),
         Err(e) => Check::new("object_sha256", false, e.to_string()),
@@ -195,7 +206,10 @@ pub async fn read_data(
     let t = Instant::now();
     progress.phase("download", Some(meta.object_bytes));
     let got = match tokio::fs::File::create(&object).await {
-        Ok(mut f) => store.get_to(&meta.object, &mut f, progress).await.map_err(|e| e.to_string()),
+        Ok(mut f) => store
+            .get_to(&meta.object, &mut f, progress)
+            .await
+            .map_err(|e| e.to_string()),
         Err(e) => Err(format!("cannot write {}: {e}", object.display())),
     };
     progress.done();
@@ -209,7 +223,10 @@ pub async fn read_data(
                 if ok {
                     sha
                 } else {
-                    format!("object ({n} bytes) hashes to {sha}; metadata says {} ({} bytes)", meta.object_sha256, meta.object_bytes)
+                    format!(
+                        "object ({n} bytes) hashes to {sha}; metadata says {} ({} bytes)",
+                        meta.object_sha256, meta.object_bytes
+                    )
                 },
             ));
             if !ok {
@@ -230,8 +247,15 @@ pub async fn read_data(
         let input = std::fs::File::open(&obj2).map_err(|e| e.to_string())?;
         let mut f = std::fs::File::create(&db2).map_err(|e| e.to_string())?;
         let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut f);
-        let u = pack::unpack(input, &identities, &mut w, pack::Limits { max_database_bytes: limit })
-            .map_err(|e| e.to_string())?;
+        let u = pack::unpack(
+            input,
+            &identities,
+            &mut w,
+            pack::Limits {
+                max_database_bytes: limit,
+            },
+        )
+        .map_err(|e| e.to_string())?;
         std::io::Write::flush(&mut w).map_err(|e| e.to_string())?;
         drop(w);
         f.sync_all().map_err(|e| e.to_string())?;
@@ -243,7 +267,11 @@ pub async fn read_data(
     out.unpack_secs = t.elapsed().as_secs_f64();
     let unpacked = match unpacked {
         Ok(u) => {
-            out.checks.push(Check::new("decrypt_unpack", true, format!("{} bytes", u.database_bytes)));
+            out.checks.push(Check::new(
+                "decrypt_unpack",
+                true,
+                format!("{} bytes", u.database_bytes),
+            ));
             u
         }
         Err(e) => {
@@ -254,23 +282,39 @@ pub async fn read_data(
     let manifest = match Manifest::from_slice(&unpacked.manifest) {
         Ok(m) if m.snapshot_id == meta.id => m,
         Ok(m) => {
-            out.checks.push(Check::new("manifest", false, format!("manifest is for {}, not {}", m.snapshot_id, meta.id)));
+            out.checks.push(Check::new(
+                "manifest",
+                false,
+                format!("manifest is for {}, not {}", m.snapshot_id, meta.id),
+            ));
             return out;
         }
         Err(e) => {
-            out.checks.push(Check::new("manifest", false, e.to_string()));
+            out.checks
+                .push(Check::new("manifest", false, e.to_string()));
             return out;
         }
     };
-    out.checks.push(Check::new("manifest", true, format!("format {}, eqvault {}", manifest.format_version, manifest.tool_version)));
-    let ok = unpacked.database_sha256 == manifest.database_sha256 && unpacked.database_bytes == manifest.database_bytes;
+    out.checks.push(Check::new(
+        "manifest",
+        true,
+        format!(
+            "format {}, eqvault {}",
+            manifest.format_version, manifest.tool_version
+        ),
+    ));
+    let ok = unpacked.database_sha256 == manifest.database_sha256
+        && unpacked.database_bytes == manifest.database_bytes;
     out.checks.push(Check::new(
         "database_sha256",
         ok,
         if ok {
             unpacked.database_sha256.clone()
         } else {
-            format!("database hashes to {}; manifest says {}", unpacked.database_sha256, manifest.database_sha256)
+            format!(
+                "database hashes to {}; manifest says {}",
+                unpacked.database_sha256, manifest.database_sha256
+            )
         },
     ));
     if !ok {
@@ -308,7 +352,10 @@ pub fn check_database(db: &Path, manifest: &Manifest) -> Vec<Check> {
                 if schema_ok {
                     f.schema_sha256.clone()
                 } else {
-                    format!("schema hashes to {}; manifest says {}", f.schema_sha256, manifest.facts.schema_sha256)
+                    format!(
+                        "schema hashes to {}; manifest says {}",
+                        f.schema_sha256, manifest.facts.schema_sha256
+                    )
                 },
             ));
             let diffs: Vec<String> = manifest
@@ -317,7 +364,12 @@ pub fn check_database(db: &Path, manifest: &Manifest) -> Vec<Check> {
                 .iter()
                 .filter_map(|(t, n)| {
                     let got = f.row_counts.get(t).copied();
-                    (got != Some(*n)).then(|| format!("{t}: {} rows, manifest says {n}", got.map_or("no table".into(), |g| g.to_string())))
+                    (got != Some(*n)).then(|| {
+                        format!(
+                            "{t}: {} rows, manifest says {n}",
+                            got.map_or("no table".into(), |g| g.to_string())
+                        )
+                    })
                 })
                 .chain(
                     f.row_counts

@@ -11,19 +11,27 @@ use age::secrecy::ExposeSecret;
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     /// Not an `age1…` public key.
-    #[error("not an age public key: {shown}. A recipient starts with \"age1\" (see the identity file's \"# public key:\" line)")]
+    #[error(
+        "not an age public key: {shown}. A recipient starts with \"age1\" (see the identity file's \"# public key:\" line)"
+    )]
     BadRecipient {
         /// The start of the value, shortened so a pasted private key is never echoed.
         shown: String,
     },
     /// No recipient configured.
-    #[error("no recipient is configured, and eqvault never writes anything unencrypted: add an age public key to [encryption] recipients (eqvault init creates one)")]
+    #[error(
+        "no recipient is configured, and eqvault never writes anything unencrypted: add an age public key to [encryption] recipients (eqvault init creates one)"
+    )]
     NoRecipient,
     /// No identity given where one is needed.
-    #[error("this command needs the private key: pass --identity FILE or set [encryption] identity in the config")]
+    #[error(
+        "this command needs the private key: pass --identity FILE or set [encryption] identity in the config"
+    )]
     NoIdentity,
     /// The identity file cannot be read.
-    #[error("cannot read the identity file {path}: {source}. Check the path given with --identity or [encryption] identity")]
+    #[error(
+        "cannot read the identity file {path}: {source}. Check the path given with --identity or [encryption] identity"
+    )]
     ReadIdentity {
         /// The file.
         path: PathBuf,
@@ -31,7 +39,9 @@ pub enum KeyError {
         source: std::io::Error,
     },
     /// The identity file is readable by others.
-    #[error("the identity file {path} is readable by other users (mode {mode:o}): run `chmod 600 {path}` and try again")]
+    #[error(
+        "the identity file {path} is readable by other users (mode {mode:o}): run `chmod 600 {path}` and try again"
+    )]
     OpenPermissions {
         /// The file.
         path: PathBuf,
@@ -39,13 +49,17 @@ pub enum KeyError {
         mode: u32,
     },
     /// The identity file holds no usable identity.
-    #[error("{path} holds no age identity (expected a line starting with AGE-SECRET-KEY-1): check that it is the identity file, not the config or a public key")]
+    #[error(
+        "{path} holds no age identity (expected a line starting with AGE-SECRET-KEY-1): check that it is the identity file, not the config or a public key"
+    )]
     NoIdentityInFile {
         /// The file.
         path: PathBuf,
     },
     /// Refusing to overwrite an identity.
-    #[error("{path} already exists; eqvault never overwrites an identity file. Choose another --dir or move the file away")]
+    #[error(
+        "{path} already exists; eqvault never overwrites an identity file. Choose another --dir or move the file away"
+    )]
     IdentityExists {
         /// The file.
         path: PathBuf,
@@ -65,9 +79,8 @@ pub enum KeyError {
 /// # Errors
 /// [`KeyError::BadRecipient`].
 pub fn parse_recipient(s: &str) -> Result<age::x25519::Recipient, KeyError> {
-    age::x25519::Recipient::from_str(s.trim()).map_err(|_| KeyError::BadRecipient {
-        shown: shorten(s),
-    })
+    age::x25519::Recipient::from_str(s.trim())
+        .map_err(|_| KeyError::BadRecipient { shown: shorten(s) })
 }
 
 /// Parses every recipient; at least one is required.
@@ -200,9 +213,15 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
-        assert!(matches!(write_new_identity(&p), Err(KeyError::IdentityExists { .. })));
+        assert!(matches!(
+            write_new_identity(&p),
+            Err(KeyError::IdentityExists { .. })
+        ));
         assert_eq!(load_identities(&p).unwrap().len(), 1);
     }
 
@@ -221,7 +240,10 @@ mod tests {
     #[test]
     fn a_private_key_pasted_as_recipient_is_not_echoed() {
         let (text, _) = generate();
-        let secret = text.lines().find(|l| l.starts_with("AGE-SECRET-KEY")).unwrap();
+        let secret = text
+            .lines()
+            .find(|l| l.starts_with("AGE-SECRET-KEY"))
+            .unwrap();
         let e = parse_recipient(secret).unwrap_err().to_string();
         assert!(!e.contains(&secret[15..]), "{e}");
     }

@@ -25,13 +25,19 @@ const MAX_TRAILER_BYTES: u64 = 1 << 20;
 #[derive(Debug, thiserror::Error)]
 pub enum PackError {
     /// The identity does not open this object.
-    #[error("none of the identities given can decrypt this snapshot: it was encrypted to other keys. Pass the identity that matches one of its recipients with --identity")]
+    #[error(
+        "none of the identities given can decrypt this snapshot: it was encrypted to other keys. Pass the identity that matches one of its recipients with --identity"
+    )]
     WrongIdentity,
     /// Not an age file, or damaged.
-    #[error("the snapshot object is damaged or truncated ({0}); it cannot be trusted. Try the copy in another store, or another snapshot")]
+    #[error(
+        "the snapshot object is damaged or truncated ({0}); it cannot be trusted. Try the copy in another store, or another snapshot"
+    )]
     Corrupt(String),
     /// An entry that a snapshot never contains.
-    #[error("the snapshot package holds an unexpected entry {name:?} ({kind}); refusing to unpack it. The object was not made by eqvault or has been tampered with")]
+    #[error(
+        "the snapshot package holds an unexpected entry {name:?} ({kind}); refusing to unpack it. The object was not made by eqvault or has been tampered with"
+    )]
     UnexpectedEntry {
         /// The entry's path, sanitised.
         name: String,
@@ -39,7 +45,9 @@ pub enum PackError {
         kind: String,
     },
     /// A declared size beyond the limit.
-    #[error("the snapshot package declares {name:?} as {declared} bytes, more than the {limit} bytes expected; refusing to unpack it (tampered object or decompression bomb)")]
+    #[error(
+        "the snapshot package declares {name:?} as {declared} bytes, more than the {limit} bytes expected; refusing to unpack it (tampered object or decompression bomb)"
+    )]
     TooLarge {
         /// The entry.
         name: String,
@@ -84,8 +92,9 @@ impl<W: Write> Packer<W> {
         if recipients.is_empty() {
             return Err(PackError::Encrypt(keys::KeyError::NoRecipient.to_string()));
         }
-        let enc = age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
-            .map_err(|e| PackError::Encrypt(e.to_string()))?;
+        let enc =
+            age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
+                .map_err(|e| PackError::Encrypt(e.to_string()))?;
         let sealed = enc.wrap_output(out).map_err(PackError::Pack)?;
         let mut z = zstd::stream::write::Encoder::new(sealed, level).map_err(PackError::Pack)?;
         if threads > 1 {
@@ -106,8 +115,13 @@ impl<W: Write> Packer<W> {
         h.set_mode(0o600);
         h.set_entry_type(tar::EntryType::Regular);
         h.set_mtime(0);
-        let mut counted = Counted { inner: data.take(size), n: 0 };
-        self.tar.append_data(&mut h, name, &mut counted).map_err(PackError::Pack)?;
+        let mut counted = Counted {
+            inner: data.take(size),
+            n: 0,
+        };
+        self.tar
+            .append_data(&mut h, name, &mut counted)
+            .map_err(PackError::Pack)?;
         if counted.n != size {
             return Err(PackError::Pack(io::Error::other(format!(
                 "{name} changed size while packing ({} of {size} bytes)",
@@ -209,7 +223,8 @@ pub fn unpack<R: Read>(
     let plain = dec
         .decrypt(identities.iter().map(|i| i as &dyn age::Identity))
         .map_err(decrypt_error)?;
-    let z = zstd::stream::read::Decoder::new(plain).map_err(|e| PackError::Corrupt(e.to_string()))?;
+    let z =
+        zstd::stream::read::Decoder::new(plain).map_err(|e| PackError::Corrupt(e.to_string()))?;
     let mut archive = tar::Archive::new(z);
     let mut manifest: Option<Vec<u8>> = None;
     let mut database: Option<(String, u64)> = None;
@@ -237,7 +252,10 @@ pub fn unpack<R: Read>(
                         });
                     }
                     let mut buf = Vec::with_capacity(declared as usize);
-                    entry.take(MAX_MANIFEST_BYTES).read_to_end(&mut buf).map_err(corrupt)?;
+                    entry
+                        .take(MAX_MANIFEST_BYTES)
+                        .read_to_end(&mut buf)
+                        .map_err(corrupt)?;
                     manifest = Some(buf);
                 }
                 DATABASE_ENTRY if database.is_none() => {
@@ -271,7 +289,9 @@ pub fn unpack<R: Read>(
         .read_to_end(&mut trailer)
         .map_err(corrupt)?;
     if trailer.len() as u64 > MAX_TRAILER_BYTES || trailer.iter().any(|&b| b != 0) {
-        return Err(PackError::Corrupt("unexpected data after the end of the archive".into()));
+        return Err(PackError::Corrupt(
+            "unexpected data after the end of the archive".into(),
+        ));
     }
     let manifest = manifest.ok_or(PackError::Missing(MANIFEST_ENTRY))?;
     let (database_sha256, database_bytes) = database.ok_or(PackError::Missing(DATABASE_ENTRY))?;
@@ -371,7 +391,15 @@ mod tests {
         let (id, r) = keypair();
         let obj = pack(&r, &[0u8; 10_000]);
         let mut out = Vec::new();
-        let e = unpack(&obj[..], &[id], &mut out, Limits { max_database_bytes: 100 }).unwrap_err();
+        let e = unpack(
+            &obj[..],
+            &[id],
+            &mut out,
+            Limits {
+                max_database_bytes: 100,
+            },
+        )
+        .unwrap_err();
         assert!(matches!(e, PackError::TooLarge { .. }));
         assert!(out.is_empty());
     }

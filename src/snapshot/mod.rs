@@ -20,7 +20,9 @@ pub enum SnapshotError {
     #[error("the database {0} does not exist: check [database] path in the config (or --db)")]
     Missing(PathBuf),
     /// The file is not SQLite.
-    #[error("{0} is not a SQLite database (its header is not \"SQLite format 3\"): check [database] path")]
+    #[error(
+        "{0} is not a SQLite database (its header is not \"SQLite format 3\"): check [database] path"
+    )]
     NotSqlite(PathBuf),
     /// The file cannot be opened or read.
     #[error("cannot read the database {path}: {source}")]
@@ -31,7 +33,9 @@ pub enum SnapshotError {
         source: std::io::Error,
     },
     /// Another process holds a lock for longer than we wait.
-    #[error("the database {path} is locked by another process (waited {waited:?}): try again when it finishes, or raise [database] busy_timeout")]
+    #[error(
+        "the database {path} is locked by another process (waited {waited:?}): try again when it finishes, or raise [database] busy_timeout"
+    )]
     Locked {
         /// The database.
         path: PathBuf,
@@ -113,7 +117,9 @@ pub fn open_read_only(path: &Path, busy: Duration) -> Result<Connection, Snapsho
     ensure_sqlite(path)?;
     let c = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
     )
     .map_err(sql(path))?;
     c.busy_timeout(busy).map_err(sql(path))?;
@@ -159,7 +165,8 @@ pub fn copy_consistent(src: &Path, dst: &Path, busy: Duration) -> Result<(), Sna
         std::thread::sleep(Duration::from_millis(50));
     }
     // The copy must stand alone: no WAL beside it, journal mode as a plain file.
-    to.pragma_update(None, "journal_mode", "DELETE").map_err(sql(dst))?;
+    to.pragma_update(None, "journal_mode", "DELETE")
+        .map_err(sql(dst))?;
     Ok(())
 }
 
@@ -233,9 +240,11 @@ pub fn facts_of(c: &Connection) -> rusqlite::Result<Facts> {
     }
     let mut row_counts = BTreeMap::new();
     for t in tables {
-        let n: i64 = c.query_row(&format!("SELECT count(*) FROM \"{}\"", t.replace('"', "\"\"")), [], |r| {
-            r.get(0)
-        })?;
+        let n: i64 = c.query_row(
+            &format!("SELECT count(*) FROM \"{}\"", t.replace('"', "\"\"")),
+            [],
+            |r| r.get(0),
+        )?;
         row_counts.insert(t, n.max(0) as u64);
     }
     Ok(Facts {
@@ -262,7 +271,8 @@ mod tests {
 
     fn db(path: &Path) {
         let c = Connection::open(path).unwrap();
-        c.execute_batch("CREATE TABLE t(a TEXT); INSERT INTO t VALUES ('x'),('y');").unwrap();
+        c.execute_batch("CREATE TABLE t(a TEXT); INSERT INTO t VALUES ('x'),('y');")
+            .unwrap();
     }
 
     #[test]
@@ -282,7 +292,10 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("notes.txt");
         std::fs::write(&p, "this is not a database at all").unwrap();
-        assert!(matches!(ensure_sqlite(&p), Err(SnapshotError::NotSqlite(_))));
+        assert!(matches!(
+            ensure_sqlite(&p),
+            Err(SnapshotError::NotSqlite(_))
+        ));
         let m = d.path().join("missing.db");
         assert!(matches!(ensure_sqlite(&m), Err(SnapshotError::Missing(_))));
         assert!(!m.exists(), "checking must not create the file");
@@ -294,7 +307,11 @@ mod tests {
         let (a, b) = (d.path().join("a.db"), d.path().join("b.db"));
         db(&a);
         let holder = Connection::open(&a).unwrap();
-        holder.execute_batch("PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; INSERT INTO t VALUES ('z');").unwrap();
+        holder
+            .execute_batch(
+                "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; INSERT INTO t VALUES ('z');",
+            )
+            .unwrap();
         let e = copy_consistent(&a, &b, Duration::from_millis(300)).unwrap_err();
         assert!(matches!(e, SnapshotError::Locked { .. }), "{e}");
     }

@@ -40,7 +40,9 @@ pub enum StoreError {
         why: String,
     },
     /// A local store whose folder is missing.
-    #[error("the store folder {0} does not exist or is not a folder: mount the disk or NAS, or create the folder (eqvault init creates it)")]
+    #[error(
+        "the store folder {0} does not exist or is not a folder: mount the disk or NAS, or create the folder (eqvault init creates it)"
+    )]
     MissingFolder(PathBuf),
     /// The key is not in the store.
     #[error("{key} is not in store {store}")]
@@ -59,7 +61,9 @@ pub enum StoreError {
         key: String,
     },
     /// Any other failure, after the configured retries.
-    #[error("store {store} failed on {key}: {detail}. Check that the store is reachable and the credentials are right")]
+    #[error(
+        "store {store} failed on {key}: {detail}. Check that the store is reachable and the credentials are right"
+    )]
     Request {
         /// The store.
         store: String,
@@ -79,7 +83,9 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// The upload was abandoned before it was committed.
-    #[error("the upload of {key} to {store} was abandoned before it completed; nothing was committed")]
+    #[error(
+        "the upload of {key} to {store} was abandoned before it completed; nothing was committed"
+    )]
     Abandoned {
         /// The store.
         store: String,
@@ -146,7 +152,10 @@ impl Location {
 pub fn redact_url(url: &str) -> String {
     match url.split_once("://") {
         Some((scheme, rest)) => match rest.split_once('@') {
-            Some((_, host)) if !rest.split('/').next().unwrap_or("").is_empty() && rest.find('@') < rest.find('/') => {
+            Some((_, host))
+                if !rest.split('/').next().unwrap_or("").is_empty()
+                    && rest.find('@') < rest.find('/') =>
+            {
                 format!("{scheme}://<redacted>@{host}")
             }
             _ => url.to_string(),
@@ -201,11 +210,12 @@ impl Store {
                 if !root.is_dir() {
                     return Err(StoreError::MissingFolder(root));
                 }
-                let fs = LocalFileSystem::new_with_prefix(&root).map_err(|e| StoreError::Request {
-                    store: label.clone(),
-                    key: String::new(),
-                    detail: e.to_string(),
-                })?;
+                let fs =
+                    LocalFileSystem::new_with_prefix(&root).map_err(|e| StoreError::Request {
+                        store: label.clone(),
+                        key: String::new(),
+                        detail: e.to_string(),
+                    })?;
                 Ok(Store {
                     label,
                     inner: Arc::new(fs),
@@ -276,12 +286,11 @@ impl Store {
                 store: self.label.clone(),
                 key: key.to_string(),
             },
-            object_store::Error::AlreadyExists { .. } | object_store::Error::Precondition { .. } => {
-                StoreError::Exists {
-                    store: self.label.clone(),
-                    key: key.to_string(),
-                }
-            }
+            object_store::Error::AlreadyExists { .. }
+            | object_store::Error::Precondition { .. } => StoreError::Exists {
+                store: self.label.clone(),
+                key: key.to_string(),
+            },
             other => StoreError::Request {
                 store: self.label.clone(),
                 key: key.to_string(),
@@ -313,7 +322,10 @@ impl Store {
         &self,
         key: &str,
         depth: usize,
-    ) -> (mpsc::Sender<Chunk>, tokio::task::JoinHandle<Result<u64, StoreError>>) {
+    ) -> (
+        mpsc::Sender<Chunk>,
+        tokio::task::JoinHandle<Result<u64, StoreError>>,
+    ) {
         let (tx, rx) = mpsc::channel(depth);
         let store = self.clone();
         let key = key.to_string();
@@ -322,14 +334,11 @@ impl Store {
     }
 
     async fn upload(&self, key: &str, mut rx: mpsc::Receiver<Chunk>) -> Result<u64, StoreError> {
-        match self.head(key).await? {
-            Some(_) => {
-                return Err(StoreError::Exists {
-                    store: self.label.clone(),
-                    key: key.to_string(),
-                });
-            }
-            None => {}
+        if self.head(key).await?.is_some() {
+            return Err(StoreError::Exists {
+                store: self.label.clone(),
+                key: key.to_string(),
+            });
         }
         let up = self
             .inner
@@ -425,7 +434,11 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`] or [`StoreError::Request`].
     pub async fn get_bytes(&self, key: &str) -> Result<Bytes, StoreError> {
-        let r = self.inner.get(&Key::from(key)).await.map_err(|e| self.err(key, e))?;
+        let r = self
+            .inner
+            .get(&Key::from(key))
+            .await
+            .map_err(|e| self.err(key, e))?;
         r.bytes().await.map_err(|e| self.err(key, e))
     }
 
@@ -440,7 +453,11 @@ impl Store {
         progress: &dyn crate::ops::Progress,
     ) -> Result<(String, u64), StoreError> {
         use tokio::io::AsyncWriteExt;
-        let r = self.inner.get(&Key::from(key)).await.map_err(|e| self.err(key, e))?;
+        let r = self
+            .inner
+            .get(&Key::from(key))
+            .await
+            .map_err(|e| self.err(key, e))?;
         let mut stream = r.into_stream();
         let mut h = Sha256::new();
         let mut n = 0u64;
@@ -449,11 +466,13 @@ impl Store {
             h.update(&chunk);
             n += chunk.len() as u64;
             progress.advance(chunk.len() as u64);
-            out.write_all(&chunk).await.map_err(|source| StoreError::Io {
-                store: self.label.clone(),
-                what: format!("cannot write the download of {key}"),
-                source,
-            })?;
+            out.write_all(&chunk)
+                .await
+                .map_err(|source| StoreError::Io {
+                    store: self.label.clone(),
+                    what: format!("cannot write the download of {key}"),
+                    source,
+                })?;
         }
         out.flush().await.map_err(|source| StoreError::Io {
             store: self.label.clone(),
@@ -513,8 +532,14 @@ mod tests {
 
     #[test]
     fn urls_are_read() {
-        assert_eq!(Location::parse("/mnt/nas/eq").unwrap(), Location::Local("/mnt/nas/eq".into()));
-        assert_eq!(Location::parse("file:///mnt/nas/eq").unwrap(), Location::Local("/mnt/nas/eq".into()));
+        assert_eq!(
+            Location::parse("/mnt/nas/eq").unwrap(),
+            Location::Local("/mnt/nas/eq".into())
+        );
+        assert_eq!(
+            Location::parse("file:///mnt/nas/eq").unwrap(),
+            Location::Local("/mnt/nas/eq".into())
+        );
         assert_eq!(
             Location::parse("s3://bkt/office/eq/").unwrap(),
             Location::S3 {
@@ -527,7 +552,10 @@ mod tests {
 
     #[test]
     fn credentials_in_urls_are_redacted() {
-        assert_eq!(redact_url("s3://key:secret@bucket/p"), "s3://<redacted>@bucket/p");
+        assert_eq!(
+            redact_url("s3://key:secret@bucket/p"),
+            "s3://<redacted>@bucket/p"
+        );
         assert_eq!(redact_url("s3://bucket/p@x"), "s3://bucket/p@x");
         assert_eq!(redact_url("/mnt/nas"), "/mnt/nas");
     }
@@ -546,15 +574,28 @@ mod tests {
             timeout: None,
         };
         let s = Store::open(&cfg).unwrap();
-        s.put_if_absent("a/b.json", Bytes::from_static(b"1")).await.unwrap();
-        let e = s.put_if_absent("a/b.json", Bytes::from_static(b"2")).await.unwrap_err();
+        s.put_if_absent("a/b.json", Bytes::from_static(b"1"))
+            .await
+            .unwrap();
+        let e = s
+            .put_if_absent("a/b.json", Bytes::from_static(b"2"))
+            .await
+            .unwrap_err();
         assert!(matches!(e, StoreError::Exists { .. }));
         assert_eq!(&s.get_bytes("a/b.json").await.unwrap()[..], b"1");
 
         let (tx, task) = s.start_upload("big/obj", 4);
-        tx.send(Chunk::Data(Bytes::from(vec![1u8; 10 << 20]))).await.unwrap();
+        tx.send(Chunk::Data(Bytes::from(vec![1u8; 10 << 20])))
+            .await
+            .unwrap();
         drop(tx);
-        assert!(matches!(task.await.unwrap(), Err(StoreError::Abandoned { .. })));
-        assert!(s.list("big").await.unwrap().is_empty(), "an abandoned upload leaves nothing");
+        assert!(matches!(
+            task.await.unwrap(),
+            Err(StoreError::Abandoned { .. })
+        ));
+        assert!(
+            s.list("big").await.unwrap().is_empty(),
+            "an abandoned upload leaves nothing"
+        );
     }
 }
