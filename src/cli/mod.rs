@@ -1,10 +1,14 @@
 //! The command line: the only room that knows clap, prints, or draws progress bars.
 
 mod backup;
+mod drill;
 mod init;
 mod output;
+mod prune;
 mod restore;
 mod snapshots;
+mod status;
+mod sync;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -47,6 +51,18 @@ pub enum Command {
     Verify(verify::Args),
     /// Restore a snapshot's database to a path.
     Restore(restore::Args),
+    /// Restore drill into scratch space: time it, check it, record the evidence in every store.
+    Drill(drill::Args),
+    /// Apply retention (never below one snapshot per quarter, the last drilled one, and holds).
+    Prune(prune::Args),
+    /// Keep a snapshot whatever retention says.
+    Hold(prune::HoldArgs),
+    /// Release a hold.
+    Unhold(prune::UnholdArgs),
+    /// Copy snapshots, drill records, holds and archived reports missing from any store to it.
+    Sync,
+    /// Last backup, copies, last drill; exit 1 when the newest backup is too old.
+    Status(status::Args),
 }
 
 /// The program: parse, log, run, map to the exit code of the CLI contract.
@@ -96,6 +112,12 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Snapshots => snapshots::run(&load(config_path)?, out).await,
         Command::Verify(a) => verify::run(a, &load(config_path)?, out).await,
         Command::Restore(a) => restore::run(a, &load(config_path)?, out).await,
+        Command::Drill(a) => drill::run(a, &load(config_path)?, out).await,
+        Command::Prune(a) => prune::run(a, &load(config_path)?, out).await,
+        Command::Hold(a) => prune::hold(a, &load(config_path)?, out).await,
+        Command::Unhold(a) => prune::unhold(a, &load(config_path)?, out).await,
+        Command::Sync => sync::run(&load(config_path)?, out).await,
+        Command::Status(a) => status::run(a, &load(config_path)?, out).await,
     }
 }
 

@@ -4,8 +4,12 @@
 //! the CLI decides how to show it. Progress is reported through [`Progress`].
 
 pub mod backup;
+pub mod drill;
 pub mod inventory;
+pub mod prune;
 pub mod restore;
+pub mod status;
+pub mod sync;
 pub mod verify;
 
 use std::path::{Path, PathBuf};

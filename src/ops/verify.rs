@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{OpsError, Progress};
 use crate::catalog::{Manifest, Metadata};
@@ -15,7 +15,7 @@ use crate::snapshot;
 use crate::store::Store;
 
 /// One named check and its result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Check {
     /// e.g. `object_sha256`, `integrity_check`.
     pub name: String,

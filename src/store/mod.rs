@@ -442,6 +442,26 @@ impl Store {
         r.bytes().await.map_err(|e| self.err(key, e))
     }
 
+    /// The object's bytes as a stream of chunks.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] or [`StoreError::Request`]; each chunk may fail too.
+    pub async fn get_stream(
+        &self,
+        key: &str,
+    ) -> Result<futures::stream::BoxStream<'static, Result<Bytes, StoreError>>, StoreError> {
+        let r = self
+            .inner
+            .get(&Key::from(key))
+            .await
+            .map_err(|e| self.err(key, e))?;
+        let this = self.clone();
+        let k = key.to_string();
+        Ok(r.into_stream()
+            .map(move |c| c.map_err(|e| this.err(&k, e)))
+            .boxed())
+    }
+
     /// Streams an object into `out`, returning its SHA-256 and length.
     ///
     /// # Errors

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The test command (README "Run the tests"; .ci/run calls exactly this).
+# Installs what the tests need when it is missing, then runs the checks:
+# formatting, clippy with warnings denied, and every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v age >/dev/null     || need_apt+=(age)
+command -v zstd >/dev/null    || need_apt+=(zstd)
+command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
+command -v tar >/dev/null     || need_apt+=(tar)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${need_apt[*]}" >&2
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+py_need=()
+for mod in bagit openpyxl aiosmtpd; do
+  python3 -c "import $mod" 2>/dev/null || py_need+=("$mod")
+done
+if [ ${#py_need[@]} -gt 0 ]; then
+  echo "installing PyPI packages: ${py_need[*]}" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "${py_need[@]}"
+fi
+
+cargo fmt --all -- --check
+cargo clippy --locked --all-targets -- -D warnings
+cargo test --locked "$@"

@@ -1,0 +1,68 @@
+//! `eqvault drill [ID|latest|random]`: a restore drill with evidence.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::Out;
+use crate::config::Config;
+use crate::ops::drill::{Pick, Status};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A snapshot id, `latest` or `random`.
+    #[arg(default_value = "latest", value_name = "ID|latest|random")]
+    which: String,
+    /// The age identity file [default: [encryption] identity].
+    #[arg(long, value_name = "FILE")]
+    identity: Option<PathBuf>,
+}
+
+pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+    let identity = super::identity(a.identity, cfg)?;
+    let pick: Pick = a.which.parse().expect("infallible");
+    let o =
+        crate::ops::drill::drill(cfg, &pick, &identity, chrono::Utc::now(), super::bar()).await?;
+    let r = &o.record;
+    if out.json {
+        out.json(r);
+    } else {
+        out.line(format!(
+            "Diễn tập phục hồi / Restore drill {}: {} / {}",
+            r.snapshot,
+            r.status.vi().to_uppercase(),
+            serde_json::to_value(r.status)
+                .expect("status")
+                .as_str()
+                .unwrap_or("")
+                .to_uppercase()
+        ));
+        out.line(format!(
+            "  thời gian phục hồi / restore time: {:.1} s (tải về / download {:.1} s, giải mã + giải nén / decrypt + decompress {:.1} s, kiểm tra / checks {:.1} s; mục tiêu / target {} s)",
+            r.seconds, r.phases.download, r.phases.decrypt_decompress, r.phases.checks, r.target_seconds
+        ));
+        for c in &r.checks {
+            out.line(format!(
+                "  {} {}: {}",
+                if c.ok { "ok  " } else { "FAIL" },
+                c.name,
+                crate::sanitize::for_terminal(&c.detail)
+            ));
+        }
+        if let Some(why) = &r.reason {
+            out.line(format!(
+                "  lý do / reason: {}",
+                crate::sanitize::for_terminal(why)
+            ));
+        }
+        out.line(format!("  biên bản / record: {} (in every store)", r.key()));
+    }
+    for (store, why) in &o.unrecorded {
+        out.warn(format!(
+            "the drill record could not be written to {store}: {why}"
+        ));
+    }
+    Ok(match r.status {
+        Status::Success | Status::Warning => ExitCode::SUCCESS,
+        Status::Failed => ExitCode::from(1),
+    })
+}

@@ -1,0 +1,69 @@
+//! `eqvault status [--max-age DURATION]`: exit 1 when the newest backup is too old or a store holds none.
+
+use std::process::ExitCode;
+
+use super::Out;
+use crate::config::Config;
+use crate::span::Span;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The newest complete snapshot must be younger than this (Art. 12.1: 3 months).
+    #[arg(long, default_value = "3months", value_name = "DURATION")]
+    max_age: Span,
+}
+
+pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+    let r = crate::ops::status::status(cfg, a.max_age, chrono::Utc::now()).await?;
+    if out.json {
+        out.json(&r);
+    } else {
+        match &r.last_backup {
+            Some(b) => out.line(format!(
+                "Bản sao lưu mới nhất / last backup: {} ({}), {} bản / copies",
+                b.id,
+                b.created_at.format("%d/%m/%Y %H:%M"),
+                b.copies
+            )),
+            None => out.line("Chưa có bản sao lưu / no backup yet"),
+        }
+        match &r.last_drill {
+            Some(d) => out.line(format!(
+                "Diễn tập gần nhất / last drill: {} ({}) {} / {:?}, {:.1} s",
+                d.snapshot,
+                d.started_at.format("%d/%m/%Y"),
+                d.status.vi(),
+                d.status,
+                d.seconds
+            )),
+            None => out.line("Chưa diễn tập phục hồi / no restore drill yet"),
+        }
+        for s in &r.stores {
+            let last = s
+                .last_backup
+                .as_ref()
+                .map_or("-".to_string(), |b| b.id.clone());
+            out.line(format!(
+                "  {} {}: {} snapshots, newest {last}",
+                if s.reachable { "ok " } else { "ERR" },
+                s.url,
+                s.snapshots
+            ));
+        }
+        if r.problems.is_empty() {
+            out.line("Đạt / OK");
+        } else {
+            for p in &r.problems {
+                out.line(format!("  CẢNH BÁO / PROBLEM: {p}"));
+            }
+        }
+    }
+    let empty_store = r.stores.iter().any(|s| s.reachable && s.snapshots == 0);
+    Ok(if r.unreachable() {
+        ExitCode::from(2)
+    } else if r.stale || empty_store {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

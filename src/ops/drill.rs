@@ -1,0 +1,363 @@
+//! Restore drills: restore a snapshot into scratch space, check it thoroughly, time every phase,
+//! and leave a dated record in every store under `drills/` so the evidence outlives the machine.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::verify::{Check, check_database, read_data};
+use super::{OpsError, Progress};
+use crate::catalog;
+use crate::config::Config;
+use crate::pack;
+use crate::store::{Store, StoreError};
+
+/// Where drill records live in a store.
+pub const DRILLS: &str = "drills";
+
+/// A drill's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Restorable and every check passed within the time target.
+    Success,
+    /// Restorable, but something to look at (slower than the target).
+    Warning,
+    /// Not restorable, or a check failed.
+    Failed,
+}
+
+impl Status {
+    /// The status word in Vietnamese.
+    pub fn vi(self) -> &'static str {
+        match self {
+            Status::Success => "thành công",
+            Status::Warning => "cảnh báo",
+            Status::Failed => "thất bại",
+        }
+    }
+}
+
+/// Seconds per phase.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Phases {
+    /// Downloading the object.
+    pub download: f64,
+    /// Decrypting and decompressing.
+    pub decrypt_decompress: f64,
+    /// Checking the database.
+    pub checks: f64,
+}
+
+/// The evidence of one drill. Holds no data from the database, only facts about it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DrillRecord {
+    /// [`catalog::FORMAT_VERSION`].
+    pub format_version: u32,
+    /// The drill's own id (time-sortable).
+    pub id: String,
+    /// `success`, `warning` or `failed`.
+    pub status: Status,
+    /// The snapshot restored.
+    pub snapshot: String,
+    /// The store it was restored from.
+    pub store: String,
+    /// When the drill started (Vietnam time).
+    pub started_at: DateTime<FixedOffset>,
+    /// The measured restore time: download + decrypt/decompress + checks.
+    pub seconds: f64,
+    /// Each phase.
+    pub phases: Phases,
+    /// The configured restore-time target.
+    pub target_seconds: u64,
+    /// Bytes of the encrypted object and of the database.
+    pub object_bytes: u64,
+    /// Bytes of the restored database.
+    pub database_bytes: u64,
+    /// Every check, in order.
+    pub checks: Vec<Check>,
+    /// Why the status is not `success`, in English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// eqvault's version.
+    pub tool_version: String,
+}
+
+impl DrillRecord {
+    /// The record's key in a store: `drills/YYYY/<id>.json`.
+    pub fn key(&self) -> String {
+        format!("{DRILLS}/{}/{}.json", &self.id[..4], self.id)
+    }
+}
+
+/// Which snapshot to drill.
+#[derive(Debug, Clone)]
+pub enum Pick {
+    /// The newest.
+    Latest,
+    /// One chosen at random (every snapshot should be restorable, not just the newest).
+    Random,
+    /// This id.
+    Id(String),
+}
+
+impl std::str::FromStr for Pick {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "latest" => Pick::Latest,
+            "random" => Pick::Random,
+            other => Pick::Id(other.to_string()),
+        })
+    }
+}
+
+/// What a drill returns: its record and the stores that could not keep it.
+#[derive(Debug)]
+pub struct DrillOutcome {
+    /// The record (also written to the stores).
+    pub record: DrillRecord,
+    /// Stores where the record could not be written: (store, why).
+    pub unrecorded: Vec<(String, String)>,
+}
+
+/// Runs one drill.
+///
+/// # Errors
+/// [`OpsError`] when no drill can start: no identity, no store, no snapshot.
+/// A snapshot that fails its checks is a `failed` record, not an error.
+pub async fn drill(
+    cfg: &Config,
+    pick: &Pick,
+    identity: &Path,
+    now: DateTime<Utc>,
+    progress: Arc<dyn Progress>,
+) -> Result<DrillOutcome, OpsError> {
+    let identities = Arc::new(pack::keys::load_identities(identity)?);
+    let mut stores: Vec<Option<Store>> = Vec::new();
+    let mut invs = Vec::new();
+    for (label, r) in super::open_stores(cfg)? {
+        match r {
+            Ok(s) => match super::inventory(&s).await {
+                Ok(i) => {
+                    invs.push(Some(i));
+                    stores.push(Some(s));
+                }
+                Err(e) => {
+                    tracing::warn!(store = %label, error = %e, "cannot list store");
+                    invs.push(None);
+                    stores.push(Some(s));
+                }
+            },
+            Err(e) => {
+                tracing::warn!(store = %label, error = %e, "store unavailable");
+                invs.push(None);
+                stores.push(None);
+            }
+        }
+    }
+    let all = super::merged(&invs);
+    if all.is_empty() {
+        return Err(OpsError::NoSnapshots);
+    }
+    let view = match pick {
+        Pick::Latest => all[0].clone(),
+        Pick::Random => all[rand::random_range(0..all.len())].clone(),
+        Pick::Id(x) => {
+            let id: catalog::SnapshotId = x.parse()?;
+            all.iter()
+                .find(|v| v.meta.id == id)
+                .cloned()
+                .ok_or_else(|| OpsError::NoSuchSnapshot(x.clone()))?
+        }
+    };
+    let source = stores[view.stores[0]]
+        .clone()
+        .expect("a listed store is open");
+
+    // Scratch space under eqvault's own state folder, never beside the live database.
+    let scratch = super::private_temp(cfg, "drill")?;
+    let started = Instant::now();
+    let rd = read_data(
+        &source,
+        &view.meta,
+        identities,
+        scratch.path(),
+        progress.as_ref(),
+    )
+    .await;
+    let mut checks = rd.checks;
+    let mut check_secs = rd.check_secs;
+    if checks.iter().all(|c| c.ok) && rd.manifest.is_some() {
+        let db = scratch.path().join(pack::DATABASE_ENTRY);
+        let t = Instant::now();
+        let more = tokio::task::spawn_blocking(move || extra_checks(&db))
+            .await
+            .unwrap_or_else(|e| vec![Check::new("checks", false, e.to_string())]);
+        check_secs += t.elapsed().as_secs_f64();
+        checks.extend(more);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    drop(scratch);
+
+    let target = cfg.drill.restore_time_target.approx_seconds();
+    let failed: Vec<&Check> = checks.iter().filter(|c| !c.ok).collect();
+    let (status, reason) = if !failed.is_empty() || rd.manifest.is_none() {
+        let names: Vec<String> = failed
+            .iter()
+            .map(|c| format!("{}: {}", c.name, c.detail))
+            .collect();
+        (Status::Failed, Some(names.join("; ")))
+    } else if seconds > target as f64 {
+        (
+            Status::Warning,
+            Some(format!(
+                "restore took {seconds:.1} s, more than the {target} s target"
+            )),
+        )
+    } else {
+        (Status::Success, None)
+    };
+    let started_at = now.with_timezone(&catalog::vietnam());
+    let record = DrillRecord {
+        format_version: catalog::FORMAT_VERSION,
+        id: format!(
+            "{}-{:06x}",
+            now.format("%Y%m%dT%H%M%SZ"),
+            rand::random::<u32>() & 0xff_ffff
+        ),
+        status,
+        snapshot: view.meta.id.to_string(),
+        store: source.label.clone(),
+        started_at,
+        seconds,
+        phases: Phases {
+            download: rd.download_secs,
+            decrypt_decompress: rd.unpack_secs,
+            checks: check_secs,
+        },
+        target_seconds: target,
+        object_bytes: view.meta.object_bytes,
+        database_bytes: view.meta.database_bytes,
+        checks,
+        reason,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+
+    let body = Bytes::from(serde_json::to_vec_pretty(&record).expect("record serialises"));
+    let mut unrecorded = Vec::new();
+    let labels = cfg.store_labels();
+    for (i, s) in stores.iter().enumerate() {
+        match s {
+            Some(s) => {
+                if let Err(e) = s.put_if_absent(&record.key(), body.clone()).await {
+                    unrecorded.push((s.label.clone(), e.to_string()));
+                }
+            }
+            None => unrecorded.push((labels[i].clone(), "store unavailable".into())),
+        }
+    }
+    Ok(DrillOutcome { record, unrecorded })
+}
+
+/// Checks beyond the manifest's: foreign keys and unique identifiers.
+fn extra_checks(db: &Path) -> Vec<Check> {
+    let mut out = Vec::new();
+    let c = match crate::snapshot::open_read_only(db, std::time::Duration::from_secs(5)) {
+        Ok(c) => c,
+        Err(e) => return vec![Check::new("open", false, e.to_string())],
+    };
+    let fk: rusqlite::Result<Vec<String>> =
+        c.prepare("PRAGMA foreign_key_check").and_then(|mut s| {
+            s.query_map([], |r| {
+                Ok(format!(
+                    "{} row {} → {}",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<i64>>(1)?.unwrap_or(-1),
+                    r.get::<_, String>(2)?
+                ))
+            })?
+            .take(20)
+            .collect()
+        });
+    match fk {
+        Ok(v) if v.is_empty() => out.push(Check::new("foreign_key_check", true, "no violations")),
+        Ok(v) => out.push(Check::new("foreign_key_check", false, v.join("; "))),
+        Err(e) => out.push(Check::new("foreign_key_check", false, e.to_string())),
+    }
+    let mut dup = Vec::new();
+    let mut seen = 0;
+    for (table, col) in [
+        ("schools", "school_id"),
+        ("staff", "staff_id"),
+        ("equipment", "equipment_id"),
+    ] {
+        let exists: bool = c
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .unwrap_or(false);
+        if !exists {
+            continue;
+        }
+        seen += 1;
+        let q = format!(
+            "SELECT count(*) - count(DISTINCT {col}), count(*) - count({col}) FROM {table}"
+        );
+        match c.query_row(&q, [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))) {
+            Ok((0, 0)) => {}
+            Ok((d, n)) => dup.push(format!("{table}.{col}: {d} duplicates, {n} empty")),
+            Err(e) => dup.push(format!("{table}.{col}: {e}")),
+        }
+    }
+    out.push(Check::new(
+        "identifiers_unique",
+        dup.is_empty(),
+        if dup.is_empty() {
+            format!("{seen} identifier columns checked")
+        } else {
+            dup.join("; ")
+        },
+    ));
+    out
+}
+
+/// Every drill record in `store`, oldest first. Unreadable records are skipped with a warning.
+///
+/// # Errors
+/// [`StoreError`] when the store cannot be listed.
+pub async fn records(store: &Store) -> Result<Vec<DrillRecord>, StoreError> {
+    let mut out = Vec::new();
+    for l in store.list(DRILLS).await? {
+        if !l.key.ends_with(".json") {
+            continue;
+        }
+        let b = match store.get_bytes(&l.key).await {
+            Ok(b) => b,
+            Err(StoreError::NotFound { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        match serde_json::from_slice::<DrillRecord>(&b) {
+            Ok(r) if r.key() == l.key => out.push(r),
+            Ok(_) => tracing::warn!(key = %l.key, "drill record under the wrong key, ignored"),
+            Err(e) => tracing::warn!(key = %l.key, error = %e, "unreadable drill record, ignored"),
+        }
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(out)
+}
+
+/// Check function re-exported for callers that verify a database they unpacked themselves.
+pub fn checks_for(db: &Path, manifest: &catalog::Manifest) -> Vec<Check> {
+    let mut v = check_database(db, manifest);
+    v.extend(extra_checks(db));
+    v
+}
