@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Benchmark: `eqvault backup` against the hand pipeline it replaces
+# (sqlite3 .backup + tar | zstd -3 -T0 | age) and against `restic backup`
+# of the same copy, side by side on the same ~1 GB demo database.
+#
+#   scripts/bench-backup.sh            # SCHOOLS=250 (~1 GB), RUNS=3
+#   SCHOOLS=20 RUNS=1 scripts/bench-backup.sh   # quick look
+#
+# Prints wall time (best and median of RUNS) and peak RSS of each, and the
+# ratio eqvault / hand pipeline. Targets (issue 2): ratio <= 1.2, eqvault
+# peak RSS < 200 MB whatever the database size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCHOOLS=${SCHOOLS:-250}
+YEARS=${YEARS:-2}
+RUNS=${RUNS:-3}
+DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/eqvault-bench-$SCHOOLS}
+
+need=()
+for c in age zstd sqlite3 restic; do command -v $c >/dev/null || need+=($c); done
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+cargo build --release --locked -q
+EQ=$PWD/target/release/eqvault
+mkdir -p "$DIR"
+if [ ! -f "$DIR/equipment.db" ]; then
+  echo "generating the demo database ($SCHOOLS schools, $YEARS years) in $DIR ..." >&2
+  "$EQ" demo --dir "$DIR" --schools "$SCHOOLS" --years "$YEARS" --no-run >&2
+fi
+DB=$DIR/equipment.db
+DB_BYTES=$(stat -c %s "$DB")
+RECIPIENT=$(grep -o 'age1[0-9a-z]*' "$DIR/eqvault-identity.txt" | head -1)
+export RESTIC_PASSWORD=bench-only-password
+
+# One measurement: wall seconds and peak RSS (KiB) of a command, via GNU time.
+measure() {
+  local out
+  out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+  echo "$out"
+}
+
+run_eqvault() {
+  rm -rf "$DIR/bench-store" && mkdir -p "$DIR/bench-store"
+  cat > "$DIR/bench.toml" <<TOML
+[database]
+path = "equipment.db"
+[[store]]
+url = "bench-store"
+[encryption]
+recipients = ["$RECIPIENT"]
+[state]
+dir = ".bench-state"
+TOML
+  sync; measure "$EQ" --config "$DIR/bench.toml" backup
+}
+
+run_hand() {
+  rm -f "$DIR/hand-copy.db" "$DIR/hand.tar.zst.age"
+  sync
+  measure bash -c "sqlite3 '$DB' \".backup '$DIR/hand-copy.db'\" && tar -C '$DIR' -cf - hand-copy.db | zstd -3 -T0 -q | age -r $RECIPIENT > '$DIR/hand.tar.zst.age'"
+}
+
+run_restic() {
+  rm -rf "$DIR/restic" "$DIR/restic-copy.db"
+  restic init --repo "$DIR/restic" -q >/dev/null
+  sqlite3 "$DB" ".backup '$DIR/restic-copy.db'"
+  sync
+  # restic gets the copy for free: it backs up the same consistent copy the others make themselves.
+  measure restic --repo "$DIR/restic" backup -q "$DIR/restic-copy.db"
+}
+
+stats() { # "w1 m1\nw2 m2..." -> best median peakMB
+  sort -n | awk '{w[NR]=$1; if ($2>m) m=$2} END {printf "%.2f %.2f %.0f", w[1], w[int((NR+1)/2)], m/1024}'
+}
+
+declare -A R
+for tool in eqvault hand restic; do
+  res=""
+  for _ in $(seq "$RUNS"); do res+="$(run_$tool)"$'\n'; done
+  R[$tool]=$(printf '%s' "$res" | stats)
+done
+
+printf '\ndatabase: %s (%.0f MB), %s runs each\n' "$DB" "$(echo "$DB_BYTES/1048576" | bc -l)" "$RUNS"
+printf '%-44s %10s %10s %10s\n' tool "best s" "median s" "peak MB"
+for tool in eqvault hand restic; do
+  read -r best med peak <<<"${R[$tool]}"
+  case $tool in
+    eqvault) label="eqvault backup (copy+check+tar+zstd+age)";;
+    hand)    label="sqlite3 .backup + tar | zstd -3 -T0 | age";;
+    restic)  label="restic backup (of a ready copy)";;
+  esac
+  printf '%-44s %10s %10s %10s\n' "$label" "$best" "$med" "$peak"
+done
+read -r eb _ ep <<<"${R[eqvault]}"; read -r hb _ _ <<<"${R[hand]}"
+printf '\neqvault / hand pipeline: %.2fx (target <= 1.2x); eqvault peak RSS %s MB (target < 200 MB)\n' "$(echo "$eb/$hb" | bc -l)" "$ep"
+printf 'object sizes: eqvault %s bytes, hand %s bytes\n' "$(find "$DIR/bench-store" -name '*.age' -printf '%s')" "$(stat -c %s "$DIR/hand.tar.zst.age")"
