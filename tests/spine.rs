@@ -102,7 +102,26 @@ fn assert_rfc3339(v: &Value) {
         .unwrap_or_else(|e| panic!("{s:?} is not RFC 3339: {e}"));
 }
 
-/// A byte-for-byte copy of the fixture's source dump, to compare with restores.
+/// A fixture with one local store holding one snapshot of the fixture database.
+fn backed_up() -> Fixture {
+    let fx = Fixture::new();
+    fx.config_local();
+    fx.backup();
+    fx
+}
+
+/// `live.db`: an equipment database that differs from the snapshot's, where a restore might go.
+fn other_live_db(fx: &Fixture) -> PathBuf {
+    let target = fx.path().join("live.db");
+    create_equipment_db(&target);
+    rusqlite::Connection::open(&target)
+        .unwrap()
+        .execute("DELETE FROM equipment_usage", [])
+        .unwrap();
+    target
+}
+
+/// The live database's dump (checked to hold the fixture's Vietnamese rows), to compare restores with.
 fn source_dump(fx: &Fixture) -> String {
     let d = dump(&fx.db);
     assert!(
@@ -140,6 +159,11 @@ fn local_round_trip_restores_an_equal_dump_and_prints_the_contract_json() {
     assert!(stores[0].get("error").is_none(), "no error on success");
     assert!(metadata_of(&object).is_file(), "metadata beside the object");
     assert_no_private_temp(&fx);
+    assert_eq!(
+        mode_of(&fx.state_dir().join("tmp")),
+        0o700,
+        "the plaintext copy's folder is private"
+    );
 
     let s = fx.run(&["snapshots", "--json"]).ok().json();
     let list = s.as_array().expect("snapshots prints an array");
@@ -380,9 +404,7 @@ fn snapshot_during_writes_holds_whole_transactions_in_wal_mode() {
 
 #[test]
 fn wrong_identity_is_refused_without_change() {
-    let fx = Fixture::new();
-    fx.config_local();
-    fx.backup();
+    let fx = backed_up();
     let other = fx.path().join("other");
     eqvault()
         .args(["init", "--db", "x.db", "--store"])
@@ -414,9 +436,7 @@ fn wrong_identity_is_refused_without_change() {
 /// Backs up, damages the object with `damage`, and checks restore refuses (exit 2) and
 /// verify without a key reports a failed verification (exit 1), both changing nothing.
 fn damaged_object_is_refused(damage: impl FnOnce(&Path), failing_checks: &[&str]) {
-    let fx = Fixture::new();
-    fx.config_local();
-    fx.backup();
+    let fx = backed_up();
     let object = only_object(&fx.store);
     damage(&object);
     let before = world(&fx);
@@ -482,9 +502,7 @@ fn metadata_with_a_tampered_object_sha256_is_refused_without_change() {
 
 #[test]
 fn metadata_with_a_tampered_row_count_is_refused_without_change() {
-    let fx = Fixture::new();
-    fx.config_local();
-    fx.backup();
+    let fx = backed_up();
     let m = metadata_of(&only_object(&fx.store));
     let mut v: Value = serde_json::from_slice(&std::fs::read(&m).unwrap()).unwrap();
     let n = v["row_counts"]["equipment"].as_u64().expect("row count");
@@ -502,6 +520,20 @@ fn metadata_with_a_tampered_row_count_is_refused_without_change() {
     let v = fx.run(&["verify", "--read-data", "--json"]).code(1).json();
     assert_eq!(v["ok"], Value::Bool(false), "{v:#}");
     assert_eq!(world(&fx), before);
+}
+
+#[test]
+fn backup_without_a_recipient_writes_nothing() {
+    let fx = Fixture::new();
+    fx.config_local();
+    let text = std::fs::read_to_string(&fx.config).unwrap();
+    let line = format!("recipients = [\"{}\"]", fx.recipient);
+    assert!(text.contains(&line));
+    std::fs::write(&fx.config, text.replace(&line, "recipients = []")).unwrap();
+    let before = world(&fx);
+    let run = fx.run(&["backup"]);
+    assert_refused_without_change(&fx, &before, run, &["recipient", "[encryption]"]);
+    assert!(files_under(&fx.store).is_empty());
 }
 
 #[test]
@@ -580,15 +612,8 @@ fn locked_database_is_refused_without_change() {
 
 #[test]
 fn existing_target_without_force_is_left_byte_for_byte() {
-    let fx = Fixture::new();
-    fx.config_local();
-    fx.backup();
-    let target = fx.path().join("live.db");
-    create_equipment_db(&target);
-    rusqlite::Connection::open(&target)
-        .unwrap()
-        .execute("DELETE FROM equipment_usage", [])
-        .unwrap();
+    let fx = backed_up();
+    let target = other_live_db(&fx);
     let before = world(&fx);
     let run = fx.run(&["restore", "latest", "--to", p(&target)]);
     assert_refused_without_change(&fx, &before, run, &["--force"]);
@@ -598,15 +623,8 @@ fn existing_target_without_force_is_left_byte_for_byte() {
 
 #[test]
 fn restore_force_keeps_the_old_file_and_moves_stale_wal_and_shm_aside() {
-    let fx = Fixture::new();
-    fx.config_local();
-    fx.backup();
-    let target = fx.path().join("live.db");
-    create_equipment_db(&target);
-    rusqlite::Connection::open(&target)
-        .unwrap()
-        .execute("DELETE FROM equipment_usage", [])
-        .unwrap();
+    let fx = backed_up();
+    let target = other_live_db(&fx);
     let old = std::fs::read(&target).unwrap();
     let wal = fx.path().join("live.db-wal");
     let shm = fx.path().join("live.db-shm");
@@ -648,9 +666,7 @@ fn restore_force_keeps_the_old_file_and_moves_stale_wal_and_shm_aside() {
 
 #[test]
 fn restore_to_a_new_path_moves_a_stale_wal_aside() {
-    let fx = Fixture::new();
-    fx.config_local();
-    fx.backup();
+    let fx = backed_up();
     let target = fx.path().join("new.db");
     let wal = fx.path().join("new.db-wal");
     std::fs::write(&wal, b"left by a deleted database").unwrap();
@@ -849,4 +865,57 @@ fn identity_is_0600_and_a_world_readable_one_is_refused() {
     chmod(&fx.identity, 0o600);
     restore(&fx, "latest", &target);
     assert_eq!(dump(&target), source_dump(&fx));
+}
+
+#[test]
+fn s3_server_down_of_two_stores_exits_1_and_keeps_the_local_copy() {
+    let fx = Fixture::new();
+    let mut server = S3Server::start(&fx.path().join("s3"));
+    fx.config_local_s3(&server, "eq");
+    server.stop();
+    let run = fx.run(&["backup", "--json"]).code(1);
+    let url = format!("s3://{BUCKET}/eq");
+    assert!(
+        run.stderr.contains(&url),
+        "stderr does not name the failed store:\n{}",
+        run.stderr
+    );
+    let b = run.json();
+    assert_eq!(b["stores"][0]["ok"], Value::Bool(true));
+    assert_eq!(b["stores"][1]["ok"], Value::Bool(false));
+    assert_eq!(b["stores"][1]["url"].as_str(), Some(url.as_str()));
+    assert_no_private_temp(&fx);
+
+    fx.config_local();
+    let target = fx.path().join("restored.db");
+    restore(&fx, "latest", &target);
+    assert_eq!(dump(&target), source_dump(&fx));
+}
+
+#[test]
+fn s3_store_refusing_or_down_is_named_and_nothing_changes() {
+    let fx = Fixture::new();
+    let s3root = fx.path().join("s3");
+    let mut server = S3Server::start(&s3root);
+    let url = format!("s3://{BUCKET}/eq");
+
+    // Wrong credentials: the server answers 403.
+    fx.config_s3(&server, "eq");
+    let text = std::fs::read_to_string(&fx.config).unwrap();
+    std::fs::write(&fx.config, text.replace(SECRET_KEY, "not-the-secret")).unwrap();
+    let before = world(&fx);
+    let run = fx.run(&["backup"]);
+    let run = assert_refused_without_change(&fx, &before, run, &[&url, "credentials"]);
+    assert!(
+        !run.stderr.contains("not-the-secret"),
+        "the secret reached stderr:\n{}",
+        run.stderr
+    );
+
+    // The server is down: unreachable.
+    fx.config_s3(&server, "eq");
+    server.stop();
+    let before = world(&fx);
+    let run = fx.run(&["backup"]);
+    assert_refused_without_change(&fx, &before, run, &[&url, "reachable"]);
 }
