@@ -51,6 +51,9 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    for w in &o.warnings {
+        out.warn(w);
+    }
     if o.all_ok() {
         Ok(ExitCode::SUCCESS)
     } else {

@@ -3,6 +3,7 @@
 mod backup;
 mod drill;
 mod init;
+mod ledger;
 mod output;
 mod prune;
 mod restore;
@@ -63,6 +64,9 @@ pub enum Command {
     Sync,
     /// Last backup, copies, last drill; exit 1 when the newest backup is too old.
     Status(status::Args),
+    /// The identifier ledger (every identifier each backup saw).
+    #[command(subcommand)]
+    Ledger(ledger::Cmd),
 }
 
 /// The program: parse, log, run, map to the exit code of the CLI contract.
@@ -100,6 +104,7 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }
@@ -118,6 +123,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Unhold(a) => prune::unhold(a, &load(config_path)?, out).await,
         Command::Sync => sync::run(&load(config_path)?, out).await,
         Command::Status(a) => status::run(a, &load(config_path)?, out).await,
+        Command::Ledger(c) => ledger::run(c, &load(config_path)?, out).await,
     }
 }
 

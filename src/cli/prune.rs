@@ -35,6 +35,7 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
             "keep": o.keep,
             "remove": o.remove.iter().map(|d| serde_json::json!({"id": d.id})).collect::<Vec<_>>(),
             "incomplete": o.incomplete.iter().map(|(s, k)| serde_json::json!({"store": s, "key": k})).collect::<Vec<_>>(),
+            "ledgers": o.ledgers.iter().map(|(s, k)| serde_json::json!({"store": s, "key": k})).collect::<Vec<_>>(),
             "errors": o.errors.iter().map(|(s, e)| serde_json::json!({"store": s, "error": e})).collect::<Vec<_>>(),
         }));
     } else {

@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 use super::{OpsError, Progress};
 use crate::catalog::{self, Manifest, Metadata, SnapshotId};
 use crate::config::Config;
+use crate::ledger;
 use crate::pack::{self, Packer};
 use crate::snapshot;
 use crate::store::{Chunk, Store};
@@ -65,6 +66,8 @@ pub struct BackupOutcome {
     pub metadata: Metadata,
     /// Per store, in config order.
     pub stores: Vec<StoreOutcome>,
+    /// Things to show that did not fail the backup (e.g. the ledger not stored somewhere).
+    pub warnings: Vec<String>,
 }
 
 impl BackupOutcome {
@@ -135,12 +138,20 @@ pub async fn backup(
 
     // The slow checks run beside the upload; the manifest, last in the tar, waits for them.
     let check_path = copy.clone();
-    let checks = std::thread::spawn(
-        move || -> Result<snapshot::Facts, snapshot::SnapshotError> {
-            snapshot::integrity_check(&check_path)?;
-            snapshot::facts(&check_path)
-        },
-    );
+    type Checked = Result<(snapshot::Facts, Vec<ledger::Ident>), snapshot::SnapshotError>;
+    let checks = std::thread::spawn(move || -> Checked {
+        snapshot::integrity_check(&check_path)?;
+        let facts = snapshot::facts(&check_path)?;
+        let c = snapshot::open_read_only(&check_path, std::time::Duration::from_secs(5))?;
+        let ids =
+            ledger::read_identifiers(&c).map_err(|source| snapshot::SnapshotError::Sqlite {
+                path: check_path.clone(),
+                source,
+            })?;
+        Ok((facts, ids))
+    });
+    let idents = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let idents2 = idents.clone();
 
     let key = id.object_key();
     let mut senders = Vec::new();
@@ -172,9 +183,10 @@ pub async fn backup(
             threads,
             progress2.as_ref(),
             |database_sha256| {
-                let facts = checks
+                let (facts, ids) = checks
                     .join()
                     .map_err(|_| OpsError::Internal("the integrity check thread died".into()))??;
+                *idents2.lock().expect("ids lock") = ids;
                 Ok(Manifest {
                     format_version: catalog::FORMAT_VERSION,
                     snapshot_id: id2.clone(),
@@ -197,9 +209,19 @@ pub async fn backup(
     let (manifest, object_sha256, object_bytes) = match packed {
         Ok(p) => p,
         Err(e) => {
-            // The senders were dropped without Commit: every upload aborts.
-            for (_, t) in tasks {
-                let _ = t.await;
+            // The senders were dropped without Commit: every upload aborts. When the
+            // stores are why packing stopped, their own errors say what to fix.
+            let mut store_errors = Vec::new();
+            for (i, t) in tasks {
+                if let Ok(Err(err)) = t.await
+                    && !matches!(err, crate::store::StoreError::Abandoned { .. })
+                {
+                    outcomes[i].error = Some(err.to_string());
+                    store_errors.push(i);
+                }
+            }
+            if !store_errors.is_empty() && store_errors.len() == live.len() {
+                return Err(OpsError::AllStoresFailed(failures(&outcomes)));
             }
             return Err(e);
         }
@@ -243,10 +265,58 @@ pub async fn backup(
     if outcomes.iter().all(|o| !o.ok) {
         return Err(OpsError::AllStoresFailed(failures(&outcomes)));
     }
+    let ids = std::mem::take(&mut *idents.lock().expect("ids lock"));
+    let good: Vec<&Store> = live
+        .iter()
+        .filter(|(i, _)| outcomes[*i].ok)
+        .map(|(_, s)| s)
+        .collect();
+    let warnings = record_identifiers(cfg, &metadata, &ids, &recipients_of(cfg)?, &good).await;
     Ok(BackupOutcome {
         metadata,
         stores: outcomes,
+        warnings,
     })
+}
+
+fn recipients_of(cfg: &Config) -> Result<Vec<age::x25519::Recipient>, OpsError> {
+    Ok(pack::keys::parse_recipients(&cfg.encryption.recipients)?)
+}
+
+/// Adds this snapshot's identifiers to the local ledger and seals the whole
+/// ledger into every store that holds the snapshot. A failure here does not
+/// undo the backup; it is returned as a warning to show.
+async fn record_identifiers(
+    cfg: &Config,
+    meta: &Metadata,
+    ids: &[ledger::Ident],
+    recipients: &[age::x25519::Recipient],
+    stores: &[&Store],
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let path = ledger::Ledger::path_in(&cfg.state_dir);
+    let sealed = (|| -> Result<Vec<u8>, String> {
+        let mut l = ledger::Ledger::open(&path).map_err(|e| e.to_string())?;
+        l.record(meta.id.as_str(), meta.created_at, ids)
+            .map_err(|e| e.to_string())?;
+        let plain = l.export().map_err(|e| e.to_string())?;
+        pack::seal(&plain, recipients).map_err(|e| e.to_string())
+    })();
+    match sealed {
+        Ok(bytes) => {
+            let key = format!("{}/{}{}", ledger::LEDGER, meta.id, ledger::SUFFIX);
+            let bytes = Bytes::from(bytes);
+            for s in stores {
+                if let Err(e) = s.put_if_absent(&key, bytes.clone()).await {
+                    warnings.push(format!("identifier ledger not stored in {}: {e}", s.label));
+                }
+            }
+        }
+        Err(e) => warnings.push(format!(
+            "the identifier ledger was not updated ({e}); run `eqvault ledger rebuild` after fixing it"
+        )),
+    }
+    warnings
 }
 
 fn failures(outcomes: &[StoreOutcome]) -> String {

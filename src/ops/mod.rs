@@ -6,6 +6,7 @@
 pub mod backup;
 pub mod drill;
 pub mod inventory;
+pub mod ledger;
 pub mod prune;
 pub mod restore;
 pub mod status;
@@ -87,8 +88,10 @@ pub enum OpsError {
         /// What differs.
         detail: String,
     },
-    /// The restored database failed a check.
-    #[error("snapshot {id} failed its checks after unpacking: {detail}. Nothing was put in place")]
+    /// The snapshot failed a check (before anything was put in place).
+    #[error(
+        "snapshot {id} did not pass its checks, so nothing was restored or changed: {detail}. Try another snapshot (`eqvault snapshots`) or the copy in another store, and run `eqvault verify --all` to find damaged copies"
+    )]
     CheckFailed {
         /// The snapshot.
         id: String,

@@ -142,6 +142,8 @@ pub struct PruneOutcome {
     pub remove: Vec<Decision>,
     /// Incomplete uploads removed (or to remove): (store, key).
     pub incomplete: Vec<(String, String)>,
+    /// Superseded sealed ledgers removed (or to remove): (store, key).
+    pub ledgers: Vec<(String, String)>,
     /// Failures: (store, what).
     pub errors: Vec<(String, String)>,
     /// Nothing was deleted.
@@ -191,6 +193,7 @@ pub async fn prune(
         keep,
         remove,
         incomplete: Vec::new(),
+        ledgers: Vec::new(),
         errors: Vec::new(),
         dry_run,
     };
@@ -203,6 +206,22 @@ pub async fn prune(
                 if !dry_run && let Err(e) = s.delete(&l.key).await {
                     out.errors.push((s.label.clone(), e.to_string()));
                 }
+            }
+        }
+        // The sealed identifier ledger is cumulative: the newest few are all the history.
+        let mut sealed: Vec<String> = s
+            .list(crate::ledger::LEDGER)
+            .await?
+            .into_iter()
+            .map(|l| l.key)
+            .filter(|k| k.ends_with(crate::ledger::SUFFIX))
+            .collect();
+        sealed.sort();
+        let old = sealed.len().saturating_sub(super::ledger::KEEP_SEALED);
+        for k in &sealed[..old] {
+            out.ledgers.push((s.label.clone(), k.clone()));
+            if !dry_run && let Err(e) = s.delete(k).await {
+                out.errors.push((s.label.clone(), e.to_string()));
             }
         }
         if dry_run {

@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 use super::OpsError;
 use crate::store::{Chunk, Store, StoreError};
 
-/// Prefixes of small evidence files copied as they are.
-pub const EVIDENCE_PREFIXES: [&str; 3] = ["drills", "holds", "reports"];
+/// Prefixes of evidence files copied as they are (drill records, holds, sealed ledgers, report bags).
+pub const EVIDENCE_PREFIXES: [&str; 4] = ["drills", "holds", "ledger", "reports"];
 
 /// One copied object.
 #[derive(Debug, Clone, Serialize)]

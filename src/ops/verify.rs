@@ -295,11 +295,58 @@ pub async fn read_data(
             return out;
         }
     };
+    // The clear metadata must tell the same story as the sealed manifest: a
+    // tampered row count or size in the metadata is a failed check, not a detail.
+    let mut lies = Vec::new();
+    if meta.row_counts != manifest.facts.row_counts {
+        let tables: std::collections::BTreeSet<&String> = meta
+            .row_counts
+            .keys()
+            .chain(manifest.facts.row_counts.keys())
+            .collect();
+        let diffs: Vec<String> = tables
+            .into_iter()
+            .filter(|t| meta.row_counts.get(*t) != manifest.facts.row_counts.get(*t))
+            .map(|t| {
+                let show = |v: Option<&u64>| v.map_or("none".to_string(), u64::to_string);
+                format!(
+                    "{t}: metadata {}, manifest {}",
+                    show(meta.row_counts.get(t)),
+                    show(manifest.facts.row_counts.get(t))
+                )
+            })
+            .collect();
+        lies.push(format!("row_counts {}", diffs.join("; ")));
+    }
+    if meta.database_bytes != manifest.database_bytes {
+        lies.push(format!(
+            "database_bytes {} vs {}",
+            meta.database_bytes, manifest.database_bytes
+        ));
+    }
+    if meta.created_at != manifest.created_at {
+        lies.push(format!(
+            "created_at {} vs {}",
+            meta.created_at, manifest.created_at
+        ));
+    }
+    if !lies.is_empty() {
+        out.checks.push(Check::new(
+            "manifest",
+            false,
+            format!(
+                "the clear metadata disagrees with the manifest inside the snapshot ({}): the metadata was tampered with",
+                lies.join(", ")
+            ),
+        ));
+        out.manifest = Some(manifest);
+        return out;
+    }
     out.checks.push(Check::new(
         "manifest",
         true,
         format!(
-            "format {}, eqvault {}",
+            "format {}, eqvault {}; matches the metadata",
             manifest.format_version, manifest.tool_version
         ),
     ));

@@ -302,6 +302,47 @@ pub fn unpack<R: Read>(
     })
 }
 
+/// Compresses and encrypts a small document (e.g. the identifier ledger) to `recipients`.
+///
+/// # Errors
+/// [`PackError::Encrypt`] or [`PackError::Pack`].
+pub fn seal(plain: &[u8], recipients: &[age::x25519::Recipient]) -> Result<Vec<u8>, PackError> {
+    if recipients.is_empty() {
+        return Err(PackError::Encrypt(keys::KeyError::NoRecipient.to_string()));
+    }
+    let enc = age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
+        .map_err(|e| PackError::Encrypt(e.to_string()))?;
+    let mut w = enc.wrap_output(Vec::new()).map_err(PackError::Pack)?;
+    zstd::stream::copy_encode(plain, &mut w, 3).map_err(PackError::Pack)?;
+    w.finish().map_err(PackError::Pack)
+}
+
+/// Opens what [`seal`] made, refusing more than `limit` bytes of plaintext.
+///
+/// # Errors
+/// [`PackError::WrongIdentity`], [`PackError::Corrupt`] or [`PackError::TooLarge`].
+pub fn unseal(
+    sealed: &[u8],
+    identities: &[age::x25519::Identity],
+    limit: u64,
+) -> Result<Vec<u8>, PackError> {
+    let dec = age::Decryptor::new_buffered(sealed).map_err(decrypt_error)?;
+    let r = dec
+        .decrypt(identities.iter().map(|i| i as &dyn age::Identity))
+        .map_err(decrypt_error)?;
+    let z = zstd::stream::read::Decoder::new(r).map_err(corrupt)?;
+    let mut out = Vec::new();
+    z.take(limit + 1).read_to_end(&mut out).map_err(corrupt)?;
+    if out.len() as u64 > limit {
+        return Err(PackError::TooLarge {
+            name: "sealed document".into(),
+            declared: out.len() as u64,
+            limit,
+        });
+    }
+    Ok(out)
+}
+
 fn copy_out(r: &mut impl Read, w: &mut impl Write) -> Result<(), PackError> {
     let mut buf = vec![0u8; 256 * 1024];
     loop {

@@ -1,0 +1,517 @@
+//! The identifier ledger: every identifier (school, staff, equipment) each backup saw,
+//! with the first and last snapshot it was seen in (Art. 6: identifiers are never deleted or changed).
+//!
+//! Kept locally in `[state] dir/ledger.db` and, after each backup, sealed
+//! (zstd + age) in every store as `ledger/<snapshot-id>.jsonl.zst.age`. The
+//! ledger is cumulative, so the newest sealed copy is the whole history:
+//! `eqvault ledger rebuild` restores it from the stores and the identity alone.
+//!
+//! Each identifier carries a fingerprint of the parts of its row that never
+//! change lawfully (an item's school, catalog code, name, creation date…), so
+//! that a vanished identifier whose fingerprint reappears under a new code is a
+//! renamed identifier (`changed_identifier`), not only a deleted one.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Where sealed ledgers live in a store.
+pub const LEDGER: &str = "ledger";
+/// The suffix of a sealed ledger.
+pub const SUFFIX: &str = ".jsonl.zst.age";
+/// The largest ledger accepted when unsealing (plaintext bytes).
+pub const MAX_BYTES: u64 = 1 << 30;
+
+/// Errors of the ledger.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// SQLite failed on the ledger file.
+    #[error("identifier ledger {path}: {source}")]
+    Sqlite {
+        /// The ledger file.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// A sealed ledger that does not parse.
+    #[error("the sealed ledger {key} is not readable: {detail}")]
+    Parse {
+        /// The store key.
+        key: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+/// Whose identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// `schools.school_id`.
+    Schools,
+    /// `staff.staff_id`.
+    Staff,
+    /// `equipment.equipment_id`.
+    Equipment,
+}
+
+impl Kind {
+    /// The table's name.
+    pub fn table(self) -> &'static str {
+        match self {
+            Kind::Schools => "schools",
+            Kind::Staff => "staff",
+            Kind::Equipment => "equipment",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "schools" => Some(Kind::Schools),
+            "staff" => Some(Kind::Staff),
+            "equipment" => Some(Kind::Equipment),
+            _ => None,
+        }
+    }
+}
+
+/// One identifier as seen in a database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ident {
+    /// Whose.
+    pub kind: Kind,
+    /// The identifier.
+    pub id: String,
+    /// The school it belongs to (itself for a school).
+    pub school_id: String,
+    /// SHA-256 of the row's immutable parts.
+    pub fingerprint: String,
+}
+
+/// One identifier in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The identifier.
+    #[serde(flatten)]
+    pub ident: Ident,
+    /// The first snapshot it was seen in.
+    pub first_snapshot: String,
+    /// When that was.
+    pub first_seen: DateTime<FixedOffset>,
+    /// The last snapshot it was seen in.
+    pub last_snapshot: String,
+    /// When that was.
+    pub last_seen: DateTime<FixedOffset>,
+}
+
+/// The queries that read identifiers and fingerprints, per table.
+const QUERIES: [(Kind, &str); 3] = [
+    (
+        Kind::Schools,
+        "SELECT school_id, school_id, name, level, ownership, created_at FROM schools",
+    ),
+    (
+        Kind::Staff,
+        "SELECT staff_id, school_id, full_name FROM staff",
+    ),
+    (
+        Kind::Equipment,
+        "SELECT equipment_id, school_id, catalog_code, name, subject, grade, unit, source, year_in_use, created_at FROM equipment",
+    ),
+];
+
+/// Reads every identifier of a database in the reference schema. Tables that do
+/// not exist are skipped.
+///
+/// # Errors
+/// SQLite errors.
+pub fn read_identifiers(c: &Connection) -> rusqlite::Result<Vec<Ident>> {
+    let mut out = Vec::new();
+    for (kind, q) in QUERIES {
+        let exists: i64 = c.query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+            [kind.table()],
+            |r| r.get(0),
+        )?;
+        if exists == 0 {
+            continue;
+        }
+        let mut s = c.prepare(q)?;
+        let n = s.column_count();
+        let mut rows = s.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let school_id: String = r.get(1)?;
+            let mut h = Sha256::new();
+            h.update(kind.table().as_bytes());
+            for i in 1..n {
+                let v: rusqlite::types::Value = r.get(i)?;
+                let t = match v {
+                    rusqlite::types::Value::Null => "\u{0}null".to_string(),
+                    rusqlite::types::Value::Integer(x) => x.to_string(),
+                    rusqlite::types::Value::Real(x) => x.to_string(),
+                    rusqlite::types::Value::Text(t) => t,
+                    rusqlite::types::Value::Blob(b) => hex::encode(b),
+                };
+                h.update([0x1f]);
+                h.update(t.as_bytes());
+            }
+            out.push(Ident {
+                kind,
+                id,
+                school_id,
+                fingerprint: hex::encode(&h.finalize()[..16]),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The local ledger file.
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Ledger {
+    /// The ledger's path under a state folder.
+    pub fn path_in(state_dir: &Path) -> PathBuf {
+        state_dir.join("ledger.db")
+    }
+
+    /// Opens (creating if needed) the ledger at `path`.
+    ///
+    /// # Errors
+    /// [`LedgerError::Sqlite`].
+    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        let err = |source| LedgerError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(err)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             CREATE TABLE IF NOT EXISTS identifiers (
+                 kind TEXT NOT NULL, id TEXT NOT NULL, school_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
+                 first_snapshot TEXT NOT NULL, first_seen TEXT NOT NULL,
+                 last_snapshot TEXT NOT NULL, last_seen TEXT NOT NULL,
+                 PRIMARY KEY (kind, id));
+             CREATE TABLE IF NOT EXISTS snapshots (id TEXT PRIMARY KEY, seen TEXT NOT NULL);",
+        )
+        .map_err(err)?;
+        Ok(Ledger {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens the ledger only if it exists.
+    ///
+    /// # Errors
+    /// [`LedgerError::Sqlite`].
+    pub fn open_existing(path: &Path) -> Result<Option<Ledger>, LedgerError> {
+        if path.exists() {
+            Self::open(path).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn err(&self) -> impl Fn(rusqlite::Error) -> LedgerError + '_ {
+        |source| LedgerError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Records that `snapshot` (taken at `at`) saw `ids`.
+    ///
+    /// # Errors
+    /// [`LedgerError::Sqlite`].
+    pub fn record(
+        &mut self,
+        snapshot: &str,
+        at: DateTime<FixedOffset>,
+        ids: &[Ident],
+    ) -> Result<(), LedgerError> {
+        let at_s = at.to_rfc3339();
+        let path = self.path.clone();
+        let err = move |source| LedgerError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(&err)?;
+        {
+            let mut up = tx
+                .prepare(
+                    "INSERT INTO identifiers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)
+                     ON CONFLICT (kind, id) DO UPDATE SET
+                       school_id = CASE WHEN excluded.last_snapshot > last_snapshot THEN excluded.school_id ELSE school_id END,
+                       fingerprint = CASE WHEN excluded.last_snapshot > last_snapshot THEN excluded.fingerprint ELSE fingerprint END,
+                       first_snapshot = min(first_snapshot, excluded.first_snapshot),
+                       first_seen = CASE WHEN excluded.first_snapshot < first_snapshot THEN excluded.first_seen ELSE first_seen END,
+                       last_seen = CASE WHEN excluded.last_snapshot > last_snapshot THEN excluded.last_seen ELSE last_seen END,
+                       last_snapshot = max(last_snapshot, excluded.last_snapshot)",
+                )
+                .map_err(&err)?;
+            for i in ids {
+                let kind = serde_json::to_value(i.kind)
+                    .expect("kind")
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
+                up.execute(params![
+                    kind,
+                    i.id,
+                    i.school_id,
+                    i.fingerprint,
+                    snapshot,
+                    at_s
+                ])
+                .map_err(&err)?;
+            }
+            tx.execute(
+                "INSERT OR IGNORE INTO snapshots VALUES (?1, ?2)",
+                params![snapshot, at_s],
+            )
+            .map_err(&err)?;
+        }
+        tx.commit().map_err(&err)
+    }
+
+    /// Every identifier ever recorded.
+    ///
+    /// # Errors
+    /// [`LedgerError::Sqlite`].
+    pub fn entries(&self) -> Result<Vec<Entry>, LedgerError> {
+        let mut s = self
+            .conn
+            .prepare("SELECT kind, id, school_id, fingerprint, first_snapshot, first_seen, last_snapshot, last_seen FROM identifiers ORDER BY kind, id")
+            .map_err(self.err())?;
+        let rows = s
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                ))
+            })
+            .map_err(self.err())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (kind, id, school_id, fingerprint, fs, fsn, ls, lsn) = row.map_err(self.err())?;
+            let (Some(kind), Ok(first_seen), Ok(last_seen)) = (
+                Kind::parse(&kind),
+                DateTime::parse_from_rfc3339(&fsn),
+                DateTime::parse_from_rfc3339(&lsn),
+            ) else {
+                continue;
+            };
+            out.push(Entry {
+                ident: Ident {
+                    kind,
+                    id,
+                    school_id,
+                    fingerprint,
+                },
+                first_snapshot: fs,
+                first_seen,
+                last_snapshot: ls,
+                last_seen,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The newest snapshot recorded.
+    ///
+    /// # Errors
+    /// [`LedgerError::Sqlite`].
+    pub fn newest_snapshot(&self) -> Result<Option<String>, LedgerError> {
+        self.conn
+            .query_row("SELECT max(id) FROM snapshots", [], |r| {
+                r.get::<_, Option<String>>(0)
+            })
+            .optional()
+            .map(Option::flatten)
+            .map_err(self.err())
+    }
+
+    /// The whole ledger as JSON lines (one [`Entry`] per line), for sealing.
+    ///
+    /// # Errors
+    /// [`LedgerError::Sqlite`].
+    pub fn export(&self) -> Result<Vec<u8>, LedgerError> {
+        let mut out = Vec::new();
+        for e in self.entries()? {
+            serde_json::to_writer(&mut out, &e).expect("entry serialises");
+            out.push(b'\n');
+        }
+        Ok(out)
+    }
+
+    /// Merges an exported ledger into this one.
+    ///
+    /// # Errors
+    /// [`LedgerError::Parse`] on a bad line, [`LedgerError::Sqlite`].
+    pub fn import(&mut self, key: &str, jsonl: &[u8]) -> Result<usize, LedgerError> {
+        let mut by_snapshot: BTreeMap<(String, String), Vec<Ident>> = BTreeMap::new();
+        let mut n = 0;
+        for line in jsonl.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let e: Entry = serde_json::from_slice(line).map_err(|e| LedgerError::Parse {
+                key: key.to_string(),
+                detail: e.to_string(),
+            })?;
+            // Both ends of each entry are recorded, which rebuilds first and last exactly.
+            by_snapshot
+                .entry((e.first_snapshot.clone(), e.first_seen.to_rfc3339()))
+                .or_default()
+                .push(e.ident.clone());
+            by_snapshot
+                .entry((e.last_snapshot.clone(), e.last_seen.to_rfc3339()))
+                .or_default()
+                .push(e.ident);
+            n += 1;
+        }
+        for ((snap, seen), ids) in by_snapshot {
+            let at = DateTime::parse_from_rfc3339(&seen).expect("written by to_rfc3339");
+            self.record(&snap, at, &ids)?;
+        }
+        Ok(n)
+    }
+}
+
+/// An identifier of the ledger that the database no longer has.
+#[derive(Debug, Clone, Serialize)]
+pub struct Vanished {
+    /// What the ledger knows of it.
+    pub entry: Entry,
+    /// A current identifier with the same fingerprint that the ledger never saw: the new code of a renamed row.
+    pub renamed_to: Option<String>,
+}
+
+/// Compares the ledger with the identifiers of the database now.
+pub fn vanished(ledger: &[Entry], now: &[Ident]) -> Vec<Vanished> {
+    use std::collections::{HashMap, HashSet};
+    let current: HashSet<(Kind, &str)> = now.iter().map(|i| (i.kind, i.id.as_str())).collect();
+    let known: HashSet<(Kind, &str)> = ledger
+        .iter()
+        .map(|e| (e.ident.kind, e.ident.id.as_str()))
+        .collect();
+    // New identifiers (never in the ledger), by fingerprint.
+    let mut fresh: HashMap<(Kind, &str), Vec<&str>> = HashMap::new();
+    for i in now {
+        if !known.contains(&(i.kind, i.id.as_str())) {
+            fresh
+                .entry((i.kind, i.fingerprint.as_str()))
+                .or_default()
+                .push(&i.id);
+        }
+    }
+    ledger
+        .iter()
+        .filter(|e| !current.contains(&(e.ident.kind, e.ident.id.as_str())))
+        .map(|e| Vanished {
+            entry: e.clone(),
+            renamed_to: fresh
+                .get(&(e.ident.kind, e.ident.fingerprint.as_str()))
+                .filter(|v| v.len() == 1)
+                .map(|v| v[0].to_string()),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Connection {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(include_str!("../../schema/equipment.sql"))
+            .unwrap();
+        c.execute_batch(
+            "INSERT INTO schools VALUES ('79000001','Trường THCS Nguyễn Du','thcs','cong_lap','active',NULL,'2020-01-01');
+             INSERT INTO staff VALUES ('NV001','79000001','Nguyễn Thị Lan','principal','working',NULL);
+             INSERT INTO staff VALUES ('NV002','79000001','Trần Văn Hùng','teacher','working',NULL);
+             INSERT INTO equipment (equipment_id, school_id, name, created_at, updated_at) VALUES
+               ('TB001','79000001','Kính hiển vi','2021-01-01','2021-01-01'),
+               ('TB002','79000001','Máy chiếu','2021-02-01','2021-02-01');",
+        )
+        .unwrap();
+        c
+    }
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn deletion_and_rename_are_seen_and_status_changes_are_not() {
+        let c = db();
+        let d = tempfile::tempdir().unwrap();
+        let mut l = Ledger::open(&d.path().join("ledger.db")).unwrap();
+        l.record(
+            "20260101T000000Z-000001",
+            at("2026-01-01T07:00:00+07:00"),
+            &read_identifiers(&c).unwrap(),
+        )
+        .unwrap();
+        c.execute_batch(
+            "DELETE FROM staff WHERE staff_id = 'NV002';
+             UPDATE equipment SET equipment_id = 'TB999' WHERE equipment_id = 'TB002';
+             DELETE FROM equipment WHERE equipment_id = 'TB001';
+             UPDATE schools SET status = 'inactive', status_changed_on = '2026-01-05';",
+        )
+        .unwrap();
+        let now = read_identifiers(&c).unwrap();
+        let v = vanished(&l.entries().unwrap(), &now);
+        let got: Vec<(&str, Option<&str>)> = v
+            .iter()
+            .map(|x| (x.entry.ident.id.as_str(), x.renamed_to.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("TB001", None), ("TB002", Some("TB999")), ("NV002", None)]
+        );
+    }
+
+    #[test]
+    fn export_import_round_trips() {
+        let c = db();
+        let d = tempfile::tempdir().unwrap();
+        let mut a = Ledger::open(&d.path().join("a.db")).unwrap();
+        a.record(
+            "20260101T000000Z-000001",
+            at("2026-01-01T07:00:00+07:00"),
+            &read_identifiers(&c).unwrap(),
+        )
+        .unwrap();
+        c.execute_batch("DELETE FROM equipment WHERE equipment_id = 'TB001';")
+            .unwrap();
+        a.record(
+            "20260201T000000Z-000002",
+            at("2026-02-01T07:00:00+07:00"),
+            &read_identifiers(&c).unwrap(),
+        )
+        .unwrap();
+        let mut b = Ledger::open(&d.path().join("b.db")).unwrap();
+        b.import("k", &a.export().unwrap()).unwrap();
+        assert_eq!(a.entries().unwrap(), b.entries().unwrap());
+        let tb1 = a
+            .entries()
+            .unwrap()
+            .into_iter()
+            .find(|e| e.ident.id == "TB001")
+            .unwrap();
+        assert_eq!(tb1.last_snapshot, "20260101T000000Z-000001");
+    }
+}
