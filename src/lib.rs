@@ -16,6 +16,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod ledger;
 pub mod ops;
 pub mod pack;
 pub mod sanitize;
