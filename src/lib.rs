@@ -19,6 +19,7 @@ pub mod config;
 pub mod ledger;
 pub mod ops;
 pub mod pack;
+pub mod policy;
 pub mod sanitize;
 pub mod snapshot;
 pub mod span;

@@ -1,0 +1,495 @@
+//! `missing_approval`, `late_approval`, `approval_not_by_principal` (Art. 7.2, DOMAIN.md §3).
+//!
+//! A school owes one approval of period `YYYY-MM` for every month from the
+//! month of its `created_at` up to the month of `status_changed_on` if it
+//! became inactive. Period M is due on the last day of month M + months_after
+//! (`rules.toml` `[approval]`, default 1).
+//!
+//! Semantics chosen where DOMAIN.md is silent:
+//! - `--from/--to` select the periods whose month overlaps the range;
+//!   months after `--as-of` are not owed yet.
+//! - Not yet due at `--as-of` (due on or after it) and not approved: no
+//!   finding. An approval whose local date is after `--as-of` did not exist
+//!   then: the month counts as unapproved at `--as-of`.
+//! - Lateness is judged on the civil date in Vietnam of `approved_at`, like
+//!   entries (an approval at 23:59 on the due day is in time).
+//! - "The principal" is a `staff` row of position `principal` of the same
+//!   school. Status is judged at the approval: a principal who approved and
+//!   was transferred or resigned later is fine; an approval dated after the
+//!   approver's `status_changed_on` (transferred, resigned, suspended) is not
+//!   by the school's principal. A status change with no date is given the
+//!   benefit of the doubt. An approver id missing from `staff` is not a
+//!   principal.
+//! - An inactive school without `status_changed_on` owes nothing we can
+//!   compute; the run notes it instead of guessing.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use super::Rule;
+use super::database::School;
+use super::finding::{ApprovalEvidence, Evidence, Finding, Message};
+use super::month::Month;
+use super::rules::Rules;
+use super::text::{
+    dmy, en_date, position_en, position_vi, school_en, school_vi, staff_status_en, staff_status_vi,
+};
+
+/// The staff row behind `approved_by`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approver {
+    /// `full_name`.
+    pub name: String,
+    /// `position`.
+    pub position: String,
+    /// `school_id`.
+    pub school_id: String,
+    /// `status`.
+    pub status: String,
+    /// `status_changed_on`, when readable.
+    pub status_changed_on: Option<NaiveDate>,
+}
+
+/// One `monthly_approvals` row with its approver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalRow {
+    /// `period` (`YYYY-MM`).
+    pub period: String,
+    /// `approved_by`.
+    pub approved_by: String,
+    /// `approved_at`, as stored.
+    pub approved_at: String,
+    /// The staff row, when `approved_by` names one.
+    pub approver: Option<Approver>,
+}
+
+/// The months `school` owes an approval for within `from..=to` (`to` already
+/// capped at `--as-of`), or `None` when there are none or they cannot be told.
+pub fn owed_months(
+    school: &School,
+    from: Option<NaiveDate>,
+    to: NaiveDate,
+) -> Option<(Month, Month)> {
+    let mut first = Month::of(school.created_on?);
+    if let Some(from) = from {
+        first = first.max(Month::of(from));
+    }
+    let mut last = Month::of(to);
+    if school.inactive {
+        last = last.min(Month::of(school.status_changed_on?));
+    }
+    (first <= last).then_some((first, last))
+}
+
+/// The due date of period `m`.
+pub fn due(m: Month, months_after: u32) -> NaiveDate {
+    m.plus(months_after).last_day()
+}
+
+/// Judges one school's approvals over the months it owes.
+///
+/// `rows` are the school's approvals (any order). A row whose period or
+/// `approved_at` cannot be read is passed to `bad` and its month is not
+/// judged.
+pub fn judge_school(
+    school: &School,
+    rows: &[ApprovalRow],
+    owed: (Month, Month),
+    as_of: NaiveDate,
+    rules: &Rules,
+    emit: &mut dyn FnMut(Finding),
+    bad: &mut dyn FnMut(String),
+) {
+    let mut by_month: BTreeMap<Month, (&ApprovalRow, NaiveDate)> = BTreeMap::new();
+    let mut unreadable: Vec<Month> = Vec::new();
+    for row in rows {
+        let Ok(month) = row.period.parse::<Month>() else {
+            bad(format!(
+                "monthly_approvals ({}, {:?}): the period is not YYYY-MM",
+                school.id, row.period
+            ));
+            continue;
+        };
+        match crate::calendar::local_date(&row.approved_at) {
+            Ok(date) => {
+                by_month.insert(month, (row, date));
+            }
+            Err(e) => {
+                bad(format!(
+                    "monthly_approvals ({}, {}): {e}",
+                    school.id, row.period
+                ));
+                unreadable.push(month);
+            }
+        }
+    }
+    let on = |rule: Rule| rules.enabled(rule);
+    let mut m = owed.0;
+    while m <= owed.1 {
+        let due = due(m, rules.approval.months_after);
+        match by_month.get(&m) {
+            Some(&(row, approved)) if approved <= as_of => {
+                if on(Rule::LateApproval) && approved > due {
+                    emit(late(school, m, due, row, approved, rules));
+                }
+                if on(Rule::ApprovalNotByPrincipal)
+                    && let Some(f) = not_by_principal(school, m, due, row, approved, rules)
+                {
+                    emit(f);
+                }
+            }
+            _ if unreadable.contains(&m) => {}
+            _ => {
+                if on(Rule::MissingApproval) && due < as_of {
+                    emit(missing(school, m, due, rules));
+                }
+            }
+        }
+        m = m.succ();
+    }
+}
+
+fn evidence(m: Month, due: NaiveDate, row: Option<(&ApprovalRow, NaiveDate)>) -> ApprovalEvidence {
+    let approver = row.and_then(|(r, _)| r.approver.as_ref());
+    ApprovalEvidence {
+        period: m.to_string(),
+        due,
+        approved_at: row.map(|(r, _)| r.approved_at.clone()),
+        approved_local_date: row.map(|(_, d)| d),
+        days_late: row.map(|(_, d)| (d - due).num_days()).filter(|&n| n > 0),
+        approved_by: row.map(|(r, _)| r.approved_by.clone()),
+        approver_name: approver.map(|a| a.name.clone()),
+        position: approver.map(|a| a.position.clone()),
+        approver_school_id: approver.map(|a| a.school_id.clone()),
+        approver_status: approver.map(|a| a.status.clone()),
+        approver_status_changed_on: approver.and_then(|a| a.status_changed_on),
+    }
+}
+
+fn finding(
+    rule: Rule,
+    school: &School,
+    m: Month,
+    message: Message,
+    e: ApprovalEvidence,
+    rules: &Rules,
+) -> Finding {
+    Finding {
+        rule,
+        severity: rules.severity(rule),
+        school_id: Some(school.id.clone()),
+        change_id: None,
+        equipment_id: None,
+        period: Some(m.to_string()),
+        subject: Some(school.id.clone()),
+        message,
+        evidence: Evidence::Approval(e),
+    }
+}
+
+fn missing(school: &School, m: Month, due: NaiveDate, rules: &Rules) -> Finding {
+    let message = Message {
+        vi: format!(
+            "{}: dữ liệu cập nhật tháng {} chưa được Thủ trưởng đơn vị phê duyệt; hạn phê duyệt là {}. Hiệu trưởng cần phê duyệt dữ liệu tháng này ngay (Điều 7.2 QĐ 146/QĐ-GDĐT).",
+            school_vi(&school.id, Some(&school.name)),
+            m.vi(),
+            dmy(due)
+        ),
+        en: format!(
+            "{}: the updates of {} have not been approved by the head of school; they were due by {}. The principal should approve that month now (Art. 7.2).",
+            school_en(&school.id, Some(&school.name)),
+            m.en(),
+            en_date(due)
+        ),
+    };
+    finding(
+        Rule::MissingApproval,
+        school,
+        m,
+        message,
+        evidence(m, due, None),
+        rules,
+    )
+}
+
+fn late(
+    school: &School,
+    m: Month,
+    due: NaiveDate,
+    row: &ApprovalRow,
+    approved: NaiveDate,
+    rules: &Rules,
+) -> Finding {
+    let days = (approved - due).num_days();
+    let message = Message {
+        vi: format!(
+            "{}: dữ liệu tháng {} được phê duyệt ngày {}, trễ {days} ngày so với hạn {}. Thủ trưởng đơn vị cần phê duyệt dữ liệu hằng tháng đúng hạn (Điều 7.2 QĐ 146/QĐ-GDĐT).",
+            school_vi(&school.id, Some(&school.name)),
+            m.vi(),
+            dmy(approved),
+            dmy(due)
+        ),
+        en: format!(
+            "{}: the updates of {} were approved on {}, {days} days after the due date {}. The head of school must approve each month on time (Art. 7.2).",
+            school_en(&school.id, Some(&school.name)),
+            m.en(),
+            en_date(approved),
+            en_date(due)
+        ),
+    };
+    finding(
+        Rule::LateApproval,
+        school,
+        m,
+        message,
+        evidence(m, due, Some((row, approved))),
+        rules,
+    )
+}
+
+fn not_by_principal(
+    school: &School,
+    m: Month,
+    due: NaiveDate,
+    row: &ApprovalRow,
+    approved: NaiveDate,
+    rules: &Rules,
+) -> Option<Finding> {
+    let (who_vi, who_en) = match &row.approver {
+        None => (
+            format!(
+                "mã cán bộ {} (không có trong danh sách cán bộ)",
+                row.approved_by
+            ),
+            format!("staff id {} (not in the staff table)", row.approved_by),
+        ),
+        Some(a) if a.position != "principal" => (
+            format!(
+                "{} (mã {}, {})",
+                a.name,
+                row.approved_by,
+                position_vi(&a.position)
+            ),
+            format!(
+                "{} (id {}, {})",
+                a.name,
+                row.approved_by,
+                position_en(&a.position)
+            ),
+        ),
+        Some(a) if a.school_id != school.id => (
+            format!(
+                "{} (mã {}), Hiệu trưởng của đơn vị khác (mã {})",
+                a.name, row.approved_by, a.school_id
+            ),
+            format!(
+                "{} (id {}), principal of another school ({})",
+                a.name, row.approved_by, a.school_id
+            ),
+        ),
+        Some(a) => match a.status_changed_on {
+            Some(since) if a.status != "working" && approved > since => (
+                format!(
+                    "{} (mã {}), Hiệu trưởng {} từ ngày {}",
+                    a.name,
+                    row.approved_by,
+                    staff_status_vi(&a.status),
+                    dmy(since)
+                ),
+                format!(
+                    "{} (id {}), a principal {} since {}",
+                    a.name,
+                    row.approved_by,
+                    staff_status_en(&a.status),
+                    en_date(since)
+                ),
+            ),
+            _ => return None,
+        },
+    };
+    let message = Message {
+        vi: format!(
+            "{}: dữ liệu tháng {} được phê duyệt ngày {} bởi {}, không phải Hiệu trưởng (Thủ trưởng) đương nhiệm của đơn vị. Hiệu trưởng cần tự phê duyệt dữ liệu hằng tháng (Điều 7.2 QĐ 146/QĐ-GDĐT).",
+            school_vi(&school.id, Some(&school.name)),
+            m.vi(),
+            dmy(approved),
+            who_vi
+        ),
+        en: format!(
+            "{}: the updates of {} were approved on {} by {}, who is not the school's serving principal (head of school). The principal must approve each month personally (Art. 7.2).",
+            school_en(&school.id, Some(&school.name)),
+            m.en(),
+            en_date(approved),
+            who_en
+        ),
+    };
+    Some(finding(
+        Rule::ApprovalNotByPrincipal,
+        school,
+        m,
+        message,
+        evidence(m, due, Some((row, approved))),
+        rules,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Policies;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn school(inactive: Option<NaiveDate>) -> School {
+        School {
+            id: "S1".into(),
+            name: "Trường Tiểu học A".into(),
+            inactive: inactive.is_some(),
+            status_changed_on: inactive,
+            created_on: Some(d(2024, 9, 15)),
+        }
+    }
+
+    fn principal(status: &str, since: Option<NaiveDate>) -> Option<Approver> {
+        Some(Approver {
+            name: "Nguyễn Văn A".into(),
+            position: "principal".into(),
+            school_id: "S1".into(),
+            status: status.into(),
+            status_changed_on: since,
+        })
+    }
+
+    fn approval(period: &str, at: &str, approver: Option<Approver>) -> ApprovalRow {
+        ApprovalRow {
+            period: period.into(),
+            approved_by: "P1".into(),
+            approved_at: at.into(),
+            approver,
+        }
+    }
+
+    fn run(school: &School, rows: &[ApprovalRow], as_of: NaiveDate) -> Vec<(Rule, String)> {
+        let rules = Policies::built_in().unwrap().rules;
+        let mut out = Vec::new();
+        if let Some(owed) = owed_months(school, None, as_of) {
+            judge_school(
+                school,
+                rows,
+                owed,
+                as_of,
+                &rules,
+                &mut |f| out.push((f.rule, f.period.unwrap())),
+                &mut |b| panic!("{b}"),
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn owed_from_the_creation_month_due_at_the_end_of_the_next() {
+        let s = school(None);
+        let rows = [
+            approval(
+                "2024-09",
+                "2024-10-31T23:59:00+07:00",
+                principal("working", None),
+            ),
+            approval(
+                "2024-10",
+                "2024-11-01T00:00:00Z",
+                principal("working", None),
+            ),
+        ];
+        // November is due 31 Dec: not yet on 31 Dec, missing on 1 Jan.
+        assert_eq!(run(&s, &rows, d(2024, 12, 31)), vec![]);
+        assert_eq!(
+            run(&s, &rows, d(2025, 1, 1)),
+            vec![(Rule::MissingApproval, "2024-11".into())]
+        );
+    }
+
+    #[test]
+    fn late_and_not_by_principal_are_both_reported() {
+        let s = school(None);
+        let vice = Some(Approver {
+            position: "vice_principal".into(),
+            ..principal("working", None).unwrap()
+        });
+        let rows = [
+            approval(
+                "2024-09",
+                "2024-11-01T08:00:00+07:00",
+                principal("working", None),
+            ),
+            approval("2024-10", "2024-12-01T08:00:00+07:00", vice),
+        ];
+        assert_eq!(
+            run(&s, &rows, d(2024, 12, 15)),
+            vec![
+                (Rule::LateApproval, "2024-09".into()),
+                (Rule::LateApproval, "2024-10".into()),
+                (Rule::ApprovalNotByPrincipal, "2024-10".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_principal_judged_at_the_approval_date() {
+        let s = school(None);
+        let rows = [
+            // Transferred later: fine.
+            approval(
+                "2024-09",
+                "2024-10-05T08:00:00+07:00",
+                principal("transferred", Some(d(2024, 10, 20))),
+            ),
+            // Approved after resigning: not the serving principal.
+            approval(
+                "2024-10",
+                "2024-11-05T08:00:00+07:00",
+                principal("resigned", Some(d(2024, 10, 31))),
+            ),
+        ];
+        assert_eq!(
+            run(&s, &rows, d(2024, 11, 30)),
+            vec![(Rule::ApprovalNotByPrincipal, "2024-10".into())]
+        );
+    }
+
+    #[test]
+    fn nothing_is_owed_after_a_school_closes() {
+        let s = school(Some(d(2024, 10, 10)));
+        let rows = [approval(
+            "2024-09",
+            "2024-10-05T08:00:00+07:00",
+            principal("working", None),
+        )];
+        assert_eq!(
+            run(&s, &rows, d(2025, 6, 1)),
+            vec![(Rule::MissingApproval, "2024-10".into())]
+        );
+        let unknown = School {
+            status_changed_on: None,
+            ..s
+        };
+        assert_eq!(owed_months(&unknown, None, d(2025, 6, 1)), None);
+    }
+
+    #[test]
+    fn an_approval_made_after_as_of_did_not_exist_then() {
+        let s = school(None);
+        let rows = [approval(
+            "2024-09",
+            "2024-11-10T08:00:00+07:00",
+            principal("working", None),
+        )];
+        assert_eq!(
+            run(&s, &rows, d(2024, 11, 5)),
+            vec![(Rule::MissingApproval, "2024-09".into())]
+        );
+    }
+}

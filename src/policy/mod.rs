@@ -1,0 +1,197 @@
+//! Rules → findings: the compliance checks of Quyết định 146/QĐ-GDĐT, as pure functions over data.
+//!
+//! - [`rules`]: `policies/rules.toml`, each rule's severity and parameters.
+//! - [`shipped`]: the policy folder built into the binary, or a folder on disk.
+//! - [`finding`]: what a rule reports ([`Finding`]), bilingual, with evidence.
+//! - [`database`]: the rules over the equipment database (read-only, short
+//!   statements, memory flat in the number of change and usage rows).
+//! - [`stores`]: the rules over the backup stores (snapshots, copies, drills).
+//! - [`check`]: one run of every rule, with what was skipped and why.
+//!
+//! Findings are handed to a sink as they are found rather than collected, so
+//! that a database with millions of late entries can be checked in constant
+//! memory; [`check::Tally`] counts them for the summary.
+
+pub mod activity;
+pub mod approvals;
+pub mod check;
+pub mod database;
+pub mod finding;
+pub mod identifiers;
+pub mod late;
+mod month;
+pub mod rules;
+pub mod shipped;
+pub mod stores;
+mod text;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use check::{CheckOutcome, CheckPlan, Note, Skipped, StoreInput, Summary, Tally, check};
+pub use finding::{Evidence, Finding, Message};
+pub use month::Month;
+pub use rules::Rules;
+pub use shipped::{Policies, PolicySource};
+
+/// Errors of the policy room: policy files, and the database being checked.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// A policy file could not be read.
+    #[error(
+        "cannot read {path}: {source}. A policy folder holds rules.toml, school-years.toml and calendar/YYYY.toml: copy the shipped `policies/` folder and edit it"
+    )]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// TOML syntax, an unknown key or a value of the wrong type.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// toml's message, with line and key.
+        message: String,
+    },
+    /// A value that parses but is not acceptable.
+    #[error("{path}: `{key}`: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The dotted key.
+        key: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// The calendar or school-year files.
+    #[error(transparent)]
+    Calendar(#[from] crate::calendar::CalendarError),
+    /// Opening the database.
+    #[error(transparent)]
+    Snapshot(#[from] crate::snapshot::SnapshotError),
+    /// The database lacks a table or column the rules read.
+    #[error("the database {path} is not in the reference schema (schema/equipment.sql): {detail}")]
+    Schema {
+        /// The database.
+        path: PathBuf,
+        /// SQLite's message, naming the table or column.
+        detail: String,
+    },
+    /// SQLite failed while reading.
+    #[error("reading the database {path} failed: {source}")]
+    Sqlite {
+        /// The database.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// `--from` after `--to`, and the like.
+    #[error("{0}")]
+    Plan(String),
+}
+
+/// Every rule `check` knows, in the order of CLI.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// An entry made more than N working days after the change (Art. 7.3).
+    LateUpdate,
+    /// A month with no approval, past its due date (Art. 7.2).
+    MissingApproval,
+    /// An approval made after its due date (Art. 7.2).
+    LateApproval,
+    /// An approval by someone who is not the school's principal (Art. 7.2).
+    ApprovalNotByPrincipal,
+    /// A teaching month with neither a change nor a use recorded (Art. 8, 14).
+    NoMonthlyUpdate,
+    /// An identifier that existed and is gone (Art. 6).
+    DeletedIdentifier,
+    /// An identifier replaced by another on an otherwise equal row (Art. 6).
+    ChangedIdentifier,
+    /// No complete snapshot within the backup interval (Art. 12.1).
+    BackupOverdue,
+    /// The newest snapshot on fewer stores than required (TT 05/2025 Art. 27).
+    BackupCopies,
+    /// No restore drill within the drill interval.
+    DrillOverdue,
+    /// A periodic report not archived (Art. 8, 12.2).
+    ReportMissing,
+}
+
+impl Rule {
+    /// Every rule.
+    pub const ALL: [Rule; 11] = [
+        Rule::LateUpdate,
+        Rule::MissingApproval,
+        Rule::LateApproval,
+        Rule::ApprovalNotByPrincipal,
+        Rule::NoMonthlyUpdate,
+        Rule::DeletedIdentifier,
+        Rule::ChangedIdentifier,
+        Rule::BackupOverdue,
+        Rule::BackupCopies,
+        Rule::DrillOverdue,
+        Rule::ReportMissing,
+    ];
+
+    /// The name used in JSON and in `rules.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::LateUpdate => "late_update",
+            Rule::MissingApproval => "missing_approval",
+            Rule::LateApproval => "late_approval",
+            Rule::ApprovalNotByPrincipal => "approval_not_by_principal",
+            Rule::NoMonthlyUpdate => "no_monthly_update",
+            Rule::DeletedIdentifier => "deleted_identifier",
+            Rule::ChangedIdentifier => "changed_identifier",
+            Rule::BackupOverdue => "backup_overdue",
+            Rule::BackupCopies => "backup_copies",
+            Rule::DrillOverdue => "drill_overdue",
+            Rule::ReportMissing => "report_missing",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How grave a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The regulation is broken: `check` exits 1.
+    Violation,
+    /// Worth a look; `check` still exits 0.
+    Warning,
+}
+
+impl Severity {
+    /// `violation` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Violation => "violation",
+            Severity::Warning => "warning",
+        }
+    }
+
+    /// `vi phạm` or `cảnh báo`.
+    pub fn as_vi(self) -> &'static str {
+        match self {
+            Severity::Violation => "vi phạm",
+            Severity::Warning => "cảnh báo",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
