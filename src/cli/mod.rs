@@ -1,6 +1,8 @@
 //! The command line: the only room that knows clap, prints, or draws progress bars.
 
 mod backup;
+mod calendar;
+mod check;
 mod drill;
 mod init;
 mod ledger;
@@ -67,6 +69,10 @@ pub enum Command {
     /// The identifier ledger (every identifier each backup saw).
     #[command(subcommand)]
     Ledger(ledger::Cmd),
+    /// Compliance checks (QĐ 146/QĐ-GDĐT); exit 1 on a violation. Works on --db alone.
+    Check(check::Args),
+    /// The working-day calendar of a year, or `calendar deadline DATE`.
+    Calendar(calendar::Args),
 }
 
 /// The program: parse, log, run, map to the exit code of the CLI contract.
@@ -124,6 +130,8 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Sync => sync::run(&load(config_path)?, out).await,
         Command::Status(a) => status::run(a, &load(config_path)?, out).await,
         Command::Ledger(c) => ledger::run(c, &load(config_path)?, out).await,
+        Command::Check(a) => check::run(a, config_path, out).await,
+        Command::Calendar(a) => calendar::run(a, config_path, out),
     }
 }
 

@@ -23,7 +23,7 @@ mod month;
 pub mod rules;
 pub mod shipped;
 pub mod stores;
-mod text;
+pub(crate) mod text;
 
 use std::fmt;
 use std::path::PathBuf;

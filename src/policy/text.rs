@@ -1,6 +1,6 @@
 //! The words findings are written in: dates, schools and positions in Vietnamese and English.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, Weekday};
 
 /// `14/02/2025`: how Vietnamese text writes a date.
 pub(crate) fn dmy(date: NaiveDate) -> String {
@@ -18,6 +18,19 @@ pub(crate) fn en_date(date: NaiveDate) -> String {
         NAMES[date.month0() as usize],
         date.year()
     )
+}
+
+/// `Thứ Hai` … `Chủ nhật`.
+pub(crate) fn weekday_vi(date: NaiveDate) -> &'static str {
+    match date.weekday() {
+        Weekday::Mon => "Thứ Hai",
+        Weekday::Tue => "Thứ Ba",
+        Weekday::Wed => "Thứ Tư",
+        Weekday::Thu => "Thứ Năm",
+        Weekday::Fri => "Thứ Sáu",
+        Weekday::Sat => "Thứ Bảy",
+        Weekday::Sun => "Chủ nhật",
+    }
 }
 
 /// "Trường THCS A (mã 79761003)", or a plain id when the school is unknown.

@@ -1,0 +1,317 @@
+//! `eqvault check`: the compliance rules over the database (and the stores, with a config).
+//!
+//! Works on a database alone (`--db PATH`, no config): the rules that need
+//! the stores are listed as skipped. Exit 1 when a violation is found.
+//!
+//! Findings are written as they are found (with `--json`, one element of
+//! `findings` per line), so a database with a million late entries is
+//! checked in constant memory. For a person, findings are grouped by school
+//! and at most [`SHOWN_PER_SCHOOL`] are printed per school.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+
+use super::{Out, show};
+use crate::config::{Config, ConfigError};
+use crate::policy::check::CheckOutcome;
+use crate::policy::{CheckPlan, Finding, Policies, Rule, Severity, StoreInput};
+use crate::sanitize::for_terminal;
+
+/// How many findings per school a person sees; `--json` has them all.
+pub const SHOWN_PER_SCHOOL: usize = 20;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The database to check [default: [database] path of the config]. With
+    /// --db, a missing config is fine: store rules are skipped.
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// "Today" (YYYY-MM-DD): nothing due on or after it is a finding [default: today in Vietnam].
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<NaiveDate>,
+    /// The first day examined (YYYY-MM-DD): changes by occurred_on, months that overlap.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    from: Option<NaiveDate>,
+    /// The last day examined (YYYY-MM-DD) [default: --as-of].
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    to: Option<NaiveDate>,
+}
+
+/// Exactly `YYYY-MM-DD`.
+pub(super) fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let ok = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+    ok.then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| format!("{s:?} is not a date: write YYYY-MM-DD, e.g. 2025-02-14"))
+}
+
+/// Today's date in Vietnam.
+pub(super) fn today() -> NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&crate::calendar::VIETNAM)
+        .date_naive()
+}
+
+/// The config when there is one: a missing file is `None`; a file that
+/// exists but does not read or validate is still an error.
+pub(super) fn optional_config(path: Option<PathBuf>, out: &Out) -> anyhow::Result<Option<Config>> {
+    let given = path.is_some();
+    let path = path.unwrap_or_else(|| PathBuf::from(crate::config::FILE_NAME));
+    match Config::load(&path) {
+        Ok(c) => Ok(Some(c)),
+        Err(ConfigError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            if given {
+                out.warn(format!(
+                    "the config {} does not exist; going on without it (no stores, built-in policies)",
+                    show(&path)
+                ));
+            }
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Result<ExitCode> {
+    // Parse, then plan, then act: everything decided before the first read.
+    let cfg = if a.db.is_some() {
+        optional_config(config_path, out)?
+    } else {
+        Some(super::load(config_path).context(
+            "check needs a database: pass --db PATH, or a config whose [database] path names it",
+        )?)
+    };
+    let policies = Policies::from_config(cfg.as_ref().and_then(|c| c.policies.as_deref()))?;
+    let plan = CheckPlan {
+        database: match (&a.db, &cfg) {
+            (Some(db), _) => db.clone(),
+            (None, Some(c)) => c.database.path.clone(),
+            (None, None) => unreachable!("a config is loaded when --db is absent"),
+        },
+        busy_timeout: cfg.as_ref().map_or(Duration::from_secs(30), |c| {
+            Duration::from_secs(c.database.busy_timeout.approx_seconds())
+        }),
+        as_of: a.as_of.unwrap_or_else(today),
+        from: a.from,
+        to: a.to,
+    };
+    plan.validate()?;
+
+    let store_rules = [Rule::BackupOverdue, Rule::BackupCopies, Rule::DrillOverdue];
+    let wants_stores = store_rules.iter().any(|&r| policies.rules.enabled(r));
+    let facts;
+    let stores = match &cfg {
+        None => StoreInput::NoConfig,
+        Some(_) if !wants_stores => StoreInput::Unavailable("store rules are switched off".into()),
+        Some(c) => match crate::policy::stores::gather(c).await {
+            Ok(f) => {
+                facts = f;
+                StoreInput::Facts(&facts)
+            }
+            Err(e) => StoreInput::Unavailable(e.to_string()),
+        },
+    };
+
+    let outcome = if out.json {
+        let mut stream = JsonStream::new(&plan, &policies);
+        let outcome = crate::policy::check(&policies, &plan, stores, &mut |f| stream.finding(&f))?;
+        stream.finish(&outcome);
+        outcome
+    } else {
+        let mut groups = Groups::default();
+        let outcome = crate::policy::check(&policies, &plan, stores, &mut |f| groups.add(f))?;
+        print_human(out, &outcome, &groups);
+        outcome
+    };
+    Ok(if outcome.has_violations() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The `--json` document, written as findings arrive. A closed stdout
+/// (`| head`) stops the writing, not the run.
+struct JsonStream {
+    header: String,
+    started: bool,
+    first: bool,
+    broken: bool,
+}
+
+impl JsonStream {
+    fn new(plan: &CheckPlan, policies: &Policies) -> Self {
+        let j = |v: serde_json::Value| v.to_string();
+        let header = format!(
+            "{{\n  \"as_of\": {},\n  \"from\": {},\n  \"to\": {},\n  \"database\": {},\n  \"policies\": {},\n  \"findings\": [",
+            j(serde_json::json!(plan.as_of)),
+            j(serde_json::json!(plan.from)),
+            j(serde_json::json!(plan.until())),
+            j(serde_json::json!(plan.database)),
+            j(serde_json::json!(policies.source.describe())),
+        );
+        JsonStream {
+            header,
+            started: false,
+            first: true,
+            broken: false,
+        }
+    }
+
+    fn write(&mut self, s: &str) {
+        if self.broken {
+            return;
+        }
+        if !self.started {
+            self.started = true;
+            let header = std::mem::take(&mut self.header);
+            self.write(&header);
+        }
+        if std::io::stdout().lock().write_all(s.as_bytes()).is_err() {
+            self.broken = true;
+        }
+    }
+
+    fn finding(&mut self, f: &Finding) {
+        let sep = if self.first { "\n    " } else { ",\n    " };
+        self.first = false;
+        let line = serde_json::to_string(f).expect("findings serialise");
+        self.write(&format!("{sep}{line}"));
+    }
+
+    fn finish(&mut self, o: &CheckOutcome) {
+        let close = if self.first { "]" } else { "\n  ]" };
+        let tail = format!(
+            "{close},\n  \"skipped\": {},\n  \"summary\": {},\n  \"calendar\": {},\n  \"notes\": {}\n}}\n",
+            pretty(&o.skipped),
+            pretty(&o.summary),
+            pretty(&o.calendar),
+            pretty(&o.notes),
+        );
+        self.write(&tail);
+        let _ = std::io::stdout().lock().flush();
+    }
+}
+
+/// A value pretty-printed one level deep in the document.
+fn pretty<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v)
+        .expect("output serialises")
+        .replace('\n', "\n  ")
+}
+
+/// Findings by school for a person, at most [`SHOWN_PER_SCHOOL`] kept per school.
+#[derive(Default)]
+struct Groups {
+    by_school: BTreeMap<Option<String>, (Vec<Finding>, u64)>,
+}
+
+impl Groups {
+    fn add(&mut self, f: Finding) {
+        let (shown, more) = self.by_school.entry(f.school_id.clone()).or_default();
+        if shown.len() < SHOWN_PER_SCHOOL {
+            shown.push(f);
+        } else {
+            *more += 1;
+        }
+    }
+}
+
+fn print_human(out: &Out, o: &CheckOutcome, groups: &Groups) {
+    let t = |s: &str| for_terminal(s).into_owned();
+    let s = &o.summary;
+    let dmy = |d: NaiveDate| d.format("%d/%m/%Y").to_string();
+    out.line(format!(
+        "Kiểm tra tuân thủ QĐ 146/QĐ-GDĐT tính đến ngày {} — compliance check as of {}",
+        dmy(o.as_of),
+        o.as_of
+    ));
+    let range = match o.from {
+        Some(from) => format!("{} – {}", dmy(from), dmy(o.to)),
+        None => format!("đến / up to {}", dmy(o.to)),
+    };
+    out.line(format!("Cơ sở dữ liệu / database: {}", show(&o.database)));
+    out.line(format!(
+        "Giai đoạn / period: {range} · quy định / policies: {}",
+        t(&o.policies)
+    ));
+    out.line(format!(
+        "Kết quả: {} vi phạm, {} cảnh báo tại {}/{} đơn vị — {} violation(s), {} warning(s) at {} of {} schools",
+        s.violations,
+        s.warnings,
+        s.schools_with_findings,
+        s.schools_checked,
+        s.violations,
+        s.warnings,
+        s.schools_with_findings,
+        s.schools_checked
+    ));
+    let counts: Vec<String> = s
+        .by_rule
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(r, n)| format!("{r} {n}"))
+        .collect();
+    if !counts.is_empty() {
+        out.line(format!("  {}", counts.join(" · ")));
+    }
+    for (school, (shown, more)) in &groups.by_school {
+        out.line("");
+        match school {
+            None => out.line("Toàn hệ thống — office-wide"),
+            Some(id) => out.line(format!("Đơn vị mã {} — school {}", t(id), t(id))),
+        }
+        for f in shown {
+            let tag = match f.severity {
+                Severity::Violation => "[VI PHẠM]",
+                Severity::Warning => "[CẢNH BÁO]",
+            };
+            let what = f
+                .period
+                .as_deref()
+                .or(f.subject.as_deref())
+                .map(|s| format!(" {}", t(s)))
+                .unwrap_or_default();
+            out.line(format!("  {tag} {}{what}", f.rule));
+            out.line(format!("      {}", t(&f.message.vi)));
+            out.line(format!("      {}", t(&f.message.en)));
+        }
+        if *more > 0 {
+            out.line(format!(
+                "  … và {more} phát hiện khác — and {more} more (xem / see --json)"
+            ));
+        }
+    }
+    if !o.skipped.is_empty() {
+        out.line("");
+        out.line("Không kiểm tra — skipped:");
+        for k in &o.skipped {
+            out.line(format!(
+                "  {}: {} — {}",
+                k.rule,
+                t(&k.reason.vi),
+                t(&k.reason.en)
+            ));
+        }
+    }
+    if !o.notes.is_empty() {
+        out.line("");
+        out.line("Ghi chú — notes:");
+        for n in &o.notes {
+            out.line(format!("  {} — {}", t(&n.message.vi), t(&n.message.en)));
+            for e in &n.examples {
+                out.line(format!("    · {}", t(e)));
+            }
+        }
+    }
+    if s.findings == 0 {
+        out.line("");
+        out.line("Không có phát hiện nào — no findings.");
+    }
+}
