@@ -9,17 +9,19 @@
 //! - [`pack`]: tar → zstd → age streaming and the strict unpacker.
 //! - [`store`]: object stores (local folder, S3) with put-if-absent and streaming upload.
 //! - [`catalog`]: snapshot ids, manifests and clear-text metadata.
+//! - [`archive`]: report files → BagIt bags by school year and period, and their index.
 //! - [`ops`]: the operations (backup, restore, verify) that join the rooms.
 //! - [`cli`]: the only room that parses flags, prints or draws progress.
 
+pub mod archive;
 pub mod calendar;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod ledger;
 pub mod ops;
 pub mod pack;
-pub mod policy;
 pub mod sanitize;
 pub mod snapshot;
 pub mod span;

@@ -1,6 +1,6 @@
 //! `eqvault init`: a commented config and a fresh identity, never overwriting either.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -28,31 +28,47 @@ pub struct Args {
 /// The identity file's name next to the config.
 pub const IDENTITY_FILE: &str = "eqvault-identity.txt";
 
-pub fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
-    let config_path = a.dir.join(config::FILE_NAME);
-    let identity_path = a.dir.join(IDENTITY_FILE);
-    // Check everything before writing anything.
+/// What `init` wrote.
+pub struct Written {
+    /// The config file.
+    pub config: PathBuf,
+    /// The identity file, when one was generated.
+    pub identity: Option<PathBuf>,
+    /// The recipients in the config.
+    pub recipients: Vec<String>,
+}
+
+/// Writes `dir/eqvault.toml` (and an identity unless recipients are given),
+/// creating local store folders. Checks everything before writing anything.
+pub fn create(
+    dir: &Path,
+    db: &Path,
+    stores: &[String],
+    given: &[String],
+) -> anyhow::Result<Written> {
+    let config_path = dir.join(config::FILE_NAME);
+    let identity_path = dir.join(IDENTITY_FILE);
     if config_path.exists() {
         bail!(
             "{} already exists; eqvault init never overwrites a config. Edit it, or choose another --dir",
             show(&config_path)
         );
     }
-    for r in &a.recipients {
+    for r in given {
         keys::parse_recipient(r)?;
     }
-    for s in &a.stores {
+    for s in stores {
         crate::store::Location::parse(s)?;
     }
-    if a.recipients.is_empty() && identity_path.exists() {
+    if given.is_empty() && identity_path.exists() {
         return Err(keys::KeyError::IdentityExists {
             path: identity_path,
         }
         .into());
     }
-    std::fs::create_dir_all(&a.dir).with_context(|| format!("cannot create {}", show(&a.dir)))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", show(dir)))?;
 
-    let mut recipients = a.recipients.clone();
+    let mut recipients = given.to_vec();
     let identity = if recipients.is_empty() {
         recipients.push(keys::write_new_identity(&identity_path)?);
         Some(identity_path.clone())
@@ -60,14 +76,13 @@ pub fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
         None
     };
     let plan = InitPlan {
-        database: a.db.to_string_lossy().into_owned(),
-        stores: a.stores.clone(),
+        database: db.to_string_lossy().into_owned(),
+        stores: stores.to_vec(),
         recipients: recipients.clone(),
         identity: identity.as_ref().map(|_| IDENTITY_FILE.to_string()),
         store_extra: Default::default(),
     };
-    let text = config::render_initial(&plan);
-    write_new(&config_path, &text)?;
+    write_new(&config_path, &config::render_initial(&plan))?;
     // Local store folders are created now, so that a missing folder later means an unmounted disk.
     let cfg = crate::Config::load(&config_path)?;
     for s in &cfg.stores {
@@ -76,21 +91,30 @@ pub fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot create the store folder {}", show(&p)))?;
         }
     }
+    Ok(Written {
+        config: config_path,
+        identity,
+        recipients,
+    })
+}
+
+pub fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
+    let w = create(&a.dir, &a.db, &a.stores, &a.recipients)?;
     if out.json {
         out.json(&serde_json::json!({
-            "config": config_path,
-            "identity": identity,
-            "recipients": recipients,
+            "config": w.config,
+            "identity": w.identity,
+            "recipients": w.recipients,
         }));
     } else {
-        out.line(format!("wrote {}", show(&config_path)));
-        if let Some(id) = &identity {
+        out.line(format!("wrote {}", show(&w.config)));
+        if let Some(id) = &w.identity {
             out.line(format!(
                 "wrote {} (mode 0600): the private key; keep a copy offline",
                 show(id)
             ));
         }
-        out.line(format!("recipients: {}", recipients.join(", ")));
+        out.line(format!("recipients: {}", w.recipients.join(", ")));
         out.line("next: eqvault backup   (then: eqvault verify --read-data)");
     }
     Ok(ExitCode::SUCCESS)

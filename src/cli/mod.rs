@@ -1,6 +1,7 @@
 //! The command line: the only room that knows clap, prints, or draws progress bars.
 
 mod backup;
+mod demo;
 mod calendar;
 mod check;
 mod drill;
@@ -46,6 +47,8 @@ pub struct Cli {
 pub enum Command {
     /// Write a commented eqvault.toml and a new age identity (0600); never overwrites either.
     Init(init::Args),
+    /// Build a realistic demo database and run the whole main job on it.
+    Demo(demo::Args),
     /// Take one snapshot of the configured database to every configured store.
     Backup(backup::Args),
     /// List complete snapshots, newest first.
@@ -119,6 +122,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
     let config_path = cli.config.clone();
     match cli.command {
         Command::Init(a) => init::run(a, out),
+        Command::Demo(a) => demo::run(a, out).await,
         Command::Backup(a) => backup::run(a, &load(config_path)?, out).await,
         Command::Snapshots => snapshots::run(&load(config_path)?, out).await,
         Command::Verify(a) => verify::run(a, &load(config_path)?, out).await,

@@ -30,6 +30,11 @@ impl Out {
         }
     }
 
+    /// A progress note for a person, on stderr (stdout stays clean for --json).
+    pub fn progress(&self, s: impl AsRef<str>) {
+        let _ = writeln!(std::io::stderr().lock(), "{}", s.as_ref());
+    }
+
     /// Prints a warning on stderr.
     pub fn warn(&self, s: impl AsRef<str>) {
         let _ = writeln!(std::io::stderr().lock(), "warning: {}", s.as_ref());
