@@ -13,7 +13,6 @@
 //! - [`ops`]: the operations (backup, restore, verify) that join the rooms.
 //! - [`cli`]: the only room that parses flags, prints or draws progress.
 
-pub mod archive;
 pub mod calendar;
 pub mod catalog;
 pub mod cli;
@@ -22,6 +21,7 @@ pub mod demo;
 pub mod ledger;
 pub mod ops;
 pub mod pack;
+pub mod policy;
 pub mod sanitize;
 pub mod snapshot;
 pub mod span;
