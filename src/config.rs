@@ -75,6 +75,23 @@ pub struct Config {
     pub policies: Option<PathBuf>,
     /// The schedule the daemon runs.
     pub schedule: Schedule,
+    /// The report archive.
+    pub archive: ArchiveSettings,
+}
+
+/// `[archive]`: how report bags are stored.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveSettings {
+    /// Encrypt bags to the `[encryption]` recipients (default true: reports are
+    /// evidence about schools and staff, and stores may be shared media).
+    pub encrypt: bool,
+}
+
+impl Default for ArchiveSettings {
+    fn default() -> Self {
+        ArchiveSettings { encrypt: true }
+    }
 }
 
 /// `[office]`: the office's name and code, printed in reports and bag metadata.
@@ -281,6 +298,8 @@ struct RawConfig {
     policies: RawPolicies,
     #[serde(default)]
     schedule: RawSchedule,
+    #[serde(default)]
+    archive: ArchiveSettings,
 }
 
 #[derive(Deserialize)]
@@ -485,6 +504,7 @@ impl Config {
             state_dir,
             policies: raw.policies.dir.as_deref().map(resolve),
             schedule: Schedule { timezone, jobs },
+            archive: raw.archive,
             base_dir,
         })
     }

@@ -13,6 +13,7 @@
 //! - [`ops`]: the operations (backup, restore, verify) that join the rooms.
 //! - [`cli`]: the only room that parses flags, prints or draws progress.
 
+pub mod archive;
 pub mod calendar;
 pub mod catalog;
 pub mod cli;

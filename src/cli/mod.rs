@@ -1,5 +1,6 @@
 //! The command line: the only room that knows clap, prints, or draws progress bars.
 
+mod archive;
 mod backup;
 mod demo;
 mod calendar;
@@ -69,6 +70,9 @@ pub enum Command {
     Sync,
     /// Last backup, copies, last drill; exit 1 when the newest backup is too old.
     Status(status::Args),
+    /// The report archive: report files kept by school year and period as BagIt bags.
+    #[command(subcommand)]
+    Archive(archive::Cmd),
     /// The identifier ledger (every identifier each backup saw).
     #[command(subcommand)]
     Ledger(ledger::Cmd),
@@ -133,6 +137,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Unhold(a) => prune::unhold(a, &load(config_path)?, out).await,
         Command::Sync => sync::run(&load(config_path)?, out).await,
         Command::Status(a) => status::run(a, &load(config_path)?, out).await,
+        Command::Archive(c) => archive::run(c, &load(config_path)?, out).await,
         Command::Ledger(c) => ledger::run(c, &load(config_path)?, out).await,
         Command::Check(a) => check::run(a, config_path, out).await,
         Command::Calendar(a) => calendar::run(a, config_path, out),

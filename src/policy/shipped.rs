@@ -33,6 +33,10 @@ pub const SHIPPED_FILES: &[(&str, &str)] = &[
         include_str!("../../policies/school-years.toml"),
     ),
     ("rules.toml", include_str!("../../policies/rules.toml")),
+    (
+        "report-kinds.toml",
+        include_str!("../../policies/report-kinds.toml"),
+    ),
 ];
 
 /// How messages name the built-in folder (`<built-in>/calendar/2025.toml`).

@@ -1,0 +1,219 @@
+//! The index from the stores: rebuilt whole from the sidecars, or brought up to date for the folders a run touches.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::index::Index;
+use super::{ArchiveError, REPORTS, SIDECAR_SUFFIX, Sidecar};
+use crate::config::Config;
+use crate::store::Store;
+
+/// What a rebuild found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RebuildOutcome {
+    /// Bags indexed.
+    pub bags: usize,
+    /// Files indexed.
+    pub files: usize,
+    /// Things in the stores that are not complete bags: (store, key, why).
+    pub problems: Vec<(String, String, String)>,
+}
+
+/// The stores that opened, and (label, why) for those that did not.
+pub(crate) type Opened = (Vec<Store>, Vec<(String, String)>);
+
+/// Opens every configured store; fails when none opens.
+pub(crate) fn open_stores(cfg: &Config) -> Result<Opened, ArchiveError> {
+    if cfg.stores.is_empty() {
+        return Err(ArchiveError::NoStore(cfg.path.clone()));
+    }
+    let mut ok = Vec::new();
+    let mut failed = Vec::new();
+    for s in &cfg.stores {
+        match Store::open(s) {
+            Ok(st) => ok.push(st),
+            Err(e) => failed.push((crate::store::redact_url(&s.url), e.to_string())),
+        }
+    }
+    if ok.is_empty() {
+        return Err(ArchiveError::AllStoresFailed(
+            failed
+                .iter()
+                .map(|(s, e)| format!("  {s}: {e}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ));
+    }
+    Ok((ok, failed))
+}
+
+/// The bags (sidecar with its object present) under `prefix` in every store:
+/// bag id → (sidecar, its JSON, the stores that hold it).
+async fn scan(
+    stores: &[Store],
+    prefix: &str,
+    skip_known: Option<&Index>,
+    problems: &mut Vec<(String, String, String)>,
+) -> Result<BTreeMap<String, (Sidecar, String, Vec<String>)>, ArchiveError> {
+    let mut found: BTreeMap<String, (Sidecar, String, Vec<String>)> = BTreeMap::new();
+    for store in stores {
+        let listed = store.list(prefix).await?;
+        let sizes: BTreeMap<&str, u64> = listed.iter().map(|l| (l.key.as_str(), l.size)).collect();
+        let mut sidecar_objects = BTreeSet::new();
+        for l in listed.iter().filter(|l| l.key.ends_with(SIDECAR_SUFFIX)) {
+            let id = l
+                .key
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .trim_end_matches(SIDECAR_SUFFIX);
+            if let Some((s, _, holders)) = found.get_mut(id) {
+                // Known from an earlier store: one read tells whether this copy is whole.
+                if sizes.get(s.object.as_str()) == Some(&s.object_bytes) {
+                    holders.push(store.label.clone());
+                }
+                sidecar_objects.insert(s.object.clone());
+                continue;
+            }
+            if let Some(index) = skip_known
+                && let Some((s, json)) = index.sidecar_of(id)?
+            {
+                // Already indexed: only this store's copy may be new.
+                sidecar_objects.insert(s.object.clone());
+                if sizes.get(s.object.as_str()) == Some(&s.object_bytes) {
+                    found.insert(id.to_string(), (s, json, vec![store.label.clone()]));
+                }
+                continue;
+            }
+            let body = store.get_bytes(&l.key).await?;
+            let s = match Sidecar::parse(&l.key, &body) {
+                Ok(s) => s,
+                Err(why) => {
+                    problems.push((
+                        store.label.clone(),
+                        l.key.clone(),
+                        format!("unreadable sidecar: {why}"),
+                    ));
+                    continue;
+                }
+            };
+            sidecar_objects.insert(s.object.clone());
+            let mut holders = Vec::new();
+            match sizes.get(s.object.as_str()) {
+                Some(&n) if n == s.object_bytes => holders.push(store.label.clone()),
+                Some(&n) => problems.push((
+                    store.label.clone(),
+                    s.object.clone(),
+                    format!("{n} bytes where its sidecar says {}; run `eqvault archive verify --all`", s.object_bytes),
+                )),
+                None => problems.push((
+                    store.label.clone(),
+                    l.key.clone(),
+                    "a sidecar whose bag is missing from this store; `eqvault sync` copies it from another store".into(),
+                )),
+            }
+            let json = String::from_utf8_lossy(&body).into_owned();
+            found.insert(id.to_string(), (s, json, holders));
+        }
+        for l in &listed {
+            if !l.key.ends_with(SIDECAR_SUFFIX) && !sidecar_objects.contains(&l.key) {
+                problems.push((
+                    store.label.clone(),
+                    l.key.clone(),
+                    "a bag without its sidecar: an interrupted upload, not part of the archive"
+                        .into(),
+                ));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Recreates the index from the sidecars in every store, in one transaction.
+/// Every configured store must answer, or nothing changes.
+///
+/// # Errors
+/// [`ArchiveError`] when a store cannot be opened or listed, or the index written.
+pub async fn rebuild_index(cfg: &Config) -> Result<RebuildOutcome, ArchiveError> {
+    let (stores, failed) = open_stores(cfg)?;
+    if !failed.is_empty() {
+        return Err(ArchiveError::AllStoresFailed(format!(
+            "the index is rebuilt only when every store answers; these did not:\n{}",
+            failed
+                .iter()
+                .map(|(s, e)| format!("  {s}: {e}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )));
+    }
+    crate::ops::create_private_dir(&cfg.state_dir)
+        .map_err(|e| ArchiveError::Internal(e.to_string()))?;
+    let mut index = Index::open(&Index::path_in(&cfg.state_dir))?;
+    let mut out = RebuildOutcome::default();
+    let found = scan(&stores, &format!("{REPORTS}/"), None, &mut out.problems).await?;
+    let bags: Vec<(Sidecar, String, Vec<String>)> = found
+        .into_values()
+        .filter(|(_, _, h)| !h.is_empty())
+        .collect();
+    out.bags = bags.len();
+    out.files = bags.iter().map(|(s, _, _)| s.files.len()).sum();
+    index.replace_all(&bags)?;
+    Ok(out)
+}
+
+/// Opens the index, rebuilding it from the stores first when it was never
+/// built (no catalog yet, or a fresh state folder). Returns whether it rebuilt.
+///
+/// # Errors
+/// As [`rebuild_index`], and opening the catalog.
+pub async fn open_index(cfg: &Config) -> Result<(Index, Option<RebuildOutcome>), ArchiveError> {
+    crate::ops::create_private_dir(&cfg.state_dir)
+        .map_err(|e| ArchiveError::Internal(e.to_string()))?;
+    let path = Index::path_in(&cfg.state_dir);
+    let index = Index::open(&path)?;
+    if index.is_built()? {
+        return Ok((index, None));
+    }
+    drop(index);
+    let r = rebuild_index(cfg).await?;
+    Ok((Index::open(&path)?, Some(r)))
+}
+
+/// Adds to the index the bags under `prefix` that another machine or run
+/// stored and this index does not know yet, and the copies of known bags that
+/// `sync` made. Stores that fail to answer are skipped (their bags are found
+/// in the others or on the next run).
+///
+/// # Errors
+/// [`ArchiveError::Index`].
+pub(crate) async fn refresh(
+    index: &mut Index,
+    stores: &[Store],
+    prefix: &str,
+) -> Result<(), ArchiveError> {
+    let mut problems = Vec::new();
+    for store in stores {
+        let found = match scan(
+            std::slice::from_ref(store),
+            prefix,
+            Some(index),
+            &mut problems,
+        )
+        .await
+        {
+            Ok(f) => f,
+            Err(ArchiveError::Store(e)) => {
+                tracing::warn!("{}: {e}", store.label);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        for (s, json, holders) in found.into_values() {
+            if !holders.is_empty() {
+                index.insert(&s, &json, &holders)?;
+            }
+        }
+    }
+    Ok(())
+}

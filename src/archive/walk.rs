@@ -1,0 +1,278 @@
+//! Walking `archive add`'s paths: every regular file found, and every other entry reported with the reason it was left.
+//!
+//! Folders are walked recursively without following symbolic links: a link is
+//! reported as skipped (a link inside the tree points at something archived
+//! on its own; one pointing out of the tree is not followed). Fifos, sockets
+//! and devices are skipped, as are the lock and desktop files that office
+//! programs and file browsers leave beside documents. Nothing is left out
+//! silently: every skip and refusal carries its reason.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// One file to classify and archive.
+#[derive(Debug, Clone)]
+pub struct FoundFile {
+    /// Where it is.
+    pub path: PathBuf,
+    /// Its name in the bag: the path below the folder given (or the file name), NFC, `/`-separated.
+    pub rel: String,
+    /// The file name, NFC.
+    pub name: String,
+    /// Enclosing folder names, nearest first, up to and including the folder given.
+    pub folders: Vec<String>,
+    /// Its length when walked.
+    pub size: u64,
+    /// Its modification time.
+    pub mtime: SystemTime,
+}
+
+/// A path left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Passed {
+    /// The path as found.
+    pub file: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What a walk found.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// Regular files, in walk order.
+    pub files: Vec<FoundFile>,
+    /// Left out on purpose (links, special files, lock files, repeats).
+    pub skipped: Vec<Passed>,
+    /// Could not be read or named (exit 2).
+    pub refused: Vec<Passed>,
+}
+
+/// Files office programs and file browsers leave beside documents.
+fn is_clutter(name: &str) -> Option<&'static str> {
+    let lower = name.to_lowercase();
+    if name.starts_with("~$") || (name.starts_with(".~lock.") && name.ends_with('#')) {
+        Some("an office program's lock file, not a report")
+    } else if matches!(lower.as_str(), ".ds_store" | "thumbs.db" | "desktop.ini") {
+        Some("a file browser's settings file, not a report")
+    } else {
+        None
+    }
+}
+
+fn show(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn nfc(s: &str) -> String {
+    s.nfc().collect()
+}
+
+/// Walks `paths` (files and folders).
+pub fn walk(paths: &[PathBuf]) -> Walked {
+    let mut out = Walked::default();
+    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+    for root in paths {
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                out.refused.push(Passed {
+                    file: show(root),
+                    reason: format!("cannot read it: {e}"),
+                });
+                continue;
+            }
+        };
+        if meta.is_file() {
+            let Some(name) = root.file_name().and_then(|n| n.to_str()) else {
+                out.refused.push(Passed {
+                    file: show(root),
+                    reason: "its name is not valid UTF-8: rename it".into(),
+                });
+                continue;
+            };
+            let name = nfc(name);
+            push_file(
+                &mut out,
+                &mut seen,
+                root,
+                &meta,
+                name.clone(),
+                name,
+                Vec::new(),
+            );
+            continue;
+        }
+        if !meta.is_dir() {
+            out.skipped.push(Passed {
+                file: show(root),
+                reason: "not a regular file or folder (fifo, socket or device)".into(),
+            });
+            continue;
+        }
+        let canon_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+        let root_name = canon_root.file_name().and_then(|n| n.to_str()).map(nfc);
+        for entry in walkdir::WalkDir::new(root)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let file = e.path().map(show).unwrap_or_else(|| show(root));
+                    let why = e
+                        .io_error()
+                        .map(|x| x.to_string())
+                        .unwrap_or_else(|| e.to_string());
+                    out.refused.push(Passed {
+                        file,
+                        reason: format!("cannot read it: {why}"),
+                    });
+                    continue;
+                }
+            };
+            let ft = entry.file_type();
+            if ft.is_dir() {
+                continue;
+            }
+            let path = entry.path();
+            if ft.is_symlink() {
+                let inside = std::fs::canonicalize(path).is_ok_and(|t| t.starts_with(&canon_root));
+                out.skipped.push(Passed {
+                    file: show(path),
+                    reason: if inside {
+                        "a symbolic link inside the tree: what it points at is archived on its own".into()
+                    } else {
+                        "a symbolic link pointing out of the tree (or nowhere): not followed; archive its target by naming it".into()
+                    },
+                });
+                continue;
+            }
+            if !ft.is_file() {
+                out.skipped.push(Passed {
+                    file: show(path),
+                    reason: "not a regular file (fifo, socket or device)".into(),
+                });
+                continue;
+            }
+            let rel = path.strip_prefix(root).unwrap_or(path);
+            let parts: Option<Vec<String>> = rel.iter().map(|c| c.to_str().map(nfc)).collect();
+            let Some(parts) = parts else {
+                out.refused.push(Passed {
+                    file: show(path),
+                    reason: "its name (or a folder's) is not valid UTF-8: rename it".into(),
+                });
+                continue;
+            };
+            let name = parts.last().cloned().unwrap_or_default();
+            let mut folders: Vec<String> = parts[..parts.len().saturating_sub(1)]
+                .iter()
+                .rev()
+                .cloned()
+                .collect();
+            folders.extend(root_name.clone());
+            let meta = match entry.metadata() {
+                Ok(m) => m,
+                Err(e) => {
+                    out.refused.push(Passed {
+                        file: show(path),
+                        reason: format!("cannot read it: {e}"),
+                    });
+                    continue;
+                }
+            };
+            push_file(
+                &mut out,
+                &mut seen,
+                path,
+                &meta,
+                parts.join("/"),
+                name,
+                folders,
+            );
+        }
+    }
+    out
+}
+
+fn push_file(
+    out: &mut Walked,
+    seen: &mut BTreeSet<PathBuf>,
+    path: &Path,
+    meta: &std::fs::Metadata,
+    rel: String,
+    name: String,
+    folders: Vec<String>,
+) {
+    if let Some(why) = is_clutter(&name) {
+        out.skipped.push(Passed {
+            file: show(path),
+            reason: why.into(),
+        });
+        return;
+    }
+    let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if !seen.insert(canon) {
+        out.skipped.push(Passed {
+            file: show(path),
+            reason: "named twice on the command line (archived once)".into(),
+        });
+        return;
+    }
+    out.files.push(FoundFile {
+        path: path.to_path_buf(),
+        rel,
+        name,
+        folders,
+        size: meta.len(),
+        mtime: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_special_files_and_clutter_are_reported_not_dropped() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("Năm học 2024-2025");
+        std::fs::create_dir_all(root.join("HK1")).unwrap();
+        std::fs::write(root.join("HK1/a.xlsx"), b"a").unwrap();
+        std::fs::write(root.join("HK1/~$a.xlsx"), b"lock").unwrap();
+        std::fs::write(d.path().join("outside.pdf"), b"o").unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(d.path().join("outside.pdf"), root.join("out.pdf")).unwrap();
+            std::os::unix::fs::symlink(root.join("HK1/a.xlsx"), root.join("in.xlsx")).unwrap();
+        }
+        let w = walk(std::slice::from_ref(&root));
+        assert_eq!(w.files.len(), 1);
+        assert_eq!(w.files[0].rel, "HK1/a.xlsx");
+        assert_eq!(
+            w.files[0].folders,
+            vec!["HK1".to_string(), "Năm học 2024-2025".to_string()]
+        );
+        let reasons: Vec<&str> = w.skipped.iter().map(|p| p.reason.as_str()).collect();
+        assert!(
+            reasons.iter().any(|r| r.contains("lock file")),
+            "{reasons:?}"
+        );
+        #[cfg(unix)]
+        {
+            assert!(
+                reasons.iter().any(|r| r.contains("out of the tree")),
+                "{reasons:?}"
+            );
+            assert!(
+                reasons.iter().any(|r| r.contains("inside the tree")),
+                "{reasons:?}"
+            );
+        }
+        assert!(w.refused.is_empty());
+        let w = walk(&[d.path().join("missing")]);
+        assert_eq!(w.refused.len(), 1);
+    }
+}

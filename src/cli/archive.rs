@@ -1,0 +1,335 @@
+//! `eqvault archive add|list|get|verify|rebuild-index`: the report archive.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{Out, show};
+use crate::archive::{self, AddOptions, VerifySelection, classify::Flags};
+use crate::calendar::Period;
+use crate::config::Config;
+use crate::sanitize::for_terminal;
+
+/// The archive's subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Cmd {
+    /// Archive report files and folders by school year and period, as BagIt bags in every store.
+    Add(AddArgs),
+    /// What is archived (from the local index).
+    List(ListArgs),
+    /// Bring an archived file (by name, path or SHA-256) or a whole bag (by bag id) back.
+    Get(GetArgs),
+    /// Fixity check: download, decrypt, unpack strictly and recompute every checksum.
+    Verify(VerifyArgs),
+    /// Recreate the local archive index from the stores alone.
+    RebuildIndex,
+}
+
+fn year_arg(s: &str) -> Result<String, String> {
+    if archive::classify::is_year_name(s) {
+        Ok(s.to_string())
+    } else {
+        Err("write the school year as YYYY-YYYY with consecutive years, e.g. 2024-2025".into())
+    }
+}
+
+fn period_arg(s: &str) -> Result<Period, String> {
+    s.parse::<Period>().map_err(|e| e.to_string())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    /// Report files and folders (folders are walked; links are not followed).
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+    /// The school year of every file given, instead of what names and dates say.
+    #[arg(long, value_name = "YYYY-YYYY", value_parser = year_arg)]
+    year: Option<String>,
+    /// The period of every file given: hk1, hk2, ca-nam, or a month 01..12.
+    #[arg(long, value_name = "hk1|hk2|ca-nam|MM", value_parser = period_arg)]
+    term: Option<Period>,
+    /// Print where each file would go; store nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Only this school year.
+    #[arg(long, value_name = "YYYY-YYYY", value_parser = year_arg)]
+    year: Option<String>,
+    /// Only this period.
+    #[arg(long, value_name = "hk1|hk2|ca-nam|MM", value_parser = period_arg)]
+    term: Option<Period>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GetArgs {
+    /// A file name or path as listed (the newest version), its SHA-256, or a bag id (the whole bag).
+    #[arg(value_name = "FILE|SHA256|BAG")]
+    what: String,
+    /// The folder to write into; an existing file is never replaced.
+    #[arg(long, value_name = "DIR")]
+    to: PathBuf,
+    /// The age identity file [default: [encryption] identity].
+    #[arg(long, value_name = "FILE")]
+    identity: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// Only these bags (ids as listed).
+    #[arg(value_name = "BAG")]
+    bags: Vec<String>,
+    /// Read every copy in every store (default: one full read per bag, the other copies checked for presence).
+    #[arg(long)]
+    all: bool,
+    /// Only this school year.
+    #[arg(long, value_name = "YYYY-YYYY", value_parser = year_arg)]
+    year: Option<String>,
+    /// Only this period.
+    #[arg(long, value_name = "hk1|hk2|ca-nam|MM", value_parser = period_arg)]
+    term: Option<Period>,
+    /// The age identity file [default: [encryption] identity].
+    #[arg(long, value_name = "FILE")]
+    identity: Option<PathBuf>,
+}
+
+pub async fn run(c: Cmd, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+    match c {
+        Cmd::Add(a) => add(a, cfg, out).await,
+        Cmd::List(a) => list(a, cfg, out).await,
+        Cmd::Get(a) => get(a, cfg, out).await,
+        Cmd::Verify(a) => verify(a, cfg, out).await,
+        Cmd::RebuildIndex => rebuild(cfg, out).await,
+    }
+}
+
+async fn add(a: AddArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+    let opts = AddOptions {
+        flags: Flags {
+            year: a.year,
+            period: a.term,
+        },
+        dry_run: a.dry_run,
+        ..AddOptions::default()
+    };
+    let o = archive::add(cfg, &a.paths, &opts, super::bar()).await?;
+    if out.json {
+        out.json(&o);
+    } else {
+        let verb = if o.dry_run { "would add" } else { "added" };
+        for f in &o.added {
+            out.line(format!(
+                "{verb:<9} {}/{:<6} {}  (year: {}, period: {})",
+                f.year,
+                f.term.to_string(),
+                for_terminal(&f.file),
+                f.year_from,
+                f.term_from
+            ));
+        }
+        for s in &o.skipped {
+            let place = match (&s.year, &s.term) {
+                (Some(y), Some(t)) => format!("{y}/{t:<6} "),
+                _ => String::new(),
+            };
+            out.line(format!(
+                "skipped   {place}{}: {}",
+                for_terminal(&s.file),
+                for_terminal(&s.reason)
+            ));
+        }
+        for r in &o.refused {
+            out.line(format!(
+                "REFUSED   {}: {}",
+                for_terminal(&r.file),
+                for_terminal(&r.reason)
+            ));
+            if !r.candidates.is_empty() {
+                out.line(format!(
+                    "          candidates: {}",
+                    for_terminal(&r.candidates.join(", "))
+                ));
+            }
+            if !r.hint.is_empty() {
+                out.line(format!("          {}", r.hint));
+            }
+        }
+        for b in &o.bags {
+            let stores: Vec<String> = b
+                .stores
+                .iter()
+                .map(|s| {
+                    if s.ok {
+                        format!("ok {}", s.url)
+                    } else {
+                        format!("FAILED {}", s.url)
+                    }
+                })
+                .collect();
+            out.line(format!(
+                "bag {}  {}/{}  {} files, {} → {}  [{}]",
+                b.bag,
+                b.year,
+                b.term,
+                b.files,
+                super::backup::human_bytes(b.bytes),
+                super::backup::human_bytes(b.object_bytes),
+                stores.join(", ")
+            ));
+        }
+        out.line(format!(
+            "{} {verb}, {} skipped, {} refused{}",
+            o.added.len(),
+            o.skipped.len(),
+            o.refused.len(),
+            if o.dry_run {
+                " (dry run: nothing stored)"
+            } else {
+                ""
+            }
+        ));
+    }
+    for b in &o.bags {
+        for s in b.stores.iter().filter(|s| !s.ok) {
+            out.warn(format!(
+                "store {} does not hold bag {}: {}. Run `eqvault sync` once it is fixed",
+                s.url,
+                b.bag,
+                s.error.as_deref().unwrap_or("unknown error")
+            ));
+        }
+    }
+    if !o.refused.is_empty() {
+        out.warn(format!(
+            "{} file(s) refused and not stored; the others were{}",
+            o.refused.len(),
+            if o.dry_run {
+                " placed (dry run)"
+            } else {
+                " archived"
+            }
+        ));
+        return Ok(ExitCode::from(2));
+    }
+    Ok(if o.every_store_has_every_bag() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+async fn list(a: ListArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+    let (index, _) = archive::open_index(cfg).await?;
+    let entries = index.list(a.year.as_deref(), a.term)?;
+    if out.json {
+        out.json(&entries);
+    } else {
+        for e in &entries {
+            out.line(format!(
+                "{}/{:<6} {}  {}  {}  {}",
+                e.year,
+                e.term.to_string(),
+                &e.archived_at[..10.min(e.archived_at.len())],
+                &e.sha256[..12],
+                e.bag,
+                for_terminal(&e.file)
+            ));
+        }
+        out.line(format!("{} archived files", entries.len()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn get(a: GetArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+    let o = archive::get(cfg, &a.what, &a.to, a.identity.as_deref(), super::bar()).await?;
+    if out.json {
+        out.json(&o);
+    } else {
+        if o.already_there {
+            out.line(format!(
+                "{} is already there with the same content; nothing written",
+                show(&o.path)
+            ));
+        } else {
+            out.line(format!(
+                "{} → {}  (bag {}, from {})",
+                for_terminal(&o.file),
+                show(&o.path),
+                o.bag,
+                o.store.as_deref().unwrap_or("")
+            ));
+        }
+        if let Some(sha) = &o.sha256 {
+            out.line(format!("  sha256 {sha} (matches the index)"));
+        }
+        if !o.other_versions.is_empty() {
+            out.line(format!(
+                "  {} older version(s) archived; get one by its SHA-256 (eqvault archive list)",
+                o.other_versions.len()
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn verify(a: VerifyArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+    let sel = VerifySelection {
+        bags: a.bags,
+        year: a.year,
+        period: a.term,
+        all: a.all,
+    };
+    let results = archive::verify(cfg, &sel, a.identity.as_deref(), super::bar()).await?;
+    let ok = results.iter().all(|r| r.ok);
+    if out.json {
+        out.json(&serde_json::json!({"ok": ok, "results": results}));
+    } else {
+        for r in &results {
+            out.line(format!(
+                "{} {}  {}/{}  {}  ({}, {} files)",
+                if r.ok { "ok    " } else { "FAILED" },
+                r.bag,
+                r.year,
+                r.term,
+                r.store,
+                r.check,
+                r.files
+            ));
+            for p in &r.problems {
+                out.line(format!(
+                    "    {}: {}",
+                    for_terminal(&p.file),
+                    for_terminal(&p.detail)
+                ));
+            }
+        }
+        let bad = results.iter().filter(|r| !r.ok).count();
+        out.line(format!("{} checked, {} failed", results.len(), bad));
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+async fn rebuild(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+    let r = archive::rebuild_index(cfg).await?;
+    if out.json {
+        out.json(&serde_json::json!({
+            "bags": r.bags,
+            "files": r.files,
+            "problems": r.problems.iter().map(|(s, k, w)| serde_json::json!({"store": s, "key": k, "problem": w})).collect::<Vec<_>>(),
+        }));
+    } else {
+        out.line(format!(
+            "index rebuilt from the stores: {} bags, {} files",
+            r.bags, r.files
+        ));
+        for (s, k, w) in &r.problems {
+            out.line(format!("  {s}: {}: {w}", for_terminal(k)));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
