@@ -7,7 +7,7 @@
 #   SCHOOLS=20 RUNS=1 scripts/bench-backup.sh   # quick look
 #
 # Prints wall time (best and median of RUNS) and peak RSS of each, and the
-# ratio eqvault / hand pipeline. Targets (issue 2): ratio <= 1.2, eqvault
+# ratio eqvault / hand pipeline, for both integrity_check levels of the copy. Targets (issue 2): ratio <= 1.2, eqvault
 # peak RSS < 200 MB whatever the database size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,16 +37,21 @@ export RESTIC_PASSWORD=bench-only-password
 
 # One measurement: wall seconds and peak RSS (KiB) of a command, via GNU time.
 measure() {
-  local out
-  out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-  echo "$out"
+  if ! /usr/bin/time -f '%e %M' -o "$DIR/time.out" "$@" >/dev/null 2>"$DIR/stderr.log"; then
+    echo "failed: $*" >&2; cat "$DIR/stderr.log" >&2; exit 1
+  fi
+  tail -1 "$DIR/time.out"
 }
 
-run_eqvault() {
+run_eqvault() { eqvault_with full; }
+run_eqvault_quick() { eqvault_with quick; }
+
+eqvault_with() {
   rm -rf "$DIR/bench-store" && mkdir -p "$DIR/bench-store"
   cat > "$DIR/bench.toml" <<TOML
 [database]
 path = "equipment.db"
+integrity_check = "$1"
 [[store]]
 url = "bench-store"
 [encryption]
@@ -77,7 +82,8 @@ stats() { # "w1 m1\nw2 m2..." -> best median peakMB
 }
 
 declare -A R
-for tool in eqvault hand restic; do
+TOOLS="eqvault eqvault_quick hand restic"
+for tool in $TOOLS; do
   res=""
   for _ in $(seq "$RUNS"); do res+="$(run_$tool)"$'\n'; done
   R[$tool]=$(printf '%s' "$res" | stats)
@@ -85,15 +91,17 @@ done
 
 printf '\ndatabase: %s (%.0f MB), %s runs each\n' "$DB" "$(echo "$DB_BYTES/1048576" | bc -l)" "$RUNS"
 printf '%-44s %10s %10s %10s\n' tool "best s" "median s" "peak MB"
-for tool in eqvault hand restic; do
+for tool in $TOOLS; do
   read -r best med peak <<<"${R[$tool]}"
   case $tool in
-    eqvault) label="eqvault backup (copy+check+tar+zstd+age)";;
+    eqvault) label="eqvault backup (integrity_check = full)";;
+    eqvault_quick) label="eqvault backup (integrity_check = quick)";;
     hand)    label="sqlite3 .backup + tar | zstd -3 -T0 | age";;
     restic)  label="restic backup (of a ready copy)";;
   esac
   printf '%-44s %10s %10s %10s\n' "$label" "$best" "$med" "$peak"
 done
-read -r eb _ ep <<<"${R[eqvault]}"; read -r hb _ _ <<<"${R[hand]}"
-printf '\neqvault / hand pipeline: %.2fx (target <= 1.2x); eqvault peak RSS %s MB (target < 200 MB)\n' "$(echo "$eb/$hb" | bc -l)" "$ep"
-printf 'object sizes: eqvault %s bytes, hand %s bytes\n' "$(find "$DIR/bench-store" -name '*.age' -printf '%s')" "$(stat -c %s "$DIR/hand.tar.zst.age")"
+read -r eb _ ep <<<"${R[eqvault]}"; read -r qb _ qp <<<"${R[eqvault_quick]}"; read -r hb _ _ <<<"${R[hand]}"
+printf '\neqvault / hand pipeline: full check %.2fx, quick check %.2fx (target <= 1.2x)\n' "$(echo "$eb/$hb" | bc -l)" "$(echo "$qb/$hb" | bc -l)"
+printf 'eqvault peak RSS: %s MB full, %s MB quick (target < 200 MB)\n' "$ep" "$qp"
+printf 'object sizes: eqvault %s bytes, hand %s bytes\n' "$(find "$DIR/bench-store/snapshots" -name '*.tar.zst.age' -printf '%s')" "$(stat -c %s "$DIR/hand.tar.zst.age")"

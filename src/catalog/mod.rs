@@ -153,8 +153,11 @@ pub struct Manifest {
     /// The SQLite version, schema hash and row counts.
     #[serde(flatten)]
     pub facts: Facts,
-    /// `ok` when `PRAGMA integrity_check` passed on the copy.
+    /// `ok` when the check passed on the copy.
     pub integrity_check: String,
+    /// Which check: `full` (integrity_check) or `quick` (quick_check).
+    #[serde(default)]
+    pub integrity_level: crate::snapshot::Level,
 }
 
 impl Manifest {

@@ -33,6 +33,9 @@ pub struct BackupOptions {
     pub level: i32,
     /// zstd worker threads.
     pub threads: u32,
+    /// When cancelled (eqvault is stopping), the upload is dropped before its commit:
+    /// nothing is completed and no metadata is written.
+    pub cancel: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl Default for BackupOptions {
@@ -43,6 +46,7 @@ impl Default for BackupOptions {
             threads: std::thread::available_parallelism()
                 .map(|n| n.get() as u32)
                 .unwrap_or(1),
+            cancel: None,
         }
     }
 }
@@ -120,6 +124,7 @@ pub async fn backup(
     let tmp = super::private_temp(cfg, "backup")?;
     let copy = tmp.path().join(pack::DATABASE_ENTRY);
     progress.phase("copy", None);
+    let copy_started = std::time::Instant::now();
     {
         let (src, dst) = (cfg.database.path.clone(), copy.clone());
         let busy = std::time::Duration::from_secs(cfg.database.busy_timeout.approx_seconds());
@@ -128,6 +133,7 @@ pub async fn backup(
             .map_err(|e| OpsError::Internal(e.to_string()))??;
     }
     progress.done();
+    tracing::info!(seconds = copy_started.elapsed().as_secs_f64(), "consistent copy done");
 
     let now = opts.now.trunc_subsecs(0);
     let id = SnapshotId::new(now);
@@ -139,9 +145,14 @@ pub async fn backup(
     // The slow checks run beside the upload; the manifest, last in the tar, waits for them.
     let check_path = copy.clone();
     type Checked = Result<(snapshot::Facts, Vec<ledger::Ident>), snapshot::SnapshotError>;
+    let check_level = cfg.database.integrity_check;
     let checks = std::thread::spawn(move || -> Checked {
-        snapshot::integrity_check(&check_path)?;
+        let t = std::time::Instant::now();
+        snapshot::check(&check_path, check_level)?;
+        tracing::info!(seconds = t.elapsed().as_secs_f64(), "integrity_check done");
+        let t = std::time::Instant::now();
         let facts = snapshot::facts(&check_path)?;
+        tracing::info!(seconds = t.elapsed().as_secs_f64(), "row counts and schema hash done");
         let c = snapshot::open_read_only(&check_path, std::time::Duration::from_secs(5))?;
         let ids =
             ledger::read_identifiers(&c).map_err(|source| snapshot::SnapshotError::Sqlite {
@@ -174,10 +185,12 @@ pub async fn backup(
     let id2 = id.clone();
     let copy2 = copy.clone();
     let progress2 = progress.clone();
+    let cancel = opts.cancel.clone();
+    let pack_started = std::time::Instant::now();
     let packed = tokio::task::spawn_blocking(move || {
         pack_to(
             &copy2,
-            FanOut::new(senders),
+            FanOut::new(senders, cancel),
             &recipients,
             level,
             threads,
@@ -197,6 +210,7 @@ pub async fn backup(
                     database_bytes: db_bytes,
                     facts,
                     integrity_check: "ok".into(),
+                    integrity_level: check_level,
                 })
             },
         )
@@ -204,6 +218,7 @@ pub async fn backup(
     .await
     .map_err(|e| OpsError::Internal(e.to_string()))?;
     progress.done();
+    tracing::info!(seconds = pack_started.elapsed().as_secs_f64(), "pack and upload done");
     // The plaintext copy is gone before anything else can fail.
     drop(tmp);
     let (manifest, object_sha256, object_bytes) = match packed {
@@ -375,6 +390,7 @@ impl<R: io::Read> io::Read for ProgressReader<'_, R> {
 /// The synchronous end of the upload: hashes the object and hands 1 MiB chunks to every live store.
 struct FanOut {
     senders: Vec<(usize, Option<mpsc::Sender<Chunk>>)>,
+    cancel: Option<tokio_util::sync::CancellationToken>,
     buf: Vec<u8>,
     hasher: Sha256,
     bytes: u64,
@@ -383,9 +399,13 @@ struct FanOut {
 const CHUNK: usize = 1 << 20;
 
 impl FanOut {
-    fn new(senders: Vec<(usize, Option<mpsc::Sender<Chunk>>)>) -> Self {
+    fn new(
+        senders: Vec<(usize, Option<mpsc::Sender<Chunk>>)>,
+        cancel: Option<tokio_util::sync::CancellationToken>,
+    ) -> Self {
         FanOut {
             senders,
+            cancel,
             buf: Vec::with_capacity(CHUNK),
             hasher: Sha256::new(),
             bytes: 0,
@@ -393,6 +413,12 @@ impl FanOut {
     }
 
     fn send(&mut self, chunk: Chunk) -> io::Result<()> {
+        if self.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
+            // Failing here drops the senders without Commit: every upload aborts.
+            return Err(io::Error::other(
+                "the backup was cancelled: eqvault is stopping",
+            ));
+        }
         let bytes = match &chunk {
             Chunk::Data(b) => Some(b.clone()),
             Chunk::Commit => None,

@@ -174,14 +174,39 @@ fn is_not_a_database(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase)
 }
 
+/// How thoroughly a backup checks its copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// `PRAGMA integrity_check`: pages, b-trees, constraints, and every index against its table.
+    #[default]
+    Full,
+    /// `PRAGMA quick_check`: all of the above except index-against-table, in about a quarter of the time.
+    Quick,
+}
+
 /// Runs `PRAGMA integrity_check` on `path`.
 ///
 /// # Errors
 /// [`SnapshotError::Integrity`] with SQLite's first messages when it is not `ok`.
 pub fn integrity_check(path: &Path) -> Result<(), SnapshotError> {
+    check(path, Level::Full)
+}
+
+/// Runs `PRAGMA integrity_check` or `PRAGMA quick_check` on `path`.
+///
+/// # Errors
+/// [`SnapshotError::Integrity`] with SQLite's first messages when it is not `ok`.
+pub fn check(path: &Path, level: Level) -> Result<(), SnapshotError> {
     let c = open_read_only(path, Duration::from_secs(5))?;
+    // A larger page cache than the 2 MB default: the index checks revisit pages.
+    let _ = c.pragma_update(None, "cache_size", -32768);
+    let pragma = match level {
+        Level::Full => "PRAGMA integrity_check(20)",
+        Level::Quick => "PRAGMA quick_check(20)",
+    };
     let rows: Vec<String> = c
-        .prepare("PRAGMA integrity_check(20)")
+        .prepare(pragma)
         .and_then(|mut s| s.query_map([], |r| r.get::<_, String>(0))?.collect())
         .map_err(|e| {
             if is_not_a_database(&e) {
