@@ -694,7 +694,7 @@ pub async fn add(
             name: cfg.office.name.trim().to_string(),
             code: cfg.office.code.trim().to_string(),
         },
-        now: opts.now.trunc_subsecs(0),
+        now: opts.now.trunc_subsecs(3),
         level: opts.level,
         threads: opts.threads.max(1),
         dry_run: opts.dry_run,

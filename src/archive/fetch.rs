@@ -226,22 +226,19 @@ pub async fn verify(
             problems,
         };
         let mut read_one = false;
-        for holder in &row.stores {
-            if let Some((_, e)) = failed.iter().find(|(l, _)| l == holder) {
-                out.push(result(
-                    holder,
-                    "present",
-                    vec![Problem::new(
-                        s.object.clone(),
-                        format!("the store could not be opened: {e}"),
-                    )],
-                ));
-                continue;
-            }
-            let Some(store) = stores.iter().find(|st| st.label == *holder) else {
-                // A store no longer configured: nothing to check there.
-                continue;
-            };
+        for (holder, e) in failed.iter().filter(|(l, _)| row.stores.contains(l)) {
+            out.push(result(
+                holder,
+                "present",
+                vec![Problem::new(
+                    s.object.clone(),
+                    format!("the store could not be opened: {e}"),
+                )],
+            ));
+        }
+        // In config order; a store no longer configured has nothing to check.
+        for store in stores.iter().filter(|st| row.stores.contains(&st.label)) {
+            let holder = &store.label;
             if sel.all || !read_one {
                 read_one = true;
                 let problems =
@@ -452,11 +449,8 @@ pub async fn get(
     let (stores, _) = open_stores(cfg)?;
     let want = format!("data/{}", entry.file);
     let mut failures = Vec::new();
-    for holder in &row.stores {
-        let Some(store) = stores.iter().find(|s| s.label == *holder) else {
-            failures.push(format!("  {holder}: not opened"));
-            continue;
-        };
+    for store in stores.iter().filter(|st| row.stores.contains(&st.label)) {
+        let holder = &store.label;
         let sink = OneFile {
             want: want.clone(),
             dir: to.clone(),
@@ -530,11 +524,8 @@ async fn get_bag(
     let ids = identities_for(cfg, identity, s.encrypted)?;
     let (stores, _) = open_stores(cfg)?;
     let mut failures = Vec::new();
-    for holder in &row.stores {
-        let Some(store) = stores.iter().find(|st| st.label == *holder) else {
-            failures.push(format!("  {holder}: not opened"));
-            continue;
-        };
+    for store in stores.iter().filter(|st| row.stores.contains(&st.label)) {
+        let holder = &store.label;
         let tmp = tempfile::Builder::new()
             .prefix(".eqvault-bag-")
             .tempdir_in(to)

@@ -370,5 +370,4 @@ mod tests {
             assert_eq!(BagId::parse(bad), None, "{bad}");
         }
     }
-
 }
