@@ -265,7 +265,10 @@ fn print_human(out: &Out, o: &CheckOutcome, groups: &Groups) {
         out.line("");
         match school {
             None => out.line("Toàn hệ thống — office-wide"),
-            Some(id) => out.line(format!("Đơn vị mã {} — school {}", t(id), t(id))),
+            Some(id) => match o.school_names.get(id) {
+                Some(name) => out.line(format!("{} — mã / id {}", t(name), t(id))),
+                None => out.line(format!("Đơn vị mã {} — school {} (không có trong bảng schools / not in the schools table)", t(id), t(id))),
+            },
         }
         for f in shown {
             let tag = match f.severity {

@@ -183,6 +183,10 @@ pub struct CheckOutcome {
     pub calendar: CalendarUse,
     /// Things to know that are not findings.
     pub notes: Vec<Note>,
+    /// The names of the schools with findings, by id (for grouping output;
+    /// not part of the JSON contract).
+    #[serde(skip)]
+    pub school_names: BTreeMap<String, String>,
 }
 
 impl CheckOutcome {
@@ -447,7 +451,13 @@ pub fn check(
         });
     }
 
+    let school_names = schools
+        .iter()
+        .filter(|s| tally.schools.contains(&s.id))
+        .map(|s| (s.id.clone(), s.name.clone()))
+        .collect();
     Ok(CheckOutcome {
+        school_names,
         as_of,
         from: plan.from,
         to: until,

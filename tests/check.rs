@@ -1,0 +1,855 @@
+//! `check` on a database of our own with a planted case for every database rule, and the exact findings expected.
+//!
+//! The fixture is built from the reference schema (schema/equipment.sql).
+//! Clean rows (on-time entries, approvals by the principal, a principal who
+//! transferred later, a resigned teacher, disposed equipment, a closed
+//! school) must produce nothing; every planted fault exactly one finding.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use chrono::NaiveDate;
+use eqvault::policy::finding::Evidence;
+use eqvault::policy::{CheckPlan, Finding, Policies, StoreInput};
+use rusqlite::{Connection, params};
+
+const AS_OF: &str = "2025-07-15";
+
+/// Clean: every month approved by its principal, activity every month.
+const CLEAN: &str = "79760001";
+/// Late entries around Tết, 30 Apr–1 May, a Friday deadline, UTC vs local; a deleted item.
+const LATE: &str = "79760002";
+/// Approval faults and one quiet month.
+const APPROVALS: &str = "79760003";
+/// Closed on 15 Dec 2024: nothing owed after.
+const CLOSED: &str = "79760004";
+
+fn d(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+/// Months from `first` to `last` inclusive, as (year, month).
+fn months(first: (i32, u32), last: (i32, u32)) -> Vec<(i32, u32)> {
+    let mut out = Vec::new();
+    let (mut y, mut m) = first;
+    while (y, m) <= last {
+        out.push((y, m));
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    }
+    out
+}
+
+fn next(y: i32, m: u32) -> (i32, u32) {
+    if m == 12 { (y + 1, 1) } else { (y, m + 1) }
+}
+
+fn is_teaching(m: u32) -> bool {
+    !(6..=8).contains(&m)
+}
+
+struct Fixture {
+    c: Connection,
+}
+
+impl Fixture {
+    fn new(path: &Path) -> Fixture {
+        let schema = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/equipment.sql"),
+        )
+        .unwrap();
+        let c = Connection::open(path).unwrap();
+        c.execute_batch(&schema).unwrap();
+        Fixture { c }
+    }
+
+    fn school(&self, id: &str, name: &str, created_at: &str, closed_on: Option<&str>) {
+        self.c
+            .execute(
+                "INSERT INTO schools (school_id, name, level, ownership, status, status_changed_on, created_at)
+                 VALUES (?1, ?2, 'thcs', 'cong_lap', ?3, ?4, ?5)",
+                params![
+                    id,
+                    name,
+                    if closed_on.is_some() { "inactive" } else { "active" },
+                    closed_on,
+                    created_at
+                ],
+            )
+            .unwrap();
+    }
+
+    fn staff(
+        &self,
+        id: &str,
+        school: &str,
+        name: &str,
+        position: &str,
+        status: &str,
+        since: Option<&str>,
+    ) {
+        self.c
+            .execute(
+                "INSERT INTO staff (staff_id, school_id, full_name, position, status, status_changed_on)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, school, name, position, status, since],
+            )
+            .unwrap();
+    }
+
+    fn equipment(&self, id: &str, school: &str, condition: &str) {
+        self.c
+            .execute(
+                "INSERT INTO equipment (equipment_id, school_id, name, condition, created_at, updated_at)
+                 VALUES (?1, ?2, 'Bộ thí nghiệm quang học', ?3, '2024-09-01T08:00:00+07:00', '2024-09-01T08:00:00+07:00')",
+                params![id, school, condition],
+            )
+            .unwrap();
+    }
+
+    fn change(
+        &self,
+        id: i64,
+        equipment: &str,
+        school: &str,
+        kind: &str,
+        occurred: &str,
+        recorded: &str,
+    ) {
+        self.c
+            .execute(
+                "INSERT INTO equipment_changes (change_id, equipment_id, school_id, kind, occurred_on, recorded_at, recorded_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)",
+                params![id, equipment, school, kind, occurred, recorded],
+            )
+            .unwrap();
+    }
+
+    fn approval(&self, school: &str, period: &str, by: &str, at: &str) {
+        self.c
+            .execute(
+                "INSERT INTO monthly_approvals (school_id, period, approved_by, approved_at) VALUES (?1, ?2, ?3, ?4)",
+                params![school, period, by, at],
+            )
+            .unwrap();
+    }
+
+    /// On time, by `by`: the 5th of the next month.
+    fn approve_months(&self, school: &str, by: &str, list: &[(i32, u32)]) {
+        for &(y, m) in list {
+            let (ny, nm) = next(y, m);
+            self.approval(
+                school,
+                &format!("{y}-{m:02}"),
+                by,
+                &format!("{ny}-{nm:02}-05T09:00:00+07:00"),
+            );
+        }
+    }
+
+    /// One lesson using `equipment` on the 10th of every teaching month in `list`.
+    fn use_months(&self, school: &str, equipment: &str, list: &[(i32, u32)]) {
+        for &(y, m) in list.iter().filter(|(_, m)| is_teaching(*m)) {
+            self.c
+                .execute(
+                    "INSERT INTO equipment_usage (equipment_id, school_id, class_name, used_on, lesson_periods)
+                     VALUES (?1, ?2, '7A3', ?3, 1)",
+                    params![equipment, school, format!("{y}-{m:02}-10")],
+                )
+                .unwrap();
+        }
+    }
+}
+
+/// The fixture database, with every planted case.
+fn build(path: &Path) {
+    let f = Fixture::new(path);
+    let year = months((2024, 9), (2025, 5));
+
+    // ---- a clean school: nothing to find ----
+    f.school(
+        CLEAN,
+        "Trường THCS Nguyễn Ảnh Thủ",
+        "2024-09-01T08:00:00+07:00",
+        None,
+    );
+    // The principal approved until December, then was transferred: lawful.
+    f.staff(
+        "CB0101",
+        CLEAN,
+        "Trần Thị Mai",
+        "principal",
+        "transferred",
+        Some("2025-01-02"),
+    );
+    f.staff("CB0102", CLEAN, "Lê Văn Hùng", "principal", "working", None);
+    f.staff(
+        "CB0103",
+        CLEAN,
+        "Phạm Thu Hà",
+        "teacher",
+        "resigned",
+        Some("2025-03-01"),
+    );
+    f.staff(
+        "CB0104",
+        CLEAN,
+        "Võ Minh Tâm",
+        "equipment_officer",
+        "working",
+        None,
+    );
+    f.equipment("TB0101", CLEAN, "good");
+    // Disposed lawfully: the row stays, its condition says so.
+    f.equipment("TB0102", CLEAN, "disposed");
+    f.approve_months(CLEAN, "CB0101", &months((2024, 9), (2024, 11)));
+    // Approved by the new principal at 23:59 on the due day: in time.
+    f.approval(CLEAN, "2024-12", "CB0102", "2025-01-31T23:59:00+07:00");
+    f.approve_months(CLEAN, "CB0102", &months((2025, 1), (2025, 5)));
+    f.use_months(CLEAN, "TB0101", &year);
+    f.change(
+        1,
+        "TB0101",
+        CLEAN,
+        "acquired",
+        "2024-09-03",
+        "2024-09-04T10:00:00+07:00",
+    );
+    f.change(
+        2,
+        "TB0102",
+        CLEAN,
+        "disposed",
+        "2025-03-03",
+        "2025-03-05T10:00:00+07:00",
+    );
+
+    // ---- late entries ----
+    f.school(
+        LATE,
+        "Trường Tiểu học Lê Văn Tám",
+        "2024-08-15T08:00:00+07:00",
+        None,
+    );
+    f.staff(
+        "CB0201",
+        LATE,
+        "Nguyễn Văn An",
+        "principal",
+        "working",
+        None,
+    );
+    f.equipment("TB0201", LATE, "good");
+    f.approve_months(LATE, "CB0201", &months((2024, 8), (2025, 5)));
+    f.use_months(LATE, "TB0201", &year);
+    // Fri 24 Jan 2025 → deadline Fri 14 Feb 2025 (Tết 25 Jan – 2 Feb).
+    f.change(
+        101,
+        "TB0201",
+        LATE,
+        "acquired",
+        "2025-01-24",
+        "2025-02-14T23:59:00+07:00",
+    );
+    f.change(
+        102,
+        "TB0201",
+        LATE,
+        "relocated",
+        "2025-01-24",
+        "2025-02-15T08:00:00+07:00",
+    );
+    // Fri 7 Mar 2025 → deadline Fri 21 Mar; the Saturday after is late.
+    f.change(
+        103,
+        "TB0201",
+        LATE,
+        "condition_changed",
+        "2025-03-07",
+        "2025-03-22T09:00:00+07:00",
+    );
+    // UTC date 21 Mar, local date 22 Mar: late. UTC 16:30 is 23:30 local on the 21st: on time.
+    f.change(
+        104,
+        "TB0201",
+        LATE,
+        "quantity_changed",
+        "2025-03-07",
+        "2025-03-21T17:30:00Z",
+    );
+    f.change(
+        105,
+        "TB0201",
+        LATE,
+        "corrected",
+        "2025-03-07",
+        "2025-03-21T16:30:00Z",
+    );
+    // Fri 25 Apr 2025 → deadline Tue 13 May (30 Apr–4 May off, Sat 26 Apr worked).
+    f.change(
+        106,
+        "TB0201",
+        LATE,
+        "relocated",
+        "2025-04-25",
+        "2025-05-13T17:00:00+07:00",
+    );
+    f.change(
+        107,
+        "TB0201",
+        LATE,
+        "relocated",
+        "2025-04-25",
+        "2025-05-14T07:00:00+07:00",
+    );
+    // Deadline 24 Jul, after --as-of: not yet due, whenever it was entered.
+    f.change(
+        108,
+        "TB0201",
+        LATE,
+        "acquired",
+        "2025-07-10",
+        "2025-07-30T08:00:00+07:00",
+    );
+    // An item whose row was deleted: its change rows remain.
+    f.change(
+        109,
+        "TB0299",
+        LATE,
+        "acquired",
+        "2024-10-01",
+        "2024-10-02T08:00:00+07:00",
+    );
+    f.change(
+        110,
+        "TB0299",
+        LATE,
+        "disposed",
+        "2025-02-03",
+        "2025-02-04T08:00:00+07:00",
+    );
+
+    // ---- approval faults ----
+    f.school(APPROVALS, "Trường Mầm non Hoa Sen", "2024-09-10", None);
+    f.staff(
+        "CB0301",
+        APPROVALS,
+        "Đặng Thị Lan",
+        "principal",
+        "working",
+        None,
+    );
+    f.staff(
+        "CB0302",
+        APPROVALS,
+        "Hồ Quốc Bảo",
+        "vice_principal",
+        "working",
+        None,
+    );
+    f.equipment("TB0301", APPROVALS, "good");
+    f.approval(APPROVALS, "2024-09", "CB0301", "2024-10-20T09:00:00+07:00");
+    // 2024-10: missing (due 30 Nov 2024).
+    f.approval(APPROVALS, "2024-11", "CB0301", "2025-01-03T09:00:00+07:00"); // late (due 31 Dec)
+    f.approval(APPROVALS, "2024-12", "CB0302", "2025-01-10T09:00:00+07:00"); // vice principal
+    f.approval(APPROVALS, "2025-01", "CB0301", "2025-02-28T17:30:00Z"); // 1 Mar local: late
+    f.approve_months(APPROVALS, "CB0301", &months((2025, 2), (2025, 5)));
+    // 2025-06 is not approved, but due 31 Jul: not yet due on 15 Jul.
+    // Quiet in March 2025 (and September 2024 is partial: opened on the 10th).
+    let active: Vec<_> = months((2024, 10), (2025, 5))
+        .into_iter()
+        .filter(|&m| m != (2025, 3))
+        .collect();
+    f.use_months(APPROVALS, "TB0301", &active);
+
+    // ---- a school closed on 15 Dec 2024 ----
+    f.school(
+        CLOSED,
+        "Trường THCS Bình Lợi",
+        "2024-09-01T08:00:00+07:00",
+        Some("2024-12-15"),
+    );
+    f.staff(
+        "CB0401",
+        CLOSED,
+        "Mai Văn Phúc",
+        "principal",
+        "transferred",
+        Some("2024-12-20"),
+    );
+    f.equipment("TB0401", CLOSED, "awaiting_disposal");
+    f.approve_months(CLOSED, "CB0401", &months((2024, 9), (2024, 11)));
+    f.approval(CLOSED, "2024-12", "CB0401", "2024-12-16T09:00:00+07:00");
+    f.use_months(CLOSED, "TB0401", &months((2024, 9), (2024, 11)));
+}
+
+fn plan(db: &Path, as_of: &str, from: Option<&str>, to: Option<&str>) -> CheckPlan {
+    CheckPlan {
+        database: db.to_path_buf(),
+        busy_timeout: Duration::from_secs(5),
+        as_of: d(as_of),
+        from: from.map(d),
+        to: to.map(d),
+    }
+}
+
+fn run(plan: &CheckPlan) -> (Vec<Finding>, eqvault::policy::CheckOutcome) {
+    let policies = Policies::built_in().unwrap();
+    let mut found = Vec::new();
+    let outcome = eqvault::policy::check(&policies, plan, StoreInput::NoConfig, &mut |f| {
+        found.push(f)
+    })
+    .unwrap();
+    (found, outcome)
+}
+
+/// (rule, school, what): the change id for late entries, else the period or subject.
+fn key(f: &Finding) -> (String, String, String) {
+    let what = match (f.change_id, &f.period, &f.subject) {
+        (Some(id), _, _) => id.to_string(),
+        (None, Some(p), _) => p.clone(),
+        (None, None, Some(s)) => s.clone(),
+        _ => String::new(),
+    };
+    (
+        f.rule.to_string(),
+        f.school_id.clone().unwrap_or_default(),
+        what,
+    )
+}
+
+fn keys(found: &[Finding]) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = found.iter().map(key).collect();
+    v.sort();
+    v
+}
+
+fn k(rule: &str, school: &str, what: &str) -> (String, String, String) {
+    (rule.into(), school.into(), what.into())
+}
+
+fn fixture() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("equipment.db");
+    build(&db);
+    (dir, db)
+}
+
+#[test]
+fn every_planted_case_and_nothing_else() {
+    let (_dir, db) = fixture();
+    let (found, outcome) = run(&plan(&db, AS_OF, None, None));
+    let mut want = vec![
+        k("late_update", LATE, "102"),
+        k("late_update", LATE, "103"),
+        k("late_update", LATE, "104"),
+        k("late_update", LATE, "107"),
+        k("deleted_identifier", LATE, "TB0299"),
+        k("missing_approval", APPROVALS, "2024-10"),
+        k("late_approval", APPROVALS, "2024-11"),
+        k("approval_not_by_principal", APPROVALS, "2024-12"),
+        k("late_approval", APPROVALS, "2025-01"),
+        k("no_monthly_update", APPROVALS, "2025-03"),
+    ];
+    want.sort();
+    assert_eq!(keys(&found), want);
+
+    let s = &outcome.summary;
+    assert_eq!((s.violations, s.warnings, s.findings), (9, 1, 10));
+    assert_eq!(s.by_rule["late_update"], 4);
+    assert_eq!(s.by_rule["backup_overdue"], 0);
+    assert_eq!(s.schools_checked, 4);
+    assert_eq!(s.schools_with_findings, 2);
+    assert_eq!(s.changes_read, 12);
+    assert!(outcome.has_violations());
+    assert!(outcome.calendar.proposed_years.is_empty());
+    let skipped: Vec<String> = outcome.skipped.iter().map(|s| s.rule.to_string()).collect();
+    assert_eq!(
+        skipped,
+        [
+            "backup_overdue",
+            "backup_copies",
+            "drill_overdue",
+            "report_missing",
+            "changed_identifier"
+        ]
+    );
+    assert!(
+        outcome.notes.iter().all(|n| n.code != "unreadable_rows"),
+        "{:?}",
+        outcome.notes
+    );
+}
+
+#[test]
+fn late_entries_carry_the_deadline_and_the_local_date() {
+    let (_dir, db) = fixture();
+    let (found, _) = run(&plan(&db, AS_OF, None, None));
+    let late = |id: i64| {
+        let f = found.iter().find(|f| f.change_id == Some(id)).unwrap();
+        let Evidence::LateUpdate(e) = &f.evidence else {
+            panic!("{f:?}")
+        };
+        (f.clone(), e.clone())
+    };
+    let (f, e) = late(102);
+    assert_eq!(e.deadline, d("2025-02-14"));
+    assert_eq!(e.recorded_local_date, d("2025-02-15"));
+    assert_eq!(e.working_days_allowed, 10);
+    assert_eq!(f.equipment_id.as_deref(), Some("TB0201"));
+    assert!(
+        f.message
+            .vi
+            .starts_with("Trường Tiểu học Lê Văn Tám (mã 79760002)")
+    );
+    assert!(f.message.vi.contains("24/01/2025") && f.message.vi.contains("14/02/2025"));
+    assert!(f.message.en.contains("14 Feb 2025"));
+    let (_, e) = late(103);
+    assert_eq!(e.deadline, d("2025-03-21"));
+    assert_eq!(e.recorded_local_date, d("2025-03-22"));
+    let (_, e) = late(104);
+    assert_eq!(e.recorded_at, "2025-03-21T17:30:00Z");
+    assert_eq!(e.recorded_local_date, d("2025-03-22"));
+    let (_, e) = late(107);
+    assert_eq!(e.deadline, d("2025-05-13"));
+    assert_eq!(e.days_late, 1);
+}
+
+#[test]
+fn approval_evidence_names_the_approver() {
+    let (_dir, db) = fixture();
+    let (found, _) = run(&plan(&db, AS_OF, None, None));
+    let f = found
+        .iter()
+        .find(|f| f.rule.as_str() == "approval_not_by_principal")
+        .unwrap();
+    let Evidence::Approval(e) = &f.evidence else {
+        panic!()
+    };
+    assert_eq!(e.approved_by.as_deref(), Some("CB0302"));
+    assert_eq!(e.position.as_deref(), Some("vice_principal"));
+    assert_eq!(e.due, d("2025-01-31"));
+    assert!(f.message.vi.contains("Phó Hiệu trưởng"), "{}", f.message.vi);
+    let late = found
+        .iter()
+        .find(|f| f.period.as_deref() == Some("2025-01"))
+        .unwrap();
+    let Evidence::Approval(e) = &late.evidence else {
+        panic!()
+    };
+    assert_eq!(e.approved_local_date, Some(d("2025-03-01")));
+    assert_eq!(e.days_late, Some(1));
+}
+
+#[test]
+fn deleted_equipment_cites_its_change_rows() {
+    let (_dir, db) = fixture();
+    let (found, _) = run(&plan(&db, AS_OF, None, None));
+    let f = found
+        .iter()
+        .find(|f| f.rule.as_str() == "deleted_identifier")
+        .unwrap();
+    let Evidence::Deleted(e) = &f.evidence else {
+        panic!()
+    };
+    assert_eq!(e.table, "equipment");
+    assert_eq!(e.source, "equipment_changes");
+    assert_eq!(e.change_ids.as_deref(), Some(&[109, 110][..]));
+    assert_eq!(e.last_seen_change.as_ref().unwrap().change_id, 110);
+}
+
+#[test]
+fn from_and_to_bound_the_period_examined() {
+    let (_dir, db) = fixture();
+    let (found, _) = run(&plan(&db, AS_OF, Some("2025-03-01"), Some("2025-03-31")));
+    let mut want = vec![
+        k("late_update", LATE, "103"),
+        k("late_update", LATE, "104"),
+        k("no_monthly_update", APPROVALS, "2025-03"),
+        // A deletion is a fault of the database as it is now, whatever the period.
+        k("deleted_identifier", LATE, "TB0299"),
+    ];
+    want.sort();
+    assert_eq!(keys(&found), want);
+}
+
+#[test]
+fn as_of_hides_what_was_not_yet_due() {
+    let (_dir, db) = fixture();
+    // On 14 Feb 2025 change 102 still had the day; the October approval was
+    // due 30 Nov 2024, November's 31 Dec, December's 31 Jan.
+    let (found, _) = run(&plan(&db, "2025-02-14", None, None));
+    let mut want = vec![
+        k("missing_approval", APPROVALS, "2024-10"),
+        k("late_approval", APPROVALS, "2024-11"),
+        k("approval_not_by_principal", APPROVALS, "2024-12"),
+        k("deleted_identifier", LATE, "TB0299"),
+    ];
+    want.sort();
+    assert_eq!(keys(&found), want);
+}
+
+#[test]
+fn a_year_without_a_schedule_is_provisional() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("equipment.db");
+    let f = Fixture::new(&db);
+    f.school("79769999", "Trường THCS Tương Lai", "2027-01-01", None);
+    f.change(
+        1,
+        "TB9",
+        "79769999",
+        "acquired",
+        "2027-03-01",
+        "2027-05-01T08:00:00+07:00",
+    );
+    f.equipment("TB9", "79769999", "good");
+    drop(f);
+    let (found, outcome) = run(&plan(&db, "2027-06-30", Some("2027-03-01"), None));
+    let late: Vec<_> = found
+        .iter()
+        .filter(|f| f.rule.as_str() == "late_update")
+        .collect();
+    assert_eq!(late.len(), 1);
+    assert_eq!(outcome.calendar.proposed_years, vec![2027]);
+    assert!(outcome.notes.iter().any(|n| n.code == "calendar_proposed"));
+}
+
+// ---- through the binary ----
+
+fn eqvault(cwd: &Path) -> Command {
+    let mut c = Command::cargo_bin("eqvault").unwrap();
+    c.current_dir(cwd).env_remove("EQVAULT_CONFIG");
+    c
+}
+
+#[test]
+fn cli_json_exit_codes_and_keys() {
+    let (dir, db) = fixture();
+    let out = eqvault(dir.path())
+        .args(["check", "--json", "--as-of", AS_OF, "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "as_of", "findings", "skipped", "summary", "calendar", "notes",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["as_of"], AS_OF);
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 10);
+    for f in findings {
+        let obj = f.as_object().unwrap();
+        let mut names: Vec<&str> = obj.keys().map(String::as_str).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "change_id",
+                "equipment_id",
+                "evidence",
+                "message",
+                "period",
+                "rule",
+                "school_id",
+                "severity",
+                "subject"
+            ]
+        );
+        assert!(f["message"]["vi"].is_string() && f["message"]["en"].is_string());
+    }
+    let late = findings.iter().find(|f| f["change_id"] == 102).unwrap();
+    assert_eq!(late["rule"], "late_update");
+    assert_eq!(late["severity"], "violation");
+    assert_eq!(late["equipment_id"], "TB0201");
+    assert_eq!(late["period"], serde_json::Value::Null);
+    assert_eq!(late["evidence"]["deadline"], "2025-02-14");
+    assert_eq!(late["evidence"]["recorded_local_date"], "2025-02-15");
+    assert_eq!(v["summary"]["by_rule"]["late_update"], 4);
+    assert_eq!(v["summary"]["by_severity"]["warning"], 1);
+    let skipped: Vec<&str> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["rule"].as_str().unwrap())
+        .collect();
+    assert!(skipped.contains(&"backup_overdue") && skipped.contains(&"report_missing"));
+
+    // Human output: Vietnamese first, grouped by school.
+    let out = eqvault(dir.path())
+        .args(["check", "--as-of", AS_OF, "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("Kiểm tra tuân thủ"), "{text}");
+    assert!(text.contains("9 vi phạm, 1 cảnh báo"), "{text}");
+    assert!(
+        text.contains("Trường Tiểu học Lê Văn Tám — mã / id 79760002"),
+        "{text}"
+    );
+}
+
+#[test]
+fn cli_clean_database_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clean.db");
+    let f = Fixture::new(&db);
+    f.school(
+        CLEAN,
+        "Trường THCS Nguyễn Ảnh Thủ",
+        "2024-09-01T08:00:00+07:00",
+        None,
+    );
+    f.staff("CB0102", CLEAN, "Lê Văn Hùng", "principal", "working", None);
+    f.equipment("TB0101", CLEAN, "good");
+    f.approve_months(CLEAN, "CB0102", &months((2024, 9), (2025, 5)));
+    f.use_months(CLEAN, "TB0101", &months((2024, 9), (2025, 5)));
+    drop(f);
+    let out = eqvault(dir.path())
+        .args(["check", "--json", "--as-of", AS_OF, "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"], serde_json::json!([]));
+    assert_eq!(v["summary"]["findings"], 0);
+}
+
+#[test]
+fn cli_errors_exit_two_and_name_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.db");
+    let out = eqvault(dir.path())
+        .args(["check", "--json", "--db"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "nothing on stdout on error");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nope.db"), "{err}");
+
+    // A database that is not in the reference schema.
+    let other = dir.path().join("other.db");
+    Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x);")
+        .unwrap();
+    let out = eqvault(dir.path())
+        .args(["check", "--db"])
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("other.db") && err.contains("reference schema"),
+        "{err}"
+    );
+
+    // A config that exists but is broken is an error even with --db.
+    let (fixture_dir, db) = fixture();
+    std::fs::write(fixture_dir.path().join("eqvault.toml"), "[database\n").unwrap();
+    let out = eqvault(fixture_dir.path())
+        .args(["check", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("eqvault.toml"));
+
+    // No --db and no config: say what to pass.
+    let out = eqvault(dir.path()).args(["check"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--db"));
+
+    // Bad dates are usage errors.
+    let out = eqvault(dir.path())
+        .args(["check", "--as-of", "15/07/2025", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn cli_with_a_config_checks_the_stores() {
+    let (dir, db) = fixture();
+    let root = dir.path();
+    std::fs::create_dir(root.join("store-a")).unwrap();
+    std::fs::create_dir(root.join("store-b")).unwrap();
+    let init = eqvault(root)
+        .args([
+            "init", "--store", "store-a", "--store", "store-b", "--dir", ".", "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let backup = eqvault(root)
+        .args(["backup", "--at", "2025-03-01T03:00:00Z"])
+        .output()
+        .unwrap();
+    assert!(
+        backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+
+    let check = |as_of: &str| -> serde_json::Value {
+        let out = eqvault(root)
+            .args(["check", "--json", "--as-of", as_of])
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let rules_of = |v: &serde_json::Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["school_id"].is_null())
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // 1 Mar + 3 months = 1 Jun: in time until then, overdue after; no drill yet.
+    let v = check("2025-06-01");
+    assert_eq!(rules_of(&v), ["drill_overdue"]);
+    let skipped: Vec<&str> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped, ["report_missing", "changed_identifier"]);
+    let v = check("2025-06-02");
+    assert_eq!(rules_of(&v), ["backup_overdue", "drill_overdue"]);
+    let f = &v["findings"][0];
+    assert_eq!(f["evidence"]["due"], "2025-06-01");
+    assert_eq!(f["evidence"]["stores_holding"].as_array().unwrap().len(), 2);
+}
