@@ -806,6 +806,14 @@ fn cli_with_a_config_checks_the_stores() {
         "{}",
         String::from_utf8_lossy(&init.stderr)
     );
+    // The archive records the office in every bag.
+    let config = root.join("eqvault.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        "name = \"\"\ncode = \"\"",
+        "name = \"Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh\"\ncode = \"79\"",
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
     let backup = eqvault(root)
         .args(["backup", "--at", "2025-03-01T03:00:00Z"])
         .output()
@@ -818,7 +826,7 @@ fn cli_with_a_config_checks_the_stores() {
 
     let check = |as_of: &str| -> serde_json::Value {
         let out = eqvault(root)
-            .args(["check", "--json", "--as-of", as_of])
+            .args(["check", "--json", "--from", "2024-09-01", "--as-of", as_of])
             .output()
             .unwrap();
         assert!(
@@ -828,28 +836,67 @@ fn cli_with_a_config_checks_the_stores() {
         );
         serde_json::from_slice(&out.stdout).unwrap()
     };
-    let rules_of = |v: &serde_json::Value| -> Vec<String> {
+    // Office-wide findings: (rule, subject).
+    let office = |v: &serde_json::Value| -> Vec<(String, String)> {
         v["findings"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|f| f["school_id"].is_null())
-            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .map(|f| {
+                let subject = f["period"].as_str().map_or(String::new(), |p| {
+                    format!("{p} {}", f["subject"].as_str().unwrap_or(""))
+                });
+                (f["rule"].as_str().unwrap().to_string(), subject)
+            })
             .collect()
     };
-    // 1 Mar + 3 months = 1 Jun: in time until then, overdue after; no drill yet.
+    let s = |rule: &str, subject: &str| (rule.to_string(), subject.to_string());
+    // 1 Mar + 3 months = 1 Jun: in time until then, overdue after; no drill
+    // yet; HK1 2024-2025 (ended 12 Jan) was due 28 Feb and nothing is archived.
     let v = check("2025-06-01");
-    assert_eq!(rules_of(&v), ["drill_overdue"]);
+    assert_eq!(
+        office(&v),
+        [
+            s("drill_overdue", ""),
+            s("report_missing", "2024-2025/hk1 thong-ke-thiet-bi"),
+            s("report_missing", "2024-2025/hk1 chat-luong-thiet-bi"),
+            s("report_missing", "2024-2025/hk1 tan-suat-su-dung"),
+        ]
+    );
     let skipped: Vec<&str> = v["skipped"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| s["rule"].as_str().unwrap())
         .collect();
-    assert_eq!(skipped, ["report_missing", "changed_identifier"]);
+    assert_eq!(skipped, ["changed_identifier"]);
     let v = check("2025-06-02");
-    assert_eq!(rules_of(&v), ["backup_overdue", "drill_overdue"]);
+    assert_eq!(office(&v)[0], s("backup_overdue", ""));
     let f = &v["findings"][0];
     assert_eq!(f["evidence"]["due"], "2025-06-01");
     assert_eq!(f["evidence"]["stores_holding"].as_array().unwrap().len(), 2);
+
+    // Archiving the statistics report of HK1 leaves the two others missing.
+    let report = root.join("Báo cáo thống kê thiết bị HK1 2024-2025.pdf");
+    std::fs::write(&report, b"%PDF-1.4 test report").unwrap();
+    let add = eqvault(root)
+        .args(["archive", "add", "--year", "2024-2025", "--term", "hk1"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let v = check("2025-06-01");
+    assert_eq!(
+        office(&v),
+        [
+            s("drill_overdue", ""),
+            s("report_missing", "2024-2025/hk1 chat-luong-thiet-bi"),
+            s("report_missing", "2024-2025/hk1 tan-suat-su-dung"),
+        ]
+    );
 }

@@ -103,7 +103,12 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
     };
     plan.validate()?;
 
-    let store_rules = [Rule::BackupOverdue, Rule::BackupCopies, Rule::DrillOverdue];
+    let store_rules = [
+        Rule::BackupOverdue,
+        Rule::BackupCopies,
+        Rule::DrillOverdue,
+        Rule::ReportMissing,
+    ];
     let wants_stores = store_rules.iter().any(|&r| policies.rules.enabled(r));
     let facts;
     let stores = match &cfg {

@@ -12,7 +12,9 @@ use super::database::{Database, School};
 use super::finding::{Finding, Message};
 use super::late::LateUpdates;
 use super::stores::StoreFacts;
-use super::{Policies, PolicyError, Rule, Severity, activity, approvals, identifiers, stores};
+use super::{
+    Policies, PolicyError, Rule, Severity, activity, approvals, identifiers, reports, stores,
+};
 
 /// What to check, decided before anything is read.
 #[derive(Debug, Clone)]
@@ -318,11 +320,32 @@ pub fn check(
                 emit(f);
             }
             if on(Rule::ReportMissing) {
-                skipped.push(skip(
-                    Rule::ReportMissing,
-                    "Chưa có kho lưu trữ báo cáo trong phiên bản này: chưa kiểm tra được báo cáo định kỳ.",
-                    "No report archive in this version: periodic reports cannot be checked yet.",
-                ));
+                match &facts.reports {
+                    Some(Ok(archived)) => {
+                        for f in reports::report_missing(
+                            archived,
+                            &policies.school_years,
+                            rules,
+                            plan.from,
+                            until,
+                            as_of,
+                        ) {
+                            emit(f);
+                        }
+                    }
+                    Some(Err(why)) => skipped.push(Skipped {
+                        rule: Rule::ReportMissing,
+                        reason: Message {
+                            vi: format!("Không đọc được kho lưu trữ báo cáo: {why}"),
+                            en: format!("The report archive could not be read: {why}"),
+                        },
+                    }),
+                    None => skipped.push(skip(
+                        Rule::ReportMissing,
+                        "Không đọc kho lưu trữ báo cáo trong lần kiểm tra này.",
+                        "The report archive was not read in this run.",
+                    )),
+                }
             }
         }
     }

@@ -60,6 +60,8 @@ pub enum Evidence {
     Backup(BackupEvidence),
     /// `drill_overdue`.
     Drill(DrillEvidence),
+    /// `report_missing`.
+    Report(ReportEvidence),
 }
 
 /// Evidence of `late_update`.
@@ -229,4 +231,23 @@ pub struct DrillEvidence {
     pub interval: String,
     /// The day by which the next drill was due.
     pub due: Option<NaiveDate>,
+}
+
+/// Evidence of `report_missing`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportEvidence {
+    /// The school year (`2024-2025`).
+    pub year: String,
+    /// The period (`hk1`, `hk2`, `ca-nam`).
+    pub term: String,
+    /// The period's first day.
+    pub from: NaiveDate,
+    /// The period's last day.
+    pub to: NaiveDate,
+    /// The day the reports were due by.
+    pub due: NaiveDate,
+    /// The kind of report missing (`thong-ke-thiet-bi`, …).
+    pub kind: String,
+    /// The kinds archived for this year and period.
+    pub archived_kinds: Vec<String>,
 }

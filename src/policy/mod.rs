@@ -5,7 +5,10 @@
 //! - [`finding`]: what a rule reports ([`Finding`]), bilingual, with evidence.
 //! - [`database`]: the rules over the equipment database (read-only, short
 //!   statements, memory flat in the number of change and usage rows).
+//! - [`late`], [`approvals`], [`activity`], [`identifiers`]: the database
+//!   rules, pure functions of rows already read.
 //! - [`stores`]: the rules over the backup stores (snapshots, copies, drills).
+//! - [`reports`]: the rule over the report archive.
 //! - [`check`]: one run of every rule, with what was skipped and why.
 //!
 //! Findings are handed to a sink as they are found rather than collected, so
@@ -20,6 +23,7 @@ pub mod finding;
 pub mod identifiers;
 pub mod late;
 mod month;
+pub mod reports;
 pub mod rules;
 pub mod shipped;
 pub mod stores;

@@ -127,6 +127,8 @@ pub struct ReportMissing {
     pub enabled: bool,
     /// The periods of each school year a report is due for (`hk1`, `hk2`, `ca-nam`).
     pub periods: Vec<Period>,
+    /// Due on the last day of the month this many months after the period's last month.
+    pub months_after: u32,
     /// The reports required for each period.
     pub kinds: Vec<ReportKind>,
 }
@@ -211,6 +213,12 @@ impl Rules {
             ));
         }
         let r = &self.report_missing;
+        if r.months_after > 12 {
+            return Err(invalid(
+                "report_missing.months_after",
+                "must be 0..=12 (the default is 1)",
+            ));
+        }
         if r.periods.iter().any(|p| matches!(p, Period::Month(_))) {
             return Err(invalid(
                 "report_missing.periods",

@@ -1,7 +1,8 @@
 //! The rules over the backup stores: `backup_overdue`, `backup_copies`, `drill_overdue`.
 //!
-//! [`gather`] reads what the stores hold through [`crate::ops`] (the only
-//! I/O here); the rules themselves are pure functions of [`StoreFacts`] and
+//! [`gather`] reads what the stores hold through [`crate::ops`] and
+//! [`crate::archive`] (the only I/O here; `report_missing` is in
+//! [`super::reports`]); the rules themselves are pure functions of [`StoreFacts`] and
 //! `--as-of`, so "today" can be fixed and tests need no store.
 //!
 //! Semantics chosen where the regulation is silent:
@@ -39,6 +40,9 @@ pub struct StoreFacts {
     pub unreachable: Vec<(String, String)>,
     /// Every drill record found, by id (duplicates across stores removed), oldest first.
     pub drills: Vec<DrillRecord>,
+    /// The report kinds archived per school year and period, or why the
+    /// archive could not be read; `None` when it was not asked.
+    pub reports: Option<Result<super::reports::Archived, String>>,
 }
 
 /// Lists every configured store: snapshots and drill records.
@@ -75,6 +79,11 @@ pub async fn gather(cfg: &Config) -> Result<StoreFacts, OpsError> {
         }
     }
     facts.snapshots = crate::ops::merged(&invs);
+    facts.reports = Some(
+        crate::archive::archived_kinds(cfg)
+            .await
+            .map_err(|e| e.to_string()),
+    );
     facts.drills.sort_by(|a, b| a.id.cmp(&b.id));
     facts.drills.dedup_by(|a, b| a.id == b.id);
     Ok(facts)
