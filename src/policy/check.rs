@@ -261,6 +261,11 @@ pub fn check(
     }
     let on = |rule: Rule| rules.enabled(rule);
 
+    let facts = match &stores {
+        StoreInput::Facts(f) => Some(*f),
+        _ => None,
+    };
+
     // ---- the stores ----
     let store_rules = [
         Rule::BackupOverdue,
@@ -349,12 +354,24 @@ pub fn check(
             }
         }
     }
+    let ledger: Option<&Result<Vec<crate::ledger::Entry>, String>> =
+        facts.and_then(|f| f.ledger.as_ref());
     if on(Rule::ChangedIdentifier) {
-        skipped.push(skip(
-            Rule::ChangedIdentifier,
-            "Cần lịch sử mã định danh của các bản sao lưu trước (sổ mã định danh), chưa có trong phiên bản này.",
-            "Needs the identifier history of earlier backups (the identifier ledger), not available in this version.",
-        ));
+        match ledger {
+            Some(Ok(_)) => {}
+            Some(Err(why)) => skipped.push(Skipped {
+                rule: Rule::ChangedIdentifier,
+                reason: Message {
+                    vi: format!("Không đọc được sổ mã định danh: {why}"),
+                    en: format!("The identifier ledger could not be read: {why}"),
+                },
+            }),
+            None => skipped.push(skip(
+                Rule::ChangedIdentifier,
+                "Cần sổ mã định danh của các bản sao lưu trước (tệp cấu hình có kho sao lưu và ít nhất một lần `eqvault backup`).",
+                "Needs the identifier ledger of earlier backups (a config with stores, and at least one `eqvault backup`).",
+            )),
+        }
     }
 
     // ---- the database ----
@@ -416,20 +433,70 @@ pub fn check(
         }
     }
 
+    // Identifiers: the ledger of earlier backups, when there is one, and the
+    // change log; an equipment id found by both is one finding.
+    let vanished = match ledger {
+        Some(Ok(entries)) if on(Rule::DeletedIdentifier) || on(Rule::ChangedIdentifier) => {
+            Some(crate::ledger::vanished(entries, &db.identifiers()?))
+        }
+        _ => None,
+    };
+    let name_of = |school_id: &str| by_id.get(school_id).map(|s| s.name.as_str());
     if on(Rule::DeletedIdentifier) {
         let severity = rules.severity(Rule::DeletedIdentifier);
+        let ledger_equipment: HashMap<&str, &crate::ledger::Entry> = vanished
+            .iter()
+            .flatten()
+            .filter(|v| v.entry.ident.kind == crate::ledger::Kind::Equipment)
+            .map(|v| (v.entry.ident.id.as_str(), &v.entry))
+            .collect();
+        let mut both: HashSet<String> = HashSet::new();
         db.for_each_vanished_equipment(&mut |v| {
-            let name = by_id.get(v.school_id.as_str()).map(|s| s.name.as_str());
-            emit(identifiers::deleted_equipment(&v, name, severity));
+            let entry = ledger_equipment.get(v.equipment_id.as_str()).copied();
+            if entry.is_some() {
+                both.insert(v.equipment_id.clone());
+            }
+            emit(identifiers::deleted_equipment(
+                &v,
+                entry,
+                name_of(&v.school_id),
+                severity,
+            ));
         })?;
-        notes.push(Note {
-            code: "identifier_history_missing".into(),
-            message: Message {
-                vi: "deleted_identifier chỉ dựa trên nhật ký thay đổi thiết bị; mã trường, mã cán bộ bị xoá sẽ được phát hiện khi có sổ mã định danh từ các bản sao lưu.".into(),
-                en: "deleted_identifier uses the equipment change log only; deleted school and staff ids need the identifier history of backups.".into(),
-            },
-            examples: Vec::new(),
-        });
+        for v in vanished.iter().flatten() {
+            let e = &v.entry;
+            if e.ident.kind == crate::ledger::Kind::Equipment && both.contains(&e.ident.id) {
+                continue;
+            }
+            emit(identifiers::deleted_from_ledger(
+                e,
+                name_of(&e.ident.school_id),
+                severity,
+            ));
+        }
+        if vanished.is_none() {
+            notes.push(Note {
+                code: "identifier_history_missing".into(),
+                message: Message {
+                    vi: "Chưa có sổ mã định danh từ các bản sao lưu: deleted_identifier chỉ dựa trên nhật ký thay đổi thiết bị; mã trường, mã cán bộ bị xoá chưa phát hiện được.".into(),
+                    en: "No identifier ledger from backups: deleted_identifier uses the equipment change log only; deleted school and staff ids cannot be seen.".into(),
+                },
+                examples: Vec::new(),
+            });
+        }
+    }
+    if on(Rule::ChangedIdentifier) {
+        let severity = rules.severity(Rule::ChangedIdentifier);
+        for v in vanished.iter().flatten() {
+            if let Some(new_id) = &v.renamed_to {
+                emit(identifiers::changed(
+                    &v.entry,
+                    new_id,
+                    name_of(&v.entry.ident.school_id),
+                    severity,
+                ));
+            }
+        }
     }
 
     let bad_rows = bad_rows.into_inner();

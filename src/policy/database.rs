@@ -106,6 +106,16 @@ impl Database {
         &self.path
     }
 
+    /// Every school, staff and equipment identifier with its fingerprint, as
+    /// the identifier ledger records them (one statement per table; memory
+    /// grows with identifiers, never with change or usage rows).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn identifiers(&self) -> Result<Vec<crate::ledger::Ident>, PolicyError> {
+        crate::ledger::read_identifiers(&self.conn).map_err(|e| self.err(e))
+    }
+
     fn err(&self, e: rusqlite::Error) -> PolicyError {
         let text = e.to_string();
         if text.contains("no such table") || text.contains("no such column") {

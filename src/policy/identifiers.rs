@@ -1,19 +1,26 @@
-//! `deleted_identifier` from the database alone (Art. 6, DOMAIN.md §5).
+//! `deleted_identifier` and `changed_identifier` (Art. 6, DOMAIN.md §5).
 //!
-//! An equipment id named by `equipment_changes` that `equipment` no longer
-//! has was deleted: the change log has no foreign key on purpose, so it
-//! survives the (forbidden) delete. Identifiers that vanished between
-//! snapshots, and renamed ones (`changed_identifier`), need the identifier
-//! history of earlier backups; those findings use the same [`Finding`] with
-//! `evidence.source = "ledger"` and the snapshots the id was seen in.
+//! Two sources of evidence:
+//! - The database alone: an equipment id named by `equipment_changes` that
+//!   `equipment` no longer has was deleted (the change log has no foreign key
+//!   on purpose, so it survives the forbidden delete).
+//! - The identifier ledger of earlier backups ([`crate::ledger`]): every
+//!   school, staff and equipment id a backup saw and that the database no
+//!   longer has, with the first and last snapshot it was seen in; one whose
+//!   row reappears under a new code with the same fingerprint was renamed
+//!   (`changed_identifier`, with both codes, besides `deleted_identifier`).
+//!   An id found both ways gives one finding carrying both evidences.
 //!
 //! Semantics chosen where DOMAIN.md is silent: a deletion is a standing
-//! fault of the database as it is now, so `--from/--to` do not narrow it;
-//! the school is the one named by the id's latest change row.
+//! fault of the database as it is now, so `--from/--to` and `--as-of` do not
+//! narrow it; the school is the one named by the id's latest change row (or
+//! the ledger). Status changes (`inactive`, `transferred`, `resigned`,
+//! `disposed`) keep the row and are never findings.
 
-use super::finding::{ChangeRef, DeletedEvidence, Evidence, Finding, Message};
+use super::finding::{ChangeRef, ChangedEvidence, DeletedEvidence, Evidence, Finding, Message};
 use super::text::{change_kind_vi, dmy, school_en, school_vi};
 use super::{Rule, Severity};
+use crate::ledger::{Entry, Kind};
 
 /// An equipment id the change log names and the equipment table lacks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,9 +37,11 @@ pub struct VanishedEquipment {
     pub last: ChangeRef,
 }
 
-/// The finding for an equipment id that vanished from `equipment`.
+/// The finding for an equipment id that vanished from `equipment`, with
+/// what the ledger knows of it when it knows it.
 pub fn deleted_equipment(
     v: &VanishedEquipment,
+    ledger: Option<&Entry>,
     school_name: Option<&str>,
     severity: Severity,
 ) -> Finding {
@@ -68,12 +77,133 @@ pub fn deleted_equipment(
         message,
         evidence: Evidence::Deleted(DeletedEvidence {
             table: "equipment".into(),
-            source: "equipment_changes".into(),
+            source: if ledger.is_some() {
+                "equipment_changes+ledger".into()
+            } else {
+                "equipment_changes".into()
+            },
             change_ids: Some(v.change_ids.clone()),
             change_count: Some(v.change_count),
             last_seen_change: Some(v.last.clone()),
-            first_seen_snapshot: None,
-            last_seen_snapshot: None,
+            first_seen_snapshot: ledger.map(|e| e.first_snapshot.clone()),
+            last_seen_snapshot: ledger.map(|e| e.last_snapshot.clone()),
+        }),
+    }
+}
+
+fn kind_vi(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Schools => "trường",
+        Kind::Staff => "cán bộ",
+        Kind::Equipment => "thiết bị",
+    }
+}
+
+fn kind_en(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Schools => "school",
+        Kind::Staff => "staff",
+        Kind::Equipment => "equipment",
+    }
+}
+
+fn lawful_way_vi(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Schools => "chuyển trạng thái trường sang \"inactive\"",
+        Kind::Staff => "chuyển trạng thái cán bộ sang \"transferred\" hoặc \"resigned\"",
+        Kind::Equipment => "dùng tình trạng \"disposed\" (thanh lý)",
+    }
+}
+
+fn lawful_way_en(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Schools => "set the school's status to \"inactive\"",
+        Kind::Staff => "set the staff member's status to \"transferred\" or \"resigned\"",
+        Kind::Equipment => "set the item's condition to \"disposed\"",
+    }
+}
+
+/// The finding for an identifier the ledger saw and the database lacks.
+pub fn deleted_from_ledger(e: &Entry, school_name: Option<&str>, severity: Severity) -> Finding {
+    let kind = e.ident.kind;
+    let id = &e.ident.id;
+    let school = &e.ident.school_id;
+    let seen_vi = e.last_seen.format("%H:%M %d/%m/%Y");
+    let message = Message {
+        vi: format!(
+            "{}: mã {} {id} có trong các bản sao lưu từ {} đến {} (lần cuối lúc {seen_vi}) nhưng không còn trong cơ sở dữ liệu: mã định danh đã bị xoá. Mã định danh không được xoá hay thay đổi (Điều 6 QĐ 146/QĐ-GDĐT): khôi phục bản ghi từ bản sao lưu {} và {} thay cho việc xoá.",
+            school_vi(school, school_name),
+            kind_vi(kind),
+            e.first_snapshot,
+            e.last_snapshot,
+            e.last_snapshot,
+            lawful_way_vi(kind),
+        ),
+        en: format!(
+            "{}: {} id {id} was in the backups from {} to {} (last seen {}) but is no longer in the database: the identifier was deleted. Identifiers are never deleted or changed (Art. 6): restore the row from backup {} and {} instead of deleting.",
+            school_en(school, school_name),
+            kind_en(kind),
+            e.first_snapshot,
+            e.last_snapshot,
+            e.last_seen.to_rfc3339(),
+            e.last_snapshot,
+            lawful_way_en(kind),
+        ),
+    };
+    Finding {
+        rule: Rule::DeletedIdentifier,
+        severity,
+        school_id: Some(school.clone()),
+        change_id: None,
+        equipment_id: (kind == Kind::Equipment).then(|| id.clone()),
+        period: None,
+        subject: Some(id.clone()),
+        message,
+        evidence: Evidence::Deleted(DeletedEvidence {
+            table: kind.table().into(),
+            source: "ledger".into(),
+            change_ids: None,
+            change_count: None,
+            last_seen_change: None,
+            first_seen_snapshot: Some(e.first_snapshot.clone()),
+            last_seen_snapshot: Some(e.last_snapshot.clone()),
+        }),
+    }
+}
+
+/// The finding for an identifier whose row now carries another code.
+pub fn changed(e: &Entry, new_id: &str, school_name: Option<&str>, severity: Severity) -> Finding {
+    let kind = e.ident.kind;
+    let old = &e.ident.id;
+    let school = &e.ident.school_id;
+    let message = Message {
+        vi: format!(
+            "{}: mã {} {old} đã bị đổi thành {new_id} (bản ghi giữ nguyên nội dung; mã cũ có lần cuối trong bản sao lưu {}). Mã định danh được cấp một lần và không được thay đổi (Điều 6 QĐ 146/QĐ-GDĐT): khôi phục mã {old}.",
+            school_vi(school, school_name),
+            kind_vi(kind),
+            e.last_snapshot,
+        ),
+        en: format!(
+            "{}: {} id {old} was changed to {new_id} (the rest of the row is the same; the old id was last in backup {}). Identifiers are issued once and never changed (Art. 6): restore {old}.",
+            school_en(school, school_name),
+            kind_en(kind),
+            e.last_snapshot,
+        ),
+    };
+    Finding {
+        rule: Rule::ChangedIdentifier,
+        severity,
+        school_id: Some(school.clone()),
+        change_id: None,
+        equipment_id: (kind == Kind::Equipment).then(|| new_id.to_string()),
+        period: None,
+        subject: Some(old.clone()),
+        message,
+        evidence: Evidence::Changed(ChangedEvidence {
+            table: kind.table().into(),
+            old_id: old.clone(),
+            new_id: new_id.to_string(),
+            last_seen_snapshot: Some(e.last_snapshot.clone()),
         }),
     }
 }

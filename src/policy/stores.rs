@@ -43,6 +43,9 @@ pub struct StoreFacts {
     /// The report kinds archived per school year and period, or why the
     /// archive could not be read; `None` when it was not asked.
     pub reports: Option<Result<super::reports::Archived, String>>,
+    /// The identifier ledger (`[state] dir/ledger.db`), or why it could not
+    /// be read; `None` when there is none yet (no backup recorded one).
+    pub ledger: Option<Result<Vec<crate::ledger::Entry>, String>>,
 }
 
 /// Lists every configured store: snapshots and drill records.
@@ -79,6 +82,12 @@ pub async fn gather(cfg: &Config) -> Result<StoreFacts, OpsError> {
         }
     }
     facts.snapshots = crate::ops::merged(&invs);
+    let ledger_path = crate::ledger::Ledger::path_in(&cfg.state_dir);
+    facts.ledger = match crate::ledger::Ledger::open_existing(&ledger_path) {
+        Ok(None) => None,
+        Ok(Some(l)) => Some(l.entries().map_err(|e| e.to_string())),
+        Err(e) => Some(Err(e.to_string())),
+    };
     facts.reports = Some(
         crate::archive::archived_kinds(cfg)
             .await
