@@ -33,7 +33,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 cargo build --release --locked -q
-EQ=$PWD/target/release/eqvault
+EQ=${CARGO_TARGET_DIR:-$PWD/target}/release/eqvault
 SCHEMA=$PWD/schema/equipment.sql
 
 # generate DIR SCHOOLS YEARS: a database in DIR/equipment.db.
@@ -106,7 +106,7 @@ FULL=$BASE/s$SCHOOLS-y$YEARS
 HALF=$BASE/s$((SCHOOLS / 2))-y$YEARS
 generate "$FULL" "$SCHOOLS" "$YEARS"
 generate "$HALF" "$((SCHOOLS / 2))" "$YEARS"
-AS_OF=2025-09-15
+AS_OF=${AS_OF:-$(TZ=Asia/Ho_Chi_Minh date +%F)}
 
 # One measurement: "wall-seconds peak-RSS-KiB" of a command, via GNU time.
 measure() {

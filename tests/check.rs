@@ -972,3 +972,45 @@ fn cli_with_a_config_checks_the_stores() {
         .collect();
     assert!(skipped.is_empty(), "{skipped:?}");
 }
+
+#[test]
+fn database_text_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hostile.db");
+    let f = Fixture::new(&db);
+    f.school(
+        "79768888",
+        "Trường THCS \u{1b}]0;pwned\u{7}A",
+        "2024-09-01",
+        None,
+    );
+    f.equipment("TB\u{1b}[2J", "79768888", "good");
+    f.change(
+        1,
+        "TB\u{1b}[2J",
+        "79768888",
+        "acquired",
+        "2024-09-03",
+        "2024-10-30T08:00:00+07:00",
+    );
+    drop(f);
+    let out = eqvault(dir.path())
+        .args([
+            "check",
+            "--as-of",
+            "2024-11-15",
+            "--from",
+            "2024-09-01",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text}"
+    );
+    assert!(text.contains("\\u{1b}]0;pwned"), "{text}");
+}
