@@ -75,6 +75,10 @@ pub struct Config {
     pub policies: Option<PathBuf>,
     /// The schedule the daemon runs.
     pub schedule: Schedule,
+    /// Where job alerts go (webhook pings, email).
+    pub alerts: Alerts,
+    /// `[log]`: an optional log file with rotation.
+    pub log: Log,
     /// The report archive.
     pub archive: ArchiveSettings,
 }
@@ -262,6 +266,160 @@ pub struct Job {
     pub cron: String,
     /// Run once after downtime when a time passed while eqvault was not running.
     pub catch_up: bool,
+    /// The job's options (each applies to one job; the others refuse it at load).
+    pub options: JobOptions,
+    /// This job's webhook URLs; each one unset falls back to `[alerts]`.
+    pub pings: Pings,
+}
+
+/// Options of a scheduled job, as `eqvault JOB` would take them as flags.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobOptions {
+    /// verify: decrypt and check the database inside (needs the identity).
+    pub read_data: bool,
+    /// verify: every snapshot, not only the newest.
+    pub all: bool,
+    /// drill: `latest` (default), `random` or a snapshot id.
+    pub pick: Option<String>,
+    /// prune: only say what would be removed.
+    pub dry_run: bool,
+}
+
+/// Healthchecks-style webhook URLs: pinged when a job starts, succeeds or fails.
+///
+/// A ping URL usually carries the check's secret token, so it is never printed.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Pings {
+    /// Pinged when the job starts.
+    pub start: Option<String>,
+    /// Pinged when it ends well.
+    pub success: Option<String>,
+    /// Pinged, with the reason as body, when it fails.
+    pub fail: Option<String>,
+}
+
+impl fmt::Debug for Pings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let set = |u: &Option<String>| u.as_ref().map(|_| "<set>");
+        f.debug_struct("Pings")
+            .field("start", &set(&self.start))
+            .field("success", &set(&self.success))
+            .field("fail", &set(&self.fail))
+            .finish()
+    }
+}
+
+/// `[alerts]`: where a job's start, end and problems are announced.
+#[derive(Debug, Clone)]
+pub struct Alerts {
+    /// Webhook URLs used by every job that sets none of its own.
+    pub pings: Pings,
+    /// Send pings as `POST` with a short text body (default) or as plain `GET`.
+    pub ping_method: PingMethod,
+    /// How long one ping may take.
+    pub ping_timeout: Span,
+    /// `[alerts.email]`, when email alerts are wanted.
+    pub email: Option<Email>,
+}
+
+/// The HTTP method of webhook pings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum PingMethod {
+    /// A plain GET.
+    #[serde(rename = "GET", alias = "get")]
+    Get,
+    /// A POST whose body says what happened.
+    #[default]
+    #[serde(rename = "POST", alias = "post")]
+    Post,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain SMTP: only for a relay on this machine or a trusted LAN.
+    None,
+    /// Plain, then upgraded with STARTTLS (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+/// `[alerts.email]`: an SMTP server and who is told.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Email {
+    /// The SMTP server's host name.
+    pub host: String,
+    /// Its port (default 25, 587 or 465 by `tls`).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// `none`, `starttls` or `tls`.
+    pub tls: SmtpTls,
+    /// The sender, e.g. `eqvault <eqvault@sgddt.example.vn>`.
+    pub from: String,
+    /// The people told.
+    pub to: Vec<String>,
+    /// SMTP login, when the server wants one.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// SMTP password; never printed.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// How long sending may take (default 30s).
+    #[serde(default)]
+    pub timeout: Option<Span>,
+}
+
+impl Email {
+    /// The port to use: the configured one, else the usual one for `tls`.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            SmtpTls::None => 25,
+            SmtpTls::Starttls => 587,
+            SmtpTls::Tls => 465,
+        })
+    }
+}
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The password must never reach a log or an error message.
+        f.debug_struct("Email")
+            .field("host", &self.host)
+            .field("port", &self.port())
+            .field("tls", &self.tls)
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// `[log]`: a log file besides stderr.
+#[derive(Debug, Clone, Default)]
+pub struct Log {
+    /// The file; rotated files get a date suffix beside it.
+    pub file: Option<PathBuf>,
+    /// `daily` (default), `hourly` or `never`.
+    pub rotation: Rotation,
+    /// How many log files are kept (default 14).
+    pub keep: usize,
+}
+
+/// When the log file starts a new file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rotation {
+    /// One file per hour.
+    Hourly,
+    /// One file per day.
+    #[default]
+    Daily,
+    /// One file, never rotated.
+    Never,
 }
 
 /// `[schedule]`.
@@ -271,6 +429,8 @@ pub struct Schedule {
     pub timezone: chrono_tz::Tz,
     /// The configured jobs.
     pub jobs: Vec<Job>,
+    /// After SIGTERM, how long a running job may go on before it is abandoned.
+    pub stop_grace: Span,
 }
 
 /// The job names the schedule accepts.
@@ -300,6 +460,10 @@ struct RawConfig {
     policies: RawPolicies,
     #[serde(default)]
     schedule: RawSchedule,
+    #[serde(default)]
+    alerts: RawAlerts,
+    #[serde(default)]
+    log: RawLog,
     #[serde(default)]
     archive: ArchiveSettings,
 }
@@ -339,9 +503,39 @@ struct RawPolicies {
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
+struct RawAlerts {
+    #[serde(default)]
+    ping_start: Option<Spanned<String>>,
+    #[serde(default)]
+    ping_success: Option<Spanned<String>>,
+    #[serde(default)]
+    ping_fail: Option<Spanned<String>>,
+    #[serde(default)]
+    ping_method: PingMethod,
+    #[serde(default)]
+    ping_timeout: Option<Span>,
+    #[serde(default)]
+    email: Option<Spanned<Email>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLog {
+    #[serde(default)]
+    file: Option<PathBuf>,
+    #[serde(default)]
+    rotation: Rotation,
+    #[serde(default)]
+    keep: Option<usize>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct RawSchedule {
     #[serde(default)]
     timezone: Option<Spanned<String>>,
+    #[serde(default)]
+    stop_grace: Option<Span>,
     #[serde(default)]
     backup: Option<RawJob>,
     #[serde(default)]
@@ -364,6 +558,20 @@ struct RawJob {
     cron: Spanned<String>,
     #[serde(default = "yes")]
     catch_up: bool,
+    #[serde(default)]
+    read_data: Option<Spanned<bool>>,
+    #[serde(default)]
+    all: Option<Spanned<bool>>,
+    #[serde(default)]
+    pick: Option<Spanned<String>>,
+    #[serde(default)]
+    dry_run: Option<Spanned<bool>>,
+    #[serde(default)]
+    ping_start: Option<Spanned<String>>,
+    #[serde(default)]
+    ping_success: Option<Spanned<String>>,
+    #[serde(default)]
+    ping_fail: Option<Spanned<String>>,
 }
 
 fn yes() -> bool {
@@ -483,12 +691,71 @@ impl Config {
                     ),
                 ));
             }
+            let key = |k: &str| format!("schedule.{name}.{k}");
+            // Each option belongs to one job: a misplaced one is a mistake, not a no-op.
+            let only = |v: Option<Spanned<bool>>, k: &str, owner: &str| match v {
+                Some(v) if *name != owner => Err(invalid(
+                    v.span(),
+                    &key(k),
+                    format!("only the {owner} job takes `{k}`"),
+                )),
+                v => Ok(v.is_some_and(Spanned::into_inner)),
+            };
+            let options = JobOptions {
+                read_data: only(job.read_data, "read_data", "verify")?,
+                all: only(job.all, "all", "verify")?,
+                dry_run: only(job.dry_run, "dry_run", "prune")?,
+                pick: match job.pick {
+                    Some(p) if *name != "drill" => {
+                        return Err(invalid(
+                            p.span(),
+                            &key("pick"),
+                            "only the drill job takes `pick`".into(),
+                        ));
+                    }
+                    p => p.map(Spanned::into_inner),
+                },
+            };
+            let pings = Pings {
+                start: ping_url(job.ping_start, &key("ping_start"), &invalid)?,
+                success: ping_url(job.ping_success, &key("ping_success"), &invalid)?,
+                fail: ping_url(job.ping_fail, &key("ping_fail"), &invalid)?,
+            };
             jobs.push(Job {
                 name: (*name).to_string(),
                 cron: expr,
                 catch_up: job.catch_up,
+                options,
+                pings,
             });
         }
+        let a = raw.alerts;
+        let email = match a.email {
+            None => None,
+            Some(e) => {
+                let span = e.span();
+                let e = e.into_inner();
+                if e.to.is_empty() || !e.from.contains('@') || e.to.iter().any(|t| !t.contains('@'))
+                {
+                    return Err(invalid(
+                        span,
+                        "alerts.email",
+                        "`from` and every address in `to` must be email addresses, and `to` must name at least one".into(),
+                    ));
+                }
+                Some(e)
+            }
+        };
+        let alerts = Alerts {
+            pings: Pings {
+                start: ping_url(a.ping_start, "alerts.ping_start", &invalid)?,
+                success: ping_url(a.ping_success, "alerts.ping_success", &invalid)?,
+                fail: ping_url(a.ping_fail, "alerts.ping_fail", &invalid)?,
+            },
+            ping_method: a.ping_method,
+            ping_timeout: a.ping_timeout.unwrap_or(Span::Seconds(10)),
+            email,
+        };
 
         let state_dir = resolve(&raw.state.dir.unwrap_or_else(|| PathBuf::from(".eqvault")));
         Ok(Config {
@@ -508,7 +775,17 @@ impl Config {
             drill: raw.drill,
             state_dir,
             policies: raw.policies.dir.as_deref().map(resolve),
-            schedule: Schedule { timezone, jobs },
+            schedule: Schedule {
+                timezone,
+                jobs,
+                stop_grace: s.stop_grace.unwrap_or(Span::Seconds(60)),
+            },
+            alerts,
+            log: Log {
+                file: raw.log.file.as_deref().map(resolve),
+                rotation: raw.log.rotation,
+                keep: raw.log.keep.unwrap_or(14),
+            },
             archive: raw.archive,
             base_dir,
         })
@@ -520,6 +797,25 @@ impl Config {
             .iter()
             .map(|s| crate::store::redact_url(&s.url))
             .collect()
+    }
+}
+
+/// A webhook URL checked to be http(s); the value is not quoted back, as it usually holds a token.
+fn ping_url(
+    v: Option<Spanned<String>>,
+    key: &str,
+    invalid: &dyn Fn(std::ops::Range<usize>, &str, String) -> ConfigError,
+) -> Result<Option<String>, ConfigError> {
+    let Some(v) = v else { return Ok(None) };
+    let span = v.span();
+    let u = v.into_inner();
+    match url::Url::parse(&u) {
+        Ok(p) if matches!(p.scheme(), "http" | "https") && p.host().is_some() => Ok(Some(u)),
+        _ => Err(invalid(
+            span,
+            key,
+            "not an http:// or https:// URL: write the whole ping URL, e.g. https://hc-ping.com/<uuid>/fail".into(),
+        )),
     }
 }
 
@@ -631,7 +927,29 @@ pub fn render_initial(plan: &InitPlan) -> String {
          backup = { cron = \"0 30 1 * * *\" }            # every day at 01:30\n\
          verify = { cron = \"0 30 3 * * Sun\" }          # every Sunday\n\
          drill = { cron = \"0 0 4 1 1,4,7,10 *\" }       # each quarter\n\
-         prune = { cron = \"0 0 5 * * Sun\" }\n",
+         prune = { cron = \"0 0 5 * * Sun\" }\n\
+         # A job whose time passed while eqvault was off runs once when it starts\n\
+         # (catch_up = false turns that off). After SIGTERM a running job may finish\n\
+         # within stop_grace; then it is abandoned and nothing of it is committed.\n\
+         # stop_grace = \"60s\"\n\
+         # Job options: verify = { cron = \"…\", read_data = true, all = true },\n\
+         # drill = { cron = \"…\", pick = \"random\" }, prune = { cron = \"…\", dry_run = true },\n\
+         # and per-job ping_start / ping_success / ping_fail URLs.\n\n\
+         # [alerts]\n\
+         # Healthchecks-style pings for every job (a job's own ping_* wins).\n\
+         # ping_start = \"https://hc-ping.com/<uuid>/start\"\n\
+         # ping_success = \"https://hc-ping.com/<uuid>\"\n\
+         # ping_fail = \"https://hc-ping.com/<uuid>/fail\"\n\
+         # Email on a failure, a drill that is not a success, violations found by check.\n\
+         # [alerts.email]\n\
+         # host = \"smtp.example.vn\"\n\
+         # tls = \"starttls\"          # \"none\" only for a relay on this machine\n\
+         # from = \"eqvault <eqvault@example.vn>\"\n\
+         # to = [\"it@example.vn\"]\n\
+         # username = \"eqvault\"\n\
+         # password = \"…\"             # never printed\n\n\
+         # [log]\n\
+         # file = \"/var/log/eqvault/eqvault.log\"   # rotated daily, 14 kept\n",
     );
     out
 }

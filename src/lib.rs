@@ -11,6 +11,7 @@
 //! - [`catalog`]: snapshot ids, manifests and clear-text metadata.
 //! - [`archive`]: report files → BagIt bags by school year and period, and their index.
 //! - [`ops`]: the operations (backup, restore, verify) that join the rooms.
+//! - [`schedule`]: cron times with catch-up, per-job locks, job history and alerts.
 //! - [`cli`]: the only room that parses flags, prints or draws progress.
 
 pub mod archive;
@@ -24,6 +25,7 @@ pub mod ops;
 pub mod pack;
 pub mod policy;
 pub mod sanitize;
+pub mod schedule;
 pub mod snapshot;
 pub mod span;
 pub mod store;

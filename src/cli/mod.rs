@@ -2,15 +2,18 @@
 
 mod archive;
 mod backup;
-mod demo;
 mod calendar;
 mod check;
+mod daemon;
+mod demo;
 mod drill;
 mod init;
 mod ledger;
+mod logfile;
 mod output;
 mod prune;
 mod restore;
+mod schedule;
 mod snapshots;
 mod status;
 mod sync;
@@ -80,12 +83,23 @@ pub enum Command {
     Check(check::Args),
     /// The working-day calendar of a year, or `calendar deadline DATE`.
     Calendar(calendar::Args),
+    /// Run the configured schedule until stopped (SIGTERM/SIGINT stop it cleanly).
+    Daemon(daemon::Args),
+    /// The schedule: `status` (next and last runs), `run JOB` (one job now, same lock).
+    #[command(subcommand)]
+    Schedule(schedule::Cmd),
 }
 
 /// The program: parse, log, run, map to the exit code of the CLI contract.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    // The daemon logs its life (jobs, stop) at info; `[log] file` adds a rotating file.
+    let daemon = matches!(cli.command, Command::Daemon(_));
+    let log_file = match cli.command {
+        Command::Init(_) | Command::Demo(_) => None,
+        _ => logfile::settings(cli.config.clone()),
+    };
+    init_logging(cli.verbose.max(u8::from(daemon)), log_file.as_ref());
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -106,7 +120,10 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, file: Option<&config::Log>) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let default = match verbose {
         0 => "warn",
         1 => "info",
@@ -114,11 +131,23 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("EQVAULT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
+        .with_filter(filter);
+    let file = file.and_then(logfile::writer).map(|w| {
+        let level = tracing_subscriber::EnvFilter::try_from_env("EQVAULT_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        tracing_subscriber::fmt::layer()
+            .with_writer(w)
+            .with_ansi(false)
+            .with_target(false)
+            .with_filter(level)
+    });
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(file)
         .try_init();
 }
 
@@ -141,6 +170,8 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Ledger(c) => ledger::run(c, &load(config_path)?, out).await,
         Command::Check(a) => check::run(a, config_path, out).await,
         Command::Calendar(a) => calendar::run(a, config_path, out),
+        Command::Daemon(a) => daemon::run(a, &load(config_path)?, out).await,
+        Command::Schedule(c) => schedule::run(c, &load(config_path)?, out).await,
     }
 }
 

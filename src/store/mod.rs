@@ -531,8 +531,8 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
     }
 }
 
-/// object_store's error and its sources on one line.
-fn flatten_error(e: &dyn std::error::Error) -> String {
+/// An error and its sources on one line (object_store's, and the schedule's job reasons).
+pub(crate) fn flatten_error(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {

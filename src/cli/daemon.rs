@@ -1,0 +1,45 @@
+//! `eqvault daemon`: runs the configured schedule until SIGTERM or SIGINT, then stops cleanly.
+
+use std::process::ExitCode;
+
+use tokio_util::sync::CancellationToken;
+
+use super::Out;
+use crate::config::Config;
+use crate::schedule::{self, SystemClock};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub async fn run(_a: Args, cfg: &Config, _out: &Out) -> anyhow::Result<ExitCode> {
+    let stop = stop_on_signals()?;
+    schedule::daemon(cfg, &SystemClock, &stop).await?;
+    tracing::info!("eqvault daemon stopped cleanly");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A token cancelled by the first SIGTERM or SIGINT (systemd stop, Ctrl-C).
+pub(super) fn stop_on_signals() -> anyhow::Result<CancellationToken> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let stop = CancellationToken::new();
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let token = stop.clone();
+    tokio::spawn(async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!(signal = name, "stop requested: no new job starts");
+        token.cancel();
+        // Later signals are absorbed: the running job keeps its grace period.
+        loop {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            tracing::info!("already stopping");
+        }
+    });
+    Ok(stop)
+}

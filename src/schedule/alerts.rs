@@ -1,0 +1,397 @@
+//! Alerts: Healthchecks-style webhook pings (start, success, fail) and email over SMTP
+//! on failure, on a drill that is not `success`, and on violations found by `check`.
+//!
+//! Messages are in Vietnamese with English underneath, carry the one-line reason and
+//! what to do, and never a secret: ping URLs (they hold the check's token) and the
+//! SMTP password appear in no message and no log line. An alert that cannot be sent
+//! is logged and never fails or holds up the job: every send has a timeout.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::history::RunStatus;
+use crate::config::{Config, Email, Job, PingMethod, SmtpTls};
+
+/// What happened, for the message.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    /// The job.
+    pub job: String,
+    /// How the run ended.
+    pub status: RunStatus,
+    /// What it did, in one line.
+    pub summary: String,
+    /// Why it is not ok, in one line.
+    pub reason: Option<String>,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it ended.
+    pub ended_at: DateTime<Utc>,
+}
+
+/// A composed email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Composed {
+    /// The subject (Vietnamese, with the English gist in brackets).
+    pub subject: String,
+    /// The plain-text body: Vietnamese, then English.
+    pub body: String,
+}
+
+/// The job's name in Vietnamese.
+pub fn job_vi(job: &str) -> &'static str {
+    match job {
+        "backup" => "Sao lưu",
+        "sync" => "Đồng bộ các kho",
+        "verify" => "Kiểm tra bản sao lưu",
+        "drill" => "Diễn tập khôi phục",
+        "prune" => "Dọn bản sao lưu cũ",
+        "check" => "Kiểm tra tuân thủ",
+        "report" => "Lập báo cáo",
+        _ => "Công việc",
+    }
+}
+
+/// What to do, in Vietnamese and English.
+fn what_to_do(job: &str, status: RunStatus) -> (String, String) {
+    if status == RunStatus::Interrupted {
+        return (
+            format!(
+                "eqvault bị dừng khi công việc đang chạy; phần dở dang không được ghi thành bản hoàn chỉnh. Công việc sẽ chạy bù khi eqvault khởi động lại, hoặc chạy ngay: eqvault schedule run {job}"
+            ),
+            format!(
+                "eqvault was stopped while the job ran; nothing unfinished was left looking complete. It runs again (catch-up) when eqvault starts, or run it now: eqvault schedule run {job}"
+            ),
+        );
+    }
+    let (vi, en) = match job {
+        "backup" => (
+            "Kiểm tra tệp cơ sở dữ liệu và các kho sao lưu (ổ NAS, máy chủ S3) còn truy cập được, sửa lỗi nêu ở trên, rồi chạy lại: eqvault schedule run backup",
+            "Check that the database file and the backup stores (NAS, S3 server) are reachable, fix the error above, then run it again: eqvault schedule run backup",
+        ),
+        "sync" => (
+            "Kiểm tra kho sao lưu bị lỗi còn truy cập được và còn chỗ trống, rồi chạy lại: eqvault schedule run sync",
+            "Check that the failing store is reachable and has space, then run again: eqvault schedule run sync",
+        ),
+        "verify" => (
+            "Một bản sao lưu không khớp siêu dữ liệu của nó: chạy eqvault verify --all để tìm các bản hỏng, rồi eqvault sync để chép lại từ kho còn tốt và eqvault backup để có bản mới",
+            "A stored copy does not match its metadata: run eqvault verify --all to find the damaged copies, then eqvault sync to copy them again from a good store, and eqvault backup for a fresh snapshot",
+        ),
+        "drill" => (
+            "Chạy eqvault drill để xem từng bước kiểm tra; thử một bản khác (eqvault drill random); nếu bản mới nhất không khôi phục được, chạy eqvault backup ngay",
+            "Run eqvault drill to see each check; try another snapshot (eqvault drill random); if the newest cannot be restored, run eqvault backup now",
+        ),
+        "prune" => (
+            "Xem kế hoạch bằng eqvault prune --dry-run, kiểm tra quyền ghi trên các kho, rồi chạy lại: eqvault schedule run prune",
+            "See the plan with eqvault prune --dry-run, check write access to the stores, then run again: eqvault schedule run prune",
+        ),
+        "check" => (
+            "Xem danh sách vi phạm bằng eqvault check, báo cho các trường liên quan cập nhật sổ thiết bị và phê duyệt hằng tháng đúng hạn",
+            "See the violations with eqvault check and tell the schools concerned to update their equipment records and monthly approvals on time",
+        ),
+        "report" => (
+            "Phiên bản eqvault này chưa có công việc báo cáo: bỏ dòng report trong [schedule] hoặc nâng cấp eqvault",
+            "This version of eqvault has no report job: remove report from [schedule] or upgrade eqvault",
+        ),
+        _ => (
+            "Xem nhật ký và lịch sử: eqvault schedule status",
+            "See the log and the history: eqvault schedule status",
+        ),
+    };
+    (vi.to_string(), en.to_string())
+}
+
+/// The machine's name, for "where did this happen".
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// The email for `n`: Vietnamese first, English underneath.
+pub fn compose(n: &Notice, office: &str, host: &str, tz: Tz) -> Composed {
+    let name = job_vi(&n.job);
+    let (tag, outcome_vi, outcome_en) = match (n.status, n.job.as_str()) {
+        (RunStatus::Interrupted, _) => ("LỖI", "bị dừng giữa chừng", "interrupted"),
+        (RunStatus::Warning, "drill") => ("CẢNH BÁO", "không đạt «thành công»", "not a success"),
+        (RunStatus::Warning, "check") => ("CẢNH BÁO", "phát hiện vi phạm", "found violations"),
+        (RunStatus::Warning, _) => ("CẢNH BÁO", "cần xem lại", "needs a look"),
+        (RunStatus::Ok, _) => ("OK", "thành công", "succeeded"),
+        _ => ("LỖI", "thất bại", "failed"),
+    };
+    let place = if office.trim().is_empty() {
+        host.to_string()
+    } else {
+        format!("{} ({host})", office.trim())
+    };
+    let subject = format!(
+        "[eqvault] {tag}: {name} {outcome_vi} – {place} [{} {outcome_en}]",
+        n.job
+    );
+    let reason = n.reason.as_deref().unwrap_or("-");
+    let (todo_vi, todo_en) = what_to_do(&n.job, n.status);
+    let vn = |t: DateTime<Utc>| t.with_timezone(&tz).format("%H:%M:%S %d/%m/%Y").to_string();
+    let iso = |t: DateTime<Utc>| t.with_timezone(&tz).to_rfc3339();
+    let body = format!(
+        "{name} {outcome_vi}.\n\
+         \n\
+         Công việc: {name} ({job})\n\
+         Nơi chạy: {place}\n\
+         Bắt đầu: {start} ({tz})\n\
+         Kết thúc: {end}\n\
+         Kết quả: {outcome_vi} — {summary}\n\
+         Lý do: {reason}\n\
+         Cần làm: {todo_vi}\n\
+         Lịch sử các lần chạy: eqvault schedule status\n\
+         \n\
+         -- English --\n\
+         The {job} job {outcome_en}.\n\
+         Where: {place}\n\
+         Started: {start_iso}\n\
+         Ended: {end_iso}\n\
+         Result: {summary}\n\
+         Reason: {reason}\n\
+         What to do: {todo_en}\n\
+         Run history: eqvault schedule status\n",
+        job = n.job,
+        start = vn(n.started_at),
+        end = vn(n.ended_at),
+        summary = n.summary,
+        start_iso = iso(n.started_at),
+        end_iso = iso(n.ended_at),
+    );
+    Composed { subject, body }
+}
+
+/// A ping URL as it may be logged: scheme, host and port; the path (the token) hidden.
+pub fn redact_ping_url(u: &str) -> String {
+    match url::Url::parse(u) {
+        Ok(p) => format!(
+            "{}://{}{}/…",
+            p.scheme(),
+            p.host_str().unwrap_or("?"),
+            p.port().map(|p| format!(":{p}")).unwrap_or_default()
+        ),
+        Err(_) => "<ping URL>".to_string(),
+    }
+}
+
+/// Which ping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ping {
+    /// The job starts.
+    Start,
+    /// It ended well.
+    Success,
+    /// It failed.
+    Fail,
+}
+
+impl Ping {
+    fn as_str(self) -> &'static str {
+        match self {
+            Ping::Start => "start",
+            Ping::Success => "success",
+            Ping::Fail => "fail",
+        }
+    }
+}
+
+/// The URL of `which` for `job`: the job's own, else `[alerts]`'s.
+fn ping_url<'a>(cfg: &'a Config, job: &'a Job, which: Ping) -> Option<&'a str> {
+    let pick = |p: &'a crate::config::Pings| match which {
+        Ping::Start => p.start.as_deref(),
+        Ping::Success => p.success.as_deref(),
+        Ping::Fail => p.fail.as_deref(),
+    };
+    pick(&job.pings).or_else(|| pick(&cfg.alerts.pings))
+}
+
+/// Sends the `which` ping of `job`, if one is configured. Failures are logged, never returned.
+pub async fn ping(cfg: &Config, job: &Job, which: Ping, body: &str) {
+    let Some(url) = ping_url(cfg, job, which) else {
+        return;
+    };
+    let shown = redact_ping_url(url);
+    let timeout = Duration::from_secs(cfg.alerts.ping_timeout.approx_seconds().max(1));
+    match send_ping(url, cfg.alerts.ping_method, body, timeout).await {
+        Ok(()) => tracing::info!(job = %job.name, ping = which.as_str(), to = %shown, "ping sent"),
+        Err(e) => tracing::warn!(
+            job = %job.name,
+            ping = which.as_str(),
+            to = %shown,
+            error = %e,
+            "the ping could not be sent; the job is not affected"
+        ),
+    }
+}
+
+async fn send_ping(
+    url: &str,
+    method: PingMethod,
+    body: &str,
+    timeout: Duration,
+) -> Result<(), String> {
+    // reqwest's errors name the URL, which holds the token: strip it before showing.
+    let show = |e: reqwest::Error| crate::store::flatten_error(&e.without_url());
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .user_agent(concat!("eqvault/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(show)?;
+    let req = match method {
+        PingMethod::Get => client.get(url),
+        PingMethod::Post => client
+            .post(url)
+            .header("content-type", "text/plain; charset=utf-8")
+            .body(body.to_string()),
+    };
+    let resp = req.send().await.map_err(show)?;
+    if resp.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the server answered HTTP {}",
+            resp.status().as_u16()
+        ))
+    }
+}
+
+/// Sends `m` to `[alerts.email]`'s recipients.
+///
+/// # Errors
+/// A one-line reason (never the password) when the message cannot be built or sent in time.
+pub async fn send_email(e: &Email, m: &Composed) -> Result<(), String> {
+    use lettre::message::{Mailbox, header::ContentType};
+    use lettre::transport::smtp::authentication::Credentials;
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+    let from: Mailbox = e
+        .from
+        .parse()
+        .map_err(|x| format!("alerts.email.from is not an address: {x}"))?;
+    let mut b = Message::builder().from(from).subject(m.subject.clone());
+    for to in &e.to {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|x| format!("alerts.email.to {to:?} is not an address: {x}"))?;
+        b = b.to(to);
+    }
+    let msg = b
+        .header(ContentType::TEXT_PLAIN)
+        .body(m.body.clone())
+        .map_err(|x| x.to_string())?;
+    let timeout = Duration::from_secs(e.timeout.map_or(30, |t| t.approx_seconds()).max(1));
+    type T = AsyncSmtpTransport<Tokio1Executor>;
+    let builder = match e.tls {
+        SmtpTls::None => T::builder_dangerous(&e.host),
+        SmtpTls::Starttls => T::starttls_relay(&e.host).map_err(|x| x.to_string())?,
+        SmtpTls::Tls => T::relay(&e.host).map_err(|x| x.to_string())?,
+    };
+    let mut builder = builder.port(e.port()).timeout(Some(timeout));
+    if let (Some(u), Some(p)) = (&e.username, &e.password) {
+        builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
+    }
+    let transport = builder.build();
+    match tokio::time::timeout(timeout, transport.send(msg)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(x)) => Err(x.to_string()),
+        Err(_) => Err(format!("no answer within {}s", timeout.as_secs())),
+    }
+}
+
+/// Announces the end of a run: the success or fail ping, and email unless it went well.
+/// Failures are logged, never returned.
+pub async fn on_end(cfg: &Config, job: &Job, n: &Notice) {
+    let ok = matches!(n.status, RunStatus::Ok | RunStatus::Warning);
+    let line = match &n.reason {
+        Some(r) => format!(
+            "eqvault {}: {} — {}\n{r}\n",
+            n.job,
+            n.status.as_str(),
+            n.summary
+        ),
+        None => format!("eqvault {}: {} — {}\n", n.job, n.status.as_str(), n.summary),
+    };
+    let which = if ok { Ping::Success } else { Ping::Fail };
+    let pinged = ping(cfg, job, which, &line);
+    let mailed = async {
+        if n.status == RunStatus::Ok {
+            return;
+        }
+        let Some(e) = &cfg.alerts.email else { return };
+        let m = compose(n, &cfg.office.name, &host_name(), cfg.schedule.timezone);
+        let server = format!("{}:{}", e.host, e.port());
+        match send_email(e, &m).await {
+            Ok(()) => {
+                tracing::info!(job = %n.job, server = %server, to = e.to.len(), "alert email sent")
+            }
+            Err(x) => tracing::warn!(
+                job = %n.job,
+                server = %server,
+                error = %x,
+                "the alert email could not be sent; the job is not affected"
+            ),
+        }
+    };
+    futures::join!(pinged, mailed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_failed_backup_reads_in_vietnamese_with_the_reason_and_what_to_do() {
+        let t = Utc.with_ymd_and_hms(2026, 2, 16, 18, 30, 0).unwrap();
+        let n = Notice {
+            job: "backup".into(),
+            status: RunStatus::Failed,
+            summary: "could not run".into(),
+            reason: Some("the database /srv/eq/equipment.db does not exist".into()),
+            started_at: t,
+            ended_at: t + chrono::Duration::seconds(2),
+        };
+        let m = compose(
+            &n,
+            "Sở GD&ĐT TP.HCM",
+            "nas-01",
+            chrono_tz::Asia::Ho_Chi_Minh,
+        );
+        assert_eq!(
+            m.subject,
+            "[eqvault] LỖI: Sao lưu thất bại – Sở GD&ĐT TP.HCM (nas-01) [backup failed]"
+        );
+        assert!(
+            m.body
+                .contains("Lý do: the database /srv/eq/equipment.db does not exist")
+        );
+        assert!(m.body.contains("Cần làm: Kiểm tra tệp cơ sở dữ liệu"));
+        assert!(
+            m.body
+                .contains("Bắt đầu: 01:30:00 17/02/2026 (Asia/Ho_Chi_Minh)")
+        );
+        let (vi, en) = m.body.split_once("-- English --").unwrap();
+        assert!(vi.contains("Sao lưu thất bại."));
+        assert!(en.contains("What to do: Check that the database file"));
+    }
+
+    #[test]
+    fn ping_urls_are_logged_without_their_token() {
+        assert_eq!(
+            redact_ping_url("https://hc-ping.com/0d7c4f1e-secret-uuid/fail"),
+            "https://hc-ping.com/…"
+        );
+        assert_eq!(
+            redact_ping_url("http://127.0.0.1:8080/p/abc"),
+            "http://127.0.0.1:8080/…"
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! One instance of a job at a time, across processes: an OS file lock per job under
+//! `state/locks/`. The OS releases it when the process ends, however it ends, so a
+//! crash or a power cut never leaves a job locked.
+//!
+//! Lock files are never removed: removing one while another process waits on it
+//! would let two processes hold "the" lock on two different files.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use super::ScheduleError;
+
+/// A held job lock; released when dropped.
+#[derive(Debug)]
+pub struct JobLock {
+    _file: File,
+    path: PathBuf,
+}
+
+impl JobLock {
+    /// The lock file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The outcome of [`try_lock`].
+#[derive(Debug)]
+pub enum TryLock {
+    /// This process holds the job now.
+    Acquired(JobLock),
+    /// Another process does; its pid when it wrote one.
+    Held {
+        /// The holder's process id.
+        pid: Option<u32>,
+    },
+}
+
+/// The lock file of `job`.
+pub fn lock_path(state_dir: &Path, job: &str) -> PathBuf {
+    state_dir.join("locks").join(format!("{job}.lock"))
+}
+
+/// Takes the lock of `job` without waiting. When another process holds it, nothing
+/// is written: the file is only opened and read.
+///
+/// # Errors
+/// [`ScheduleError::Lock`] when the lock file cannot be created or locked, and
+/// [`ScheduleError::Ops`] when the folder cannot be made.
+pub fn try_lock(state_dir: &Path, job: &str) -> Result<TryLock, ScheduleError> {
+    let path = lock_path(state_dir, job);
+    let dir = path.parent().expect("a lock file has a folder");
+    if !dir.is_dir() {
+        crate::ops::create_private_dir(dir)?;
+    }
+    let err = |source| ScheduleError::Lock {
+        path: path.clone(),
+        source,
+    };
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(err)?;
+    match file.try_lock() {
+        Ok(()) => {
+            // The pid is for people and `schedule status`; the lock itself is the OS's.
+            file.set_len(0).map_err(err)?;
+            file.rewind().map_err(err)?;
+            writeln!(file, "{}", std::process::id()).map_err(err)?;
+            Ok(TryLock::Acquired(JobLock { _file: file, path }))
+        }
+        Err(TryLockError::WouldBlock) => {
+            let mut s = String::new();
+            let _ = file.read_to_string(&mut s);
+            Ok(TryLock::Held {
+                pid: s.trim().parse().ok(),
+            })
+        }
+        Err(TryLockError::Error(e)) => Err(err(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_on_the_same_job_is_refused_until_the_first_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let TryLock::Acquired(held) = try_lock(dir.path(), "backup").unwrap() else {
+            panic!("the first lock is taken");
+        };
+        match try_lock(dir.path(), "backup").unwrap() {
+            TryLock::Held { pid } => assert_eq!(pid, Some(std::process::id())),
+            TryLock::Acquired(_) => panic!("two holders of one job"),
+        }
+        // Another job is independent.
+        assert!(matches!(
+            try_lock(dir.path(), "verify").unwrap(),
+            TryLock::Acquired(_)
+        ));
+        drop(held);
+        assert!(matches!(
+            try_lock(dir.path(), "backup").unwrap(),
+            TryLock::Acquired(_)
+        ));
+    }
+}

@@ -1,0 +1,375 @@
+//! Running jobs: one run of one job now ([`run_now`]: lock → history → pings → job →
+//! alerts), the loop that runs jobs at their times ([`drive`], clock-agnostic), and the
+//! daemon that joins them ([`daemon`]).
+//!
+//! Stopping: when `stop` is cancelled, no new job starts. A running job may finish
+//! within `[schedule] stop_grace`; after that it is cancelled (a backup drops its
+//! upload before the commit, so nothing looks complete) and given [`ABANDON_WAIT`]
+//! to unwind.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::future::LocalBoxFuture;
+use tokio_util::sync::CancellationToken;
+
+use super::alerts::{self, Notice, Ping};
+use super::history::{History, RunStatus};
+use super::jobs::{self, JobReport, Verdict};
+use super::lock::{self, TryLock};
+use super::timetable::{Due, Scheduler, Timetable, Trigger};
+use super::{Clock, ScheduleError};
+use crate::config::{Config, Job};
+
+/// How long a cancelled job may take to unwind (abort uploads, remove temp files).
+pub const ABANDON_WAIT: Duration = Duration::from_secs(15);
+
+/// One finished run.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    /// The job.
+    pub job: String,
+    /// Why it ran.
+    pub trigger: Trigger,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it ended.
+    pub ended_at: DateTime<Utc>,
+    /// How it ended.
+    pub status: RunStatus,
+    /// What it did.
+    pub summary: String,
+    /// Why it is not ok.
+    pub reason: Option<String>,
+    /// The exit code of the CLI contract for this outcome.
+    pub exit: u8,
+}
+
+/// What [`run_now`] did.
+#[derive(Debug, Clone)]
+pub enum RunOutcome {
+    /// Another process holds the job; nothing was done.
+    AlreadyRunning {
+        /// Its pid, when known.
+        pid: Option<u32>,
+    },
+    /// The job ran.
+    Ran(Ran),
+}
+
+/// The job `name` as configured, or with default options when it is not scheduled.
+///
+/// # Errors
+/// [`ScheduleError::UnknownJob`] for a name that is not a job.
+pub fn job_of(cfg: &Config, name: &str) -> Result<Job, ScheduleError> {
+    if !crate::config::JOBS.contains(&name) {
+        return Err(ScheduleError::UnknownJob(name.to_string()));
+    }
+    Ok(cfg
+        .schedule
+        .jobs
+        .iter()
+        .find(|j| j.name == name)
+        .cloned()
+        .unwrap_or_else(|| Job {
+            name: name.to_string(),
+            cron: String::new(),
+            catch_up: false,
+            options: Default::default(),
+            pings: Default::default(),
+        }))
+}
+
+/// Runs `job` now under its lock. When another process holds the lock, returns
+/// [`RunOutcome::AlreadyRunning`]; a manual run then writes nothing at all, a scheduled
+/// one records `already-running` in `history`.
+///
+/// `history` is the daemon's open history; `None` opens it after the lock is taken.
+/// A history that cannot be written is logged and does not stop the job.
+///
+/// # Errors
+/// [`ScheduleError`] only when the lock itself cannot be taken.
+pub async fn run_now(
+    cfg: &Config,
+    job: &Job,
+    due: &Due,
+    stop: &CancellationToken,
+    history: Option<&History>,
+) -> Result<RunOutcome, ScheduleError> {
+    let _lock = match lock::try_lock(&cfg.state_dir, &job.name)? {
+        TryLock::Acquired(l) => l,
+        TryLock::Held { pid } => {
+            tracing::info!(job = %job.name, pid, "already running in another process; not started");
+            if due.trigger != Trigger::Manual
+                && let Some(h) = history
+            {
+                let why = match pid {
+                    Some(p) => format!("another eqvault process (pid {p}) was running it"),
+                    None => "another eqvault process was running it".to_string(),
+                };
+                if let Err(e) = h.record_not_run(
+                    &job.name,
+                    due.trigger,
+                    due.scheduled_for,
+                    Utc::now(),
+                    RunStatus::AlreadyRunning,
+                    &why,
+                ) {
+                    tracing::warn!(error = %e, "cannot record the run in the job history");
+                }
+            }
+            return Ok(RunOutcome::AlreadyRunning { pid });
+        }
+    };
+    let owned;
+    let history = match history {
+        Some(h) => Some(h),
+        None => match History::open(&cfg.state_dir) {
+            Ok(h) => {
+                owned = h;
+                Some(&owned)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the job history cannot be opened; running the job anyway");
+                None
+            }
+        },
+    };
+    let started_at = Utc::now();
+    tracing::info!(job = %job.name, trigger = %due.trigger.as_str(), "job started");
+    let row = history.and_then(|h| {
+        h.begin(&job.name, due.trigger, due.scheduled_for, started_at)
+            .map_err(|e| tracing::warn!(error = %e, "cannot record the run in the job history"))
+            .ok()
+    });
+
+    let start_body = format!("eqvault {}: started\n", job.name);
+    let ((), (report, interrupted)) = futures::join!(
+        alerts::ping(cfg, job, Ping::Start, &start_body),
+        run_stoppable(cfg, job, stop)
+    );
+    let ended_at = Utc::now();
+    let status = if interrupted {
+        RunStatus::Interrupted
+    } else {
+        match report.verdict {
+            Verdict::Ok => RunStatus::Ok,
+            Verdict::Warning => RunStatus::Warning,
+            Verdict::Problem | Verdict::Error => RunStatus::Failed,
+        }
+    };
+    if let (Some(h), Some(id)) = (history, row)
+        && let Err(e) = h.finish(
+            id,
+            ended_at,
+            status,
+            Some(&report.summary),
+            report.reason.as_deref(),
+        )
+    {
+        tracing::warn!(error = %e, "cannot record the end of the run in the job history");
+    }
+    drop(_lock);
+    match &report.reason {
+        None => {
+            tracing::info!(job = %job.name, status = %status.as_str(), summary = %report.summary, "job ended")
+        }
+        Some(r) => {
+            tracing::warn!(job = %job.name, status = %status.as_str(), summary = %report.summary, reason = %r, "job ended")
+        }
+    }
+    let notice = Notice {
+        job: job.name.clone(),
+        status,
+        summary: report.summary.clone(),
+        reason: report.reason.clone(),
+        started_at,
+        ended_at,
+    };
+    alerts::on_end(cfg, job, &notice).await;
+    Ok(RunOutcome::Ran(Ran {
+        job: job.name.clone(),
+        trigger: due.trigger,
+        started_at,
+        ended_at,
+        status,
+        summary: report.summary,
+        reason: report.reason,
+        exit: if interrupted { 2 } else { report.exit },
+    }))
+}
+
+/// Runs the job; on `stop`, lets it finish within the grace period, then cancels it.
+/// Returns the report and whether the job was interrupted.
+async fn run_stoppable(cfg: &Config, job: &Job, stop: &CancellationToken) -> (JobReport, bool) {
+    let cancel = CancellationToken::new();
+    let work = jobs::run_job(cfg, job, cancel.clone());
+    tokio::pin!(work);
+    tokio::select! {
+        biased;
+        r = &mut work => (r, false),
+        () = stop.cancelled() => {
+            let grace = Duration::from_secs(cfg.schedule.stop_grace.approx_seconds());
+            tracing::warn!(job = %job.name, grace_seconds = grace.as_secs(), "stop requested: letting the running job finish");
+            if let Ok(r) = tokio::time::timeout(grace, &mut work).await {
+                return (r, false);
+            }
+            tracing::warn!(job = %job.name, "grace period over: abandoning the job; an upload in progress is dropped uncommitted");
+            cancel.cancel();
+            let why = format!(
+                "eqvault was stopped and the job did not finish within the {}s grace period; it was abandoned and nothing of it was committed",
+                grace.as_secs()
+            );
+            let mut r = match tokio::time::timeout(ABANDON_WAIT, &mut work).await {
+                Ok(r) => r,
+                Err(_) => JobReport {
+                    verdict: Verdict::Error,
+                    summary: "abandoned".into(),
+                    reason: None,
+                    exit: 2,
+                },
+            };
+            r.reason = Some(match r.reason {
+                Some(inner) => jobs::one_line(&format!("{why} ({inner})")),
+                None => why,
+            });
+            (r, true)
+        }
+    }
+}
+
+/// Runs due jobs; [`drive`] calls it.
+pub trait Runner {
+    /// Runs one due job to its end.
+    fn run<'a>(&'a self, due: &'a Due) -> LocalBoxFuture<'a, ()>;
+    /// A due job that will not start because eqvault is stopping.
+    fn skipped(&self, _due: &Due) {}
+}
+
+/// Runs the timetable's jobs at their times on `clock` until `stop` is cancelled:
+/// first the catch-up runs owed by `last_runs`, then each job when due. Jobs run one
+/// at a time, in the order they fell due.
+pub async fn drive(
+    table: Timetable,
+    clock: &dyn Clock,
+    runner: &dyn Runner,
+    stop: &CancellationToken,
+    last_runs: &HashMap<String, DateTime<Utc>>,
+) {
+    let (mut sched, catch_up) = Scheduler::start(table, last_runs, clock.now());
+    for d in &catch_up {
+        tracing::info!(job = %d.job, missed = ?d.scheduled_for, "a scheduled time passed while eqvault was not running: catching up once");
+    }
+    let mut queue: VecDeque<Due> = catch_up.into();
+    loop {
+        while let Some(d) = queue.pop_front() {
+            if stop.is_cancelled() {
+                runner.skipped(&d);
+                queue.iter().for_each(|d| runner.skipped(d));
+                return;
+            }
+            runner.run(&d).await;
+            sched.ran(&d.job, clock.now());
+        }
+        if stop.is_cancelled() {
+            return;
+        }
+        let due = sched.take_due(clock.now());
+        if !due.is_empty() {
+            queue.extend(due);
+            continue;
+        }
+        match sched.next_wake() {
+            None => {
+                stop.cancelled().await;
+                return;
+            }
+            Some(wake) => {
+                tokio::select! {
+                    biased;
+                    () = stop.cancelled() => return,
+                    () = clock.sleep_until(wake) => {}
+                }
+            }
+        }
+    }
+}
+
+struct DaemonRunner<'a> {
+    cfg: &'a Config,
+    history: &'a History,
+    stop: &'a CancellationToken,
+}
+
+impl Runner for DaemonRunner<'_> {
+    fn run<'a>(&'a self, due: &'a Due) -> LocalBoxFuture<'a, ()> {
+        Box::pin(async move {
+            let job = match job_of(self.cfg, &due.job) {
+                Ok(j) => j,
+                Err(e) => return tracing::error!(error = %e, "not run"),
+            };
+            if let Err(e) = run_now(self.cfg, &job, due, self.stop, Some(self.history)).await {
+                tracing::error!(job = %due.job, error = %e, "the job could not start");
+            }
+        })
+    }
+
+    fn skipped(&self, due: &Due) {
+        tracing::info!(job = %due.job, "due, but eqvault is stopping: not started; it is caught up at the next start");
+        if let Err(e) = self.history.record_not_run(
+            &due.job,
+            due.trigger,
+            due.scheduled_for,
+            Utc::now(),
+            RunStatus::Skipped,
+            "eqvault was stopping",
+        ) {
+            tracing::warn!(error = %e, "cannot record the run in the job history");
+        }
+    }
+}
+
+/// The daemon: runs `cfg`'s schedule on `clock` until `stop` is cancelled, then returns
+/// once the running job (if any) has finished or been abandoned.
+///
+/// # Errors
+/// [`ScheduleError`] when nothing is scheduled or the job history cannot be opened.
+pub async fn daemon(
+    cfg: &Config,
+    clock: &dyn Clock,
+    stop: &CancellationToken,
+) -> Result<(), ScheduleError> {
+    let table = Timetable::new(&cfg.schedule)?;
+    if table.is_empty() {
+        return Err(ScheduleError::NoJobs(cfg.path.clone()));
+    }
+    let history = History::open(&cfg.state_dir)?;
+    let settled = history.settle_dead()?;
+    if settled > 0 {
+        tracing::warn!(
+            runs = settled,
+            "runs left unfinished by a previous eqvault process are marked interrupted"
+        );
+    }
+    let last = history.last_starts()?;
+    let now = clock.now();
+    for j in table.jobs() {
+        tracing::info!(
+            job = %j.name,
+            cron = %j.cron,
+            next = %table
+                .next_after(&j.name, now)
+                .map_or_else(|| "never".into(), |t| t.with_timezone(&table.timezone()).to_rfc3339()),
+            "scheduled"
+        );
+    }
+    tracing::info!(timezone = %table.timezone(), jobs = table.jobs().count(), "eqvault daemon started");
+    let runner = DaemonRunner {
+        cfg,
+        history: &history,
+        stop,
+    };
+    drive(table, clock, &runner, stop, &last).await;
+    Ok(())
+}

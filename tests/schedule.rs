@@ -1,0 +1,846 @@
+//! Unattended operation (issue 7): the scheduler on a controlled clock, catch-up, one
+//! instance of a job across processes, alerts to a real SMTP server and a real HTTP
+//! receiver, and `eqvault daemon` stopped by a real SIGTERM.
+//!
+//! Every wait has a deadline; every server listens on 127.0.0.1 only.
+
+mod common;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use chrono::{DateTime, TimeZone, Utc};
+use common::{Fixture, HOLD_EXCLUSIVE_PY, PyChild, files_ending, files_under, wait_until};
+use eqvault::Config;
+use eqvault::schedule::history::{History, RunStatus};
+use eqvault::schedule::lock::{self, TryLock};
+use eqvault::schedule::{Clock, Due, ManualClock, Runner, Timetable, Trigger, drive};
+use futures::future::LocalBoxFuture;
+use tokio_util::sync::CancellationToken;
+
+// ---- the scheduler on a controlled clock --------------------------------------------
+
+/// Ho Chi Minh City local time.
+fn vn(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    chrono_tz::Asia::Ho_Chi_Minh
+        .with_ymd_and_hms(y, mo, d, h, mi, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn timetable(schedule: &str) -> Timetable {
+    let text = format!("[database]\npath = \"x.db\"\n[schedule]\n{schedule}");
+    let cfg = Config::from_text(Path::new("/srv/eq/eqvault.toml"), &text).unwrap();
+    Timetable::new(&cfg.schedule).unwrap()
+}
+
+/// Records each run with the clock's time; each run "takes" `takes` of clock time.
+struct Recorder<'a> {
+    clock: &'a ManualClock,
+    takes: chrono::Duration,
+    runs: RefCell<Vec<(String, DateTime<Utc>, Trigger)>>,
+}
+
+impl Runner for Recorder<'_> {
+    fn run<'a>(&'a self, due: &'a Due) -> LocalBoxFuture<'a, ()> {
+        Box::pin(async move {
+            self.runs
+                .borrow_mut()
+                .push((due.job.clone(), self.clock.now(), due.trigger));
+            self.clock.advance(self.takes);
+        })
+    }
+}
+
+/// Drives `table` from `start` until the clock passes `limit`; returns the runs.
+async fn drive_between(
+    table: Timetable,
+    start: DateTime<Utc>,
+    limit: DateTime<Utc>,
+    last_runs: HashMap<String, DateTime<Utc>>,
+) -> Vec<(String, DateTime<Utc>, Trigger)> {
+    let stop = CancellationToken::new();
+    let clock = ManualClock::new(start, limit, stop.clone());
+    let rec = Recorder {
+        clock: &clock,
+        takes: chrono::Duration::minutes(3),
+        runs: RefCell::new(Vec::new()),
+    };
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        drive(table, &clock, &rec, &stop, &last_runs),
+    )
+    .await
+    .expect("the loop ends when the clock passes its limit");
+    rec.runs.into_inner()
+}
+
+#[tokio::test]
+async fn controlled_clock_jobs_fire_at_their_cron_times() {
+    let table = timetable(
+        "backup = { cron = \"0 30 1 * * *\" }\n\
+         verify = { cron = \"0 0 3 * * Sun\" }\n\
+         drill = { cron = \"0 0 4 1 1,4,7,10 *\" }\n",
+    );
+    // Saturday 28 March 2026 to Thursday 2 April, Ho Chi Minh City time.
+    let runs = drive_between(
+        table,
+        vn(2026, 3, 28, 0, 0),
+        vn(2026, 4, 2, 0, 0),
+        HashMap::new(),
+    )
+    .await;
+    let s = Trigger::Schedule;
+    assert_eq!(
+        runs,
+        vec![
+            ("backup".into(), vn(2026, 3, 28, 1, 30), s),
+            ("backup".into(), vn(2026, 3, 29, 1, 30), s),
+            ("verify".into(), vn(2026, 3, 29, 3, 0), s),
+            ("backup".into(), vn(2026, 3, 30, 1, 30), s),
+            ("backup".into(), vn(2026, 3, 31, 1, 30), s),
+            ("backup".into(), vn(2026, 4, 1, 1, 30), s),
+            ("drill".into(), vn(2026, 4, 1, 4, 0), s),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn controlled_clock_a_gap_covering_two_backup_times_gives_one_catch_up_run_on_start() {
+    let table = timetable("backup = { cron = \"0 30 1 * * *\" }\n");
+    // The last backup ran on the 28th; the machine was off over the 29th and 30th at 01:30.
+    let last = HashMap::from([("backup".to_string(), vn(2026, 3, 28, 1, 30))]);
+    let runs = drive_between(table, vn(2026, 3, 30, 9, 0), vn(2026, 3, 31, 0, 0), last).await;
+    assert_eq!(
+        runs,
+        vec![("backup".into(), vn(2026, 3, 30, 9, 0), Trigger::CatchUp)],
+        "exactly one catch-up run, at start, and no other run before the next 01:30"
+    );
+}
+
+#[tokio::test]
+async fn controlled_clock_catch_up_false_gives_no_catch_up_run() {
+    let table = timetable(
+        "backup = { cron = \"0 30 1 * * *\", catch_up = false }\n\
+         verify = { cron = \"0 0 3 * * Sun\" }\n",
+    );
+    let last = HashMap::from([
+        ("backup".to_string(), vn(2026, 3, 28, 1, 30)),
+        // verify last ran the Sunday before; it missed the 29th and catches up.
+        ("verify".to_string(), vn(2026, 3, 22, 3, 0)),
+    ]);
+    let runs = drive_between(table, vn(2026, 3, 30, 9, 0), vn(2026, 3, 31, 2, 0), last).await;
+    assert_eq!(
+        runs,
+        vec![
+            ("verify".into(), vn(2026, 3, 30, 9, 0), Trigger::CatchUp),
+            ("backup".into(), vn(2026, 3, 31, 1, 30), Trigger::Schedule),
+        ]
+    );
+}
+
+// ---- config ----------------------------------------------------------------------------
+
+#[test]
+fn job_options_belong_to_their_job_and_alert_secrets_never_show() {
+    let base = "[database]\npath = \"x.db\"\n";
+    let ok = format!(
+        "{base}[schedule]\nverify = {{ cron = \"0 0 3 * * Sun\", read_data = true }}\n\
+         drill = {{ cron = \"0 0 4 1 * *\", pick = \"random\", ping_fail = \"https://hc-ping.com/SECRET-TOKEN-1/fail\" }}\n\
+         [alerts]\nping_success = \"https://hc-ping.com/SECRET-TOKEN-2\"\n\
+         [alerts.email]\nhost = \"smtp.example.vn\"\ntls = \"starttls\"\nfrom = \"eqvault@example.vn\"\nto = [\"it@example.vn\"]\n\
+         username = \"eqvault\"\npassword = \"SMTP-PASSWORD-XYZ\"\n"
+    );
+    let c = Config::from_text(Path::new("c.toml"), &ok).unwrap();
+    let verify = c.schedule.jobs.iter().find(|j| j.name == "verify").unwrap();
+    assert!(verify.options.read_data);
+    let drill = c.schedule.jobs.iter().find(|j| j.name == "drill").unwrap();
+    assert_eq!(drill.options.pick.as_deref(), Some("random"));
+    assert_eq!(c.alerts.email.as_ref().unwrap().port(), 587);
+    let debug = format!("{c:?}");
+    for secret in ["SECRET-TOKEN-1", "SECRET-TOKEN-2", "SMTP-PASSWORD-XYZ"] {
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
+
+    let misplaced =
+        format!("{base}[schedule]\nbackup = {{ cron = \"0 30 1 * * *\",\n read_data = true }}\n");
+    let e = Config::from_text(Path::new("c.toml"), &misplaced)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("schedule.backup.read_data")
+            && e.contains("only the verify job")
+            && e.contains("line 5"),
+        "{e}"
+    );
+
+    let bad_url = format!("{base}[alerts]\nping_fail = \"ftp://hc-ping.com/SECRET-TOKEN-3\"\n");
+    let e = Config::from_text(Path::new("c.toml"), &bad_url)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("alerts.ping_fail") && !e.contains("SECRET-TOKEN-3"),
+        "{e}"
+    );
+}
+
+// ---- helpers for the binary --------------------------------------------------------------
+
+/// Appends TOML to the fixture's config.
+fn append_config(f: &Fixture, text: &str) {
+    let mut c = std::fs::read_to_string(&f.config).unwrap();
+    c.push('\n');
+    c.push_str(text);
+    std::fs::write(&f.config, c).unwrap();
+}
+
+/// `eqvault --config CONFIG ARGS…` as a child process (stdout and stderr piped).
+fn spawn(f: &Fixture, args: &[&str]) -> Child {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("eqvault"));
+    for v in [
+        "EQVAULT_CONFIG",
+        "EQVAULT_LOG",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ] {
+        c.env_remove(v);
+    }
+    c.arg("--config")
+        .arg(&f.config)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn eqvault")
+}
+
+/// Waits for `child` at most `limit`; returns (exit code, stdout, stderr).
+fn finish(mut child: Child, limit: Duration) -> (Option<i32>, String, String) {
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if t.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("eqvault did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut out = String::new();
+    let mut err = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status.code(), out, err)
+}
+
+/// Complete snapshots (objects with metadata) in a local store.
+fn snapshots(store: &Path) -> usize {
+    files_ending(store, ".tar.zst.age").len()
+}
+
+/// Asserts that every object in `store` has its metadata and every metadata its object,
+/// and that no half-written file is left.
+#[track_caller]
+fn assert_nothing_incomplete(store: &Path) {
+    for obj in files_ending(store, ".tar.zst.age") {
+        assert!(
+            common::metadata_of(&obj).is_file(),
+            "{} has no metadata",
+            obj.display()
+        );
+    }
+    for meta in files_ending(&store.join("snapshots"), ".json") {
+        let s = meta.to_string_lossy();
+        let obj = PathBuf::from(format!("{}.tar.zst.age", s.strip_suffix(".json").unwrap()));
+        assert!(obj.is_file(), "{} has no object", meta.display());
+    }
+    for p in files_under(store) {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            !name.contains('#') && !name.starts_with('.'),
+            "a half-written file is left: {}",
+            p.display()
+        );
+    }
+}
+
+/// Every file under `root` with its length, modification time and hash.
+fn fingerprint(root: &Path) -> BTreeMap<PathBuf, (u64, SystemTime, String)> {
+    files_under(root)
+        .into_iter()
+        .map(|p| {
+            let m = std::fs::metadata(&p).unwrap();
+            let h = common::sha256_file(&p);
+            (p, (m.len(), m.modified().unwrap(), h))
+        })
+        .collect()
+}
+
+// ---- one instance of a job ---------------------------------------------------------------
+
+#[test]
+fn two_schedule_runs_started_together_run_the_backup_once() {
+    let f = Fixture::new();
+    f.config_local();
+    // The live system holds a write transaction, so the first run waits in its copy
+    // (busy_timeout 30s) while holding the job: the two runs overlap for certain.
+    let mut holder = PyChild::spawn(HOLD_EXCLUSIVE_PY, &[&f.db.to_string_lossy()]);
+    assert_eq!(holder.line(), "locked");
+
+    let mut a = Some(spawn(&f, &["schedule", "run", "backup"]));
+    let mut b = Some(spawn(&f, &["schedule", "run", "backup"]));
+    // Whichever did not get the job ends at once; the other is still waiting for the database.
+    let t = Instant::now();
+    let loser = loop {
+        if a.as_mut().unwrap().try_wait().unwrap().is_some() {
+            break a.take().unwrap();
+        }
+        if b.as_mut().unwrap().try_wait().unwrap().is_some() {
+            break b.take().unwrap();
+        }
+        assert!(t.elapsed() < Duration::from_secs(20), "neither run ended");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let winner = a.or(b).unwrap();
+    let (code, out, err) = finish(loser, Duration::from_secs(5));
+    assert_eq!(code, Some(0), "the second run exits 0\n{out}\n{err}");
+    assert!(out.contains("backup is already running (pid"), "{out}");
+    assert!(out.contains("nothing was done"), "{out}");
+    assert_eq!(
+        snapshots(&f.store),
+        0,
+        "nothing stored while the first run waits"
+    );
+
+    assert_eq!(holder.finish(), Some(0));
+    let (code, out, err) = finish(winner, Duration::from_secs(60));
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(out.starts_with("backup: ok"), "{out}");
+    assert_eq!(snapshots(&f.store), 1, "exactly one new snapshot");
+    assert_nothing_incomplete(&f.store);
+    // The history holds the one run; the process that found the job running wrote nothing.
+    let h = History::open_read_only(&f.state_dir()).unwrap().unwrap();
+    assert_eq!(h.runs("backup").unwrap(), [RunStatus::Ok]);
+    assert!(f.private_temp_leftovers().is_empty());
+}
+
+#[test]
+fn schedule_run_of_a_job_held_by_another_process_touches_nothing() {
+    let f = Fixture::new();
+    f.config_local();
+    f.run(&["schedule", "run", "backup"]).ok();
+    let TryLock::Acquired(held) = lock::try_lock(&f.state_dir(), "backup").unwrap() else {
+        panic!("the lock is free after the run");
+    };
+    let before = fingerprint(f.path());
+    let r = f.run(&["schedule", "run", "backup"]).ok();
+    assert_eq!(
+        r.stdout.trim(),
+        format!(
+            "backup is already running (pid {}); nothing was done",
+            std::process::id()
+        )
+    );
+    let j = f.run(&["schedule", "run", "backup", "--json"]).ok().json();
+    assert_eq!(j["status"], "already-running");
+    assert_eq!(j["pid"], std::process::id());
+    assert_eq!(
+        fingerprint(f.path()),
+        before,
+        "no file under the fixture (store, state, database) was written"
+    );
+    drop(held);
+    f.run(&["schedule", "run", "backup"]).ok();
+    assert_eq!(snapshots(&f.store), 2);
+}
+
+// ---- alerts --------------------------------------------------------------------------------
+
+/// A tiny HTTP/1.1 receiver on 127.0.0.1 that records (method, path, body) and answers 200.
+struct Receiver {
+    port: u16,
+    seen: Arc<Mutex<Vec<(String, String, String)>>>,
+}
+
+impl Receiver {
+    fn start() -> Receiver {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s = seen.clone();
+        std::thread::spawn(move || {
+            // Bounded: the thread ends after 60 s whatever happens.
+            l.set_nonblocking(true).unwrap();
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_secs(60) {
+                match l.accept() {
+                    Ok((sock, _)) => {
+                        sock.set_nonblocking(false).unwrap();
+                        sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                        if let Some(req) = read_request(&sock) {
+                            s.lock().unwrap().push(req);
+                        }
+                        let mut sock = sock;
+                        let _ = sock.write_all(
+                            b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nOK",
+                        );
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        Receiver { port, seen }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn seen(&self) -> Vec<(String, String, String)> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn read_request(sock: &std::net::TcpStream) -> Option<(String, String, String)> {
+    let mut r = BufReader::new(sock);
+    let mut line = String::new();
+    r.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let mut len = 0usize;
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            len = v.trim().parse().ok()?;
+        }
+    }
+    let mut body = vec![0u8; len];
+    r.read_exact(&mut body).ok()?;
+    Some((method, path, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// An SMTP server (aiosmtpd) on 127.0.0.1 that saves each message, decoded, as JSON in a folder.
+const SMTP_SINK_PY: &str = r#"
+import asyncio, email, json, os, sys
+from email import policy
+from aiosmtpd.smtp import SMTP
+out = sys.argv[1]
+class Save:
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content, policy=policy.default)
+        n = len(os.listdir(out))
+        tmp = os.path.join(out, "%d.tmp" % n)
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos,
+                       "subject": str(msg["subject"]), "body": msg.get_content()}, f, ensure_ascii=False)
+        os.rename(tmp, os.path.join(out, "%d.json" % n))
+        return "250 OK"
+async def main():
+    loop = asyncio.get_running_loop()
+    srv = await loop.create_server(lambda: SMTP(Save()), "127.0.0.1", 0)
+    print(srv.sockets[0].getsockname()[1], flush=True)
+    await loop.run_in_executor(None, sys.stdin.read)
+    srv.close()
+asyncio.run(main())
+"#;
+
+/// The messages the SMTP sink saved.
+fn mails(dir: &Path) -> Vec<serde_json::Value> {
+    files_ending(dir, ".json")
+        .iter()
+        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_failing_backup_alerts_a_real_smtp_server_and_http_receiver_in_vietnamese() {
+    let f = Fixture::new();
+    let missing = f.path().join("gone").join("equipment.db");
+    f.write_config_with(&missing, "5s", &[common::StoreSpec::Local(f.store.clone())]);
+    let inbox = f.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let mut smtp = PyChild::spawn(SMTP_SINK_PY, &[&inbox.to_string_lossy()]);
+    let smtp_port: u16 = smtp.line().parse().expect("aiosmtpd prints its port");
+    let web = Receiver::start();
+    append_config(
+        &f,
+        &format!(
+            "[office]\nname = \"Sở Giáo dục và Đào tạo TP.HCM\"\n\
+             [schedule]\nbackup = {{ cron = \"0 30 1 * * *\", ping_start = \"{}\", ping_fail = \"{}\" }}\n\
+             [alerts]\nping_success = \"{}\"\n\
+             [alerts.email]\nhost = \"127.0.0.1\"\nport = {smtp_port}\ntls = \"none\"\n\
+             from = \"eqvault <eqvault@localhost>\"\nto = [\"it@sgddt.example.vn\"]\n",
+            web.url("/ping/tok-7f3a/start"),
+            web.url("/ping/tok-7f3a/fail"),
+            web.url("/ping/tok-7f3a"),
+        ),
+    );
+    let t = Instant::now();
+    let r = f.run(&["-v", "schedule", "run", "backup"]).code(2);
+    assert!(t.elapsed() < Duration::from_secs(20));
+    assert!(r.stdout.starts_with("backup: failed"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains(&missing.to_string_lossy().into_owned()),
+        "{}",
+        r.stderr
+    );
+
+    // The email: Vietnamese subject, the reason and what to do, English underneath.
+    wait_until(Duration::from_secs(10), "the alert email", || {
+        !mails(&inbox).is_empty()
+    });
+    let m = mails(&inbox);
+    assert_eq!(m.len(), 1, "{m:?}");
+    let subject = m[0]["subject"].as_str().unwrap();
+    assert!(
+        subject.starts_with("[eqvault] LỖI: Sao lưu thất bại – Sở Giáo dục và Đào tạo TP.HCM"),
+        "{subject}"
+    );
+    assert_eq!(m[0]["to"][0], "it@sgddt.example.vn");
+    let body = m[0]["body"].as_str().unwrap().replace("\r\n", "\n");
+    let reason = format!(
+        "Lý do: the database {} does not exist: check [database] path in the config (or --db)\n",
+        missing.display()
+    );
+    assert!(body.contains(&reason), "{body}");
+    assert!(
+        body.contains(&missing.to_string_lossy().into_owned()),
+        "{body}"
+    );
+    assert!(
+        body.contains("Cần làm: Kiểm tra tệp cơ sở dữ liệu"),
+        "{body}"
+    );
+    assert!(
+        body.contains("-- English --") && body.contains("What to do:"),
+        "{body}"
+    );
+
+    // The webhooks: start, then fail with the reason; no success ping.
+    wait_until(Duration::from_secs(10), "two pings", || {
+        web.seen().len() >= 2
+    });
+    let seen = web.seen();
+    let paths: Vec<&str> = seen.iter().map(|(_, p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["/ping/tok-7f3a/start", "/ping/tok-7f3a/fail"],
+        "{seen:?}"
+    );
+    let (method, _, fail_body) = &seen[1];
+    assert_eq!(method, "POST");
+    assert!(
+        fail_body.starts_with("eqvault backup: failed"),
+        "{fail_body}"
+    );
+    assert!(
+        fail_body.contains(&missing.to_string_lossy().into_owned()),
+        "{fail_body}"
+    );
+
+    // The token in the ping URLs never reaches a log line.
+    assert!(r.stderr.contains("ping sent"), "{}", r.stderr);
+    assert!(!r.stderr.contains("tok-7f3a"), "{}", r.stderr);
+
+    // The failure is in the history and in `schedule status`, which exits 1.
+    let s = f.run(&["schedule", "status", "--json"]).code(1).json();
+    let job = &s["jobs"][0];
+    for k in ["name", "cron", "next", "last", "last_status"] {
+        assert!(job.get(k).is_some(), "{k} missing from {s}");
+    }
+    assert_eq!(job["name"], "backup");
+    assert_eq!(job["last_status"], "failed");
+    assert!(
+        job["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist")
+    );
+    assert_eq!(smtp.finish(), Some(0));
+}
+
+#[test]
+fn alerts_that_cannot_be_sent_neither_fail_nor_hold_up_the_job() {
+    let f = Fixture::new();
+    f.config_local();
+    // A port nobody listens on.
+    let dead = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    append_config(
+        &f,
+        &format!(
+            "[alerts]\nping_success = \"http://127.0.0.1:{dead}/ok\"\nping_fail = \"http://127.0.0.1:{dead}/fail\"\n\
+             [alerts.email]\nhost = \"127.0.0.1\"\nport = {dead}\ntls = \"none\"\n\
+             from = \"eqvault@localhost\"\nto = [\"it@localhost\"]\n"
+        ),
+    );
+    let t = Instant::now();
+    let r = f.run(&["schedule", "run", "backup"]).ok();
+    assert!(r.stdout.starts_with("backup: ok"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("the ping could not be sent"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(snapshots(&f.store), 1);
+
+    std::fs::remove_file(&f.db).unwrap();
+    let r = f.run(&["schedule", "run", "backup"]).code(2);
+    assert!(r.stdout.starts_with("backup: failed"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("the alert email could not be sent"),
+        "{}",
+        r.stderr
+    );
+    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
+    let h = History::open_read_only(&f.state_dir()).unwrap().unwrap();
+    assert_eq!(
+        h.runs("backup").unwrap(),
+        [RunStatus::Ok, RunStatus::Failed]
+    );
+}
+
+// ---- the daemon ------------------------------------------------------------------------------
+
+/// `timeout -s TERM SECS eqvault --config CONFIG daemon`: (exit code, seconds, stderr).
+fn daemon_for(f: &Fixture, secs: u32) -> (Option<i32>, f64, String) {
+    let t = Instant::now();
+    let out = std::process::Command::new("timeout")
+        .args(["-s", "TERM", &secs.to_string()])
+        .arg(assert_cmd::cargo::cargo_bin("eqvault"))
+        .arg("--config")
+        .arg(&f.config)
+        .arg("daemon")
+        .env_remove("EQVAULT_LOG")
+        .env_remove("EQVAULT_CONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run timeout(1)");
+    (
+        out.status.code(),
+        t.elapsed().as_secs_f64(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn daemon_under_timeout_term_stops_within_seconds_leaving_nothing_incomplete() {
+    let f = Fixture::new();
+    f.config_local();
+    append_config(&f, "[schedule]\nbackup = { cron = \"* * * * * *\" }\n");
+    let (code, secs, err) = daemon_for(&f, 3);
+    // timeout(1) reports 124 when it had to send the signal; the daemon then ended by itself.
+    assert_eq!(code, Some(124), "{err}");
+    assert!(secs < 8.0, "the daemon took {secs:.1}s to stop\n{err}");
+    assert!(err.contains("eqvault daemon started"), "{err}");
+    assert!(
+        err.contains("stop requested") && err.contains("SIGTERM"),
+        "{err}"
+    );
+    assert!(err.contains("eqvault daemon stopped cleanly"), "{err}");
+    let made = snapshots(&f.store);
+    assert!(made >= 1, "backups ran every second: {made}\n{err}");
+    assert_nothing_incomplete(&f.store);
+    assert!(
+        f.private_temp_leftovers().is_empty(),
+        "{:?}",
+        f.private_temp_leftovers()
+    );
+    // Every run in the history ended; none is left `running`.
+    let h = History::open_read_only(&f.state_dir()).unwrap().unwrap();
+    let runs = h.runs("backup").unwrap();
+    assert!(!runs.is_empty());
+    assert!(
+        runs.iter()
+            .all(|s| matches!(s, RunStatus::Ok | RunStatus::Skipped)),
+        "{runs:?}"
+    );
+    assert_eq!(runs.iter().filter(|s| **s == RunStatus::Ok).count(), made);
+}
+
+#[test]
+fn daemon_catches_up_a_backup_missed_while_it_was_down_once() {
+    let f = Fixture::new();
+    f.config_local();
+    append_config(
+        &f,
+        "[schedule]\nbackup = { cron = \"0 30 1 * * *\" }\nprune = { cron = \"0 0 5 * * *\", catch_up = false }\n",
+    );
+    // The history says both last ran three days ago: two or three 01:30s were missed since.
+    {
+        let h = History::open(&f.state_dir()).unwrap();
+        let then = Utc::now() - chrono::Duration::days(3);
+        for job in ["backup", "prune"] {
+            let id = h.begin(job, Trigger::Schedule, Some(then), then).unwrap();
+            h.finish(id, then, RunStatus::Ok, Some("earlier"), None)
+                .unwrap();
+        }
+    }
+    let (code, secs, err) = daemon_for(&f, 3);
+    assert_eq!(code, Some(124), "{err}");
+    assert!(secs < 8.0, "{err}");
+    assert!(err.contains("catching up once"), "{err}");
+    assert_eq!(snapshots(&f.store), 1, "one catch-up backup\n{err}");
+    let h = History::open_read_only(&f.state_dir()).unwrap().unwrap();
+    assert_eq!(h.runs("backup").unwrap(), [RunStatus::Ok, RunStatus::Ok]);
+    assert_eq!(h.last("backup").unwrap().unwrap().trigger, "catch-up");
+    assert_eq!(
+        h.runs("prune").unwrap(),
+        [RunStatus::Ok],
+        "catch_up = false"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_backup_drops_its_upload_and_commits_nothing() {
+    let f = Fixture::new();
+    f.config_local();
+    let cfg = Config::load(&f.config).unwrap();
+    let cancel = CancellationToken::new();
+    cancel.cancel();
+    let opts = eqvault::ops::backup::BackupOptions {
+        cancel: Some(cancel),
+        ..Default::default()
+    };
+    let e = eqvault::ops::backup(&cfg, &opts, Arc::new(eqvault::ops::Quiet))
+        .await
+        .expect_err("a cancelled backup fails");
+    assert!(e.to_string().contains("cancelled"), "{e}");
+    // Give the aborted upload tasks a moment to remove their staging files.
+    let t = Instant::now();
+    while !files_under(&f.store).is_empty() && t.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(files_under(&f.store), Vec::<PathBuf>::new());
+    assert!(f.private_temp_leftovers().is_empty());
+}
+
+#[test]
+fn a_drill_that_is_not_a_success_is_emailed_as_a_warning() {
+    let f = Fixture::new();
+    f.config_local();
+    f.backup();
+    let inbox = f.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let mut smtp = PyChild::spawn(SMTP_SINK_PY, &[&inbox.to_string_lossy()]);
+    let port: u16 = smtp.line().parse().expect("aiosmtpd prints its port");
+    // No restore is faster than zero seconds: the drill is a `warning`.
+    append_config(
+        &f,
+        &format!(
+            "[drill]\nrestore_time_target = \"0s\"\n\
+             [alerts.email]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n\
+             from = \"eqvault@localhost\"\nto = [\"it@localhost\"]\n"
+        ),
+    );
+    let r = f.run(&["schedule", "run", "drill"]).ok();
+    assert!(r.stdout.starts_with("drill: warning"), "{}", r.stdout);
+    wait_until(Duration::from_secs(10), "the alert email", || {
+        !mails(&inbox).is_empty()
+    });
+    let m = mails(&inbox);
+    let subject = m[0]["subject"].as_str().unwrap();
+    assert!(
+        subject.starts_with("[eqvault] CẢNH BÁO: Diễn tập khôi phục không đạt «thành công»"),
+        "{subject}"
+    );
+    let body = m[0]["body"].as_str().unwrap();
+    assert!(
+        body.contains("Lý do: the drill is not a success (cảnh báo)"),
+        "{body}"
+    );
+    assert!(body.contains("Cần làm: Chạy eqvault drill"), "{body}");
+    assert_eq!(smtp.finish(), Some(0));
+}
+
+#[test]
+fn check_runs_as_a_job_and_report_says_it_is_not_available() {
+    let f = Fixture::new();
+    f.config_local();
+    f.backup();
+    let r = f.run(&["schedule", "run", "check", "--json"]);
+    let j = r.json();
+    assert!(
+        matches!(j["status"].as_str(), Some("ok" | "warning")),
+        "check ran: {j}\n{}",
+        r.stderr
+    );
+    assert!(j["summary"].as_str().unwrap().contains("violations"), "{j}");
+    assert_eq!(r.code, Some(if j["status"] == "ok" { 0 } else { 1 }));
+
+    let r = f.run(&["schedule", "run", "report"]).code(2);
+    assert!(
+        r.stderr
+            .contains("the report job is not available in this version of eqvault"),
+        "{}",
+        r.stderr
+    );
+    f.run(&["schedule", "run", "nope"])
+        .code(2)
+        .stderr_has(&["there is no job \"nope\""]);
+}
+
+#[test]
+fn daemon_abandons_a_job_that_outlasts_the_grace_period_leaving_nothing() {
+    let f = Fixture::new();
+    f.write_config_with(&f.db, "4s", &[common::StoreSpec::Local(f.store.clone())]);
+    append_config(
+        &f,
+        "[schedule]\nstop_grace = \"0s\"\nbackup = { cron = \"* * * * * *\" }\n",
+    );
+    // The live system holds its write lock: the backup is stuck waiting when SIGTERM comes.
+    let mut holder = PyChild::spawn(HOLD_EXCLUSIVE_PY, &[&f.db.to_string_lossy()]);
+    assert_eq!(holder.line(), "locked");
+    let (code, secs, err) = daemon_for(&f, 3);
+    assert_eq!(code, Some(124), "{err}");
+    assert!(secs < 10.0, "the daemon took {secs:.1}s to stop\n{err}");
+    assert!(
+        err.contains("grace period over: abandoning the job"),
+        "{err}"
+    );
+    assert!(err.contains("eqvault daemon stopped cleanly"), "{err}");
+    assert_eq!(holder.finish(), Some(0));
+    assert_eq!(
+        files_under(&f.store),
+        Vec::<PathBuf>::new(),
+        "nothing stored"
+    );
+    assert!(f.private_temp_leftovers().is_empty());
+    let h = History::open_read_only(&f.state_dir()).unwrap().unwrap();
+    let last = h.last("backup").unwrap().unwrap();
+    assert_eq!(last.status, RunStatus::Interrupted);
+    assert!(
+        last.error
+            .unwrap()
+            .contains("did not finish within the 0s grace period"),
+    );
+}
