@@ -39,7 +39,9 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&a.dir).with_context(|| format!("cannot create {}", show(&a.dir)))?;
     let dir = std::path::absolute(&a.dir).unwrap_or(a.dir.clone());
     let db = dir.join(DB_FILE);
-    let today = chrono::Utc::now().with_timezone(&crate::catalog::vietnam()).date_naive();
+    let today = chrono::Utc::now()
+        .with_timezone(&crate::catalog::vietnam())
+        .date_naive();
     let mut report = serde_json::Map::new();
     let mut planted = Vec::new();
     if db.exists() {
@@ -58,8 +60,9 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
             today,
         };
         let path = db.clone();
-        let summary = tokio::task::spawn_blocking(move || crate::demo::generate(&path, &opts, &|_| {}))
-            .await??;
+        let summary =
+            tokio::task::spawn_blocking(move || crate::demo::generate(&path, &opts, &|_| {}))
+                .await??;
         planted = summary.planted.clone();
         report.insert("rows".into(), serde_json::to_value(&summary.rows)?);
     }
@@ -71,7 +74,10 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(&config_path)?;
     report.insert("database".into(), serde_json::json!(db));
     report.insert("config".into(), serde_json::json!(config_path));
-    report.insert("identity".into(), serde_json::json!(cfg.encryption.identity));
+    report.insert(
+        "identity".into(),
+        serde_json::json!(cfg.encryption.identity),
+    );
     report.insert("stores".into(), serde_json::json!(cfg.store_labels()));
     report.insert("planted".into(), serde_json::to_value(&planted)?);
     let db_bytes = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
@@ -86,7 +92,11 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
         }
         report.insert("snapshot".into(), serde_json::json!(b.metadata.id));
         out.progress("restore drill of the new snapshot …");
-        let identity = cfg.encryption.identity.clone().context("the demo config has no identity")?;
+        let identity = cfg
+            .encryption
+            .identity
+            .clone()
+            .context("the demo config has no identity")?;
         let d = crate::ops::drill::drill(
             &cfg,
             &crate::ops::drill::Pick::Id(b.metadata.id.to_string()),
@@ -108,10 +118,17 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
     }
     out.line("");
     out.line(format!("demo in {}", show(&dir)));
-    out.line(format!("  database   {} ({})", show(&db), human_bytes(db_bytes)));
+    out.line(format!(
+        "  database   {} ({})",
+        show(&db),
+        human_bytes(db_bytes)
+    ));
     out.line(format!("  config     {}", show(&config_path)));
     if let Some(id) = &cfg.encryption.identity {
-        out.line(format!("  identity   {} (the private key, mode 0600)", show(id)));
+        out.line(format!(
+            "  identity   {} (the private key, mode 0600)",
+            show(id)
+        ));
     }
     for s in cfg.store_labels() {
         out.line(format!("  store      {s}"));
@@ -128,9 +145,17 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
         ));
     }
     if !planted.is_empty() {
-        out.line(format!("  planted    {} violations for the checks to find:", planted.len()));
+        out.line(format!(
+            "  planted    {} violations for the checks to find:",
+            planted.len()
+        ));
         for p in &planted {
-            out.line(format!("             {} {} {}", p.rule, p.school_id, crate::sanitize::for_terminal(&p.subject)));
+            out.line(format!(
+                "             {} {} {}",
+                p.rule,
+                p.school_id,
+                crate::sanitize::for_terminal(&p.subject)
+            ));
         }
     }
     out.line("");

@@ -133,7 +133,10 @@ pub async fn backup(
             .map_err(|e| OpsError::Internal(e.to_string()))??;
     }
     progress.done();
-    tracing::info!(seconds = copy_started.elapsed().as_secs_f64(), "consistent copy done");
+    tracing::info!(
+        seconds = copy_started.elapsed().as_secs_f64(),
+        "consistent copy done"
+    );
 
     let now = opts.now.trunc_subsecs(0);
     let id = SnapshotId::new(now);
@@ -152,7 +155,10 @@ pub async fn backup(
         tracing::info!(seconds = t.elapsed().as_secs_f64(), "integrity_check done");
         let t = std::time::Instant::now();
         let facts = snapshot::facts(&check_path)?;
-        tracing::info!(seconds = t.elapsed().as_secs_f64(), "row counts and schema hash done");
+        tracing::info!(
+            seconds = t.elapsed().as_secs_f64(),
+            "row counts and schema hash done"
+        );
         let c = snapshot::open_read_only(&check_path, std::time::Duration::from_secs(5))?;
         let ids =
             ledger::read_identifiers(&c).map_err(|source| snapshot::SnapshotError::Sqlite {
@@ -218,7 +224,10 @@ pub async fn backup(
     .await
     .map_err(|e| OpsError::Internal(e.to_string()))?;
     progress.done();
-    tracing::info!(seconds = pack_started.elapsed().as_secs_f64(), "pack and upload done");
+    tracing::info!(
+        seconds = pack_started.elapsed().as_secs_f64(),
+        "pack and upload done"
+    );
     // The plaintext copy is gone before anything else can fail.
     drop(tmp);
     let (manifest, object_sha256, object_bytes) = match packed {
