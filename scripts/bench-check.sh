@@ -109,8 +109,13 @@ generate "$HALF" "$((SCHOOLS / 2))" "$YEARS"
 AS_OF=${AS_OF:-$(TZ=Asia/Ho_Chi_Minh date +%F)}
 
 # One measurement: "wall-seconds peak-RSS-KiB" of a command, via GNU time.
+# (check exits 1 when it finds violations: that is not a failure here.)
 measure() {
-  { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1
+  local f
+  f=$(mktemp)
+  /usr/bin/time -o "$f" -f '%e %M' "$@" >/dev/null 2>/dev/null || true
+  tail -1 "$f"
+  rm -f "$f"
 }
 
 sqlite_all_rows() {
@@ -127,7 +132,7 @@ bench() {
   for _ in $(seq "$RUNS"); do
     read -r w r < <(measure "$@")
     walls+=("$w")
-    [ "$r" -gt "$rss" ] && rss=$r
+    if [ "$r" -gt "$rss" ]; then rss=$r; fi
   done
   local sorted
   sorted=$(printf '%s\n' "${walls[@]}" | sort -g)
