@@ -586,6 +586,50 @@ impl Packing {
     }
 }
 
+/// Waits for one bag's uploads and writes its sidecar where the upload
+/// completed; returns the bag, its sidecar JSON, each store's result and the
+/// stores that hold it. A store whose upload or sidecar failed has its object
+/// removed, so that nothing there looks like a bag.
+async fn seal(
+    stores: &[Store],
+    mut fin: Finished,
+) -> (Finished, String, Vec<StoreResult>, Vec<String>) {
+    let json = serde_json::to_string_pretty(&fin.sidecar).expect("a sidecar serialises");
+    let body = Bytes::from(json.clone().into_bytes());
+    let tasks = std::mem::take(&mut fin.tasks);
+    let s = &fin.sidecar;
+    let per_store = tasks.into_iter().map(|(i, task)| {
+        let store = &stores[i];
+        let body = body.clone();
+        async move {
+            let r = match task.await {
+                Ok(Ok(n)) if n == s.object_bytes => store
+                    .put_if_absent(&s.key(), body)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Ok(Ok(n)) => Err(format!("stored {n} bytes of {}", s.object_bytes)),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(e) => Err(format!("the upload task failed: {e}")),
+            };
+            if r.is_err() {
+                let _ = store.delete(&s.object).await;
+            }
+            StoreResult {
+                url: store.label.clone(),
+                ok: r.is_ok(),
+                error: r.err(),
+            }
+        }
+    });
+    let results = futures::future::join_all(per_store).await;
+    let holders = results
+        .iter()
+        .filter(|r| r.ok)
+        .map(|r| r.url.clone())
+        .collect();
+    (fin, json, results, holders)
+}
+
 /// Archives the files and folders `paths` (see the module docs).
 ///
 /// # Errors
@@ -708,41 +752,12 @@ pub async fn add(
     .await
     .map_err(|e| ArchiveError::Internal(e.to_string()))?;
 
-    // Each bag: wait for every upload, then its sidecar (the mark of a complete bag), then the index.
-    for fin in finished {
-        let json = serde_json::to_string_pretty(&fin.sidecar).expect("a sidecar serialises");
-        let mut results = Vec::new();
-        let mut holders = Vec::new();
-        for (i, task) in fin.tasks {
-            let store = &stores[i];
-            let r = match task.await {
-                Ok(Ok(n)) if n == fin.sidecar.object_bytes => store
-                    .put_if_absent(&fin.sidecar.key(), Bytes::from(json.clone().into_bytes()))
-                    .await
-                    .map_err(|e| e.to_string()),
-                Ok(Ok(n)) => Err(format!("stored {n} bytes of {}", fin.sidecar.object_bytes)),
-                Ok(Err(e)) => Err(e.to_string()),
-                Err(e) => Err(format!("the upload task failed: {e}")),
-            };
-            match r {
-                Ok(()) => {
-                    holders.push(store.label.clone());
-                    results.push(StoreResult {
-                        url: store.label.clone(),
-                        ok: true,
-                        error: None,
-                    });
-                }
-                Err(e) => {
-                    let _ = store.delete(&fin.sidecar.object).await;
-                    results.push(StoreResult {
-                        url: store.label.clone(),
-                        ok: false,
-                        error: Some(e),
-                    });
-                }
-            }
-        }
+    // Each bag: wait for its uploads, then write its sidecar (the mark of a
+    // complete bag) in every store that took it; all bags and stores at once.
+    let sealed =
+        futures::future::join_all(finished.into_iter().map(|fin| seal(&stores, fin))).await;
+    let mut indexed = Vec::new();
+    for (fin, json, mut results, holders) in sealed {
         for (url, e) in &failed_open {
             results.push(StoreResult {
                 url: url.clone(),
@@ -759,8 +774,6 @@ pub async fn add(
             for j in &fin.jobs {
                 decisions[*j] = Decision::Fail(format!("no store took its bag: {why}"));
             }
-        } else {
-            index.insert(&fin.sidecar, &json, &holders)?;
         }
         let s = &fin.sidecar;
         out.bags.push(BagOutcome {
@@ -773,7 +786,11 @@ pub async fn add(
             object_bytes: s.object_bytes,
             stores: results,
         });
+        if !holders.is_empty() {
+            indexed.push((fin.sidecar, json, holders));
+        }
     }
+    index.insert_all(&indexed)?;
 
     for (job, d) in jobs.into_iter().zip(decisions) {
         let f = job.file;

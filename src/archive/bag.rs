@@ -296,6 +296,9 @@ impl<W: Write> Write for Seal<W> {
     }
 }
 
+/// The size of one zstd worker's job.
+const ZSTD_JOB_BYTES: u32 = 2 << 20;
+
 /// Writes one bag as tar → zstd → [`Seal`] into `W`. Call [`BagWriter::finish`]:
 /// a writer dropped without it leaves a truncated object that fails to open.
 pub struct BagWriter<W: Write> {
@@ -330,12 +333,17 @@ impl<W: Write> BagWriter<W> {
         threads: u32,
         mtime: u64,
     ) -> io::Result<Self> {
+        use zstd::stream::raw::CParameter;
         let sealed = Seal::new(out, recipients)?;
-        let mut z = zstd::stream::write::Encoder::new(sealed, level)?;
-        z.include_checksum(true)?;
+        let mut raw = zstd::stream::raw::Encoder::new(level)?;
+        raw.set_parameter(CParameter::ChecksumFlag(true))?;
         if threads > 1 {
-            z.multithread(threads)?;
+            raw.set_parameter(CParameter::NbWorkers(threads))?;
+            // Small jobs keep every worker busy in bags of a few megabytes
+            // too (the default, 4 windows, would leave one idle).
+            raw.set_parameter(CParameter::JobSize(ZSTD_JOB_BYTES))?;
         }
+        let z = zstd::stream::write::Encoder::with_encoder(sealed, raw);
         let mut w = BagWriter {
             tar: tar::Builder::new(z),
             root: bag_id.to_string(),

@@ -113,10 +113,25 @@ impl Index {
             path: path.to_path_buf(),
             source,
         };
+        if !path.exists() {
+            // A catalog removed by hand may leave its write-ahead log behind;
+            // replayed into a new file it would bring back rows of the old one.
+            for suffix in ["-wal", "-shm"] {
+                let mut side = path.as_os_str().to_owned();
+                side.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(side));
+            }
+        }
         let conn = Connection::open(path).map_err(e)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(e)?;
-        conn.execute_batch("PRAGMA foreign_keys = ON;").map_err(e)?;
+        // A cache of the stores' sidecars, rebuilt from them at will: WAL with
+        // NORMAL sync keeps a commit to one write, and a lost last commit is
+        // found again by the next refresh.
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+        )
+        .map_err(e)?;
         conn.execute_batch(SCHEMA).map_err(e)?;
         Ok(Index {
             conn,
@@ -192,6 +207,26 @@ impl Index {
         };
         let tx = self.conn.transaction().map_err(e)?;
         insert_tx(&tx, s, json, stores).map_err(e)?;
+        tx.commit().map_err(e)
+    }
+
+    /// Records several bags in one transaction (see [`Index::insert`]).
+    ///
+    /// # Errors
+    /// [`ArchiveError::Index`].
+    pub fn insert_all(
+        &mut self,
+        bags: &[(Sidecar, String, Vec<String>)],
+    ) -> Result<(), ArchiveError> {
+        let path = self.path.clone();
+        let e = |source| ArchiveError::Index {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(e)?;
+        for (s, json, stores) in bags {
+            insert_tx(&tx, s, json, stores).map_err(e)?;
+        }
         tx.commit().map_err(e)
     }
 

@@ -73,7 +73,7 @@ fn nfc(s: &str) -> String {
 /// Walks `paths` (files and folders).
 pub fn walk(paths: &[PathBuf]) -> Walked {
     let mut out = Walked::default();
-    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut seen: BTreeSet<FileKey> = BTreeSet::new();
     for root in paths {
         let meta = match std::fs::metadata(root) {
             Ok(m) => m,
@@ -197,9 +197,34 @@ pub fn walk(paths: &[PathBuf]) -> Walked {
     out
 }
 
+/// What makes a file the same file when it is reached twice.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum FileKey {
+    /// Device and inode (Unix): cheap, and no path resolution per file.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Inode(u64, u64),
+    /// The canonical path elsewhere.
+    #[cfg_attr(unix, allow(dead_code))]
+    Path(PathBuf),
+}
+
+fn identity(path: &Path, meta: &std::fs::Metadata) -> FileKey {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let _ = path;
+        FileKey::Inode(meta.dev(), meta.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        FileKey::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+    }
+}
+
 fn push_file(
     out: &mut Walked,
-    seen: &mut BTreeSet<PathBuf>,
+    seen: &mut BTreeSet<FileKey>,
     path: &Path,
     meta: &std::fs::Metadata,
     rel: String,
@@ -213,8 +238,7 @@ fn push_file(
         });
         return;
     }
-    let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    if !seen.insert(canon) {
+    if !seen.insert(identity(path, meta)) {
         out.skipped.push(Passed {
             file: show(path),
             reason: "named twice on the command line (archived once)".into(),

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Benchmark: `eqvault archive add` against `tar -c | zstd -3 -T0` of the same
+# tree, side by side (issue 5).
+#
+#   scripts/bench-archive.sh                    # FILES=10000, ~1 GB, RUNS=3
+#   FILES=1000 MB=100 RUNS=1 scripts/bench-archive.sh   # quick look
+#
+# The tree: FILES report files with Vietnamese names in nested folders
+# (Năm học …/Học kỳ …/Phường …/), sizes spread from a few KiB to several
+# MiB (log-normal, scaled to MB in total), content semi-compressible (runs of
+# report-like text mixed with random blocks, as spreadsheets and PDFs are).
+# Each run of eqvault starts from an empty store and index, so every file is
+# hashed (SHA-256 and SHA-512), packed as BagIt, compressed (zstd -3,
+# all cores), encrypted (age) and stored. Both read a warm page cache.
+#
+# Prints wall time (best and median of RUNS) and peak RSS of each, the ratio
+# eqvault / tar+zstd (target <= 1.5), and the output sizes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FILES=${FILES:-10000}
+MB=${MB:-1024}
+RUNS=${RUNS:-3}
+DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/eqvault-bench-archive-$FILES-$MB}
+
+need=()
+for c in age zstd tar python3 bc; do command -v $c >/dev/null || need+=($c); done
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+cargo build --release --locked -q
+EQ=$PWD/target/release/eqvault
+mkdir -p "$DIR"
+TREE=$DIR/tree
+if [ ! -f "$DIR/tree.done" ]; then
+  echo "generating $FILES files, $MB MB in $TREE ..." >&2
+  rm -rf "$TREE"
+  python3 - "$TREE" "$FILES" "$MB" <<'PY'
+import math, os, random, sys
+root, n, mb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(5)
+# A 32 MiB pool: report-like text (compresses ~4x) and random blocks (does not).
+words = ("thiết bị dạy học trường tiểu học trung học cơ sở số lượng hỏng mất "
+         "đang sử dụng bộ môn Toán Vật lý Hóa học Sinh học Tin học lớp phòng "
+         "ngày tháng năm ghi chú duyệt hiệu trưởng mã định danh").split()
+pool = bytearray()
+while len(pool) < 32 << 20:
+    if rng.random() < 0.45:
+        pool += os.urandom(64 << 10)
+    else:
+        line = []
+        while sum(len(w) for w in line) < 60 << 10:
+            line.append(f"{rng.choice(words)};{rng.randint(0, 99999)};")
+        pool += ("".join(line) + "\n").encode()
+sizes = [math.exp(rng.gauss(10.5, 1.4)) for _ in range(n)]
+scale = (mb << 20) / sum(sizes)
+sizes = [max(1, int(s * scale)) for s in sizes]
+years = ["2023-2024", "2024-2025", "2025-2026"]
+terms = [("Học kỳ I", "HK1"), ("Học kỳ II", "HKII"), ("Cả năm", "CN")]
+kinds = ["Báo cáo thống kê thiết bị", "Báo cáo chất lượng thiết bị", "Tần suất sử dụng", "Biên bản kiểm kê"]
+for i, size in enumerate(sizes):
+    y = years[i % 3]
+    tdir, tname = terms[(i // 3) % 3]
+    ward = f"Phường {i % 40 + 1:02d}"
+    d = os.path.join(root, f"Năm học {y}", tdir, ward)
+    os.makedirs(d, exist_ok=True)
+    ext = rng.choice(["xlsx", "pdf", "docx", "csv"])
+    name = f"{kinds[i % 4]} {tname} {y} - Trường số {i} ({ward}).{ext}"
+    off = rng.randrange(0, len(pool) - 1)
+    with open(os.path.join(d, name), "wb") as f:
+        left = size
+        while left:
+            k = min(left, len(pool) - off)
+            f.write(pool[off:off + k])
+            left -= k
+            off = 0
+PY
+  touch "$DIR/tree.done"
+fi
+TREE_BYTES=$(du -sb "$TREE" | cut -f1)
+NFILES=$(find "$TREE" -type f | wc -l)
+[ -f "$DIR/identity.txt" ] || age-keygen -o "$DIR/identity.txt" 2>/dev/null
+RECIPIENT=$(age-keygen -y "$DIR/identity.txt")
+
+# One measurement: wall seconds and peak RSS (KiB) of a command, via GNU time.
+measure() {
+  /usr/bin/time -o "$DIR/time.out" -f '%e %M' "$@" >/dev/null 2>"$DIR/last.err" || {
+    echo "failed: $*" >&2; cat "$DIR/last.err" >&2; exit 1; }
+  tail -1 "$DIR/time.out"
+}
+
+run_eqvault() {
+  rm -rf "$DIR/store" "$DIR/.state" && mkdir -p "$DIR/store"
+  cat > "$DIR/bench.toml" <<TOML
+[office]
+name = "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh"
+code = "79"
+[database]
+path = "none.db"
+[[store]]
+url = "store"
+[encryption]
+recipients = ["$RECIPIENT"]
+[state]
+dir = ".state"
+TOML
+  sync
+  measure "$EQ" --config "$DIR/bench.toml" archive add "$TREE"
+}
+
+run_tar() {
+  rm -f "$DIR/tree.tar.zst"
+  sync
+  measure bash -c "tar -C '$DIR' -cf - tree | zstd -3 -T0 -q > '$DIR/tree.tar.zst'"
+}
+
+stats() { # "w1 m1\nw2 m2..." -> best median peakMB
+  sort -n | awk '{w[NR]=$1; if ($2>m) m=$2} END {printf "%.2f %.2f %.0f", w[1], w[int((NR+1)/2)], m/1024}'
+}
+
+# Warm the page cache so both read the tree from memory.
+tar -C "$DIR" -cf - tree > /dev/null
+
+declare -A RES
+for _ in $(seq "$RUNS"); do
+  RES[eqvault]+="$(run_eqvault)"$'\n'
+  RES[tar]+="$(run_tar)"$'\n'
+done
+declare -A R
+for tool in eqvault tar; do R[$tool]=$(printf '%s' "${RES[$tool]}" | stats); done
+
+printf '\ntree: %s files, %.0f MB (%s); %s runs each, %s cores\n' "$NFILES" "$(echo "$TREE_BYTES/1048576" | bc -l)" "$TREE" "$RUNS" "$(nproc)"
+printf '%-58s %10s %10s %10s\n' tool "best s" "median s" "peak MB"
+for tool in eqvault tar; do
+  read -r best med peak <<<"${R[$tool]}"
+  case $tool in
+    eqvault) label="eqvault archive add (sha256+sha512, BagIt, zstd -3, age)";;
+    tar)     label="tar -c | zstd -3 -T0";;
+  esac
+  printf '%-58s %10s %10s %10s\n' "$label" "$best" "$med" "$peak"
+done
+read -r eb _ _ <<<"${R[eqvault]}"; read -r tb _ _ <<<"${R[tar]}"
+printf '\neqvault / tar+zstd: %.2fx (target <= 1.5x)\n' "$(echo "$eb/$tb" | bc -l)"
+printf 'output: eqvault %s bytes in %s bags, tar+zstd %s bytes\n' \
+  "$(find "$DIR/store" -name '*.tar.zst.age' -printf '%s\n' | awk '{s+=$1} END {print s}')" \
+  "$(find "$DIR/store" -name '*.tar.zst.age' | wc -l)" \
+  "$(stat -c %s "$DIR/tree.tar.zst")"
