@@ -1094,3 +1094,60 @@ fn hostile_packages_are_refused_by_get_and_nothing_is_written_outside_the_target
         assert_eq!(v["ok"], false, "{what}");
     }
 }
+
+#[test]
+fn sync_streams_a_large_bag_to_a_new_store_and_verify_counts_the_copy() {
+    let fx = Fixture::new();
+    let a = fx.path().join("nas");
+    let b = fx.path().join("usb");
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    fx.write_config(&[StoreSpec::Local(a.clone())]);
+    with_office(&fx, "");
+    let tree = fx.path().join("t");
+    // Larger than sync's whole-read limit (8 MiB) once compressed.
+    write(
+        &tree,
+        "Báo cáo thống kê HK1 2024-2025.pdf",
+        &noise(9 << 20, 3),
+    );
+    write(&tree, "Báo cáo thống kê HK1 2024-2025.xlsx", b"nho");
+    add_json(&fx, &[tree.to_str().unwrap()], 0);
+
+    fx.config_two_local(&a, &b);
+    with_office(&fx, "");
+    let v = fx.run(&["sync", "--json"]).ok().json();
+    let copied: Vec<&str> = v["copied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .filter(|k| k.starts_with("reports/"))
+        .collect();
+    assert_eq!(copied.len(), 2, "the bag and its sidecar: {v:#}");
+    assert!(
+        copied[0].ends_with(".tar.zst.age") && copied[1].ends_with(".json"),
+        "the bag before its sidecar: {copied:?}"
+    );
+    assert_eq!(
+        common::tree(&a.join("reports")),
+        common::tree(&b.join("reports"))
+    );
+
+    let v = fx
+        .run(&["archive", "verify", "--all", "--json"])
+        .ok()
+        .json();
+    let stores: BTreeSet<&str> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["store"].as_str().unwrap())
+        .collect();
+    assert_eq!(stores.len(), 2, "{v:#}");
+    assert!(
+        list(&fx)
+            .iter()
+            .all(|e| e["stores"].as_array().unwrap().len() == 2)
+    );
+}

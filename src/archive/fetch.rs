@@ -20,9 +20,9 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::bag::{self, Problem};
 use super::index::{BagRow, Entry};
-use super::refresh::open_stores;
+use super::refresh::{open_stores, refresh};
 use super::unpack::{self, BagError, HashOnly, Sink};
-use super::{ArchiveError, BagId, Sidecar, open_index};
+use super::{ArchiveError, BagId, REPORTS, Sidecar, open_index};
 use crate::calendar::Period;
 use crate::config::Config;
 use crate::ops::Progress;
@@ -199,7 +199,10 @@ pub async fn verify(
     identity: Option<&Path>,
     progress: Arc<dyn Progress>,
 ) -> Result<Vec<VerifyResult>, ArchiveError> {
-    let (index, _) = open_index(cfg).await?;
+    let (mut index, _) = open_index(cfg).await?;
+    let (stores, failed) = open_stores(cfg)?;
+    // Copies that `sync` made and bags another machine added count too.
+    refresh(&mut index, &stores, &format!("{REPORTS}/")).await?;
     let mut rows = index.bags(sel.year.as_deref(), sel.period)?;
     if !sel.bags.is_empty() {
         for b in &sel.bags {
@@ -210,7 +213,6 @@ pub async fn verify(
         rows.retain(|r| sel.bags.iter().any(|b| b == r.sidecar.bag_id.as_str()));
     }
     let ids = identities_for(cfg, identity, rows.iter().any(|r| r.sidecar.encrypted))?;
-    let (stores, failed) = open_stores(cfg)?;
     let mut out = Vec::new();
     for row in rows {
         let s = &row.sidecar;
@@ -412,12 +414,14 @@ pub async fn get(
         return Err(ArchiveError::NotAFolder(to.to_path_buf()));
     }
     let to = std::path::absolute(to).map_err(ArchiveError::io("cannot resolve", to))?;
-    let (index, _) = open_index(cfg).await?;
+    let (mut index, _) = open_index(cfg).await?;
+    let (stores, _) = open_stores(cfg)?;
+    refresh(&mut index, &stores, &format!("{REPORTS}/")).await?;
     if let Some(id) = BagId::parse(what.trim()) {
         let row = index
             .bag(&id)?
             .ok_or_else(|| ArchiveError::NotFound(what.to_string()))?;
-        return get_bag(cfg, row, &to, identity, progress).await;
+        return get_bag(cfg, &stores, row, &to, identity, progress).await;
     }
     let (entry, others) = resolve(index.list(None, None)?, what)?;
     let row = index
@@ -446,7 +450,6 @@ pub async fn get(
         };
     }
     let ids = identities_for(cfg, identity, row.sidecar.encrypted)?;
-    let (stores, _) = open_stores(cfg)?;
     let want = format!("data/{}", entry.file);
     let mut failures = Vec::new();
     for store in stores.iter().filter(|st| row.stores.contains(&st.label)) {
@@ -511,6 +514,7 @@ pub async fn get(
 
 async fn get_bag(
     cfg: &Config,
+    stores: &[Store],
     row: BagRow,
     to: &Path,
     identity: Option<&Path>,
@@ -522,7 +526,6 @@ async fn get_bag(
         return Err(ArchiveError::TargetExists(dest));
     }
     let ids = identities_for(cfg, identity, s.encrypted)?;
-    let (stores, _) = open_stores(cfg)?;
     let mut failures = Vec::new();
     for store in stores.iter().filter(|st| row.stores.contains(&st.label)) {
         let holder = &store.label;

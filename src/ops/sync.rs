@@ -87,7 +87,10 @@ pub async fn sync(cfg: &crate::Config) -> Result<SyncOutcome, OpsError> {
                 Err(e) => out.errors.push((dst.label.clone(), e.to_string())),
             }
         }
-        for (key, &a) in &union {
+        // A report bag before its sidecar: the sidecar marks a complete bag.
+        let mut keys: Vec<(&String, &usize)> = union.iter().collect();
+        keys.sort_by_key(|(k, _)| k.starts_with("reports/") && k.ends_with(".json"));
+        for (key, &a) in keys {
             if evidence[b].contains(key) {
                 continue;
             }
@@ -107,8 +110,17 @@ pub async fn sync(cfg: &crate::Config) -> Result<SyncOutcome, OpsError> {
     Ok(out)
 }
 
-/// Evidence files are small JSON records; they are read whole.
+/// Evidence objects larger than this (report bags) are streamed, not read whole.
+const STREAM_ABOVE: u64 = 8 << 20;
+
+/// Evidence files are small JSON records; they are read whole. Report bags
+/// can be large and are streamed ([`copy_streamed`]).
 async fn copy_small(src: &Store, dst: &Store, key: &str) -> Result<u64, StoreError> {
+    if let Some(l) = src.head(key).await?
+        && l.size > STREAM_ABOVE
+    {
+        return copy_streamed(src, dst, key).await;
+    }
     let b = src.get_bytes(key).await?;
     let want = hex::encode(Sha256::digest(&b));
     let n = b.len() as u64;
@@ -119,6 +131,50 @@ async fn copy_small(src: &Store, dst: &Store, key: &str) -> Result<u64, StoreErr
             store: dst.label.clone(),
             key: key.to_string(),
             detail: "the copy reads back with another hash".into(),
+        });
+    }
+    Ok(n)
+}
+
+/// Streams a large evidence object to a fresh key, then reads the copy back
+/// and compares hashes; a copy that differs is removed.
+async fn copy_streamed(src: &Store, dst: &Store, key: &str) -> Result<u64, StoreError> {
+    let (tx, task) = dst.start_upload(key, 8);
+    let mut stream = src.get_stream(key).await?;
+    let mut h = Sha256::new();
+    let mut n = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                // Dropping the sender aborts the upload: nothing appears under the key.
+                drop(tx);
+                let _ = task.await;
+                return Err(e);
+            }
+        };
+        h.update(&chunk);
+        n += chunk.len() as u64;
+        if tx.send(Chunk::Data(chunk)).await.is_err() {
+            break;
+        }
+    }
+    let _ = tx.send(Chunk::Commit).await;
+    let stored = task.await.map_err(|e| StoreError::Request {
+        store: dst.label.clone(),
+        key: key.to_string(),
+        detail: format!("the upload task failed: {e}"),
+    })??;
+    let want = hex::encode(h.finalize());
+    let (back, _) = dst
+        .get_to(key, &mut tokio::io::sink(), &super::Quiet)
+        .await?;
+    if back != want || stored != n {
+        dst.delete(key).await?;
+        return Err(StoreError::Request {
+            store: dst.label.clone(),
+            key: key.to_string(),
+            detail: "the copy reads back with another hash; removed".into(),
         });
     }
     Ok(n)
