@@ -139,29 +139,8 @@ pub async fn drill(
     progress: Arc<dyn Progress>,
 ) -> Result<DrillOutcome, OpsError> {
     let identities = Arc::new(pack::keys::load_identities(identity)?);
-    let mut stores: Vec<Option<Store>> = Vec::new();
-    let mut invs = Vec::new();
-    for (label, r) in super::open_stores(cfg)? {
-        match r {
-            Ok(s) => match super::inventory(&s).await {
-                Ok(i) => {
-                    invs.push(Some(i));
-                    stores.push(Some(s));
-                }
-                Err(e) => {
-                    tracing::warn!(store = %label, error = %e, "cannot list store");
-                    invs.push(None);
-                    stores.push(Some(s));
-                }
-            },
-            Err(e) => {
-                tracing::warn!(store = %label, error = %e, "store unavailable");
-                invs.push(None);
-                stores.push(None);
-            }
-        }
-    }
-    let all = super::merged(&invs);
+    let sv = super::survey(cfg).await?;
+    let all = sv.snapshots();
     if all.is_empty() {
         return Err(OpsError::NoSnapshots);
     }
@@ -176,7 +155,7 @@ pub async fn drill(
                 .ok_or_else(|| OpsError::NoSuchSnapshot(x.clone()))?
         }
     };
-    let source = stores[view.stores[0]]
+    let source = sv.stores[view.stores[0]]
         .clone()
         .expect("a listed store is open");
 
@@ -252,7 +231,7 @@ pub async fn drill(
     let body = Bytes::from(serde_json::to_vec_pretty(&record).expect("record serialises"));
     let mut unrecorded = Vec::new();
     let labels = cfg.store_labels();
-    for (i, s) in stores.iter().enumerate() {
+    for (i, s) in sv.stores.iter().enumerate() {
         match s {
             Some(s) => {
                 if let Err(e) = s.put_if_absent(&record.key(), body.clone()).await {

@@ -138,6 +138,56 @@ pub fn open_stores(cfg: &Config) -> Result<Vec<OpenedStore>, OpsError> {
         .collect())
 }
 
+/// Every configured store, opened and listed as far as each one allows.
+pub struct Survey {
+    /// Per store in config order: the store, when it opened.
+    pub stores: Vec<Option<Store>>,
+    /// Per store: what it holds, when it could be listed.
+    pub invs: Vec<Option<Inventory>>,
+    /// Per store: why it could not be opened or listed.
+    pub errors: Vec<Option<StoreError>>,
+}
+
+impl Survey {
+    /// Complete snapshots across the stores that could be listed, newest first.
+    pub fn snapshots(&self) -> Vec<SnapshotView> {
+        merged(&self.invs)
+    }
+
+    /// The first store error, if any.
+    pub fn first_error(&mut self) -> Option<StoreError> {
+        self.errors.iter_mut().find_map(Option::take)
+    }
+}
+
+/// Opens and lists every store; a store that fails is recorded (and logged), not fatal.
+///
+/// # Errors
+/// [`OpsError::NoStore`] when no store is configured.
+pub async fn survey(cfg: &Config) -> Result<Survey, OpsError> {
+    let mut sv = Survey {
+        stores: Vec::new(),
+        invs: Vec::new(),
+        errors: Vec::new(),
+    };
+    for (label, r) in open_stores(cfg)? {
+        let (store, inv, err) = match r {
+            Ok(s) => match inventory(&s).await {
+                Ok(i) => (Some(s), Some(i), None),
+                Err(e) => (Some(s), None, Some(e)),
+            },
+            Err(e) => (None, None, Some(e)),
+        };
+        if let Some(e) = &err {
+            tracing::warn!(store = %label, error = %e, "store unavailable");
+        }
+        sv.stores.push(store);
+        sv.invs.push(inv);
+        sv.errors.push(err);
+    }
+    Ok(sv)
+}
+
 /// A private (0700) temporary folder under the state folder, removed when dropped.
 ///
 /// Folders left by a process that died (kill -9, power cut) are removed first:

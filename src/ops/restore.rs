@@ -61,36 +61,13 @@ pub async fn restore(
     }
     let identities = Arc::new(pack::keys::load_identities(identity)?);
 
-    let mut stores = Vec::new();
-    let mut invs = Vec::new();
-    let mut list_errors = Vec::new();
-    for (label, r) in super::open_stores(cfg)? {
-        match r {
-            Ok(s) => match super::inventory(&s).await {
-                Ok(inv) => {
-                    invs.push(Some(inv));
-                    stores.push(Some(s));
-                }
-                Err(e) => {
-                    list_errors.push(e);
-                    invs.push(None);
-                    stores.push(None);
-                }
-            },
-            Err(e) => {
-                tracing::warn!(store = %label, error = %e, "store unavailable");
-                list_errors.push(e);
-                invs.push(None);
-                stores.push(None);
-            }
-        }
-    }
-    let all = super::merged(&invs);
+    let mut sv = super::survey(cfg).await?;
+    let all = sv.snapshots();
     if all.is_empty() {
-        if let Some(e) = list_errors.into_iter().next() {
-            return Err(e.into());
-        }
-        return Err(OpsError::NoSnapshots);
+        return Err(match sv.first_error() {
+            Some(e) => e.into(),
+            None => OpsError::NoSnapshots,
+        });
     }
     let view = if which == "latest" {
         all.first().cloned().expect("not empty")
@@ -109,7 +86,7 @@ pub async fn restore(
         .map_err(OpsError::io("cannot create a temporary folder in", &parent))?;
     let mut failures = Vec::new();
     for &i in &view.stores {
-        let store = stores[i].as_ref().expect("listed stores are open");
+        let store = sv.stores[i].as_ref().expect("listed stores are open");
         let rd = read_data(
             store,
             &view.meta,
