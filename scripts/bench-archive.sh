@@ -4,6 +4,7 @@
 #
 #   scripts/bench-archive.sh                    # FILES=10000, ~1 GB, RUNS=3
 #   FILES=1000 MB=100 RUNS=1 scripts/bench-archive.sh   # quick look
+#   EQVAULT_BIN=target/release/eqvault scripts/bench-archive.sh   # no build
 #
 # The tree: FILES report files with Vietnamese names in nested folders
 # (Năm học …/Học kỳ …/Phường …/), sizes spread from a few KiB to several
@@ -29,8 +30,13 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-cargo build --release --locked -q
-EQ=$PWD/target/release/eqvault
+# EQVAULT_BIN=path/to/eqvault skips the build (e.g. a binary built from a clean checkout).
+if [ -n "${EQVAULT_BIN:-}" ]; then
+  EQ=$EQVAULT_BIN
+else
+  cargo build --release --locked -q
+  EQ=$PWD/target/release/eqvault
+fi
 mkdir -p "$DIR"
 TREE=$DIR/tree
 if [ ! -f "$DIR/tree.done" ]; then

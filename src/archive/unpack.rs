@@ -413,3 +413,120 @@ fn decrypt_error(e: age::DecryptError) -> BagError {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::bag::{BagInfo, BagWriter, validate};
+
+    const ID: &str = "20250120T010203Z-abcdef";
+
+    fn info() -> BagInfo {
+        BagInfo {
+            bag_id: ID.into(),
+            bagging_date: "2025-01-20".into(),
+            year: "2024-2025".into(),
+            period: "hk1".into(),
+            office_name: "Sở GD&ĐT".into(),
+            office_code: "79".into(),
+            software: "test".into(),
+        }
+    }
+
+    /// A bag of `files`, encrypted when `id` is given, and what a strict read expects.
+    fn bag(files: &[(&str, &[u8])], id: Option<&age::x25519::Identity>) -> (Vec<u8>, Expect) {
+        let rs = id.map(|i| vec![i.to_public()]);
+        let mut w = BagWriter::new(Vec::new(), ID, rs.as_deref(), 3, 2, 0).unwrap();
+        for (p, b) in files {
+            w.append(p, b.len() as u64, 0, *b, Hasher::of(b)).unwrap();
+        }
+        let (out, payload, tag_bytes) = w.finish(&info()).unwrap();
+        let expect = Expect {
+            bag_id: ID.into(),
+            files: payload.iter().map(|f| (f.path.clone(), f.bytes)).collect(),
+            tag_bytes,
+            encrypted: id.is_some(),
+        };
+        (out, expect)
+    }
+
+    const FILES: &[(&str, &[u8])] = &[
+        ("Báo cáo HK1.xlsx", b"noi dung"),
+        ("sub/rỗng.txt", b""),
+        ("a\nb 100%.pdf", b"x"),
+    ];
+
+    #[test]
+    fn a_bag_reads_back_whole_and_validates_clear_and_encrypted() {
+        let id = age::x25519::Identity::generate();
+        for key in [None, Some(&id)] {
+            let (obj, expect) = bag(FILES, key);
+            let ids: Vec<_> = key.into_iter().cloned().collect();
+            let c = read_bag(&obj[..], &ids, &expect, &mut HashOnly).unwrap();
+            assert_eq!(c.payload.len(), 3);
+            assert_eq!(
+                c.payload["data/Báo cáo HK1.xlsx"].1,
+                Hasher::of(b"noi dung")
+            );
+            assert_eq!(validate(&c), vec![]);
+        }
+    }
+
+    #[test]
+    fn a_cut_off_bag_fails_and_the_wrong_key_says_so() {
+        let id = age::x25519::Identity::generate();
+        let (obj, expect) = bag(FILES, Some(&id));
+        let e = read_bag(&obj[..obj.len() - 40], &[id], &expect, &mut HashOnly).unwrap_err();
+        assert!(matches!(e, BagError::Corrupt { .. }), "{e}");
+        let other = age::x25519::Identity::generate();
+        let e = read_bag(&obj[..], &[other], &expect, &mut HashOnly).unwrap_err();
+        assert!(matches!(e, BagError::WrongIdentity), "{e}");
+    }
+
+    #[test]
+    fn payload_the_index_does_not_list_or_sizes_it_does_not_expect_are_refused() {
+        let (obj, mut expect) = bag(FILES, None);
+        expect.files.remove("sub/rỗng.txt");
+        let e = read_bag(&obj[..], &[], &expect, &mut HashOnly).unwrap_err();
+        assert!(e.to_string().contains("does not list"), "{e}");
+        let (obj, mut expect) = bag(FILES, None);
+        expect.files.insert("Báo cáo HK1.xlsx".into(), 3);
+        let e = read_bag(&obj[..], &[], &expect, &mut HashOnly).unwrap_err();
+        assert!(matches!(e, BagError::TooLarge { .. }), "{e}");
+        let (obj, mut expect) = bag(FILES, None);
+        expect.files.insert("missing.pdf".into(), 0);
+        let e = read_bag(&obj[..], &[], &expect, &mut HashOnly).unwrap_err();
+        assert!(matches!(e, BagError::Missing(_)), "{e}");
+    }
+
+    #[test]
+    fn paths_are_checked_before_anything_is_written() {
+        for (raw, why) in [
+            ("/etc/passwd", "absolute"),
+            ("x/../../etc", "`..`"),
+            ("20250120T010203Z-abcdef//a", "empty"),
+            ("20250120T010203Z-abcdef/./a", "empty"),
+            ("other/a", "outside"),
+            ("20250120T010203Z-abcdef\\..\\a", "backslash"),
+        ] {
+            let e = check_path(raw.as_bytes(), ID, false)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(why), "{raw}: {e}");
+        }
+        assert_eq!(
+            check_path(format!("{ID}/data/a b").as_bytes(), ID, false).unwrap(),
+            "data/a b"
+        );
+        assert_eq!(
+            check_path(format!("{ID}/").as_bytes(), ID, true).unwrap(),
+            ""
+        );
+        assert!(
+            check_path(b"\xff\xfe", ID, false)
+                .unwrap_err()
+                .to_string()
+                .contains("UTF-8")
+        );
+    }
+}
