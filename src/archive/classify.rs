@@ -108,16 +108,6 @@ pub struct Found {
     pub periods: Vec<(Period, String)>,
 }
 
-impl Found {
-    fn distinct_years(&self) -> BTreeSet<&str> {
-        self.years.iter().map(|(y, _)| y.as_str()).collect()
-    }
-
-    fn distinct_periods(&self) -> BTreeSet<Period> {
-        self.periods.iter().map(|(p, _)| *p).collect()
-    }
-}
-
 fn word(t: Option<&Token>) -> Option<&str> {
     match t {
         Some(Token::Word(w)) => Some(w),
@@ -350,6 +340,48 @@ pub fn is_year_name(s: &str) -> bool {
     z == a + 1 && (1900..2200).contains(&a)
 }
 
+/// The value the first source names (the file name, then the folders nearest
+/// first), or a refusal when that source names two different ones.
+fn first_named<T: Ord + Clone + fmt::Display>(
+    sources: &[(&Found, Source, &str)],
+    values: impl Fn(&Found) -> Vec<(T, String)>,
+    what: &str,
+    flag: &str,
+    prefix: &str,
+) -> Result<Option<(T, Source)>, Refusal> {
+    for (found, source, text) in sources {
+        let all = values(found);
+        let distinct: BTreeSet<T> = all.iter().map(|(v, _)| v.clone()).collect();
+        if distinct.len() > 1 {
+            let alternatives: Vec<String> =
+                distinct.iter().map(|v| format!("{flag} {v}")).collect();
+            return Err(Refusal {
+                reason: format!(
+                    "its {} {text:?} names {} {what}",
+                    if *source == Source::Name {
+                        "name"
+                    } else {
+                        "folder"
+                    },
+                    distinct.len()
+                ),
+                candidates: all
+                    .iter()
+                    .map(|(v, s)| format!("{prefix}{v} ({source}: \"{s}\")"))
+                    .collect(),
+                hint: format!(
+                    "add this file on its own with {}",
+                    alternatives.join(" or ")
+                ),
+            });
+        }
+        if let Some(v) = distinct.into_iter().next() {
+            return Ok(Some((v, *source)));
+        }
+    }
+    Ok(None)
+}
+
 /// Places one file, or says why it cannot be placed.
 ///
 /// # Errors
@@ -364,97 +396,33 @@ pub fn classify(
     let folders: Vec<Found> = subject.folders.iter().map(|f| scan(f)).collect();
     let one_file = |flag: &str| format!("add this file on its own with {flag}");
 
-    // The year: flag, name, nearest folder that names one.
-    let mut year: Option<(String, Source)> = flags.year.clone().map(|y| (y, Source::Flag));
-    if year.is_none() {
-        let sources = std::iter::once((&name, Source::Name, subject.name)).chain(
+    // Year and period each from the flag, else the name, else the nearest folder that names one.
+    let sources: Vec<(&Found, Source, &str)> = std::iter::once((&name, Source::Name, subject.name))
+        .chain(
             folders
                 .iter()
                 .zip(subject.folders)
                 .map(|(f, n)| (f, Source::Folder, n.as_str())),
-        );
-        for (found, source, text) in sources {
-            let distinct = found.distinct_years();
-            if distinct.len() > 1 {
-                return Err(Refusal {
-                    reason: format!(
-                        "its {} {:?} names {} school years",
-                        if source == Source::Name {
-                            "name"
-                        } else {
-                            "folder"
-                        },
-                        text,
-                        distinct.len()
-                    ),
-                    candidates: found
-                        .years
-                        .iter()
-                        .map(|(y, s)| format!("{y} ({source}: \"{s}\")"))
-                        .collect(),
-                    hint: one_file(
-                        &distinct
-                            .iter()
-                            .map(|y| format!("--year {y}"))
-                            .collect::<Vec<_>>()
-                            .join(" or "),
-                    ),
-                });
-            }
-            if let Some(y) = distinct.into_iter().next() {
-                year = Some((y.to_string(), source));
-                break;
-            }
-        }
-    }
-
-    // The period: flag, name, nearest folder that names one.
-    let mut period: Option<(Period, Source)> = flags.period.map(|p| (p, Source::Flag));
-    if period.is_none() {
-        let sources = std::iter::once((&name, Source::Name, subject.name)).chain(
-            folders
-                .iter()
-                .zip(subject.folders)
-                .map(|(f, n)| (f, Source::Folder, n.as_str())),
-        );
-        for (found, source, text) in sources {
-            let distinct = found.distinct_periods();
-            if distinct.len() > 1 {
-                let prefix = year
-                    .as_ref()
-                    .map(|(y, _)| format!("{y}/"))
-                    .unwrap_or_default();
-                return Err(Refusal {
-                    reason: format!(
-                        "its {} {:?} names {} report periods",
-                        if source == Source::Name {
-                            "name"
-                        } else {
-                            "folder"
-                        },
-                        text,
-                        distinct.len()
-                    ),
-                    candidates: found
-                        .periods
-                        .iter()
-                        .map(|(p, s)| format!("{prefix}{p} ({source}: \"{s}\")"))
-                        .collect(),
-                    hint: one_file(
-                        &distinct
-                            .iter()
-                            .map(|p| format!("--term {p}"))
-                            .collect::<Vec<_>>()
-                            .join(" or "),
-                    ),
-                });
-            }
-            if let Some(p) = distinct.into_iter().next() {
-                period = Some((p, source));
-                break;
-            }
-        }
-    }
+        )
+        .collect();
+    let year = match flags.year.clone() {
+        Some(y) => Some((y, Source::Flag)),
+        None => first_named(&sources, |f| f.years.clone(), "school years", "--year", "")?,
+    };
+    let prefix = year
+        .as_ref()
+        .map(|(y, _)| format!("{y}/"))
+        .unwrap_or_default();
+    let period = match flags.period {
+        Some(p) => Some((p, Source::Flag)),
+        None => first_named(
+            &sources,
+            |f| f.periods.clone(),
+            "report periods",
+            "--term",
+            &prefix,
+        )?,
+    };
 
     if let (Some((y, yf)), Some((p, pf))) = (&year, &period) {
         return Ok(Placement {
