@@ -10,6 +10,7 @@ command -v age >/dev/null     || need_apt+=(age)
 command -v zstd >/dev/null    || need_apt+=(zstd)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 command -v tar >/dev/null     || need_apt+=(tar)
+command -v chromium >/dev/null || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}" >&2
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi

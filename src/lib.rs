@@ -11,6 +11,7 @@
 //! - [`catalog`]: snapshot ids, manifests and clear-text metadata.
 //! - [`archive`]: report files → BagIt bags by school year and period, and their index.
 //! - [`ops`]: the operations (backup, restore, verify) that join the rooms.
+//! - [`report`]: the compliance report for leadership (HTML, PDF, XLSX, CSV, Markdown, JSON).
 //! - [`schedule`]: cron times with catch-up, per-job locks, job history and alerts.
 //! - [`cli`]: the only room that parses flags, prints or draws progress.
 
@@ -24,6 +25,7 @@ pub mod ledger;
 pub mod ops;
 pub mod pack;
 pub mod policy;
+pub mod report;
 pub mod sanitize;
 pub mod schedule;
 pub mod snapshot;

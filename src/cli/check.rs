@@ -103,25 +103,8 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
     };
     plan.validate()?;
 
-    let store_rules = [
-        Rule::BackupOverdue,
-        Rule::BackupCopies,
-        Rule::DrillOverdue,
-        Rule::ReportMissing,
-    ];
-    let wants_stores = store_rules.iter().any(|&r| policies.rules.enabled(r));
-    let facts;
-    let stores = match &cfg {
-        None => StoreInput::NoConfig,
-        Some(_) if !wants_stores => StoreInput::Unavailable("store rules are switched off".into()),
-        Some(c) => match crate::policy::stores::gather(c).await {
-            Ok(f) => {
-                facts = f;
-                StoreInput::Facts(&facts)
-            }
-            Err(e) => StoreInput::Unavailable(e.to_string()),
-        },
-    };
+    let gathered = Gathered::from(cfg.as_ref(), &policies).await;
+    let stores = gathered.input();
 
     let outcome = if out.json {
         let mut stream = JsonStream::new(&plan, &policies);
@@ -139,6 +122,48 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What the stores told, for the store rules (and the report's backup evidence).
+pub(super) enum Gathered {
+    /// No config: no stores to ask.
+    NoConfig,
+    /// A config, but the stores could not be asked (or their rules are off).
+    Unavailable(String),
+    /// What the stores hold.
+    Facts(crate::policy::stores::StoreFacts),
+}
+
+impl Gathered {
+    /// Lists the stores of `cfg` when a store rule is switched on.
+    pub(super) async fn from(cfg: Option<&Config>, policies: &Policies) -> Gathered {
+        let store_rules = [
+            Rule::BackupOverdue,
+            Rule::BackupCopies,
+            Rule::DrillOverdue,
+            Rule::ReportMissing,
+        ];
+        let wants_stores = store_rules.iter().any(|&r| policies.rules.enabled(r));
+        match cfg {
+            None => Gathered::NoConfig,
+            Some(_) if !wants_stores => {
+                Gathered::Unavailable("store rules are switched off".into())
+            }
+            Some(c) => match crate::policy::stores::gather(c).await {
+                Ok(f) => Gathered::Facts(f),
+                Err(e) => Gathered::Unavailable(e.to_string()),
+            },
+        }
+    }
+
+    /// As the rules take it.
+    pub(super) fn input(&self) -> StoreInput<'_> {
+        match self {
+            Gathered::NoConfig => StoreInput::NoConfig,
+            Gathered::Unavailable(why) => StoreInput::Unavailable(why.clone()),
+            Gathered::Facts(f) => StoreInput::Facts(f),
+        }
+    }
 }
 
 /// The `--json` document, written as findings arrive. A closed stdout

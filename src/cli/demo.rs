@@ -109,8 +109,12 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
             code = ExitCode::from(1);
         }
         report.insert("drill".into(), serde_json::to_value(&d.record)?);
+        // Last, the compliance report of the current school year, as leadership reads it.
+        out.progress("compliance report (HTML) …");
+        let made = super::report::demo(&cfg, &dir, today).await?;
+        report.insert("report".into(), serde_json::json!(made.path));
     }
-    report.insert("report".into(), serde_json::Value::Null);
+    report.entry("report").or_insert(serde_json::Value::Null);
 
     if out.json {
         out.json(&serde_json::Value::Object(report));
@@ -142,6 +146,12 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
             d["status"].as_str().unwrap_or(""),
             d["seconds"].as_f64().unwrap_or(0.0),
             "record under drills/ in both stores"
+        ));
+    }
+    if let Some(path) = report.get("report").and_then(|p| p.as_str()) {
+        out.line(format!(
+            "  report     {} (open it in a browser; print it on A4)",
+            show(Path::new(path))
         ));
     }
     if !planted.is_empty() {

@@ -12,6 +12,7 @@ mod ledger;
 mod logfile;
 mod output;
 mod prune;
+mod report;
 mod restore;
 mod schedule;
 mod snapshots;
@@ -83,6 +84,8 @@ pub enum Command {
     Check(check::Args),
     /// The working-day calendar of a year, or `calendar deadline DATE`.
     Calendar(calendar::Args),
+    /// The compliance report for leadership (html, md, json, csv, xlsx, pdf); exit 1 on a violation.
+    Report(report::Args),
     /// Run the configured schedule until stopped (SIGTERM/SIGINT stop it cleanly).
     Daemon(daemon::Args),
     /// The schedule: `status` (next and last runs), `run JOB` (one job now, same lock).
@@ -170,6 +173,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Ledger(c) => ledger::run(c, &load(config_path)?, out).await,
         Command::Check(a) => check::run(a, config_path, out).await,
         Command::Calendar(a) => calendar::run(a, config_path, out),
+        Command::Report(a) => report::run(a, config_path, out).await,
         Command::Daemon(a) => daemon::run(a, &load(config_path)?, out).await,
         Command::Schedule(c) => schedule::run(c, &load(config_path)?, out).await,
     }

@@ -1,0 +1,264 @@
+//! The main evidence of a finding as typed columns, shared by the CSV, XLSX, HTML and Markdown renderers.
+//!
+//! Every rule's evidence has its own shape (policy::finding); a reader of a
+//! table wants the same few columns for all of them: when it happened, when
+//! it was entered or approved, the deadline, how late, who. What does not fit
+//! those columns is said in words in `other`.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use super::model::Report;
+use super::text::{Article, Lang};
+use crate::policy::Finding;
+use crate::policy::finding::Evidence;
+use crate::policy::text::{
+    change_kind_vi, position_en, position_vi, staff_status_en, staff_status_vi,
+};
+
+/// The evidence columns of one finding.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Columns {
+    /// When the change happened (`late_update`).
+    pub occurred_on: Option<NaiveDate>,
+    /// The civil date it was entered (`late_update`).
+    pub recorded_on: Option<NaiveDate>,
+    /// The deadline or due date.
+    pub deadline: Option<NaiveDate>,
+    /// Calendar days after it.
+    pub days_late: Option<i64>,
+    /// The civil date of the approval.
+    pub approved_on: Option<NaiveDate>,
+    /// Who approved (or entered): id and name.
+    pub by: Option<String>,
+    /// The rest, in words.
+    pub other: String,
+}
+
+/// The columns of `f`, in `lang`.
+pub fn columns(f: &Finding, lang: Lang) -> Columns {
+    let w = lang.w();
+    let mut c = Columns::default();
+    let mut other: Vec<String> = Vec::new();
+    match &f.evidence {
+        Evidence::LateUpdate(e) => {
+            c.occurred_on = Some(e.occurred_on);
+            c.recorded_on = Some(e.recorded_local_date);
+            c.deadline = Some(e.deadline);
+            c.days_late = Some(e.days_late);
+            c.by = e.recorded_by.clone();
+            let kind = match lang {
+                Lang::Vi => change_kind_vi(&e.kind).to_string(),
+                Lang::En => e.kind.replace('_', " "),
+            };
+            other.push(kind);
+            other.push(match lang {
+                Lang::Vi => format!(
+                    "{}/{} ngày làm việc",
+                    e.working_days_taken, e.working_days_allowed
+                ),
+                Lang::En => format!(
+                    "{} of {} working days",
+                    e.working_days_taken, e.working_days_allowed
+                ),
+            });
+            if e.calendar_proposed {
+                other.push(lang.choose("hạn tạm tính", "provisional deadline").into());
+            }
+        }
+        Evidence::Approval(e) => {
+            c.deadline = Some(e.due);
+            c.days_late = e.days_late;
+            c.approved_on = e.approved_local_date;
+            c.by = e.approved_by.as_ref().map(|id| match &e.approver_name {
+                Some(name) => format!("{name} ({id})"),
+                None => id.clone(),
+            });
+            other.push(format!("{} {}", w.e_month, e.period));
+            if let Some(p) = &e.position {
+                let p = match lang {
+                    Lang::Vi => position_vi(p),
+                    Lang::En => position_en(p),
+                };
+                other.push(format!("{}: {p}", w.e_position));
+            }
+            if let Some(s) = e.approver_status.as_deref().filter(|s| *s != "working") {
+                let s = match lang {
+                    Lang::Vi => staff_status_vi(s),
+                    Lang::En => staff_status_en(s),
+                };
+                let since = e
+                    .approver_status_changed_on
+                    .map(|d| format!(" ({})", lang.date(d)))
+                    .unwrap_or_default();
+                other.push(format!("{s}{since}"));
+            }
+            if let Some(school) = e
+                .approver_school_id
+                .as_deref()
+                .filter(|s| Some(*s) != f.school_id.as_deref())
+            {
+                other.push(format!(
+                    "{} {school}",
+                    lang.choose("thuộc cơ sở", "of school")
+                ));
+            }
+        }
+        Evidence::Activity(e) => {
+            other.push(format!(
+                "{} {}: {} {}, {} {}",
+                w.e_month,
+                e.period,
+                e.changes,
+                w.e_changes,
+                e.uses,
+                w.c_uses.to_lowercase()
+            ));
+        }
+        Evidence::Deleted(e) => {
+            other.push(format!("{}: {}", w.e_table, e.table));
+            other.push(format!("{}: {}", w.e_source, e.source));
+            if let Some(n) = e.change_count {
+                other.push(format!("{n} {}", w.e_changes));
+            }
+            if let Some(last) = &e.last_seen_change {
+                c.occurred_on = crate::calendar::local_date(&last.occurred_on).ok();
+                other.push(format!("{} #{}", w.e_last_seen, last.change_id));
+            }
+            if let Some(s) = &e.last_seen_snapshot {
+                other.push(format!("{}: {s}", w.e_last_seen));
+            }
+        }
+        Evidence::Changed(e) => {
+            other.push(format!("{}: {}", w.e_table, e.table));
+            other.push(format!("{} → {}: {}", e.old_id, w.e_new_id, e.new_id));
+            if let Some(s) = &e.last_seen_snapshot {
+                other.push(format!("{}: {s}", w.e_last_seen));
+            }
+        }
+        Evidence::Backup(e) => {
+            c.deadline = e.due;
+            if let Some(s) = &e.newest_snapshot {
+                other.push(format!("{}: {s}", w.e_snapshot));
+            }
+            other.push(format!(
+                "{}: {}{}",
+                w.e_stores,
+                e.stores_holding.len(),
+                e.required_copies
+                    .map(|r| format!("/{r}"))
+                    .unwrap_or_default()
+            ));
+            if !e.stores_unreachable.is_empty() {
+                other.push(format!(
+                    "{}: {}",
+                    lang.choose("không truy cập được", "unreachable"),
+                    e.stores_unreachable.join(", ")
+                ));
+            }
+        }
+        Evidence::Drill(e) => {
+            c.deadline = e.due;
+            match &e.last_drill_at {
+                Some(at) => other.push(format!("{}: {}", w.e_last_drill, lang.datetime(at))),
+                None => other.push(format!("{}: {}", w.e_last_drill, w.none)),
+            }
+            if let Some(s) = &e.last_drill_snapshot {
+                other.push(format!("{}: {s}", w.e_snapshot));
+            }
+        }
+        Evidence::Report(e) => {
+            c.deadline = Some(e.due);
+            other.push(format!("{}: {}", w.e_kind, e.kind));
+            other.push(format!(
+                "{}: {}",
+                w.e_archived_kinds,
+                if e.archived_kinds.is_empty() {
+                    w.none.to_string()
+                } else {
+                    e.archived_kinds.join(", ")
+                }
+            ));
+        }
+    }
+    c.other = other.join("; ");
+    c
+}
+
+/// The columns in one line: "phát sinh 24/01/2025 · cập nhật 15/02/2025 · hạn 14/02/2025 · …".
+pub fn brief(c: &Columns, lang: Lang) -> String {
+    let w = lang.w();
+    let mut parts: Vec<String> = Vec::new();
+    let mut date = |label: &str, d: Option<NaiveDate>| {
+        if let Some(d) = d {
+            parts.push(format!("{label} {}", lang.date_cell(d)));
+        }
+    };
+    date(w.e_occurred, c.occurred_on);
+    date(w.e_entered, c.recorded_on);
+    date(w.e_approved, c.approved_on);
+    date(w.e_deadline, c.deadline);
+    if let Some(n) = c.days_late {
+        parts.push(format!("{}: {n}", w.e_days_late));
+    }
+    if let Some(by) = &c.by {
+        parts.push(format!("{}: {by}", w.e_by));
+    }
+    if !c.other.is_empty() {
+        parts.push(c.other.clone());
+    }
+    parts.join(" · ")
+}
+
+/// What a finding is about, for the "Concerns" column: the period, or the identifier.
+pub fn concerns(f: &Finding) -> String {
+    match (&f.period, &f.subject) {
+        (Some(p), Some(s)) if p != s => format!("{p} · {s}"),
+        (Some(p), _) => p.clone(),
+        (None, Some(s)) => s.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+/// One school's findings under one article, as listed in HTML and Markdown.
+pub struct Listed<'a> {
+    /// The school (`None`: office-wide).
+    pub school: Option<&'a str>,
+    /// The findings shown.
+    pub shown: Vec<&'a Finding>,
+    /// How many more there are.
+    pub more: u64,
+}
+
+/// The findings by article, then school (office-wide first), at most
+/// `detail_limit` per school and article (0: all).
+pub fn listed(r: &Report) -> Vec<(Article, Vec<Listed<'_>>)> {
+    let limit = if r.detail_limit == 0 {
+        usize::MAX
+    } else {
+        r.detail_limit
+    };
+    let mut groups: BTreeMap<Article, BTreeMap<Option<&str>, Listed<'_>>> = BTreeMap::new();
+    for f in &r.findings {
+        let school = f.school_id.as_deref();
+        let l = groups
+            .entry(Article::of(f.rule))
+            .or_default()
+            .entry(school)
+            .or_insert_with(|| Listed {
+                school,
+                shown: Vec::new(),
+                more: 0,
+            });
+        if l.shown.len() < limit {
+            l.shown.push(f);
+        } else {
+            l.more += 1;
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(a, by_school)| (a, by_school.into_values().collect()))
+        .collect()
+}

@@ -1,0 +1,1266 @@
+//! The report's numbers, computed once: the check for the period, statistics, per-school and monthly figures, evidence, provenance.
+//!
+//! [`build`] runs three things at once, each with its own read-only
+//! connection: `check` over the period (on the calling thread), the
+//! statistics ([`super::stats`]) and the SHA-256 of the database file. The
+//! rest is arithmetic over what they return.
+//!
+//! Definitions (also written in the report):
+//! - An entry is *due* when its change happened in the period and its
+//!   deadline (10 working days, Art. 7.3) is before `--as-of`: exactly the
+//!   changes `check` judges. On time = due − `late_update` findings.
+//! - A month's approval is *due* when the school owes it (open that month,
+//!   as `check` counts) and its due date is before `--as-of`. On time = due −
+//!   `missing_approval` − `late_approval` findings. (An approval whose date
+//!   cannot be read is neither, as in `check`.)
+//! - An article is *not met* when a rule of it found a violation; *not
+//!   assessed* when none did but one of its rules was skipped (never *met*);
+//!   *attention* when it has only warnings; *met* otherwise.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::stats::{self, Raw, UsageCount};
+use super::text::Article;
+use super::{ReportError, ReportPeriod};
+use crate::calendar::Period;
+use crate::policy::rules::ReportKind;
+use crate::policy::stores::StoreFacts;
+use crate::policy::{
+    CheckPlan, Evidence, Finding, Message, Month, Note, Policies, Rule, Severity, Skipped,
+    StoreInput, Summary, approvals, late::LateUpdates,
+};
+
+/// How many items of the never-used list are listed by name (all are counted).
+pub const NEVER_USED_LISTED: usize = 100;
+/// How many of the most used items are listed.
+pub const TOP_ITEMS: usize = 20;
+/// Findings listed per school and article in HTML, Markdown and PDF, by default.
+pub const DETAIL_LIMIT: usize = 25;
+
+/// The office the report is for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Office {
+    /// `[office] name` (or `--office`); empty when not set.
+    pub name: String,
+    /// `[office] code`.
+    pub code: String,
+}
+
+/// What to report on, decided before anything is read.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The equipment database.
+    pub database: PathBuf,
+    /// How long a statement may wait for the live system's lock.
+    pub busy_timeout: Duration,
+    /// "Today": nothing due on or after it is a finding.
+    pub as_of: NaiveDate,
+    /// `--period`; the school year of `as_of` when not given.
+    pub period: Option<ReportPeriod>,
+    /// Who the report is for.
+    pub office: Office,
+    /// When the report is made (provenance).
+    pub generated_at: DateTime<FixedOffset>,
+    /// Findings listed per school and article in HTML, Markdown and PDF (0: all).
+    pub detail_limit: usize,
+}
+
+/// The period, resolved against the school years.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeriodInfo {
+    /// `2024-2025/hk1`.
+    pub key: String,
+    /// `2024-2025`.
+    pub year: String,
+    /// `hk1`, `hk2` or `ca-nam`.
+    pub period: Period,
+    /// The period's first day.
+    pub start: NaiveDate,
+    /// The period's last day.
+    pub end: NaiveDate,
+    /// The first day examined (= `start`).
+    pub from: NaiveDate,
+    /// The last day examined: `end`, or `as_of` when the period is not over.
+    pub to: NaiveDate,
+    /// "Today".
+    pub as_of: NaiveDate,
+}
+
+impl Plan {
+    /// The period: `--period`, or the school year `as_of` falls in.
+    ///
+    /// # Errors
+    /// [`ReportError::Period`] when the year is not in the school years, or
+    /// the period starts after `as_of`.
+    pub fn resolve(&self, years: &crate::calendar::SchoolYears) -> Result<PeriodInfo, ReportError> {
+        let period = match &self.period {
+            Some(p) => p.clone(),
+            None => {
+                let year = years.year_of(self.as_of).ok_or_else(|| {
+                    ReportError::Period(format!(
+                        "no school year of school-years.toml contains --as-of {}: pass --period YYYY-YYYY[/hk1|hk2|ca-nam]",
+                        self.as_of
+                    ))
+                })?;
+                ReportPeriod {
+                    year: year.name.clone(),
+                    period: Period::CaNam,
+                }
+            }
+        };
+        let year = period.school_year(years)?;
+        let (start, end) = year.period_range(period.period);
+        if start > self.as_of {
+            return Err(ReportError::Period(format!(
+                "{} starts on {start}, after --as-of {}: nothing in it can be due yet",
+                period.key(),
+                self.as_of
+            )));
+        }
+        Ok(PeriodInfo {
+            key: period.key(),
+            year: period.year,
+            period: period.period,
+            start,
+            end,
+            from: start,
+            to: end.min(self.as_of),
+            as_of: self.as_of,
+        })
+    }
+}
+
+/// An article's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Đạt: every rule ran and found nothing.
+    Met,
+    /// Chưa đạt: a violation.
+    NotMet,
+    /// Cần lưu ý: warnings only.
+    Warning,
+    /// Không đánh giá được: a rule was skipped and nothing was found.
+    NotAssessed,
+}
+
+/// One rule of an article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleRow {
+    /// The rule.
+    pub rule: Rule,
+    /// Its severity in `rules.toml`.
+    pub severity: Severity,
+    /// Its findings (as `check --json`'s `summary.by_rule`).
+    pub findings: u64,
+    /// Why it could not be judged: skipped by `check`, or nothing to judge
+    /// (no backup at all to count the copies of).
+    pub not_assessed: Option<Message>,
+}
+
+/// A row of the summary table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArticleRow {
+    /// The article.
+    pub article: Article,
+    /// The verdict.
+    pub status: Status,
+    /// Findings of severity `violation`.
+    pub violations: u64,
+    /// Findings of severity `warning`.
+    pub warnings: u64,
+    /// Schools with a finding under it.
+    pub schools: u64,
+    /// Its rules.
+    pub rules: Vec<RuleRow>,
+}
+
+/// A row of the per-school table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SchoolRow {
+    /// `school_id`.
+    pub school_id: String,
+    /// Its name; `None` when the id is not in the schools table.
+    pub name: Option<String>,
+    /// `status = 'inactive'`.
+    pub inactive: bool,
+    /// Entries due in the period (Art. 7.3).
+    pub entries_due: u64,
+    /// Of those, entered on time (`None` when `late_update` did not run).
+    pub entries_on_time: Option<u64>,
+    /// Of those, late (`late_update` findings).
+    pub entries_late: u64,
+    /// on time / due (`None` when nothing was due or the rule did not run).
+    pub on_time_rate: Option<f64>,
+    /// Monthly approvals due in the period (Art. 7.2).
+    pub approvals_due: u64,
+    /// `missing_approval` findings.
+    pub approvals_missing: u64,
+    /// `late_approval` findings.
+    pub approvals_late: u64,
+    /// `approval_not_by_principal` findings.
+    pub approvals_not_by_principal: u64,
+    /// `deleted_identifier` and `changed_identifier` findings.
+    pub identifiers_deleted: u64,
+    /// `no_monthly_update` findings.
+    pub months_without_activity: u64,
+    /// Items held (not disposed, created by the end of the period).
+    pub items: u64,
+    /// Items in good condition not used in the period.
+    pub items_never_used: u64,
+    /// Lesson periods with its equipment in the period.
+    pub lesson_periods: u64,
+    /// Findings of every rule.
+    pub findings: u64,
+    /// Of severity `violation`.
+    pub violations: u64,
+    /// Of severity `warning`.
+    pub warnings: u64,
+}
+
+impl SchoolRow {
+    fn new(school_id: &str) -> SchoolRow {
+        SchoolRow {
+            school_id: school_id.to_string(),
+            name: None,
+            inactive: false,
+            entries_due: 0,
+            entries_on_time: None,
+            entries_late: 0,
+            on_time_rate: None,
+            approvals_due: 0,
+            approvals_missing: 0,
+            approvals_late: 0,
+            approvals_not_by_principal: 0,
+            identifiers_deleted: 0,
+            months_without_activity: 0,
+            items: 0,
+            items_never_used: 0,
+            lesson_periods: 0,
+            findings: 0,
+            violations: 0,
+            warnings: 0,
+        }
+    }
+}
+
+/// A month of the trends.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonthRow {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// The same, typed.
+    #[serde(skip)]
+    pub m: Month,
+    /// Entries due whose change happened this month.
+    pub entries_due: u64,
+    /// Of those, on time.
+    pub entries_on_time: Option<u64>,
+    /// Of those, late.
+    pub entries_late: u64,
+    /// on time / due.
+    pub on_time_rate: Option<f64>,
+    /// Approvals of this month due.
+    pub approvals_due: u64,
+    /// Of those, approved by the due date.
+    pub approvals_on_time: Option<u64>,
+    /// Approved late.
+    pub approvals_late: u64,
+    /// Not approved.
+    pub approvals_missing: u64,
+    /// on time / due.
+    pub approvals_rate: Option<f64>,
+    /// Uses of equipment recorded this month.
+    pub uses: u64,
+    /// Their lesson periods.
+    pub lesson_periods: u64,
+}
+
+/// Totals over the schools.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Totals {
+    /// Articles met.
+    pub articles_met: u64,
+    /// Articles in the table.
+    pub articles: u64,
+    /// Entries due.
+    pub entries_due: u64,
+    /// Entries on time.
+    pub entries_on_time: Option<u64>,
+    /// on time / due.
+    pub on_time_rate: Option<f64>,
+    /// Approvals due.
+    pub approvals_due: u64,
+    /// Approvals on time.
+    pub approvals_on_time: Option<u64>,
+    /// on time / due.
+    pub approvals_rate: Option<f64>,
+}
+
+/// A subject's equipment (or the total).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubjectRow {
+    /// `equipment.subject`; `None` for items without one (and the total).
+    pub subject: Option<String>,
+    /// Items by condition.
+    pub by_condition: BTreeMap<String, u64>,
+    /// Items.
+    pub items: u64,
+    /// Sum of `quantity`.
+    pub quantity: u64,
+    /// Items in good condition.
+    pub usable: u64,
+    /// Items used at least once in the period.
+    pub used: u64,
+    /// Items in good condition never used in the period.
+    pub never_used: u64,
+    /// Uses in the period.
+    pub uses: u64,
+    /// Lesson periods in the period.
+    pub lesson_periods: u64,
+    /// Lesson periods per item held (not disposed).
+    pub periods_per_item: Option<f64>,
+}
+
+impl SubjectRow {
+    fn new(subject: Option<String>) -> SubjectRow {
+        SubjectRow {
+            subject,
+            by_condition: BTreeMap::new(),
+            items: 0,
+            quantity: 0,
+            usable: 0,
+            used: 0,
+            never_used: 0,
+            uses: 0,
+            lesson_periods: 0,
+            periods_per_item: None,
+        }
+    }
+
+    fn add(&mut self, item: &stats::Item, idle: bool) {
+        *self.by_condition.entry(item.condition.clone()).or_default() += 1;
+        self.items += 1;
+        self.quantity += item.quantity;
+        if item.condition == GOOD {
+            self.usable += 1;
+        }
+        if idle {
+            self.never_used += 1;
+        }
+        if item.uses > 0 {
+            self.used += 1;
+        }
+        self.uses += item.uses;
+        self.lesson_periods += item.lesson_periods;
+    }
+
+    fn finish(&mut self) {
+        let held = self.items - self.by_condition.get(DISPOSED).copied().unwrap_or(0);
+        self.periods_per_item = (held > 0).then(|| self.lesson_periods as f64 / held as f64);
+    }
+}
+
+/// One item, listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemRow {
+    /// `equipment_id`.
+    pub equipment_id: String,
+    /// `school_id`.
+    pub school_id: String,
+    /// `name`.
+    pub name: String,
+    /// `subject`.
+    pub subject: Option<String>,
+    /// `condition`.
+    pub condition: String,
+    /// Uses in the period.
+    pub uses: u64,
+    /// Lesson periods in the period.
+    pub lesson_periods: u64,
+}
+
+impl From<&stats::Item> for ItemRow {
+    fn from(i: &stats::Item) -> Self {
+        ItemRow {
+            equipment_id: i.id.clone(),
+            school_id: i.school_id.clone(),
+            name: i.name.clone(),
+            subject: i.subject.clone(),
+            condition: i.condition.clone(),
+            uses: i.uses,
+            lesson_periods: i.lesson_periods,
+        }
+    }
+}
+
+/// The equipment statistics of the period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EquipmentStats {
+    /// The conditions, in column order.
+    pub conditions: Vec<String>,
+    /// Per subject, most items first; items without a subject last.
+    pub subjects: Vec<SubjectRow>,
+    /// Every item.
+    pub total: SubjectRow,
+    /// The most used items (by lesson periods).
+    pub top_items: Vec<ItemRow>,
+    /// Items in good condition never used in the period (all of them).
+    pub never_used_count: u64,
+    /// The first [`NEVER_USED_LISTED`] of them, by school and code.
+    pub never_used: Vec<ItemRow>,
+    /// Uses of codes not in the equipment table.
+    pub unknown_usage: UsageCount,
+    /// Items created after the period, left out.
+    pub created_after_period: u64,
+}
+
+/// A store's backups.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoreRow {
+    /// The store (URL without secrets).
+    pub store: String,
+    /// It could be listed.
+    pub reachable: bool,
+    /// Why not.
+    pub error: Option<String>,
+    /// Complete snapshots taken by `as_of`.
+    pub snapshots: u64,
+    /// The newest of them.
+    pub newest: Option<SnapshotRef>,
+}
+
+/// A snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SnapshotRef {
+    /// Its id.
+    pub id: String,
+    /// When it was taken.
+    pub created_at: DateTime<FixedOffset>,
+    /// How many stores hold a complete copy.
+    pub copies: u64,
+}
+
+/// A restore drill.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DrillRow {
+    /// The drill's id.
+    pub id: String,
+    /// The snapshot restored.
+    pub snapshot: String,
+    /// The store it came from.
+    pub store: String,
+    /// `success`, `warning` or `failed`.
+    pub status: String,
+    /// When.
+    pub started_at: DateTime<FixedOffset>,
+    /// The measured restore time.
+    pub seconds: f64,
+    /// The target.
+    pub target_seconds: u64,
+}
+
+/// The backup evidence, when a config with stores was given.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BackupSection {
+    /// Whether the stores could be asked.
+    pub available: bool,
+    /// Why not.
+    pub reason: Option<Message>,
+    /// Per store.
+    pub stores: Vec<StoreRow>,
+    /// The newest complete snapshot by `as_of`, in any store.
+    pub newest: Option<SnapshotRef>,
+    /// Copies required (`backup_copies.required_copies`).
+    pub required_copies: u32,
+    /// The newest drill by `as_of`, whatever its status.
+    pub last_drill: Option<DrillRow>,
+    /// Drills by `as_of` that restored (success or warning).
+    pub restorable_drills: u64,
+}
+
+/// Whether a period's reports are all archived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArchiveState {
+    /// Every required kind is archived.
+    Complete,
+    /// Due, and a kind is missing.
+    Incomplete,
+    /// Not yet due.
+    NotDue,
+}
+
+/// One school year and period of the archive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArchiveRow {
+    /// `2024-2025`.
+    pub year: String,
+    /// `hk1`, `hk2`, `ca-nam`.
+    pub period: Period,
+    /// Its first day.
+    pub from: NaiveDate,
+    /// Its last day.
+    pub to: NaiveDate,
+    /// When its reports are due in the archive.
+    pub due: NaiveDate,
+    /// Kinds archived (codes).
+    pub archived: Vec<String>,
+    /// Required kinds not archived.
+    pub missing: Vec<String>,
+    /// The verdict.
+    pub state: ArchiveState,
+}
+
+/// Archive completeness per term.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArchiveSection {
+    /// Whether the archive could be read.
+    pub available: bool,
+    /// Why not.
+    pub reason: Option<Message>,
+    /// The kinds required for each period.
+    pub kinds: Vec<ReportKind>,
+    /// The periods of the school years the report covers.
+    pub periods: Vec<ArchiveRow>,
+}
+
+/// Where the report comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    /// When it was made.
+    pub generated_at: DateTime<FixedOffset>,
+    /// `2024-2025/hk1`.
+    pub period: String,
+    /// First day examined.
+    pub from: NaiveDate,
+    /// Last day examined.
+    pub to: NaiveDate,
+    /// `--as-of`.
+    pub as_of: NaiveDate,
+    /// `eqvault`.
+    pub tool: String,
+    /// Its version.
+    pub tool_version: String,
+    /// The database read.
+    pub database: String,
+    /// Its SHA-256 when read (the live file may change afterwards).
+    pub database_sha256: String,
+    /// Its length.
+    pub database_bytes: u64,
+    /// `built-in` or the policy folder.
+    pub policies: String,
+    /// The office.
+    pub office: Office,
+}
+
+/// The whole report: every renderer draws this and computes nothing.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The office.
+    pub office: Office,
+    /// The period.
+    pub period: PeriodInfo,
+    /// `check --json`'s `summary` for the same database and period.
+    pub summary: Summary,
+    /// Totals.
+    pub totals: Totals,
+    /// The summary table.
+    pub articles: Vec<ArticleRow>,
+    /// Per school, most violations first.
+    pub schools: Vec<SchoolRow>,
+    /// Per month of the period.
+    pub months: Vec<MonthRow>,
+    /// Equipment statistics.
+    pub equipment: EquipmentStats,
+    /// Backups and drills.
+    pub backup: BackupSection,
+    /// Archive completeness.
+    pub archive: ArchiveSection,
+    /// Every finding, with its evidence, as `check --json` gives them.
+    pub findings: Vec<Finding>,
+    /// Rules that did not run, and why.
+    pub skipped: Vec<Skipped>,
+    /// Things to know that are not findings.
+    pub notes: Vec<Note>,
+    /// Where the report comes from (last, as in every rendering).
+    pub provenance: Provenance,
+    /// Findings listed per school and article in HTML, Markdown and PDF (0: all).
+    #[serde(skip)]
+    pub detail_limit: usize,
+    /// Every school's name, by id.
+    #[serde(skip)]
+    pub school_names: BTreeMap<String, String>,
+}
+
+impl Report {
+    /// The name of a school, when the schools table has it.
+    pub fn school_name(&self, id: &str) -> Option<&str> {
+        self.school_names.get(id).map(String::as_str)
+    }
+
+    /// Whether a violation was found (`report` exits 1, like `check`).
+    pub fn has_violations(&self) -> bool {
+        self.summary.violations > 0
+    }
+
+    /// The archive's name for a kind code, in `lang`.
+    pub fn kind_name(&self, code: &str, lang: super::Lang) -> String {
+        self.archive
+            .kinds
+            .iter()
+            .find(|k| k.code == code)
+            .map_or_else(
+                || code.to_string(),
+                |k| match lang {
+                    super::Lang::Vi => k.name_vi.clone(),
+                    super::Lang::En => k.name_en.clone(),
+                },
+            )
+    }
+}
+
+const GOOD: &str = "good";
+const DISPOSED: &str = "disposed";
+const CONDITIONS: [&str; 4] = ["good", "damaged", "awaiting_disposal", DISPOSED];
+
+/// The month a late entry's change happened.
+fn occurred_month(f: &Finding) -> Option<Month> {
+    match &f.evidence {
+        Evidence::LateUpdate(e) => Some(Month::of(e.occurred_on)),
+        _ => None,
+    }
+}
+
+fn rate(part: Option<u64>, whole: u64) -> Option<f64> {
+    part.filter(|_| whole > 0).map(|p| p as f64 / whole as f64)
+}
+
+/// The SHA-256 and length of a file, read in 1 MiB pieces.
+fn hash_file(path: &Path) -> Result<(String, u64), ReportError> {
+    let mut f = std::fs::File::open(path).map_err(ReportError::io("cannot read", path))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0u64;
+    loop {
+        let k = f
+            .read(&mut buf)
+            .map_err(ReportError::io("cannot read", path))?;
+        if k == 0 {
+            return Ok((hex::encode(h.finalize()), n));
+        }
+        h.update(&buf[..k]);
+        n += k as u64;
+    }
+}
+
+fn joined<T>(r: std::thread::Result<Result<T, ReportError>>) -> Result<T, ReportError> {
+    r.unwrap_or_else(|_| Err(ReportError::Internal("a worker thread panicked".into())))
+}
+
+/// Computes the report: runs `check` for the period with `stores`, reads the
+/// statistics and hashes the database, all at once.
+///
+/// # Errors
+/// [`ReportError`] for a bad period, an unreadable database or SQLite failures.
+pub fn build(
+    policies: &Policies,
+    plan: &Plan,
+    stores: StoreInput<'_>,
+) -> Result<Report, ReportError> {
+    let period = plan.resolve(&policies.school_years)?;
+    let check_plan = CheckPlan {
+        database: plan.database.clone(),
+        busy_timeout: plan.busy_timeout,
+        as_of: plan.as_of,
+        from: Some(period.from),
+        to: Some(period.to),
+    };
+    check_plan.validate()?;
+    let backup = backup_section(&stores, policies, plan.as_of);
+    let archive = archive_section(&stores, policies, &period);
+
+    let (checked, raw, hashed) = std::thread::scope(|s| {
+        let stats =
+            s.spawn(|| stats::read(&plan.database, plan.busy_timeout, period.from, period.to));
+        let hash = s.spawn(|| hash_file(&plan.database));
+        let mut findings = Vec::new();
+        let checked =
+            crate::policy::check(policies, &check_plan, stores, &mut |f| findings.push(f))
+                .map(|outcome| (outcome, findings));
+        (checked, joined(stats.join()), joined(hash.join()))
+    });
+    // The check's error names the database and its schema best: it goes first.
+    let (outcome, findings) = checked?;
+    let raw = raw?;
+    let (database_sha256, database_bytes) = hashed?;
+
+    let mut figures = Figures::new(policies, &period, &raw);
+    figures.findings(&findings);
+    let articles = articles(policies, &outcome, &findings, &backup);
+    let totals = Totals {
+        articles_met: articles.iter().filter(|a| a.status == Status::Met).count() as u64,
+        articles: articles.len() as u64,
+        entries_due: figures.schools.values().map(|s| s.entries_due).sum(),
+        entries_on_time: figures.late_judged.then(|| {
+            figures
+                .schools
+                .values()
+                .filter_map(|s| s.entries_on_time)
+                .sum()
+        }),
+        on_time_rate: None,
+        approvals_due: figures.months.values().map(|m| m.approvals_due).sum(),
+        approvals_on_time: figures.approvals_judged.then(|| {
+            figures
+                .months
+                .values()
+                .filter_map(|m| m.approvals_on_time)
+                .sum()
+        }),
+        approvals_rate: None,
+    };
+    let totals = Totals {
+        on_time_rate: rate(totals.entries_on_time, totals.entries_due),
+        approvals_rate: rate(totals.approvals_on_time, totals.approvals_due),
+        ..totals
+    };
+    let equipment = equipment(&raw, period.from, period.to);
+    let school_names = raw
+        .schools
+        .iter()
+        .map(|s| (s.id.clone(), s.name.clone()))
+        .collect();
+    let mut schools: Vec<SchoolRow> = figures.schools.into_values().collect();
+    schools.sort_by(|a, b| {
+        (b.violations, b.findings, &a.school_id).cmp(&(a.violations, a.findings, &b.school_id))
+    });
+    let office = plan.office.clone();
+    Ok(Report {
+        provenance: Provenance {
+            generated_at: plan.generated_at,
+            period: period.key.clone(),
+            from: period.from,
+            to: period.to,
+            as_of: plan.as_of,
+            tool: "eqvault".into(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            database: plan.database.display().to_string(),
+            database_sha256,
+            database_bytes,
+            policies: outcome.policies.clone(),
+            office: office.clone(),
+        },
+        office,
+        period,
+        summary: outcome.summary,
+        totals,
+        articles,
+        schools,
+        months: figures.months.into_values().collect(),
+        equipment,
+        backup,
+        archive,
+        findings,
+        skipped: outcome.skipped,
+        notes: outcome.notes,
+        detail_limit: plan.detail_limit,
+        school_names,
+    })
+}
+
+/// The per-school and monthly figures, filled from the statistics and the findings.
+struct Figures {
+    schools: BTreeMap<String, SchoolRow>,
+    months: BTreeMap<Month, MonthRow>,
+    late_judged: bool,
+    approvals_judged: bool,
+}
+
+impl Figures {
+    fn new(policies: &Policies, period: &PeriodInfo, raw: &Raw) -> Figures {
+        let rules = &policies.rules;
+        let late_judged = rules.enabled(Rule::LateUpdate);
+        let approvals_judged =
+            rules.enabled(Rule::MissingApproval) && rules.enabled(Rule::LateApproval);
+        let mut months = BTreeMap::new();
+        let mut m = Month::of(period.from);
+        while m <= Month::of(period.to) {
+            months.insert(
+                m,
+                MonthRow {
+                    month: m.to_string(),
+                    m,
+                    entries_due: 0,
+                    entries_on_time: None,
+                    entries_late: 0,
+                    on_time_rate: None,
+                    approvals_due: 0,
+                    approvals_on_time: None,
+                    approvals_late: 0,
+                    approvals_missing: 0,
+                    approvals_rate: None,
+                    uses: 0,
+                    lesson_periods: 0,
+                },
+            );
+            m = m.succ();
+        }
+        let mut schools: BTreeMap<String, SchoolRow> = BTreeMap::new();
+        for s in &raw.schools {
+            let row = schools
+                .entry(s.id.clone())
+                .or_insert_with(|| SchoolRow::new(&s.id));
+            row.name = Some(s.name.clone());
+            row.inactive = s.inactive;
+            // Approvals owed, as `check` counts them.
+            if let Some((first, last)) = approvals::owed_months(s, Some(period.from), period.to) {
+                let mut m = first;
+                while m <= last {
+                    if approvals::due(m, rules.approval.months_after) < period.as_of {
+                        row.approvals_due += 1;
+                        if let Some(month) = months.get_mut(&m) {
+                            month.approvals_due += 1;
+                        }
+                    }
+                    m = m.succ();
+                }
+            }
+        }
+        // Entries due: changes in the period whose deadline passed before `as_of`.
+        let mut judge = LateUpdates::new(
+            &policies.calendar,
+            rules.late_update.working_days,
+            period.as_of,
+            rules.late_update.severity,
+        );
+        for (school, day, n) in &raw.changes_by_day {
+            if *day < period.from || *day > period.to || judge.deadline(*day) >= period.as_of {
+                continue;
+            }
+            schools
+                .entry(school.clone())
+                .or_insert_with(|| SchoolRow::new(school))
+                .entries_due += n;
+            if let Some(month) = months.get_mut(&Month::of(*day)) {
+                month.entries_due += n;
+            }
+        }
+        let closed = closed_by(raw, period.from);
+        for item in &raw.items {
+            if item.created_on.is_some_and(|d| d > period.to) {
+                continue;
+            }
+            let row = schools
+                .entry(item.school_id.clone())
+                .or_insert_with(|| SchoolRow::new(&item.school_id));
+            if item.condition != DISPOSED {
+                row.items += 1;
+            }
+            if idle(item, &closed) {
+                row.items_never_used += 1;
+            }
+            row.lesson_periods += item.lesson_periods;
+        }
+        for (m, c) in &raw.usage_by_month {
+            if let Some(month) = months.get_mut(m) {
+                month.uses = c.uses;
+                month.lesson_periods = c.lesson_periods;
+            }
+        }
+        Figures {
+            schools,
+            months,
+            late_judged,
+            approvals_judged,
+        }
+    }
+
+    fn findings(&mut self, findings: &[Finding]) {
+        for f in findings {
+            if let Some(id) = &f.school_id {
+                let row = self
+                    .schools
+                    .entry(id.clone())
+                    .or_insert_with(|| SchoolRow::new(id));
+                row.findings += 1;
+                match f.severity {
+                    Severity::Violation => row.violations += 1,
+                    Severity::Warning => row.warnings += 1,
+                }
+                match f.rule {
+                    Rule::LateUpdate => row.entries_late += 1,
+                    Rule::MissingApproval => row.approvals_missing += 1,
+                    Rule::LateApproval => row.approvals_late += 1,
+                    Rule::ApprovalNotByPrincipal => row.approvals_not_by_principal += 1,
+                    Rule::DeletedIdentifier | Rule::ChangedIdentifier => {
+                        row.identifiers_deleted += 1
+                    }
+                    Rule::NoMonthlyUpdate => row.months_without_activity += 1,
+                    _ => {}
+                }
+            }
+            let month = match f.rule {
+                Rule::LateUpdate => occurred_month(f),
+                Rule::MissingApproval | Rule::LateApproval => {
+                    f.period.as_deref().and_then(|p| p.parse::<Month>().ok())
+                }
+                _ => None,
+            };
+            if let Some(row) = month.and_then(|m| self.months.get_mut(&m)) {
+                match f.rule {
+                    Rule::LateUpdate => row.entries_late += 1,
+                    Rule::MissingApproval => row.approvals_missing += 1,
+                    _ => row.approvals_late += 1,
+                }
+            }
+        }
+        let (late, approvals) = (self.late_judged, self.approvals_judged);
+        for s in self.schools.values_mut() {
+            s.entries_on_time = late.then(|| s.entries_due.saturating_sub(s.entries_late));
+            s.on_time_rate = rate(s.entries_on_time, s.entries_due);
+        }
+        for m in self.months.values_mut() {
+            m.entries_on_time = late.then(|| m.entries_due.saturating_sub(m.entries_late));
+            m.on_time_rate = rate(m.entries_on_time, m.entries_due);
+            m.approvals_on_time = approvals.then(|| {
+                m.approvals_due
+                    .saturating_sub(m.approvals_late + m.approvals_missing)
+            });
+            m.approvals_rate = rate(m.approvals_on_time, m.approvals_due);
+        }
+    }
+}
+
+/// `backup_copies` says nothing when there is no backup at all (`backup_overdue`
+/// does): with nothing to count, the two-copy rule is not met, nor broken.
+fn nothing_to_judge(rule: Rule, backup: &BackupSection, as_of: NaiveDate) -> Option<Message> {
+    (rule == Rule::BackupCopies && backup.available && backup.newest.is_none()).then(|| Message {
+        vi: format!(
+            "Chưa có bản sao lưu đầy đủ nào tính đến ngày {}: không có bản nào để đếm số bản sao (xem Điều 12, khoản 1).",
+            as_of.format("%d/%m/%Y")
+        ),
+        en: format!("No complete backup as of {as_of}: there are no copies to count (see Art. 12.1)."),
+    })
+}
+
+/// Schools closed on or before `from` (or closed on an unknown day): their
+/// equipment is not expected to be used in the period.
+fn closed_by(raw: &Raw, from: NaiveDate) -> BTreeSet<&str> {
+    raw.schools
+        .iter()
+        .filter(|s| s.inactive && s.status_changed_on.is_none_or(|d| d <= from))
+        .map(|s| s.id.as_str())
+        .collect()
+}
+
+/// An item in good condition, at a school open in the period, not used once.
+fn idle(item: &stats::Item, closed: &BTreeSet<&str>) -> bool {
+    item.condition == GOOD && item.uses == 0 && !closed.contains(item.school_id.as_str())
+}
+
+/// The summary table.
+fn articles(
+    policies: &Policies,
+    outcome: &crate::policy::CheckOutcome,
+    findings: &[Finding],
+    backup: &BackupSection,
+) -> Vec<ArticleRow> {
+    let (summary, skipped, as_of) = (&outcome.summary, &outcome.skipped, outcome.as_of);
+    let mut by_article: HashMap<Article, (u64, u64, BTreeSet<&str>)> = HashMap::new();
+    for f in findings {
+        let e = by_article.entry(Article::of(f.rule)).or_default();
+        match f.severity {
+            Severity::Violation => e.0 += 1,
+            Severity::Warning => e.1 += 1,
+        }
+        if let Some(s) = &f.school_id {
+            e.2.insert(s);
+        }
+    }
+    Article::ALL
+        .into_iter()
+        .map(|article| {
+            let rules: Vec<RuleRow> = article
+                .rules()
+                .iter()
+                .map(|&rule| RuleRow {
+                    rule,
+                    severity: policies.rules.severity(rule),
+                    findings: summary.by_rule.get(rule.as_str()).copied().unwrap_or(0),
+                    not_assessed: skipped
+                        .iter()
+                        .find(|k| k.rule == rule)
+                        .map(|k| k.reason.clone())
+                        .or_else(|| nothing_to_judge(rule, backup, as_of)),
+                })
+                .collect();
+            let (violations, warnings, schools) = by_article.remove(&article).unwrap_or_default();
+            let status = if violations > 0 {
+                Status::NotMet
+            } else if rules.iter().any(|r| r.not_assessed.is_some()) {
+                Status::NotAssessed
+            } else if warnings > 0 {
+                Status::Warning
+            } else {
+                Status::Met
+            };
+            ArticleRow {
+                article,
+                status,
+                violations,
+                warnings,
+                schools: schools.len() as u64,
+                rules,
+            }
+        })
+        .collect()
+}
+
+/// The equipment statistics.
+fn equipment(raw: &Raw, from: NaiveDate, to: NaiveDate) -> EquipmentStats {
+    let closed = closed_by(raw, from);
+    let mut conditions: Vec<String> = CONDITIONS.iter().map(|c| c.to_string()).collect();
+    let mut subjects: BTreeMap<Option<&str>, SubjectRow> = BTreeMap::new();
+    let mut total = SubjectRow::new(None);
+    let mut after = 0;
+    let mut never: Vec<&stats::Item> = Vec::new();
+    let mut used: Vec<&stats::Item> = Vec::new();
+    for item in &raw.items {
+        if item.created_on.is_some_and(|d| d > to) {
+            after += 1;
+            continue;
+        }
+        if !conditions.contains(&item.condition) {
+            conditions.push(item.condition.clone());
+        }
+        let idle = idle(item, &closed);
+        subjects
+            .entry(item.subject.as_deref())
+            .or_insert_with(|| SubjectRow::new(item.subject.clone()))
+            .add(item, idle);
+        total.add(item, idle);
+        if idle {
+            never.push(item);
+        }
+        if item.lesson_periods > 0 {
+            used.push(item);
+        }
+    }
+    total.finish();
+    let mut subjects: Vec<SubjectRow> = subjects.into_values().collect();
+    for s in &mut subjects {
+        s.finish();
+    }
+    subjects.sort_by(|a, b| {
+        (a.subject.is_none(), b.items, &a.subject).cmp(&(b.subject.is_none(), a.items, &b.subject))
+    });
+    used.sort_by(|a, b| (b.lesson_periods, &a.id).cmp(&(a.lesson_periods, &b.id)));
+    never.sort_by(|a, b| (&a.school_id, &a.id).cmp(&(&b.school_id, &b.id)));
+    EquipmentStats {
+        conditions,
+        subjects,
+        total,
+        top_items: used
+            .iter()
+            .take(TOP_ITEMS)
+            .map(|i| ItemRow::from(*i))
+            .collect(),
+        never_used_count: never.len() as u64,
+        never_used: never
+            .iter()
+            .take(NEVER_USED_LISTED)
+            .map(|i| ItemRow::from(*i))
+            .collect(),
+        unknown_usage: raw.unknown_usage,
+        created_after_period: after,
+    }
+}
+
+fn no_config_reason() -> Message {
+    Message {
+        vi: "Không có tệp cấu hình (chỉ có --db): cần các kho sao lưu trong eqvault.toml.".into(),
+        en: "No config (only --db): this needs the backup stores of an eqvault.toml.".into(),
+    }
+}
+
+/// The backup evidence at `as_of`.
+fn backup_section(stores: &StoreInput<'_>, policies: &Policies, as_of: NaiveDate) -> BackupSection {
+    let required_copies = policies.rules.backup_copies.required_copies;
+    let unavailable = |reason: Message| BackupSection {
+        available: false,
+        reason: Some(reason),
+        stores: Vec::new(),
+        newest: None,
+        required_copies,
+        last_drill: None,
+        restorable_drills: 0,
+    };
+    let facts: &StoreFacts = match stores {
+        StoreInput::NoConfig => return unavailable(no_config_reason()),
+        StoreInput::Unavailable(why) => {
+            return unavailable(Message {
+                vi: format!("Không đọc được các kho sao lưu: {why}"),
+                en: format!("The backup stores could not be read: {why}"),
+            });
+        }
+        StoreInput::Facts(f) => f,
+    };
+    let local = |t: &DateTime<FixedOffset>| crate::calendar::local_date_of(t);
+    let taken: Vec<_> = facts
+        .snapshots
+        .iter()
+        .filter(|s| local(&s.meta.created_at) <= as_of)
+        .collect();
+    let reference = |s: &crate::ops::SnapshotView| SnapshotRef {
+        id: s.meta.id.as_str().to_string(),
+        created_at: s.meta.created_at,
+        copies: s.stores.len() as u64,
+    };
+    let rows = facts
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let error = facts
+                .unreachable
+                .iter()
+                .find(|(l, _)| l == label)
+                .map(|(_, e)| e.clone());
+            let held: Vec<_> = taken.iter().filter(|s| s.stores.contains(&i)).collect();
+            StoreRow {
+                store: label.clone(),
+                reachable: error.is_none(),
+                error,
+                snapshots: held.len() as u64,
+                newest: held
+                    .iter()
+                    .max_by_key(|s| s.meta.created_at)
+                    .map(|s| reference(s)),
+            }
+        })
+        .collect();
+    let drills: Vec<_> = facts
+        .drills
+        .iter()
+        .filter(|d| local(&d.started_at) <= as_of)
+        .collect();
+    BackupSection {
+        available: true,
+        reason: None,
+        stores: rows,
+        newest: taken
+            .iter()
+            .max_by_key(|s| s.meta.created_at)
+            .map(|s| reference(s)),
+        required_copies,
+        last_drill: drills
+            .iter()
+            .max_by_key(|d| d.started_at)
+            .map(|d| DrillRow {
+                id: d.id.clone(),
+                snapshot: d.snapshot.clone(),
+                store: d.store.clone(),
+                status: serde_json::to_value(d.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                started_at: d.started_at,
+                seconds: d.seconds,
+                target_seconds: d.target_seconds,
+            }),
+        restorable_drills: drills
+            .iter()
+            .filter(|d| !matches!(d.status, crate::ops::drill::Status::Failed))
+            .count() as u64,
+    }
+}
+
+/// Archive completeness for the school years the period touches.
+fn archive_section(
+    stores: &StoreInput<'_>,
+    policies: &Policies,
+    period: &PeriodInfo,
+) -> ArchiveSection {
+    let r = &policies.rules.report_missing;
+    let unavailable = |reason: Message| ArchiveSection {
+        available: false,
+        reason: Some(reason),
+        kinds: r.kinds.clone(),
+        periods: Vec::new(),
+    };
+    let archived = match stores {
+        StoreInput::NoConfig => return unavailable(no_config_reason()),
+        StoreInput::Unavailable(why) => {
+            return unavailable(Message {
+                vi: format!("Không đọc được các kho lưu trữ: {why}"),
+                en: format!("The stores could not be read: {why}"),
+            });
+        }
+        StoreInput::Facts(f) => match &f.reports {
+            Some(Ok(a)) => a,
+            Some(Err(why)) => {
+                return unavailable(Message {
+                    vi: format!("Không đọc được kho lưu trữ báo cáo: {why}"),
+                    en: format!("The report archive could not be read: {why}"),
+                });
+            }
+            None => {
+                return unavailable(Message {
+                    vi: "Không đọc kho lưu trữ báo cáo trong lần lập báo cáo này.".into(),
+                    en: "The report archive was not read for this report.".into(),
+                });
+            }
+        },
+    };
+    let mut periods = Vec::new();
+    for year in policies.school_years.years() {
+        if year.start > period.to || year.end < period.from {
+            continue;
+        }
+        for &p in &r.periods {
+            let (from, to) = year.period_range(p);
+            let due = Month::of(to).plus(r.months_after).last_day();
+            let have = archived.get(&(year.name.clone(), p));
+            let archived: Vec<String> = have
+                .map(|h| h.iter().cloned().collect())
+                .unwrap_or_default();
+            let missing: Vec<String> = r
+                .kinds
+                .iter()
+                .filter(|k| !archived.contains(&k.code))
+                .map(|k| k.code.clone())
+                .collect();
+            let state = if missing.is_empty() {
+                ArchiveState::Complete
+            } else if due >= period.as_of {
+                ArchiveState::NotDue
+            } else {
+                ArchiveState::Incomplete
+            };
+            periods.push(ArchiveRow {
+                year: year.name.clone(),
+                period: p,
+                from,
+                to,
+                due,
+                archived,
+                missing,
+                state,
+            });
+        }
+    }
+    ArchiveSection {
+        available: true,
+        reason: None,
+        kinds: r.kinds.clone(),
+        periods,
+    }
+}

@@ -1,0 +1,1558 @@
+//! `eqvault report`: the model on a small database with known answers, every format's shape, and the HTML in real headless Chromium.
+//!
+//! The small database (built here from schema/equipment.sql) has three
+//! schools whose entries, approvals and uses are counted by hand below; the
+//! Chromium test uses the demo generator's database (a realistic one, for
+//! the screenshot in README) and compares the summary table with
+//! `check --json` on the same database and period.
+//!
+//! The Chromium and openpyxl tests fail, never skip, when their tool is
+//! missing: scripts/test.sh installs both.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use chrono::NaiveDate;
+use eqvault::policy::{Policies, StoreInput};
+use eqvault::report::model::{Office, Plan, Status};
+use eqvault::report::{Lang, Report, ReportPeriod};
+use rusqlite::{Connection, params};
+use serde_json::Value;
+
+const AS_OF: &str = "2025-03-01";
+const A: &str = "79760001";
+const B: &str = "79760002";
+const C: &str = "79760003";
+/// A hostile school name: it must come out as text, never as markup.
+const C_NAME: &str = "Trường \"Cũ\" <script>alert('x')</script> & Co";
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+/// Three schools, HK1 2024-2025 (05/09/2024 – 12/01/2025) as of 01/03/2025.
+///
+/// Entries due in HK1: A 4 (one late), B 3 (one late). Approvals due: A 5
+/// (all on time), B 5 (October late, November missing, December by a
+/// teacher). B has no activity in November. A's change log names TB_GONE,
+/// which the equipment table lacks. C closed on 30/06/2024.
+fn build(path: &Path) {
+    let schema =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/equipment.sql"))
+            .unwrap();
+    let c = Connection::open(path).unwrap();
+    c.execute_batch(&schema).unwrap();
+    let school = |id: &str, name: &str, closed: Option<&str>| {
+        c.execute(
+            "INSERT INTO schools VALUES (?1, ?2, 'thcs', 'cong_lap', ?3, ?4, '2024-01-01T08:00:00+07:00')",
+            params![id, name, if closed.is_some() { "inactive" } else { "active" }, closed],
+        )
+        .unwrap();
+    };
+    school(A, "Trường THCS Nguyễn Du", None);
+    school(B, "Trường Tiểu học Lê Văn Tám", None);
+    school(C, C_NAME, Some("2024-06-30"));
+    for (id, s, name, pos) in [
+        ("PA", A, "Nguyễn Thị Hoa", "principal"),
+        ("PB", B, "Trần Văn Bình", "principal"),
+        ("TB", B, "Lê Thị Cúc", "teacher"),
+    ] {
+        c.execute(
+            "INSERT INTO staff VALUES (?1, ?2, ?3, ?4, 'working', NULL)",
+            params![id, s, name, pos],
+        )
+        .unwrap();
+    }
+    for (id, s, name, subject, condition, created) in [
+        (
+            "TB_A1",
+            A,
+            "Bộ thí nghiệm quang học",
+            Some("Vật lí"),
+            "good",
+            "2023-09-01",
+        ),
+        (
+            "TB_A2",
+            A,
+            "Bộ hình học phẳng",
+            Some("Toán"),
+            "good",
+            "2023-09-01",
+        ),
+        (
+            "TB_A3",
+            A,
+            "Thước đo góc",
+            Some("Toán"),
+            "damaged",
+            "2023-09-01",
+        ),
+        (
+            "TB_A4",
+            A,
+            "Kính hiển vi cũ",
+            Some("Vật lí"),
+            "disposed",
+            "2023-09-01",
+        ),
+        (
+            "TB_B1",
+            B,
+            "Bộ que tính",
+            Some("Toán"),
+            "good",
+            "2023-09-01",
+        ),
+        (
+            "TB_B2",
+            B,
+            "Loa kéo <img src=x onerror=alert(1)>",
+            None,
+            "good",
+            "2023-09-01",
+        ),
+        (
+            "TB_B3",
+            B,
+            "Bảng tương tác",
+            Some("Toán"),
+            "good",
+            "2025-02-01",
+        ),
+        (
+            "TB_C1",
+            C,
+            "Bộ que tính",
+            Some("Toán"),
+            "good",
+            "2023-09-01",
+        ),
+    ] {
+        c.execute(
+            "INSERT INTO equipment (equipment_id, school_id, name, subject, condition, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6 || 'T08:00:00+07:00', ?6 || 'T08:00:00+07:00')",
+            params![id, s, name, subject, condition, created],
+        )
+        .unwrap();
+    }
+    for (id, eq, s, occurred, recorded) in [
+        (1, "TB_A1", A, "2024-09-10", "2024-09-12"),
+        (2, "TB_A2", A, "2024-10-01", "2024-10-03"),
+        (3, "TB_A3", A, "2024-10-07", "2024-11-20"), // late: deadline 21/10
+        (4, "TB_A2", A, "2024-11-05", "2024-11-06"),
+        (5, "TB_B1", B, "2024-09-16", "2024-10-30"), // late: deadline 30/09
+        (6, "TB_B1", B, "2024-12-02", "2024-12-03"),
+        (7, "TB_B2", B, "2025-01-10", "2025-01-13"),
+        (8, "TB_A1", A, "2024-08-20", "2024-08-21"), // before the term
+        (9, "TB_A1", A, "2025-02-20", "2025-02-21"), // after it
+        (10, "TB_GONE", A, "2024-09-02", "2024-09-03"), // deleted item
+    ] {
+        c.execute(
+            "INSERT INTO equipment_changes VALUES (?1, ?2, ?3, 'condition_changed', ?4, ?5 || 'T09:00:00+07:00', NULL)",
+            params![id, eq, s, occurred, recorded],
+        )
+        .unwrap();
+    }
+    let approve = |s: &str, month: &str, by: &str, at: &str| {
+        c.execute(
+            "INSERT INTO monthly_approvals VALUES (?1, ?2, ?3, ?4 || 'T09:00:00+07:00')",
+            params![s, month, by, at],
+        )
+        .unwrap();
+    };
+    // Months before the term are approved (they are outside it anyway).
+    for m in 1..=8 {
+        approve(
+            A,
+            &format!("2024-{m:02}"),
+            "PA",
+            &format!("2024-{:02}-05", m + 1),
+        );
+        approve(
+            B,
+            &format!("2024-{m:02}"),
+            "PB",
+            &format!("2024-{:02}-05", m + 1),
+        );
+    }
+    for (m, at) in [
+        ("2024-09", "2024-10-05"),
+        ("2024-10", "2024-11-05"),
+        ("2024-11", "2024-12-05"),
+        ("2024-12", "2025-01-05"),
+        ("2025-01", "2025-02-05"),
+    ] {
+        approve(A, m, "PA", at);
+    }
+    approve(B, "2024-09", "PB", "2024-10-05");
+    approve(B, "2024-10", "PB", "2024-12-10"); // late: due 30/11
+    approve(B, "2024-12", "TB", "2025-01-05"); // by a teacher
+    approve(B, "2025-01", "PB", "2025-02-05");
+    for (id, eq, s, day, periods) in [
+        (1, "TB_A1", A, "2024-09-20", 2),
+        (2, "TB_A1", A, "2024-12-05", 1),
+        (3, "TB_A2", A, "2025-01-06", 3),
+        (4, "TB_B1", B, "2024-10-15", 2),
+        (5, "TB_B1", B, "2025-01-08", 1),
+        (6, "TB_A2", A, "2024-08-25", 5), // before the term
+        (7, "TB_A2", A, "2025-02-10", 4), // after it
+        (8, "TB_GONE", A, "2024-11-11", 1),
+    ] {
+        c.execute(
+            "INSERT INTO equipment_usage VALUES (?1, ?2, ?3, NULL, '6A1', ?4, ?5)",
+            params![id, eq, s, day, periods],
+        )
+        .unwrap();
+    }
+}
+
+fn fixture() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("equipment.db");
+    build(&db);
+    (dir, db)
+}
+
+fn model(db: &Path) -> Report {
+    let policies = Policies::built_in().unwrap();
+    let plan = Plan {
+        database: db.to_path_buf(),
+        busy_timeout: Duration::from_secs(5),
+        as_of: d(AS_OF),
+        period: Some("2024-2025/hk1".parse::<ReportPeriod>().unwrap()),
+        office: Office {
+            name: "Phòng Giáo dục và Đào tạo".into(),
+            code: "PGD12".into(),
+        },
+        generated_at: chrono::DateTime::parse_from_rfc3339("2025-03-01T08:00:00+07:00").unwrap(),
+        detail_limit: 25,
+    };
+    eqvault::report::build(&policies, &plan, StoreInput::NoConfig).unwrap()
+}
+
+#[test]
+fn the_model_counts_what_was_planted() {
+    let (_dir, db) = fixture();
+    let r = model(&db);
+    assert_eq!(r.period.key, "2024-2025/hk1");
+    assert_eq!(
+        (r.period.from, r.period.to),
+        (d("2024-09-05"), d("2025-01-12"))
+    );
+
+    // Per school, most violations first.
+    let ids: Vec<&str> = r.schools.iter().map(|s| s.school_id.as_str()).collect();
+    assert_eq!(ids, [B, A, C]);
+    let s = |id: &str| r.schools.iter().find(|s| s.school_id == id).unwrap();
+    let (a, b, c) = (s(A), s(B), s(C));
+    assert_eq!(
+        (a.entries_due, a.entries_on_time, a.entries_late),
+        (4, Some(3), 1)
+    );
+    assert_eq!(a.on_time_rate, Some(0.75));
+    assert_eq!(
+        (b.entries_due, b.entries_on_time, b.entries_late),
+        (3, Some(2), 1)
+    );
+    assert_eq!(b.on_time_rate, Some(2.0 / 3.0));
+    assert_eq!(
+        (
+            a.approvals_due,
+            a.approvals_missing,
+            a.approvals_late,
+            a.approvals_not_by_principal
+        ),
+        (5, 0, 0, 0)
+    );
+    assert_eq!(
+        (
+            b.approvals_due,
+            b.approvals_missing,
+            b.approvals_late,
+            b.approvals_not_by_principal
+        ),
+        (5, 1, 1, 1)
+    );
+    assert_eq!((a.identifiers_deleted, b.identifiers_deleted), (1, 0));
+    assert_eq!(
+        (a.months_without_activity, b.months_without_activity),
+        (0, 1)
+    );
+    assert_eq!((a.items, b.items, c.items), (3, 2, 1));
+    assert_eq!(
+        (a.items_never_used, b.items_never_used, c.items_never_used),
+        (0, 1, 0)
+    );
+    assert_eq!((a.lesson_periods, b.lesson_periods), (6, 3));
+    assert_eq!((a.findings, a.violations), (2, 2));
+    assert_eq!((b.findings, b.violations, b.warnings), (5, 4, 1));
+    assert!(c.inactive && c.entries_due == 0 && c.on_time_rate.is_none() && c.approvals_due == 0);
+
+    // Trends by month of the term.
+    let months: Vec<&str> = r.months.iter().map(|m| m.month.as_str()).collect();
+    assert_eq!(
+        months,
+        ["2024-09", "2024-10", "2024-11", "2024-12", "2025-01"]
+    );
+    let row = |m: &str| r.months.iter().find(|x| x.month == m).unwrap();
+    let entries: Vec<(u64, u64, Option<f64>)> = r
+        .months
+        .iter()
+        .map(|m| (m.entries_due, m.entries_late, m.on_time_rate))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            (2, 1, Some(0.5)),
+            (2, 1, Some(0.5)),
+            (1, 0, Some(1.0)),
+            (1, 0, Some(1.0)),
+            (1, 0, Some(1.0))
+        ]
+    );
+    let approvals: Vec<(u64, Option<u64>, u64, u64)> = r
+        .months
+        .iter()
+        .map(|m| {
+            (
+                m.approvals_due,
+                m.approvals_on_time,
+                m.approvals_late,
+                m.approvals_missing,
+            )
+        })
+        .collect();
+    assert_eq!(
+        approvals,
+        [
+            (2, Some(2), 0, 0),
+            (2, Some(1), 1, 0),
+            (2, Some(1), 0, 1),
+            (2, Some(2), 0, 0),
+            (2, Some(2), 0, 0)
+        ]
+    );
+    assert_eq!(row("2024-10").approvals_rate, Some(0.5));
+    let usage: Vec<(u64, u64)> = r
+        .months
+        .iter()
+        .map(|m| (m.uses, m.lesson_periods))
+        .collect();
+    assert_eq!(usage, [(1, 2), (1, 2), (1, 1), (1, 1), (2, 4)]);
+
+    // Totals.
+    let t = &r.totals;
+    assert_eq!((t.entries_due, t.entries_on_time), (7, Some(5)));
+    assert_eq!(
+        (t.approvals_due, t.approvals_on_time, t.approvals_rate),
+        (10, Some(8), Some(0.8))
+    );
+    assert_eq!(t.articles_met, 0);
+
+    // The summary by article: violations not met, store rules not assessed, never met.
+    let status: BTreeMap<&str, Status> = r
+        .articles
+        .iter()
+        .map(|a| (a.article.key(), a.status))
+        .collect();
+    assert_eq!(status["art6"], Status::NotMet);
+    assert_eq!(status["art7_2"], Status::NotMet);
+    assert_eq!(status["art7_3"], Status::NotMet);
+    assert_eq!(status["art8_14"], Status::Warning);
+    for key in ["art12_1", "art12_2", "tt05_art27", "restore_drills"] {
+        assert_eq!(status[key], Status::NotAssessed, "{key}");
+        let a = r.articles.iter().find(|a| a.article.key() == key).unwrap();
+        let why = a.rules[0].not_assessed.as_ref().unwrap();
+        assert!(why.vi.contains("Không có tệp cấu hình"), "{}", why.vi);
+    }
+    assert_eq!(r.summary.by_rule["late_update"], 2);
+    assert_eq!(r.summary.by_rule["missing_approval"], 1);
+    assert_eq!(r.summary.by_rule["late_approval"], 1);
+    assert_eq!(r.summary.by_rule["approval_not_by_principal"], 1);
+    assert_eq!(r.summary.by_rule["no_monthly_update"], 1);
+    assert_eq!(r.summary.by_rule["deleted_identifier"], 1);
+    assert_eq!(r.findings.len(), 7);
+
+    // Equipment: items created after the term and at the closed school are left out of "never used".
+    let e = &r.equipment;
+    assert_eq!(
+        (e.total.items, e.total.lesson_periods, e.total.uses),
+        (7, 9, 5)
+    );
+    assert_eq!(e.created_after_period, 1);
+    assert_eq!(e.never_used_count, 1);
+    assert_eq!(e.never_used[0].equipment_id, "TB_B2");
+    assert_eq!(
+        (e.unknown_usage.uses, e.unknown_usage.lesson_periods),
+        (1, 1)
+    );
+    let toan = e
+        .subjects
+        .iter()
+        .find(|s| s.subject.as_deref() == Some("Toán"))
+        .unwrap();
+    assert_eq!(
+        (toan.items, toan.used, toan.lesson_periods, toan.uses),
+        (4, 2, 6, 3)
+    );
+    assert_eq!(toan.by_condition["good"], 3);
+    assert_eq!(toan.by_condition["damaged"], 1);
+    let ly = e
+        .subjects
+        .iter()
+        .find(|s| s.subject.as_deref() == Some("Vật lí"))
+        .unwrap();
+    assert_eq!(
+        ly.periods_per_item,
+        Some(3.0),
+        "the disposed item is not held"
+    );
+    assert!(
+        e.subjects.last().unwrap().subject.is_none(),
+        "no subject comes last"
+    );
+    assert_eq!(e.top_items[0].lesson_periods, 3);
+
+    // No config: the evidence sections say so.
+    assert!(!r.backup.available && !r.archive.available);
+    assert_eq!(
+        r.provenance.database_bytes,
+        std::fs::metadata(&db).unwrap().len()
+    );
+    assert_eq!(r.provenance.database_sha256.len(), 64);
+}
+
+fn eqvault(cwd: &Path) -> Command {
+    let mut c = Command::cargo_bin("eqvault").unwrap();
+    c.current_dir(cwd)
+        .env_remove("EQVAULT_CONFIG")
+        .env_remove("EQVAULT_CHROMIUM");
+    c
+}
+
+/// Runs `report --json` on the small database; returns the command's JSON and the file's bytes.
+fn report(dir: &Path, db: &Path, format: &str, extra: &[&str]) -> (Value, Vec<u8>) {
+    let out_file = dir.join(format!(
+        "bao-cao-{}.{format}",
+        extra.join("").replace('-', "")
+    ));
+    let out = eqvault(dir)
+        .args([
+            "--json",
+            "report",
+            "--period",
+            "2024-2025/hk1",
+            "--as-of",
+            AS_OF,
+            "--format",
+            format,
+        ])
+        .arg("--db")
+        .arg(db)
+        .arg("--out")
+        .arg(&out_file)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "violations: exit 1\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let bytes = std::fs::read(&out_file).unwrap();
+    (v, bytes)
+}
+
+#[test]
+fn cli_prints_path_and_sha256_and_writes_the_sidecar() {
+    let (dir, db) = fixture();
+    let (v, bytes) = report(dir.path(), &db, "html", &[]);
+    let path = PathBuf::from(v["path"].as_str().unwrap());
+    let sha = v["sha256"].as_str().unwrap();
+    use sha2::Digest;
+    assert_eq!(sha, hex::encode(sha2::Sha256::digest(&bytes)));
+    let side = std::fs::read_to_string(format!("{}.sha256", path.display())).unwrap();
+    assert_eq!(
+        side,
+        format!("{sha}  {}\n", path.file_name().unwrap().to_string_lossy())
+    );
+    assert_eq!(v["period"], "2024-2025/hk1");
+    assert_eq!(v["violations"], 6);
+
+    // The HTML: self-contained, Vietnamese, escaped.
+    let html = String::from_utf8(bytes).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"vi\">"));
+    assert!(html.contains("default-src 'none'"));
+    for forbidden in [
+        "<script", "<img", "<link", "@import", "http://", "https://", "url(",
+    ] {
+        assert!(!html.contains(forbidden), "{forbidden} in the page");
+    }
+    assert!(html.contains(
+        "Trường &quot;Cũ&quot; &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co"
+    ));
+    assert!(html.contains("Loa kéo &lt;img src=x onerror=alert(1)&gt;"));
+    assert!(html.contains("Tổng hợp theo điều khoản") && html.contains("Chưa đạt"));
+    assert!(html.contains("Không đánh giá được") && html.contains("Không có tệp cấu hình"));
+    assert!(html.contains("05/09/2024 – 12/01/2025") && html.contains("01/03/2025"));
+    assert!(html.contains("75,0 %"), "rates in Vietnamese");
+    assert!(html.contains("@page{size:A4") && html.contains("counter(page)"));
+    // Provenance at the end: the database's hash, the period, the version.
+    let prov = &html[html.find("id=\"provenance\"").unwrap()..];
+    let db_sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(std::fs::read(&db).unwrap()))
+    };
+    assert!(
+        prov.contains(&db_sha)
+            && prov.contains("2024-2025/hk1")
+            && prov.contains(env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn csv_is_one_row_per_finding_with_a_bom_and_provenance_rows() {
+    let (dir, db) = fixture();
+    let (_, bytes) = report(dir.path(), &db, "csv", &[]);
+    assert!(bytes.starts_with("\u{feff}".as_bytes()), "UTF-8 BOM");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let rows = parse_csv(&text);
+    let width = rows[0].len();
+    assert!(rows.iter().all(|r| r.len() == width), "rectangular");
+    assert_eq!(rows[0][0], "Mã quy tắc");
+    assert_eq!(rows[0][width - 1], "Nội dung");
+    let findings: Vec<&Vec<String>> = rows[1..].iter().filter(|r| r[0] != "#").collect();
+    assert_eq!(findings.len(), 7);
+    let late = findings
+        .iter()
+        .find(|r| r[0] == "late_update" && r[4] == B)
+        .unwrap();
+    assert_eq!(late[5], "Trường Tiểu học Lê Văn Tám");
+    assert_eq!(
+        (late[10].as_str(), late[11].as_str(), late[12].as_str()),
+        ("16/09/2024", "30/10/2024", "30/09/2024")
+    );
+    assert_eq!(late[13], "30");
+    let prov: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "#").collect();
+    assert!(rows.last().unwrap()[0] == "#" && prov.len() >= 5);
+    assert!(
+        prov.iter()
+            .any(|r| r[1] == "SHA-256 của cơ sở dữ liệu" && r[2].len() == 64)
+    );
+}
+
+/// RFC 4180, enough for the test.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', true) => quoted = false,
+            ('"', false) if field.is_empty() => quoted = true,
+            (',', false) => row.push(std::mem::take(&mut field)),
+            ('\r', false) => {}
+            ('\n', false) => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (c, _) => field.push(c),
+        }
+    }
+    rows
+}
+
+#[test]
+fn markdown_and_json_have_every_section_and_provenance_last() {
+    let (dir, db) = fixture();
+    let (_, md) = report(dir.path(), &db, "md", &[]);
+    let md = String::from_utf8(md).unwrap();
+    let headings: Vec<&str> = md.lines().filter(|l| l.starts_with("## ")).collect();
+    assert_eq!(
+        headings,
+        [
+            "## 1. Tổng hợp theo điều khoản",
+            "## 2. Kết quả theo cơ sở giáo dục",
+            "## 3. Diễn biến theo tháng",
+            "## 4. Thống kê thiết bị dạy học",
+            "## 5. Sao lưu và diễn tập phục hồi",
+            "## 6. Lưu trữ báo cáo định kỳ",
+            "## 7. Chi tiết phát hiện và bằng chứng",
+            "## 8. Ghi chú",
+            "## Nguồn gốc báo cáo",
+        ]
+    );
+    assert!(
+        md.contains("| Trường THCS Nguyễn Du (79760001) | 4 | 3 | 75,0 % |"),
+        "{md}"
+    );
+    assert!(md.contains("Trường \"Cũ\" &lt;script&gt;alert('x')&lt;/script&gt; &amp; Co"));
+    assert!(!md.contains("<script"));
+
+    let (_, json) = report(dir.path(), &db, "json", &[]);
+    let v: Value = serde_json::from_slice(&json).unwrap();
+    // Top-level keys in order (two spaces of indentation in the pretty JSON).
+    let text = String::from_utf8(json).unwrap();
+    let keys: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("  \""))
+        .filter_map(|l| l.split('"').next())
+        .collect();
+    assert_eq!(keys.first(), Some(&"format"));
+    assert_eq!(keys.last(), Some(&"provenance"));
+    for k in [
+        "summary",
+        "totals",
+        "articles",
+        "schools",
+        "months",
+        "equipment",
+        "backup",
+        "archive",
+        "findings",
+        "skipped",
+        "notes",
+    ] {
+        assert!(v.get(k).is_some(), "{k}");
+    }
+    assert_eq!(v["schools"][0]["school_id"], B);
+    assert_eq!(v["schools"][1]["on_time_rate"], 0.75);
+    assert_eq!(v["months"][1]["approvals_rate"], 0.5);
+    assert_eq!(v["articles"][0]["status"], "not_met");
+    assert_eq!(v["backup"]["available"], false);
+
+    // The same numbers as `check --json` over the same period.
+    let out = eqvault(dir.path())
+        .args([
+            "check",
+            "--json",
+            "--as-of",
+            AS_OF,
+            "--from",
+            "2024-09-05",
+            "--to",
+            "2025-01-12",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let check: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"], check["summary"]);
+    assert_eq!(v["findings"], check["findings"]);
+}
+
+#[test]
+fn english_on_request() {
+    let (dir, db) = fixture();
+    let (_, html) = report(dir.path(), &db, "html", &["--lang", "en"]);
+    let html = String::from_utf8(html).unwrap();
+    assert!(html.contains("<html lang=\"en\">"));
+    for words in [
+        "Summary by article",
+        "Results by school",
+        "Not met",
+        "Not assessed",
+        "Provenance",
+        "5 Sep 2024 – 12 Jan 2025",
+        "75.0%",
+    ] {
+        assert!(html.contains(words), "{words}");
+    }
+    for vi in ["Tổng hợp theo điều khoản", "Chưa đạt", "Nguồn gốc"] {
+        assert!(!html.contains(vi), "{vi}");
+    }
+    let (_, csv) = report(dir.path(), &db, "csv", &["--lang", "en"]);
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(
+        csv.starts_with("\u{feff}Rule code,Rule,Article,Severity,School id"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("2024-09-16,2024-10-30,2024-09-30,30"),
+        "ISO dates in English"
+    );
+}
+
+#[test]
+fn an_existing_file_is_never_overwritten_without_force() {
+    let (dir, db) = fixture();
+    let out_file = dir.path().join("r.html");
+    std::fs::write(&out_file, "the principal's own notes").unwrap();
+    let run = |force: bool| {
+        let mut c = eqvault(dir.path());
+        c.args([
+            "report",
+            "--period",
+            "2024-2025/hk1",
+            "--as-of",
+            AS_OF,
+            "--format",
+            "html",
+            "--db",
+        ])
+        .arg(&db)
+        .arg("--out")
+        .arg(&out_file);
+        if force {
+            c.arg("--force");
+        }
+        c.output().unwrap()
+    };
+    let out = run(false);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&out_file).unwrap(),
+        "the principal's own notes"
+    );
+    assert!(!dir.path().join("r.html.sha256").exists());
+    // A sidecar alone also stops it.
+    std::fs::remove_file(&out_file).unwrap();
+    std::fs::write(dir.path().join("r.html.sha256"), "x").unwrap();
+    assert_eq!(run(false).status.code(), Some(2));
+    assert!(!out_file.exists());
+    // --force replaces both.
+    let out = run(true);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(&out_file)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("SHA-256: "), "{stdout}");
+    // No temporary file is left behind.
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["equipment.db", "r.html", "r.html.sha256"]);
+}
+
+#[test]
+fn usage_errors_exit_two_before_writing() {
+    let (dir, db) = fixture();
+    let out_file = dir.path().join("x.html");
+    for (args, says) in [
+        (vec!["--period", "2030-2031"], "not in school-years.toml"),
+        (vec!["--period", "2024-2025/03"], "not a report period"),
+        (
+            vec!["--period", "2024-2025/hk2", "--as-of", "2024-12-01"],
+            "after --as-of",
+        ),
+        (
+            vec!["--period", "2025-2026", "--as-of", "2025-03-01"],
+            "after --as-of",
+        ),
+    ] {
+        let out = eqvault(dir.path())
+            .args(["report", "--format", "html", "--db"])
+            .arg(&db)
+            .arg("--out")
+            .arg(&out_file)
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!out_file.exists());
+    }
+    // PDF without a browser: a clear message, nothing written.
+    let out = eqvault(dir.path())
+        .env("EQVAULT_CHROMIUM", "/nonexistent/chromium")
+        .args([
+            "report",
+            "--period",
+            "2024-2025/hk1",
+            "--as-of",
+            AS_OF,
+            "--format",
+            "pdf",
+            "--db",
+        ])
+        .arg(&db)
+        .arg("--out")
+        .arg(dir.path().join("r.pdf"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("Install Debian's `chromium`") && err.contains("--format html"),
+        "{err}"
+    );
+    assert!(!dir.path().join("r.pdf").exists());
+}
+
+/// The browser the Chromium tests use; they fail (never skip) without one.
+fn chromium() -> PathBuf {
+    eqvault::report::pdf::find_chromium().unwrap_or_else(|e| {
+        panic!(
+            "this test needs headless Chromium: {e}. scripts/test.sh installs Debian's `chromium`"
+        )
+    })
+}
+
+#[test]
+fn pdf_is_printed_by_chromium() {
+    let _ = chromium();
+    let (dir, db) = fixture();
+    let (v, pdf) = report(dir.path(), &db, "pdf", &[]);
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    assert!(pdf.len() > 10_000);
+    assert_eq!(v["format"], "pdf");
+}
+
+#[test]
+fn xlsx_cells_are_typed_and_match_the_json() {
+    let (dir, db) = fixture();
+    let (_, json) = report(dir.path(), &db, "json", &[]);
+    let v: Value = serde_json::from_slice(&json).unwrap();
+    let (_, _) = report(dir.path(), &db, "xlsx", &[]);
+    let xlsx = dir.path().join("bao-cao-.xlsx");
+    let sheets = openpyxl_dump(&xlsx);
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    let dump: BTreeMap<&str, &Value> = sheets.iter().map(|(n, v)| (n.as_str(), v)).collect();
+    assert_eq!(
+        names,
+        [
+            "Tổng hợp",
+            "Theo trường",
+            "Theo tháng",
+            "Thiết bị",
+            "Dùng nhiều nhất",
+            "Chưa sử dụng",
+            "Sao lưu",
+            "Lưu trữ",
+            "Phát hiện",
+            "Ghi chú",
+            "Nguồn gốc"
+        ]
+    );
+    let table = |sheet: &str, first: &str| -> Vec<BTreeMap<String, Value>> {
+        let rows = dump[sheet].as_array().unwrap();
+        let at = rows
+            .iter()
+            .position(|r| r[0]["v"] == first)
+            .unwrap_or_else(|| panic!("{sheet}: no header {first}"));
+        let head: Vec<String> = rows[at]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["v"].as_str().unwrap_or("").to_string())
+            .collect();
+        rows[at + 1..]
+            .iter()
+            .take_while(|r| !r.as_array().unwrap().iter().all(|c| c["v"].is_null()))
+            .map(|r| {
+                head.iter()
+                    .cloned()
+                    .zip(r.as_array().unwrap().iter().cloned())
+                    .collect()
+            })
+            .collect()
+    };
+    // Summary: one row per rule, counts as numbers equal to the JSON's.
+    let summary = table("Tổng hợp", "Điều khoản");
+    assert_eq!(summary.len(), 11);
+    for row in &summary {
+        let rule = row["Mã quy tắc"]["v"].as_str().unwrap();
+        assert_eq!(row["Phát hiện"]["t"], "n", "{rule}");
+        assert_eq!(
+            row["Phát hiện"]["v"], v["summary"]["by_rule"][rule],
+            "{rule}"
+        );
+    }
+    // The period's dates are dates.
+    let top = dump["Tổng hợp"].as_array().unwrap();
+    let from = top.iter().find(|r| r[0]["v"] == "Từ ngày").unwrap();
+    assert_eq!(from[1]["t"], "d");
+    assert_eq!(from[1]["v"], "2024-09-05T00:00:00");
+    assert_eq!(from[1]["fmt"], "dd/mm/yyyy");
+
+    // Schools: numbers and percentages, as in the JSON.
+    let schools = table("Theo trường", "Mã cơ sở");
+    assert_eq!(schools.len(), v["schools"].as_array().unwrap().len());
+    for (row, js) in schools.iter().zip(v["schools"].as_array().unwrap()) {
+        assert_eq!(row["Mã cơ sở"]["v"], js["school_id"]);
+        assert_eq!(row["Cập nhật đến hạn"]["v"], js["entries_due"]);
+        assert_eq!(row["Cập nhật đến hạn"]["t"], "n");
+        assert_eq!(row["Chưa duyệt"]["v"], js["approvals_missing"]);
+        assert_eq!(row["Ngừng hoạt động"]["t"], "b");
+        match js["on_time_rate"].as_f64() {
+            Some(rate) => {
+                assert_eq!(row["Tỉ lệ đúng hạn"]["t"], "n");
+                assert_eq!(row["Tỉ lệ đúng hạn"]["fmt"], "0.0%");
+                assert!((row["Tỉ lệ đúng hạn"]["v"].as_f64().unwrap() - rate).abs() < 1e-12);
+            }
+            None => assert!(row["Tỉ lệ đúng hạn"]["v"].is_null()),
+        }
+    }
+    // Months: the month is a real date; rates are percentages.
+    let months = table("Theo tháng", "Tháng");
+    assert_eq!(months.len(), 5);
+    assert_eq!(months[0]["Tháng"]["t"], "d");
+    assert_eq!(months[0]["Tháng"]["v"], "2024-09-01T00:00:00");
+    assert_eq!(
+        months[1]["Tỉ lệ duyệt đúng hạn"]["v"],
+        v["months"][1]["approvals_rate"]
+    );
+    assert_eq!(months[1]["Tỉ lệ duyệt đúng hạn"]["fmt"], "0.0%");
+
+    // Findings: dates as dates, numbers as numbers.
+    let findings = table("Phát hiện", "Mã quy tắc");
+    assert_eq!(findings.len(), v["findings"].as_array().unwrap().len());
+    let late = findings
+        .iter()
+        .find(|r| r["Mã quy tắc"]["v"] == "late_update" && r["Mã cơ sở"]["v"] == B)
+        .unwrap();
+    assert_eq!(late["Ngày phát sinh"]["t"], "d");
+    assert_eq!(late["Ngày phát sinh"]["v"], "2024-09-16T00:00:00");
+    assert_eq!(late["Hạn"]["v"], "2024-09-30T00:00:00");
+    assert_eq!(late["Số ngày trễ"]["t"], "n");
+    assert_eq!(late["Số ngày trễ"]["v"], 30);
+    assert_eq!(late["Số thay đổi"]["v"], 5);
+
+    // Provenance: the generation time is a date-time, the size a number.
+    let prov = dump["Nguồn gốc"].as_array().unwrap();
+    let size = prov
+        .iter()
+        .find(|r| r[0]["v"] == "Kích thước (byte)")
+        .unwrap();
+    assert_eq!(size[1]["t"], "n");
+    assert_eq!(size[1]["v"], v["provenance"]["database_bytes"]);
+    let sha = prov
+        .iter()
+        .find(|r| r[0]["v"] == "SHA-256 của cơ sở dữ liệu")
+        .unwrap();
+    assert_eq!(sha[1]["v"], v["provenance"]["database_sha256"]);
+}
+
+/// Every sheet's cells as openpyxl reads them, in order: value (dates as ISO text), type, number format.
+fn openpyxl_dump(path: &Path) -> Vec<(String, Value)> {
+    const SCRIPT: &str = r#"
+import datetime, json, sys
+import openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+out = []
+for ws in wb.worksheets:
+    rows = []
+    for row in ws.iter_rows():
+        cells = []
+        for c in row:
+            v = c.value
+            if isinstance(v, (datetime.datetime, datetime.date)):
+                v = v.isoformat()
+            cells.append({"v": v, "t": c.data_type, "fmt": c.number_format})
+        rows.append(cells)
+    out.append([ws.title, rows])
+json.dump(out, sys.stdout)
+"#;
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(path)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "openpyxl could not read the workbook (scripts/test.sh installs it with pip): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sheets: Vec<(String, Value)> = serde_json::from_slice(&out.stdout).unwrap();
+    sheets
+}
+
+// ---- headless Chromium over the DevTools protocol ----
+
+mod cdp {
+    //! A minimal DevTools-protocol client: one browser, one page, its console and network events.
+
+    use std::net::TcpStream;
+    use std::path::Path;
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use serde_json::{Value, json};
+    use tungstenite::stream::MaybeTlsStream;
+    use tungstenite::{Message, WebSocket};
+
+    pub struct Browser {
+        child: Child,
+        ws: WebSocket<MaybeTlsStream<TcpStream>>,
+        session: String,
+        next_id: u64,
+        /// Every event of the page, in order.
+        pub events: Vec<Value>,
+        _profile: tempfile::TempDir,
+    }
+
+    impl Drop for Browser {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    impl Browser {
+        /// Starts `chromium` headless with a fresh profile and attaches to a blank page.
+        pub fn start(chromium: &Path) -> Browser {
+            let profile = tempfile::tempdir().unwrap();
+            let mut child = Command::new(chromium)
+                .args(eqvault::report::pdf::HEADLESS_FLAGS)
+                .arg("--remote-debugging-port=0")
+                .arg("--remote-allow-origins=*")
+                .arg(format!("--user-data-dir={}", profile.path().display()))
+                .arg("about:blank")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromium starts");
+            // Chromium writes the port and the browser's path into the profile.
+            let port_file = profile.path().join("DevToolsActivePort");
+            let started = Instant::now();
+            let text = loop {
+                if let Ok(t) = std::fs::read_to_string(&port_file)
+                    && t.lines().count() >= 2
+                {
+                    break t;
+                }
+                if let Ok(Some(status)) = child.try_wait() {
+                    panic!("chromium exited early: {status}");
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(30),
+                    "no DevToolsActivePort"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            };
+            let mut lines = text.lines();
+            let port = lines.next().unwrap().trim();
+            let path = lines.next().unwrap().trim();
+            let (ws, _) = tungstenite::connect(format!("ws://127.0.0.1:{port}{path}")).unwrap();
+            if let MaybeTlsStream::Plain(s) = ws.get_ref() {
+                s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            }
+            let mut b = Browser {
+                child,
+                ws,
+                session: String::new(),
+                next_id: 0,
+                events: Vec::new(),
+                _profile: profile,
+            };
+            let target = b.call("Target.createTarget", json!({"url": "about:blank"}));
+            let attached = b.call(
+                "Target.attachToTarget",
+                json!({"targetId": target["targetId"], "flatten": true}),
+            );
+            b.session = attached["sessionId"].as_str().unwrap().to_string();
+            for domain in [
+                "Page.enable",
+                "Runtime.enable",
+                "Log.enable",
+                "Network.enable",
+            ] {
+                b.call(domain, json!({}));
+            }
+            b
+        }
+
+        /// Sends a command (to the page once attached) and waits for its answer, keeping events.
+        pub fn call(&mut self, method: &str, params: Value) -> Value {
+            self.next_id += 1;
+            let id = self.next_id;
+            let mut msg = json!({"id": id, "method": method, "params": params});
+            if !self.session.is_empty() {
+                msg["sessionId"] = json!(self.session);
+            }
+            self.ws.send(Message::text(msg.to_string())).unwrap();
+            loop {
+                let v = self.read();
+                if v["id"] == id {
+                    assert!(v.get("error").is_none(), "{method}: {}", v["error"]);
+                    return v["result"].clone();
+                }
+                self.events.push(v);
+            }
+        }
+
+        fn read(&mut self) -> Value {
+            loop {
+                match self.ws.read().expect("devtools message") {
+                    Message::Text(t) => return serde_json::from_str(&t).unwrap(),
+                    Message::Binary(b) => return serde_json::from_slice(&b).unwrap(),
+                    _ => continue,
+                }
+            }
+        }
+
+        /// Opens `url` and waits for its load event (and a moment for late events).
+        pub fn open(&mut self, url: &str) {
+            self.events.clear();
+            self.call("Page.navigate", json!({"url": url}));
+            let started = Instant::now();
+            while !self
+                .events
+                .iter()
+                .any(|e| e["method"] == "Page.loadEventFired")
+            {
+                assert!(
+                    started.elapsed() < Duration::from_secs(60),
+                    "the page never loaded"
+                );
+                let v = self.read();
+                self.events.push(v);
+            }
+            // Anything still to come (a late fetch, a console message) arrives before this answer.
+            self.eval("new Promise(r => setTimeout(r, 300))");
+        }
+
+        /// Evaluates JavaScript in the page; returns its value.
+        pub fn eval(&mut self, expression: &str) -> Value {
+            let r = self.call(
+                "Runtime.evaluate",
+                json!({"expression": expression, "returnByValue": true, "awaitPromise": true}),
+            );
+            r["result"]["value"].clone()
+        }
+
+        /// Console errors, exceptions and error log entries (CSP violations, failed loads).
+        pub fn errors(&self) -> Vec<String> {
+            self.events
+                .iter()
+                .filter_map(|e| match e["method"].as_str()? {
+                    "Runtime.consoleAPICalled"
+                        if matches!(e["params"]["type"].as_str(), Some("error" | "assert")) =>
+                    {
+                        Some(format!("console: {}", e["params"]["args"]))
+                    }
+                    "Runtime.exceptionThrown" => {
+                        Some(format!("exception: {}", e["params"]["exceptionDetails"]))
+                    }
+                    "Log.entryAdded" if e["params"]["entry"]["level"] == "error" => {
+                        Some(format!("log: {}", e["params"]["entry"]["text"]))
+                    }
+                    _ => None,
+                })
+                .collect()
+        }
+
+        /// Every request the page made, by URL.
+        pub fn requests(&self) -> Vec<String> {
+            self.events
+                .iter()
+                .filter(|e| e["method"] == "Network.requestWillBeSent")
+                .map(|e| {
+                    e["params"]["request"]["url"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .collect()
+        }
+
+        /// A PNG of the top `height` CSS pixels of the page at `width`.
+        pub fn screenshot(&mut self, width: u32, height: u32) -> Vec<u8> {
+            self.call(
+                "Emulation.setDeviceMetricsOverride",
+                json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}),
+            );
+            let r = self.call(
+                "Page.captureScreenshot",
+                json!({"format": "png", "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}}),
+            );
+            base64(r["data"].as_str().unwrap())
+        }
+    }
+
+    fn base64(s: &str) -> Vec<u8> {
+        let value = |c: u8| -> u32 {
+            match c {
+                b'A'..=b'Z' => u32::from(c - b'A'),
+                b'a'..=b'z' => u32::from(c - b'a') + 26,
+                b'0'..=b'9' => u32::from(c - b'0') + 52,
+                b'+' => 62,
+                b'/' => 63,
+                _ => panic!("not base64: {c}"),
+            }
+        };
+        let bytes: Vec<u8> = s
+            .bytes()
+            .filter(|&c| c != b'=' && !c.is_ascii_whitespace())
+            .collect();
+        let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+        for chunk in bytes.chunks(4) {
+            let n =
+                chunk.iter().fold(0u32, |acc, &c| (acc << 6) | value(c)) << (6 * (4 - chunk.len()));
+            let b = n.to_be_bytes();
+            out.extend_from_slice(&b[1..chunk.len()]);
+        }
+        out
+    }
+}
+
+fn file_url(p: &Path) -> String {
+    url::Url::from_file_path(p).unwrap().to_string()
+}
+
+/// The probe is not blind: a page that fetches and logs an error is caught.
+#[test]
+fn the_chromium_probe_sees_requests_and_console_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("bad.html");
+    std::fs::write(
+        &page,
+        "<!DOCTYPE html><html><body><img src=\"http://127.0.0.1:9/x.png\"><script>console.error('boom')</script></body></html>",
+    )
+    .unwrap();
+    let mut b = cdp::Browser::start(&chromium());
+    b.open(&file_url(&page));
+    let requests = b.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|u| u.starts_with("http://127.0.0.1:9/")),
+        "{requests:?}"
+    );
+    let errors = b.errors();
+    assert!(errors.iter().any(|e| e.contains("boom")), "{errors:?}");
+}
+
+/// The HTML report in real headless Chromium: no console error, no request
+/// but the page itself, the summary table shows `check --json`'s numbers;
+/// its screenshot is docs/report-screenshot.png (README shows it).
+#[test]
+fn the_html_report_in_headless_chromium() {
+    let chromium = chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("equipment.db");
+    let as_of = "2026-03-20";
+    eqvault::demo::generate(
+        &db,
+        &eqvault::demo::DemoOptions {
+            schools: 6,
+            years: 2,
+            seed: 146,
+            today: d(as_of),
+        },
+        &|_| {},
+    )
+    .unwrap();
+    let out_file = dir.path().join("bao-cao.html");
+    let out = eqvault(dir.path())
+        .args(["--json", "report", "--format", "html", "--as-of", as_of])
+        .args([
+            "--office",
+            "Phòng Giáo dục và Đào tạo Quận 12 · Thành phố Hồ Chí Minh",
+        ])
+        .arg("--db")
+        .arg(&db)
+        .arg("--out")
+        .arg(&out_file)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        made["period"], "2025-2026/ca-nam",
+        "the school year of --as-of by default"
+    );
+    let check = eqvault(dir.path())
+        .args(["check", "--json", "--as-of", as_of, "--from"])
+        .arg(made["from"].as_str().unwrap())
+        .arg("--to")
+        .arg(made["to"].as_str().unwrap())
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    let check: Value = serde_json::from_slice(&check.stdout).unwrap();
+    let summary = &check["summary"];
+    assert!(
+        summary["findings"].as_u64().unwrap() > 0,
+        "the demo plants violations"
+    );
+
+    let mut b = cdp::Browser::start(&chromium);
+    let url = file_url(&out_file);
+    b.open(&url);
+    assert_eq!(b.errors(), Vec::<String>::new(), "console errors");
+    let requests: Vec<String> = b.requests().into_iter().filter(|u| *u != url).collect();
+    assert_eq!(requests, Vec::<String>::new(), "network requests");
+
+    // The summary table as the browser parsed it.
+    let dom = b.eval(
+        r#"JSON.stringify({
+            rules: [...document.querySelectorAll('#summary-table [data-rule]')].map(e => [e.dataset.rule, e.dataset.count, e.querySelector('.cnt').textContent]),
+            totals: {...document.getElementById('summary-totals').dataset},
+            status: [...document.querySelectorAll('#summary-table tr[data-article]')].map(e => [e.dataset.article, e.dataset.status, e.querySelector('.status').textContent]),
+            title: document.title,
+            office: document.getElementById('office').textContent,
+            charts: document.querySelectorAll('figure.chart svg').length,
+        })"#,
+    );
+    let dom: Value = serde_json::from_str(dom.as_str().unwrap()).unwrap();
+    let rules = dom["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 11, "every rule once");
+    for r in rules {
+        let rule = r[0].as_str().unwrap();
+        let want = summary["by_rule"][rule].as_u64().unwrap();
+        assert_eq!(r[1].as_str().unwrap(), want.to_string(), "{rule}");
+        assert_eq!(
+            r[2].as_str().unwrap(),
+            Lang::Vi.int(want),
+            "{rule} as shown"
+        );
+    }
+    let totals = &dom["totals"];
+    for (attr, key) in [
+        ("findings", "findings"),
+        ("violations", "violations"),
+        ("warnings", "warnings"),
+        ("schoolsWithFindings", "schools_with_findings"),
+        ("schoolsChecked", "schools_checked"),
+    ] {
+        assert_eq!(
+            totals[attr].as_str().unwrap(),
+            summary[key].as_u64().unwrap().to_string(),
+            "{key}"
+        );
+    }
+    for s in dom["status"].as_array().unwrap() {
+        let shown = s[2].as_str().unwrap();
+        match s[1].as_str().unwrap() {
+            "met" => assert!(shown.contains("Đạt") && !shown.contains("Chưa"), "{s}"),
+            "not_met" => assert!(shown.contains("Chưa đạt"), "{s}"),
+            "not_assessed" => assert!(shown.contains("Không đánh giá được"), "{s}"),
+            "warning" => assert!(shown.contains("Cần lưu ý"), "{s}"),
+            other => panic!("{other}"),
+        }
+    }
+    // No config: the store articles are not assessed, never met.
+    let not_assessed: Vec<&str> = dom["status"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s[1] == "not_assessed")
+        .map(|s| s[0].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        not_assessed,
+        ["art12_1", "art12_2", "tt05_art27", "restore_drills"]
+    );
+    assert!(
+        dom["office"]
+            .as_str()
+            .unwrap()
+            .contains("Phòng Giáo dục và Đào tạo Quận 12")
+    );
+    assert!(dom["charts"].as_u64().unwrap() >= 4);
+
+    let png = b.screenshot(1280, 1760);
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let shot = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report-screenshot.png");
+    std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
+    if std::fs::read(&shot).ok().as_deref() != Some(png.as_slice()) {
+        std::fs::write(&shot, &png).unwrap();
+    }
+
+    // The small database's hostile names stay text in the browser too.
+    let (fdir, fdb) = fixture();
+    let (_, _) = report(fdir.path(), &fdb, "html", &[]);
+    let page = fdir.path().join("bao-cao-.html");
+    let url = file_url(&page);
+    b.open(&url);
+    assert_eq!(b.errors(), Vec::<String>::new(), "console errors");
+    let requests: Vec<String> = b.requests().into_iter().filter(|u| *u != url).collect();
+    assert_eq!(requests, Vec::<String>::new(), "network requests");
+    let text = b.eval("document.body.innerText");
+    assert!(text.as_str().unwrap().contains(C_NAME));
+    assert_eq!(b.eval("document.querySelectorAll('script, img').length"), 0);
+}
+
+/// `eqvault demo` ends by writing its HTML report and printing the path; it
+/// replaces its own report on the next run and never a file it did not write.
+#[test]
+fn the_demo_ends_with_the_html_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let run = |json: bool| {
+        let mut c = eqvault(dir.path());
+        if json {
+            c.arg("--json");
+        }
+        let out = c
+            .args(["demo", "--schools", "6", "--years", "1", "--dir"])
+            .arg(&demo)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let v: Value = serde_json::from_str(&run(true)).unwrap();
+    let report = PathBuf::from(v["report"].as_str().unwrap());
+    assert_eq!(
+        report,
+        std::path::absolute(demo.join("report.html")).unwrap()
+    );
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("<meta name=\"generator\" content=\"eqvault "));
+    assert!(
+        html.contains("id=\"backup\" data-available=\"true\""),
+        "the demo has stores"
+    );
+    assert!(demo.join("report.html.sha256").exists());
+
+    // Run again: its own report is replaced, and the path printed.
+    let text = run(false);
+    assert!(
+        text.contains(&format!("report     {}", report.display())),
+        "{text}"
+    );
+    let names = |d: &Path| {
+        let mut n: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with("report"))
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&demo), ["report.html", "report.html.sha256"]);
+
+    // A report.html it did not write is left alone.
+    std::fs::write(&report, "ghi chú của hiệu trưởng").unwrap();
+    let v: Value = serde_json::from_str(&run(true)).unwrap();
+    let dated = PathBuf::from(v["report"].as_str().unwrap());
+    assert_ne!(dated, report);
+    assert!(
+        dated
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("report-")
+    );
+    assert_eq!(
+        std::fs::read_to_string(&report).unwrap(),
+        "ghi chú của hiệu trưởng"
+    );
+    assert!(
+        std::fs::read_to_string(&dated)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
+
+    // With the demo's config: the backup evidence of its stores, and --archive.
+    let snapshot = v["snapshot"].as_str().unwrap().to_string();
+    let config = demo.join("eqvault.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replacen(
+            "name = \"\"",
+            "name = \"Phòng Giáo dục và Đào tạo (demo)\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let json_out = dir.path().join("r.json");
+    let out = eqvault(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["--json", "report", "--format", "json", "--archive", "--out"])
+        .arg(&json_out)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (year, term) = made["period"].as_str().unwrap().split_once('/').unwrap();
+    assert_eq!(made["archived"]["year"], year);
+    assert_eq!(made["archived"]["term"], term);
+    let r: Value = serde_json::from_slice(&std::fs::read(&json_out).unwrap()).unwrap();
+    let b = &r["backup"];
+    assert_eq!(b["available"], true);
+    assert_eq!(b["stores"].as_array().unwrap().len(), 2);
+    for s in b["stores"].as_array().unwrap() {
+        assert_eq!(s["reachable"], true);
+        assert_eq!(
+            s["newest"]["id"],
+            snapshot.as_str(),
+            "the newest snapshot per store"
+        );
+        assert_eq!(s["newest"]["copies"], 2);
+    }
+    assert_eq!(b["newest"]["copies"], 2);
+    assert_eq!(b["required_copies"], 2);
+    assert_eq!(b["last_drill"]["status"], "success");
+    assert!(
+        b["last_drill"]["seconds"].as_f64().unwrap() > 0.0,
+        "the restore time"
+    );
+    let status = |key: &str| {
+        r["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["article"] == key)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status("art12_1"), "met");
+    assert_eq!(status("tt05_art27"), "met");
+    assert_eq!(status("restore_drills"), "met");
+    assert_eq!(r["archive"]["available"], true);
+    assert_eq!(r["office"]["name"], "Phòng Giáo dục và Đào tạo (demo)");
+    // The archive now lists the report under its year and period.
+    let out = eqvault(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["--json", "archive", "list", "--year", year])
+        .output()
+        .unwrap();
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["file"] == "r.json" && e["term"] == term && e["sha256"] == made["sha256"]),
+        "{listed}"
+    );
+}
