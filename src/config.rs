@@ -598,7 +598,7 @@ impl Config {
     pub fn from_text(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
+            message: parse_message(text, &e),
         })?;
         let base_dir = path
             .parent()
@@ -819,6 +819,35 @@ fn ping_url(
     }
 }
 
+/// Where and what toml found wrong, without the line itself: toml's own text quotes
+/// it, and that line can be a secret (a misspelled `secret_access_key`, or an identity
+/// file passed as `--config`).
+fn parse_message(text: &str, e: &toml::de::Error) -> String {
+    let what = e.message().trim_end();
+    let Some(start) = e.span().map(|s| s.start) else {
+        return what.to_string();
+    };
+    let before = text.get(..start).unwrap_or(text);
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    let line = line_of(text, start);
+    // The key, when the line starts with one: never what follows the `=`.
+    let key = text
+        .lines()
+        .nth(line - 1)
+        .and_then(|l| l.split_once('='))
+        .map(|(k, _)| k.trim())
+        .filter(|k| {
+            !k.is_empty()
+                && k.len() <= 64
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        });
+    match key {
+        Some(k) => format!("line {line}, column {column}, at `{k}`: {what}"),
+        None => format!("line {line}, column {column}: {what}"),
+    }
+}
+
 /// The 1-based line number of byte `offset` in `text`.
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
@@ -1026,6 +1055,19 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("ftp") && e.contains("store[0].url"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_line_is_located_not_quoted() {
+        let text = "[database]\npath = \"x.db\"\n[[store]]\nurl = \"s3://b/p\"\nsecret_acess_key = \"SUPERSECRET\"\n";
+        let e = Config::from_text(Path::new("c.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("secret_acess_key") && e.contains("line 5"),
+            "{e}"
+        );
+        assert!(!e.contains("SUPERSECRET"), "{e}");
     }
 
     #[test]

@@ -177,9 +177,10 @@ impl BagId {
     /// Reads an id, refusing anything else (ids name folders and keys).
     pub fn parse(s: &str) -> Option<BagId> {
         let b = s.as_bytes();
+        // The `-` first: it makes bytes 16 and 17 character boundaries for the slices.
         let ok = b.len() == 23
-            && NaiveDateTime::parse_from_str(&s[..16], "%Y%m%dT%H%M%SZ").is_ok()
             && b[16] == b'-'
+            && NaiveDateTime::parse_from_str(&s[..16], "%Y%m%dT%H%M%SZ").is_ok()
             && s[17..]
                 .bytes()
                 .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase());
@@ -303,8 +304,24 @@ impl Sidecar {
         if s.payload_oxum != format!("{bytes}.{}", s.files.len()) {
             return Err(format!("Payload-Oxum {} does not add up", s.payload_oxum));
         }
+        // Digests are shown and compared as hex; anything else is a damaged sidecar.
+        let hex = |d: &str, n: usize| {
+            d.len() == n && d.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+        };
+        if !hex(&s.object_sha256, 64) {
+            return Err(format!(
+                "object_sha256 {:?} is not a SHA-256",
+                s.object_sha256
+            ));
+        }
         let mut seen = BTreeSet::new();
         for f in &s.files {
+            if !hex(&f.digests.sha256, 64) || !hex(&f.digests.sha512, 128) {
+                return Err(format!(
+                    "the digests of {:?} are not a SHA-256 and a SHA-512",
+                    f.path
+                ));
+            }
             if f.path.is_empty()
                 || f.path
                     .split('/')

@@ -284,7 +284,8 @@ pub fn read_bag<R: Read>(
             if !seen.insert(nfc) {
                 return Err(refused(&rel, "a name that appears twice"));
             }
-            let declared = entry.header().size().map_err(corrupt(Some(&rel)))?;
+            // What will be read: a PAX header's size wins over the ustar field.
+            let declared = entry.size();
             if is_dir {
                 if declared != 0 {
                     return Err(refused(&rel, "a folder with content"));

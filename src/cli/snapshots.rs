@@ -20,6 +20,12 @@ pub async fn run(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
                 if !i.incomplete.is_empty() {
                     tracing::info!(store = %label, count = i.incomplete.len(), "incomplete uploads (not listed)");
                 }
+                for (key, why) in &i.unreadable {
+                    // Not listed, and not silently: a damaged or moved metadata file hides a snapshot.
+                    out.warn(crate::sanitize::for_terminal(&format!(
+                        "{key} in {label} cannot be read and is not listed: {why}. Run `eqvault verify --all`"
+                    )));
+                }
                 invs.push(Some(i));
             }
             Err(e) => {

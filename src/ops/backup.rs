@@ -149,12 +149,13 @@ pub async fn backup(
     let check_path = copy.clone();
     type Checked = Result<(snapshot::Facts, Vec<ledger::Ident>), snapshot::SnapshotError>;
     let check_level = cfg.database.integrity_check;
+    let live_db = cfg.database.path.clone();
     let checks = std::thread::spawn(move || -> Checked {
         let t = std::time::Instant::now();
-        snapshot::check(&check_path, check_level)?;
+        snapshot::check(&check_path, check_level).map_err(|e| e.about(&live_db))?;
         tracing::info!(seconds = t.elapsed().as_secs_f64(), "integrity_check done");
         let t = std::time::Instant::now();
-        let facts = snapshot::facts(&check_path)?;
+        let facts = snapshot::facts(&check_path).map_err(|e| e.about(&live_db))?;
         tracing::info!(
             seconds = t.elapsed().as_secs_f64(),
             "row counts and schema hash done"
@@ -269,16 +270,20 @@ pub async fn backup(
         let r = task.await.map_err(|e| OpsError::Internal(e.to_string()))?;
         let out = &mut outcomes[i];
         match r {
-            Ok(n) if n == object_bytes => match store
-                .put_if_absent(&id.metadata_key(), meta_json.clone())
-                .await
-            {
-                Ok(()) => out.ok = true,
-                Err(e) => {
-                    out.error = Some(e.to_string());
-                    let _ = store.delete(&key).await;
+            Ok(n) if n == object_bytes => {
+                // The window a power cut can hit: the object is stored, its metadata not yet.
+                tracing::debug!(store = %store.label, "object stored; writing its metadata");
+                match store
+                    .put_if_absent(&id.metadata_key(), meta_json.clone())
+                    .await
+                {
+                    Ok(()) => out.ok = true,
+                    Err(e) => {
+                        out.error = Some(e.to_string());
+                        let _ = store.delete(&key).await;
+                    }
                 }
-            },
+            }
             Ok(n) => {
                 out.error = Some(format!("stored {n} bytes of {object_bytes}"));
                 let _ = store.delete(&key).await;

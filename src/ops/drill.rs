@@ -90,7 +90,9 @@ pub struct DrillRecord {
 impl DrillRecord {
     /// The record's key in a store: `drills/YYYY/<id>.json`.
     pub fn key(&self) -> String {
-        format!("{DRILLS}/{}/{}.json", &self.id[..4], self.id)
+        // A record read from a store may carry any id: never slice inside a character.
+        let year = self.id.get(..4).unwrap_or("0000");
+        format!("{DRILLS}/{year}/{}.json", self.id)
     }
 }
 

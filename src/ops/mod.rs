@@ -98,6 +98,18 @@ pub enum OpsError {
         /// The failed checks.
         detail: String,
     },
+    /// This machine refused to hold what a restore (or a drill) unpacks: disk full, read-only.
+    #[error(
+        "cannot write the restored database in {dir}: {source}. Nothing was changed; make room there (it needs about {needed} bytes) or restore --to another disk"
+    )]
+    LocalWrite {
+        /// Where it was being written.
+        dir: PathBuf,
+        /// About how much room it needs (the object and the database).
+        needed: u64,
+        /// Why.
+        source: std::io::Error,
+    },
     /// Local file I/O.
     #[error("{what} {path}: {source}")]
     Io {
@@ -219,17 +231,28 @@ pub fn create_private_dir(dir: &Path) -> Result<(), OpsError> {
 }
 
 fn clean_stale_temps(parent: &Path) {
+    clean_dead_temps(parent, "");
+}
+
+/// Removes the entries of `parent` named `{prefix}{word}-{pid}-…` whose process no longer runs.
+pub(crate) fn clean_dead_temps(parent: &Path, prefix: &str) {
     let Ok(rd) = std::fs::read_dir(parent) else {
         return;
     };
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let pid = name.split('-').nth(1).and_then(|p| p.parse::<u32>().ok());
+        let Some(rest) = name.strip_prefix(prefix) else {
+            continue;
+        };
+        let pid = rest.split('-').nth(1).and_then(|p| p.parse::<u32>().ok());
         if let Some(pid) = pid
             && pid != std::process::id()
             && !Path::new(&format!("/proc/{pid}")).exists()
         {
-            let _ = std::fs::remove_dir_all(e.path());
+            let _ = match e.file_type() {
+                Ok(t) if t.is_dir() => std::fs::remove_dir_all(e.path()),
+                _ => std::fs::remove_file(e.path()),
+            };
         }
     }
 }

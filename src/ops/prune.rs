@@ -208,6 +208,17 @@ pub async fn prune(
                 }
             }
         }
+        // Uploads cut off mid-way in a local folder leave a staged part no listing shows.
+        for prefix in [catalog::SNAPSHOTS, crate::archive::REPORTS] {
+            for l in s.local_staging(prefix) {
+                if l.modified < grace {
+                    out.incomplete.push((s.label.clone(), l.key.clone()));
+                    if !dry_run && let Err(e) = s.remove_local_staging(&l.key) {
+                        out.errors.push((s.label.clone(), e.to_string()));
+                    }
+                }
+            }
+        }
         // The sealed identifier ledger is cumulative: the newest few are all the history.
         let mut sealed: Vec<String> = s
             .list(crate::ledger::LEDGER)

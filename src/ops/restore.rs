@@ -39,7 +39,8 @@ pub struct RestoreOutcome {
 ///
 /// # Errors
 /// [`OpsError`]: target exists without `force`, no identity, no such snapshot,
-/// or every copy failed its checks (nothing is put in place then).
+/// every copy failed its checks, the store failed mid-download, or this disk
+/// refused the write ([`OpsError::LocalWrite`]); nothing is put in place then.
 pub async fn restore(
     cfg: &Config,
     which: &str,
@@ -79,12 +80,17 @@ pub async fn restore(
             .ok_or_else(|| OpsError::NoSuchSnapshot(which.to_string()))?
     };
 
-    // Unpack next to the target so the final rename is atomic on one filesystem.
+    // Unpack next to the target so the final rename is atomic on one filesystem. The
+    // folder's name carries the pid: a restore killed mid-way (kill -9, power cut) leaves
+    // its plaintext there, and the next restore into the same folder removes it.
+    super::clean_dead_temps(&parent, ".eqvault-");
     let work = tempfile::Builder::new()
-        .prefix(".eqvault-restore-")
+        .prefix(&format!(".eqvault-restore-{}-", std::process::id()))
         .tempdir_in(&parent)
         .map_err(OpsError::io("cannot create a temporary folder in", &parent))?;
     let mut failures = Vec::new();
+    let mut blocked = None;
+    let mut unreadable = Vec::new();
     for &i in &view.stores {
         let store = sv.stores[i].as_ref().expect("listed stores are open");
         let rd = read_data(
@@ -107,6 +113,13 @@ pub async fn restore(
                 before_restore: before,
             });
         }
+        if let Some(why) = rd.blocked {
+            // The store or this disk failed, not the snapshot: say so, not "damaged".
+            tracing::warn!(store = %store.label, error = %why, "copy could not be read, trying the next store");
+            unreadable.push(format!("{}: {why}", store.label));
+            blocked.get_or_insert(why);
+            continue;
+        }
         let bad: Vec<String> = rd
             .checks
             .iter()
@@ -116,6 +129,20 @@ pub async fn restore(
         tracing::warn!(store = %store.label, "copy failed its checks, trying the next store");
         failures.push(bad.join("; "));
     }
+    if failures.is_empty()
+        && let Some(why) = blocked
+    {
+        // The work folder is gone by now: name the folder the user chose.
+        return Err(match why {
+            OpsError::LocalWrite { needed, source, .. } => OpsError::LocalWrite {
+                dir: parent,
+                needed,
+                source,
+            },
+            other => other,
+        });
+    }
+    failures.extend(unreadable);
     Err(OpsError::CheckFailed {
         id: view.meta.id.to_string(),
         detail: failures.join(" | "),
@@ -133,13 +160,18 @@ fn absolute(p: &Path) -> PathBuf {
 }
 
 /// Moves the checked file to `target`. Without `force` the target must not
-/// exist (a hard link refuses to replace); with it, the old file and its
-/// `-wal`/`-shm` are renamed aside first.
+/// exist (a hard link refuses to replace); with it, the old file keeps a second
+/// name aside, its `-wal`/`-shm` are moved there, and the restored file is
+/// renamed over the target.
 fn put_in_place(restored: &Path, target: &Path, force: bool) -> Result<Option<PathBuf>, OpsError> {
     let mut before = None;
     if force && target.exists() {
         let aside = free_name(target);
-        std::fs::rename(target, &aside).map_err(OpsError::io("cannot move aside", target))?;
+        // A second name for the old file, then one atomic rename over it: whenever this
+        // is interrupted, the target holds the old database or the new one, never nothing.
+        if std::fs::hard_link(target, &aside).is_err() {
+            std::fs::rename(target, &aside).map_err(OpsError::io("cannot move aside", target))?;
+        }
         for suffix in ["-wal", "-shm", "-journal"] {
             let side = sidecar(target, suffix);
             if side.exists() {

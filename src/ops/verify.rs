@@ -129,8 +129,10 @@ pub async fn verify(
                 checks,
             });
         }
+        // Damaged metadata hides a snapshot (perhaps the newest): every verify but one of
+        // a named id reports it.
         for (key, why) in &inv.unreadable {
-            if matches!(sel, Selection::All) {
+            if !matches!(sel, Selection::Id(_)) {
                 results.push(VerifyResult {
                     id: key.clone(),
                     store: label.clone(),
@@ -185,6 +187,9 @@ pub struct ReadData {
     pub unpack_secs: f64,
     /// Seconds checking the database.
     pub check_secs: f64,
+    /// Why the copy could not be read when that is not the snapshot's fault: the
+    /// store failed, or this machine refused the write (disk full, read-only).
+    pub blocked: Option<OpsError>,
 }
 
 /// Downloads, decrypts and unpacks one snapshot into `dir` (leaving `dir/database.sqlite`), checking all the way.
@@ -201,16 +206,37 @@ pub async fn read_data(
         download_secs: 0.0,
         unpack_secs: 0.0,
         check_secs: 0.0,
+        blocked: None,
     };
     let object = dir.join("object");
     let t = Instant::now();
     progress.phase("download", Some(meta.object_bytes));
+    let local = |source| OpsError::LocalWrite {
+        dir: dir.to_path_buf(),
+        needed: meta.object_bytes.saturating_add(meta.database_bytes),
+        source,
+    };
     let got = match tokio::fs::File::create(&object).await {
-        Ok(mut f) => store
-            .get_to(&meta.object, &mut f, progress)
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(format!("cannot write {}: {e}", object.display())),
+        Ok(mut f) => match store.get_to(&meta.object, &mut f, progress).await {
+            Ok(x) => Ok(x),
+            Err(crate::store::StoreError::Io { source, .. }) => {
+                let e = local(source);
+                let shown = e.to_string();
+                out.blocked = Some(e);
+                Err(shown)
+            }
+            Err(e) => {
+                let shown = e.to_string();
+                out.blocked = Some(OpsError::Store(e));
+                Err(shown)
+            }
+        },
+        Err(source) => {
+            let e = local(source);
+            let shown = e.to_string();
+            out.blocked = Some(e);
+            Err(shown)
+        }
     };
     progress.done();
     out.download_secs = t.elapsed().as_secs_f64();
@@ -243,26 +269,32 @@ pub async fn read_data(
     let db = dir.join(pack::DATABASE_ENTRY);
     let limit = meta.database_bytes;
     let (obj2, db2) = (object.clone(), db.clone());
-    let unpacked = tokio::task::spawn_blocking(move || -> Result<pack::Unpacked, String> {
-        let input = std::fs::File::open(&obj2).map_err(|e| e.to_string())?;
-        let mut f = std::fs::File::create(&db2).map_err(|e| e.to_string())?;
+    // An error writing the database here is this machine's, not the snapshot's: kept apart.
+    type Unpacking = Result<pack::Unpacked, (String, Option<std::io::Error>)>;
+    let unpacked = tokio::task::spawn_blocking(move || -> Unpacking {
+        let here = |e: std::io::Error| (e.to_string(), Some(e));
+        let input = std::fs::File::open(&obj2).map_err(|e| (e.to_string(), None))?;
+        let mut f = std::fs::File::create(&db2).map_err(here)?;
         let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut f);
-        let u = pack::unpack(
+        let u = match pack::unpack(
             input,
             &identities,
             &mut w,
             pack::Limits {
                 max_database_bytes: limit,
             },
-        )
-        .map_err(|e| e.to_string())?;
-        std::io::Write::flush(&mut w).map_err(|e| e.to_string())?;
+        ) {
+            Ok(u) => u,
+            Err(pack::PackError::Write(e)) => return Err(here(e)),
+            Err(e) => return Err((e.to_string(), None)),
+        };
+        std::io::Write::flush(&mut w).map_err(here)?;
         drop(w);
-        f.sync_all().map_err(|e| e.to_string())?;
+        f.sync_all().map_err(here)?;
         Ok(u)
     })
     .await
-    .unwrap_or_else(|e| Err(e.to_string()));
+    .unwrap_or_else(|e| Err((e.to_string(), None)));
     let _ = std::fs::remove_file(&object);
     out.unpack_secs = t.elapsed().as_secs_f64();
     let unpacked = match unpacked {
@@ -274,8 +306,16 @@ pub async fn read_data(
             ));
             u
         }
-        Err(e) => {
-            out.checks.push(Check::new("decrypt_unpack", false, e));
+        Err((e, io)) => {
+            match io {
+                Some(source) => {
+                    let e = local(source);
+                    out.checks
+                        .push(Check::new("decrypt_unpack", false, e.to_string()));
+                    out.blocked = Some(e);
+                }
+                None => out.checks.push(Check::new("decrypt_unpack", false, e)),
+            }
             return out;
         }
     };

@@ -241,7 +241,8 @@ pub fn unpack<R: Read>(
                     kind: format!("{kind:?}"),
                 });
             }
-            let declared = entry.header().size().map_err(corrupt)?;
+            // What will be read: a PAX header's size wins over the ustar field.
+            let declared = entry.size();
             match name.as_str() {
                 MANIFEST_ENTRY if manifest.is_none() => {
                     if declared > MAX_MANIFEST_BYTES {

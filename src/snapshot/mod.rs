@@ -24,6 +24,11 @@ pub enum SnapshotError {
         "{0} is not a SQLite database (its header is not \"SQLite format 3\"): check [database] path"
     )]
     NotSqlite(PathBuf),
+    /// A folder, fifo, socket or device where the database should be.
+    #[error(
+        "{0} is not a regular file (a folder, fifo or device), so not a SQLite database: check [database] path (or --db)"
+    )]
+    NotAFile(PathBuf),
     /// The file cannot be opened or read.
     #[error("cannot read the database {path}: {source}")]
     Open {
@@ -60,6 +65,19 @@ pub enum SnapshotError {
     },
 }
 
+impl SnapshotError {
+    /// The same error told about `live`: a check on the private copy found what is
+    /// wrong with the live database, and the copy's temporary path means nothing to anyone.
+    pub fn about(self, live: &Path) -> SnapshotError {
+        let path = live.to_path_buf();
+        match self {
+            SnapshotError::Sqlite { source, .. } => SnapshotError::Sqlite { path, source },
+            SnapshotError::Integrity { detail, .. } => SnapshotError::Integrity { path, detail },
+            other => other,
+        }
+    }
+}
+
 /// What a manifest records about a database file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Facts {
@@ -76,6 +94,11 @@ pub struct Facts {
 /// # Errors
 /// [`SnapshotError::Missing`], [`SnapshotError::NotSqlite`] or [`SnapshotError::Open`].
 pub fn ensure_sqlite(path: &Path) -> Result<(), SnapshotError> {
+    // Opening a fifo would wait forever for a writer; a folder or device is no database either.
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => return Err(SnapshotError::NotAFile(path.to_path_buf())),
+        _ => {}
+    }
     let mut f = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -166,8 +189,19 @@ pub fn copy_consistent(src: &Path, dst: &Path, busy: Duration) -> Result<(), Sna
     }
     // The copy must stand alone: no WAL beside it, journal mode as a plain file.
     to.pragma_update(None, "journal_mode", "DELETE")
-        .map_err(sql(dst))?;
+        .map_err(|e| {
+            // The copy is the live database page for page: damage found here is the live one's.
+            if is_damage(&e) {
+                sql(src)(e)
+            } else {
+                sql(dst)(e)
+            }
+        })?;
     Ok(())
+}
+
+fn is_damage(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase))
 }
 
 fn is_not_a_database(e: &rusqlite::Error) -> bool {

@@ -358,6 +358,12 @@ impl Store {
                     w.put(b);
                 }
                 Some(Chunk::Commit) => {
+                    // The parts first: when one failed, its error is the one to report
+                    // (finish() would report the abort's instead, e.g. a DELETE that failed).
+                    if let Err(e) = w.wait_for_capacity(0).await {
+                        let _ = w.abort().await;
+                        return Err(self.err(key, e));
+                    }
                     w.finish().await.map_err(|e| self.err(key, e))?;
                     self.make_durable(key)?;
                     return Ok(n);
@@ -516,6 +522,54 @@ impl Store {
     /// The local folder, for a local store.
     pub fn local_root(&self) -> Option<&Path> {
         self.local_root.as_deref()
+    }
+
+    /// Uploads to a local store cut off mid-way (kill -9, power cut): object_store
+    /// stages a streamed upload as `KEY#N` beside its key, renames it on completion,
+    /// and never lists it, so nothing else would ever remove one. Empty for S3.
+    pub fn local_staging(&self, prefix: &str) -> Vec<Listed> {
+        let Some(root) = &self.local_root else {
+            return Vec::new();
+        };
+        walkdir::WalkDir::new(root.join(prefix))
+            .follow_links(false)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .filter(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.rsplit_once('#'))
+                    .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .filter_map(|e| {
+                let key = e.path().strip_prefix(root).ok()?.to_str()?.to_string();
+                let meta = e.metadata().ok()?;
+                Some(Listed {
+                    key,
+                    size: meta.len(),
+                    modified: meta.modified().ok()?.into(),
+                })
+            })
+            .collect()
+    }
+
+    /// Removes what [`Store::local_staging`] found.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`].
+    pub fn remove_local_staging(&self, key: &str) -> Result<(), StoreError> {
+        let Some(root) = &self.local_root else {
+            return Ok(());
+        };
+        match std::fs::remove_file(root.join(key)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::Io {
+                store: self.label.clone(),
+                what: format!("cannot remove the cut-off upload {key}"),
+                source: e,
+            }),
+            _ => Ok(()),
+        }
     }
 }
 
