@@ -1476,8 +1476,27 @@ fn the_demo_ends_with_the_html_report() {
     );
 
     // With the demo's config: the backup evidence of its stores, and --archive.
-    let snapshot = v["snapshot"].as_str().unwrap().to_string();
     let config = demo.join("eqvault.toml");
+    // The newest snapshot (runs a second apart have the same time: the id decides).
+    let out = eqvault(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["--json", "snapshots"])
+        .output()
+        .unwrap();
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let snapshot = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let at =
+                chrono::DateTime::parse_from_rfc3339(s["created_at"].as_str().unwrap()).unwrap();
+            (at, s["id"].as_str().unwrap().to_string())
+        })
+        .max()
+        .unwrap()
+        .1;
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(
         &config,

@@ -62,6 +62,7 @@ body{margin:0}
 header.mast{background:var(--band);color:#fff;padding:22px 32px 18px}
 .office{text-transform:uppercase;letter-spacing:.06em;font-size:12px;opacity:.9;font-weight:600}
 .office .code{opacity:.75;font-weight:400}
+.office .muted{color:#c6d4e3;text-transform:none;letter-spacing:0}
 h1{font-size:22px;margin:6px 0 4px;line-height:1.25;font-weight:650}
 .reg{font-size:13px;opacity:.9}
 .chips{margin-top:12px;display:flex;flex-wrap:wrap;gap:8px}

@@ -1142,7 +1142,7 @@ fn backup_section(stores: &StoreInput<'_>, policies: &Policies, as_of: NaiveDate
                 snapshots: held.len() as u64,
                 newest: held
                     .iter()
-                    .max_by_key(|s| s.meta.created_at)
+                    .max_by_key(|s| (s.meta.created_at, s.meta.id.as_str()))
                     .map(|s| reference(s)),
             }
         })
@@ -1158,12 +1158,12 @@ fn backup_section(stores: &StoreInput<'_>, policies: &Policies, as_of: NaiveDate
         stores: rows,
         newest: taken
             .iter()
-            .max_by_key(|s| s.meta.created_at)
+            .max_by_key(|s| (s.meta.created_at, s.meta.id.as_str()))
             .map(|s| reference(s)),
         required_copies,
         last_drill: drills
             .iter()
-            .max_by_key(|d| d.started_at)
+            .max_by_key(|d| (d.started_at, d.id.as_str()))
             .map(|d| DrillRow {
                 id: d.id.clone(),
                 snapshot: d.snapshot.clone(),

@@ -40,6 +40,13 @@ use crate::policy::database::{Database, School};
 /// Usage rows per statement.
 pub const CHUNK: i64 = 100_000;
 
+/// Row ids per part, at least, when the usage book is read in parts (small
+/// in unit tests, so that they read several).
+const MIN_PART: i64 = if cfg!(test) { 100 } else { CHUNK };
+
+/// Ids looked up together.
+const BATCH: usize = 4096;
+
 const NEXT_SCHOOL: &str =
     "SELECT school_id FROM equipment_changes WHERE school_id > ?1 ORDER BY school_id LIMIT 1";
 const CHANGES_BY_DAY: &str = "SELECT occurred_on, count(*) FROM equipment_changes \
@@ -121,6 +128,7 @@ impl Ids {
         };
     }
 
+    #[cfg(test)]
     fn get(&self, id: &[u8]) -> Option<u32> {
         match ShortId::new(id) {
             Some(k) => self.short.get(&k).copied(),
@@ -211,7 +219,8 @@ pub fn read(
     let index = read_items(&conn, path, &mut raw.items)?;
     tracing::debug!(seconds = t.elapsed().as_secs_f64(), "report: equipment");
     let t = std::time::Instant::now();
-    read_usage(&conn, path, from, to, &index, &mut raw)?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    read_usage(&conn, path, busy, cores.min(4), from, to, &index, &mut raw)?;
     tracing::debug!(seconds = t.elapsed().as_secs_f64(), "report: usage book");
     Ok(raw)
 }
@@ -340,18 +349,22 @@ fn month_of(day: &[u8]) -> Option<Month> {
     })
 }
 
-fn read_usage(
+/// What one part of the usage book adds up.
+struct Partial {
+    counts: Vec<(u64, u64)>,
+    unknown: UsageCount,
+    by_month: BTreeMap<Month, UsageCount>,
+}
+
+/// The row ids `[lo, hi]` that hold every use of `[from_text, until_text)`:
+/// found through `usage_school_day` (the reference schema's index); without
+/// it, the whole table. `None` when there is no use in the period.
+fn usage_window(
     conn: &Connection,
     path: &Path,
-    from: NaiveDate,
-    to: NaiveDate,
-    index: &Ids,
-    raw: &mut Raw,
-) -> Result<(), ReportError> {
-    let from_text = day(from);
-    let until_text = day(to.succ_opt().unwrap_or(to));
-    // The row ids of the period's uses lie within [lo, hi]: found through the
-    // index (the reference schema's `usage_school_day`); without one, the whole table.
+    from_text: &str,
+    until_text: &str,
+) -> Result<Option<(i64, i64)>, ReportError> {
     let (mut lo, mut hi) = (i64::MAX, i64::MIN);
     let indexed: i64 = conn
         .query_row(HAS_SCHOOL_DAY_INDEX, [], |r| r.get(0))
@@ -376,26 +389,131 @@ fn read_usage(
             Ok(())
         })?;
     }
-    if lo > hi {
+    Ok((lo <= hi).then_some((lo, hi)))
+}
+
+/// Adds up the uses of the period, splitting the window into parts read at
+/// once on separate read-only connections (one per core, at most four).
+#[allow(clippy::too_many_arguments)] // the reading context, passed down as it is
+fn read_usage(
+    conn: &Connection,
+    path: &Path,
+    busy: Duration,
+    max_parts: usize,
+    from: NaiveDate,
+    to: NaiveDate,
+    index: &Ids,
+    raw: &mut Raw,
+) -> Result<(), ReportError> {
+    let from_text = day(from);
+    let until_text = day(to.succ_opt().unwrap_or(to));
+    let Some((lo, hi)) = usage_window(conn, path, &from_text, &until_text)? else {
         return Ok(());
-    }
-    let mut stmt = conn.prepare_cached(USAGE).map_err(sql(path))?;
-    let mut start = lo.saturating_sub(1);
-    // The month of the last row seen: rows mostly come in date order.
-    // Per item, beside the items rather than in them: 16 bytes an item stay
-    // in the processor's cache, where the items themselves would not.
-    let mut counts: Vec<(u64, u64)> = vec![(0, 0); raw.items.len()];
-    // Uses are added up for the month of the row before, and handed over when
-    // the month changes: rows mostly come in date order.
-    let mut month: Option<([u8; 7], Month)> = None;
-    let mut in_month = UsageCount::default();
-    let hand_over = |month: Option<([u8; 7], Month)>, c: UsageCount, raw: &mut Raw| {
-        if let Some((_, m)) = month {
+    };
+    let bounds = split(lo, hi, ((hi - lo) / MIN_PART + 1).min(max_parts as i64));
+    let n = raw.items.len();
+    let (from_text, until_text) = (from_text.as_str(), until_text.as_str());
+    let partials: Vec<Result<Partial, ReportError>> = std::thread::scope(|s| {
+        let others: Vec<_> = bounds[1..]
+            .iter()
+            .map(|&(a, b)| {
+                s.spawn(move || {
+                    let c = crate::snapshot::open_read_only(path, busy)
+                        .map_err(crate::policy::PolicyError::from)?;
+                    scan_usage(&c, path, (a, b), from_text, until_text, index, n)
+                })
+            })
+            .collect();
+        let mut all = vec![scan_usage(
+            conn, path, bounds[0], from_text, until_text, index, n,
+        )];
+        all.extend(others.into_iter().map(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(ReportError::Internal("a usage reader panicked".into())))
+        }));
+        all
+    });
+    let mut counts = vec![(0u64, 0u64); n];
+    for p in partials {
+        let p = p?;
+        for (c, (uses, periods)) in counts.iter_mut().zip(p.counts) {
+            c.0 += uses;
+            c.1 += periods;
+        }
+        raw.unknown_usage.uses += p.unknown.uses;
+        raw.unknown_usage.lesson_periods += p.unknown.lesson_periods;
+        for (m, c) in p.by_month {
             let total = raw.usage_by_month.entry(m).or_default();
             total.uses += c.uses;
             total.lesson_periods += c.lesson_periods;
         }
+    }
+    for (item, (uses, periods)) in raw.items.iter_mut().zip(counts) {
+        item.uses = uses;
+        item.lesson_periods = periods;
+    }
+    Ok(())
+}
+
+/// `[lo, hi]` in `parts` consecutive ranges (at least one) that cover it exactly.
+fn split(lo: i64, hi: i64, parts: i64) -> Vec<(i64, i64)> {
+    let parts = parts.clamp(1, (hi - lo + 1).max(1));
+    let step = (hi - lo + parts) / parts;
+    (0..parts)
+        .map(|k| (lo + k * step, (lo + (k + 1) * step - 1).min(hi)))
+        .filter(|(a, b)| a <= b)
+        .collect()
+}
+
+/// One part `[lo, hi]` of the usage book, in ranges of [`CHUNK`] row ids.
+fn scan_usage(
+    conn: &Connection,
+    path: &Path,
+    (lo, hi): (i64, i64),
+    from_text: &str,
+    until_text: &str,
+    index: &Ids,
+    items: usize,
+) -> Result<Partial, ReportError> {
+    let mut stmt = conn.prepare_cached(USAGE).map_err(sql(path))?;
+    // Per item, beside the items rather than in them: 16 bytes an item stay
+    // in the processor's cache, where the items themselves would not.
+    let mut part = Partial {
+        counts: vec![(0, 0); items],
+        unknown: UsageCount::default(),
+        by_month: BTreeMap::new(),
     };
+    // Ids are looked up a batch at a time, in a loop that does nothing else:
+    // the processor then waits for many of the map's slots at once, where
+    // one lookup per row between SQLite's steps waits for each in turn.
+    let mut pending: Vec<(ShortId, u64)> = Vec::with_capacity(BATCH);
+    let tally = |pending: &mut Vec<(ShortId, u64)>, part: &mut Partial| {
+        for (key, periods) in pending.drain(..) {
+            match index.short.get(&key) {
+                Some(&i) => {
+                    let c = &mut part.counts[i as usize];
+                    c.0 += 1;
+                    c.1 += periods;
+                }
+                None => {
+                    part.unknown.uses += 1;
+                    part.unknown.lesson_periods += periods;
+                }
+            }
+        }
+    };
+    // Uses are added up for the month of the row before, and handed over when
+    // the month changes: rows mostly come in date order.
+    let mut month: Option<([u8; 7], Month)> = None;
+    let mut in_month = UsageCount::default();
+    let hand_over = |month: Option<([u8; 7], Month)>, c: UsageCount, part: &mut Partial| {
+        if let Some((_, m)) = month {
+            let total = part.by_month.entry(m).or_default();
+            total.uses += c.uses;
+            total.lesson_periods += c.lesson_periods;
+        }
+    };
+    let mut start = lo.saturating_sub(1);
     while start < hi {
         let end = start.saturating_add(CHUNK).min(hi);
         let mut rows = stmt
@@ -407,16 +525,24 @@ fn read_usage(
                 ValueRef::Text(t) | ValueRef::Blob(t) => t,
                 _ => &[],
             };
-            match index.get(id) {
-                Some(i) => {
-                    let c = &mut counts[i as usize];
-                    c.0 += 1;
-                    c.1 += periods;
+            match ShortId::new(id) {
+                Some(key) => {
+                    pending.push((key, periods));
+                    if pending.len() == BATCH {
+                        tally(&mut pending, &mut part);
+                    }
                 }
-                None => {
-                    raw.unknown_usage.uses += 1;
-                    raw.unknown_usage.lesson_periods += periods;
-                }
+                None => match index.long.get(id) {
+                    Some(&i) => {
+                        let c = &mut part.counts[i as usize];
+                        c.0 += 1;
+                        c.1 += periods;
+                    }
+                    None => {
+                        part.unknown.uses += 1;
+                        part.unknown.lesson_periods += periods;
+                    }
+                },
             }
             let day = match row.get_ref(2).map_err(sql(path))? {
                 ValueRef::Text(t) => t,
@@ -424,7 +550,7 @@ fn read_usage(
             };
             let prefix: Option<[u8; 7]> = day.get(..7).and_then(|p| p.try_into().ok());
             if prefix.is_none() || month.map(|(p, _)| p) != prefix {
-                hand_over(month, std::mem::take(&mut in_month), raw);
+                hand_over(month, std::mem::take(&mut in_month), &mut part);
                 month = prefix.zip(month_of(day));
             }
             if month.is_some() {
@@ -434,17 +560,111 @@ fn read_usage(
         }
         start = end;
     }
-    hand_over(month, in_month, raw);
-    for (item, (uses, periods)) in raw.items.iter_mut().zip(counts) {
-        item.uses = uses;
-        item.lesson_periods = periods;
-    }
-    Ok(())
+    hand_over(month, in_month, &mut part);
+    tally(&mut pending, &mut part);
+    Ok(part)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_cover_the_window_exactly() {
+        for (lo, hi, parts) in [
+            (1, 10, 3),
+            (1, 1, 4),
+            (5, 1_000_005, 4),
+            (0, 7, 8),
+            (3, 9, 1),
+        ] {
+            let b = split(lo, hi, parts);
+            assert_eq!(b.first().unwrap().0, lo);
+            assert_eq!(b.last().unwrap().1, hi);
+            assert!(b.windows(2).all(|w| w[0].1 + 1 == w[1].0), "{b:?}");
+            assert!(b.len() as i64 <= parts);
+        }
+    }
+
+    /// The usage book read in several parts adds up to the same as in one.
+    #[test]
+    fn usage_in_parts_equals_usage_in_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.db");
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(include_str!("../../schema/equipment.sql"))
+            .unwrap();
+        c.execute_batch("BEGIN").unwrap();
+        c.execute(
+            "INSERT INTO schools VALUES ('S1', 'A', 'thcs', 'cong_lap', 'active', NULL, '2024-01-01')",
+            [],
+        )
+        .unwrap();
+        for i in 0..50 {
+            c.execute(
+                "INSERT INTO equipment (equipment_id, school_id, name, condition, created_at, updated_at)
+                 VALUES (?1, 'S1', 'x', 'good', '2024-01-01', '2024-01-01')",
+                [format!("TB{i:03}")],
+            )
+            .unwrap();
+        }
+        let long = "TB-".repeat(12);
+        for k in 0..3_000i64 {
+            // Not in date order, an unknown id and a long one among them.
+            let day = NaiveDate::from_ymd_opt(2024, 9, 1).unwrap()
+                + chrono::Days::new((k * 37 % 300) as u64);
+            let id = match k % 50 {
+                49 => "GONE".to_string(),
+                48 => long.clone(),
+                n => format!("TB{n:03}"),
+            };
+            c.execute(
+                "INSERT INTO equipment_usage VALUES (?1, ?2, 'S1', NULL, NULL, ?3, ?4)",
+                params![k + 1, id, day.to_string(), 1 + k % 3],
+            )
+            .unwrap();
+        }
+        c.execute(
+            "INSERT INTO equipment (equipment_id, school_id, name, condition, created_at, updated_at)
+             VALUES (?1, 'S1', 'long', 'good', '2024-01-01', '2024-01-01')",
+            [&long],
+        )
+        .unwrap();
+        c.execute_batch("COMMIT").unwrap();
+        drop(c);
+        let (from, to) = (
+            NaiveDate::from_ymd_opt(2024, 10, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2025, 3, 31).unwrap(),
+        );
+        let read = |parts: usize| {
+            let conn = crate::snapshot::open_read_only(&path, Duration::from_secs(1)).unwrap();
+            let mut raw = Raw::default();
+            let index = read_items(&conn, &path, &mut raw.items).unwrap();
+            read_usage(
+                &conn,
+                &path,
+                Duration::from_secs(1),
+                parts,
+                from,
+                to,
+                &index,
+                &mut raw,
+            )
+            .unwrap();
+            raw
+        };
+        let one = read(1);
+        let four = read(4);
+        assert_eq!(one.items, four.items);
+        assert_eq!(one.unknown_usage, four.unknown_usage);
+        assert_eq!(one.usage_by_month, four.usage_by_month);
+        assert!(one.unknown_usage.uses > 0);
+        assert!(one.items.iter().any(|i| i.id == long && i.uses > 0));
+        let total: u64 = one.usage_by_month.values().map(|c| c.uses).sum();
+        let items: u64 = one.items.iter().map(|i| i.uses).sum();
+        assert_eq!(total, items + one.unknown_usage.uses);
+        assert_eq!(one.usage_by_month.len(), 6, "October to March");
+    }
 
     #[test]
     fn short_and_long_ids_are_found() {
