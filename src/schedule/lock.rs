@@ -18,6 +18,14 @@ pub struct JobLock {
     path: PathBuf,
 }
 
+impl Drop for JobLock {
+    /// A released lock names no holder (a crash leaves the pid, which the next
+    /// holder overwrites; the OS lock, not the pid, decides who holds the job).
+    fn drop(&mut self) {
+        let _ = self._file.set_len(0);
+    }
+}
+
 impl JobLock {
     /// The lock file.
     pub fn path(&self) -> &Path {
@@ -70,18 +78,36 @@ pub fn try_lock(state_dir: &Path, job: &str) -> Result<TryLock, ScheduleError> {
             // The pid is for people and `schedule status`; the lock itself is the OS's.
             file.set_len(0).map_err(err)?;
             file.rewind().map_err(err)?;
-            writeln!(file, "{}", std::process::id()).map_err(err)?;
+            // One write, so a reader sees either nothing or the whole line.
+            file.write_all(format!("{}\n", std::process::id()).as_bytes())
+                .map_err(err)?;
             Ok(TryLock::Acquired(JobLock { _file: file, path }))
         }
-        Err(TryLockError::WouldBlock) => {
-            let mut s = String::new();
-            let _ = file.read_to_string(&mut s);
-            Ok(TryLock::Held {
-                pid: s.trim().parse().ok(),
-            })
-        }
+        Err(TryLockError::WouldBlock) => Ok(TryLock::Held {
+            pid: read_holder_pid(&mut file),
+        }),
         Err(TryLockError::Error(e)) => Err(err(e)),
     }
+}
+
+/// The holder writes its pid right after it takes the lock, so a process that finds
+/// the job held may read the file in between (empty or half written). Reading again
+/// for a short while closes that window; a holder that never wrote one gives `None`.
+fn read_holder_pid(file: &mut File) -> Option<u32> {
+    for attempt in 0..20 {
+        if attempt > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let mut s = String::new();
+        if file.rewind().is_ok()
+            && file.read_to_string(&mut s).is_ok()
+            && s.ends_with('\n')
+            && let Ok(pid) = s.trim().parse()
+        {
+            return Some(pid);
+        }
+    }
+    None
 }
 
 #[cfg(test)]
