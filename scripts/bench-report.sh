@@ -56,9 +56,16 @@ trap 'rm -rf "$OUT"' EXIT
 cat "$DB" >/dev/null
 
 # One measurement: "wall cpu peak-RSS-KiB".
+# Exit 1 (violations found) is a normal outcome of both commands; 2 is not.
 measure() {
-  { /usr/bin/time -f '%e %U %S %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 |
-    awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }'
+  local t rc=0
+  t=$(mktemp)
+  /usr/bin/time -o "$t" -f '%e %U %S %M' "$@" >/dev/null 2>"$OUT/stderr" || rc=$?
+  if [ "$rc" -gt 1 ]; then
+    echo "failed (exit $rc): $*" >&2; cat "$OUT/stderr" >&2; rm -f "$t"; exit 2
+  fi
+  tail -1 "$t" | awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }'
+  rm -f "$t"
 }
 
 # best-of RUNS: "best-wall median-wall best-cpu max-rss"
