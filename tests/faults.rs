@@ -413,7 +413,7 @@ fn disk_filling_during_a_restore_is_a_clear_error_and_the_existing_database_is_u
     let disk = match SmallDisk::mount(&fx.path().join("small"), "16m") {
         Ok(d) => d,
         Err(why) => {
-            eprintln!("SKIPPED disk_filling_during_a_restore: {why}");
+            proving::cannot_set_up("disk_filling_during_a_restore", &why);
             return;
         }
     };
@@ -1000,7 +1000,10 @@ fn a_report_file_that_cannot_be_read_is_refused_with_exit_2_and_nothing_is_store
         .arg(fx.path())
         .status();
     if !chown.is_ok_and(|s| s.success()) {
-        eprintln!("SKIPPED: cannot hand the fixture to uid 65534 (not root?)");
+        proving::cannot_set_up(
+            "a_report_file_that_cannot_be_read",
+            "cannot hand the fixture to uid 65534 (not root?)",
+        );
         return;
     }
     chmod(&locked, 0o000);
@@ -1011,9 +1014,9 @@ fn a_report_file_that_cannot_be_read_is_refused_with_exit_2_and_nothing_is_store
     };
     let probe = run_cmd_within(as_nobody(), &["--version"], Duration::from_secs(10));
     if probe.code != Some(0) {
-        eprintln!(
-            "SKIPPED: eqvault cannot run as uid 65534 here: {}",
-            probe.stderr
+        proving::cannot_set_up(
+            "a_report_file_that_cannot_be_read",
+            &format!("eqvault cannot run as uid 65534 here: {}", probe.stderr),
         );
         return;
     }
