@@ -29,7 +29,6 @@ use serde::Serialize;
 use super::bag::{BagInfo, BagWriter, Digests, Hasher};
 use super::classify::{self, Flags, Placement, Source, Subject};
 use super::refresh::{open_stores, refresh};
-use super::upload::{FanOut, Upload};
 use super::walk::{FoundFile, walk};
 use super::{
     ArchiveError, BagId, ENCRYPTED_SUFFIX, FORMAT_VERSION, OfficeRef, PLAIN_SUFFIX, Sidecar,
@@ -39,6 +38,7 @@ use crate::calendar::Period;
 use crate::config::Config;
 use crate::ops::Progress;
 use crate::store::Store;
+use crate::store::{FanOut, Upload};
 
 /// Files up to this size are read whole into memory once, hashed and packed from there.
 pub const IN_MEMORY_MAX: u64 = 16 << 20;
@@ -323,7 +323,7 @@ impl Packing {
             PLAIN_SUFFIX
         };
         let key = format!("{}/{id}{suffix}", folder(year, period));
-        let (fan, tasks) = FanOut::start(&self.stores, &key);
+        let (fan, tasks) = FanOut::start(self.stores.iter().enumerate(), &key);
         let writer = BagWriter::new(
             fan,
             id.as_str(),

@@ -28,7 +28,6 @@ pub mod unpack;
 mod add;
 mod fetch;
 mod refresh;
-mod upload;
 mod walk;
 
 use std::collections::{BTreeMap, BTreeSet};

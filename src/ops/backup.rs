@@ -6,15 +6,13 @@
 //! complete is left. The unencrypted copy lives only in a private temporary
 //! folder that is removed on every exit path.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
-use tokio::sync::mpsc;
 
 use super::{OpsError, Progress};
 use crate::catalog::{self, Manifest, Metadata, SnapshotId};
@@ -22,7 +20,7 @@ use crate::config::Config;
 use crate::ledger;
 use crate::pack::{self, Packer};
 use crate::snapshot;
-use crate::store::{Chunk, Store};
+use crate::store::{FanOut, Store};
 
 /// How a backup is made.
 #[derive(Debug, Clone)]
@@ -172,13 +170,7 @@ pub async fn backup(
     let idents2 = idents.clone();
 
     let key = id.object_key();
-    let mut senders = Vec::new();
-    let mut tasks = Vec::new();
-    for (i, s) in &live {
-        let (tx, task) = s.start_upload(&key, 8);
-        senders.push((*i, Some(tx)));
-        tasks.push((*i, task));
-    }
+    let (fan, tasks) = FanOut::start(live.iter().map(|(i, s)| (*i, s)), &key);
 
     progress.phase("upload", Some(db_bytes));
     let source_name = cfg
@@ -197,7 +189,7 @@ pub async fn backup(
     let packed = tokio::task::spawn_blocking(move || {
         pack_to(
             &copy2,
-            FanOut::new(senders, cancel),
+            fan.cancelled_by(cancel),
             &recipients,
             level,
             threads,
@@ -384,7 +376,7 @@ fn pack_to(
     let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
     packer.append(pack::MANIFEST_ENTRY, json.len() as u64, &json[..])?;
     let fan = packer.finish()?;
-    let (sha, n) = fan.commit()?;
+    let (sha, n) = fan.commit().map_err(pack::PackError::Pack)?;
     Ok((manifest, sha, n))
 }
 
@@ -398,92 +390,5 @@ impl<R: io::Read> io::Read for ProgressReader<'_, R> {
         let k = self.inner.read(buf)?;
         self.progress.advance(k as u64);
         Ok(k)
-    }
-}
-
-/// The synchronous end of the upload: hashes the object and hands 1 MiB chunks to every live store.
-struct FanOut {
-    senders: Vec<(usize, Option<mpsc::Sender<Chunk>>)>,
-    cancel: Option<tokio_util::sync::CancellationToken>,
-    buf: Vec<u8>,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-const CHUNK: usize = 1 << 20;
-
-impl FanOut {
-    fn new(
-        senders: Vec<(usize, Option<mpsc::Sender<Chunk>>)>,
-        cancel: Option<tokio_util::sync::CancellationToken>,
-    ) -> Self {
-        FanOut {
-            senders,
-            cancel,
-            buf: Vec::with_capacity(CHUNK),
-            hasher: Sha256::new(),
-            bytes: 0,
-        }
-    }
-
-    fn send(&mut self, chunk: Chunk) -> io::Result<()> {
-        if self.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
-            // Failing here drops the senders without Commit: every upload aborts.
-            return Err(io::Error::other(
-                "the backup was cancelled: eqvault is stopping",
-            ));
-        }
-        let bytes = match &chunk {
-            Chunk::Data(b) => Some(b.clone()),
-            Chunk::Commit => None,
-        };
-        for (_, slot) in &mut self.senders {
-            if let Some(tx) = slot {
-                let msg = match &bytes {
-                    Some(b) => Chunk::Data(b.clone()),
-                    None => Chunk::Commit,
-                };
-                if tx.blocking_send(msg).is_err() {
-                    // The store's task ended early; its own error is reported when awaited.
-                    *slot = None;
-                }
-            }
-        }
-        if self.senders.iter().all(|(_, s)| s.is_none()) {
-            return Err(io::Error::other("every store stopped accepting the upload"));
-        }
-        Ok(())
-    }
-
-    fn flush_chunk(&mut self) -> io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let b = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
-        self.send(Chunk::Data(b))
-    }
-
-    /// Sends the last bytes and the commit; returns the object's hash and length.
-    fn commit(mut self) -> Result<(String, u64), OpsError> {
-        self.flush_chunk().map_err(pack::PackError::Pack)?;
-        self.send(Chunk::Commit).map_err(pack::PackError::Pack)?;
-        let hasher = std::mem::take(&mut self.hasher);
-        Ok((hex::encode(hasher.finalize()), self.bytes))
-    }
-}
-
-impl Write for FanOut {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.hasher.update(data);
-        self.bytes += data.len() as u64;
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= CHUNK {
-            self.flush_chunk()?;
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }

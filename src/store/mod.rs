@@ -6,6 +6,9 @@
 //! first. A local store is made durable (fsync of file and folder) before a
 //! write is reported done.
 
+mod fanout;
+pub use fanout::{FanOut, Upload};
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;

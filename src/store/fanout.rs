@@ -1,33 +1,41 @@
-//! The synchronous end of a bag's upload: hashes the object and hands 1 MiB chunks to every store's upload task.
+//! The synchronous end of an upload to several stores at once: hashes the
+//! object and hands 1 MiB chunks to every store's upload task. Used by
+//! `backup` (snapshots) and `archive add` (bags) alike.
 
 use std::io::{self, Write};
 
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
-use crate::store::{Chunk, Store, StoreError};
+use super::{Chunk, Store, StoreError};
 
 const CHUNK: usize = 1 << 20;
 
-/// One store's upload: its index in the run's store list and the task.
+/// One store's upload: its index in the caller's store list and the task.
 pub type Upload = (usize, tokio::task::JoinHandle<Result<u64, StoreError>>);
 
 /// Fans a stream out to several uploads. Dropping it without [`FanOut::commit`]
-/// aborts every upload, and nothing appears under the key.
+/// (or failing a write) aborts every upload, and nothing appears under the key.
 pub struct FanOut {
     senders: Vec<Option<mpsc::Sender<Chunk>>>,
+    cancel: Option<CancellationToken>,
     buf: Vec<u8>,
     hasher: Sha256,
     bytes: u64,
 }
 
 impl FanOut {
-    /// Starts an upload of `key` to each store (must run inside the tokio runtime).
-    pub fn start(stores: &[Store], key: &str) -> (FanOut, Vec<Upload>) {
+    /// Starts an upload of `key` to each of `stores`, given with the index the
+    /// caller knows it by (must run inside the tokio runtime).
+    pub fn start<'a>(
+        stores: impl IntoIterator<Item = (usize, &'a Store)>,
+        key: &str,
+    ) -> (FanOut, Vec<Upload>) {
         let mut senders = Vec::new();
         let mut tasks = Vec::new();
-        for (i, s) in stores.iter().enumerate() {
+        for (i, s) in stores {
             let (tx, task) = s.start_upload(key, 8);
             senders.push(Some(tx));
             tasks.push((i, task));
@@ -35,6 +43,7 @@ impl FanOut {
         (
             FanOut {
                 senders,
+                cancel: None,
                 buf: Vec::with_capacity(CHUNK),
                 hasher: Sha256::new(),
                 bytes: 0,
@@ -43,7 +52,19 @@ impl FanOut {
         )
     }
 
+    /// Makes the next write fail once `token` is cancelled, which aborts every upload.
+    pub fn cancelled_by(mut self, token: Option<CancellationToken>) -> FanOut {
+        self.cancel = token;
+        self
+    }
+
     fn send(&mut self, chunk: Option<Bytes>) -> io::Result<()> {
+        if self.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
+            // Failing here drops the senders without Commit: every upload aborts.
+            return Err(io::Error::other(
+                "the upload was cancelled: eqvault is stopping",
+            ));
+        }
         for slot in &mut self.senders {
             if let Some(tx) = slot {
                 let msg = match &chunk {
@@ -70,10 +91,10 @@ impl FanOut {
         self.send(Some(b))
     }
 
-    /// Sends the last bytes and the commit; returns the object's SHA-256 and length.
+    /// Sends the last bytes and the commit; returns the object's SHA-256 (hex) and length.
     ///
     /// # Errors
-    /// When every store stopped accepting.
+    /// When every store stopped accepting, or the upload was cancelled.
     pub fn commit(mut self) -> io::Result<(String, u64)> {
         self.flush_chunk()?;
         self.send(None)?;
