@@ -373,6 +373,29 @@ fn schedule_run_of_a_job_held_by_another_process_touches_nothing() {
     assert_eq!(snapshots(&f.store), 2);
 }
 
+#[test]
+fn a_backup_by_hand_while_the_scheduled_one_runs_is_refused_and_touches_nothing() {
+    let f = Fixture::new();
+    f.config_local();
+    let TryLock::Acquired(held) = lock::try_lock(&f.state_dir(), "backup").unwrap() else {
+        panic!("the lock is free");
+    };
+    let before = fingerprint(f.path());
+    let r = f.run(&["backup"]).code(2);
+    assert!(
+        r.stderr.contains("a backup is already running")
+            && r.stderr.contains(&format!("pid {}", std::process::id()))
+            && r.stderr.contains("backup.lock"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(fingerprint(f.path()), before, "nothing written");
+    assert_eq!(snapshots(&f.store), 0);
+    drop(held);
+    f.run(&["backup"]).ok();
+    assert_eq!(snapshots(&f.store), 1, "once the lock is free, backup works");
+}
+
 // ---- alerts --------------------------------------------------------------------------------
 
 /// A tiny HTTP/1.1 receiver on 127.0.0.1 that records (method, path, body) and answers 200.

@@ -16,6 +16,22 @@ pub struct Args {
 }
 
 pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+    // The same lock as the daemon's and `schedule run backup`: a backup started by
+    // hand or by cron while the scheduled one runs would copy and upload twice.
+    let _lock = match crate::schedule::lock::try_lock(&cfg.state_dir, "backup")? {
+        crate::schedule::TryLock::Acquired(l) => l,
+        crate::schedule::TryLock::Held { pid } => {
+            let who = pid.map_or_else(
+                || "another eqvault process".to_string(),
+                |p| format!("eqvault (pid {p})"),
+            );
+            anyhow::bail!(
+                "a backup is already running: {who} holds {}; this one was not started. \
+                 Wait for it to end (`eqvault snapshots` then lists its snapshot) and run `eqvault backup` again if needed",
+                crate::schedule::lock::lock_path(&cfg.state_dir, "backup").display()
+            );
+        }
+    };
     let mut opts = BackupOptions::default();
     if let Some(at) = a.at {
         opts.now = at;
