@@ -394,7 +394,28 @@ fn s3_server_dying_or_stalling_mid_restore_ends_in_exit_2_and_leaves_the_target_
         fx.run(&["restore", "latest", "--to", p(&fresh)]).code(2);
         assert_eq!(names_in(&folder), ["live.db"], "{mode:?}: leftovers");
     }
+    // verify reads the same way: a store that dies mid-read is no verdict on the snapshot.
+    for (mode, args) in [
+        (Mode::Down, &["verify", "--read-data", "--json"][..]),
+        (Mode::Hang, &["verify", "--read-data", "--json"][..]),
+        (Mode::Down, &["verify", "--json"][..]),
+    ] {
+        proxy.heal();
+        proxy.trip_after_download(4 << 20, mode);
+        let run = fails_within_bounds(&fx, &proxy, mode, args);
+        let j = run.json();
+        assert!(
+            j["results"][0]["blocked"].is_string(),
+            "{args:?} {mode:?}: {j}"
+        );
+        assert!(
+            run.stderr.contains("says nothing about the snapshot"),
+            "{args:?} {mode:?}: {}",
+            run.stderr
+        );
+    }
     proxy.heal();
+    fx.run(&["verify", "--read-data"]).ok();
     fx.run(&["restore", "latest", "--to", p(&live), "--force"])
         .ok();
 }

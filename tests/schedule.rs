@@ -393,7 +393,11 @@ fn a_backup_by_hand_while_the_scheduled_one_runs_is_refused_and_touches_nothing(
     assert_eq!(snapshots(&f.store), 0);
     drop(held);
     f.run(&["backup"]).ok();
-    assert_eq!(snapshots(&f.store), 1, "once the lock is free, backup works");
+    assert_eq!(
+        snapshots(&f.store),
+        1,
+        "once the lock is free, backup works"
+    );
 }
 
 // ---- alerts --------------------------------------------------------------------------------

@@ -59,7 +59,20 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
         let bad = results.iter().filter(|r| !r.ok).count();
         out.line(format!("{} checked, {} failed", results.len(), bad));
     }
-    Ok(if ok {
+    // A store that failed mid-read gave no verdict: exit 2, as for any store unreachable.
+    let blocked: Vec<_> = results.iter().filter(|r| r.blocked.is_some()).collect();
+    for r in &blocked {
+        out.warn(format!(
+            "{} in {} could not be read through: {}. This says nothing about the snapshot; \
+             fix the store or make room, then verify it again",
+            r.id,
+            r.store,
+            r.blocked.as_deref().unwrap_or_default()
+        ));
+    }
+    Ok(if !blocked.is_empty() {
+        ExitCode::from(2)
+    } else if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

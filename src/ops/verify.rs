@@ -46,6 +46,11 @@ pub struct VerifyResult {
     pub ok: bool,
     /// The checks, in order.
     pub checks: Vec<Check>,
+    /// Why the snapshot could not be read through, when that is not its fault:
+    /// the store failed mid-read, or this machine refused the scratch copy
+    /// (disk full). Such a result is not a verdict on the snapshot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<String>,
 }
 
 /// What to verify.
@@ -96,6 +101,7 @@ pub async fn verify(
                 continue;
             }
             let mut checks = Vec::new();
+            let mut blocked = None;
             match obj {
                 None => checks.push(Check::new(
                     "object_present",
@@ -110,14 +116,18 @@ pub async fn verify(
                         format!("{} bytes, metadata says {}", o.size, meta.object_bytes),
                     ));
                     match &identities {
-                        None => checks.push(hash_check(store, meta, progress.as_ref()).await),
+                        None => {
+                            let (check, why) = hash_check(store, meta, progress.as_ref()).await;
+                            checks.push(check);
+                            blocked = why;
+                        }
                         Some(ids) => {
                             let tmp = super::private_temp(cfg, "verify")?;
-                            checks.extend(
+                            let r =
                                 read_data(store, meta, ids.clone(), tmp.path(), progress.as_ref())
-                                    .await
-                                    .checks,
-                            )
+                                    .await;
+                            checks.extend(r.checks);
+                            blocked = r.blocked.map(|e| e.to_string());
                         }
                     }
                 }
@@ -127,6 +137,7 @@ pub async fn verify(
                 store: label.clone(),
                 ok: checks.iter().all(|c| c.ok),
                 checks,
+                blocked,
             });
         }
         // Damaged metadata hides a snapshot (perhaps the newest): every verify but one of
@@ -138,6 +149,7 @@ pub async fn verify(
                     store: label.clone(),
                     ok: false,
                     checks: vec![Check::new("metadata", false, why.clone())],
+                    blocked: None,
                 });
             }
         }
@@ -151,26 +163,39 @@ pub async fn verify(
     Ok(results)
 }
 
-async fn hash_check(store: &Store, meta: &Metadata, progress: &dyn Progress) -> Check {
+/// The object's hash against its metadata; with the reason when the store, not
+/// the object, failed.
+async fn hash_check(
+    store: &Store,
+    meta: &Metadata,
+    progress: &dyn Progress,
+) -> (Check, Option<String>) {
     // Hashing needs the bytes, not a copy: stream into a sink.
     let mut sink = tokio::io::sink();
     progress.phase("verify", Some(meta.object_bytes));
     let r = store.get_to(&meta.object, &mut sink, progress).await;
     progress.done();
     match r {
-        Ok((sha, _)) => Check::new(
-            "object_sha256",
-            sha == meta.object_sha256,
-            if sha == meta.object_sha256 {
-                sha
-            } else {
-                format!(
-                    "object hashes to {sha}, metadata says {}",
-                    meta.object_sha256
-                )
-            },
+        Ok((sha, _)) => (
+            Check::new(
+                "object_sha256",
+                sha == meta.object_sha256,
+                if sha == meta.object_sha256 {
+                    sha
+                } else {
+                    format!(
+                        "object hashes to {sha}, metadata says {}",
+                        meta.object_sha256
+                    )
+                },
+            ),
+            None,
         ),
-        Err(e) => Check::new("object_sha256", false, e.to_string()),
+        Err(e) => {
+            let blocked =
+                matches!(e, crate::store::StoreError::Request { .. }).then(|| e.to_string());
+            (Check::new("object_sha256", false, e.to_string()), blocked)
+        }
     }
 }
 
