@@ -45,6 +45,13 @@ fn set_date(p: &Path, y: i32, m: u32, d: u32) {
 }
 
 /// Incompressible bytes (xorshift64), so that a bag is mostly its payload.
+/// A pid no process has now.
+fn dead_pid() -> u32 {
+    (4_000_000..)
+        .find(|p| !Path::new(&format!("/proc/{p}")).exists())
+        .unwrap()
+}
+
 fn noise(n: usize, seed: u64) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..n)
@@ -418,6 +425,19 @@ fn adding_the_same_tree_twice_stores_nothing_new_and_a_changed_byte_is_a_new_ver
     // get by name brings the newest version; by SHA-256 the old one.
     let out = fx.path().join("out");
     std::fs::create_dir(&out).unwrap();
+    // What a get killed mid-way (kill -9, power cut) leaves: its temporary file or
+    // bag folder, named with its pid. The next get into the folder removes those of
+    // dead processes only, and nothing else.
+    let dead = dead_pid();
+    let left_file = out.join(format!(".eqvault-get-{dead}-Ab12Cd"));
+    let left_bag = out.join(format!(".eqvault-bag-{dead}-Ef34Gh"));
+    let running = out.join(format!(".eqvault-get-{}-Ij56Kl", std::process::id()));
+    let users = out.join(".eqvault-notes.txt");
+    std::fs::write(&left_file, b"half a report").unwrap();
+    std::fs::create_dir_all(left_bag.join("data")).unwrap();
+    std::fs::write(left_bag.join("data/x.pdf"), b"half").unwrap();
+    std::fs::write(&running, b"another get at work").unwrap();
+    std::fs::write(&users, b"mine").unwrap();
     let g = fx
         .run(&[
             "archive",
@@ -434,6 +454,16 @@ fn adding_the_same_tree_twice_stores_nothing_new_and_a_changed_byte_is_a_new_ver
         added[0]["sha256"].as_str().unwrap()
     );
     assert_eq!(g["other_versions"].as_array().unwrap().len(), 1);
+    assert!(
+        !left_file.exists() && !left_bag.exists(),
+        "a dead get's leftovers stay"
+    );
+    assert!(
+        running.exists() && users.exists(),
+        "removed what was not a dead get's"
+    );
+    std::fs::remove_file(&running).unwrap();
+    std::fs::remove_file(&users).unwrap();
     // Never over a different file; an identical one is fine.
     let old_sha = versions
         .iter()

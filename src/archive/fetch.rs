@@ -310,8 +310,10 @@ impl Sink for OneFile {
         if rel != self.want {
             return Ok(None);
         }
+        // The name carries the pid: a get killed mid-way leaves this file, and the
+        // next get into the folder removes it (see `crate::ops::clean_dead_temps`).
         let t = tempfile::Builder::new()
-            .prefix(".eqvault-get-")
+            .prefix(&format!(".eqvault-get-{}-", std::process::id()))
             .tempfile_in(&self.dir)?;
         let t = self.tmp.insert(t);
         Ok(Some(Box::new(io::BufWriter::with_capacity(
@@ -450,6 +452,7 @@ pub async fn get(
         };
     }
     let ids = identities_for(cfg, identity, row.sidecar.encrypted)?;
+    crate::ops::clean_dead_temps(&to, ".eqvault-");
     let want = format!("data/{}", entry.file);
     let mut failures = Vec::new();
     for store in stores.iter().filter(|st| row.stores.contains(&st.label)) {
@@ -526,11 +529,12 @@ async fn get_bag(
         return Err(ArchiveError::TargetExists(dest));
     }
     let ids = identities_for(cfg, identity, s.encrypted)?;
+    crate::ops::clean_dead_temps(to, ".eqvault-");
     let mut failures = Vec::new();
     for store in stores.iter().filter(|st| row.stores.contains(&st.label)) {
         let holder = &store.label;
         let tmp = tempfile::Builder::new()
-            .prefix(".eqvault-bag-")
+            .prefix(&format!(".eqvault-bag-{}-", std::process::id()))
             .tempdir_in(to)
             .map_err(ArchiveError::io("cannot create a folder in", to))?;
         let sink = WholeBag {
