@@ -1058,12 +1058,13 @@ fn a_report_file_that_cannot_be_read_is_refused_with_exit_2_and_nothing_is_store
             "{args:?}: something was archived"
         );
     }
-    // A fifo named on the command line is reported, not waited on.
+    // A fifo named on the command line is refused (exit 2), not waited on.
     let run = run_cmd_within(
         as_nobody(),
         &["archive", "add", p(&fifo)],
         Duration::from_secs(30),
     );
+    assert_eq!(run.code, Some(2), "{run:?}");
     assert!(
         format!("{}{}", run.stdout, run.stderr).contains("fifo"),
         "{run:?}"

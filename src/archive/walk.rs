@@ -106,9 +106,11 @@ pub fn walk(paths: &[PathBuf]) -> Walked {
             continue;
         }
         if !meta.is_dir() {
-            out.skipped.push(Passed {
+            // Named on the command line, so meant to be archived: refused (exit 2),
+            // never opened. Found inside a folder, such a file is only skipped.
+            out.refused.push(Passed {
                 file: show(root),
-                reason: "not a regular file or folder (fifo, socket or device)".into(),
+                reason: "not a regular file or folder (fifo, socket or device); name the report files or their folders".into(),
             });
             continue;
         }
@@ -298,5 +300,21 @@ mod tests {
         assert!(w.refused.is_empty());
         let w = walk(&[d.path().join("missing")]);
         assert_eq!(w.refused.len(), 1);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_fifo_named_on_the_command_line_is_refused_and_one_in_a_folder_skipped() {
+        let d = tempfile::tempdir().unwrap();
+        let fifo = d.path().join("Bao cao HK1 2024-2025.xlsx");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo (coreutils)");
+        let w = walk(std::slice::from_ref(&fifo));
+        assert!(w.files.is_empty() && w.skipped.is_empty());
+        assert_eq!(w.refused.len(), 1);
+        assert!(w.refused[0].reason.contains("fifo"), "{:?}", w.refused);
+        let w = walk(&[d.path().to_path_buf()]);
+        assert!(w.files.is_empty() && w.refused.is_empty());
+        assert_eq!(w.skipped.len(), 1, "{:?}", w.skipped);
     }
 }
