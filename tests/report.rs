@@ -1423,6 +1423,16 @@ fn the_demo_ends_with_the_html_report() {
         String::from_utf8(out.stdout).unwrap()
     };
     let v: Value = serde_json::from_str(&run(true)).unwrap();
+    // It filed sample exported reports by school year and term, leaving one out
+    // on purpose, and its check found that one missing.
+    let a = &v["archive"];
+    assert!(a["added"].as_u64().unwrap() > 0, "{a}");
+    assert_eq!(a["skipped"], 0);
+    let left_out = a["left_out"].as_array().expect("one report left out");
+    assert_eq!(left_out[2], "tan-suat-su-dung");
+    let c = &v["check"];
+    assert_eq!(c["summary"]["by_rule"]["report_missing"], 1, "{c}");
+    assert!(c["summary"]["violations"].as_u64().unwrap() >= 1);
     let report = PathBuf::from(v["report"].as_str().unwrap());
     assert_eq!(
         report,
@@ -1438,6 +1448,11 @@ fn the_demo_ends_with_the_html_report() {
 
     // Run again: its own report is replaced, and the path printed.
     let text = run(false);
+    assert!(
+        text.contains("left out on purpose: tan-suat-su-dung"),
+        "{text}"
+    );
+    assert!(text.contains("  check      "), "{text}");
     assert!(
         text.contains(&format!("report     {}", report.display())),
         "{text}"
@@ -1497,16 +1512,12 @@ fn the_demo_ends_with_the_html_report() {
         .max()
         .unwrap()
         .1;
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(
-        &config,
-        text.replacen(
-            "name = \"\"",
-            "name = \"Phòng Giáo dục và Đào tạo (demo)\"",
-            1,
-        ),
-    )
-    .unwrap();
+    // The demo's config names its office (the archive needs one).
+    assert!(
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .contains("name = \"Phòng Giáo dục và Đào tạo (demo)\""),
+    );
     let json_out = dir.path().join("r.json");
     let out = eqvault(dir.path())
         .arg("--config")

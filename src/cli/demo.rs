@@ -33,6 +33,10 @@ pub struct Args {
 }
 
 const DB_FILE: &str = "equipment.db";
+/// The office name the demo's config carries.
+pub(super) const DEMO_OFFICE: &str = "Phòng Giáo dục và Đào tạo (demo)";
+/// Where the demo writes its sample exported reports.
+const EXPORTS: &str = "exports";
 const STORES: [&str; 2] = ["stores/nas", "stores/usb"];
 
 pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
@@ -70,8 +74,18 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
     if !config_path.exists() {
         let stores: Vec<String> = STORES.iter().map(|s| s.to_string()).collect();
         super::init::create(&dir, Path::new(DB_FILE), &stores, &[])?;
+        // The archive needs an office name (it goes into every bag): the demo's own.
+        let text = std::fs::read_to_string(&config_path)?;
+        std::fs::write(
+            &config_path,
+            text.replacen("name = \"\"", &format!("name = \"{DEMO_OFFICE}\""), 1),
+        )?;
     }
-    let cfg = Config::load(&config_path)?;
+    let mut cfg = Config::load(&config_path)?;
+    if cfg.office.name.trim().is_empty() {
+        // A demo folder made by an older eqvault: name the office for this run only.
+        cfg.office.name = DEMO_OFFICE.to_string();
+    }
     report.insert("database".into(), serde_json::json!(db));
     report.insert("config".into(), serde_json::json!(config_path));
     report.insert(
@@ -109,6 +123,50 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
             code = ExitCode::from(1);
         }
         report.insert("drill".into(), serde_json::to_value(&d.record)?);
+
+        // Sample periodic reports, filed in the report archive by school year and period.
+        out.progress("archive of sample reports …");
+        let policies = crate::policy::Policies::from_config(cfg.policies.as_deref())?;
+        let since = first_day(&db)?.unwrap_or(today);
+        let exports_dir = dir.join(EXPORTS);
+        let exports = {
+            let (db, d) = (db.clone(), exports_dir.clone());
+            let years = policies.school_years.clone();
+            let required = policies.rules.report_missing.clone();
+            tokio::task::spawn_blocking(move || {
+                crate::demo::exports::write(&db, &d, &years, &required, since, today)
+            })
+            .await??
+        };
+        let archived = archive_exports(&cfg, &exports).await?;
+        report.insert(
+            "archive".into(),
+            serde_json::json!({
+                "exports": exports_dir,
+                "added": archived.0,
+                "skipped": archived.1,
+                "bags": archived.2,
+                "left_out": exports.left_out,
+            }),
+        );
+
+        // The compliance checks over the demo's whole history.
+        out.progress("compliance checks …");
+        let plan = crate::policy::check::CheckPlan {
+            database: cfg.database.path.clone(),
+            busy_timeout: std::time::Duration::from_secs(
+                cfg.database.busy_timeout.approx_seconds(),
+            ),
+            as_of: today,
+            from: Some(since),
+            to: None,
+        };
+        let gathered = super::check::Gathered::from(Some(&cfg), &policies).await;
+        let checked = crate::policy::check(&policies, &plan, gathered.input(), &mut |_| {})?;
+        report.insert(
+            "check".into(),
+            serde_json::json!({"from": since, "as_of": today, "summary": checked.summary}),
+        );
         // Last, the compliance report of the current school year, as leadership reads it.
         out.progress("compliance report (HTML) …");
         let made = super::report::demo(&cfg, &dir, today).await?;
@@ -148,6 +206,32 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
             "record under drills/ in both stores"
         ));
     }
+    if let Some(a) = report.get("archive") {
+        out.line(format!(
+            "  archive    {} sample reports from {} filed in {} bags by school year and term",
+            a["added"].as_u64().unwrap_or(0) + a["skipped"].as_u64().unwrap_or(0),
+            show(&dir.join(EXPORTS)),
+            a["bags"].as_u64().unwrap_or(0),
+        ));
+        if let Some([y, p, k]) = a["left_out"].as_array().map(Vec::as_slice) {
+            out.line(format!(
+                "             left out on purpose: {} {}/{} (check finds it missing)",
+                k.as_str().unwrap_or(""),
+                y.as_str().unwrap_or(""),
+                p.as_str().unwrap_or(""),
+            ));
+        }
+    }
+    if let Some(c) = report.get("check") {
+        let sum = &c["summary"];
+        out.line(format!(
+            "  check      {} violations, {} warnings since {} (eqvault check --from {})",
+            sum["violations"].as_u64().unwrap_or(0),
+            sum["warnings"].as_u64().unwrap_or(0),
+            c["from"].as_str().unwrap_or(""),
+            c["from"].as_str().unwrap_or(""),
+        ));
+    }
     if let Some(path) = report.get("report").and_then(|p| p.as_str()) {
         out.line(format!(
             "  report     {} (open it in a browser; print it on A4)",
@@ -174,4 +258,56 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
         show(&config_path)
     ));
     Ok(code)
+}
+
+/// The first day the demo database has data for (its first change).
+fn first_day(db: &Path) -> anyhow::Result<Option<chrono::NaiveDate>> {
+    let c = crate::snapshot::open_read_only(db, std::time::Duration::from_secs(30))?;
+    let first: Option<String> =
+        c.query_row("SELECT min(occurred_on) FROM equipment_changes", [], |r| {
+            r.get(0)
+        })?;
+    Ok(first.and_then(|d| chrono::NaiveDate::parse_from_str(d.get(..10)?, "%Y-%m-%d").ok()))
+}
+
+/// Files the sample reports, one `archive add --year --term` per period;
+/// returns the files added, the files already archived and the bags made.
+async fn archive_exports(
+    cfg: &Config,
+    exports: &crate::demo::exports::Exports,
+) -> anyhow::Result<(u64, u64, u64)> {
+    let mut groups: std::collections::BTreeMap<
+        (String, String),
+        (crate::calendar::Period, Vec<PathBuf>),
+    > = std::collections::BTreeMap::new();
+    for e in &exports.files {
+        groups
+            .entry((e.year.clone(), e.period.to_string()))
+            .or_insert_with(|| (e.period, Vec::new()))
+            .1
+            .push(e.path.clone());
+    }
+    let (mut added, mut skipped, mut bags) = (0, 0, 0);
+    for ((year, _), (period, paths)) in groups {
+        let opts = crate::archive::AddOptions {
+            flags: crate::archive::classify::Flags {
+                year: Some(year),
+                period: Some(period),
+            },
+            ..Default::default()
+        };
+        let quiet: Arc<dyn crate::ops::Progress> = Arc::new(crate::ops::Quiet);
+        let o = crate::archive::add(cfg, &paths, &opts, quiet).await?;
+        if let Some(r) = o.refused.first() {
+            anyhow::bail!(
+                "the demo could not archive its sample report {}: {}",
+                r.file,
+                r.reason
+            );
+        }
+        added += o.added.len() as u64;
+        skipped += o.skipped.len() as u64;
+        bags += o.bags.len() as u64;
+    }
+    Ok((added, skipped, bags))
 }

@@ -62,6 +62,7 @@
 mod build;
 mod calendar;
 mod catalog;
+pub mod exports;
 mod names;
 mod world;
 
