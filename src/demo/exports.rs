@@ -41,15 +41,6 @@ pub struct Exports {
     pub left_out: Option<(String, Period, String)>,
 }
 
-fn period_label(p: Period) -> String {
-    match p {
-        Period::Hk1 => "Học kỳ I".into(),
-        Period::Hk2 => "Học kỳ II".into(),
-        Period::CaNam => "Cả năm".into(),
-        Period::Month(m) => format!("Tháng {m:02}"),
-    }
-}
-
 /// The last day of the month `months_after` months after the month of `end`:
 /// when `report_missing` starts to count a period's report as missing.
 fn due(end: NaiveDate, months_after: u32) -> NaiveDate {
@@ -103,7 +94,7 @@ pub fn write(
             let name = format!(
                 "{} - {} - năm học {year}.csv",
                 kind.name_vi,
-                period_label(*period)
+                crate::policy::reports::period_vi(*period)
             );
             let path = folder.join(name);
             if !path.exists() {
@@ -142,7 +133,7 @@ fn content(
     let mut s = String::from("\u{feff}");
     s.push_str(&format!(
         "{title} - {} - năm học {year}\nTừ ngày {} đến ngày {} (dữ liệu giả lập của eqvault demo)\n",
-        period_label(period),
+        crate::policy::reports::period_vi(period),
         start.format("%d/%m/%Y"),
         end.format("%d/%m/%Y")
     ));

@@ -27,7 +27,8 @@ use crate::calendar::{Period, SchoolYears};
 /// What the archive holds: the kind codes archived for each (school year, period).
 pub type Archived = BTreeMap<(String, Period), BTreeSet<String>>;
 
-fn period_vi(p: Period) -> String {
+/// A period's Vietnamese name: `Học kỳ I`, `Cả năm`, `tháng 03`.
+pub fn period_vi(p: Period) -> String {
     match p {
         Period::Hk1 => "Học kỳ I".into(),
         Period::Hk2 => "Học kỳ II".into(),

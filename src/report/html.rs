@@ -475,19 +475,7 @@ fn schools(out: &mut String, r: &Report, lang: Lang) {
         esc(w.schools_intro),
         esc(w.c_school)
     );
-    for h in [
-        w.c_entries_due,
-        w.c_on_time,
-        w.c_on_time_rate,
-        w.c_approvals_due,
-        w.c_approvals_missing,
-        w.c_approvals_late,
-        w.c_not_by_principal,
-        w.c_ids_deleted,
-        w.c_quiet_months,
-        w.c_lesson_periods,
-        w.c_findings,
-    ] {
+    for h in w.school_columns() {
         let _ = write!(out, "<th class=\"n\">{}</th>", esc(h));
     }
     out.push_str("</tr></thead><tbody>");
@@ -641,18 +629,7 @@ fn trends(out: &mut String, r: &Report, lang: Lang) {
         esc(w.s_trends),
         esc(w.c_month)
     );
-    for h in [
-        w.c_entries_due,
-        w.c_on_time,
-        w.c_entries_late,
-        w.c_on_time_rate,
-        w.c_approvals_due,
-        w.c_approvals_on_time,
-        w.c_approvals_late,
-        w.c_approvals_missing,
-        w.c_approvals_rate,
-        w.c_lesson_periods,
-    ] {
+    for h in w.month_columns() {
         let _ = write!(out, "<th class=\"n\">{}</th>", esc(h));
     }
     out.push_str("</tr></thead><tbody>");

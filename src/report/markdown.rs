@@ -196,20 +196,7 @@ pub fn render(r: &Report, lang: Lang) -> String {
     );
     table(
         &mut out,
-        &[
-            w.c_school,
-            w.c_entries_due,
-            w.c_on_time,
-            w.c_on_time_rate,
-            w.c_approvals_due,
-            w.c_approvals_missing,
-            w.c_approvals_late,
-            w.c_not_by_principal,
-            w.c_ids_deleted,
-            w.c_quiet_months,
-            w.c_lesson_periods,
-            w.c_findings,
-        ],
+        &[&[w.c_school][..], &w.school_columns()].concat(),
         1,
     );
     for sc in &r.schools {
@@ -247,19 +234,7 @@ pub fn render(r: &Report, lang: Lang) -> String {
     );
     table(
         &mut out,
-        &[
-            w.c_month,
-            w.c_entries_due,
-            w.c_on_time,
-            w.c_entries_late,
-            w.c_on_time_rate,
-            w.c_approvals_due,
-            w.c_approvals_on_time,
-            w.c_approvals_late,
-            w.c_approvals_missing,
-            w.c_approvals_rate,
-            w.c_lesson_periods,
-        ],
+        &[&[w.c_month][..], &w.month_columns()].concat(),
         1,
     );
     for m in &r.months {

@@ -424,6 +424,43 @@ pub struct Words {
     pub c_article_short: &'static str,
 }
 
+impl Words {
+    /// The figures of the table per school, in order (after the school's name),
+    /// as the HTML and Markdown reports show them.
+    pub fn school_columns(&self) -> [&'static str; 11] {
+        [
+            self.c_entries_due,
+            self.c_on_time,
+            self.c_on_time_rate,
+            self.c_approvals_due,
+            self.c_approvals_missing,
+            self.c_approvals_late,
+            self.c_not_by_principal,
+            self.c_ids_deleted,
+            self.c_quiet_months,
+            self.c_lesson_periods,
+            self.c_findings,
+        ]
+    }
+
+    /// The figures of the table per month, in order (after the month), as the
+    /// HTML and Markdown reports show them.
+    pub fn month_columns(&self) -> [&'static str; 10] {
+        [
+            self.c_entries_due,
+            self.c_on_time,
+            self.c_entries_late,
+            self.c_on_time_rate,
+            self.c_approvals_due,
+            self.c_approvals_on_time,
+            self.c_approvals_late,
+            self.c_approvals_missing,
+            self.c_approvals_rate,
+            self.c_lesson_periods,
+        ]
+    }
+}
+
 /// Vietnamese.
 pub static VI: Words = Words {
     title: "Báo cáo tuân thủ Quy chế quản lý, vận hành và khai thác sử dụng Hệ thống quản lý thiết bị dạy học",
