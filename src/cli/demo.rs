@@ -34,7 +34,7 @@ pub struct Args {
 
 const DB_FILE: &str = "equipment.db";
 /// The office name the demo's config carries.
-pub(super) const DEMO_OFFICE: &str = "Phòng Giáo dục và Đào tạo (demo)";
+const DEMO_OFFICE: &str = "Phòng Giáo dục và Đào tạo (demo)";
 /// Where the demo writes its sample exported reports.
 const EXPORTS: &str = "exports";
 const STORES: [&str; 2] = ["stores/nas", "stores/usb"];
