@@ -425,6 +425,69 @@ fn the_model_counts_what_was_planted() {
     assert_eq!(r.provenance.database_sha256.len(), 64);
 }
 
+/// Regression: the archive table listed every term of the school year, so an
+/// HK1 report showed HK2 "incomplete" in red while Art. 12.2 said "met"
+/// (`check` judges only the periods that overlap the report's).
+#[test]
+fn the_archive_table_has_the_periods_the_verdict_judged() {
+    use eqvault::calendar::Period;
+    use eqvault::policy::stores::StoreFacts;
+    let (_dir, db) = fixture();
+    let policies = Policies::built_in().unwrap();
+    let kinds: std::collections::BTreeSet<String> = policies
+        .rules
+        .report_missing
+        .kinds
+        .iter()
+        .map(|k| k.code.clone())
+        .collect();
+    let mut archived = eqvault::policy::reports::Archived::new();
+    for p in [Period::Hk1, Period::CaNam] {
+        archived.insert(("2024-2025".to_string(), p), kinds.clone());
+    }
+    let facts = StoreFacts {
+        labels: vec!["file:///nas".into()],
+        reports: Some(Ok(archived)),
+        ..StoreFacts::default()
+    };
+    let plan = Plan {
+        database: db.clone(),
+        busy_timeout: Duration::from_secs(5),
+        // After HK2's reports were due (30/06/2025): HK2 is missing.
+        as_of: d("2025-12-01"),
+        period: Some("2024-2025/hk1".parse::<ReportPeriod>().unwrap()),
+        office: Office::default(),
+        generated_at: chrono::DateTime::parse_from_rfc3339("2025-12-01T08:00:00+07:00").unwrap(),
+        detail_limit: 25,
+    };
+    let r = eqvault::report::build(&policies, &plan, StoreInput::Facts(&facts)).unwrap();
+    let art = r
+        .articles
+        .iter()
+        .find(|a| a.article.key() == "art12_2")
+        .unwrap();
+    assert_eq!(art.status, Status::Met);
+    let rows: Vec<(String, Period)> = r
+        .archive
+        .periods
+        .iter()
+        .map(|p| (p.year.clone(), p.period))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("2024-2025".to_string(), Period::Hk1),
+            ("2024-2025".to_string(), Period::CaNam)
+        ]
+    );
+    assert!(
+        r.archive
+            .periods
+            .iter()
+            .all(|p| p.state == eqvault::report::model::ArchiveState::Complete)
+    );
+}
+
 fn eqvault(cwd: &Path) -> Command {
     let mut c = Command::cargo_bin("eqvault").unwrap();
     c.current_dir(cwd)

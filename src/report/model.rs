@@ -528,7 +528,7 @@ pub struct ArchiveSection {
     pub reason: Option<Message>,
     /// The kinds required for each period.
     pub kinds: Vec<ReportKind>,
-    /// The periods of the school years the report covers.
+    /// The periods (of `report_missing.periods`) that overlap the report's.
     pub periods: Vec<ArchiveRow>,
 }
 
@@ -1183,7 +1183,7 @@ fn backup_section(stores: &StoreInput<'_>, policies: &Policies, as_of: NaiveDate
     }
 }
 
-/// Archive completeness for the school years the period touches.
+/// Archive completeness for the periods that overlap the report's, as `check` judges them.
 fn archive_section(
     stores: &StoreInput<'_>,
     policies: &Policies,
@@ -1220,13 +1220,16 @@ fn archive_section(
             }
         },
     };
+    // The periods `check`'s report_missing judges for this report: those that
+    // overlap it. A term outside the report (HK2 in an HK1 report) has no
+    // bearing on Art. 12.2's verdict, so its row would contradict the summary.
     let mut periods = Vec::new();
     for year in policies.school_years.years() {
-        if year.start > period.to || year.end < period.from {
-            continue;
-        }
         for &p in &r.periods {
             let (from, to) = year.period_range(p);
+            if from > period.to || to < period.from {
+                continue;
+            }
             let due = Month::of(to).plus(r.months_after).last_day();
             let have = archived.get(&(year.name.clone(), p));
             let archived: Vec<String> = have
