@@ -823,7 +823,7 @@ fn usage_errors_exit_two_before_writing() {
         (vec!["--period", "2024-2025/03"], "not a report period"),
         (
             vec!["--period", "2024-2025/hk2", "--as-of", "2024-12-01"],
-            "after --as-of",
+            "after --as-of 2024-12-01: nothing in it can be due yet. Choose a --period that has begun by then, or an --as-of on or after 2025-01-13",
         ),
         (
             vec!["--period", "2025-2026", "--as-of", "2025-03-01"],

@@ -119,7 +119,7 @@ impl Plan {
         let (start, end) = year.period_range(period.period);
         if start > self.as_of {
             return Err(ReportError::Period(format!(
-                "{} starts on {start}, after --as-of {}: nothing in it can be due yet",
+                "{} starts on {start}, after --as-of {}: nothing in it can be due yet. Choose a --period that has begun by then, or an --as-of on or after {start}",
                 period.key(),
                 self.as_of
             )));
