@@ -488,6 +488,32 @@ fn the_archive_table_has_the_periods_the_verdict_judged() {
     );
 }
 
+/// Regression: store labels in Markdown were backslash-escaped inside code
+/// spans, which print backslashes: `/mnt/usb\_1` instead of `/mnt/usb_1`.
+#[test]
+fn markdown_shows_store_labels_as_they_are() {
+    let (_dir, db) = fixture();
+    let policies = Policies::built_in().unwrap();
+    let facts = eqvault::policy::stores::StoreFacts {
+        labels: vec!["/mnt/usb_1/eqvault".into(), "s3://pgd*q1/a`b".into()],
+        ..Default::default()
+    };
+    let plan = Plan {
+        database: db.clone(),
+        busy_timeout: Duration::from_secs(5),
+        as_of: d(AS_OF),
+        period: Some("2024-2025/hk1".parse::<ReportPeriod>().unwrap()),
+        office: Office::default(),
+        generated_at: chrono::DateTime::parse_from_rfc3339("2025-03-01T08:00:00+07:00").unwrap(),
+        detail_limit: 25,
+    };
+    let r = eqvault::report::build(&policies, &plan, StoreInput::Facts(&facts)).unwrap();
+    let md = eqvault::report::markdown::render(&r, Lang::Vi);
+    assert!(md.contains("| `/mnt/usb_1/eqvault` |"), "{md}");
+    assert!(md.contains("| ``s3://pgd*q1/a`b`` |"), "{md}");
+    assert!(!md.contains("usb\\_1"), "{md}");
+}
+
 fn eqvault(cwd: &Path) -> Command {
     let mut c = Command::cargo_bin("eqvault").unwrap();
     c.current_dir(cwd)

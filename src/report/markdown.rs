@@ -30,6 +30,41 @@ pub fn md(s: &str) -> String {
     out
 }
 
+/// Text as a code span (ids, store labels, digests): shown exactly as it is.
+///
+/// A code span prints backslashes, so [`md`]'s escapes would show
+/// (`usb\_1`); a backtick inside would end it. Instead the fence is one
+/// backtick longer than the longest run inside, `|` is escaped (GFM tables
+/// split cells before code spans) and line breaks become spaces. Markup
+/// inside a code span is printed, never rendered.
+fn code(s: &str) -> String {
+    let text: String = s
+        .chars()
+        .map(|c| {
+            if matches!(c, '\n' | '\r' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .replace('|', "\\|");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
 fn status(s: Status, lang: Lang) -> String {
     let w = lang.w();
     match s {
@@ -312,7 +347,7 @@ pub fn render(r: &Report, lang: Lang) -> String {
         md(format!("{} {}", p.office.name, p.office.code).trim()),
     );
     item(w.p_database, md(&p.database));
-    item(w.p_db_sha, format!("`{}`", md(&p.database_sha256)));
+    item(w.p_db_sha, code(&p.database_sha256));
     item(w.p_db_bytes, lang.int(p.database_bytes));
     item(w.p_policies, md(&p.policies));
     item(w.p_own_sha, md(w.p_own_sha_where));
@@ -446,9 +481,9 @@ fn backup(out: &mut String, r: &Report, lang: Lang) {
         Some(s) => {
             let _ = writeln!(
                 out,
-                "- {}: `{}` ({}); {}: {}/{} ({} {})",
+                "- {}: {} ({}); {}: {}/{} ({} {})",
                 md(w.newest_backup),
-                md(&s.id),
+                code(&s.id),
                 md(&lang.datetime(&s.created_at)),
                 md(w.copies),
                 s.copies,
@@ -465,7 +500,7 @@ fn backup(out: &mut String, r: &Report, lang: Lang) {
         Some(d) => {
             let _ = writeln!(
                 out,
-                "- {}: {} ({}); {}: {} ({} {}); {} `{}`",
+                "- {}: {} ({}); {}: {} ({} {}); {} {}",
                 md(w.last_drill),
                 md(&lang.drill_status(&d.status)),
                 md(&lang.datetime(&d.started_at)),
@@ -474,7 +509,7 @@ fn backup(out: &mut String, r: &Report, lang: Lang) {
                 md(w.target),
                 md(&lang.whole_seconds(d.target_seconds)),
                 md(w.e_snapshot),
-                md(&d.snapshot)
+                code(&d.snapshot)
             );
         }
         None => {
@@ -502,7 +537,7 @@ fn backup(out: &mut String, r: &Report, lang: Lang) {
         };
         let (id, at, copies) = match &s.newest {
             Some(n) => (
-                format!("`{}`", md(&n.id)),
+                code(&n.id),
                 md(&lang.datetime(&n.created_at)),
                 lang.int(n.copies),
             ),
@@ -510,14 +545,7 @@ fn backup(out: &mut String, r: &Report, lang: Lang) {
         };
         row(
             out,
-            &[
-                format!("`{}`", md(&s.store)),
-                reach,
-                lang.int(s.snapshots),
-                id,
-                at,
-                copies,
-            ],
+            &[code(&s.store), reach, lang.int(s.snapshots), id, at, copies],
         );
     }
 }
@@ -642,6 +670,14 @@ fn findings(out: &mut String, r: &Report, lang: Lang) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_spans_show_the_text_as_it_is() {
+        assert_eq!(code("/mnt/usb_1/eqvault"), "`/mnt/usb_1/eqvault`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x`"), "`` `x` ``");
+        assert_eq!(code("s3://b/p|q\n<i>"), "`s3://b/p\\|q <i>`");
+    }
 
     #[test]
     fn database_text_cannot_break_a_table_or_add_markup() {
