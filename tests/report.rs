@@ -514,6 +514,30 @@ fn markdown_shows_store_labels_as_they_are() {
     assert!(!md.contains("usb\\_1"), "{md}");
 }
 
+/// Regression: the findings' "Concerns" and evidence wrote months as
+/// `2024-11` in the Vietnamese report (everywhere else `11/2024`).
+#[test]
+fn findings_name_months_as_the_language_writes_them() {
+    let (_dir, db) = fixture();
+    let r = model(&db);
+    let row = |html: &str, rule: &str| -> String {
+        let start = html
+            .find(&format!("<tr data-rule=\"{rule}\">"))
+            .unwrap_or_else(|| panic!("no {rule} row"));
+        let end = start + html[start..].find("</tr>").unwrap();
+        html[start..end].to_string()
+    };
+    let vi = eqvault::report::html::render(&r, Lang::Vi);
+    let missing = row(&vi, "missing_approval");
+    assert!(missing.contains("11/2024 · 79760002"), "{missing}");
+    assert!(missing.contains("tháng 11/2024"), "{missing}");
+    assert!(!missing.contains("2024-11"), "{missing}");
+    let quiet = row(&vi, "no_monthly_update");
+    assert!(quiet.contains("tháng 11/2024:"), "{quiet}");
+    let en = eqvault::report::html::render(&r, Lang::En);
+    assert!(row(&en, "missing_approval").contains("Nov 2024 · 79760002"));
+}
+
 fn eqvault(cwd: &Path) -> Command {
     let mut c = Command::cargo_bin("eqvault").unwrap();
     c.current_dir(cwd)

@@ -97,7 +97,7 @@ pub fn render(r: &Report, lang: Lang) -> Vec<u8> {
     );
     let date = |d: Option<NaiveDate>| d.map(|d| lang.date_cell(d)).unwrap_or_default();
     for f in &r.findings {
-        let c = evidence::columns(f, lang);
+        let c = evidence::columns(f, r, lang);
         let school = f.school_id.as_deref().unwrap_or("");
         let cells = [
             field(f.rule.as_str(), false),

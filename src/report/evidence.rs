@@ -11,11 +11,12 @@ use chrono::NaiveDate;
 
 use super::model::Report;
 use super::text::{Article, Lang};
-use crate::policy::Finding;
+use crate::calendar::Period;
 use crate::policy::finding::Evidence;
 use crate::policy::text::{
     change_kind_vi, position_en, position_vi, staff_status_en, staff_status_vi,
 };
+use crate::policy::{Finding, Month, Rule};
 
 /// The evidence columns of one finding.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,8 +37,20 @@ pub struct Columns {
     pub other: String,
 }
 
-/// The columns of `f`, in `lang`.
-pub fn columns(f: &Finding, lang: Lang) -> Columns {
+/// A finding's `period` in `lang`: a month as `11/2024` (`Nov 2024`), a
+/// term as `Học kỳ I 2024-2025` (`Term 1 (HK1) 2024-2025`); anything else as it is.
+pub fn period(p: &str, lang: Lang) -> String {
+    if let Ok(m) = p.parse::<Month>() {
+        return lang.month(m);
+    }
+    match p.split_once('/').map(|(y, t)| (y, t.parse::<Period>())) {
+        Some((year, Ok(term))) => format!("{} {year}", lang.period_short(term)),
+        _ => p.to_string(),
+    }
+}
+
+/// The columns of `f`, in `lang`; report kinds by their names in `r`.
+pub fn columns(f: &Finding, r: &Report, lang: Lang) -> Columns {
     let w = lang.w();
     let mut c = Columns::default();
     let mut other: Vec<String> = Vec::new();
@@ -75,7 +88,7 @@ pub fn columns(f: &Finding, lang: Lang) -> Columns {
                 Some(name) => format!("{name} ({id})"),
                 None => id.clone(),
             });
-            other.push(format!("{} {}", w.e_month, e.period));
+            other.push(format!("{} {}", w.e_month, period(&e.period, lang)));
             if let Some(p) = &e.position {
                 let p = match lang {
                     Lang::Vi => position_vi(p),
@@ -109,7 +122,7 @@ pub fn columns(f: &Finding, lang: Lang) -> Columns {
             other.push(format!(
                 "{} {}: {} {}, {} {}",
                 w.e_month,
-                e.period,
+                period(&e.period, lang),
                 e.changes,
                 w.e_changes,
                 e.uses,
@@ -170,14 +183,18 @@ pub fn columns(f: &Finding, lang: Lang) -> Columns {
         }
         Evidence::Report(e) => {
             c.deadline = Some(e.due);
-            other.push(format!("{}: {}", w.e_kind, e.kind));
+            other.push(format!("{}: {}", w.e_kind, r.kind_name(&e.kind, lang)));
             other.push(format!(
                 "{}: {}",
                 w.e_archived_kinds,
                 if e.archived_kinds.is_empty() {
                     w.none.to_string()
                 } else {
-                    e.archived_kinds.join(", ")
+                    e.archived_kinds
+                        .iter()
+                        .map(|k| r.kind_name(k, lang))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             ));
         }
@@ -211,12 +228,17 @@ pub fn brief(c: &Columns, lang: Lang) -> String {
     parts.join(" · ")
 }
 
-/// What a finding is about, for the "Concerns" column: the period, or the identifier.
-pub fn concerns(f: &Finding) -> String {
-    match (&f.period, &f.subject) {
-        (Some(p), Some(s)) if p != s => format!("{p} · {s}"),
-        (Some(p), _) => p.clone(),
-        (None, Some(s)) => s.clone(),
+/// What a finding is about, for the "Concerns" column: the period (in
+/// `lang`), or the identifier (a report kind by its name).
+pub fn concerns(f: &Finding, r: &Report, lang: Lang) -> String {
+    let subject = f.subject.as_ref().map(|s| match f.rule {
+        Rule::ReportMissing => r.kind_name(s, lang),
+        _ => s.clone(),
+    });
+    match (&f.period, subject) {
+        (Some(p), Some(s)) if *p != s => format!("{} · {s}", period(p, lang)),
+        (Some(p), _) => period(p, lang),
+        (None, Some(s)) => s,
         (None, None) => String::new(),
     }
 }
@@ -261,4 +283,18 @@ pub fn listed(r: &Report) -> Vec<(Article, Vec<Listed<'_>>)> {
         .into_iter()
         .map(|(a, by_school)| (a, by_school.into_values().collect()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_are_written_in_the_language() {
+        assert_eq!(period("2024-11", Lang::Vi), "11/2024");
+        assert_eq!(period("2024-11", Lang::En), "Nov 2024");
+        assert_eq!(period("2024-2025/hk1", Lang::Vi), "Học kỳ I 2024-2025");
+        assert_eq!(period("2024-2025/ca-nam", Lang::En), "Whole year 2024-2025");
+        assert_eq!(period("khác", Lang::Vi), "khác");
+    }
 }

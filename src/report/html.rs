@@ -1045,7 +1045,7 @@ fn findings(out: &mut String, r: &Report, lang: Lang) {
                 lang.int(count)
             );
             for f in shown {
-                let cols = evidence::columns(f, lang);
+                let cols = evidence::columns(f, r, lang);
                 let sev = match f.severity {
                     Severity::Violation => "violation",
                     Severity::Warning => "warning",
@@ -1056,7 +1056,7 @@ fn findings(out: &mut String, r: &Report, lang: Lang) {
                     f.rule,
                     esc(lang.rule(f.rule)),
                     esc(lang.severity(f.severity)),
-                    esc(&evidence::concerns(f)),
+                    esc(&evidence::concerns(f, r, lang)),
                     esc(&evidence::brief(&cols, lang)),
                     esc(lang.pick(&f.message))
                 );

@@ -643,13 +643,13 @@ fn findings(out: &mut String, r: &Report, lang: Lang) {
                 5,
             );
             for f in shown {
-                let cols = evidence::columns(f, lang);
+                let cols = evidence::columns(f, r, lang);
                 row(
                     out,
                     &[
                         md(lang.rule(f.rule)),
                         md(lang.severity(f.severity)),
-                        md(&evidence::concerns(f)),
+                        md(&evidence::concerns(f, r, lang)),
                         md(&evidence::brief(&cols, lang)),
                         md(lang.pick(&f.message)),
                     ],

@@ -586,7 +586,7 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
     ])?;
     s.header(&super::csv::header(lang))?;
     for fd in &r.findings {
-        let c = evidence::columns(fd, lang);
+        let c = evidence::columns(fd, r, lang);
         let school = fd.school_id.as_deref().unwrap_or("");
         s.line(vec![
             t(fd.rule.as_str()),
