@@ -1029,6 +1029,8 @@ fn xlsx_cells_are_typed_and_match_the_json() {
     assert_eq!(months.len(), 5);
     assert_eq!(months[0]["Tháng"]["t"], "d");
     assert_eq!(months[0]["Tháng"]["v"], "2024-09-01T00:00:00");
+    // Shown as the month (09/2024), not as its first day (01/09/2024).
+    assert_eq!(months[0]["Tháng"]["fmt"], "mm/yyyy");
     assert_eq!(
         months[1]["Tỉ lệ duyệt đúng hạn"]["v"],
         v["months"][1]["approvals_rate"]

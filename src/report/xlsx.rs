@@ -53,6 +53,7 @@ struct Formats {
     head: Format,
     title: Format,
     date: Format,
+    month: Format,
     datetime: Format,
     pct: Format,
     int: Format,
@@ -71,6 +72,7 @@ impl Formats {
                 .set_text_wrap(),
             title: Format::new().set_bold().set_font_size(14),
             date: Format::new().set_num_format("dd/mm/yyyy"),
+            month: Format::new().set_num_format("mm/yyyy"),
             datetime: Format::new().set_num_format("dd/mm/yyyy hh:mm"),
             pct: Format::new().set_num_format("0.0%"),
             int: Format::new().set_num_format("#,##0"),
@@ -101,6 +103,8 @@ enum V {
     F(Option<f64>),
     P(Option<f64>),
     D(Option<NaiveDate>),
+    /// A month: its first day, shown `mm/yyyy`.
+    M(NaiveDate),
     Dt(Option<DateTime<FixedOffset>>),
     B(bool),
 }
@@ -169,6 +173,9 @@ impl<'f> Sheet<'f> {
                 }
                 V::D(Some(d)) => {
                     ws.write_date_with_format(r, c, d, &f.date).map_err(x)?;
+                }
+                V::M(d) => {
+                    ws.write_date_with_format(r, c, d, &f.month).map_err(x)?;
                 }
                 V::Dt(Some(t)) => {
                     let local = t.with_timezone(&crate::calendar::VIETNAM).naive_local();
@@ -339,7 +346,7 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
     }
     wb.push_worksheet(s.ws);
 
-    // Months: the month as a real date (its first day).
+    // Months: the month as a real date (its first day), shown as a month.
     let mut s = Sheet::new(names[2], &f)?;
     s.widths(&[
         12.0, 12.0, 10.0, 10.0, 12.0, 12.0, 12.0, 10.0, 10.0, 12.0, 10.0, 12.0,
@@ -360,7 +367,7 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
     ])?;
     for m in &r.months {
         s.line(vec![
-            V::D(Some(m.m.first_day())),
+            V::M(m.m.first_day()),
             V::N(Some(m.entries_due)),
             V::N(m.entries_on_time),
             V::N(Some(m.entries_late)),
