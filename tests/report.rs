@@ -862,6 +862,18 @@ fn an_existing_file_is_never_overwritten_without_force() {
         .collect();
     names.sort();
     assert_eq!(names, ["equipment.db", "r.html", "r.html.sha256"]);
+    // Not even --force replaces the database being reported on.
+    let before = std::fs::read(&db).unwrap();
+    let out = eqvault(dir.path())
+        .args(["report", "--as-of", AS_OF, "--format", "html", "--force"])
+        .args(["--db", "equipment.db", "--out", "./equipment.db"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("is the database the report reads"), "{err}");
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    assert!(!dir.path().join("equipment.db.sha256").exists());
 }
 
 #[test]

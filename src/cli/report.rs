@@ -170,6 +170,17 @@ pub(super) async fn make(req: &Request, cfg: Option<&Config>) -> anyhow::Result<
         detail_limit: req.detail_limit,
     };
     let period = plan.resolve(&policies.school_years)?;
+    // --force replaces what --out names: never the database itself.
+    if let (Ok(out), Ok(db)) = (
+        std::fs::canonicalize(&req.out),
+        std::fs::canonicalize(&plan.database),
+    ) && out == db
+    {
+        bail!(
+            "--out {} is the database the report reads: choose another file name for the report",
+            show(&req.out)
+        );
+    }
     write::check_target(&req.out, req.force)?;
     if req.format == Format::Pdf {
         pdf::find_chromium()?;
