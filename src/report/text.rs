@@ -140,8 +140,21 @@ impl Lang {
     }
 
     /// A fraction as a percentage with one decimal: `97,5 %` or `97.5%`.
+    ///
+    /// Never rounded to 100 % when something is missing (1 late entry in
+    /// 3 000 is 99,9 %, not 100,0 %), nor to 0 % when something is there.
     pub fn pct(self, fraction: f64) -> String {
-        let s = self.dec1(fraction * 100.0);
+        let pct = fraction * 100.0;
+        let rounded = (pct * 10.0).round() / 10.0;
+        // The margin keeps float noise (0.9 + 0.1 on a chart axis) at 100 %.
+        let pct = if rounded >= 100.0 && pct < 100.0 - 1e-9 {
+            99.9
+        } else if rounded <= 0.0 && pct > 1e-9 {
+            0.1
+        } else {
+            pct
+        };
+        let s = self.dec1(pct);
         match self {
             Lang::Vi => format!("{s} %"),
             Lang::En => format!("{s}%"),
@@ -942,6 +955,12 @@ mod tests {
         assert_eq!(Lang::Vi.pct(0.975), "97,5 %");
         assert_eq!(Lang::En.pct(0.975), "97.5%");
         assert_eq!(Lang::Vi.rate(None), "–");
+        // 1 late in 3 000 is not "100 %", 1 in 3 000 on time is not "0 %".
+        assert_eq!(Lang::Vi.pct(2999.0 / 3000.0), "99,9 %");
+        assert_eq!(Lang::En.pct(1.0 / 3000.0), "0.1%");
+        assert_eq!(Lang::Vi.pct(1.0), "100,0 %");
+        assert_eq!(Lang::Vi.pct(0.9 + 0.1), "100,0 %");
+        assert_eq!(Lang::En.pct(0.0), "0.0%");
         let m = Month {
             year: 2025,
             month: 1,
