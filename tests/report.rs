@@ -1078,6 +1078,27 @@ fn xlsx_cells_are_typed_and_match_the_json() {
     assert_eq!(sha[1]["v"], v["provenance"]["database_sha256"]);
 }
 
+/// Regression: one text longer than Excel's cell limit (32 767) in the
+/// database made the XLSX writer refuse the whole workbook (exit 2, no report).
+#[test]
+fn xlsx_survives_an_overlong_name() {
+    let (dir, db) = fixture();
+    let c = Connection::open(&db).unwrap();
+    c.execute(
+        "UPDATE equipment SET name = ?1 WHERE equipment_id = 'TB_B2'",
+        [format!("Loa kéo {}", "rất dài ".repeat(5_000))],
+    )
+    .unwrap();
+    drop(c);
+    let (_, bytes) = report(dir.path(), &db, "xlsx", &[]);
+    assert!(bytes.starts_with(b"PK"));
+    let sheets = openpyxl_dump(&dir.path().join("bao-cao-.xlsx"));
+    let never = &sheets.iter().find(|(n, _)| n == "Chưa sử dụng").unwrap().1;
+    let name = never[1][3]["v"].as_str().unwrap();
+    assert!(name.starts_with("Loa kéo rất dài") && name.ends_with('…'));
+    assert_eq!(name.encode_utf16().count(), 32_767);
+}
+
 /// Every sheet's cells as openpyxl reads them, in order: value (dates as ISO text), type, number format.
 fn openpyxl_dump(path: &Path) -> Vec<(String, Value)> {
     const SCRIPT: &str = r#"

@@ -89,10 +89,34 @@ struct Sheet<'f> {
     f: &'f Formats,
 }
 
+/// Excel's limit on the text of a cell, in UTF-16 units.
+const MAX_CELL: usize = 32_767;
+
+/// Text for a cell: control characters dropped, and cut (ending in `…`) to
+/// Excel's limit, which the writer would otherwise refuse, failing the whole
+/// workbook over one overlong name in the database.
 fn clean(s: &str) -> String {
-    s.chars()
+    let mut out = String::with_capacity(s.len().min(4 * MAX_CELL));
+    let mut units = 0;
+    let mut chars = s
+        .chars()
         .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect()
+        .peekable();
+    while let Some(c) = chars.next() {
+        units += c.len_utf16();
+        // Room is kept for the ellipsis (one unit) while more text follows.
+        let room = if chars.peek().is_some() {
+            MAX_CELL - 1
+        } else {
+            MAX_CELL
+        };
+        if units > room {
+            out.push('…');
+            return out;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A cell value.
@@ -655,4 +679,23 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
     wb.push_worksheet(s.ws);
 
     wb.save_to_buffer().map_err(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_text_fits_excel() {
+        let utf16 = |s: &str| s.encode_utf16().count();
+        let exact = "a".repeat(MAX_CELL);
+        assert_eq!(clean(&exact), exact);
+        let long = clean(&"ă".repeat(MAX_CELL + 5));
+        assert_eq!(utf16(&long), MAX_CELL);
+        assert!(long.ends_with('…'));
+        // Characters outside the BMP take two units each.
+        let wide = clean(&"😀".repeat(MAX_CELL));
+        assert!(utf16(&wide) <= MAX_CELL && wide.ends_with('…'));
+        assert_eq!(clean("a\u{1b}b\nc"), "ab\nc");
+    }
 }
