@@ -1733,4 +1733,20 @@ fn the_demo_ends_with_the_html_report() {
             .any(|e| e["file"] == "r.json" && e["term"] == term && e["sha256"] == made["sha256"]),
         "{listed}"
     );
+    // Regression: a name the archive skips unread (an office lock file's
+    // `~$…`) was reported as "already archived", with an empty digest.
+    let out = eqvault(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["--json", "report", "--format", "json", "--archive", "--out"])
+        .arg(dir.path().join("~$r.json"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("could not be archived") && err.contains("lock file"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
 }

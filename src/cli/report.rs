@@ -263,14 +263,21 @@ async fn archive(
             already: false,
         });
     }
+    // Skipped with its digest: the same content is already archived. Skipped
+    // unread (a name the archive takes for clutter, like `~$…`): not archived.
     match outcome.skipped.first() {
-        Some(s) => Ok(Archived {
+        Some(s) if s.sha256.is_some() => Ok(Archived {
             year: s.year.clone().unwrap_or_else(|| year.to_string()),
             term: s.term.unwrap_or(period),
             bag: s.bag.clone(),
             sha256: s.sha256.clone().unwrap_or_default(),
             already: true,
         }),
+        Some(s) => bail!(
+            "{}: {}; the archive did not take it: give --out another name",
+            s.file,
+            s.reason
+        ),
         None => bail!("the archive neither added nor skipped the report"),
     }
 }
