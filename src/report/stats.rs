@@ -64,6 +64,8 @@ const HAS_SCHOOL_DAY_INDEX: &str = "SELECT count(*) FROM pragma_index_list('equi
        (SELECT name FROM pragma_index_info(l.name) ORDER BY seqno)) LIKE 'school_id,used_on%'";
 const USAGE: &str = "SELECT equipment_id, lesson_periods, used_on FROM equipment_usage \
      WHERE usage_id > ?1 AND usage_id <= ?2 AND used_on >= ?3 AND used_on < ?4";
+/// The first row id after one (through the table's own b-tree: instant).
+const NEXT_USAGE_ID: &str = "SELECT min(usage_id) FROM equipment_usage WHERE usage_id > ?1";
 
 /// Hashes short ids faster than the standard SipHash (the usage pass looks
 /// one up per row): a multiply-rotate per eight bytes and MurmurHash3's
@@ -410,7 +412,8 @@ fn read_usage(
     let Some((lo, hi)) = usage_window(conn, path, &from_text, &until_text)? else {
         return Ok(());
     };
-    let bounds = split(lo, hi, ((hi - lo) / MIN_PART + 1).min(max_parts as i64));
+    let span = (i128::from(hi) - i128::from(lo)) / i128::from(MIN_PART) + 1;
+    let bounds = split(lo, hi, span.min(max_parts as i128) as i64);
     let n = raw.items.len();
     let (from_text, until_text) = (from_text.as_str(), until_text.as_str());
     let partials: Vec<Result<Partial, ReportError>> = std::thread::scope(|s| {
@@ -455,13 +458,16 @@ fn read_usage(
     Ok(())
 }
 
-/// `[lo, hi]` in `parts` consecutive ranges (at least one) that cover it exactly.
+/// `[lo, hi]` in `parts` consecutive ranges (at least one) that cover it
+/// exactly. In 128 bits: row ids may span the whole of `i64`.
 fn split(lo: i64, hi: i64, parts: i64) -> Vec<(i64, i64)> {
-    let parts = parts.clamp(1, (hi - lo + 1).max(1));
+    let (lo, hi) = (i128::from(lo), i128::from(hi));
+    let parts = i128::from(parts).clamp(1, (hi - lo + 1).max(1));
     let step = (hi - lo + parts) / parts;
     (0..parts)
         .map(|k| (lo + k * step, (lo + (k + 1) * step - 1).min(hi)))
         .filter(|(a, b)| a <= b)
+        .map(|(a, b)| (a as i64, b as i64))
         .collect()
 }
 
@@ -476,6 +482,7 @@ fn scan_usage(
     items: usize,
 ) -> Result<Partial, ReportError> {
     let mut stmt = conn.prepare_cached(USAGE).map_err(sql(path))?;
+    let mut next_id = conn.prepare_cached(NEXT_USAGE_ID).map_err(sql(path))?;
     // Per item, beside the items rather than in them: 16 bytes an item stay
     // in the processor's cache, where the items themselves would not.
     let mut part = Partial {
@@ -559,6 +566,18 @@ fn scan_usage(
             }
         }
         start = end;
+        // Row ids need not be dense (ids imported from another system, or
+        // time-based): step over a gap at once rather than one empty range
+        // of CHUNK ids per statement, which could take years.
+        if start < hi {
+            let next: Option<i64> = next_id
+                .query_row([start], |r| r.get(0))
+                .map_err(sql(path))?;
+            match next {
+                Some(n) if n <= hi => start = start.max(n - 1),
+                _ => break,
+            }
+        }
     }
     hand_over(month, in_month, &mut part);
     tally(&mut pending, &mut part);
@@ -577,6 +596,7 @@ mod tests {
             (5, 1_000_005, 4),
             (0, 7, 8),
             (3, 9, 1),
+            (i64::MIN, i64::MAX, 4),
         ] {
             let b = split(lo, hi, parts);
             assert_eq!(b.first().unwrap().0, lo);
@@ -664,6 +684,66 @@ mod tests {
         let items: u64 = one.items.iter().map(|i| i.uses).sum();
         assert_eq!(total, items + one.unknown_usage.uses);
         assert_eq!(one.usage_by_month.len(), 6, "October to March");
+    }
+
+    /// Regression: row ids far apart (ids from another system, or at both
+    /// ends of i64) overflowed the window's arithmetic, and a sparse window
+    /// was read one empty range of CHUNK ids per statement: years of work.
+    #[test]
+    fn sparse_row_ids_are_read_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.db");
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(include_str!("../../schema/equipment.sql"))
+            .unwrap();
+        c.execute(
+            "INSERT INTO schools VALUES ('S1', 'A', 'thcs', 'cong_lap', 'active', NULL, '2024-01-01')",
+            [],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO equipment (equipment_id, school_id, name, condition, created_at, updated_at)
+             VALUES ('TB1', 'S1', 'x', 'good', '2024-01-01', '2024-01-01')",
+            [],
+        )
+        .unwrap();
+        for (k, id) in [i64::MIN + 1, -5, 7, 1 << 40, 1 << 62, i64::MAX]
+            .into_iter()
+            .enumerate()
+        {
+            c.execute(
+                "INSERT INTO equipment_usage VALUES (?1, 'TB1', 'S1', NULL, NULL, ?2, 2)",
+                params![id, format!("2024-10-{:02}", k + 1)],
+            )
+            .unwrap();
+        }
+        drop(c);
+        let (from, to) = (
+            NaiveDate::from_ymd_opt(2024, 9, 5).unwrap(),
+            NaiveDate::from_ymd_opt(2025, 1, 12).unwrap(),
+        );
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let conn = crate::snapshot::open_read_only(&path, Duration::from_secs(1)).unwrap();
+            let mut raw = Raw::default();
+            let index = read_items(&conn, &path, &mut raw.items).unwrap();
+            let read = read_usage(
+                &conn,
+                &path,
+                Duration::from_secs(1),
+                4,
+                from,
+                to,
+                &index,
+                &mut raw,
+            );
+            let _ = tx.send(read.map(|()| (raw.items[0].uses, raw.items[0].lesson_periods)));
+        });
+        let got = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the usage book is read within seconds")
+            .unwrap();
+        assert_eq!(got, (6, 12));
     }
 
     #[test]
