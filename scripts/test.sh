@@ -29,6 +29,7 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --quiet
 # The fault suite's long variants (more kill points, bigger databases: about a
 # minute more) run here and so in CI; EQVAULT_LONG_FAULTS=0 skips them for a
 # quick local run. A fault test that cannot set up its fault fails here rather

@@ -32,7 +32,7 @@ pub struct Export {
     pub kind: String,
 }
 
-/// What [`write`] made.
+/// What [`write()`] made.
 #[derive(Debug, Default, serde::Serialize)]
 pub struct Exports {
     /// The files written (or found already written by an earlier run).

@@ -1,6 +1,6 @@
 //! The operations that join the rooms: backup, restore, verify, the snapshot inventory.
 //!
-//! Each operation takes a validated [`Config`](crate::Config) and returns data;
+//! Each operation takes a validated [`Config`] and returns data;
 //! the CLI decides how to show it. Progress is reported through [`Progress`].
 
 pub mod backup;

@@ -9,7 +9,7 @@
 //!   rules, pure functions of rows already read.
 //! - [`stores`]: the rules over the backup stores (snapshots, copies, drills).
 //! - [`reports`]: the rule over the report archive.
-//! - [`check`]: one run of every rule, with what was skipped and why.
+//! - [`check()`]: one run of every rule, with what was skipped and why.
 //!
 //! Findings are handed to a sink as they are found rather than collected, so
 //! that a database with millions of late entries can be checked in constant

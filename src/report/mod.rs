@@ -14,7 +14,7 @@
 //! - [`html`] (with `charts`, inline SVG), [`markdown`], [`csv`], [`xlsx`],
 //!   [`json`]: renderers of the same [`Report`]; [`pdf`] prints the HTML
 //!   with headless Chromium.
-//! - [`write`]: the file and its `FILE.sha256` sidecar, never overwriting
+//! - [`mod@write`]: the file and its `FILE.sha256` sidecar, never overwriting
 //!   without `force`, through a temporary file and a rename.
 //!
 //! Every renderer takes the model as it is: no renderer computes a number, so

@@ -2,7 +2,7 @@
 //!
 //! [`build`] runs three things at once, each with its own read-only
 //! connection: `check` over the period (on the calling thread), the
-//! statistics ([`super::stats`]) and the SHA-256 of the database file. The
+//! statistics (`stats`) and the SHA-256 of the database file. The
 //! rest is arithmetic over what they return.
 //!
 //! Definitions (also written in the report):
