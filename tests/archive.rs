@@ -2,13 +2,14 @@
 //! refusals, dedup and versions, LoC BagIt validation, fixity, hostile packages, index rebuild.
 
 mod common;
+mod proving;
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command as Std;
 
 use common::*;
+use proving::{BAG, RawTar, plant_bag};
 use serde_json::Value;
 use unicode_normalization::UnicodeNormalization;
 
@@ -847,70 +848,14 @@ fn a_damaged_copy_falls_back_to_the_s3_store() {
 
 // ---- hostile packages ---------------------------------------------------------------
 
-const BAG: &str = "20250120T010203Z-abcdef";
-
-/// A raw tar header: the name written as given, nothing checked.
 fn raw_header(name: &str, kind: tar::EntryType, size: u64, link: Option<&str>) -> [u8; 512] {
-    let mut h = tar::Header::new_gnu();
-    h.set_entry_type(kind);
-    h.set_size(size);
-    h.set_mode(0o644);
-    h.set_mtime(0);
-    {
-        let old = h.as_old_mut();
-        old.name = [0; 100];
-        old.name[..name.len()].copy_from_slice(name.as_bytes());
-        if let Some(l) = link {
-            old.linkname = [0; 100];
-            old.linkname[..l.len()].copy_from_slice(l.as_bytes());
-        }
-    }
-    h.set_cksum();
-    *h.as_bytes()
+    RawTar::header(name.as_bytes(), kind, size, link.map(str::as_bytes))
 }
 
 fn entry(out: &mut Vec<u8>, name: &str, kind: tar::EntryType, body: &[u8], link: Option<&str>) {
     out.extend_from_slice(&raw_header(name, kind, body.len() as u64, link));
     out.extend_from_slice(body);
     out.resize(out.len().div_ceil(512) * 512, 0);
-}
-
-/// Compresses, encrypts to the fixture's key, and stores `tar` as bag BAG with a
-/// sidecar listing one payload file `a.txt` of 5 bytes.
-fn plant(fx: &Fixture, tar: &[u8]) {
-    let z = zstd::encode_all(tar, 3).unwrap();
-    let r: age::x25519::Recipient = fx.recipient.parse().unwrap();
-    let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
-    let mut obj = Vec::new();
-    let mut w = enc.wrap_output(&mut obj).unwrap();
-    w.write_all(&z).unwrap();
-    w.finish().unwrap();
-    let dir = fx.store.join("reports/2024-2025/hk1");
-    std::fs::create_dir_all(&dir).unwrap();
-    let key = format!("reports/2024-2025/hk1/{BAG}.tar.zst.age");
-    std::fs::write(fx.store.join(&key), &obj).unwrap();
-    let sidecar = serde_json::json!({
-        "format_version": 1,
-        "bag_id": BAG,
-        "year": "2024-2025",
-        "period": "hk1",
-        "archived_at": "2025-01-20T08:02:03+07:00",
-        "office": {"name": OFFICE, "code": "79"},
-        "object": key,
-        "object_bytes": obj.len(),
-        "object_sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&obj)),
-        "encrypted": true,
-        "recipients": [fx.recipient],
-        "payload_oxum": "5.1",
-        "tag_bytes": 2000,
-        "files": [{"path": "a.txt", "bytes": 5, "sha256": "0".repeat(64), "sha512": "0".repeat(128)}],
-        "tool_version": "test",
-    });
-    std::fs::write(
-        dir.join(format!("{BAG}.json")),
-        serde_json::to_vec(&sidecar).unwrap(),
-    )
-    .unwrap();
 }
 
 fn bagit_txt(t: &mut Vec<u8>) {
@@ -1087,7 +1032,7 @@ fn hostile_packages_are_refused_by_get_and_nothing_is_written_outside_the_target
     for (what, tar_bytes, phrases) in cases {
         let fx = Fixture::new();
         local(&fx);
-        plant(&fx, &tar_bytes);
+        plant_bag(&fx, &tar_bytes, OFFICE);
         drop(tar_bytes);
         fx.run(&["archive", "rebuild-index"]).ok();
         let jail = fx.path().join("jail");

@@ -383,39 +383,7 @@ fn a_bomb_whose_forged_metadata_claims_its_size_fills_no_disk_and_leaves_nothing
 
 // ---- report bags ------------------------------------------------------------------------
 
-const BAG: &str = "20250120T010203Z-abcdef";
 const OFFICE: &str = "Phòng Giáo dục và Đào tạo Quận 1";
-
-/// Stores `tar` (compressed, encrypted) as bag BAG listing one payload file `a.txt` of 5 bytes.
-fn plant_bag(fx: &Fixture, tar: &[u8]) {
-    let obj = seal(&recipient_of(fx), &zstd(tar));
-    let dir = fx.store.join("reports/2024-2025/hk1");
-    std::fs::create_dir_all(&dir).unwrap();
-    let key = format!("reports/2024-2025/hk1/{BAG}.tar.zst.age");
-    std::fs::write(fx.store.join(&key), &obj).unwrap();
-    let sidecar = serde_json::json!({
-        "format_version": 1,
-        "bag_id": BAG,
-        "year": "2024-2025",
-        "period": "hk1",
-        "archived_at": "2025-01-20T08:02:03+07:00",
-        "office": {"name": OFFICE, "code": "79"},
-        "object": key,
-        "object_bytes": obj.len(),
-        "object_sha256": sha256(&obj),
-        "encrypted": true,
-        "recipients": [fx.recipient],
-        "payload_oxum": "5.1",
-        "tag_bytes": 2000,
-        "files": [{"path": "a.txt", "bytes": 5, "sha256": "0".repeat(64), "sha512": "0".repeat(128)}],
-        "tool_version": "test",
-    });
-    std::fs::write(
-        dir.join(format!("{BAG}.json")),
-        serde_json::to_vec(&sidecar).unwrap(),
-    )
-    .unwrap();
-}
 
 fn bagit_txt(t: &mut RawTar) {
     t.file(
@@ -493,7 +461,7 @@ fn hostile_bags_named_by_long_name_records_pax_headers_or_special_types_are_refu
         let mut cfg = std::fs::read_to_string(&fx.config).unwrap();
         cfg.push_str(&format!("\n[office]\nname = \"{OFFICE}\"\ncode = \"79\"\n"));
         std::fs::write(&fx.config, cfg).unwrap();
-        plant_bag(&fx, &tar_bytes);
+        plant_bag(&fx, &tar_bytes, OFFICE);
         fx.run(&["archive", "rebuild-index"]).ok();
         let jail = fx.path().join("jail");
         let out = jail.join("out");
@@ -592,7 +560,7 @@ fn hostile_drill_records_and_sidecars_are_ignored_or_refused_not_a_crash() {
         );
     }
     // A sidecar whose digests are not hex: refused as damaged, never sliced.
-    plant_bag(&fx, &RawTar::default().end());
+    plant_bag(&fx, &RawTar::default().end(), OFFICE);
     let side = fx.store.join(format!("reports/2024-2025/hk1/{BAG}.json"));
     let mut v: Value = serde_json::from_slice(&std::fs::read(&side).unwrap()).unwrap();
     v["files"][0]["sha256"] = "é".into();

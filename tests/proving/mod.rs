@@ -2,7 +2,7 @@
 //! proxy that can cut or stall the way to the S3 server, a small filesystem that fills,
 //! databases of a few megabytes, and the real binary run as a child that can be killed.
 //!
-//! Used by `tests/faults.rs`, `tests/hostile.rs` and `tests/secrets.rs`, each of which
+//! Used by `tests/faults.rs`, `tests/hostile.rs`, `tests/secrets.rs` and `tests/archive.rs`, each of which
 //! also compiles `tests/common`.
 #![allow(dead_code)]
 
@@ -817,4 +817,41 @@ pub fn row_counts(db: &Path) -> BTreeMap<String, u64> {
             (n, k as u64)
         })
         .collect()
+}
+
+// ---- hostile report bags -------------------------------------------------------------
+
+/// The id of the crafted bags.
+pub const BAG: &str = "20250120T010203Z-abcdef";
+
+/// Stores `tar` (compressed, encrypted to the fixture's key) as bag [`BAG`] of
+/// 2024-2025/hk1, with a sidecar listing one payload file `a.txt` of 5 bytes.
+pub fn plant_bag(fx: &Fixture, tar: &[u8], office: &str) {
+    let obj = seal(&recipient_of(fx), &zstd(tar));
+    let dir = fx.store.join("reports/2024-2025/hk1");
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = format!("reports/2024-2025/hk1/{BAG}.tar.zst.age");
+    std::fs::write(fx.store.join(&key), &obj).unwrap();
+    let sidecar = serde_json::json!({
+        "format_version": 1,
+        "bag_id": BAG,
+        "year": "2024-2025",
+        "period": "hk1",
+        "archived_at": "2025-01-20T08:02:03+07:00",
+        "office": {"name": office, "code": "79"},
+        "object": key,
+        "object_bytes": obj.len(),
+        "object_sha256": sha256(&obj),
+        "encrypted": true,
+        "recipients": [fx.recipient],
+        "payload_oxum": "5.1",
+        "tag_bytes": 2000,
+        "files": [{"path": "a.txt", "bytes": 5, "sha256": "0".repeat(64), "sha512": "0".repeat(128)}],
+        "tool_version": "test",
+    });
+    std::fs::write(
+        dir.join(format!("{BAG}.json")),
+        serde_json::to_vec(&sidecar).unwrap(),
+    )
+    .unwrap();
 }
