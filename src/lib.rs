@@ -8,6 +8,7 @@
 //! - [`snapshot`]: a consistent copy of the live SQLite database and its facts.
 //! - [`pack`]: tar → zstd → age streaming and the strict unpacker.
 //! - [`store`]: object stores (local folder, S3) with put-if-absent and streaming upload.
+//! - [`trust`]: the signing key and the trusted keys; every record believed is signed.
 //! - [`catalog`]: snapshot ids, manifests and clear-text metadata.
 //! - [`archive`]: report files → BagIt bags by school year and period, and their index.
 //! - [`ops`]: the operations (backup, restore, verify) that join the rooms.
@@ -31,6 +32,7 @@ pub mod schedule;
 pub mod snapshot;
 pub mod span;
 pub mod store;
+pub mod trust;
 
 pub use config::Config;
 pub use ops::Progress;

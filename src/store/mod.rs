@@ -7,7 +7,10 @@
 //! write is reported done.
 
 mod fanout;
+pub mod marker;
+pub mod signed;
 pub use fanout::{FanOut, Upload};
+pub use marker::{MARKER_KEY, Marker, MarkerState};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -84,6 +87,28 @@ pub enum StoreError {
         what: String,
         /// Why it failed.
         source: std::io::Error,
+    },
+    /// An object far larger than what eqvault ever writes at that key.
+    #[error(
+        "{key} in store {store} is larger than {limit} bytes, more than eqvault ever writes there; it was not read (it was not made by eqvault)"
+    )]
+    TooLarge {
+        /// The store.
+        store: String,
+        /// The key.
+        key: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// A local store without its trusted marker.
+    #[error(
+        "the store {store} is not an eqvault store: {why}. Is the NAS or disk mounted? Nothing was written there. If it is mounted and new, run `eqvault store add {store}` to write its marker"
+    )]
+    NoMarker {
+        /// The store.
+        store: String,
+        /// What is wrong with the marker.
+        why: String,
     },
     /// The upload was abandoned before it was committed.
     #[error(
@@ -449,6 +474,37 @@ impl Store {
             .await
             .map_err(|e| self.err(key, e))?;
         r.bytes().await.map_err(|e| self.err(key, e))
+    }
+
+    /// Reads a small object whole, refusing one longer than `max` bytes before
+    /// holding more than that in memory (records read from a store may be planted).
+    ///
+    /// # Errors
+    /// [`StoreError::TooLarge`], [`StoreError::NotFound`] or [`StoreError::Request`].
+    pub async fn get_bytes_max(&self, key: &str, max: u64) -> Result<Bytes, StoreError> {
+        let r = self
+            .inner
+            .get(&Key::from(key))
+            .await
+            .map_err(|e| self.err(key, e))?;
+        let too_large = || StoreError::TooLarge {
+            store: self.label.clone(),
+            key: key.to_string(),
+            limit: max,
+        };
+        if r.meta.size > max {
+            return Err(too_large());
+        }
+        let mut stream = r.into_stream();
+        let mut out = Vec::with_capacity(usize::try_from(max.min(1 << 16)).unwrap_or(0));
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| self.err(key, e))?;
+            if (out.len() + chunk.len()) as u64 > max {
+                return Err(too_large());
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(out))
     }
 
     /// The object's bytes as a stream of chunks.
