@@ -15,6 +15,8 @@ use crate::span::Span;
 /// The name of the config file `init` writes and the CLI looks for.
 pub const FILE_NAME: &str = "eqvault.toml";
 
+pub mod edit;
+
 /// Errors reading or validating a config file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -65,6 +67,8 @@ pub struct Config {
     pub stores: Vec<StoreConfig>,
     /// Age recipients and the identity used to decrypt.
     pub encryption: Encryption,
+    /// This host's signing key and the keys whose records are believed.
+    pub signing: Signing,
     /// How long snapshots are kept.
     pub retention: Retention,
     /// Restore drill settings.
@@ -181,6 +185,51 @@ pub struct Encryption {
     pub recipients: Vec<String>,
     /// The private identity file used by restore, verify --read-data and drill.
     pub identity: Option<PathBuf>,
+}
+
+/// `[signing]`: every record eqvault writes to a store is signed; only records
+/// signed by a trusted key are believed.
+#[derive(Debug, Clone)]
+pub struct Signing {
+    /// This host's private signing key (OpenSSH Ed25519, 0600), when it writes records.
+    pub key: Option<PathBuf>,
+    /// Public keys (`ssh-ed25519 AAAA…`) whose signatures are believed.
+    pub trusted: Vec<String>,
+    /// A record dated later than now plus this is "from the future" (a wrong clock).
+    pub clock_skew: Span,
+}
+
+impl Signing {
+    /// The trusted keys, parsed.
+    ///
+    /// # Errors
+    /// [`crate::trust::TrustError::NoTrustedKey`] when none is configured: nothing could be believed.
+    pub fn trusted(&self) -> Result<crate::trust::Trusted, crate::trust::TrustError> {
+        let t = crate::trust::Trusted::parse(&self.trusted)?;
+        if t.is_empty() {
+            return Err(crate::trust::TrustError::NoTrustedKey);
+        }
+        Ok(t)
+    }
+
+    /// This host's signing key, which must be one of the trusted keys.
+    ///
+    /// # Errors
+    /// [`crate::trust::TrustError`]: no key configured, unreadable, or not trusted.
+    pub fn signer(&self) -> Result<crate::trust::Signer, crate::trust::TrustError> {
+        let path = self
+            .key
+            .as_ref()
+            .ok_or(crate::trust::TrustError::NoSigningKey)?;
+        let s = crate::trust::Signer::load(path)?;
+        if !crate::trust::Trusted::parse(&self.trusted)?.trusts(&s) {
+            return Err(crate::trust::TrustError::SignerNotTrusted {
+                path: path.clone(),
+                fingerprint: s.fingerprint(),
+            });
+        }
+        Ok(s)
+    }
 }
 
 /// How long the quarterly copies are kept.
@@ -451,6 +500,8 @@ struct RawConfig {
     #[serde(default)]
     encryption: RawEncryption,
     #[serde(default)]
+    signing: RawSigning,
+    #[serde(default)]
     retention: Retention,
     #[serde(default)]
     drill: Drill,
@@ -485,6 +536,17 @@ struct RawEncryption {
     recipients: Vec<Spanned<String>>,
     #[serde(default)]
     identity: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSigning {
+    #[serde(default)]
+    key: Option<PathBuf>,
+    #[serde(default)]
+    trusted: Vec<Spanned<String>>,
+    #[serde(default)]
+    clock_skew: Option<Span>,
 }
 
 #[derive(Deserialize, Default)]
@@ -658,6 +720,25 @@ impl Config {
             recipients.push(r);
         }
 
+        let mut trusted = Vec::new();
+        for (i, k) in raw.signing.trusted.into_iter().enumerate() {
+            let span = k.span();
+            let k = k.into_inner();
+            if let Err(e) = crate::trust::parse_public(&k) {
+                return Err(invalid(
+                    span,
+                    &format!("signing.trusted[{i}]"),
+                    e.to_string(),
+                ));
+            }
+            trusted.push(k);
+        }
+        let signing = Signing {
+            key: raw.signing.key.as_deref().map(resolve),
+            trusted,
+            clock_skew: raw.signing.clock_skew.unwrap_or(Span::Seconds(10 * 60)),
+        };
+
         let s = raw.schedule;
         let timezone = match s.timezone {
             None => chrono_tz::Asia::Ho_Chi_Minh,
@@ -771,6 +852,7 @@ impl Config {
                 recipients,
                 identity: raw.encryption.identity.as_deref().map(resolve),
             },
+            signing,
             retention: raw.retention,
             drill: raw.drill,
             state_dir,
@@ -866,6 +948,14 @@ pub struct InitPlan {
     pub identity: Option<String>,
     /// Extra `[[store]]` keys per store (e.g. S3 endpoint), as TOML lines.
     pub store_extra: BTreeMap<usize, Vec<String>>,
+    /// The signing key file, relative to the config.
+    pub signing_key: Option<String>,
+    /// Trusted public keys (this host's first).
+    pub trusted: Vec<String>,
+    /// `[office] name`.
+    pub office_name: String,
+    /// `[office] code`.
+    pub office_code: String,
 }
 
 /// The commented config `init` writes.
@@ -876,10 +966,15 @@ pub fn render_initial(plan: &InitPlan) -> String {
         "# eqvault configuration. Every key is documented in README.md (\"Config reference\").\n\
          # Relative paths resolve against this file's folder.\n\n\
          [office]\n\
-         # The office or school that runs eqvault; printed in reports and archive packages.\n\
-         name = \"\"\n\
-         code = \"\"\n\n\
-         [database]\n\
+         # The office or school that runs eqvault; printed in reports and archive packages.\n",
+    );
+    out.push_str(&format!(
+        "name = {}\ncode = {}\n\n",
+        q(&plan.office_name),
+        q(&plan.office_code)
+    ));
+    out.push_str(
+        "[database]\n\
          # The live equipment database (SQLite). eqvault only reads it; `restore` never\n\
          # writes over it without --force.\n",
     );
@@ -931,6 +1026,25 @@ pub fn render_initial(plan: &InitPlan) -> String {
              # identity = \"/path/to/identity.txt\"\n\n",
         ),
     }
+    out.push_str(
+        "[signing]\n\
+         # Every record eqvault writes to a store (snapshot metadata and manifest, drill\n\
+         # records, holds, ledgers, archive sidecars, store markers) is signed with this\n\
+         # host's key (OpenSSH Ed25519, mode 0600; it cannot decrypt anything), and only\n\
+         # records signed by a trusted key are believed: someone who can write to a store\n\
+         # cannot forge, replace or hide a snapshot. Add the public key of every other host\n\
+         # that writes to these stores (e.g. the restore machine that runs drills).\n",
+    );
+    match &plan.signing_key {
+        Some(k) => out.push_str(&format!("key = {}\n", q(k))),
+        None => out.push_str("# key = \"eqvault-signing-key\"\n"),
+    }
+    let ts: Vec<String> = plan.trusted.iter().map(|t| q(t)).collect();
+    out.push_str(&format!("trusted = [{}]\n", ts.join(", ")));
+    out.push_str(
+        "# A record dated later than now plus this is \"from the future\" (a wrong clock).\n\
+         clock_skew = \"10min\"\n\n",
+    );
     out.push_str(
         "[retention]\n\
          # `prune` keeps a snapshot when any rule below wants it. Whatever these say, it\n\
@@ -994,6 +1108,10 @@ mod tests {
             recipients: vec![crate::pack::keys::generate().1],
             identity: Some("identity.txt".into()),
             store_extra: BTreeMap::new(),
+            signing_key: Some("eqvault-signing-key".into()),
+            trusted: vec![crate::trust::Signer::generate("t").public_line()],
+            office_name: "Sở GD&ĐT".into(),
+            office_code: "79".into(),
         }
     }
 

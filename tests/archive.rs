@@ -409,8 +409,8 @@ fn adding_the_same_tree_twice_stores_nothing_new_and_a_changed_byte_is_a_new_ver
     let after = common::tree(&fx.store);
     assert_eq!(
         after.len(),
-        before.len() + 2,
-        "one bag and its sidecar more"
+        before.len() + 3,
+        "one bag, its sidecar and the sidecar's signature more"
     );
     for (k, sha) in &before {
         assert_eq!(after.get(k), Some(sha), "{k} was changed");
@@ -1099,7 +1099,7 @@ fn sync_streams_a_large_bag_to_a_new_store_and_verify_counts_the_copy() {
         .map(|c| c["key"].as_str().unwrap())
         .filter(|k| k.starts_with("reports/"))
         .collect();
-    assert_eq!(copied.len(), 2, "the bag and its sidecar: {v:#}");
+    assert_eq!(copied.len(), 2, "the bag and its signed sidecar: {v:#}");
     assert!(
         copied[0].ends_with(".tar.zst.age") && copied[1].ends_with(".json"),
         "the bag before its sidecar: {copied:?}"

@@ -697,7 +697,7 @@ fn damaged_or_lying_snapshots_are_caught_by_verify_read_data_and_drill() {
         let z = (d.zstd)(zstd(&tar));
         let obj = (d.age)(seal(&r, &z));
         // The metadata's object hash is made right: only the inner lie remains.
-        let id = plant(&fx.store, &obj, snap.meta.clone());
+        let id = plant(&fx, &fx.store, &obj, snap.meta.clone());
         planted.push((d, id));
     }
     // The object under this id is another snapshot's, its hash fixed to match.
@@ -706,7 +706,7 @@ fn damaged_or_lying_snapshots_are_caught_by_verify_read_data_and_drill() {
         &r,
         &zstd(&Derived::from(&base, t0 - chrono::Duration::days(31)).tar()),
     );
-    let swapped = plant(&fx.store, &obj, other.meta.clone());
+    let swapped = plant(&fx, &fx.store, &obj, other.meta.clone());
     planted.push((
         Damage {
             what: "metadata pointing at another snapshot's object",
@@ -988,8 +988,10 @@ fn a_database_that_is_not_sqlite_is_refused_within_bounds_and_nothing_is_stored(
             assert!(run.stderr.contains(p(db)), "{args:?}: {}", run.stderr);
         }
         assert!(
-            files_under(&fx.store).is_empty(),
-            "{db:?}: something was stored"
+            files_under(&fx.store)
+                .iter()
+                .all(|f| f.to_string_lossy().contains("eqvault-store.json")),
+            "{db:?}: something was stored besides the store's marker"
         );
         assert!(fx.private_temp_leftovers().is_empty());
     }

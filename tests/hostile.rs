@@ -265,7 +265,7 @@ fn hostile_snapshot_packages_are_refused_by_restore_verify_and_drill_writing_not
     let mut planted = Vec::new();
     for (i, c) in cases.into_iter().enumerate() {
         let d = Derived::from(&base, t0 + chrono::Duration::days(i as i64));
-        let id = plant(&fx.store, &seal(&r, &c.frame), d.meta.clone());
+        let id = plant(&fx, &fx.store, &seal(&r, &c.frame), d.meta.clone());
         planted.push((c, id));
     }
     for (c, id) in &planted {
@@ -356,7 +356,7 @@ fn a_bomb_whose_forged_metadata_claims_its_size_fills_no_disk_and_leaves_nothing
         head.extend(zstd(&tail.end()));
         head
     };
-    let id = plant(&fx.store, &seal(&r, &frame), d.meta.clone());
+    let id = plant(&fx, &fx.store, &seal(&r, &frame), d.meta.clone());
     let disk = match SmallDisk::mount(&fx.path().join("small"), "16m") {
         Ok(d) => d,
         Err(why) => {

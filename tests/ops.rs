@@ -330,7 +330,8 @@ fn quarter_of(t: DateTime<Utc>) -> String {
 }
 
 /// Writes a complete synthetic snapshot (metadata + an object whose hash and size match) into a local store.
-fn write_snapshot(store: &Path, at: DateTime<Utc>, recipient: &str) -> SnapshotId {
+fn write_snapshot(fx: &Fixture, at: DateTime<Utc>) -> SnapshotId {
+    let (store, recipient) = (&fx.store, &fx.recipient);
     let id = SnapshotId::new(at);
     let body = format!("synthetic object of {id}").into_bytes();
     let obj = store.join(id.object_key());
@@ -353,11 +354,16 @@ fn write_snapshot(store: &Path, at: DateTime<Utc>, recipient: &str) -> SnapshotI
         serde_json::to_vec_pretty(&meta).unwrap(),
     )
     .unwrap();
+    fx.sign(
+        &store.join(id.metadata_key()),
+        eqvault::trust::Kind::Snapshot,
+    );
     id
 }
 
 /// Writes a drill record for `snapshot` into a local store.
-fn write_drill_record(store: &Path, snapshot: &SnapshotId, at: DateTime<Utc>, status: Status) {
+fn write_drill_record(fx: &Fixture, snapshot: &SnapshotId, at: DateTime<Utc>, status: Status) {
+    let store = &fx.store;
     let ok = status != Status::Failed;
     let rec = DrillRecord {
         format_version: catalog::FORMAT_VERSION,
@@ -389,7 +395,8 @@ fn write_drill_record(store: &Path, snapshot: &SnapshotId, at: DateTime<Utc>, st
     };
     let f = store.join(rec.key());
     std::fs::create_dir_all(f.parent().unwrap()).unwrap();
-    std::fs::write(f, serde_json::to_vec_pretty(&rec).unwrap()).unwrap();
+    std::fs::write(&f, serde_json::to_vec_pretty(&rec).unwrap()).unwrap();
+    fx.sign(&f, eqvault::trust::Kind::Drill);
 }
 
 fn set_mtime(f: &Path, age: StdDuration) {
@@ -428,7 +435,7 @@ fn prune_over_three_years_of_dailies_keeps_every_quarter_holds_and_the_drilled_o
     let mut snaps: Vec<(SnapshotId, DateTime<Utc>)> = (0..3 * 365 + 1)
         .map(|d| {
             let at = last - Duration::days(d);
-            (write_snapshot(&fx.store, at, &fx.recipient), at)
+            (write_snapshot(&fx, at), at)
         })
         .collect();
     snaps.sort_by_key(|s| std::cmp::Reverse(s.1)); // newest first
@@ -457,19 +464,19 @@ fn prune_over_three_years_of_dailies_keeps_every_quarter_holds_and_the_drilled_o
     let drilled_ok_older = pick(600);
     let at = |i: &SnapshotId| snaps.iter().find(|(x, _)| x == i).unwrap().1;
     write_drill_record(
-        &fx.store,
+        &fx,
         &drilled_ok_older,
         at(&drilled_ok_older) + Duration::hours(1),
         Status::Success,
     );
     write_drill_record(
-        &fx.store,
+        &fx,
         &drilled_ok,
         at(&drilled_ok) + Duration::hours(1),
         Status::Success,
     );
     write_drill_record(
-        &fx.store,
+        &fx,
         &drilled_failed_newer,
         at(&drilled_failed_newer) + Duration::hours(1),
         Status::Failed,

@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, TimeZone, Utc};
-use common::{Fixture, HOLD_EXCLUSIVE_PY, PyChild, files_ending, files_under, wait_until};
+use common::{
+    Fixture, HOLD_EXCLUSIVE_PY, PyChild, files_ending, files_under, stored_files, wait_until,
+};
 use eqvault::Config;
 use eqvault::schedule::history::{History, RunStatus};
 use eqvault::schedule::lock::{self, TryLock};
@@ -764,10 +766,10 @@ async fn a_cancelled_backup_drops_its_upload_and_commits_nothing() {
     assert!(e.to_string().contains("cancelled"), "{e}");
     // Give the aborted upload tasks a moment to remove their staging files.
     let t = Instant::now();
-    while !files_under(&f.store).is_empty() && t.elapsed() < Duration::from_secs(5) {
+    while !stored_files(&f.store).is_empty() && t.elapsed() < Duration::from_secs(5) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(files_under(&f.store), Vec::<PathBuf>::new());
+    assert_eq!(stored_files(&f.store), Vec::<PathBuf>::new());
     assert!(f.private_temp_leftovers().is_empty());
 }
 
@@ -857,7 +859,7 @@ fn daemon_abandons_a_job_that_outlasts_the_grace_period_leaving_nothing() {
     assert!(err.contains("eqvault daemon stopped cleanly"), "{err}");
     assert_eq!(holder.finish(), Some(0));
     assert_eq!(
-        files_under(&f.store),
+        stored_files(&f.store),
         Vec::<PathBuf>::new(),
         "nothing stored"
     );

@@ -261,7 +261,10 @@ fn standard_age_zstd_tar_recover_a_snapshot() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["database.sqlite", "manifest.json"]);
+    assert_eq!(
+        names,
+        ["database.sqlite", "manifest.json", "manifest.json.sig"]
+    );
 
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
@@ -406,8 +409,12 @@ fn snapshot_during_writes_holds_whole_transactions_in_wal_mode() {
 fn wrong_identity_is_refused_without_change() {
     let fx = backed_up();
     let other = fx.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    create_equipment_db(&other.join("x.db"));
     eqvault()
-        .args(["init", "--db", "x.db", "--store"])
+        .args(["init", "--create-store", "--db"])
+        .arg(other.join("x.db"))
+        .arg("--store")
         .arg(other.join("store"))
         .arg("--dir")
         .arg(&other)
@@ -435,10 +442,10 @@ fn wrong_identity_is_refused_without_change() {
 
 /// Backs up, damages the object with `damage`, and checks restore refuses (exit 2) and
 /// verify without a key reports a failed verification (exit 1), both changing nothing.
-fn damaged_object_is_refused(damage: impl FnOnce(&Path), failing_checks: &[&str]) {
+fn damaged_object_is_refused(damage: impl FnOnce(&Fixture, &Path), failing_checks: &[&str]) {
     let fx = backed_up();
     let object = only_object(&fx.store);
-    damage(&object);
+    damage(&fx, &object);
     let before = world(&fx);
 
     let target = fx.path().join("restored.db");
@@ -464,7 +471,7 @@ fn damaged_object_is_refused(damage: impl FnOnce(&Path), failing_checks: &[&str]
 #[test]
 fn truncated_object_is_refused_without_change() {
     damaged_object_is_refused(
-        |o| {
+        |_, o| {
             let b = std::fs::read(o).unwrap();
             std::fs::write(o, &b[..b.len() - 100]).unwrap();
         },
@@ -475,7 +482,7 @@ fn truncated_object_is_refused_without_change() {
 #[test]
 fn flipped_byte_in_object_is_refused_without_change() {
     damaged_object_is_refused(
-        |o| {
+        |_, o| {
             let mut b = std::fs::read(o).unwrap();
             let mid = b.len() / 2;
             b[mid] ^= 0x01;
@@ -485,41 +492,73 @@ fn flipped_byte_in_object_is_refused_without_change() {
     );
 }
 
+/// Edits the metadata beside `object`; `resign` signs the edit with the host's key (a
+/// genuine record that lies, e.g. a bug), else it stays as someone with store access left it.
+fn edit_metadata(fx: &Fixture, object: &Path, resign: bool, f: impl FnOnce(&mut Value)) {
+    let m = metadata_of(object);
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&m).unwrap()).unwrap();
+    f(&mut v);
+    std::fs::write(&m, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    if resign {
+        fx.sign(&m, eqvault::trust::Kind::Snapshot);
+    }
+}
+
+fn flip_object_sha(v: &mut Value) {
+    let sha = v["object_sha256"].as_str().unwrap().to_string();
+    let flipped = if sha.starts_with('0') { "1" } else { "0" };
+    v["object_sha256"] = Value::String(format!("{flipped}{}", &sha[1..]));
+}
+
 #[test]
 fn metadata_with_a_tampered_object_sha256_is_refused_without_change() {
+    // Tampered by someone with store access: the signature no longer matches.
+    let fx = backed_up();
+    edit_metadata(&fx, &only_object(&fx.store), false, flip_object_sha);
+    let before = world(&fx);
+    let target = fx.path().join("restored.db");
+    let run = fx.run(&["restore", "latest", "--to", p(&target)]);
+    assert_refused_without_change(&fx, &before, run, &["not trusted", "verify --all"]);
+    assert!(!target.exists());
+    let v = fx.run(&["verify", "--json"]).code(1).json();
+    assert!(
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["checks"][0]["name"] == "signature"),
+        "{v:#}"
+    );
+    assert_eq!(world(&fx), before);
+    // A genuine, signed record that lies about the hash: the object check catches it.
     damaged_object_is_refused(
-        |o| {
-            let m = metadata_of(o);
-            let mut v: Value = serde_json::from_slice(&std::fs::read(&m).unwrap()).unwrap();
-            let sha = v["object_sha256"].as_str().unwrap().to_string();
-            let flipped = if sha.starts_with('0') { "1" } else { "0" };
-            v["object_sha256"] = Value::String(format!("{flipped}{}", &sha[1..]));
-            std::fs::write(&m, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
-        },
+        |fx, o| edit_metadata(fx, o, true, flip_object_sha),
         &["object_sha256"],
     );
 }
 
 #[test]
 fn metadata_with_a_tampered_row_count_is_refused_without_change() {
-    let fx = backed_up();
-    let m = metadata_of(&only_object(&fx.store));
-    let mut v: Value = serde_json::from_slice(&std::fs::read(&m).unwrap()).unwrap();
-    let n = v["row_counts"]["equipment"].as_u64().expect("row count");
-    assert_eq!(n, 3);
-    v["row_counts"]["equipment"] = Value::from(n + 1);
-    std::fs::write(&m, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
-    let before = world(&fx);
+    for resign in [false, true] {
+        let fx = backed_up();
+        edit_metadata(&fx, &only_object(&fx.store), resign, |v| {
+            let n = v["row_counts"]["equipment"].as_u64().expect("row count");
+            assert_eq!(n, 3);
+            v["row_counts"]["equipment"] = Value::from(n + 1);
+        });
+        let before = world(&fx);
 
-    // The metadata is clear text: it must agree with the authenticated manifest inside.
-    let target = fx.path().join("restored.db");
-    let run = fx.run(&["restore", "latest", "--to", p(&target)]);
-    assert_refused_without_change(&fx, &before, run, &["equipment"]);
-    assert!(!target.exists(), "restored despite lying metadata");
+        // Unsigned it is not believed; signed, it must still agree with the manifest inside.
+        let target = fx.path().join("restored.db");
+        let run = fx.run(&["restore", "latest", "--to", p(&target)]);
+        let phrase = if resign { "equipment" } else { "not trusted" };
+        assert_refused_without_change(&fx, &before, run, &[phrase]);
+        assert!(!target.exists(), "restored despite lying metadata");
 
-    let v = fx.run(&["verify", "--read-data", "--json"]).code(1).json();
-    assert_eq!(v["ok"], Value::Bool(false), "{v:#}");
-    assert_eq!(world(&fx), before);
+        let v = fx.run(&["verify", "--read-data", "--json"]).code(1).json();
+        assert_eq!(v["ok"], Value::Bool(false), "{v:#}");
+        assert_eq!(world(&fx), before);
+    }
 }
 
 #[test]
@@ -533,7 +572,7 @@ fn backup_without_a_recipient_writes_nothing() {
     let before = world(&fx);
     let run = fx.run(&["backup"]);
     assert_refused_without_change(&fx, &before, run, &["recipient", "[encryption]"]);
-    assert!(files_under(&fx.store).is_empty());
+    assert!(stored_files(&fx.store).is_empty());
 }
 
 #[test]
@@ -568,7 +607,7 @@ fn database_that_is_a_text_file_is_refused_without_change() {
         run,
         &["not a SQLite database", "[database] path"],
     );
-    assert!(files_under(&fx.store).is_empty());
+    assert!(stored_files(&fx.store).is_empty());
 }
 
 #[test]
@@ -602,7 +641,7 @@ fn locked_database_is_refused_without_change() {
         t.elapsed(),
         run.stderr
     );
-    assert!(files_under(&fx.store).is_empty(), "the store changed");
+    assert!(stored_files(&fx.store).is_empty(), "the store changed");
     assert_no_private_temp(&fx);
 
     assert_eq!(holder.finish(), Some(0));

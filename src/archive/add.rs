@@ -593,6 +593,7 @@ impl Packing {
 async fn seal(
     stores: &[Store],
     mut fin: Finished,
+    signer: &crate::trust::Signer,
 ) -> (Finished, String, Vec<StoreResult>, Vec<String>) {
     let json = serde_json::to_string_pretty(&fin.sidecar).expect("a sidecar serialises");
     let body = Bytes::from(json.clone().into_bytes());
@@ -604,7 +605,7 @@ async fn seal(
         async move {
             let r = match task.await {
                 Ok(Ok(n)) if n == s.object_bytes => store
-                    .put_if_absent(&s.key(), body)
+                    .put_signed(&s.key(), body, crate::trust::Kind::Bag, signer)
                     .await
                     .map_err(|e| e.to_string()),
                 Ok(Ok(n)) => Err(format!("stored {n} bytes of {}", s.object_bytes)),
@@ -612,6 +613,7 @@ async fn seal(
                 Err(e) => Err(format!("the upload task failed: {e}")),
             };
             if r.is_err() {
+                let _ = store.delete(&crate::trust::sig_key(&s.key())).await;
                 let _ = store.delete(&s.object).await;
             }
             StoreResult {
@@ -659,7 +661,26 @@ pub async fn add(
         None
     };
     let years = school_years(cfg)?;
-    let (stores, failed_open) = open_stores(cfg)?;
+    let signer = cfg.signing.signer()?;
+    let trusted = super::refresh::trusted(cfg)?;
+    let (opened, mut failed_open) = open_stores(cfg)?;
+    // A local store without its marker may be an empty mount point: never write there.
+    let mut stores = Vec::new();
+    for s in opened {
+        match s.require_marker(&trusted).await {
+            Ok(()) => stores.push(s),
+            Err(e) => failed_open.push((s.label.clone(), e.to_string())),
+        }
+    }
+    if stores.is_empty() {
+        return Err(ArchiveError::AllStoresFailed(
+            failed_open
+                .iter()
+                .map(|(s, e)| format!("  {s}: {e}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ));
+    }
 
     let paths = paths.to_vec();
     let walked = tokio::task::spawn_blocking(move || walk(&paths))
@@ -724,7 +745,13 @@ pub async fn add(
         if known.contains_key(&g) {
             continue;
         }
-        refresh(&mut index, &stores, &format!("{}/", folder(&g.0, g.1))).await?;
+        refresh(
+            &mut index,
+            &stores,
+            &format!("{}/", folder(&g.0, g.1)),
+            &trusted,
+        )
+        .await?;
         let k = index.known(&g.0, g.1)?;
         known.insert(g, k);
     }
@@ -755,7 +782,8 @@ pub async fn add(
     // Each bag: wait for its uploads, then write its sidecar (the mark of a
     // complete bag) in every store that took it; all bags and stores at once.
     let sealed =
-        futures::future::join_all(finished.into_iter().map(|fin| seal(&stores, fin))).await;
+        futures::future::join_all(finished.into_iter().map(|fin| seal(&stores, fin, &signer)))
+            .await;
     let mut indexed = Vec::new();
     for (fin, json, mut results, holders) in sealed {
         for (url, e) in &failed_open {

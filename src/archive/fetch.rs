@@ -202,7 +202,13 @@ pub async fn verify(
     let (mut index, _) = open_index(cfg).await?;
     let (stores, failed) = open_stores(cfg)?;
     // Copies that `sync` made and bags another machine added count too.
-    refresh(&mut index, &stores, &format!("{REPORTS}/")).await?;
+    refresh(
+        &mut index,
+        &stores,
+        &format!("{REPORTS}/"),
+        &super::refresh::trusted(cfg)?,
+    )
+    .await?;
     let mut rows = index.bags(sel.year.as_deref(), sel.period)?;
     if !sel.bags.is_empty() {
         for b in &sel.bags {
@@ -418,7 +424,13 @@ pub async fn get(
     let to = std::path::absolute(to).map_err(ArchiveError::io("cannot resolve", to))?;
     let (mut index, _) = open_index(cfg).await?;
     let (stores, _) = open_stores(cfg)?;
-    refresh(&mut index, &stores, &format!("{REPORTS}/")).await?;
+    refresh(
+        &mut index,
+        &stores,
+        &format!("{REPORTS}/"),
+        &super::refresh::trusted(cfg)?,
+    )
+    .await?;
     if let Some(id) = BagId::parse(what.trim()) {
         let row = index
             .bag(&id)?

@@ -12,7 +12,8 @@
 //! ```
 //!
 //! The sidecar is written after the bag and only if absent, so a bag without
-//! one is an incomplete upload. It is clear text so that the index can be
+//! one is an incomplete upload. It is signed (`<bag-id>.json.sig`, namespace
+//! `eqvault-bag`) and believed only when a trusted key signed it. It is clear text so that the index can be
 //! rebuilt from the stores without the private key; it holds file names and
 //! digests, never content (report names are not secret; their content is).
 //! The index ([`index`]) lives in `catalog.db` in the state folder and is
@@ -77,6 +78,9 @@ pub enum ArchiveError {
     /// Keys.
     #[error(transparent)]
     Key(#[from] crate::pack::keys::KeyError),
+    /// Signing keys.
+    #[error(transparent)]
+    Trust(#[from] crate::trust::TrustError),
     /// A store.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),

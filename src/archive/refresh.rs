@@ -20,6 +20,14 @@ pub struct RebuildOutcome {
     pub problems: Vec<(String, String, String)>,
 }
 
+/// The keys whose sidecars are believed.
+///
+/// # Errors
+/// [`ArchiveError::Trust`] when none is configured.
+pub(crate) fn trusted(cfg: &Config) -> Result<crate::trust::Trusted, ArchiveError> {
+    Ok(cfg.signing.trusted()?)
+}
+
 /// The stores that opened, and (label, why) for those that did not.
 pub(crate) type Opened = (Vec<Store>, Vec<(String, String)>);
 
@@ -54,12 +62,15 @@ async fn scan(
     stores: &[Store],
     prefix: &str,
     skip_known: Option<&Index>,
+    trusted: &crate::trust::Trusted,
     problems: &mut Vec<(String, String, String)>,
 ) -> Result<BTreeMap<String, (Sidecar, String, Vec<String>)>, ArchiveError> {
     let mut found: BTreeMap<String, (Sidecar, String, Vec<String>)> = BTreeMap::new();
     for store in stores {
         let listed = store.list(prefix).await?;
         let sizes: BTreeMap<&str, u64> = listed.iter().map(|l| (l.key.as_str(), l.size)).collect();
+        // A copy counts in a store only where its sidecar is signed there too.
+        let signed = |key: &str| sizes.contains_key(crate::trust::sig_key(key).as_str());
         let mut sidecar_objects = BTreeSet::new();
         for l in listed.iter().filter(|l| l.key.ends_with(SIDECAR_SUFFIX)) {
             let id = l
@@ -70,7 +81,7 @@ async fn scan(
                 .trim_end_matches(SIDECAR_SUFFIX);
             if let Some((s, _, holders)) = found.get_mut(id) {
                 // Known from an earlier store: one read tells whether this copy is whole.
-                if sizes.get(s.object.as_str()) == Some(&s.object_bytes) {
+                if sizes.get(s.object.as_str()) == Some(&s.object_bytes) && signed(&l.key) {
                     holders.push(store.label.clone());
                 }
                 sidecar_objects.insert(s.object.clone());
@@ -81,12 +92,38 @@ async fn scan(
             {
                 // Already indexed: only this store's copy may be new.
                 sidecar_objects.insert(s.object.clone());
-                if sizes.get(s.object.as_str()) == Some(&s.object_bytes) {
+                if sizes.get(s.object.as_str()) == Some(&s.object_bytes) && signed(&l.key) {
                     found.insert(id.to_string(), (s, json, vec![store.label.clone()]));
                 }
                 continue;
             }
-            let body = store.get_bytes(&l.key).await?;
+            // The signature first: nothing of a sidecar is used before it is believed.
+            let read = match store
+                .get_signed(&l.key, crate::trust::Kind::Bag, trusted)
+                .await
+            {
+                Ok(r) => r,
+                Err(crate::store::StoreError::TooLarge { .. }) => {
+                    problems.push((
+                        store.label.clone(),
+                        crate::sanitize::for_terminal(&l.key).into_owned(),
+                        "a sidecar far larger than eqvault writes: not read".into(),
+                    ));
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if let Err(why) = read.signer {
+                problems.push((
+                    store.label.clone(),
+                    crate::sanitize::for_terminal(&l.key).into_owned(),
+                    format!(
+                        "a sidecar that is not trusted ({why}): ignored, not part of the archive"
+                    ),
+                ));
+                continue;
+            }
+            let body = read.body;
             let s = match Sidecar::parse(&l.key, &body) {
                 Ok(s) => s,
                 Err(why) => {
@@ -117,7 +154,10 @@ async fn scan(
             found.insert(id.to_string(), (s, json, holders));
         }
         for l in &listed {
-            if !l.key.ends_with(SIDECAR_SUFFIX) && !sidecar_objects.contains(&l.key) {
+            if !l.key.ends_with(SIDECAR_SUFFIX)
+                && !l.key.ends_with(crate::trust::SIG_SUFFIX)
+                && !sidecar_objects.contains(&l.key)
+            {
                 problems.push((
                     store.label.clone(),
                     l.key.clone(),
@@ -151,7 +191,15 @@ pub async fn rebuild_index(cfg: &Config) -> Result<RebuildOutcome, ArchiveError>
         .map_err(|e| ArchiveError::Internal(e.to_string()))?;
     let mut index = Index::open(&Index::path_in(&cfg.state_dir))?;
     let mut out = RebuildOutcome::default();
-    let found = scan(&stores, &format!("{REPORTS}/"), None, &mut out.problems).await?;
+    let trusted = trusted(cfg)?;
+    let found = scan(
+        &stores,
+        &format!("{REPORTS}/"),
+        None,
+        &trusted,
+        &mut out.problems,
+    )
+    .await?;
     let bags: Vec<(Sidecar, String, Vec<String>)> = found
         .into_values()
         .filter(|(_, _, h)| !h.is_empty())
@@ -191,6 +239,7 @@ pub(crate) async fn refresh(
     index: &mut Index,
     stores: &[Store],
     prefix: &str,
+    trusted: &crate::trust::Trusted,
 ) -> Result<(), ArchiveError> {
     let mut problems = Vec::new();
     for store in stores {
@@ -198,6 +247,7 @@ pub(crate) async fn refresh(
             std::slice::from_ref(store),
             prefix,
             Some(index),
+            trusted,
             &mut problems,
         )
         .await

@@ -13,6 +13,10 @@ pub struct Args {
     /// The snapshot's time instead of now (RFC 3339), for building test histories.
     #[arg(long, hide = true, value_name = "TIME")]
     at: Option<DateTime<Utc>>,
+    /// Back up even though this machine's clock is behind the newest trusted snapshot
+    /// (when that snapshot's date is the wrong one).
+    #[arg(long)]
+    allow_clock_behind: bool,
 }
 
 pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
@@ -36,6 +40,7 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
     if let Some(at) = a.at {
         opts.now = at;
     }
+    opts.allow_clock_behind = a.allow_clock_behind;
     let o = crate::ops::backup(cfg, &opts, super::bar()).await?;
     let m = &o.metadata;
     if out.json {

@@ -72,14 +72,20 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
     }
     let config_path = dir.join(crate::config::FILE_NAME);
     if !config_path.exists() {
-        let stores: Vec<String> = STORES.iter().map(|s| s.to_string()).collect();
-        super::init::create(&dir, Path::new(DB_FILE), &stores, &[])?;
+        let stores: Vec<String> = STORES
+            .iter()
+            .map(|s| dir.join(s).to_string_lossy().into_owned())
+            .collect();
         // The archive needs an office name (it goes into every bag): the demo's own.
-        let text = std::fs::read_to_string(&config_path)?;
-        std::fs::write(
-            &config_path,
-            text.replacen("name = \"\"", &format!("name = \"{DEMO_OFFICE}\""), 1),
-        )?;
+        crate::ops::setup::init(&crate::ops::setup::InitRequest {
+            dir: dir.clone(),
+            db: db.clone(),
+            stores,
+            office_name: DEMO_OFFICE.to_string(),
+            create_store: true,
+            ..Default::default()
+        })
+        .await?;
     }
     let mut cfg = Config::load(&config_path)?;
     if cfg.office.name.trim().is_empty() {

@@ -1,110 +1,61 @@
-//! `eqvault init`: a commented config and a fresh identity, never overwriting either.
+//! `eqvault init`: a commented config, a fresh identity and signing key, each store's marker; never overwrites.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-
 use super::{Out, show};
-use crate::config::{self, InitPlan};
-use crate::pack::keys;
+use crate::ops::setup::{self, InitRequest};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The live equipment database (SQLite).
+    /// The live equipment database (SQLite; it must exist).
     #[arg(long, value_name = "PATH")]
     db: PathBuf,
     /// A store: a folder, file:///path or s3://bucket/prefix (repeat for two stores).
     #[arg(long = "store", value_name = "URL", required = true)]
     stores: Vec<String>,
-    /// The folder to write eqvault.toml (and the identity) in.
+    /// The folder to write eqvault.toml (and the keys) in.
     #[arg(long, default_value = ".", value_name = "DIR")]
     dir: PathBuf,
     /// Encrypt to these age public keys instead of generating an identity (repeatable).
     #[arg(long = "recipient", value_name = "AGE1…")]
     recipients: Vec<String>,
+    /// Also trust this signing public key (another host writing to the same stores; repeatable).
+    #[arg(long = "trust", value_name = "SSH-ED25519 KEY")]
+    trust: Vec<String>,
+    /// The office's name ([office] name), printed in reports and archive packages.
+    #[arg(long, value_name = "NAME", default_value = "")]
+    office_name: String,
+    /// The office's code ([office] code).
+    #[arg(long, value_name = "CODE", default_value = "")]
+    office_code: String,
+    /// Create local store folders that do not exist (otherwise a missing folder is refused:
+    /// it is usually a NAS that is not mounted).
+    #[arg(long)]
+    create_store: bool,
 }
 
-/// The identity file's name next to the config.
-pub const IDENTITY_FILE: &str = "eqvault-identity.txt";
-
-/// What `init` wrote.
-pub struct Written {
-    /// The config file.
-    pub config: PathBuf,
-    /// The identity file, when one was generated.
-    pub identity: Option<PathBuf>,
-    /// The recipients in the config.
-    pub recipients: Vec<String>,
-}
-
-/// Writes `dir/eqvault.toml` (and an identity unless recipients are given),
-/// creating local store folders. Checks everything before writing anything.
-pub fn create(
-    dir: &Path,
-    db: &Path,
-    stores: &[String],
-    given: &[String],
-) -> anyhow::Result<Written> {
-    let config_path = dir.join(config::FILE_NAME);
-    let identity_path = dir.join(IDENTITY_FILE);
-    if config_path.exists() {
-        bail!(
-            "{} already exists; eqvault init never overwrites a config. Edit it, or choose another --dir",
-            show(&config_path)
-        );
-    }
-    for r in given {
-        keys::parse_recipient(r)?;
-    }
-    for s in stores {
-        crate::store::Location::parse(s)?;
-    }
-    if given.is_empty() && identity_path.exists() {
-        return Err(keys::KeyError::IdentityExists {
-            path: identity_path,
-        }
-        .into());
-    }
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", show(dir)))?;
-
-    let mut recipients = given.to_vec();
-    let identity = if recipients.is_empty() {
-        recipients.push(keys::write_new_identity(&identity_path)?);
-        Some(identity_path.clone())
-    } else {
-        None
-    };
-    let plan = InitPlan {
-        database: db.to_string_lossy().into_owned(),
-        stores: stores.to_vec(),
-        recipients: recipients.clone(),
-        identity: identity.as_ref().map(|_| IDENTITY_FILE.to_string()),
-        store_extra: Default::default(),
-    };
-    write_new(&config_path, &config::render_initial(&plan))?;
-    // Local store folders are created now, so that a missing folder later means an unmounted disk.
-    let cfg = crate::Config::load(&config_path)?;
-    for s in &cfg.stores {
-        if let Ok(crate::store::Location::Local(p)) = crate::store::Location::parse(&s.url) {
-            std::fs::create_dir_all(&p)
-                .with_context(|| format!("cannot create the store folder {}", show(&p)))?;
-        }
-    }
-    Ok(Written {
-        config: config_path,
-        identity,
-        recipients,
+pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
+    let w = setup::init(&InitRequest {
+        dir: a.dir,
+        db: a.db,
+        stores: a.stores,
+        recipients: a.recipients,
+        trust: a.trust,
+        office_name: a.office_name,
+        office_code: a.office_code,
+        create_store: a.create_store,
     })
-}
-
-pub fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
-    let w = create(&a.dir, &a.db, &a.stores, &a.recipients)?;
+    .await?;
+    let all_marked = w.stores.iter().all(|s| s.ok);
     if out.json {
         out.json(&serde_json::json!({
             "config": w.config,
             "identity": w.identity,
             "recipients": w.recipients,
+            "signing_key": w.signing_key,
+            "signing_public_key": w.signing_public_key,
+            "stores": w.stores,
         }));
     } else {
         out.line(format!("wrote {}", show(&w.config)));
@@ -114,21 +65,22 @@ pub fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
                 show(id)
             ));
         }
+        out.line(format!(
+            "wrote {} (mode 0600): this host's signing key; its public half is trusted in the config",
+            show(&w.signing_key)
+        ));
         out.line(format!("recipients: {}", w.recipients.join(", ")));
+        for s in &w.stores {
+            out.line(crate::sanitize::for_terminal(&format!(
+                "store {}: marker {}",
+                s.url, s.marker
+            )));
+        }
         out.line("next: eqvault backup   (then: eqvault verify --read-data)");
     }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Writes a new file, refusing to replace one that appeared meanwhile.
-fn write_new(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .with_context(|| format!("cannot create {}", show(path)))?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()?;
-    Ok(())
+    Ok(if all_marked {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

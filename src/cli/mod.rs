@@ -1,5 +1,6 @@
 //! The command line: the only room that knows clap, prints, or draws progress bars.
 
+mod adopt;
 mod archive;
 mod backup;
 mod calendar;
@@ -17,6 +18,7 @@ mod restore;
 mod schedule;
 mod snapshots;
 mod status;
+mod store;
 mod sync;
 mod verify;
 
@@ -50,7 +52,7 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Write a commented eqvault.toml and a new age identity (0600); never overwrites either.
+    /// Write a commented eqvault.toml, a new age identity and signing key (0600), and each store's marker; never overwrites.
     Init(init::Args),
     /// Build a realistic demo database and run the whole main job on it.
     Demo(demo::Args),
@@ -91,6 +93,13 @@ pub enum Command {
     /// The schedule: `status` (next and last runs), `run JOB` (one job now, same lock).
     #[command(subcommand)]
     Schedule(schedule::Cmd),
+    /// Vouch for snapshots made before eqvault signed: decrypt and check each, then sign its metadata.
+    Adopt(adopt::Args),
+    /// Stop naming snapshots that vanished from a store (removed by hand, or by another host's prune).
+    Forget(adopt::ForgetArgs),
+    /// Stores: `add URL` adds one and writes its signed marker.
+    #[command(subcommand)]
+    Store(store::Cmd),
 }
 
 /// The program: parse, log, run, map to the exit code of the CLI contract.
@@ -157,7 +166,7 @@ fn init_logging(verbose: u8, file: Option<&config::Log>) {
 async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
     let config_path = cli.config.clone();
     match cli.command {
-        Command::Init(a) => init::run(a, out),
+        Command::Init(a) => init::run(a, out).await,
         Command::Demo(a) => demo::run(a, out).await,
         Command::Backup(a) => backup::run(a, &load(config_path)?, out).await,
         Command::Snapshots => snapshots::run(&load(config_path)?, out).await,
@@ -176,6 +185,9 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Report(a) => report::run(a, config_path, out).await,
         Command::Daemon(a) => daemon::run(a, &load(config_path)?, out).await,
         Command::Schedule(c) => schedule::run(c, &load(config_path)?, out).await,
+        Command::Store(c) => store::run(c, &load(config_path)?, out).await,
+        Command::Adopt(a) => adopt::run(a, &load(config_path)?, out).await,
+        Command::Forget(a) => adopt::forget(a, &load(config_path)?, out).await,
     }
 }
 

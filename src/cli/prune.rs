@@ -36,6 +36,8 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
             "remove": o.remove.iter().map(|d| serde_json::json!({"id": d.id})).collect::<Vec<_>>(),
             "incomplete": o.incomplete.iter().map(|(s, k)| serde_json::json!({"store": s, "key": k})).collect::<Vec<_>>(),
             "ledgers": o.ledgers.iter().map(|(s, k)| serde_json::json!({"store": s, "key": k})).collect::<Vec<_>>(),
+            "not_removed": o.not_removed.iter().map(|(id, s, e)| serde_json::json!({"id": id, "store": s, "error": e})).collect::<Vec<_>>(),
+            "untrusted": o.untrusted.iter().map(|(s, k, w)| serde_json::json!({"store": s, "key": k, "why": w})).collect::<Vec<_>>(),
             "errors": o.errors.iter().map(|(s, e)| serde_json::json!({"store": s, "error": e})).collect::<Vec<_>>(),
         }));
     } else {
@@ -46,10 +48,25 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
         for d in &o.remove {
             out.line(format!("{verb} {}", d.id));
         }
+        for (id, s, e) in &o.not_removed {
+            out.line(format!("NOT removed {id} from {s}: {e}"));
+        }
         for (s, k) in &o.incomplete {
             out.line(format!("{verb} incomplete upload {k} in {s}"));
         }
-        out.line(format!("{} kept, {} {verb}", o.keep.len(), o.remove.len()));
+        for (s, k) in &o.ledgers {
+            out.line(format!("{verb} superseded sealed ledger {k} in {s}"));
+        }
+        for (s, k, why) in &o.untrusted {
+            out.line(crate::sanitize::for_terminal(&format!(
+                "left alone (not trusted) {k} in {s}: {why}"
+            )));
+        }
+        let mut tail = format!("{} kept, {} {verb}", o.keep.len(), o.remove.len());
+        if !o.not_removed.is_empty() {
+            tail.push_str(&format!(", {} could not be removed", o.not_removed.len()));
+        }
+        out.line(tail);
     }
     for (s, e) in &o.errors {
         out.warn(format!("{s}: {e}"));

@@ -8,33 +8,45 @@ use crate::config::Config;
 
 pub async fn run(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
     let labels = cfg.store_labels();
-    let mut invs = Vec::new();
+    let vet = crate::ops::vetting(cfg, chrono::Utc::now())?;
+    let sv = crate::ops::survey(cfg, &vet).await?;
     let mut code = ExitCode::SUCCESS;
-    for (label, r) in crate::ops::open_stores(cfg)? {
-        let inv = match r {
-            Ok(s) => crate::ops::inventory(&s).await.map_err(anyhow::Error::from),
-            Err(e) => Err(e.into()),
+    for (n, label) in sv.labels.iter().enumerate() {
+        let Some(i) = &sv.invs[n] else {
+            let e = sv.errors[n]
+                .as_ref()
+                .map_or(String::new(), |e| e.to_string());
+            out.warn(format!("cannot list store {label}: {e}"));
+            code = ExitCode::from(2);
+            continue;
         };
-        match inv {
-            Ok(i) => {
-                if !i.incomplete.is_empty() {
-                    tracing::info!(store = %label, count = i.incomplete.len(), "incomplete uploads (not listed)");
-                }
-                for (key, why) in &i.unreadable {
-                    // Not listed, and not silently: a damaged or moved metadata file hides a snapshot.
-                    out.warn(crate::sanitize::for_terminal(&format!(
-                        "{key} in {label} cannot be read and is not listed: {why}. Run `eqvault verify --all`"
-                    )));
-                }
-                invs.push(Some(i));
-            }
-            Err(e) => {
-                out.warn(format!("cannot list store {label}: {e:#}"));
-                code = ExitCode::from(2);
-                invs.push(None);
-            }
+        if !i.incomplete.is_empty() {
+            tracing::info!(store = %label, count = i.incomplete.len(), "incomplete uploads (not listed)");
+        }
+        // Not listed, and not silently: each of these hides or fakes a snapshot.
+        for (key, why) in &i.unreadable {
+            out.warn(crate::sanitize::for_terminal(&format!(
+                "{key} in {label} cannot be read and is not listed: {why}. Run `eqvault verify --all`"
+            )));
+        }
+        for (key, why) in &i.untrusted {
+            out.warn(crate::sanitize::for_terminal(&format!(
+                "{key} in {label} is not trusted and is not listed: {why}. Run `eqvault verify --all`"
+            )));
+        }
+        for (id, (m, _)) in &i.future {
+            out.warn(format!(
+                "{id} in {label} is dated {} in the future (a wrong clock) and is not listed until its time comes",
+                m.created_at.format("%d/%m/%Y %H:%M")
+            ));
+        }
+        for id in &sv.vanished[n] {
+            out.warn(format!(
+                "{id} was in {label} before and is gone, with no prune by this host; `eqvault forget` acknowledges it"
+            ));
         }
     }
+    let invs = sv.invs;
     let all = crate::ops::merged(&invs);
     if out.json {
         let v: Vec<_> = all

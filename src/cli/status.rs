@@ -54,14 +54,17 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
             out.line("Đạt / OK");
         } else {
             for p in &r.problems {
-                out.line(format!("  CẢNH BÁO / PROBLEM: {p}"));
+                out.line(crate::sanitize::for_terminal(&format!(
+                    "  CẢNH BÁO / PROBLEM: {p}"
+                )));
             }
         }
     }
-    let empty_store = r.stores.iter().any(|s| s.reachable && s.snapshots == 0);
+    // Every problem is found, not a failure to look: exit 1 (a store that could not be
+    // listed is exit 2: nothing can be said about it).
     Ok(if r.unreachable() {
         ExitCode::from(2)
-    } else if r.stale || empty_store {
+    } else if !r.problems.is_empty() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -11,6 +11,7 @@ pub async fn run(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
         out.json(&serde_json::json!({
             "copied": o.copied,
             "errors": o.errors.iter().map(|(s, e)| serde_json::json!({"store": s, "error": e})).collect::<Vec<_>>(),
+            "untrusted": o.untrusted.iter().map(|(s, k, w)| serde_json::json!({"store": s, "key": k, "why": w})).collect::<Vec<_>>(),
         }));
     } else {
         for c in &o.copied {
@@ -18,6 +19,11 @@ pub async fn run(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
                 "copied {} ({} bytes) {} → {}",
                 c.key, c.bytes, c.from, c.to
             ));
+        }
+        for (s, k, why) in &o.untrusted {
+            out.line(crate::sanitize::for_terminal(&format!(
+                "not copied (not trusted) {k} in {s}: {why}"
+            )));
         }
         out.line(format!(
             "{} copied, {} errors",

@@ -2,9 +2,11 @@
 //! with the first and last snapshot it was seen in (Art. 6: identifiers are never deleted or changed).
 //!
 //! Kept locally in `[state] dir/ledger.db` and, after each backup, sealed
-//! (zstd + age) in every store as `ledger/<snapshot-id>.jsonl.zst.age`. The
-//! ledger is cumulative, so the newest sealed copy is the whole history:
-//! `eqvault ledger rebuild` restores it from the stores and the identity alone.
+//! (zstd + age) in every store as `ledger/<snapshot-id>.jsonl.zst.age`, with a
+//! signed clear record `ledger/<snapshot-id>.json` ([`Sealed`]: which host
+//! sealed it, when, and the object's SHA-256). The ledger is cumulative, so each
+//! host's newest sealed copy is its whole history: `eqvault ledger rebuild`
+//! restores it from the stores and the identity alone.
 //!
 //! Each identifier carries a fingerprint of the parts of its row that never
 //! change lawfully (an item's school, catalog code, name, creation date…), so
@@ -23,6 +25,8 @@ use sha2::{Digest, Sha256};
 pub const LEDGER: &str = "ledger";
 /// The suffix of a sealed ledger.
 pub const SUFFIX: &str = ".jsonl.zst.age";
+/// The suffix of a sealed ledger's signed record.
+pub const RECORD_SUFFIX: &str = ".json";
 /// The largest ledger accepted when unsealing (plaintext bytes).
 pub const MAX_BYTES: u64 = 1 << 30;
 
@@ -45,6 +49,57 @@ pub enum LedgerError {
         /// What is wrong.
         detail: String,
     },
+}
+
+/// The signed clear record beside a sealed ledger: enough to keep, sort and
+/// check it without the private key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sealed {
+    /// The format version (1).
+    pub format_version: u32,
+    /// The snapshot whose backup sealed it (also its name).
+    pub snapshot: String,
+    /// The host that sealed it (its name, for people; the signature says which key).
+    pub host: String,
+    /// When.
+    pub created_at: DateTime<FixedOffset>,
+    /// The sealed object's key.
+    pub object: String,
+    /// Its length.
+    pub object_bytes: u64,
+    /// Its SHA-256.
+    pub object_sha256: String,
+}
+
+impl Sealed {
+    /// The object key of the sealed ledger of `snapshot`.
+    pub fn object_key(snapshot: &str) -> String {
+        format!("{LEDGER}/{snapshot}{SUFFIX}")
+    }
+
+    /// The record key of the sealed ledger of `snapshot`.
+    pub fn record_key(snapshot: &str) -> String {
+        format!("{LEDGER}/{snapshot}{RECORD_SUFFIX}")
+    }
+
+    /// Parses a record read (and verified) at `key`, checking it describes its own key.
+    ///
+    /// # Errors
+    /// A message saying what does not fit.
+    pub fn parse(key: &str, b: &[u8]) -> Result<Sealed, String> {
+        let s: Sealed = serde_json::from_slice(b).map_err(|e| e.to_string())?;
+        if s.snapshot.parse::<crate::catalog::SnapshotId>().is_err()
+            || Sealed::record_key(&s.snapshot) != key
+            || Sealed::object_key(&s.snapshot) != s.object
+        {
+            return Err(format!(
+                "it describes {} but is stored as {key}",
+                crate::sanitize::for_terminal(&s.object)
+            ));
+        }
+        Ok(s)
+    }
 }
 
 /// Whose identifier.

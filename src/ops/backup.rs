@@ -34,6 +34,8 @@ pub struct BackupOptions {
     /// When cancelled (eqvault is stopping), the upload is dropped before its commit:
     /// nothing is completed and no metadata is written.
     pub cancel: Option<tokio_util::sync::CancellationToken>,
+    /// Back up even when this clock is behind the newest trusted snapshot.
+    pub allow_clock_behind: bool,
 }
 
 impl Default for BackupOptions {
@@ -45,6 +47,7 @@ impl Default for BackupOptions {
                 .map(|n| n.get() as u32)
                 .unwrap_or(1),
             cancel: None,
+            allow_clock_behind: false,
         }
     }
 }
@@ -93,12 +96,19 @@ pub async fn backup(
 ) -> Result<BackupOutcome, OpsError> {
     // Plan: every input checked before any I/O on the stores.
     let recipients = pack::keys::parse_recipients(&cfg.encryption.recipients)?;
+    let signer = Arc::new(super::signer(cfg)?);
+    let vet = super::vetting(cfg, opts.now)?;
     let opened = super::open_stores(cfg)?;
     snapshot::ensure_sqlite(&cfg.database.path)?;
 
     let mut outcomes: Vec<StoreOutcome> = Vec::new();
     let mut live: Vec<(usize, Store)> = Vec::new();
     for (i, (label, r)) in opened.into_iter().enumerate() {
+        // A local store without its marker may be an empty mount point: never write there.
+        let r = match r {
+            Ok(s) => s.require_marker(&vet.trusted).await.map(|()| s),
+            Err(e) => Err(e),
+        };
         match r {
             Ok(s) => {
                 live.push((i, s));
@@ -117,6 +127,9 @@ pub async fn backup(
     }
     if live.is_empty() {
         return Err(OpsError::AllStoresFailed(failures(&outcomes)));
+    }
+    if !opts.allow_clock_behind {
+        check_clock(&live, &vet).await?;
     }
 
     let tmp = super::private_temp(cfg, "backup")?;
@@ -185,14 +198,18 @@ pub async fn backup(
     let copy2 = copy.clone();
     let progress2 = progress.clone();
     let cancel = opts.cancel.clone();
+    let signer2 = signer.clone();
     let pack_started = std::time::Instant::now();
     let packed = tokio::task::spawn_blocking(move || {
         pack_to(
             &copy2,
             fan.cancelled_by(cancel),
-            &recipients,
-            level,
-            threads,
+            Sealing {
+                recipients: &recipients,
+                level,
+                threads,
+                signer: &signer2,
+            },
             progress2.as_ref(),
             |database_sha256| {
                 let (facts, ids) = checks
@@ -266,12 +283,20 @@ pub async fn backup(
                 // The window a power cut can hit: the object is stored, its metadata not yet.
                 tracing::debug!(store = %store.label, "object stored; writing its metadata");
                 match store
-                    .put_if_absent(&id.metadata_key(), meta_json.clone())
+                    .put_signed(
+                        &id.metadata_key(),
+                        meta_json.clone(),
+                        crate::trust::Kind::Snapshot,
+                        &signer,
+                    )
                     .await
                 {
                     Ok(()) => out.ok = true,
                     Err(e) => {
                         out.error = Some(e.to_string());
+                        let _ = store
+                            .delete(&crate::trust::sig_key(&id.metadata_key()))
+                            .await;
                         let _ = store.delete(&key).await;
                     }
                 }
@@ -292,7 +317,8 @@ pub async fn backup(
         .filter(|(i, _)| outcomes[*i].ok)
         .map(|(_, s)| s)
         .collect();
-    let warnings = record_identifiers(cfg, &metadata, &ids, &recipients_of(cfg)?, &good).await;
+    let warnings =
+        record_identifiers(cfg, &metadata, &ids, &recipients_of(cfg)?, &good, &signer).await;
     Ok(BackupOutcome {
         metadata,
         stores: outcomes,
@@ -313,6 +339,7 @@ async fn record_identifiers(
     ids: &[ledger::Ident],
     recipients: &[age::x25519::Recipient],
     stores: &[&Store],
+    signer: &crate::trust::Signer,
 ) -> Vec<String> {
     let mut warnings = Vec::new();
     let path = ledger::Ledger::path_in(&cfg.state_dir);
@@ -325,10 +352,32 @@ async fn record_identifiers(
     })();
     match sealed {
         Ok(bytes) => {
-            let key = format!("{}/{}{}", ledger::LEDGER, meta.id, ledger::SUFFIX);
+            let snap = meta.id.as_str();
+            let record = ledger::Sealed {
+                format_version: 1,
+                snapshot: snap.to_string(),
+                host: crate::trust::host_name(),
+                created_at: meta.created_at,
+                object: ledger::Sealed::object_key(snap),
+                object_bytes: bytes.len() as u64,
+                object_sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+            };
+            let body = Bytes::from(serde_json::to_vec_pretty(&record).expect("serialises"));
             let bytes = Bytes::from(bytes);
             for s in stores {
-                if let Err(e) = s.put_if_absent(&key, bytes.clone()).await {
+                // The sealed object first; its signed record marks it complete.
+                let r = async {
+                    s.put_if_absent(&record.object, bytes.clone()).await?;
+                    s.put_signed(
+                        &ledger::Sealed::record_key(snap),
+                        body.clone(),
+                        crate::trust::Kind::Ledger,
+                        signer,
+                    )
+                    .await
+                }
+                .await;
+                if let Err(e) = r {
                     warnings.push(format!("identifier ledger not stored in {}: {e}", s.label));
                 }
             }
@@ -338,6 +387,52 @@ async fn record_identifiers(
         )),
     }
     warnings
+}
+
+/// Refuses a backup when this clock is behind the newest trusted snapshot in
+/// any store: a snapshot "from the past" would never be `latest`, and the clock
+/// that made the other one, or this one, is wrong. Only the newest ids (they
+/// sort by time) are read, so this costs a listing and a few small reads.
+async fn check_clock(live: &[(usize, Store)], vet: &crate::trust::Vetting) -> Result<(), OpsError> {
+    for (_, s) in live {
+        let listed = match s.list(catalog::SNAPSHOTS).await {
+            Ok(l) => l,
+            // The upload will meet the same failure and report it per store.
+            Err(_) => continue,
+        };
+        let mut ids: Vec<SnapshotId> = listed
+            .iter()
+            .filter_map(|l| catalog::id_of_key(&l.key))
+            .filter(|(_, meta)| *meta)
+            .map(|(id, _)| id)
+            .filter(|id| id.time() > vet.now + vet.skew)
+            .collect();
+        ids.sort();
+        // Newest first; stop at the first trusted one.
+        for id in ids.iter().rev() {
+            let Ok(r) = s
+                .get_signed(
+                    &id.metadata_key(),
+                    crate::trust::Kind::Snapshot,
+                    &vet.trusted,
+                )
+                .await
+            else {
+                continue;
+            };
+            if r.signer.is_ok()
+                && let Ok(m) = Metadata::from_slice(&id.metadata_key(), &r.body)
+            {
+                return Err(OpsError::ClockBehind {
+                    id: m.id.to_string(),
+                    store: s.label.clone(),
+                    then: m.created_at.to_rfc3339(),
+                    now: vet.now.with_timezone(&catalog::vietnam()).to_rfc3339(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 fn failures(outcomes: &[StoreOutcome]) -> String {
@@ -351,16 +446,23 @@ fn failures(outcomes: &[StoreOutcome]) -> String {
 type Packed = (Manifest, String, u64);
 
 /// Streams the copy and then its manifest into `out`; returns the manifest, the object's hash and size.
+/// How an object is sealed: encrypted to these recipients, compressed at this
+/// level on these threads, its manifest signed by this key.
+struct Sealing<'a> {
+    recipients: &'a [age::x25519::Recipient],
+    level: i32,
+    threads: u32,
+    signer: &'a crate::trust::Signer,
+}
+
 fn pack_to(
     copy: &Path,
     out: FanOut,
-    recipients: &[age::x25519::Recipient],
-    level: i32,
-    threads: u32,
+    seal: Sealing<'_>,
     progress: &dyn Progress,
     manifest: impl FnOnce(String) -> Result<Manifest, OpsError>,
 ) -> Result<Packed, OpsError> {
-    let mut packer = Packer::new(out, recipients, level, threads)?;
+    let mut packer = Packer::new(out, seal.recipients, seal.level, seal.threads)?;
     let f = std::fs::File::open(copy).map_err(OpsError::io("cannot open the copy", copy))?;
     let size = f
         .metadata()
@@ -375,6 +477,8 @@ fn pack_to(
     let manifest = manifest(db_sha)?;
     let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
     packer.append(pack::MANIFEST_ENTRY, json.len() as u64, &json[..])?;
+    let sig = seal.signer.sign(crate::trust::Kind::Manifest, &json);
+    packer.append(pack::MANIFEST_SIG_ENTRY, sig.len() as u64, &sig[..])?;
     let fan = packer.finish()?;
     let (sha, n) = fan.commit().map_err(pack::PackError::Pack)?;
     Ok((manifest, sha, n))

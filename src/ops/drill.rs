@@ -141,20 +141,27 @@ pub async fn drill(
     progress: Arc<dyn Progress>,
 ) -> Result<DrillOutcome, OpsError> {
     let identities = Arc::new(pack::keys::load_identities(identity)?);
-    let sv = super::survey(cfg).await?;
+    // A drill leaves signed evidence: without the key there is no point starting.
+    let signer = super::signer(cfg)?;
+    let vet = super::vetting(cfg, now)?;
+    let sv = super::survey(cfg, &vet).await?;
     let all = sv.snapshots();
     if all.is_empty() {
-        return Err(OpsError::NoSnapshots);
+        return Err(sv.not_trusted(None).unwrap_or(OpsError::NoSnapshots));
     }
     let view = match pick {
         Pick::Latest => all[0].clone(),
         Pick::Random => all[rand::random_range(0..all.len())].clone(),
         Pick::Id(x) => {
             let id: catalog::SnapshotId = x.parse()?;
-            all.iter()
-                .find(|v| v.meta.id == id)
-                .cloned()
-                .ok_or_else(|| OpsError::NoSuchSnapshot(x.clone()))?
+            match all.iter().find(|v| v.meta.id == id) {
+                Some(v) => v.clone(),
+                None => {
+                    return Err(sv
+                        .not_trusted(Some(&id))
+                        .unwrap_or_else(|| OpsError::NoSuchSnapshot(x.clone())));
+                }
+            }
         }
     };
     let source = sv.stores[view.stores[0]]
@@ -167,6 +174,7 @@ pub async fn drill(
     let rd = read_data(
         &source,
         &view.meta,
+        &vet.trusted,
         identities,
         scratch.path(),
         progress.as_ref(),
@@ -236,7 +244,15 @@ pub async fn drill(
     for (i, s) in sv.stores.iter().enumerate() {
         match s {
             Some(s) => {
-                if let Err(e) = s.put_if_absent(&record.key(), body.clone()).await {
+                if let Err(e) = s
+                    .put_signed(
+                        &record.key(),
+                        body.clone(),
+                        crate::trust::Kind::Drill,
+                        &signer,
+                    )
+                    .await
+                {
                     unrecorded.push((s.label.clone(), e.to_string()));
                 }
             }
@@ -311,28 +327,49 @@ fn extra_checks(db: &Path) -> Vec<Check> {
     out
 }
 
-/// Every drill record in `store`, oldest first. Unreadable records are skipped with a warning.
+/// The drill records in one store.
+#[derive(Debug, Default)]
+pub struct Records {
+    /// Signed by a trusted key, dated up to now: the evidence, oldest first.
+    pub trusted: Vec<DrillRecord>,
+    /// Signed by a trusted key but dated in the future (a wrong clock): not evidence.
+    pub future: Vec<DrillRecord>,
+    /// Not believed, or not readable: (key, why). Never evidence.
+    pub rejected: Vec<(String, String)>,
+}
+
+/// Every drill record in `store`, judged: only trusted ones dated up to now are evidence.
 ///
 /// # Errors
 /// [`StoreError`] when the store cannot be listed.
-pub async fn records(store: &Store) -> Result<Vec<DrillRecord>, StoreError> {
-    let mut out = Vec::new();
-    for l in store.list(DRILLS).await? {
-        if !l.key.ends_with(".json") {
-            continue;
-        }
-        let b = match store.get_bytes(&l.key).await {
-            Ok(b) => b,
-            Err(StoreError::NotFound { .. }) => continue,
-            Err(e) => return Err(e),
-        };
-        match serde_json::from_slice::<DrillRecord>(&b) {
-            Ok(r) if r.key() == l.key => out.push(r),
-            Ok(_) => tracing::warn!(key = %l.key, "drill record under the wrong key, ignored"),
-            Err(e) => tracing::warn!(key = %l.key, error = %e, "unreadable drill record, ignored"),
+pub async fn records(store: &Store, vet: &crate::trust::Vetting) -> Result<Records, StoreError> {
+    let read = crate::store::signed::read_records(
+        store,
+        DRILLS,
+        crate::trust::Kind::Drill,
+        &vet.trusted,
+        |k| k.ends_with(".json"),
+        |key, b| {
+            let r: DrillRecord = serde_json::from_slice(b).map_err(|e| e.to_string())?;
+            if r.key() != key {
+                return Err(format!("it describes {} but is stored as {key}", r.key()));
+            }
+            Ok(r)
+        },
+    )
+    .await?;
+    let mut out = Records {
+        rejected: read.rejected,
+        ..Records::default()
+    };
+    for (_, r, _) in read.good {
+        if vet.is_future(&r.started_at) {
+            out.future.push(r);
+        } else {
+            out.trusted.push(r);
         }
     }
-    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out.trusted.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(out)
 }
 

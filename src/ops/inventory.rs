@@ -1,25 +1,46 @@
-//! What each store holds: complete snapshots (object + metadata), incomplete uploads, unreadable metadata.
+//! What each store holds: complete snapshots (object + signed metadata), snapshots dated in the
+//! future, incomplete uploads, and records that are not believed (unsigned, forged, misplaced).
+//!
+//! A snapshot is listed only when its metadata is signed by a trusted key
+//! ([`crate::trust`]); the signature is checked before a byte of the metadata
+//! is parsed. Everything else under `snapshots/` is sorted into what it is, so
+//! that `verify`, `status` and `snapshots` can name it and `prune` can leave
+//! what it cannot authenticate alone.
 
 use std::collections::BTreeMap;
 
 use futures::StreamExt;
 
 use crate::catalog::{self, Metadata, SnapshotId};
-use crate::store::{Listed, Store, StoreError};
+use crate::sanitize::for_terminal;
+use crate::store::{Listed, Store, StoreError, signed};
+use crate::trust::{Kind, Vetting};
 
 /// One store's snapshots.
 #[derive(Debug, Default)]
 pub struct Inventory {
-    /// Metadata found, with the object beside it when present.
+    /// Trusted metadata dated up to now, with the object beside it when present.
     pub snapshots: BTreeMap<SnapshotId, (Metadata, Option<Listed>)>,
-    /// Objects without metadata: incomplete uploads, never listed or restored.
+    /// Trusted metadata dated later than now plus the clock skew: genuine, but
+    /// made while a clock was wrong. Never `latest`, never counted.
+    pub future: BTreeMap<SnapshotId, (Metadata, Option<Listed>)>,
+    /// Objects without metadata (incomplete uploads, never listed or restored),
+    /// and signatures whose metadata never came.
     pub incomplete: Vec<Listed>,
-    /// Metadata that could not be read: (key, why).
+    /// Signed metadata that does not describe the key it is stored under
+    /// (moved or copied under another id), or cannot be parsed: (key, why).
     pub unreadable: Vec<(String, String)>,
+    /// Metadata that is not believed: (key, why). Never used, never removed by prune.
+    pub untrusted: Vec<(String, String)>,
+    /// The ids among those whose metadata carries no signature at all (made
+    /// before eqvault signed, or planted): what `eqvault adopt` may look at.
+    pub unsigned: Vec<SnapshotId>,
+    /// Keys under `snapshots/` that are no part of the layout (names escaped).
+    pub foreign: Vec<String>,
 }
 
 impl Inventory {
-    /// Complete snapshots: metadata with its object present.
+    /// Complete snapshots: trusted metadata with its object present.
     pub fn complete(&self) -> impl Iterator<Item = &Metadata> {
         self.snapshots
             .values()
@@ -28,48 +49,81 @@ impl Inventory {
     }
 }
 
-/// Lists `store` and reads every metadata file (16 at a time).
+/// Lists `store` and reads every metadata file with its signature (16 at a time).
 ///
 /// # Errors
-/// [`StoreError`] when the store cannot be listed.
-pub async fn inventory(store: &Store) -> Result<Inventory, StoreError> {
+/// [`StoreError`] when the store cannot be listed or read.
+pub async fn inventory(store: &Store, vet: &Vetting) -> Result<Inventory, StoreError> {
     let listed = store.list(catalog::SNAPSHOTS).await?;
+    let (listed, lone_sigs) = signed::split_signatures(listed);
     let mut objects: BTreeMap<SnapshotId, Listed> = BTreeMap::new();
     let mut metas = Vec::new();
+    let mut inv = Inventory {
+        incomplete: lone_sigs,
+        ..Inventory::default()
+    };
     for l in listed {
         match catalog::id_of_key(&l.key) {
             Some((id, true)) => metas.push((id, l)),
             Some((id, false)) => {
                 objects.insert(id, l);
             }
-            None => {}
+            None => inv.foreign.push(for_terminal(&l.key).into_owned()),
         }
     }
     let fetched: Vec<_> = futures::stream::iter(metas)
         .map(|(id, l)| async move {
-            let r = store.get_bytes(&l.key).await;
+            let r = store.get_signed(&l.key, Kind::Snapshot, &vet.trusted).await;
             (id, l, r)
         })
         .buffer_unordered(16)
         .collect()
         .await;
-    let mut inv = Inventory::default();
+    // An object whose metadata is not believed is no incomplete upload: it is
+    // named with its metadata and left alone.
+    let mut rejected = Vec::new();
     for (id, l, r) in fetched {
-        let bytes = match r {
+        let shown = for_terminal(&l.key).into_owned();
+        let read = match r {
             Ok(b) => b,
             // Removed between list and get (a concurrent prune): not there.
             Err(StoreError::NotFound { .. }) => continue,
+            Err(e @ StoreError::TooLarge { .. }) => {
+                inv.untrusted.push((shown, e.to_string()));
+                rejected.push(id);
+                continue;
+            }
             Err(e) => return Err(e),
         };
-        match Metadata::from_slice(&l.key, &bytes) {
+        if let Err(why) = read.signer {
+            if why == crate::trust::Untrusted::Unsigned {
+                inv.unsigned.push(id.clone());
+            }
+            inv.untrusted.push((shown, why.to_string()));
+            rejected.push(id);
+            continue;
+        }
+        match Metadata::from_slice(&l.key, &read.body) {
             Ok(m) => {
                 let obj = objects.remove(&id);
-                inv.snapshots.insert(id, (m, obj));
+                if vet.is_future(&m.created_at) {
+                    inv.future.insert(id, (m, obj));
+                } else {
+                    inv.snapshots.insert(id, (m, obj));
+                }
             }
-            Err(e) => inv.unreadable.push((l.key.clone(), e.to_string())),
+            Err(e) => {
+                inv.unreadable.push((shown, e.to_string()));
+                rejected.push(id);
+            }
         }
     }
-    inv.incomplete = objects.into_values().collect();
+    for id in rejected {
+        objects.remove(&id);
+    }
+    inv.untrusted.sort();
+    inv.unreadable.sort();
+    inv.incomplete.extend(objects.into_values());
     Ok(inv)
 }
 

@@ -5,6 +5,7 @@ use std::path::Path;
 use super::OpsError;
 use crate::ledger::{self, Ledger};
 use crate::pack;
+use crate::store::{Store, StoreError};
 
 /// Sealed ledgers kept per store by prune (the newest is the whole history; two more in reserve).
 pub const KEEP_SEALED: usize = 3;
@@ -22,13 +23,34 @@ pub struct Rebuilt {
     pub path: std::path::PathBuf,
 }
 
-/// Merges the newest sealed ledger found in any store into the local ledger.
+/// The signed records of the sealed ledgers in `store`.
 ///
 /// # Errors
-/// [`OpsError`]: no identity, no store, no sealed ledger anywhere, or one that cannot be opened.
+/// [`StoreError`] when the store cannot be listed or read.
+pub async fn sealed_records(
+    store: &Store,
+    vet: &crate::trust::Vetting,
+) -> Result<crate::store::signed::Records<ledger::Sealed>, StoreError> {
+    crate::store::signed::read_records(
+        store,
+        ledger::LEDGER,
+        crate::trust::Kind::Ledger,
+        &vet.trusted,
+        |k| k.ends_with(ledger::RECORD_SUFFIX),
+        ledger::Sealed::parse,
+    )
+    .await
+}
+
+/// Merges the newest trusted sealed ledger found in any store into the local ledger.
+///
+/// # Errors
+/// [`OpsError`]: no identity, no store, no trusted sealed ledger anywhere, or one
+/// whose object does not match its signed record or cannot be opened.
 pub async fn rebuild(cfg: &crate::Config, identity: &Path) -> Result<Rebuilt, OpsError> {
     let ids = pack::keys::load_identities(identity)?;
-    let mut best: Option<(String, crate::store::Store)> = None;
+    let vet = super::vetting(cfg, chrono::Utc::now())?;
+    let mut best: Option<(ledger::Sealed, Store)> = None;
     for (label, r) in super::open_stores(cfg)? {
         let s = match r {
             Ok(s) => s,
@@ -37,35 +59,55 @@ pub async fn rebuild(cfg: &crate::Config, identity: &Path) -> Result<Rebuilt, Op
                 continue;
             }
         };
-        let newest = s
-            .list(ledger::LEDGER)
-            .await?
+        let recs = sealed_records(&s, &vet).await?;
+        for (k, why) in &recs.rejected {
+            tracing::warn!(store = %label, key = %k, why = %why, "sealed ledger not trusted, ignored");
+        }
+        let newest = recs
+            .good
             .into_iter()
-            .map(|l| l.key)
-            .filter(|k| k.ends_with(ledger::SUFFIX))
-            .max();
-        if let Some(k) = newest
-            && best.as_ref().is_none_or(|(b, _)| k > *b)
+            .map(|(_, r, _)| r)
+            .filter(|r| !vet.is_future(&r.created_at))
+            .max_by(|a, b| {
+                a.created_at
+                    .cmp(&b.created_at)
+                    .then(a.snapshot.cmp(&b.snapshot))
+            });
+        if let Some(n) = newest
+            && best
+                .as_ref()
+                .is_none_or(|(b, _)| n.created_at > b.created_at)
         {
-            best = Some((k, s));
+            best = Some((n, s));
         }
     }
-    let Some((key, store)) = best else {
+    let Some((rec, store)) = best else {
         return Err(OpsError::Internal(
-            "no sealed identifier ledger in any store: it is written by each `eqvault backup`"
+            "no trusted sealed identifier ledger in any store: each `eqvault backup` writes one"
                 .into(),
         ));
     };
-    let sealed = store.get_bytes(&key).await?;
+    let sealed = store.get_bytes_max(&rec.object, ledger::MAX_BYTES).await?;
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&sealed));
+    if sha != rec.object_sha256 || sealed.len() as u64 != rec.object_bytes {
+        return Err(OpsError::ObjectMismatch {
+            store: store.label.clone(),
+            key: rec.object.clone(),
+            detail: format!(
+                "hashes to {sha}, its signed record says {}",
+                rec.object_sha256
+            ),
+        });
+    }
     let plain = pack::unseal(&sealed, &ids, ledger::MAX_BYTES)?;
     super::create_private_dir(&cfg.state_dir)?;
     let path = Ledger::path_in(&cfg.state_dir);
     let mut l = Ledger::open(&path).map_err(|e| OpsError::Internal(e.to_string()))?;
     let n = l
-        .import(&key, &plain)
+        .import(&rec.object, &plain)
         .map_err(|e| OpsError::Internal(e.to_string()))?;
     Ok(Rebuilt {
-        key,
+        key: rec.object,
         store: store.label.clone(),
         identifiers: n,
         path,

@@ -3,12 +3,15 @@
 //! Each operation takes a validated [`Config`] and returns data;
 //! the CLI decides how to show it. Progress is reported through [`Progress`].
 
+pub mod adopt;
 pub mod backup;
 pub mod drill;
 pub mod inventory;
 pub mod ledger;
 pub mod prune;
 pub mod restore;
+pub mod seen;
+pub mod setup;
 pub mod status;
 pub mod sync;
 pub mod verify;
@@ -17,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::store::{Store, StoreError};
+use crate::trust::{Signer, Vetting};
 
 pub use backup::{BackupOutcome, backup};
 pub use inventory::{Inventory, SnapshotView, inventory, merged};
@@ -56,6 +60,29 @@ pub enum OpsError {
     /// Catalog problems.
     #[error(transparent)]
     Catalog(#[from] crate::catalog::CatalogError),
+    /// Signing keys.
+    #[error(transparent)]
+    Trust(#[from] crate::trust::TrustError),
+    /// The config file.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// Setting up.
+    #[error(transparent)]
+    Setup(#[from] setup::SetupError),
+    /// The clock is behind the newest trusted snapshot.
+    #[error(
+        "this machine's clock says {now}, but snapshot {id} in {store} was made at {then}: the clock is wrong, or that snapshot was made while another clock was. Nothing was backed up. Fix the clock (timedatectl, NTP); if the snapshot's date is the wrong one, `eqvault backup --allow-clock-behind` backs up anyway"
+    )]
+    ClockBehind {
+        /// The newest snapshot.
+        id: String,
+        /// Its store.
+        store: String,
+        /// Its time.
+        then: String,
+        /// This clock.
+        now: String,
+    },
     /// No store is configured.
     #[error("no store is configured: add a [[store]] with a url to {0}")]
     NoStore(PathBuf),
@@ -65,6 +92,19 @@ pub enum OpsError {
     /// The snapshot asked for does not exist.
     #[error("no complete snapshot {0} in any store: list them with `eqvault snapshots`")]
     NoSuchSnapshot(String),
+    /// What was asked for exists only as records that are not believed.
+    #[error(
+        "no trusted snapshot {what}: {detail}. Records not signed by a trusted key (or dated in the future) are never restored, drilled or counted; run `eqvault verify --all` to see each, and `eqvault snapshots` for the trusted ones"
+    )]
+    NotTrusted {
+        /// `latest`, or the id.
+        what: String,
+        /// The untrusted records, briefly.
+        detail: String,
+    },
+    /// No store holds a hold on this id.
+    #[error("no store holds a hold on {0}: list what is held with `eqvault prune --dry-run`")]
+    NoSuchHold(String),
     /// There is no snapshot at all.
     #[error("the stores hold no complete snapshot yet: run `eqvault backup` first")]
     NoSnapshots,
@@ -150,6 +190,26 @@ pub fn open_stores(cfg: &Config) -> Result<Vec<OpenedStore>, OpsError> {
         .collect())
 }
 
+/// What readers believe for `cfg` at `now`: its trusted keys and clock skew.
+///
+/// # Errors
+/// [`crate::trust::TrustError`] when no key is trusted: nothing could be believed.
+pub fn vetting(cfg: &Config, now: chrono::DateTime<chrono::Utc>) -> Result<Vetting, OpsError> {
+    let trusted = cfg.signing.trusted()?;
+    let skew = chrono::Duration::seconds(
+        i64::try_from(cfg.signing.clock_skew.approx_seconds()).unwrap_or(i64::MAX / 1000),
+    );
+    Ok(Vetting { trusted, now, skew })
+}
+
+/// This host's signing key, which must be one of the trusted keys.
+///
+/// # Errors
+/// [`crate::trust::TrustError`]: no key configured, unreadable, or not trusted.
+pub fn signer(cfg: &Config) -> Result<Signer, OpsError> {
+    Ok(cfg.signing.signer()?)
+}
+
 /// Every configured store, opened and listed as far as each one allows.
 pub struct Survey {
     /// Per store in config order: the store, when it opened.
@@ -158,6 +218,12 @@ pub struct Survey {
     pub invs: Vec<Option<Inventory>>,
     /// Per store: why it could not be opened or listed.
     pub errors: Vec<Option<StoreError>>,
+    /// Per store: trusted snapshots seen there before and gone now.
+    pub vanished: Vec<Vec<crate::catalog::SnapshotId>>,
+    /// Per store: its marker, when it could be read.
+    pub markers: Vec<Option<crate::store::MarkerState>>,
+    /// Every store's label, in config order.
+    pub labels: Vec<String>,
 }
 
 impl Survey {
@@ -166,25 +232,63 @@ impl Survey {
         merged(&self.invs)
     }
 
+    /// When `what` (an id, or `None` for any) is held only by untrusted, unreadable
+    /// or future-dated metadata, the error that says so.
+    pub fn not_trusted(&self, what: Option<&crate::catalog::SnapshotId>) -> Option<OpsError> {
+        let mut seen = Vec::new();
+        for inv in self.invs.iter().flatten() {
+            for (key, why) in inv.untrusted.iter().chain(&inv.unreadable) {
+                if what.is_none_or(|id| key.contains(id.as_str())) {
+                    seen.push(format!("{key} is not trusted ({why})"));
+                }
+            }
+            for (id, (m, _)) in &inv.future {
+                if what.is_none_or(|w| w == id) {
+                    seen.push(format!(
+                        "{id} is dated {} in the future",
+                        m.created_at.to_rfc3339()
+                    ));
+                }
+            }
+        }
+        if seen.is_empty() {
+            return None;
+        }
+        let n = seen.len();
+        seen.truncate(3);
+        Some(OpsError::NotTrusted {
+            what: what.map_or_else(|| "at all".to_string(), |id| id.to_string()),
+            detail: if n > 3 {
+                format!("{}; and {} more", seen.join("; "), n - 3)
+            } else {
+                seen.join("; ")
+            },
+        })
+    }
+
     /// The first store error, if any.
     pub fn first_error(&mut self) -> Option<StoreError> {
         self.errors.iter_mut().find_map(Option::take)
     }
 }
 
-/// Opens and lists every store; a store that fails is recorded (and logged), not fatal.
+/// Opens and lists every store, reads its marker, and notes what vanished; a
+/// store that fails is recorded (and logged), not fatal.
 ///
 /// # Errors
 /// [`OpsError::NoStore`] when no store is configured.
-pub async fn survey(cfg: &Config) -> Result<Survey, OpsError> {
+pub async fn survey(cfg: &Config, vet: &Vetting) -> Result<Survey, OpsError> {
     let mut sv = Survey {
         stores: Vec::new(),
         invs: Vec::new(),
         errors: Vec::new(),
+        vanished: Vec::new(),
+        markers: Vec::new(),
+        labels: Vec::new(),
     };
     for (label, r) in open_stores(cfg)? {
         let (store, inv, err) = match r {
-            Ok(s) => match inventory(&s).await {
+            Ok(s) => match inventory(&s, vet).await {
                 Ok(i) => (Some(s), Some(i), None),
                 Err(e) => (Some(s), None, Some(e)),
             },
@@ -193,9 +297,75 @@ pub async fn survey(cfg: &Config) -> Result<Survey, OpsError> {
         if let Some(e) = &err {
             tracing::warn!(store = %label, error = %e, "store unavailable");
         }
+        let marker = match (&store, &inv) {
+            (Some(s), Some(_)) => match s.marker(&vet.trusted).await {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    tracing::warn!(store = %label, error = %e, "cannot read the store marker");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let vanished = match &inv {
+            Some(i) => seen::observe(&cfg.state_dir, &label, i).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot record the snapshots seen; vanished snapshots are not checked");
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
         sv.stores.push(store);
         sv.invs.push(inv);
         sv.errors.push(err);
+        sv.vanished.push(vanished);
+        sv.markers.push(marker);
+        sv.labels.push(label);
+    }
+    Ok(sv)
+}
+
+/// Drill records, holds and sealed-ledger records in `store` that are not
+/// believed or dated in the future: (key, why).
+///
+/// # Errors
+/// [`StoreError`] when the store cannot be listed or read.
+pub async fn untrusted_records(
+    store: &Store,
+    vet: &Vetting,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut out = Vec::new();
+    let d = drill::records(store, vet).await?;
+    out.extend(d.rejected);
+    for r in d.future {
+        out.push((
+            crate::sanitize::for_terminal(&r.key()).into_owned(),
+            format!("dated {} in the future", r.started_at.to_rfc3339()),
+        ));
+    }
+    out.extend(prune::holds(store, vet).await?.rejected);
+    out.extend(ledger::sealed_records(store, vet).await?.rejected);
+    Ok(out)
+}
+
+/// Opens and lists every store for an operation that decides on the whole
+/// picture or not at all (prune, sync, verify): any store that cannot be
+/// opened, listed, or (for a local one) shows no trusted marker is an error.
+///
+/// # Errors
+/// The first store's error.
+pub async fn survey_all(
+    cfg: &Config,
+    vet: &Vetting,
+    need_marker: bool,
+) -> Result<Survey, OpsError> {
+    let mut sv = survey(cfg, vet).await?;
+    if let Some(e) = sv.first_error() {
+        return Err(e.into());
+    }
+    if need_marker {
+        for s in sv.stores.iter().flatten() {
+            s.require_marker(&vet.trusted).await?;
+        }
     }
     Ok(sv)
 }

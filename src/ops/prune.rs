@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
+
 use serde::{Deserialize, Serialize};
 
 use super::OpsError;
@@ -138,13 +139,18 @@ pub fn plan(
 pub struct PruneOutcome {
     /// Kept, with reasons.
     pub keep: Vec<Decision>,
-    /// Removed (or to remove).
+    /// Removed (or to remove, on a dry run).
     pub remove: Vec<Decision>,
     /// Incomplete uploads removed (or to remove): (store, key).
     pub incomplete: Vec<(String, String)>,
     /// Superseded sealed ledgers removed (or to remove): (store, key).
     pub ledgers: Vec<(String, String)>,
-    /// Failures: (store, what).
+    /// What prune cannot authenticate and so never removes: (store, key, why).
+    pub untrusted: Vec<(String, String, String)>,
+    /// Snapshots retention would remove that a store refused to delete: (id, store, why).
+    /// They are not in `remove`.
+    pub not_removed: Vec<(SnapshotId, String, String)>,
+    /// Failures: (store, what). What failed was not removed.
     pub errors: Vec<(String, String)>,
     /// Nothing was deleted.
     pub dry_run: bool,
@@ -152,30 +158,46 @@ pub struct PruneOutcome {
 
 /// Applies retention to every store.
 ///
+/// Every rule and floor is computed from trusted records only (snapshots,
+/// drills, holds signed by a trusted key and not dated in the future); what is
+/// not trusted is listed and never removed, and a snapshot dated in the
+/// future is kept until its time comes.
+///
 /// # Errors
-/// [`OpsError`] when a store cannot be opened or listed: prune decides on the
-/// whole picture or not at all.
+/// [`OpsError`] when a store cannot be opened or listed, or a local store has
+/// no trusted marker: prune decides on the whole picture or not at all.
 pub async fn prune(
     cfg: &Config,
     dry_run: bool,
     now: DateTime<Utc>,
 ) -> Result<PruneOutcome, OpsError> {
-    let mut stores = Vec::new();
-    let mut invs = Vec::new();
-    for (_, r) in super::open_stores(cfg)? {
-        let s = r?;
-        invs.push(Some(super::inventory(&s).await?));
-        stores.push(s);
-    }
-    let all = super::merged(&invs);
+    let vet = super::vetting(cfg, now)?;
+    let sv = super::survey_all(cfg, &vet, true).await?;
+    let stores: Vec<&Store> = sv
+        .stores
+        .iter()
+        .map(|s| s.as_ref().expect("all open"))
+        .collect();
+    let all = super::merged(&sv.invs);
     let snaps: Vec<_> = all
         .iter()
         .map(|v| (v.meta.id.clone(), v.meta.created_at))
         .collect();
+    let mut out = PruneOutcome {
+        keep: Vec::new(),
+        remove: Vec::new(),
+        incomplete: Vec::new(),
+        ledgers: Vec::new(),
+        untrusted: Vec::new(),
+        not_removed: Vec::new(),
+        errors: Vec::new(),
+        dry_run,
+    };
     let mut drilled: Option<SnapshotId> = None;
     let mut held = BTreeSet::new();
     for s in &stores {
-        for rec in super::drill::records(s).await? {
+        let recs = super::drill::records(s, &vet).await?;
+        for rec in recs.trusted {
             if rec.status != super::drill::Status::Failed
                 && let Ok(id) = rec.snapshot.parse::<SnapshotId>()
                 && snaps.iter().any(|(x, _)| *x == id)
@@ -184,102 +206,194 @@ pub async fn prune(
                 drilled = Some(id);
             }
         }
-        held.extend(holds(s).await?.into_iter().map(|h| h.id));
+        for (k, why) in recs.rejected {
+            out.untrusted.push((s.label.clone(), k, why));
+        }
+        let h = holds(s, &vet).await?;
+        held.extend(h.trusted.into_iter().map(|h| h.id));
+        for (k, why) in h.rejected {
+            out.untrusted.push((s.label.clone(), k, why));
+        }
     }
     let decisions = plan(&snaps, &cfg.retention, drilled.as_ref(), &held, now);
-    let (keep, remove): (Vec<_>, Vec<_>) =
+    let (mut keep, remove): (Vec<_>, Vec<_>) =
         decisions.into_iter().partition(|d| !d.reasons.is_empty());
-    let mut out = PruneOutcome {
-        keep,
-        remove,
-        incomplete: Vec::new(),
-        ledgers: Vec::new(),
-        errors: Vec::new(),
-        dry_run,
-    };
+    // Genuine snapshots dated in the future are nobody's to judge yet.
+    let mut future: BTreeMap<SnapshotId, DateTime<FixedOffset>> = BTreeMap::new();
+    for inv in sv.invs.iter().flatten() {
+        for (id, (m, _)) in &inv.future {
+            future.insert(id.clone(), m.created_at);
+        }
+    }
+    for (id, t) in future {
+        keep.push(Decision {
+            id,
+            reasons: vec![format!(
+                "dated in the future ({}): kept until its time comes",
+                t.to_rfc3339()
+            )],
+        });
+    }
+    out.keep = keep;
+    out.remove = remove;
     let grace = cfg.retention.incomplete_grace.before(now);
-    for (s, inv) in stores.iter().zip(&invs) {
-        let inv = inv.as_ref().expect("all listed");
+    for (i, s) in stores.iter().enumerate() {
+        let inv = sv.invs[i].as_ref().expect("all listed");
+        for (k, why) in inv.untrusted.iter().chain(&inv.unreadable) {
+            out.untrusted
+                .push((s.label.clone(), k.clone(), why.clone()));
+        }
+        let vanished = &sv.vanished[i];
         for l in &inv.incomplete {
+            // An object whose metadata this host saw before is not an interrupted
+            // upload: its metadata vanished. Keep it for whoever investigates.
+            if catalog::id_of_key(&l.key).is_some_and(|(id, _)| vanished.contains(&id)) {
+                continue;
+            }
             if l.modified < grace {
-                out.incomplete.push((s.label.clone(), l.key.clone()));
                 if !dry_run && let Err(e) = s.delete(&l.key).await {
                     out.errors.push((s.label.clone(), e.to_string()));
+                    continue;
                 }
+                out.incomplete.push((s.label.clone(), l.key.clone()));
             }
         }
         // Uploads cut off mid-way in a local folder leave a staged part no listing shows.
         for prefix in [catalog::SNAPSHOTS, crate::archive::REPORTS] {
             for l in s.local_staging(prefix) {
                 if l.modified < grace {
-                    out.incomplete.push((s.label.clone(), l.key.clone()));
                     if !dry_run && let Err(e) = s.remove_local_staging(&l.key) {
                         out.errors.push((s.label.clone(), e.to_string()));
+                        continue;
                     }
+                    out.incomplete.push((s.label.clone(), l.key.clone()));
                 }
             }
         }
-        // The sealed identifier ledger is cumulative: the newest few are all the history.
-        let mut sealed: Vec<String> = s
-            .list(crate::ledger::LEDGER)
-            .await?
-            .into_iter()
-            .map(|l| l.key)
-            .filter(|k| k.ends_with(crate::ledger::SUFFIX))
-            .collect();
-        sealed.sort();
-        let old = sealed.len().saturating_sub(super::ledger::KEEP_SEALED);
-        for k in &sealed[..old] {
-            out.ledgers.push((s.label.clone(), k.clone()));
-            if !dry_run && let Err(e) = s.delete(k).await {
-                out.errors.push((s.label.clone(), e.to_string()));
-            }
-        }
+        prune_ledgers(s, &vet, dry_run, &mut out).await?;
         if dry_run {
             continue;
         }
+        let mut removed = Vec::new();
         for d in &out.remove {
             if !inv.snapshots.contains_key(&d.id) {
                 continue;
             }
             // Metadata first: from this moment the snapshot is not listed, then the object goes.
             let r = async {
-                s.delete(&d.id.metadata_key()).await?;
+                s.delete_signed(&d.id.metadata_key()).await?;
                 s.delete(&d.id.object_key()).await
             }
             .await;
-            if let Err(e) = r {
-                out.errors.push((s.label.clone(), e.to_string()));
+            match r {
+                Ok(()) => removed.push(d.id.clone()),
+                Err(e) => {
+                    out.not_removed
+                        .push((d.id.clone(), s.label.clone(), e.to_string()));
+                    out.errors.push((s.label.clone(), e.to_string()));
+                }
             }
         }
+        if let Err(e) = super::seen::removed(&cfg.state_dir, &s.label, &removed) {
+            tracing::warn!(error = %e, "cannot record what prune removed");
+        }
     }
+    // "Removed" means removed from every store that held it.
+    let refused: BTreeSet<SnapshotId> = out
+        .not_removed
+        .iter()
+        .map(|(id, _, _)| id.clone())
+        .collect();
+    out.remove.retain(|d| !refused.contains(&d.id));
     Ok(out)
 }
 
-/// Every hold in `store`.
+/// Keeps each host's newest sealed ledgers ([`super::ledger::KEEP_SEALED`]),
+/// judged by their signed records: who signed them and when, never their names.
+async fn prune_ledgers(
+    s: &Store,
+    vet: &crate::trust::Vetting,
+    dry_run: bool,
+    out: &mut PruneOutcome,
+) -> Result<(), OpsError> {
+    let recs = super::ledger::sealed_records(s, vet).await?;
+    for (k, why) in &recs.rejected {
+        out.untrusted
+            .push((s.label.clone(), k.clone(), why.clone()));
+    }
+    let mut by_host: BTreeMap<&str, Vec<&crate::ledger::Sealed>> = BTreeMap::new();
+    for (_, r, fp) in &recs.good {
+        by_host.entry(fp.as_str()).or_default().push(r);
+    }
+    for (_, mut rs) in by_host {
+        rs.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then(b.snapshot.cmp(&a.snapshot))
+        });
+        for r in rs.into_iter().skip(super::ledger::KEEP_SEALED) {
+            if vet.is_future(&r.created_at) {
+                continue;
+            }
+            if !dry_run {
+                let key = crate::ledger::Sealed::record_key(&r.snapshot);
+                let res = async {
+                    s.delete_signed(&key).await?;
+                    s.delete(&r.object).await
+                }
+                .await;
+                if let Err(e) = res {
+                    out.errors.push((s.label.clone(), e.to_string()));
+                    continue;
+                }
+            }
+            out.ledgers.push((s.label.clone(), r.object.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// The holds in one store.
+#[derive(Debug, Default)]
+pub struct Holds {
+    /// Signed by a trusted key.
+    pub trusted: Vec<Hold>,
+    /// Not believed, or not readable: (key, why).
+    pub rejected: Vec<(String, String)>,
+}
+
+/// Every hold in `store`, judged: only trusted holds protect a snapshot.
 ///
 /// # Errors
 /// [`StoreError`] when the store cannot be listed or read.
-pub async fn holds(store: &Store) -> Result<Vec<Hold>, StoreError> {
-    let mut out = Vec::new();
-    for l in store.list(HOLDS).await? {
-        let b = match store.get_bytes(&l.key).await {
-            Ok(b) => b,
-            Err(StoreError::NotFound { .. }) => continue,
-            Err(e) => return Err(e),
-        };
-        match serde_json::from_slice::<Hold>(&b) {
-            Ok(h) if hold_key(&h.id) == l.key => out.push(h),
-            _ => tracing::warn!(key = %l.key, "unreadable hold, ignored"),
-        }
-    }
-    Ok(out)
+pub async fn holds(store: &Store, vet: &crate::trust::Vetting) -> Result<Holds, StoreError> {
+    let read = crate::store::signed::read_records(
+        store,
+        HOLDS,
+        crate::trust::Kind::Hold,
+        &vet.trusted,
+        |k| k.ends_with(".json"),
+        |key, b| {
+            let h: Hold = serde_json::from_slice(b).map_err(|e| e.to_string())?;
+            if hold_key(&h.id) != key {
+                return Err(format!("it holds {} but is stored as {key}", h.id));
+            }
+            Ok(h)
+        },
+    )
+    .await?;
+    Ok(Holds {
+        trusted: read.good.into_iter().map(|(_, h, _)| h).collect(),
+        rejected: read.rejected,
+    })
 }
 
-/// Places a hold on `id` in every store that can be reached. Returns per-store errors.
+/// Places a signed hold on `id` in every store that can be reached. Returns per-store errors.
 ///
 /// # Errors
-/// [`OpsError`] when the id is not a snapshot id or no store is configured.
+/// [`OpsError`] when the id is not a snapshot id, no store is configured, the
+/// signing key is missing, or no store holds a trusted snapshot of that id
+/// (a typo protects nothing).
 pub async fn hold(
     cfg: &Config,
     id: &str,
@@ -287,6 +401,22 @@ pub async fn hold(
     now: DateTime<Utc>,
 ) -> Result<Vec<(String, Option<String>)>, OpsError> {
     let id: SnapshotId = id.parse()?;
+    let signer = super::signer(cfg)?;
+    let vet = super::vetting(cfg, now)?;
+    let mut sv = super::survey(cfg, &vet).await?;
+    let known = sv
+        .invs
+        .iter()
+        .flatten()
+        .any(|inv| inv.snapshots.contains_key(&id) || inv.future.contains_key(&id));
+    if !known {
+        if sv.invs.iter().all(Option::is_none)
+            && let Some(e) = sv.first_error()
+        {
+            return Err(e.into());
+        }
+        return Err(OpsError::NoSuchSnapshot(id.to_string()));
+    }
     let h = Hold {
         id: id.clone(),
         reason: reason.to_string(),
@@ -294,15 +424,24 @@ pub async fn hold(
     };
     let body = Bytes::from(serde_json::to_vec_pretty(&h).expect("hold serialises"));
     let mut out = Vec::new();
-    for (label, r) in super::open_stores(cfg)? {
-        let res = match r {
-            Ok(s) => match s.put_if_absent(&hold_key(&id), body.clone()).await {
+    for (i, s) in sv.stores.iter().enumerate() {
+        let res = match (s, &sv.errors[i]) {
+            (Some(s), None) if sv.invs[i].is_some() => match s
+                .put_signed(
+                    &hold_key(&id),
+                    body.clone(),
+                    crate::trust::Kind::Hold,
+                    &signer,
+                )
+                .await
+            {
                 Ok(()) | Err(StoreError::Exists { .. }) => None,
                 Err(e) => Some(e.to_string()),
             },
-            Err(e) => Some(e.to_string()),
+            (_, Some(e)) => Some(e.to_string()),
+            _ => Some("store unavailable".into()),
         };
-        out.push((label, res));
+        out.push((sv.labels[i].clone(), res));
     }
     Ok(out)
 }
@@ -310,16 +449,30 @@ pub async fn hold(
 /// Removes the hold on `id` from every store.
 ///
 /// # Errors
-/// As [`hold`].
+/// As [`hold`]; an id held nowhere is [`OpsError::NoSuchHold`].
 pub async fn unhold(cfg: &Config, id: &str) -> Result<Vec<(String, Option<String>)>, OpsError> {
     let id: SnapshotId = id.parse()?;
     let mut out = Vec::new();
+    let mut found = false;
     for (label, r) in super::open_stores(cfg)? {
         let res = match r {
-            Ok(s) => s.delete(&hold_key(&id)).await.err().map(|e| e.to_string()),
+            Ok(s) => match s.head(&hold_key(&id)).await {
+                Ok(Some(_)) => {
+                    found = true;
+                    s.delete_signed(&hold_key(&id))
+                        .await
+                        .err()
+                        .map(|e| e.to_string())
+                }
+                Ok(None) => None,
+                Err(e) => Some(e.to_string()),
+            },
             Err(e) => Some(e.to_string()),
         };
         out.push((label, res));
+    }
+    if !found && out.iter().all(|(_, e)| e.is_none()) {
+        return Err(OpsError::NoSuchHold(id.to_string()));
     }
     Ok(out)
 }

@@ -62,9 +62,13 @@ pub async fn restore(
     }
     let identities = Arc::new(pack::keys::load_identities(identity)?);
 
-    let mut sv = super::survey(cfg).await?;
+    let vet = super::vetting(cfg, chrono::Utc::now())?;
+    let mut sv = super::survey(cfg, &vet).await?;
     let all = sv.snapshots();
     if all.is_empty() {
+        if let Some(e) = sv.not_trusted(None) {
+            return Err(e);
+        }
         return Err(match sv.first_error() {
             Some(e) => e.into(),
             None => OpsError::NoSnapshots,
@@ -74,10 +78,14 @@ pub async fn restore(
         all.first().cloned().expect("not empty")
     } else {
         let id: crate::catalog::SnapshotId = which.parse()?;
-        all.iter()
-            .find(|v| v.meta.id == id)
-            .cloned()
-            .ok_or_else(|| OpsError::NoSuchSnapshot(which.to_string()))?
+        match all.iter().find(|v| v.meta.id == id) {
+            Some(v) => v.clone(),
+            None => {
+                return Err(sv
+                    .not_trusted(Some(&id))
+                    .unwrap_or_else(|| OpsError::NoSuchSnapshot(which.to_string())));
+            }
+        }
     };
 
     // Unpack next to the target so the final rename is atomic on one filesystem. The
@@ -96,6 +104,7 @@ pub async fn restore(
         let rd = read_data(
             store,
             &view.meta,
+            &vet.trusted,
             identities.clone(),
             work.path(),
             progress.as_ref(),

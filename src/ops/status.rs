@@ -76,8 +76,34 @@ pub struct StatusReport {
     pub max_age: Span,
     /// Per store.
     pub stores: Vec<StoreStatus>,
+    /// Records not believed (unsigned, forged, misplaced), in any store.
+    pub untrusted: Vec<Untrusted>,
+    /// Genuine snapshots dated in the future (a wrong clock): never `latest`.
+    pub future: Vec<BackupRef>,
+    /// Snapshots seen before and gone, with no prune by this host.
+    pub vanished: Vec<Vanished>,
     /// Each problem in one line (English; the CLI adds Vietnamese).
     pub problems: Vec<String>,
+}
+
+/// A record that is not believed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Untrusted {
+    /// The store.
+    pub store: String,
+    /// Its key (escaped).
+    pub key: String,
+    /// Why it is not believed.
+    pub why: String,
+}
+
+/// A snapshot gone from a store.
+#[derive(Debug, Clone, Serialize)]
+pub struct Vanished {
+    /// The store.
+    pub store: String,
+    /// The snapshot.
+    pub id: String,
 }
 
 impl StatusReport {
@@ -96,57 +122,82 @@ pub async fn status(
     max_age: Span,
     now: DateTime<Utc>,
 ) -> Result<StatusReport, OpsError> {
-    let mut invs = Vec::new();
+    let vet = super::vetting(cfg, now)?;
+    let sv = super::survey(cfg, &vet).await?;
     let mut stores = Vec::new();
     let mut drills: Vec<DrillRecord> = Vec::new();
-    for (label, r) in super::open_stores(cfg)? {
-        let listed = match r {
-            Ok(s) => match super::inventory(&s).await {
-                Ok(inv) => {
-                    match super::drill::records(&s).await {
-                        Ok(d) => drills.extend(d),
-                        Err(e) => {
-                            tracing::warn!(store = %label, error = %e, "cannot read drill records")
-                        }
-                    }
-                    Ok(inv)
-                }
-                Err(e) => Err(e.to_string()),
-            },
-            Err(e) => Err(e.to_string()),
+    let mut untrusted = Vec::new();
+    let mut future = Vec::new();
+    let mut vanished = Vec::new();
+    let mut problems = Vec::new();
+    for (i, label) in sv.labels.iter().enumerate() {
+        let Some(inv) = &sv.invs[i] else {
+            stores.push(StoreStatus {
+                url: label.clone(),
+                reachable: false,
+                error: sv.errors[i].as_ref().map(|e| e.to_string()),
+                snapshots: 0,
+                incomplete: 0,
+                last_backup: None,
+            });
+            continue;
         };
-        match listed {
-            Ok(inv) => {
-                stores.push(StoreStatus {
-                    url: label,
-                    reachable: true,
-                    error: None,
-                    snapshots: inv.complete().count(),
-                    incomplete: inv.incomplete.len(),
-                    last_backup: None,
-                });
-                invs.push(Some(inv));
-            }
-            Err(e) => {
-                stores.push(StoreStatus {
-                    url: label,
-                    reachable: false,
-                    error: Some(e),
-                    snapshots: 0,
-                    incomplete: 0,
-                    last_backup: None,
-                });
-                invs.push(None);
-            }
+        let store = sv.stores[i].as_ref().expect("listed stores are open");
+        match super::drill::records(store, &vet).await {
+            Ok(d) => drills.extend(d.trusted),
+            Err(e) => tracing::warn!(store = %label, error = %e, "cannot read drill records"),
         }
+        let mut bad: Vec<(String, String)> = inv
+            .untrusted
+            .iter()
+            .chain(&inv.unreadable)
+            .cloned()
+            .collect();
+        match super::untrusted_records(store, &vet).await {
+            Ok(more) => bad.extend(more),
+            Err(e) => tracing::warn!(store = %label, error = %e, "cannot read the store's records"),
+        }
+        untrusted.extend(bad.into_iter().map(|(key, why)| Untrusted {
+            store: label.clone(),
+            key,
+            why,
+        }));
+        for (id, (m, _)) in &inv.future {
+            future.push(BackupRef {
+                id: id.to_string(),
+                created_at: m.created_at,
+                copies: 0,
+            });
+        }
+        vanished.extend(sv.vanished[i].iter().map(|id| Vanished {
+            store: label.clone(),
+            id: id.to_string(),
+        }));
+        match &sv.markers[i] {
+            Some(crate::store::MarkerState::Trusted(_)) | None => {}
+            Some(crate::store::MarkerState::Missing) => problems.push(format!(
+                "store {label} has no eqvault marker (eqvault-store.json): if it is the right store, `eqvault store add {label}` writes one"
+            )),
+            Some(crate::store::MarkerState::Untrusted(why)) => problems.push(format!(
+                "the marker of store {label} is not trusted ({why}): this may not be your store"
+            )),
+        }
+        stores.push(StoreStatus {
+            url: label.clone(),
+            reachable: true,
+            error: None,
+            snapshots: inv.complete().count(),
+            incomplete: inv.incomplete.len(),
+            last_backup: None,
+        });
     }
-    let all = super::merged(&invs);
+    let all = super::merged(&sv.invs);
     let copies = |id: &crate::catalog::SnapshotId| {
         all.iter()
             .find(|v| v.meta.id == *id)
             .map_or(0, |v| v.stores.len())
     };
-    for (s, inv) in stores.iter_mut().zip(&invs) {
+    for (s, inv) in stores.iter_mut().zip(&sv.invs) {
         if let Some(m) = inv
             .as_ref()
             .and_then(|i| i.complete().max_by(|a, b| a.id.cmp(&b.id)))
@@ -164,12 +215,12 @@ pub async fn status(
         copies: v.stores.len(),
     });
     drills.sort_by(|a, b| a.id.cmp(&b.id));
+    drills.dedup_by(|a, b| a.id == b.id);
     let last_drill = drills.last().map(DrillRef::from);
     let limit = max_age.before(now);
     let stale = last_backup
         .as_ref()
         .is_none_or(|b| b.created_at.with_timezone(&Utc) < limit);
-    let mut problems = Vec::new();
     match &last_backup {
         None => problems.push("no complete snapshot in any store".to_string()),
         Some(b) if stale => problems.push(format!(
@@ -194,12 +245,34 @@ pub async fn status(
     {
         problems.push(format!("the last restore drill {} failed", d.id));
     }
+    for f in &future {
+        problems.push(format!(
+            "snapshot {} is dated {} in the future (made while a clock was wrong): it is not the latest and does not count",
+            f.id,
+            f.created_at.to_rfc3339()
+        ));
+    }
+    for v in &vanished {
+        problems.push(format!(
+            "snapshot {} was in {} and is gone, with no prune by this host; `eqvault forget {}` acknowledges it",
+            v.id, v.store, v.id
+        ));
+    }
+    for u in &untrusted {
+        problems.push(format!(
+            "{} in {} is not trusted ({}); it is ignored: someone wrote to the store who is not eqvault",
+            u.key, u.store, u.why
+        ));
+    }
     Ok(StatusReport {
         last_backup,
         last_drill,
         stale,
         max_age,
         stores,
+        untrusted,
+        future,
+        vanished,
         problems,
     })
 }

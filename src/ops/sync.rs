@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::OpsError;
 use crate::store::{Chunk, Store, StoreError};
 
-/// Prefixes of evidence files copied as they are (drill records, holds, sealed ledgers, report bags).
+/// The prefixes of signed evidence: drill records, holds, sealed ledgers, report bags.
 pub const EVIDENCE_PREFIXES: [&str; 4] = ["drills", "holds", "ledger", "reports"];
 
 /// One copied object.
@@ -33,35 +33,42 @@ pub struct SyncOutcome {
     pub copied: Vec<Copied>,
     /// What failed: (store, why).
     pub errors: Vec<(String, String)>,
+    /// What was not copied because it is not believed: (store, key, why).
+    pub untrusted: Vec<(String, String, String)>,
 }
 
-/// Brings every store to the union of what all of them hold.
+/// The object a record covers by hash: (key, bytes, SHA-256).
+type Covered = Option<(String, u64, String)>;
+
+/// A signed record to bring to every store, with the object it vouches for.
+struct Evidence {
+    /// The record's key (its signature is beside it).
+    key: String,
+    /// The object it covers by hash, if any.
+    object: Covered,
+    /// The stores holding the record (and its object, whole).
+    holders: BTreeSet<usize>,
+}
+
+/// Brings every store to the union of what all of them hold, copying only what
+/// a trusted key signed, each object checked against the hash its signed
+/// record gives, and each record after its object and its signature.
 ///
 /// # Errors
-/// [`OpsError`] when a store cannot be opened or listed.
+/// [`OpsError`] when a store cannot be opened or listed, or a local store has
+/// no trusted marker (nothing is copied into an unmounted NAS folder).
 pub async fn sync(cfg: &crate::Config) -> Result<SyncOutcome, OpsError> {
-    let mut stores = Vec::new();
-    let mut invs = Vec::new();
-    let mut evidence: Vec<BTreeSet<String>> = Vec::new();
-    for (_, r) in super::open_stores(cfg)? {
-        let s = r?;
-        invs.push(Some(super::inventory(&s).await?));
-        let mut keys = BTreeSet::new();
-        for p in EVIDENCE_PREFIXES {
-            keys.extend(s.list(p).await?.into_iter().map(|l| l.key));
-        }
-        evidence.push(keys);
-        stores.push(s);
-    }
+    let vet = super::vetting(cfg, chrono::Utc::now())?;
+    let sv = super::survey_all(cfg, &vet, true).await?;
+    let stores: Vec<&Store> = sv
+        .stores
+        .iter()
+        .map(|s| s.as_ref().expect("open"))
+        .collect();
+    let invs = &sv.invs;
     let mut out = SyncOutcome::default();
-    let views = super::merged(&invs);
-    // Each evidence key and the first store that has it.
-    let mut union: BTreeMap<String, usize> = BTreeMap::new();
-    for (a, keys) in evidence.iter().enumerate() {
-        for k in keys {
-            union.entry(k.clone()).or_insert(a);
-        }
-    }
+    let views = super::merged(invs);
+    let evidence = gather_evidence(&stores, &vet, &mut out).await?;
     for (b, dst) in stores.iter().enumerate() {
         let inv = invs[b].as_ref().expect("listed");
         // Oldest first, so an interrupted sync leaves the older history complete.
@@ -76,7 +83,7 @@ pub async fn sync(cfg: &crate::Config) -> Result<SyncOutcome, OpsError> {
                 ));
                 continue;
             }
-            let src = &stores[v.stores[0]];
+            let src = stores[v.stores[0]];
             match copy_snapshot(src, dst, &v.meta, inv).await {
                 Ok(n) => out.copied.push(Copied {
                     key: v.meta.object.clone(),
@@ -87,22 +94,30 @@ pub async fn sync(cfg: &crate::Config) -> Result<SyncOutcome, OpsError> {
                 Err(e) => out.errors.push((dst.label.clone(), e.to_string())),
             }
         }
-        // A report bag before its sidecar: the sidecar marks a complete bag.
-        let mut keys: Vec<(&String, &usize)> = union.iter().collect();
-        keys.sort_by_key(|(k, _)| k.starts_with("reports/") && k.ends_with(".json"));
-        for (key, &a) in keys {
-            if evidence[b].contains(key) {
+        for ev in &evidence {
+            if ev.holders.contains(&b) {
                 continue;
             }
-            let src = &stores[a];
-            match copy_small(src, dst, key).await {
-                Ok(n) => out.copied.push(Copied {
-                    key: key.clone(),
-                    from: src.label.clone(),
-                    to: dst.label.clone(),
-                    bytes: n,
-                }),
-                Err(StoreError::Exists { .. }) => {}
+            let Some(&a) = ev.holders.iter().next() else {
+                continue;
+            };
+            let src = stores[a];
+            match copy_evidence(src, dst, ev).await {
+                Ok(done) => out
+                    .copied
+                    .extend(done.into_iter().map(|(key, bytes)| Copied {
+                        key,
+                        from: src.label.clone(),
+                        to: dst.label.clone(),
+                        bytes,
+                    })),
+                Err(StoreError::Exists { key, .. }) => out.errors.push((
+                    dst.label.clone(),
+                    format!(
+                        "{} is already there but is not the trusted copy; remove it and sync again",
+                        crate::sanitize::for_terminal(&key)
+                    ),
+                )),
                 Err(e) => out.errors.push((dst.label.clone(), e.to_string())),
             }
         }
@@ -110,35 +125,120 @@ pub async fn sync(cfg: &crate::Config) -> Result<SyncOutcome, OpsError> {
     Ok(out)
 }
 
-/// Evidence objects larger than this (report bags) are streamed, not read whole.
-const STREAM_ABOVE: u64 = 8 << 20;
-
-/// Evidence files are small JSON records; they are read whole. Report bags
-/// can be large and are streamed ([`copy_streamed`]).
-async fn copy_small(src: &Store, dst: &Store, key: &str) -> Result<u64, StoreError> {
-    if let Some(l) = src.head(key).await?
-        && l.size > STREAM_ABOVE
-    {
-        return copy_streamed(src, dst, key).await;
+/// Every trusted record under the evidence prefixes in every store, and which
+/// stores hold it whole. What is not trusted is listed in `out`.
+async fn gather_evidence(
+    stores: &[&Store],
+    vet: &crate::trust::Vetting,
+    out: &mut SyncOutcome,
+) -> Result<Vec<Evidence>, OpsError> {
+    use crate::trust::Kind;
+    let mut all: BTreeMap<String, Evidence> = BTreeMap::new();
+    for (i, s) in stores.iter().enumerate() {
+        let listed: BTreeMap<String, u64> = {
+            let mut m = BTreeMap::new();
+            for p in EVIDENCE_PREFIXES {
+                m.extend(s.list(p).await?.into_iter().map(|l| (l.key, l.size)));
+            }
+            m
+        };
+        let whole = |obj: &Covered| {
+            obj.as_ref()
+                .is_none_or(|(k, n, _)| listed.get(k.as_str()) == Some(n))
+        };
+        let mut found: Vec<(String, Covered)> = Vec::new();
+        let mut rejected = Vec::new();
+        let d = super::drill::records(s, vet).await?;
+        found.extend(d.trusted.iter().chain(&d.future).map(|r| (r.key(), None)));
+        rejected.extend(d.rejected);
+        let h = super::prune::holds(s, vet).await?;
+        found.extend(
+            h.trusted
+                .iter()
+                .map(|h| (super::prune::hold_key(&h.id), None)),
+        );
+        rejected.extend(h.rejected);
+        let l = super::ledger::sealed_records(s, vet).await?;
+        found.extend(l.good.iter().map(|(_, r, _)| {
+            (
+                crate::ledger::Sealed::record_key(&r.snapshot),
+                Some((r.object.clone(), r.object_bytes, r.object_sha256.clone())),
+            )
+        }));
+        rejected.extend(l.rejected);
+        let bags = crate::store::signed::read_records(
+            s,
+            crate::archive::REPORTS,
+            Kind::Bag,
+            &vet.trusted,
+            |k| k.ends_with(crate::archive::SIDECAR_SUFFIX),
+            crate::archive::Sidecar::parse,
+        )
+        .await?;
+        found.extend(bags.good.iter().map(|(_, sc, _)| {
+            (
+                sc.key(),
+                Some((sc.object.clone(), sc.object_bytes, sc.object_sha256.clone())),
+            )
+        }));
+        rejected.extend(bags.rejected);
+        for (k, why) in rejected {
+            out.untrusted.push((s.label.clone(), k, why));
+        }
+        for (key, object) in found {
+            let ok = whole(&object);
+            let e = all.entry(key.clone()).or_insert_with(|| Evidence {
+                key,
+                object: object.clone(),
+                holders: BTreeSet::new(),
+            });
+            if ok && e.object == object {
+                e.holders.insert(i);
+            }
+        }
     }
-    let b = src.get_bytes(key).await?;
-    let want = hex::encode(Sha256::digest(&b));
-    let n = b.len() as u64;
-    dst.put_if_absent(key, b).await?;
-    let back = dst.get_bytes(key).await?;
-    if hex::encode(Sha256::digest(&back)) != want {
-        return Err(StoreError::Request {
-            store: dst.label.clone(),
-            key: key.to_string(),
-            detail: "the copy reads back with another hash".into(),
-        });
-    }
-    Ok(n)
+    Ok(all.into_values().collect())
 }
 
-/// Streams a large evidence object to a fresh key, then reads the copy back
-/// and compares hashes; a copy that differs is removed.
-async fn copy_streamed(src: &Store, dst: &Store, key: &str) -> Result<u64, StoreError> {
+/// Copies one signed record: its object first (streamed, checked against the
+/// record's hash, read back), then the signature, then the record. Returns
+/// what was copied: (key, bytes), the object first.
+async fn copy_evidence(
+    src: &Store,
+    dst: &Store,
+    ev: &Evidence,
+) -> Result<Vec<(String, u64)>, StoreError> {
+    let mut done = Vec::new();
+    if let Some((key, bytes, sha)) = &ev.object
+        && dst.head(key).await?.is_none()
+    {
+        done.push((key.clone(), copy_checked(src, dst, key, *bytes, sha).await?));
+    }
+    let sig = src.get_signature(&ev.key).await?;
+    let body = src
+        .get_bytes_max(&ev.key, crate::store::signed::MAX_RECORD_BYTES)
+        .await?;
+    let n = (sig.len() + body.len()) as u64;
+    dst.put_signature(&ev.key, sig).await?;
+    dst.put_if_absent(&ev.key, body).await?;
+    done.push((ev.key.clone(), n));
+    Ok(done)
+}
+
+/// Streams `key` to a fresh key in `dst`, refusing it unless it has exactly
+/// `bytes` bytes hashing to `sha`; reads the copy back and removes it when it differs.
+async fn copy_checked(
+    src: &Store,
+    dst: &Store,
+    key: &str,
+    bytes: u64,
+    sha: &str,
+) -> Result<u64, StoreError> {
+    let mismatch = |store: &Store, detail: String| StoreError::Request {
+        store: store.label.clone(),
+        key: key.to_string(),
+        detail,
+    };
     let (tx, task) = dst.start_upload(key, 8);
     let mut stream = src.get_stream(key).await?;
     let mut h = Sha256::new();
@@ -155,27 +255,36 @@ async fn copy_streamed(src: &Store, dst: &Store, key: &str) -> Result<u64, Store
         };
         h.update(&chunk);
         n += chunk.len() as u64;
+        if n > bytes {
+            break;
+        }
         if tx.send(Chunk::Data(chunk)).await.is_err() {
             break;
         }
     }
+    let got = hex::encode(h.finalize());
+    if got != sha || n != bytes {
+        drop(tx);
+        let _ = task.await;
+        return Err(mismatch(
+            src,
+            format!(
+                "does not match its signed record ({n} bytes hashing to {got}; the record says {bytes} bytes, {sha}): not copied; run `eqvault archive verify --all` or `eqvault verify --all`"
+            ),
+        ));
+    }
     let _ = tx.send(Chunk::Commit).await;
-    let stored = task.await.map_err(|e| StoreError::Request {
-        store: dst.label.clone(),
-        key: key.to_string(),
-        detail: format!("the upload task failed: {e}"),
-    })??;
-    let want = hex::encode(h.finalize());
+    task.await
+        .map_err(|e| mismatch(dst, format!("the upload task failed: {e}")))??;
     let (back, _) = dst
         .get_to(key, &mut tokio::io::sink(), &super::Quiet)
         .await?;
-    if back != want || stored != n {
+    if back != sha {
         dst.delete(key).await?;
-        return Err(StoreError::Request {
-            store: dst.label.clone(),
-            key: key.to_string(),
-            detail: "the copy reads back with another hash; removed".into(),
-        });
+        return Err(mismatch(
+            dst,
+            "the copy reads back with another hash; removed".into(),
+        ));
     }
     Ok(n)
 }
@@ -230,7 +339,13 @@ async fn copy_snapshot(
             detail: "the copy reads back with another hash; removed".into(),
         });
     }
-    let body = src.get_bytes(&meta.id.metadata_key()).await?;
-    dst.put_if_absent(&meta.id.metadata_key(), body).await?;
+    // The signature before the metadata: a snapshot is never visible unsigned.
+    let mk = meta.id.metadata_key();
+    let sig = src.get_signature(&mk).await?;
+    let body = src
+        .get_bytes_max(&mk, crate::store::signed::MAX_RECORD_BYTES)
+        .await?;
+    dst.put_signature(&mk, sig).await?;
+    dst.put_if_absent(&mk, body).await?;
     Ok(n)
 }

@@ -79,18 +79,28 @@ pub async fn verify(
         Some(p) => Some(Arc::new(pack::keys::load_identities(p)?)),
         None => None,
     };
-    let mut stores = Vec::new();
-    for (label, r) in super::open_stores(cfg)? {
-        let s = r?;
-        let inv = super::inventory(&s).await?;
-        stores.push((label, s, inv));
-    }
+    let vet = super::vetting(cfg, chrono::Utc::now())?;
+    let sv = super::survey_all(cfg, &vet, false).await?;
+    let stores: Vec<(String, &Store, &super::Inventory)> = sv
+        .labels
+        .iter()
+        .zip(&sv.stores)
+        .zip(&sv.invs)
+        .map(|((l, s), i)| {
+            (
+                l.clone(),
+                s.as_ref().expect("open"),
+                i.as_ref().expect("listed"),
+            )
+        })
+        .collect();
     let newest = stores
         .iter()
         .flat_map(|(_, _, inv)| inv.complete().map(|m| m.id.clone()))
         .max();
     let mut results = Vec::new();
-    for (label, store, inv) in &stores {
+    for (n, (label, store, inv)) in stores.iter().enumerate() {
+        let (label, store, inv) = (label, *store, *inv);
         for (id, (meta, obj)) in &inv.snapshots {
             let wanted = match sel {
                 Selection::All => true,
@@ -123,9 +133,15 @@ pub async fn verify(
                         }
                         Some(ids) => {
                             let tmp = super::private_temp(cfg, "verify")?;
-                            let r =
-                                read_data(store, meta, ids.clone(), tmp.path(), progress.as_ref())
-                                    .await;
+                            let r = read_data(
+                                store,
+                                meta,
+                                &vet.trusted,
+                                ids.clone(),
+                                tmp.path(),
+                                progress.as_ref(),
+                            )
+                            .await;
                             checks.extend(r.checks);
                             blocked = r.blocked.map(|e| e.to_string());
                         }
@@ -140,18 +156,65 @@ pub async fn verify(
                 blocked,
             });
         }
-        // Damaged metadata hides a snapshot (perhaps the newest): every verify but one of
-        // a named id reports it.
-        for (key, why) in &inv.unreadable {
-            if !matches!(sel, Selection::Id(_)) {
-                results.push(VerifyResult {
-                    id: key.clone(),
-                    store: label.clone(),
-                    ok: false,
-                    checks: vec![Check::new("metadata", false, why.clone())],
-                    blocked: None,
-                });
+        // Records that are not believed, dated in the future or gone hide or fake a
+        // snapshot (perhaps the newest): every verify but one of a named id reports them.
+        let named = |id: &str| match sel {
+            Selection::Id(x) => x == id,
+            _ => true,
+        };
+        let mut fail = |id: String, check: &str, why: String| {
+            results.push(VerifyResult {
+                id,
+                store: label.clone(),
+                ok: false,
+                checks: vec![Check::new(check, false, why)],
+                blocked: None,
+            })
+        };
+        for (id, (m, _)) in &inv.future {
+            if named(id.as_str()) {
+                fail(
+                    id.to_string(),
+                    "created_at",
+                    format!(
+                        "dated {} in the future: made while a clock was wrong; it is never `latest` until its time comes",
+                        m.created_at.to_rfc3339()
+                    ),
+                );
             }
+        }
+        for id in &sv.vanished[n] {
+            if named(id.as_str()) {
+                fail(
+                    id.to_string(),
+                    "present",
+                    "seen in this store before and gone now, with no prune by this host: someone removed it (or another host pruned it); `eqvault forget` acknowledges it".into(),
+                );
+            }
+        }
+        if matches!(sel, Selection::Id(_)) {
+            continue;
+        }
+        for (key, why) in &inv.unreadable {
+            fail(key.clone(), "metadata", why.clone());
+        }
+        for (key, why) in &inv.untrusted {
+            fail(key.clone(), "signature", format!("not believed: {why}"));
+        }
+        match super::untrusted_records(store, &vet).await {
+            Ok(bad) => {
+                for (key, why) in bad {
+                    fail(key, "signature", format!("not believed: {why}"));
+                }
+            }
+            // The store failed, not a record: no verdict, as for a snapshot it cut off.
+            Err(e) => results.push(VerifyResult {
+                id: "drills, holds, ledgers".into(),
+                store: label.clone(),
+                ok: false,
+                checks: vec![Check::new("records", false, e.to_string())],
+                blocked: Some(e.to_string()),
+            }),
         }
     }
     if results.is_empty() {
@@ -221,6 +284,7 @@ pub struct ReadData {
 pub async fn read_data(
     store: &Store,
     meta: &Metadata,
+    trusted: &crate::trust::Trusted,
     identities: Arc<Vec<age::x25519::Identity>>,
     dir: &Path,
     progress: &dyn Progress,
@@ -344,6 +408,27 @@ pub async fn read_data(
             return out;
         }
     };
+    // The manifest is believed when signed by a trusted key; one made before
+    // signing is covered by the object hash the signed metadata carries.
+    match &unpacked.manifest_sig {
+        Some(sig) => match trusted.verify(crate::trust::Kind::Manifest, &unpacked.manifest, sig) {
+            Ok(fp) => out.checks.push(Check::new(
+                "manifest_signature",
+                true,
+                format!("signed by {fp}"),
+            )),
+            Err(why) => {
+                out.checks
+                    .push(Check::new("manifest_signature", false, why.to_string()));
+                return out;
+            }
+        },
+        None => out.checks.push(Check::new(
+            "manifest_signature",
+            true,
+            "not signed (made before signing); the signed metadata's object hash covers it",
+        )),
+    }
     let manifest = match Manifest::from_slice(&unpacked.manifest) {
         Ok(m) if m.snapshot_id == meta.id => m,
         Ok(m) => {

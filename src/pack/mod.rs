@@ -1,10 +1,12 @@
 //! tar → zstd → age streaming, and the strict unpacker that only ever yields a manifest and a database.
 //!
 //! A snapshot object is an age file; inside, a zstd stream; inside, a tar with
-//! exactly two regular files: [`DATABASE_ENTRY`] then [`MANIFEST_ENTRY`] (the
-//! manifest comes last because it carries the database's SHA-256, computed
-//! while the database streams). Anyone can recover it without eqvault:
-//! `age -d -i KEY FILE | zstd -d | tar -x`.
+//! regular files only: [`DATABASE_ENTRY`], then [`MANIFEST_ENTRY`] (last because
+//! it carries the database's SHA-256, computed while the database streams), then
+//! [`MANIFEST_SIG_ENTRY`], the manifest's detached signature (snapshots made
+//! before signing lack it). Anyone can recover it without eqvault:
+//! `age -d -i KEY FILE | zstd -d | tar -x`, and check the manifest with
+//! `ssh-keygen -Y verify … -n eqvault-manifest -s manifest.json.sig < manifest.json`.
 
 pub mod keys;
 
@@ -16,6 +18,8 @@ use sha2::{Digest, Sha256};
 pub const DATABASE_ENTRY: &str = "database.sqlite";
 /// The manifest's name inside a snapshot.
 pub const MANIFEST_ENTRY: &str = "manifest.json";
+/// The manifest's signature inside a snapshot.
+pub const MANIFEST_SIG_ENTRY: &str = "manifest.json.sig";
 /// The largest manifest the unpacker accepts.
 pub const MAX_MANIFEST_BYTES: u64 = 1 << 20;
 /// After the tar's end, at most this much padding is accepted.
@@ -197,8 +201,10 @@ pub struct Limits {
 /// What [`unpack`] found.
 #[derive(Debug)]
 pub struct Unpacked {
-    /// The manifest's bytes (parse with the catalog).
+    /// The manifest's bytes (parse with the catalog once its signature is checked).
     pub manifest: Vec<u8>,
+    /// The manifest's signature, when the snapshot carries one.
+    pub manifest_sig: Option<Vec<u8>>,
     /// SHA-256 of the database written.
     pub database_sha256: String,
     /// Its length.
@@ -207,7 +213,7 @@ pub struct Unpacked {
 
 /// Decrypts, decompresses and unpacks a snapshot, writing the database to `db_out`.
 ///
-/// Anything but the two expected regular files is refused before a byte of it
+/// Anything but the expected regular files is refused before a byte of it
 /// is written; the whole age stream is read to its authenticated end, so a
 /// truncated object fails here.
 ///
@@ -227,6 +233,7 @@ pub fn unpack<R: Read>(
         zstd::stream::read::Decoder::new(plain).map_err(|e| PackError::Corrupt(e.to_string()))?;
     let mut archive = tar::Archive::new(z);
     let mut manifest: Option<Vec<u8>> = None;
+    let mut manifest_sig: Option<Vec<u8>> = None;
     let mut database: Option<(String, u64)> = None;
     {
         let entries = archive.entries().map_err(corrupt)?;
@@ -259,6 +266,19 @@ pub fn unpack<R: Read>(
                         .map_err(corrupt)?;
                     manifest = Some(buf);
                 }
+                MANIFEST_SIG_ENTRY if manifest_sig.is_none() && manifest.is_some() => {
+                    let limit = crate::trust::MAX_SIG_BYTES;
+                    if declared > limit {
+                        return Err(PackError::TooLarge {
+                            name,
+                            declared,
+                            limit,
+                        });
+                    }
+                    let mut buf = Vec::with_capacity(declared as usize);
+                    entry.take(limit).read_to_end(&mut buf).map_err(corrupt)?;
+                    manifest_sig = Some(buf);
+                }
                 DATABASE_ENTRY if database.is_none() => {
                     if declared > limits.max_database_bytes {
                         return Err(PackError::TooLarge {
@@ -272,8 +292,10 @@ pub fn unpack<R: Read>(
                     database = Some(r.finish());
                 }
                 _ => {
-                    let kind = if name == MANIFEST_ENTRY || name == DATABASE_ENTRY {
-                        "duplicate".to_string()
+                    let kind = if [MANIFEST_ENTRY, DATABASE_ENTRY, MANIFEST_SIG_ENTRY]
+                        .contains(&name.as_str())
+                    {
+                        "duplicate or out of order".to_string()
                     } else {
                         "unknown name".to_string()
                     };
@@ -298,6 +320,7 @@ pub fn unpack<R: Read>(
     let (database_sha256, database_bytes) = database.ok_or(PackError::Missing(DATABASE_ENTRY))?;
     Ok(Unpacked {
         manifest,
+        manifest_sig,
         database_sha256,
         database_bytes,
     })

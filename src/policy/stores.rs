@@ -59,6 +59,8 @@ pub async fn gather(cfg: &Config) -> Result<StoreFacts, OpsError> {
         ..StoreFacts::default()
     };
     let mut invs = Vec::new();
+    // Only records signed by a trusted key, dated up to now, are evidence.
+    let vet = crate::ops::vetting(cfg, chrono::Utc::now())?;
     for (label, opened) in crate::ops::open_stores(cfg)? {
         let store = match opened {
             Ok(s) => s,
@@ -68,7 +70,7 @@ pub async fn gather(cfg: &Config) -> Result<StoreFacts, OpsError> {
                 continue;
             }
         };
-        match crate::ops::inventory(&store).await {
+        match crate::ops::inventory(&store, &vet).await {
             Ok(inv) => invs.push(Some(inv)),
             Err(e) => {
                 facts.unreachable.push((label, e.to_string()));
@@ -76,8 +78,8 @@ pub async fn gather(cfg: &Config) -> Result<StoreFacts, OpsError> {
                 continue;
             }
         }
-        match crate::ops::drill::records(&store).await {
-            Ok(records) => facts.drills.extend(records),
+        match crate::ops::drill::records(&store, &vet).await {
+            Ok(records) => facts.drills.extend(records.trusted),
             Err(e) => tracing::warn!(store = %label, error = %e, "cannot read drill records"),
         }
     }

@@ -180,6 +180,10 @@ pub struct Fixture {
     pub recipient: String,
     /// The local store `init` created (`store-a`).
     pub store: PathBuf,
+    /// The signing key `init` generated.
+    pub signing_key: PathBuf,
+    /// Its public half, trusted in the config.
+    pub signing_public: String,
 }
 
 /// The reference schema, a copy of ../shared/schema/equipment.sql.
@@ -241,6 +245,7 @@ impl Fixture {
             .arg(&store)
             .arg("--dir")
             .arg(&root)
+            .arg("--create-store")
             .arg("--json")
             .output()
             .expect("run eqvault init");
@@ -257,6 +262,15 @@ impl Fixture {
             .expect("init reports the recipient")
             .to_string();
         let config = PathBuf::from(v["config"].as_str().expect("init reports the config"));
+        let signing_key = PathBuf::from(
+            v["signing_key"]
+                .as_str()
+                .expect("init reports the signing key"),
+        );
+        let signing_public = v["signing_public_key"]
+            .as_str()
+            .expect("init reports the signing public key")
+            .to_string();
         assert!(store.is_dir(), "init creates the local store folder");
         Fixture {
             dir,
@@ -265,6 +279,8 @@ impl Fixture {
             identity,
             recipient,
             store,
+            signing_key,
+            signing_public,
         }
     }
 
@@ -317,11 +333,45 @@ impl Fixture {
             }
         }
         t.push_str(&format!(
-            "[encryption]\nrecipients = [{}]\nidentity = {}\n",
+            "[encryption]\nrecipients = [{}]\nidentity = {}\n\n",
             q(&self.recipient),
             q(&self.identity.to_string_lossy())
         ));
+        t.push_str(&self.signing_section());
         std::fs::write(&self.config, t).expect("write the config");
+        self.mark_stores(stores);
+    }
+
+    /// The `[signing]` section of the fixture's key (last in a config, so text can follow it
+    /// only as new sections).
+    pub fn signing_section(&self) -> String {
+        format!(
+            "[signing]\nkey = {}\ntrusted = [{}]\n",
+            toml_str(&self.signing_key.to_string_lossy()),
+            toml_str(&self.signing_public)
+        )
+    }
+
+    /// Signs the record at `path` with the fixture's key (`path.sig`), as this host would.
+    pub fn sign(&self, path: &Path, kind: eqvault::trust::Kind) {
+        let signer =
+            eqvault::trust::Signer::load(&self.signing_key).expect("the fixture's signing key");
+        let body = std::fs::read(path).expect("read the record to sign");
+        std::fs::write(format!("{}.sig", path.display()), signer.sign(kind, &body))
+            .expect("write the signature");
+    }
+
+    /// Writes each store's signed marker (`eqvault store add` of a configured store), as
+    /// `init` does for its stores; a store that cannot be reached is left unmarked.
+    pub fn mark_stores(&self, stores: &[StoreSpec]) {
+        for s in stores {
+            if let StoreSpec::Local(p) = s
+                && !p.is_dir()
+            {
+                continue;
+            }
+            let _ = self.cmd().args(["store", "add", &s.url()]).output();
+        }
     }
 
     /// A config with these stores and the fixture's database.
@@ -520,6 +570,17 @@ pub fn files_under(root: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+/// What a backup or archive stored under a store's root: every file but the store's marker.
+pub fn stored_files(root: &Path) -> Vec<PathBuf> {
+    files_under(root)
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_none_or(|n| !n.to_string_lossy().starts_with("eqvault-store.json"))
+        })
+        .collect()
 }
 
 /// Files under `root` whose names end with `suffix`.

@@ -351,6 +351,7 @@ pub fn open_snapshot(fx: &Fixture, store: &Path, id: &str) -> Parts {
         match name.as_str() {
             "database.sqlite" => database = Some(b),
             "manifest.json" => manifest = Some(serde_json::from_slice(&b).expect("manifest")),
+            "manifest.json.sig" => {}
             other => panic!("unexpected {other}"),
         }
     }
@@ -403,9 +404,15 @@ impl Derived {
     }
 }
 
+/// Signs `path` as the fixture's host would (`path.sig`): a genuine record describing
+/// whatever the test made, so that only the lie inside remains to be caught.
+pub fn sign_as_host(fx: &Fixture, path: &Path, kind: eqvault::trust::Kind) {
+    fx.sign(path, kind);
+}
+
 /// Writes `object` and `meta` (its object hash and size set to `object`'s, so that only an inner
-/// lie remains) into a local store.
-pub fn plant(store: &Path, object: &[u8], mut meta: Metadata) -> SnapshotId {
+/// lie remains) into a local store, the metadata signed by the fixture's key.
+pub fn plant(fx: &Fixture, store: &Path, object: &[u8], mut meta: Metadata) -> SnapshotId {
     meta.object_bytes = object.len() as u64;
     meta.object_sha256 = sha256(object);
     let id = meta.id.clone();
@@ -417,6 +424,11 @@ pub fn plant(store: &Path, object: &[u8], mut meta: Metadata) -> SnapshotId {
         serde_json::to_vec_pretty(&meta).expect("metadata"),
     )
     .expect("write the metadata");
+    sign_as_host(
+        fx,
+        &store.join(id.metadata_key()),
+        eqvault::trust::Kind::Snapshot,
+    );
     id
 }
 
@@ -475,11 +487,21 @@ pub fn write_config(fx: &Fixture, locals: &[&Path], s3: &[S3], extra: &str) {
         ));
     }
     t.push_str(&format!(
-        "[encryption]\nrecipients = [{}]\nidentity = {}\n\n{extra}",
+        "[encryption]\nrecipients = [{}]\nidentity = {}\n\n{}\n{extra}",
         q(&fx.recipient),
-        q(p(&fx.identity))
+        q(p(&fx.identity)),
+        fx.signing_section()
     ));
     std::fs::write(&fx.config, t).expect("write the config");
+    let mut specs: Vec<StoreSpec> = locals
+        .iter()
+        .map(|l| StoreSpec::Local(l.to_path_buf()))
+        .collect();
+    specs.extend(s3.iter().map(|s| StoreSpec::S3 {
+        endpoint: s.endpoint.clone(),
+        prefix: s.prefix.clone(),
+    }));
+    fx.mark_stores(&specs);
 }
 
 // ---- a proxy that can cut the way to the S3 server -------------------------------------------
@@ -854,4 +876,9 @@ pub fn plant_bag(fx: &Fixture, tar: &[u8], office: &str) {
         serde_json::to_vec(&sidecar).unwrap(),
     )
     .unwrap();
+    sign_as_host(
+        fx,
+        &dir.join(format!("{BAG}.json")),
+        eqvault::trust::Kind::Bag,
+    );
 }

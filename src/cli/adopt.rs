@@ -1,0 +1,100 @@
+//! `eqvault adopt [ID…|--all]` and `eqvault forget ID…|--vanished`: the two explicit acts of trust.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+
+use super::Out;
+use crate::catalog::SnapshotId;
+use crate::config::Config;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The unsigned snapshots to adopt.
+    #[arg(value_name = "ID", required_unless_present = "all")]
+    ids: Vec<String>,
+    /// Every unsigned snapshot made before --before.
+    #[arg(long, conflicts_with = "ids")]
+    all: bool,
+    /// Only snapshots made before this time (RFC 3339) [default: now]: the day you upgraded.
+    #[arg(long, value_name = "TIME")]
+    before: Option<DateTime<Utc>>,
+    /// The age identity file [default: [encryption] identity].
+    #[arg(long, value_name = "FILE")]
+    identity: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ForgetArgs {
+    /// The vanished snapshots to stop naming.
+    #[arg(value_name = "ID", required_unless_present = "vanished")]
+    ids: Vec<String>,
+    /// Every snapshot vanished now.
+    #[arg(long, conflicts_with = "ids")]
+    vanished: bool,
+}
+
+fn ids(v: &[String]) -> anyhow::Result<Vec<SnapshotId>> {
+    Ok(v.iter().map(|s| s.parse()).collect::<Result<_, _>>()?)
+}
+
+pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+    let identity = super::identity(a.identity, cfg)?;
+    let req = crate::ops::adopt::AdoptRequest {
+        ids: if a.all { None } else { Some(ids(&a.ids)?) },
+        before: a.before.unwrap_or_else(Utc::now),
+    };
+    let o = crate::ops::adopt::adopt(cfg, &req, &identity, super::bar()).await?;
+    if out.json {
+        out.json(&o);
+    } else {
+        if let Some(k) = &o.new_signing_key {
+            out.line(format!(
+                "wrote {} (mode 0600) and trusted it in {}",
+                super::show(k),
+                super::show(&cfg.path)
+            ));
+        }
+        for m in &o.markers {
+            out.line(crate::sanitize::for_terminal(&format!(
+                "store {}: marker {}",
+                m.url, m.marker
+            )));
+        }
+        for s in &o.snapshots {
+            out.line(format!(
+                "{} {} {}: {}",
+                if s.ok { "adopted" } else { "NOT adopted" },
+                s.id,
+                s.store,
+                s.detail
+            ));
+        }
+        if o.snapshots.is_empty() {
+            out.line("no unsigned snapshot to adopt");
+        }
+    }
+    let ok = o.snapshots.iter().all(|s| s.ok) && o.markers.iter().all(|m| m.ok);
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+pub async fn forget(a: ForgetArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+    let list = if a.vanished { None } else { Some(ids(&a.ids)?) };
+    let gone = crate::ops::seen::forget_vanished(cfg, list.as_deref()).await?;
+    if out.json {
+        out.json(&serde_json::json!({
+            "forgotten": gone.iter().map(|(s, id)| serde_json::json!({"store": s, "id": id})).collect::<Vec<_>>(),
+        }));
+    } else {
+        for (s, id) in &gone {
+            out.line(format!("forgot {id} in {s}"));
+        }
+        out.line(format!("{} forgotten", gone.len()));
+    }
+    Ok(ExitCode::SUCCESS)
+}

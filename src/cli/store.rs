@@ -1,0 +1,60 @@
+//! `eqvault store add URL`: add a store to the config and write its signed marker.
+
+use std::process::ExitCode;
+
+use super::Out;
+use crate::config::Config;
+use crate::ops::setup::{self, AddStore};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Cmd {
+    /// Add a store to the config (or find it there) and write its signed marker.
+    Add(AddArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    /// A folder, file:///path or s3://bucket/prefix.
+    #[arg(value_name = "URL")]
+    url: String,
+    /// Create the local folder when it does not exist.
+    #[arg(long)]
+    create_store: bool,
+    /// S3: the endpoint (MinIO, Ceph, …); credentials come from the config or AWS_* variables.
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// S3: the region.
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// S3: allow plain HTTP (loopback or a trusted LAN only).
+    #[arg(long)]
+    allow_http: bool,
+}
+
+pub async fn run(c: Cmd, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+    let Cmd::Add(a) = c;
+    let r = setup::add_store(
+        cfg,
+        &AddStore {
+            url: a.url,
+            create_store: a.create_store,
+            endpoint: a.endpoint,
+            region: a.region,
+            allow_http: a.allow_http,
+        },
+    )
+    .await?;
+    if out.json {
+        out.json(&serde_json::json!({"url": r.url, "marker": r.marker, "ok": r.ok}));
+    } else {
+        out.line(crate::sanitize::for_terminal(&format!(
+            "store {}: marker {}",
+            r.url, r.marker
+        )));
+    }
+    Ok(if r.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,222 @@
+//! What this host has seen in each store, so that a snapshot that disappears is noticed.
+//!
+//! Every listing of a store with trusted snapshots adds them to
+//! `[state] dir/seen.json`; this host's own `prune` takes out what it removed.
+//! A snapshot seen before and gone now, without a prune by this host, has
+//! *vanished*: someone with delete access to the store removed it (or another
+//! host pruned it). `status` and `verify` name it until `eqvault forget`
+//! acknowledges it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::OpsError;
+use super::inventory::Inventory;
+use crate::catalog::SnapshotId;
+
+/// The file, in the state folder.
+pub const FILE: &str = "seen.json";
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Seen {
+    /// Per store label: the ids of trusted, complete snapshots seen there.
+    stores: BTreeMap<String, BTreeSet<SnapshotId>>,
+}
+
+fn path(state_dir: &Path) -> PathBuf {
+    state_dir.join(FILE)
+}
+
+/// Runs `f` on the state under an exclusive lock, then writes it back atomically.
+fn update<T>(state_dir: &Path, f: impl FnOnce(&mut Seen) -> T) -> Result<T, OpsError> {
+    super::create_private_dir(state_dir)?;
+    let lock_path = state_dir.join("seen.lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(OpsError::io("cannot open", &lock_path))?;
+    lock.lock()
+        .map_err(OpsError::io("cannot lock", &lock_path))?;
+    let p = path(state_dir);
+    let mut seen: Seen = match std::fs::read(&p) {
+        Ok(b) => serde_json::from_slice(&b).unwrap_or_else(|e| {
+            tracing::warn!(file = %p.display(), error = %e, "the list of snapshots seen is damaged; starting it again");
+            Seen::default()
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Seen::default(),
+        Err(e) => return Err(OpsError::io("cannot read", &p)(e)),
+    };
+    let out = f(&mut seen);
+    let tmp = state_dir.join(format!("{FILE}.{}.tmp", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut t = std::fs::File::create(&tmp)?;
+        t.write_all(&serde_json::to_vec_pretty(&seen).expect("serialises"))?;
+        t.sync_all()?;
+        std::fs::rename(&tmp, &p)
+    };
+    write().map_err(OpsError::io("cannot write", &p))?;
+    drop(lock);
+    Ok(out)
+}
+
+/// Records what `store` holds now and returns the snapshots seen there before
+/// that are gone (metadata or object), oldest first.
+///
+/// # Errors
+/// [`OpsError::Io`] when the state folder cannot be written.
+pub fn observe(
+    state_dir: &Path,
+    store: &str,
+    inv: &Inventory,
+) -> Result<Vec<SnapshotId>, OpsError> {
+    let present: BTreeSet<SnapshotId> = inv
+        .snapshots
+        .iter()
+        .chain(inv.future.iter())
+        .filter(|(_, (_, obj))| obj.is_some())
+        .map(|(id, _)| id.clone())
+        .collect();
+    update(state_dir, |s| {
+        let set = s.stores.entry(store.to_string()).or_default();
+        let gone: Vec<SnapshotId> = set.difference(&present).cloned().collect();
+        set.extend(present);
+        gone
+    })
+}
+
+/// Takes ids out of what was seen in `store`: this host removed them (prune).
+///
+/// # Errors
+/// As [`observe`].
+pub fn removed(state_dir: &Path, store: &str, ids: &[SnapshotId]) -> Result<(), OpsError> {
+    update(state_dir, |s| {
+        if let Some(set) = s.stores.get_mut(store) {
+            for id in ids {
+                set.remove(id);
+            }
+        }
+    })
+}
+
+/// Acknowledges vanished snapshots: forgets `ids` in every store (all vanished
+/// ones when `ids` is `None`, given what each store holds now). Returns what was forgotten.
+///
+/// # Errors
+/// As [`observe`].
+pub fn forget(
+    state_dir: &Path,
+    ids: Option<&[SnapshotId]>,
+    present: &BTreeMap<String, BTreeSet<SnapshotId>>,
+) -> Result<Vec<(String, SnapshotId)>, OpsError> {
+    update(state_dir, |s| {
+        let mut out = Vec::new();
+        for (store, set) in &mut s.stores {
+            let here = present.get(store);
+            set.retain(|id| {
+                let drop = match ids {
+                    Some(ids) => ids.contains(id),
+                    // Only what is gone: with no listing of the store, nothing.
+                    None => here.is_some_and(|h| !h.contains(id)),
+                };
+                if drop {
+                    out.push((store.clone(), id.clone()));
+                }
+                !drop
+            });
+        }
+        out
+    })
+}
+
+/// `eqvault forget`: acknowledges vanished snapshots (these ids, or every one
+/// vanished now) so that `status` and `verify` stop naming them.
+///
+/// # Errors
+/// [`OpsError`] when a store cannot be listed or the state cannot be written.
+pub async fn forget_vanished(
+    cfg: &crate::Config,
+    ids: Option<&[SnapshotId]>,
+) -> Result<Vec<(String, SnapshotId)>, OpsError> {
+    let vet = super::vetting(cfg, chrono::Utc::now())?;
+    let sv = super::survey_all(cfg, &vet, false).await?;
+    let mut present = BTreeMap::new();
+    for (label, inv) in sv.labels.iter().zip(&sv.invs) {
+        let inv = inv.as_ref().expect("listed");
+        let here: BTreeSet<SnapshotId> = inv
+            .snapshots
+            .iter()
+            .chain(inv.future.iter())
+            .filter(|(_, (_, o))| o.is_some())
+            .map(|(id, _)| id.clone())
+            .collect();
+        present.insert(label.clone(), here);
+    }
+    forget(&cfg.state_dir, ids, &present)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    fn inv(ids: &[SnapshotId]) -> Inventory {
+        let mut i = Inventory::default();
+        for id in ids {
+            let meta = crate::catalog::Metadata {
+                format_version: 1,
+                id: id.clone(),
+                created_at: id.time().with_timezone(&crate::catalog::vietnam()),
+                object: id.object_key(),
+                object_bytes: 1,
+                object_sha256: "00".into(),
+                database_bytes: 1,
+                recipients: vec![],
+                row_counts: Default::default(),
+                tool_version: "x".into(),
+            };
+            let obj = crate::store::Listed {
+                key: id.object_key(),
+                size: 1,
+                modified: Utc::now(),
+            };
+            i.snapshots.insert(id.clone(), (meta, Some(obj)));
+        }
+        i
+    }
+
+    #[test]
+    fn a_snapshot_that_disappears_without_a_prune_is_named_once_seen() {
+        let d = tempfile::tempdir().unwrap();
+        let a = SnapshotId::new(Utc::now() - chrono::Duration::days(2));
+        let b = SnapshotId::new(Utc::now() - chrono::Duration::days(1));
+        assert!(
+            observe(d.path(), "s", &inv(&[a.clone(), b.clone()]))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            observe(d.path(), "s", &inv(std::slice::from_ref(&b))).unwrap(),
+            vec![a.clone()]
+        );
+        // Still named on the next look: nobody acknowledged it.
+        assert_eq!(
+            observe(d.path(), "s", &inv(std::slice::from_ref(&b))).unwrap(),
+            vec![a.clone()]
+        );
+        // Another store knows nothing of it.
+        assert!(observe(d.path(), "t", &inv(&[])).unwrap().is_empty());
+        // This host's prune removed b: not vanished.
+        removed(d.path(), "s", std::slice::from_ref(&b)).unwrap();
+        let present = BTreeMap::from([("s".to_string(), BTreeSet::new())]);
+        assert_eq!(
+            forget(d.path(), None, &present).unwrap(),
+            vec![("s".into(), a)]
+        );
+        assert!(observe(d.path(), "s", &inv(&[])).unwrap().is_empty());
+    }
+}

@@ -1,0 +1,311 @@
+//! Setting up: `init` (a config, an age identity, a signing key, each store's signed marker)
+//! and `store add` (one more store, or the marker of a configured one).
+//!
+//! Everything is checked before anything is written, and nothing is ever
+//! overwritten. Paths are written absolute, so the config means the same from
+//! any folder. A local store folder is created only when asked: a missing
+//! folder is usually a NAS that is not mounted, and a store made on the local
+//! disk by mistake is the failure this prevents.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use serde::Serialize;
+
+use super::OpsError;
+use crate::config::{self, Config, InitPlan};
+use crate::pack::keys;
+use crate::store::{Location, MarkerState, Store, StoreError};
+use crate::trust::{Signer, Trusted};
+
+/// The identity file's name next to the config.
+pub const IDENTITY_FILE: &str = "eqvault-identity.txt";
+/// The signing key's file name next to the config (its public half: `.pub`).
+pub const SIGNING_KEY_FILE: &str = "eqvault-signing-key";
+
+/// What `init` is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct InitRequest {
+    /// The folder to write the config (and keys) in.
+    pub dir: PathBuf,
+    /// The live database, as typed (relative to the current folder).
+    pub db: PathBuf,
+    /// Store URLs, as typed (local folders relative to the current folder).
+    pub stores: Vec<String>,
+    /// Age recipients to encrypt to instead of a new identity.
+    pub recipients: Vec<String>,
+    /// Public signing keys of other hosts to trust besides this one's.
+    pub trust: Vec<String>,
+    /// `[office] name`.
+    pub office_name: String,
+    /// `[office] code`.
+    pub office_code: String,
+    /// Create missing local store folders.
+    pub create_store: bool,
+}
+
+/// One store's marker after `init` or `store add`.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreMarked {
+    /// The store (no credentials).
+    pub url: String,
+    /// `written`, `present`, or why not.
+    pub marker: String,
+    /// The marker is in place and trusted.
+    pub ok: bool,
+}
+
+/// What `init` wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct InitOutcome {
+    /// The config file.
+    pub config: PathBuf,
+    /// The identity file, when one was generated.
+    pub identity: Option<PathBuf>,
+    /// The recipients in the config.
+    pub recipients: Vec<String>,
+    /// The signing key file.
+    pub signing_key: PathBuf,
+    /// Its public half (trusted in the config).
+    pub signing_public_key: String,
+    /// Each store's marker.
+    pub stores: Vec<StoreMarked>,
+}
+
+/// Errors of setting up that no lower room names.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The config exists.
+    #[error(
+        "{0} already exists; eqvault init never overwrites a config. Edit it (or `eqvault store add`), or choose another --dir"
+    )]
+    ConfigExists(PathBuf),
+    /// A local store folder is missing.
+    #[error(
+        "the store folder {0} does not exist: mount the NAS or disk it belongs on, or pass --create-store to create it here"
+    )]
+    StoreFolderMissing(PathBuf),
+    /// A store URL spelt like S3 but not quite.
+    #[error("{0:?} looks like an S3 URL but is not one: write s3://bucket/prefix (two slashes)")]
+    S3Spelling(String),
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Reads a store URL as typed: local folders made absolute.
+fn store_url(typed: &str) -> Result<(String, Location), OpsError> {
+    let t = typed.trim();
+    if (t.starts_with("s3:") || t.starts_with("S3:")) && !t.starts_with("s3://") {
+        return Err(OpsError::Setup(SetupError::S3Spelling(t.to_string())));
+    }
+    match Location::parse(t)? {
+        Location::Local(p) => {
+            let a = absolute(&p);
+            Ok((a.to_string_lossy().into_owned(), Location::Local(a)))
+        }
+        other => Ok((t.to_string(), other)),
+    }
+}
+
+/// Writes a new config, identity and signing key, then each store's marker.
+///
+/// # Errors
+/// [`OpsError`] before anything is written: an existing config or key, a bad
+/// recipient or key, a database that is not SQLite, a missing store folder
+/// without `create_store`. A store whose marker cannot be written is reported
+/// in [`InitOutcome::stores`], not an error: the config is written by then.
+pub async fn init(req: &InitRequest) -> Result<InitOutcome, OpsError> {
+    let dir = absolute(&req.dir);
+    let config_path = dir.join(config::FILE_NAME);
+    let identity_path = dir.join(IDENTITY_FILE);
+    let key_path = dir.join(SIGNING_KEY_FILE);
+    if config_path.exists() {
+        return Err(OpsError::Setup(SetupError::ConfigExists(config_path)));
+    }
+    for r in &req.recipients {
+        keys::parse_recipient(r)?;
+    }
+    Trusted::parse(&req.trust)?;
+    let db = absolute(&req.db);
+    crate::snapshot::ensure_sqlite(&db)?;
+    let mut stores = Vec::new();
+    for s in &req.stores {
+        let (url, loc) = store_url(s)?;
+        if let Location::Local(p) = &loc
+            && !p.is_dir()
+            && !req.create_store
+        {
+            return Err(OpsError::Setup(SetupError::StoreFolderMissing(p.clone())));
+        }
+        stores.push((url, loc));
+    }
+    if req.recipients.is_empty() && identity_path.exists() {
+        return Err(keys::KeyError::IdentityExists {
+            path: identity_path,
+        }
+        .into());
+    }
+    for p in [
+        key_path.clone(),
+        PathBuf::from(format!("{}.pub", key_path.display())),
+    ] {
+        if p.exists() {
+            return Err(crate::trust::TrustError::Exists { path: p }.into());
+        }
+    }
+    std::fs::create_dir_all(&dir).map_err(OpsError::io("cannot create the folder", &dir))?;
+
+    let mut recipients = req.recipients.clone();
+    let identity = if recipients.is_empty() {
+        recipients.push(keys::write_new_identity(&identity_path)?);
+        Some(identity_path.clone())
+    } else {
+        None
+    };
+    let mut signer = Signer::generate(&format!("eqvault@{}", crate::trust::host_name()));
+    let public = signer.write_new(&key_path)?;
+    let mut trusted = vec![public.clone()];
+    trusted.extend(req.trust.iter().map(|t| t.trim().to_string()));
+    let plan = InitPlan {
+        database: db.to_string_lossy().into_owned(),
+        stores: stores.iter().map(|(u, _)| u.clone()).collect(),
+        recipients: recipients.clone(),
+        identity: identity.as_ref().map(|_| IDENTITY_FILE.to_string()),
+        store_extra: Default::default(),
+        signing_key: Some(SIGNING_KEY_FILE.to_string()),
+        trusted,
+        office_name: req.office_name.trim().to_string(),
+        office_code: req.office_code.trim().to_string(),
+    };
+    write_new(&config_path, &config::render_initial(&plan))?;
+    let cfg = Config::load(&config_path)?;
+    let mut marked = Vec::new();
+    for (i, s) in cfg.stores.iter().enumerate() {
+        if let (true, Location::Local(p)) = (req.create_store, &stores[i].1) {
+            std::fs::create_dir_all(p)
+                .map_err(OpsError::io("cannot create the store folder", p))?;
+        }
+        marked.push(mark(&cfg, s, &signer).await);
+    }
+    Ok(InitOutcome {
+        config: config_path,
+        identity,
+        recipients,
+        signing_key: key_path,
+        signing_public_key: public,
+        stores: marked,
+    })
+}
+
+/// Opens one configured store and makes sure it holds a trusted marker,
+/// writing one when it has none. Never fails: the result says what happened.
+pub(crate) async fn mark(cfg: &Config, s: &config::StoreConfig, signer: &Signer) -> StoreMarked {
+    let url = crate::store::redact_url(&s.url);
+    let r = async {
+        let store = Store::open(s)?;
+        let trusted = cfg.signing.trusted().map_err(|e| StoreError::Request {
+            store: url.clone(),
+            key: String::new(),
+            detail: e.to_string(),
+        })?;
+        match store.marker(&trusted).await? {
+            MarkerState::Trusted(_) => Ok::<_, StoreError>(("present".to_string(), true)),
+            MarkerState::Missing => {
+                let now = Utc::now().with_timezone(&crate::catalog::vietnam());
+                store.write_marker(&cfg.office.name, now, signer).await?;
+                Ok(("written".to_string(), true))
+            }
+            MarkerState::Untrusted(why) => Ok((
+                format!(
+                    "the store already holds a marker that is not trusted ({why}): if another host of yours made it, add that host's public key to [signing] trusted; otherwise this is not your store"
+                ),
+                false,
+            )),
+        }
+    }
+    .await;
+    match r {
+        Ok((marker, ok)) => StoreMarked { url, marker, ok },
+        Err(e) => StoreMarked {
+            url: url.clone(),
+            marker: format!(
+                "not written: {e}; when the store is reachable, run `eqvault store add {url}`"
+            ),
+            ok: false,
+        },
+    }
+}
+
+/// How `store add` is asked to add a store.
+#[derive(Debug, Clone, Default)]
+pub struct AddStore {
+    /// The URL as typed.
+    pub url: String,
+    /// Create a missing local folder.
+    pub create_store: bool,
+    /// S3: the endpoint.
+    pub endpoint: Option<String>,
+    /// S3: the region.
+    pub region: Option<String>,
+    /// S3: plain HTTP.
+    pub allow_http: bool,
+}
+
+/// Adds a store to the config at `cfg.path` (or finds it there) and writes its marker.
+///
+/// # Errors
+/// [`OpsError`]: a bad URL, a missing folder without `create_store`, no
+/// signing key, or a config that cannot be edited.
+pub async fn add_store(cfg: &Config, req: &AddStore) -> Result<StoreMarked, OpsError> {
+    let (url, loc) = store_url(&req.url)?;
+    let signer = super::signer(cfg)?;
+    if let Location::Local(p) = &loc
+        && !p.is_dir()
+    {
+        if !req.create_store {
+            return Err(OpsError::Setup(SetupError::StoreFolderMissing(p.clone())));
+        }
+        std::fs::create_dir_all(p).map_err(OpsError::io("cannot create the store folder", p))?;
+    }
+    let known = cfg.stores.iter().find(|s| s.url == url).cloned();
+    let store_cfg = match known {
+        Some(s) => s,
+        None => {
+            let mut lines = Vec::new();
+            if let Some(e) = &req.endpoint {
+                lines.push(("endpoint", toml_edit::value(e.as_str())));
+            }
+            if let Some(r) = &req.region {
+                lines.push(("region", toml_edit::value(r.as_str())));
+            }
+            if req.allow_http {
+                lines.push(("allow_http", toml_edit::value(true)));
+            }
+            config::edit::add_store(&cfg.path, &url, &lines)?;
+            let fresh = Config::load(&cfg.path)?;
+            fresh
+                .stores
+                .iter()
+                .find(|s| s.url == url)
+                .cloned()
+                .expect("the store just added")
+        }
+    };
+    let fresh = Config::load(&cfg.path)?;
+    Ok(mark(&fresh, &store_cfg, &signer).await)
+}
+
+/// Writes a new file, refusing to replace one that appeared meanwhile.
+fn write_new(path: &Path, text: &str) -> Result<(), OpsError> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(OpsError::io("cannot create", path))?;
+    f.write_all(text.as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(OpsError::io("cannot write", path))
+}
