@@ -73,6 +73,12 @@ pub struct Config {
     pub state_dir: PathBuf,
     /// A policy folder replacing the shipped one, if set.
     pub policies: Option<PathBuf>,
+    /// `[policies] effective_from`: the first day the rules judge
+    /// (default: the regulation's date, [`crate::policy::REGULATION_DATE`]).
+    pub effective_from: Option<chrono::NaiveDate>,
+    /// `[calendar] extra_days_off` and `extra_working_days`: the office's own
+    /// days, applied on top of the shipped calendar.
+    pub calendar: Vec<crate::calendar::OfficeDay>,
     /// The schedule the daemon runs.
     pub schedule: Schedule,
     /// Where job alerts go (webhook pings, email).
@@ -459,6 +465,8 @@ struct RawConfig {
     #[serde(default)]
     policies: RawPolicies,
     #[serde(default)]
+    calendar: RawCalendar,
+    #[serde(default)]
     schedule: RawSchedule,
     #[serde(default)]
     alerts: RawAlerts,
@@ -499,6 +507,25 @@ struct RawState {
 struct RawPolicies {
     #[serde(default)]
     dir: Option<PathBuf>,
+    #[serde(default)]
+    effective_from: Option<Spanned<crate::calendar::TomlDate>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCalendar {
+    #[serde(default)]
+    extra_days_off: Vec<Spanned<RawOfficeDay>>,
+    #[serde(default)]
+    extra_working_days: Vec<Spanned<RawOfficeDay>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOfficeDay {
+    date: crate::calendar::TomlDate,
+    reason: String,
+    source: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -757,6 +784,60 @@ impl Config {
             email,
         };
 
+        let effective_from = match raw.policies.effective_from {
+            None => None,
+            Some(d) => {
+                let day = d.get_ref().0;
+                if day < crate::policy::REGULATION_DATE {
+                    return Err(invalid(
+                        d.span(),
+                        "policies.effective_from",
+                        format!(
+                            "{day} is before the regulation (Quyết định 146/QĐ-GDĐT of {}): write that date or a later one; to look at earlier days on purpose, pass --from to check",
+                            crate::policy::REGULATION_DATE
+                        ),
+                    ));
+                }
+                Some(day)
+            }
+        };
+        let mut calendar = Vec::new();
+        for (name, off, list) in [
+            ("extra_days_off", true, raw.calendar.extra_days_off),
+            ("extra_working_days", false, raw.calendar.extra_working_days),
+        ] {
+            for (i, day) in list.into_iter().enumerate() {
+                let span = day.span();
+                let key = format!("calendar.{name}[{i}]");
+                let day = day.into_inner();
+                for (field, text) in [("reason", &day.reason), ("source", &day.source)] {
+                    if text.trim().is_empty() {
+                        return Err(invalid(
+                            span.clone(),
+                            &format!("{key}.{field}"),
+                            format!(
+                                "`{field}` is empty: say {}",
+                                if field == "reason" {
+                                    "why the day is different (e.g. \"Ngày Văn hóa Việt Nam\")"
+                                } else {
+                                    "which document decided it (number and date)"
+                                }
+                            ),
+                        ));
+                    }
+                }
+                calendar.push(crate::calendar::OfficeDay {
+                    date: day.date.0,
+                    off,
+                    reason: day.reason.trim().to_string(),
+                    source: day.source.trim().to_string(),
+                    file: path.to_path_buf(),
+                    line: line_of(text, span.start),
+                    key,
+                });
+            }
+        }
+
         let state_dir = resolve(&raw.state.dir.unwrap_or_else(|| PathBuf::from(".eqvault")));
         Ok(Config {
             path: path.to_path_buf(),
@@ -775,6 +856,8 @@ impl Config {
             drill: raw.drill,
             state_dir,
             policies: raw.policies.dir.as_deref().map(resolve),
+            effective_from,
+            calendar,
             schedule: Schedule {
                 timezone,
                 jobs,

@@ -126,7 +126,7 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
 
         // Sample periodic reports, filed in the report archive by school year and period.
         out.progress("archive of sample reports …");
-        let policies = crate::policy::Policies::from_config(cfg.policies.as_deref())?;
+        let policies = crate::policy::Policies::from_config(Some(&cfg))?;
         let since = first_day(&db)?.unwrap_or(today);
         let exports_dir = dir.join(EXPORTS);
         let exports = {

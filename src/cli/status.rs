@@ -1,4 +1,4 @@
-//! `eqvault status [--max-age DURATION]`: exit 1 when the newest backup is too old or a store holds none.
+//! `eqvault status [--max-age DURATION]`: exit 1 when the newest backup is too old, a store holds none, or the last drill failed.
 
 use std::process::ExitCode;
 
@@ -61,7 +61,7 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
     let empty_store = r.stores.iter().any(|s| s.reachable && s.snapshots == 0);
     Ok(if r.unreachable() {
         ExitCode::from(2)
-    } else if r.stale || empty_store {
+    } else if r.stale || empty_store || r.last_drill_failed() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -85,6 +85,13 @@ impl StatusReport {
     pub fn unreachable(&self) -> bool {
         self.stores.iter().any(|s| !s.reachable)
     }
+
+    /// The newest drill failed: the backups may not restore (`status` exits 1).
+    pub fn last_drill_failed(&self) -> bool {
+        self.last_drill
+            .as_ref()
+            .is_some_and(|d| d.status == Status::Failed)
+    }
 }
 
 /// Computes the status at `now`.

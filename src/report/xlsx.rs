@@ -11,7 +11,7 @@ use rust_xlsxwriter::{Color, DocProperties, Format, FormatBorder, Workbook, Work
 use super::ReportError;
 use super::evidence;
 use super::model::{ArchiveState, ItemRow, Report, Status, SubjectRow};
-use super::text::{Article, Lang};
+use super::text::Lang;
 
 fn x(e: XlsxError) -> ReportError {
     ReportError::Xlsx(e.to_string())
@@ -622,7 +622,7 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
         s.line(vec![
             t(fd.rule.as_str()),
             t(lang.rule(fd.rule)),
-            t(Article::of(fd.rule).label(lang)),
+            t(crate::report::model::article_of(fd).label(lang)),
             t(lang.severity(fd.severity)),
             t(school),
             t(r.school_name(school).unwrap_or("")),
