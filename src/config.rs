@@ -1106,6 +1106,56 @@ mod tests {
     }
 
     #[test]
+    fn office_calendar_days_and_effective_from_are_read_and_checked() {
+        let text = "[database]\npath = \"x.db\"\n[policies]\neffective_from = 2025-09-05\n[calendar]\nextra_days_off = [\n  { date = \"2026-11-24\", reason = \"Ngày Văn hóa Việt Nam\", source = \"CV 1/UBND\" },\n]\n[[calendar.extra_working_days]]\ndate = 2026-11-28\nreason = \"Làm bù\"\nsource = \"CV 1/UBND\"\n";
+        let c = Config::from_text(Path::new("/etc/eqvault.toml"), text).unwrap();
+        assert_eq!(
+            c.effective_from,
+            chrono::NaiveDate::from_ymd_opt(2025, 9, 5)
+        );
+        assert_eq!(c.calendar.len(), 2);
+        assert!(c.calendar[0].off && !c.calendar[1].off);
+        assert_eq!(
+            (c.calendar[0].line, c.calendar[0].key.as_str()),
+            (7, "calendar.extra_days_off[0]")
+        );
+        assert_eq!(c.calendar[1].key, "calendar.extra_working_days[0]");
+        // An unknown key, an empty source, a bad date, a date before the regulation.
+        for (bad, want) in [
+            (
+                "extra_days_off = [{ date = \"2026-11-24\", reason = \"x\", source = \"y\", kind = \"z\" }]",
+                "kind",
+            ),
+            (
+                "extra_days_off = [{ date = \"2026-11-24\", reason = \"x\", source = \" \" }]",
+                "calendar.extra_days_off[0].source",
+            ),
+            (
+                "extra_days_off = [{ date = \"24/11/2026\", reason = \"x\", source = \"y\" }]",
+                "YYYY-MM-DD",
+            ),
+            ("holidays = []", "holidays"),
+        ] {
+            let text = format!("[database]\npath = \"x.db\"\n[calendar]\n{bad}\n");
+            let e = Config::from_text(Path::new("/etc/eqvault.toml"), &text)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("/etc/eqvault.toml") && e.contains("line 4") && e.contains(want),
+                "{e}"
+            );
+        }
+        let text = "[database]\npath = \"x.db\"\n[policies]\neffective_from = 2024-01-01\n";
+        let e = Config::from_text(Path::new("e.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("policies.effective_from") && e.contains("line 4") && e.contains("--from"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn invalid_cron_is_quoted() {
         let text = "[database]\npath = \"x.db\"\n[schedule]\nbackup = { cron = \"every day\" }\n";
         let e = Config::from_text(Path::new("c.toml"), text)

@@ -434,12 +434,18 @@ fn the_archive_table_has_the_periods_the_verdict_judged() {
     use eqvault::policy::stores::StoreFacts;
     let (_dir, db) = fixture();
     let policies = Policies::built_in().unwrap();
-    let kinds: std::collections::BTreeSet<String> = policies
+    let kinds: Vec<eqvault::policy::reports::ArchivedReport> = policies
         .rules
         .report_missing
         .kinds
         .iter()
-        .map(|k| k.code.clone())
+        .map(|k| eqvault::policy::reports::ArchivedReport {
+            kind: k.code.clone(),
+            file: format!("{}.xlsx", k.code),
+            bag: "20250701T013000Z-4f2a9c".into(),
+            sha256: "0".repeat(64),
+            archived_on: d("2025-07-01"),
+        })
         .collect();
     let mut archived = eqvault::policy::reports::Archived::new();
     for p in [Period::Hk1, Period::CaNam] {
@@ -881,7 +887,9 @@ fn usage_errors_exit_two_before_writing() {
     let (dir, db) = fixture();
     let out_file = dir.path().join("x.html");
     for (args, says) in [
-        (vec!["--period", "2030-2031"], "not in school-years.toml"),
+        // Years after the file are derived (see
+        // `a_future_school_year_is_derived_not_refused`); one before it is not.
+        (vec!["--period", "2019-2020"], "not in school-years.toml"),
         (vec!["--period", "2024-2025/03"], "not a report period"),
         (
             vec!["--period", "2024-2025/hk2", "--as-of", "2024-12-01"],

@@ -27,7 +27,10 @@
 //!
 //! A new holiday (say, a 24 November "Vietnam Culture Day") is one more
 //! `[[day_off]]` with `kind = "other"`: no code changes. Unknown keys are
-//! refused, naming the key and line.
+//! refused, naming the key and line. An office that is given a day the
+//! shipped files do not list declares it in its own `eqvault.toml`
+//! (`[calendar] extra_days_off`, `extra_working_days`), without copying the
+//! policy folder: [`WorkCalendar::with_office_days`] lays those on top.
 //!
 //! For a year with no file, [`propose_year`] applies the Labour Code 2019
 //! (Art. 112, and Art. 111.3 for holidays on a weekend) to the lunar
@@ -1813,6 +1816,102 @@ source = "VPCP 12729/VPCP-KGVX"
             .unwrap_err()
             .to_string();
         assert!(err.contains("/nonexistent/policies/calendar"), "{err}");
+    }
+
+    fn office(date: NaiveDate, off: bool, line: usize) -> OfficeDay {
+        OfficeDay {
+            date,
+            off,
+            reason: "Ngày Văn hóa Việt Nam".into(),
+            source: "Công văn 123/UBND (giả định)".into(),
+            file: PathBuf::from("/etc/eqvault/eqvault.toml"),
+            line,
+            key: format!(
+                "calendar.{}[0]",
+                if off {
+                    "extra_days_off"
+                } else {
+                    "extra_working_days"
+                }
+            ),
+        }
+    }
+
+    /// Issue 14: an office must be able to declare 24 Nov without copying
+    /// the policy folder; the day moves deadlines and is shown with its source.
+    #[test]
+    fn days_the_office_declares_move_deadlines_and_are_shown_with_their_source() {
+        let plain = shipped();
+        // Mon 17 Nov 2026 + 10 working days = Mon 1 Dec 2026.
+        assert_eq!(
+            plain.nth_working_day_after(d(2026, 11, 17), 10),
+            d(2026, 12, 1)
+        );
+        let calendar = shipped()
+            .with_office_days([office(d(2026, 11, 24), true, 12)])
+            .unwrap();
+        assert!(!calendar.is_working_day(d(2026, 11, 24)));
+        assert_eq!(
+            calendar.nth_working_day_after(d(2026, 11, 17), 10),
+            d(2026, 12, 2)
+        );
+        let crossed = calendar.office_days_between(d(2026, 11, 17), d(2026, 12, 2));
+        assert_eq!(crossed.len(), 1);
+        let view = calendar.year_view(2026);
+        let e = view
+            .entries
+            .iter()
+            .find(|e| e.date == d(2026, 11, 24))
+            .unwrap();
+        assert!(e.office);
+        assert_eq!(e.status, DayStatus::DayOff(HolidayKind::Other));
+        assert_eq!(e.source, "Công văn 123/UBND (giả định)");
+        assert_eq!(
+            view.working_days_per_month[10] + 1,
+            plain.year_view(2026).working_days_per_month[10]
+        );
+        // A working Sunday counts, and the office's days are never "proposed".
+        let calendar = shipped()
+            .with_office_days([office(d(2027, 3, 7), false, 14)])
+            .unwrap();
+        assert!(calendar.is_working_day(d(2027, 3, 7)));
+        assert!(
+            calendar.proposed_years_used().is_empty(),
+            "checking a day records no proposal"
+        );
+    }
+
+    #[test]
+    fn an_office_day_that_changes_nothing_is_refused_naming_file_line_and_key() {
+        let err = shipped()
+            .with_office_days([office(d(2026, 11, 22), true, 12)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("/etc/eqvault/eqvault.toml, line 12")
+                && err.contains("calendar.extra_days_off[0]")
+                && err.contains("not a working day already"),
+            "{err}"
+        );
+        let err = shipped()
+            .with_office_days([office(d(2026, 11, 23), false, 9)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 9") && err.contains("a working day already"),
+            "{err}"
+        );
+        let err = shipped()
+            .with_office_days([
+                office(d(2026, 11, 24), true, 3),
+                office(d(2026, 11, 24), true, 5),
+            ])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 5") && err.contains("already declared"),
+            "{err}"
+        );
     }
 
     #[test]
