@@ -170,7 +170,8 @@ pub async fn status(
         created_at: v.meta.created_at,
         copies: v.stores.len(),
     });
-    drills.sort_by(|a, b| a.id.cmp(&b.id));
+    // By when each started: ids of the same second sort by their random suffix.
+    drills.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
     let last_drill = drills.last().map(DrillRef::from);
     let limit = max_age.before(now);
     let stale = last_backup
