@@ -288,6 +288,18 @@ impl Ledger {
     /// # Errors
     /// [`LedgerError::Sqlite`].
     pub fn entries(&self) -> Result<Vec<Entry>, LedgerError> {
+        self.entries_and_unreadable().map(|(e, _)| e)
+    }
+
+    /// Every identifier ever recorded, and the rows that could not be read
+    /// (an unknown kind, a time that is not RFC 3339), each as
+    /// `(kind, id, why)`: `check` reports those as `data_quality`.
+    ///
+    /// # Errors
+    /// [`LedgerError::Sqlite`].
+    pub fn entries_and_unreadable(
+        &self,
+    ) -> Result<(Vec<Entry>, Vec<(String, String, String)>), LedgerError> {
         let mut s = self
             .conn
             .prepare("SELECT kind, id, school_id, fingerprint, first_snapshot, first_seen, last_snapshot, last_seen FROM identifiers ORDER BY kind, id")
@@ -307,6 +319,7 @@ impl Ledger {
             })
             .map_err(self.err())?;
         let mut out = Vec::new();
+        let mut unreadable = Vec::new();
         for row in rows {
             let (kind, id, school_id, fingerprint, fs, fsn, ls, lsn) = row.map_err(self.err())?;
             let (Some(kind), Ok(first_seen), Ok(last_seen)) = (
@@ -314,6 +327,12 @@ impl Ledger {
                 DateTime::parse_from_rfc3339(&fsn),
                 DateTime::parse_from_rfc3339(&lsn),
             ) else {
+                let why = if Kind::parse(&kind).is_none() {
+                    format!("unknown kind {kind:?}")
+                } else {
+                    format!("first_seen {fsn:?} or last_seen {lsn:?} is not an RFC 3339 time")
+                };
+                unreadable.push((kind, id, why));
                 continue;
             };
             out.push(Entry {
@@ -329,7 +348,7 @@ impl Ledger {
                 last_seen,
             });
         }
-        Ok(out)
+        Ok((out, unreadable))
     }
 
     /// The newest snapshot recorded.
@@ -569,6 +588,23 @@ mod tests {
         let mut c2 = v[0].candidates.clone();
         c2.sort();
         assert_eq!(c2, ["TB198", "TB199"]);
+    }
+
+    #[test]
+    fn a_ledger_row_that_cannot_be_read_is_named_not_dropped() {
+        let d = tempfile::tempdir().unwrap();
+        let l = Ledger::open(&d.path().join("ledger.db")).unwrap();
+        l.conn
+            .execute_batch(
+                "INSERT INTO identifiers VALUES ('equipment','TB1','S','f','s1','hôm qua','s1','2026-01-01T07:00:00+07:00');
+                 INSERT INTO identifiers VALUES ('rooms','P1','S','f','s1','2026-01-01T07:00:00+07:00','s1','2026-01-01T07:00:00+07:00');",
+            )
+            .unwrap();
+        let (entries, bad) = l.entries_and_unreadable().unwrap();
+        assert!(entries.is_empty());
+        let ids: Vec<&str> = bad.iter().map(|(_, id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["TB1", "P1"]);
+        assert!(bad[1].2.contains("unknown kind"), "{bad:?}");
     }
 
     #[test]

@@ -537,6 +537,18 @@ pub fn check(
     }
     let ledger: Option<&Result<Vec<crate::ledger::Entry>, String>> =
         facts.and_then(|f| f.ledger.as_ref());
+    if live {
+        for (kind, id, why) in facts.iter().flat_map(|f| &f.ledger_unreadable) {
+            issue(Issue::unreadable(
+                "ledger",
+                format!("{kind} {id}"),
+                None,
+                None,
+                &[Rule::DeletedIdentifier, Rule::ChangedIdentifier],
+                why.clone(),
+            ));
+        }
+    }
     if on(Rule::ChangedIdentifier) && live {
         match ledger {
             Some(Ok(_)) => {}

@@ -52,6 +52,8 @@ pub struct StoreFacts {
     /// The identifier ledger (`[state] dir/ledger.db`), or why it could not
     /// be read; `None` when there is none yet (no backup recorded one).
     pub ledger: Option<Result<Vec<crate::ledger::Entry>, String>>,
+    /// Ledger rows that could not be read: (kind, id, why).
+    pub ledger_unreadable: Vec<(String, String, String)>,
 }
 
 /// Lists every configured store: snapshots and drill records.
@@ -91,7 +93,14 @@ pub async fn gather(cfg: &Config) -> Result<StoreFacts, OpsError> {
     let ledger_path = crate::ledger::Ledger::path_in(&cfg.state_dir);
     facts.ledger = match crate::ledger::Ledger::open_existing(&ledger_path) {
         Ok(None) => None,
-        Ok(Some(l)) => Some(l.entries().map_err(|e| e.to_string())),
+        Ok(Some(l)) => Some(
+            l.entries_and_unreadable()
+                .map(|(entries, bad)| {
+                    facts.ledger_unreadable = bad;
+                    entries
+                })
+                .map_err(|e| e.to_string()),
+        ),
         Err(e) => Some(Err(e.to_string())),
     };
     facts.reports = Some(

@@ -666,6 +666,10 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
     s.key_value(lang.choose("Từ ngày", "From"), V::D(Some(p.from)))?;
     s.key_value(lang.choose("Đến ngày", "To"), V::D(Some(p.to)))?;
     s.key_value(w.p_as_of, V::D(Some(p.as_of)))?;
+    s.key_value(
+        lang.choose("Giai đoạn đánh giá", "Window judged"),
+        t(super::html::judged(r, lang)),
+    )?;
     s.key_value(w.p_tool, t(format!("{} {}", p.tool, p.tool_version)))?;
     s.key_value(
         w.p_office,
