@@ -699,11 +699,8 @@ fn cli_json_exit_codes_and_keys() {
     );
 }
 
-#[test]
-fn cli_clean_database_exits_zero() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("clean.db");
-    let f = Fixture::new(&db);
+/// A school with nothing to find over 2024-2025.
+fn clean_school(f: &Fixture) {
     f.school(
         CLEAN,
         "Trường THCS Nguyễn Ảnh Thủ",
@@ -714,6 +711,14 @@ fn cli_clean_database_exits_zero() {
     f.equipment("TB0101", CLEAN, "good");
     f.approve_months(CLEAN, "CB0102", &months((2024, 9), (2025, 5)));
     f.use_months(CLEAN, "TB0101", &months((2024, 9), (2025, 5)));
+}
+
+#[test]
+fn cli_clean_database_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clean.db");
+    let f = Fixture::new(&db);
+    clean_school(&f);
     drop(f);
     let out = eqvault(dir.path())
         .args(["check", "--json", "--as-of", AS_OF, "--db"])
@@ -792,28 +797,7 @@ fn cli_errors_exit_two_and_name_the_path() {
 fn cli_with_a_config_checks_the_stores() {
     let (dir, db) = fixture();
     let root = dir.path();
-    std::fs::create_dir(root.join("store-a")).unwrap();
-    std::fs::create_dir(root.join("store-b")).unwrap();
-    let init = eqvault(root)
-        .args([
-            "init", "--store", "store-a", "--store", "store-b", "--dir", ".", "--db",
-        ])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-    // The archive records the office in every bag.
-    let config = root.join("eqvault.toml");
-    let text = std::fs::read_to_string(&config).unwrap().replacen(
-        "name = \"\"\ncode = \"\"",
-        "name = \"Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh\"\ncode = \"79\"",
-        1,
-    );
-    std::fs::write(&config, text).unwrap();
+    configured(root, &db);
     let backup = eqvault(root)
         .args(["backup", "--at", "2025-03-01T03:00:00Z"])
         .output()
@@ -1286,16 +1270,7 @@ fn a_change_recorded_before_it_occurred_is_a_warning_and_an_unreadable_row_exits
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("clean.db");
     let f = Fixture::new(&db);
-    f.school(
-        CLEAN,
-        "Trường THCS Nguyễn Ảnh Thủ",
-        "2024-09-01T08:00:00+07:00",
-        None,
-    );
-    f.staff("CB0102", CLEAN, "Lê Văn Hùng", "principal", "working", None);
-    f.equipment("TB0101", CLEAN, "good");
-    f.approve_months(CLEAN, "CB0102", &months((2024, 9), (2025, 5)));
-    f.use_months(CLEAN, "TB0101", &months((2024, 9), (2025, 5)));
+    clean_school(&f);
     f.change(
         7,
         "TB0101",

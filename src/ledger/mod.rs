@@ -171,6 +171,9 @@ pub fn read_identifiers(c: &Connection) -> rusqlite::Result<Vec<Ident>> {
     Ok(out)
 }
 
+/// A ledger row that could not be read: (kind, id, why).
+pub type Unreadable = (String, String, String);
+
 /// The local ledger file.
 pub struct Ledger {
     conn: Connection,
@@ -297,9 +300,7 @@ impl Ledger {
     ///
     /// # Errors
     /// [`LedgerError::Sqlite`].
-    pub fn entries_and_unreadable(
-        &self,
-    ) -> Result<(Vec<Entry>, Vec<(String, String, String)>), LedgerError> {
+    pub fn entries_and_unreadable(&self) -> Result<(Vec<Entry>, Vec<Unreadable>), LedgerError> {
         let mut s = self
             .conn
             .prepare("SELECT kind, id, school_id, fingerprint, first_snapshot, first_seen, last_snapshot, last_seen FROM identifiers ORDER BY kind, id")

@@ -402,7 +402,7 @@ impl Database {
                 seen += 1;
                 match change_row(row) {
                     Ok(c) => f(&c),
-                    Err(why) => issue(why),
+                    Err(why) => issue(*why),
                 }
             }
             start = end;
@@ -545,22 +545,22 @@ fn opt_text(row: &Row<'_>, i: usize) -> Option<String> {
 }
 
 /// A change row borrowed from SQLite, or why it cannot be judged.
-fn change_row<'r>(row: &'r Row<'_>) -> Result<ChangeRow<'r>, Issue> {
+fn change_row<'r>(row: &'r Row<'_>) -> Result<ChangeRow<'r>, Box<Issue>> {
     let change_id: i64 = row.get(0).map_err(|e| {
-        Issue::unreadable(
+        Box::new(Issue::unreadable(
             "equipment_changes",
             "?",
             Some("change_id"),
             None,
             &[Rule::LateUpdate],
             e.to_string(),
-        )
+        ))
     })?;
     let school = match row.get_ref(2) {
         Ok(ValueRef::Text(t)) => std::str::from_utf8(t).ok(),
         _ => None,
     };
-    let text = |i: usize, name: &'static str| -> Result<&'r str, Issue> {
+    let text = |i: usize, name: &'static str| -> Result<&'r str, Box<Issue>> {
         let why = match row.get_ref(i) {
             Ok(ValueRef::Text(t)) => match std::str::from_utf8(t) {
                 Ok(t) => return Ok(t),
@@ -580,7 +580,7 @@ fn change_row<'r>(row: &'r Row<'_>) -> Result<ChangeRow<'r>, Issue> {
         );
         issue.change_id = Some(change_id);
         issue.school_id = school.map(str::to_string);
-        Err(issue)
+        Err(Box::new(issue))
     };
     Ok(ChangeRow {
         change_id,
