@@ -77,6 +77,12 @@ pub struct Config {
     pub state_dir: PathBuf,
     /// A policy folder replacing the shipped one, if set.
     pub policies: Option<PathBuf>,
+    /// `[policies] effective_from`: the first day the rules judge
+    /// (default: the regulation's date, [`crate::policy::REGULATION_DATE`]).
+    pub effective_from: Option<chrono::NaiveDate>,
+    /// `[calendar] extra_days_off` and `extra_working_days`: the office's own
+    /// days, applied on top of the shipped calendar.
+    pub calendar: Vec<crate::calendar::OfficeDay>,
     /// The schedule the daemon runs.
     pub schedule: Schedule,
     /// Where job alerts go (webhook pings, email).
@@ -510,6 +516,8 @@ struct RawConfig {
     #[serde(default)]
     policies: RawPolicies,
     #[serde(default)]
+    calendar: RawCalendar,
+    #[serde(default)]
     schedule: RawSchedule,
     #[serde(default)]
     alerts: RawAlerts,
@@ -561,6 +569,25 @@ struct RawState {
 struct RawPolicies {
     #[serde(default)]
     dir: Option<PathBuf>,
+    #[serde(default)]
+    effective_from: Option<Spanned<crate::calendar::TomlDate>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCalendar {
+    #[serde(default)]
+    extra_days_off: Vec<Spanned<RawOfficeDay>>,
+    #[serde(default)]
+    extra_working_days: Vec<Spanned<RawOfficeDay>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOfficeDay {
+    date: crate::calendar::TomlDate,
+    reason: String,
+    source: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -838,6 +865,60 @@ impl Config {
             email,
         };
 
+        let effective_from = match raw.policies.effective_from {
+            None => None,
+            Some(d) => {
+                let day = d.get_ref().0;
+                if day < crate::policy::REGULATION_DATE {
+                    return Err(invalid(
+                        d.span(),
+                        "policies.effective_from",
+                        format!(
+                            "{day} is before the regulation (Quyết định 146/QĐ-GDĐT of {}): write that date or a later one; to look at earlier days on purpose, pass --from to check",
+                            crate::policy::REGULATION_DATE
+                        ),
+                    ));
+                }
+                Some(day)
+            }
+        };
+        let mut calendar = Vec::new();
+        for (name, off, list) in [
+            ("extra_days_off", true, raw.calendar.extra_days_off),
+            ("extra_working_days", false, raw.calendar.extra_working_days),
+        ] {
+            for (i, day) in list.into_iter().enumerate() {
+                let span = day.span();
+                let key = format!("calendar.{name}[{i}]");
+                let day = day.into_inner();
+                for (field, text) in [("reason", &day.reason), ("source", &day.source)] {
+                    if text.trim().is_empty() {
+                        return Err(invalid(
+                            span.clone(),
+                            &format!("{key}.{field}"),
+                            format!(
+                                "`{field}` is empty: say {}",
+                                if field == "reason" {
+                                    "why the day is different (e.g. \"Ngày Văn hóa Việt Nam\")"
+                                } else {
+                                    "which document decided it (number and date)"
+                                }
+                            ),
+                        ));
+                    }
+                }
+                calendar.push(crate::calendar::OfficeDay {
+                    date: day.date.0,
+                    off,
+                    reason: day.reason.trim().to_string(),
+                    source: day.source.trim().to_string(),
+                    file: path.to_path_buf(),
+                    line: line_of(text, span.start),
+                    key,
+                });
+            }
+        }
+
         let state_dir = resolve(&raw.state.dir.unwrap_or_else(|| PathBuf::from(".eqvault")));
         Ok(Config {
             path: path.to_path_buf(),
@@ -857,6 +938,8 @@ impl Config {
             drill: raw.drill,
             state_dir,
             policies: raw.policies.dir.as_deref().map(resolve),
+            effective_from,
+            calendar,
             schedule: Schedule {
                 timezone,
                 jobs,
@@ -1138,6 +1221,56 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("busy_timout") && e.contains("line 3"), "{e}");
+    }
+
+    #[test]
+    fn office_calendar_days_and_effective_from_are_read_and_checked() {
+        let text = "[database]\npath = \"x.db\"\n[policies]\neffective_from = 2025-09-05\n[calendar]\nextra_days_off = [\n  { date = \"2026-11-24\", reason = \"Ngày Văn hóa Việt Nam\", source = \"CV 1/UBND\" },\n]\n[[calendar.extra_working_days]]\ndate = 2026-11-28\nreason = \"Làm bù\"\nsource = \"CV 1/UBND\"\n";
+        let c = Config::from_text(Path::new("/etc/eqvault.toml"), text).unwrap();
+        assert_eq!(
+            c.effective_from,
+            chrono::NaiveDate::from_ymd_opt(2025, 9, 5)
+        );
+        assert_eq!(c.calendar.len(), 2);
+        assert!(c.calendar[0].off && !c.calendar[1].off);
+        assert_eq!(
+            (c.calendar[0].line, c.calendar[0].key.as_str()),
+            (7, "calendar.extra_days_off[0]")
+        );
+        assert_eq!(c.calendar[1].key, "calendar.extra_working_days[0]");
+        // An unknown key, an empty source, a bad date, a date before the regulation.
+        for (bad, want) in [
+            (
+                "extra_days_off = [{ date = \"2026-11-24\", reason = \"x\", source = \"y\", kind = \"z\" }]",
+                "kind",
+            ),
+            (
+                "extra_days_off = [{ date = \"2026-11-24\", reason = \"x\", source = \" \" }]",
+                "calendar.extra_days_off[0].source",
+            ),
+            (
+                "extra_days_off = [{ date = \"24/11/2026\", reason = \"x\", source = \"y\" }]",
+                "YYYY-MM-DD",
+            ),
+            ("holidays = []", "holidays"),
+        ] {
+            let text = format!("[database]\npath = \"x.db\"\n[calendar]\n{bad}\n");
+            let e = Config::from_text(Path::new("/etc/eqvault.toml"), &text)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("/etc/eqvault.toml") && e.contains("line 4") && e.contains(want),
+                "{e}"
+            );
+        }
+        let text = "[database]\npath = \"x.db\"\n[policies]\neffective_from = 2024-01-01\n";
+        let e = Config::from_text(Path::new("e.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("policies.effective_from") && e.contains("line 4") && e.contains("--from"),
+            "{e}"
+        );
     }
 
     #[test]

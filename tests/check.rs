@@ -699,11 +699,8 @@ fn cli_json_exit_codes_and_keys() {
     );
 }
 
-#[test]
-fn cli_clean_database_exits_zero() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("clean.db");
-    let f = Fixture::new(&db);
+/// A school with nothing to find over 2024-2025.
+fn clean_school(f: &Fixture) {
     f.school(
         CLEAN,
         "Trường THCS Nguyễn Ảnh Thủ",
@@ -714,6 +711,14 @@ fn cli_clean_database_exits_zero() {
     f.equipment("TB0101", CLEAN, "good");
     f.approve_months(CLEAN, "CB0102", &months((2024, 9), (2025, 5)));
     f.use_months(CLEAN, "TB0101", &months((2024, 9), (2025, 5)));
+}
+
+#[test]
+fn cli_clean_database_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clean.db");
+    let f = Fixture::new(&db);
+    clean_school(&f);
     drop(f);
     let out = eqvault(dir.path())
         .args(["check", "--json", "--as-of", AS_OF, "--db"])
@@ -792,28 +797,7 @@ fn cli_errors_exit_two_and_name_the_path() {
 fn cli_with_a_config_checks_the_stores() {
     let (dir, db) = fixture();
     let root = dir.path();
-    std::fs::create_dir(root.join("store-a")).unwrap();
-    std::fs::create_dir(root.join("store-b")).unwrap();
-    let init = eqvault(root)
-        .args([
-            "init", "--store", "store-a", "--store", "store-b", "--dir", ".", "--db",
-        ])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-    // The archive records the office in every bag.
-    let config = root.join("eqvault.toml");
-    let text = std::fs::read_to_string(&config).unwrap().replacen(
-        "name = \"\"\ncode = \"\"",
-        "name = \"Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh\"\ncode = \"79\"",
-        1,
-    );
-    std::fs::write(&config, text).unwrap();
+    configured(root, &db);
     let backup = eqvault(root)
         .args(["backup", "--at", "2025-03-01T03:00:00Z"])
         .output()
@@ -890,14 +874,27 @@ fn cli_with_a_config_checks_the_stores() {
         "{}",
         String::from_utf8_lossy(&add.stderr)
     );
+    // Archived today: on 1 June 2025 it did not exist yet, so all three
+    // were missing then; as of today the statistics report is there.
     let v = check("2025-06-01");
     assert_eq!(
         office(&v),
         [
             s("drill_overdue", ""),
+            s("report_missing", "2024-2025/hk1 thong-ke-thiet-bi"),
             s("report_missing", "2024-2025/hk1 chat-luong-thiet-bi"),
             s("report_missing", "2024-2025/hk1 tan-suat-su-dung"),
         ]
+    );
+    let today = chrono::Utc::now()
+        .with_timezone(&eqvault::calendar::VIETNAM)
+        .date_naive()
+        .to_string();
+    let now = office(&check(&today));
+    assert!(
+        !now.contains(&s("report_missing", "2024-2025/hk1 thong-ke-thiet-bi"))
+            && now.contains(&s("report_missing", "2024-2025/hk1 chat-luong-thiet-bi")),
+        "{now:?}"
     );
 
     // Between two backups: a staff row and an equipment row deleted, an
@@ -1013,4 +1010,475 @@ fn database_text_cannot_drive_the_terminal() {
         "{text}"
     );
     assert!(text.contains("\\u{1b}]0;pwned"), "{text}");
+}
+
+// ---- issue 14: verdicts an inspector can rely on ----
+
+/// `init` with two local stores and an office name (the archive wants one).
+fn configured(root: &Path, db: &Path) -> PathBuf {
+    std::fs::create_dir_all(root.join("store-a")).unwrap();
+    std::fs::create_dir_all(root.join("store-b")).unwrap();
+    let init = eqvault(root)
+        .args([
+            "init", "--store", "store-a", "--store", "store-b", "--dir", ".", "--db",
+        ])
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let config = root.join("eqvault.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        "name = \"\"\ncode = \"\"",
+        "name = \"Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh\"\ncode = \"79\"",
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
+    config
+}
+
+/// `check --json ARGS` in `root`: (exit code, document).
+fn check_json(root: &Path, args: &[&str]) -> (i32, serde_json::Value) {
+    let out = eqvault(root)
+        .args(["check", "--json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    assert!(
+        matches!(code, 0 | 1),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (code, serde_json::from_slice(&out.stdout).unwrap())
+}
+
+fn findings_of<'v>(v: &'v serde_json::Value, rule: &str) -> Vec<&'v serde_json::Value> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
+/// Issue 14: `check` with no dates reported `report_missing` for 2023-2024, a
+/// year before the regulation (5 Sep 2024) and before the data, and judged
+/// changes of the summer of 2024.
+#[test]
+fn check_with_no_dates_judges_nothing_before_the_regulation() {
+    let (dir, db) = fixture();
+    let root = dir.path();
+    {
+        let f = Fixture {
+            c: Connection::open(&db).unwrap(),
+        };
+        // Happened and entered late in the summer before the regulation.
+        f.change(
+            201,
+            "TB0201",
+            LATE,
+            "relocated",
+            "2024-08-19",
+            "2024-09-10T08:00:00+07:00",
+        );
+    }
+    configured(root, &db);
+    let (_, v) = check_json(root, &["--as-of", "2025-07-15"]);
+    let w = &v["window"];
+    assert_eq!(w["from"], "2024-09-05", "{w}");
+    assert_eq!(w["effective_from"], "2024-09-05");
+    assert_eq!(w["data_from"], "2024-08-01");
+    assert_eq!(w["to"], "2025-07-15");
+    assert_eq!(w["before_regulation"], false);
+    let periods: Vec<&str> = findings_of(&v, "report_missing")
+        .iter()
+        .map(|f| f["period"].as_str().unwrap())
+        .collect();
+    assert!(!periods.is_empty());
+    assert!(
+        periods.iter().all(|p| p.starts_with("2024-2025/")),
+        "{periods:?}"
+    );
+    assert!(
+        findings_of(&v, "late_update")
+            .iter()
+            .all(|f| f["change_id"] != 201)
+    );
+    assert!(
+        findings_of(&v, "missing_approval")
+            .iter()
+            .all(|f| f["period"].as_str().unwrap() >= "2024-09"),
+    );
+
+    // An explicit --from earlier widens the window on purpose, and says so.
+    let (_, v) = check_json(root, &["--as-of", "2025-07-15", "--from", "2023-09-05"]);
+    assert_eq!(v["window"]["before_regulation"], true);
+    assert_eq!(v["window"]["from"], "2024-08-01", "never before the data");
+    assert!(
+        findings_of(&v, "late_update")
+            .iter()
+            .any(|f| f["change_id"] == 201)
+    );
+    assert!(
+        v["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["code"] == "before_regulation"),
+        "{}",
+        v["notes"]
+    );
+    let text = String::from_utf8(
+        eqvault(root)
+            .args(["check", "--as-of", "2025-07-15", "--from", "2023-09-05"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(text.contains("trước ngày áp dụng quy định"), "{text}");
+}
+
+/// Issue 14: a school that closed and reopened (active, `status_changed_on`
+/// the reopening date) got `missing_approval` and `no_monthly_update` for
+/// the months it was closed.
+#[test]
+fn a_school_that_closed_and_reopened_owes_nothing_for_the_months_it_was_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("equipment.db");
+    let f = Fixture::new(&db);
+    let r = "79760005";
+    f.school(r, "Trường THCS Tân Tạo", "2024-09-01T08:00:00+07:00", None);
+    f.c.execute(
+        "UPDATE schools SET status_changed_on = '2025-03-03' WHERE school_id = ?1",
+        [r],
+    )
+    .unwrap();
+    f.staff("CB0501", r, "Phan Văn Long", "principal", "working", None);
+    f.equipment("TB0501", r, "good");
+    // Open in September and October 2024, then closed; reopened on 3 March 2025.
+    let open = [months((2024, 9), (2024, 10)), months((2025, 3), (2025, 5))].concat();
+    f.approve_months(r, "CB0501", &open);
+    f.use_months(r, "TB0501", &open);
+    drop(f);
+    let (code, v) = check_json(
+        dir.path(),
+        &["--as-of", "2025-07-15", "--db", db.to_str().unwrap()],
+    );
+    let school: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["period"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(school, Vec::<(String, String)>::new(), "{}", v["findings"]);
+    assert_eq!(code, 0);
+}
+
+/// Issue 14: a `recorded_at` without a UTC offset was not judged (a change
+/// entered 108 days late that way gave exit 0), and a naive `created_at`
+/// dropped the whole school out of the approval and activity rules.
+#[test]
+fn timestamps_without_an_offset_are_judged_when_every_offset_agrees_and_named_when_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("equipment.db");
+    let f = Fixture::new(&db);
+    let n = "79760006";
+    f.school(n, "Trường Tiểu học Phú Lâm", "2024-09-01 08:00:00", None);
+    f.staff("CB0601", n, "Vũ Thị Ngọc", "principal", "working", None);
+    f.equipment("TB0601", n, "good");
+    let year = months((2024, 9), (2025, 5));
+    f.approve_months(
+        n,
+        "CB0601",
+        &year
+            .iter()
+            .copied()
+            .filter(|&m| m != (2024, 11))
+            .collect::<Vec<_>>(),
+    );
+    f.use_months(n, "TB0601", &year);
+    // Mon 3 Mar 2025 → deadline Mon 17 Mar; entered 108 days after the change.
+    f.change(
+        1,
+        "TB0601",
+        n,
+        "acquired",
+        "2025-03-03",
+        "2025-06-19T09:00:00",
+    );
+    // 20:00 on the deadline: on time at UTC+7, late at UTC−12.
+    f.change(
+        2,
+        "TB0601",
+        n,
+        "relocated",
+        "2025-03-03",
+        "2025-03-17T20:00:00",
+    );
+    // On time whatever the offset.
+    f.change(
+        3,
+        "TB0601",
+        n,
+        "relocated",
+        "2025-03-03",
+        "2025-03-04T09:00:00",
+    );
+    drop(f);
+    let (code, v) = check_json(
+        dir.path(),
+        &["--as-of", "2025-07-15", "--db", db.to_str().unwrap()],
+    );
+    let late = findings_of(&v, "late_update");
+    assert_eq!(late.len(), 1, "{}", v["findings"]);
+    assert_eq!(late[0]["change_id"], 1);
+    assert_eq!(late[0]["evidence"]["offset_missing"], true);
+    assert_eq!(code, 1);
+    let missing = findings_of(&v, "missing_approval");
+    assert_eq!(missing.len(), 1, "the school is judged: {}", v["findings"]);
+    assert_eq!(missing[0]["period"], "2024-11");
+    let quality = findings_of(&v, "data_quality");
+    assert_eq!(quality.len(), 1, "{}", v["findings"]);
+    let q = quality[0];
+    assert_eq!(q["severity"], "warning");
+    assert_eq!(q["change_id"], 2);
+    assert_eq!(q["subject"], "equipment_changes (2)");
+    assert_eq!(q["evidence"]["problem"], "offset_missing");
+    assert_eq!(q["evidence"]["column"], "recorded_at");
+    assert_eq!(
+        q["evidence"]["possible_dates"],
+        serde_json::json!(["2025-03-17", "2025-03-18"])
+    );
+    assert_eq!(v["unreadable_rows"], 0);
+    assert_eq!(v["summary"]["by_rule"]["data_quality"], 1);
+}
+
+/// Issue 14: a `recorded_at` earlier than `occurred_on` was accepted silently;
+/// an unreadable row left the rules silently and exited 0.
+#[test]
+fn a_change_recorded_before_it_occurred_is_a_warning_and_an_unreadable_row_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clean.db");
+    let f = Fixture::new(&db);
+    clean_school(&f);
+    f.change(
+        7,
+        "TB0101",
+        CLEAN,
+        "acquired",
+        "2025-03-20",
+        "2025-03-02T08:00:00+07:00",
+    );
+    drop(f);
+    let args = ["--as-of", "2025-07-15", "--db", db.to_str().unwrap()];
+    let (code, v) = check_json(dir.path(), &args);
+    assert_eq!(code, 0, "a warning only");
+    let q = findings_of(&v, "data_quality");
+    assert_eq!(q.len(), 1, "{}", v["findings"]);
+    assert_eq!(q[0]["evidence"]["problem"], "recorded_before_occurred");
+    assert_eq!(q[0]["school_id"], CLEAN);
+    assert!(
+        q[0]["message"]["vi"]
+            .as_str()
+            .unwrap()
+            .contains("equipment_changes (7)")
+    );
+
+    Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE equipment_changes SET recorded_at = 'hôm qua' WHERE change_id = 7",
+            [],
+        )
+        .unwrap();
+    let (code, v) = check_json(dir.path(), &args);
+    assert_eq!(code, 1, "an unreadable row makes the exit code 1");
+    assert_eq!(v["unreadable_rows"], 1);
+    let q = findings_of(&v, "data_quality");
+    assert_eq!(q[0]["evidence"]["problem"], "unreadable");
+    assert_eq!(q[0]["evidence"]["value"], "hôm qua");
+}
+
+/// Issue 14: after renaming one equipment code and deleting two rows identical
+/// to it apart from the code, all three were reported "changed to" the new code.
+#[test]
+fn a_renamed_code_pairs_one_to_one_and_lookalikes_are_deletions_naming_the_candidates() {
+    let (dir, db) = fixture();
+    let root = dir.path();
+    {
+        let f = Fixture {
+            c: Connection::open(&db).unwrap(),
+        };
+        for id in ["TB0701", "TB0702", "TB0703"] {
+            f.equipment(id, CLEAN, "good");
+        }
+    }
+    configured(root, &db);
+    let backup = eqvault(root)
+        .args(["backup", "--at", "2025-03-01T03:00:00Z"])
+        .output()
+        .unwrap();
+    assert!(
+        backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "UPDATE equipment SET equipment_id = 'TB0799' WHERE equipment_id = 'TB0701';
+             DELETE FROM equipment WHERE equipment_id IN ('TB0702', 'TB0703');",
+        )
+        .unwrap();
+    let (_, v) = check_json(root, &["--as-of", "2025-06-01"]);
+    assert!(
+        findings_of(&v, "changed_identifier").is_empty(),
+        "{}",
+        v["findings"]
+    );
+    let deleted: Vec<(String, serde_json::Value)> = findings_of(&v, "deleted_identifier")
+        .iter()
+        .filter(|f| f["subject"].as_str().unwrap().starts_with("TB07"))
+        .map(|f| {
+            (
+                f["subject"].as_str().unwrap().to_string(),
+                f["evidence"]["rename_candidates"].clone(),
+            )
+        })
+        .collect();
+    let tb0799 = serde_json::json!(["TB0799"]);
+    assert_eq!(
+        deleted,
+        [
+            ("TB0701".to_string(), tb0799.clone()),
+            ("TB0702".to_string(), tb0799.clone()),
+            ("TB0703".to_string(), tb0799),
+        ]
+    );
+    let f = findings_of(&v, "deleted_identifier")
+        .into_iter()
+        .find(|f| f["subject"] == "TB0702")
+        .unwrap();
+    assert!(
+        f["message"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("not one-to-one"),
+        "{f}"
+    );
+}
+
+/// Issue 14: an office must be able to declare a day off (24 Nov, Vietnam
+/// Culture Day) without copying the policy folder; `calendar YEAR` shows it,
+/// deadlines count it, and findings cite it.
+#[test]
+fn days_the_office_declares_in_its_config_are_shown_counted_and_cited() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let db = root.join("equipment.db");
+    let f = Fixture::new(&db);
+    f.school(
+        CLEAN,
+        "Trường THCS Nguyễn Ảnh Thủ",
+        "2026-09-01T08:00:00+07:00",
+        None,
+    );
+    f.equipment("TB0101", CLEAN, "good");
+    // Mon 17 Nov 2026: deadline Mon 1 Dec, or Tue 2 Dec with 24 Nov off.
+    f.change(
+        1,
+        "TB0101",
+        CLEAN,
+        "relocated",
+        "2026-11-17",
+        "2026-12-02T09:00:00+07:00",
+    );
+    f.change(
+        2,
+        "TB0101",
+        CLEAN,
+        "relocated",
+        "2026-11-17",
+        "2026-12-03T09:00:00+07:00",
+    );
+    drop(f);
+    std::fs::write(
+        root.join("eqvault.toml"),
+        "[database]\npath = \"equipment.db\"\n\n[calendar]\nextra_days_off = [\n  { date = 2026-11-24, reason = \"Ngày Văn hóa Việt Nam\", source = \"Công văn 999/UBND-VX (thử)\" },\n]\n",
+    )
+    .unwrap();
+    let (_, v) = check_json(root, &["--as-of", "2026-12-31", "--db", "equipment.db"]);
+    let late = findings_of(&v, "late_update");
+    assert_eq!(late.len(), 1, "{}", v["findings"]);
+    assert_eq!(late[0]["change_id"], 2);
+    assert_eq!(late[0]["evidence"]["deadline"], "2026-12-02");
+    assert_eq!(
+        late[0]["evidence"]["office_days"][0]["source"],
+        "Công văn 999/UBND-VX (thử)"
+    );
+    assert!(
+        late[0]["message"]["vi"]
+            .as_str()
+            .unwrap()
+            .contains("Ngày Văn hóa Việt Nam")
+    );
+
+    let out = eqvault(root)
+        .args(["--json", "calendar", "2026"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cal: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let day = cal["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["date"] == "2026-11-24")
+        .expect("24 Nov listed");
+    assert_eq!(day["office"], true);
+    assert_eq!(day["status"], "day_off");
+    assert_eq!(day["name_vi"], "Ngày Văn hóa Việt Nam");
+    // And the lunar months, to compare with other implementations.
+    assert_eq!(cal["lunar"]["tet"], "2026-02-17");
+    assert_eq!(cal["lunar"]["leap_month"], serde_json::Value::Null);
+    let starts = cal["lunar"]["month_starts"].as_array().unwrap();
+    assert!(matches!(starts.len(), 12 | 13), "{starts:?}");
+    let out = eqvault(root)
+        .args(["--json", "calendar", "2025"])
+        .output()
+        .unwrap();
+    let cal: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cal["lunar"]["leap_month"]["month"], 6);
+    assert_eq!(cal["lunar"]["leap_month"]["starts"], "2025-07-25");
+
+    // A day that is already off is refused, naming the file, line and key.
+    std::fs::write(
+        root.join("eqvault.toml"),
+        "[database]\npath = \"equipment.db\"\n\n[calendar]\nextra_days_off = [\n  { date = 2026-11-22, reason = \"Chủ nhật\", source = \"x\" },\n]\n",
+    )
+    .unwrap();
+    let out = eqvault(root)
+        .args(["check", "--db", "equipment.db"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("eqvault.toml, line 6") && err.contains("calendar.extra_days_off[0]"),
+        "{err}"
+    );
 }

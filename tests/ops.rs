@@ -807,3 +807,61 @@ fn status_exits_1_when_a_configured_store_holds_no_snapshot() {
     let v = fx.run(&["status", "--max-age", "1h", "--json"]).ok().json();
     assert_eq!(v["last_backup"]["copies"], 2, "{v:#}");
 }
+
+// ---- issue 14: drills an inspector can rely on ----------------------------------------
+
+/// Issue 14: after the last drill failed, `status` printed "PROBLEM" and exited 0.
+#[test]
+fn status_exits_1_when_the_last_drill_failed() {
+    let fx = Fixture::new();
+    fx.config_local();
+    fx.backup();
+    flip_a_byte(&only_object(&fx.store));
+    fx.run(&["drill", "--json"]).code(1);
+    let v = fx
+        .run(&["status", "--max-age", "1h", "--json"])
+        .code(1)
+        .json();
+    assert_eq!(v["stale"], Value::Bool(false), "{v:#}");
+    assert_eq!(v["last_drill"]["status"], "failed");
+    fx.run(&["status", "--max-age", "1h"]).code(1);
+    // A good snapshot drilled since: fine again.
+    let good = fx.backup();
+    fx.run(&["drill", str_of(&good, "id"), "--json"]).ok();
+    fx.run(&["status", "--max-age", "1h", "--json"]).ok();
+}
+
+/// Issue 14: a drill run with the wrong identity recorded a FAILED drill in
+/// every store. It is the operator's mistake: exit 2, no record.
+#[test]
+fn a_drill_with_the_wrong_identity_exits_2_and_records_nothing() {
+    let fx = Fixture::new();
+    fx.config_local();
+    fx.backup();
+    let other = fx.path().join("other");
+    eqvault()
+        .args(["init", "--db", "x.db", "--store"])
+        .arg(other.join("store"))
+        .arg("--dir")
+        .arg(&other)
+        .assert()
+        .success();
+    let wrong = other.join("eqvault-identity.txt");
+    for args in [
+        vec!["drill", "--json", "--identity", p(&wrong)],
+        vec!["drill", "random", "--identity", p(&wrong)],
+    ] {
+        let run = fx.run(&args).code(2);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+        assert!(
+            run.stderr.contains("--identity") && run.stderr.contains("none of the identities"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(drill_records(&fx.store).is_empty(), "no drill record");
+    assert!(fx.private_temp_leftovers().is_empty());
+    // The right identity still drills.
+    fx.run(&["drill", "--json"]).ok();
+    assert_eq!(drill_records(&fx.store).len(), 1);
+}

@@ -434,12 +434,18 @@ fn the_archive_table_has_the_periods_the_verdict_judged() {
     use eqvault::policy::stores::StoreFacts;
     let (_dir, db) = fixture();
     let policies = Policies::built_in().unwrap();
-    let kinds: std::collections::BTreeSet<String> = policies
+    let kinds: Vec<eqvault::policy::reports::ArchivedReport> = policies
         .rules
         .report_missing
         .kinds
         .iter()
-        .map(|k| k.code.clone())
+        .map(|k| eqvault::policy::reports::ArchivedReport {
+            kind: k.code.clone(),
+            file: format!("{}.xlsx", k.code),
+            bag: "20250701T013000Z-4f2a9c".into(),
+            sha256: "0".repeat(64),
+            archived_on: d("2025-07-01"),
+        })
         .collect();
     let mut archived = eqvault::policy::reports::Archived::new();
     for p in [Period::Hk1, Period::CaNam] {
@@ -881,7 +887,9 @@ fn usage_errors_exit_two_before_writing() {
     let (dir, db) = fixture();
     let out_file = dir.path().join("x.html");
     for (args, says) in [
-        (vec!["--period", "2030-2031"], "not in school-years.toml"),
+        // Years after the file are derived (see
+        // `a_future_school_year_is_derived_not_refused`); one before it is not.
+        (vec!["--period", "2019-2020"], "not in school-years.toml"),
         (vec!["--period", "2024-2025/03"], "not a report period"),
         (
             vec!["--period", "2024-2025/hk2", "--as-of", "2024-12-01"],
@@ -1749,4 +1757,255 @@ fn the_demo_ends_with_the_html_report() {
         "{err}"
     );
     assert!(out.stdout.is_empty());
+}
+
+// ---- issue 14: verdicts an inspector can rely on ----
+
+/// `init` with two local stores and an office name.
+fn configured(root: &Path, db: &Path) {
+    for s in ["store-a", "store-b"] {
+        std::fs::create_dir_all(root.join(s)).unwrap();
+    }
+    let init = eqvault(root)
+        .args([
+            "init", "--store", "store-a", "--store", "store-b", "--dir", ".", "--db",
+        ])
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let config = root.join("eqvault.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        "name = \"\"\ncode = \"\"",
+        "name = \"Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh\"\ncode = \"79\"",
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
+}
+
+/// `report --format json ARGS` in `root`, `--force`d: (exit code, the model).
+fn report_json(root: &Path, args: &[&str]) -> (i32, Value) {
+    let file = root.join("bao-cao.json");
+    let out = eqvault(root)
+        .args(["report", "--format", "json", "--force", "--out"])
+        .arg(&file)
+        .args(args)
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    assert!(
+        matches!(code, 0 | 1),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        code,
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap(),
+    )
+}
+
+fn article<'v>(r: &'v Value, key: &str) -> &'v Value {
+    r["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["article"] == key)
+        .unwrap_or_else(|| panic!("no article {key}"))
+}
+
+/// Issue 14: `report --period 2025-2026` run months later marked Art. 12.1,
+/// TT 05 Art. 27 and the drills "Đạt" on the strength of backups made after
+/// the period. Each is judged as of the period's end, from records dated
+/// within or before it, and the JSON says the window and the evidence used.
+#[test]
+fn a_report_judges_backups_as_of_its_period_end_not_today() {
+    let (dir, db) = fixture();
+    let root = dir.path();
+    configured(root, &db);
+    let backup = |at: &str| -> String {
+        let out = eqvault(root)
+            .args(["--json", "backup", "--at", at])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["id"].as_str().unwrap().to_string()
+    };
+    let later = backup("2025-11-20T03:00:00Z");
+    let args = ["--period", "2024-2025", "--as-of", "2025-12-01"];
+    let (_, r) = report_json(root, &args);
+    for key in ["art12_1", "tt05_art27"] {
+        let a = article(&r, key);
+        assert_eq!(a["status"], "not_met", "{key}: {a}");
+        assert_eq!(a["evidence"], serde_json::json!([]), "{key}");
+        assert_eq!(a["window"]["judged_at"], "2025-05-31", "{key}");
+    }
+    let drills = article(&r, "restore_drills");
+    assert_eq!(drills["status"], "warning", "{drills}");
+    assert_eq!(
+        r["backup"]["newest"],
+        Value::Null,
+        "the November backup is not shown"
+    );
+    assert_eq!(r["window"]["to"], "2025-05-31");
+    assert_eq!(r["window"]["from"], "2024-09-05");
+    // Art. 7.3 and the like: what fell due by --as-of.
+    assert_eq!(article(&r, "art7_3")["window"]["judged_at"], "2025-12-01");
+
+    let within = backup("2025-04-01T03:00:00Z");
+    let (_, r) = report_json(root, &args);
+    for key in ["art12_1", "tt05_art27"] {
+        let a = article(&r, key);
+        assert_eq!(a["status"], "met", "{key}: {a}");
+        let used: Vec<&str> = a["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(used, [within.as_str()], "{key}: not {later}");
+        assert_eq!(a["evidence"][0]["kind"], "snapshot");
+        assert_eq!(a["evidence"][0]["date"], "2025-04-01");
+    }
+    assert_eq!(r["backup"]["newest"]["id"], within.as_str());
+}
+
+/// Issue 14: nothing before the regulation is a finding; a period that ends
+/// before it is "not assessed", with the reason, never "met".
+#[test]
+fn a_report_of_a_year_before_the_regulation_is_not_assessed_with_the_reason() {
+    let (dir, db) = fixture();
+    let db = db.to_str().unwrap().to_string();
+    let (code, r) = report_json(
+        dir.path(),
+        &["--db", &db, "--period", "2023-2024", "--as-of", AS_OF],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(r["findings"], serde_json::json!([]));
+    assert_eq!(r["window"]["empty"], true);
+    for a in r["articles"].as_array().unwrap() {
+        assert_eq!(a["status"], "not_assessed", "{a}");
+        let why = a["rules"][0]["not_assessed"]["vi"].as_str().unwrap();
+        assert!(why.contains("quy định chưa áp dụng"), "{why}");
+    }
+}
+
+/// Issue 14: `school-years.toml` ends with 2026-2027; from September 2027
+/// the default report exited 2 ("no school year contains --as-of").
+#[test]
+fn a_future_school_year_is_derived_not_refused() {
+    let (dir, db) = fixture();
+    let db = db.to_str().unwrap().to_string();
+    let (_, r) = report_json(dir.path(), &["--db", &db, "--as-of", "2027-10-01"]);
+    assert_eq!(r["period"]["key"], "2027-2028/ca-nam");
+    assert_eq!(r["period"]["start"], "2027-09-05");
+    assert_eq!(r["period"]["provisional"], true);
+    assert!(
+        r["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["code"] == "school_year_provisional"),
+        "{}",
+        r["notes"]
+    );
+    let (_, r) = report_json(
+        dir.path(),
+        &[
+            "--db",
+            &db,
+            "--period",
+            "2031-2032/hk2",
+            "--as-of",
+            "2032-03-01",
+        ],
+    );
+    assert_eq!(r["period"]["start"], "2032-01-18");
+}
+
+/// Issue 14: the demo's `check` with no dates reports only findings inside
+/// the regulation's time, and its report for the current school year judges
+/// Art. 12.1 from that year's backups only.
+#[test]
+fn the_demos_check_keeps_to_the_regulations_time_and_its_report_to_this_years_backups() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let out = eqvault(dir.path())
+        .args(["--json", "demo", "--dir"])
+        .arg(&demo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = demo.join("eqvault.toml");
+    let out = eqvault(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["check", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let from = v["window"]["from"].as_str().unwrap().to_string();
+    assert!(from.as_str() >= "2024-09-05", "{}", v["window"]);
+    for f in v["findings"].as_array().unwrap() {
+        let e = &f["evidence"];
+        let day = e["occurred_on"]
+            .as_str()
+            .or(e["to"].as_str())
+            .or(e["judged_at"].as_str())
+            .map(str::to_string)
+            .or_else(|| f["period"].as_str().map(|p| format!("{}-31", &p[..7])))
+            .unwrap_or_else(|| "9999".into());
+        if f["rule"] == "deleted_identifier" {
+            continue; // a standing fault of the database as it is now
+        }
+        assert!(day >= from, "before the regulation's time: {f}");
+    }
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| !f["period"].as_str().unwrap_or("").starts_with("2023-2024")),
+        "{}",
+        v["findings"]
+    );
+
+    let file = dir.path().join("r.json");
+    let out = eqvault(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["report", "--format", "json", "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let (start, end) = (
+        r["period"]["start"].as_str().unwrap(),
+        r["window"]["to"].as_str().unwrap(),
+    );
+    let a = article(&r, "art12_1");
+    assert_eq!(a["status"], "met", "{a}");
+    let used = a["evidence"].as_array().unwrap();
+    assert!(!used.is_empty(), "{a}");
+    for e in used {
+        let day = e["date"].as_str().unwrap();
+        assert!(start <= day && day <= end, "{e} outside {start}..{end}");
+    }
 }

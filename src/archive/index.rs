@@ -5,7 +5,7 @@
 //! rebuilt from the stores at any time (`archive rebuild-index`). Tables are
 //! prefixed `archive_` so that other rooms can keep their own in the same file.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -435,22 +435,32 @@ impl Index {
             .find(|b| b.sidecar.bag_id == *id))
     }
 
-    /// Which report kinds are archived for each school year and period.
+    /// The reports archived for each school year and period: kind, file, bag and date.
     ///
     /// # Errors
     /// [`ArchiveError::Index`].
     pub fn archived_kinds(
         &self,
         kinds: &ReportKinds,
-    ) -> Result<BTreeMap<(String, Period), BTreeSet<String>>, ArchiveError> {
-        let mut out: BTreeMap<(String, Period), BTreeSet<String>> = BTreeMap::new();
+    ) -> Result<crate::policy::reports::Archived, ArchiveError> {
+        let mut out = crate::policy::reports::Archived::new();
         for e in self.list(None, None)? {
             let name = e.file.rsplit('/').next().unwrap_or(&e.file);
-            if let Some(k) = kinds.kind_of(name) {
-                out.entry((e.year.clone(), e.term))
-                    .or_default()
-                    .insert(k.to_string());
-            }
+            let (Some(k), Ok(on)) = (
+                kinds.kind_of(name),
+                crate::calendar::local_date(&e.archived_at),
+            ) else {
+                continue;
+            };
+            out.entry((e.year.clone(), e.term)).or_default().push(
+                crate::policy::reports::ArchivedReport {
+                    kind: k.to_string(),
+                    file: e.file.clone(),
+                    bag: e.bag.clone(),
+                    sha256: e.sha256.clone(),
+                    archived_on: on,
+                },
+            );
         }
         Ok(out)
     }

@@ -31,7 +31,7 @@ mod fetch;
 mod refresh;
 mod walk;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
@@ -348,7 +348,7 @@ pub fn sidecar_key(year: &str, period: Period, id: &BagId) -> String {
 /// # Errors
 /// [`ArchiveError::Policy`] naming the file and line.
 pub fn school_years(cfg: &Config) -> Result<SchoolYears, ArchiveError> {
-    Ok(crate::policy::Policies::from_config(cfg.policies.as_deref())?.school_years)
+    Ok(crate::policy::Policies::from_config(Some(cfg))?.school_years)
 }
 
 /// Which report kinds are archived for each school year and period: what
@@ -359,7 +359,7 @@ pub fn school_years(cfg: &Config) -> Result<SchoolYears, ArchiveError> {
 /// [`ArchiveError`] reading the kinds file, the index or the stores.
 pub async fn archived_kinds(
     cfg: &Config,
-) -> Result<BTreeMap<(String, Period), BTreeSet<String>>, ArchiveError> {
+) -> Result<crate::policy::reports::Archived, ArchiveError> {
     let kinds = ReportKinds::load(cfg.policies.as_deref())?;
     let (index, _) = open_index(cfg).await?;
     index.archived_kinds(&kinds)

@@ -27,7 +27,10 @@
 //!
 //! A new holiday (say, a 24 November "Vietnam Culture Day") is one more
 //! `[[day_off]]` with `kind = "other"`: no code changes. Unknown keys are
-//! refused, naming the key and line.
+//! refused, naming the key and line. An office that is given a day the
+//! shipped files do not list declares it in its own `eqvault.toml`
+//! (`[calendar] extra_days_off`, `extra_working_days`), without copying the
+//! policy folder: [`WorkCalendar::with_office_days`] lays those on top.
 //!
 //! For a year with no file, [`propose_year`] applies the Labour Code 2019
 //! (Art. 112, and Art. 111.3 for holidays on a weekend) to the lunar
@@ -763,6 +766,32 @@ fn weekday_vi(date: NaiveDate) -> &'static str {
 pub struct WorkCalendar {
     files: BTreeMap<i32, Arc<YearCalendar>>,
     proposed: Mutex<BTreeMap<i32, Arc<YearCalendar>>>,
+    office: BTreeMap<NaiveDate, OfficeDay>,
+}
+
+/// A day the office declares in its `eqvault.toml` (`[calendar] extra_days_off`,
+/// `extra_working_days`), applied on top of the shipped schedule: a holiday
+/// announced after the policy files were written (24 November, Vietnam
+/// Culture Day), or a correction of a proposed year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OfficeDay {
+    /// The day.
+    pub date: NaiveDate,
+    /// `true`: a day off; `false`: a working day.
+    pub off: bool,
+    /// Why, as the office wrote it.
+    pub reason: String,
+    /// The document that decided it, as the office wrote it.
+    pub source: String,
+    /// The config file that declares it.
+    #[serde(skip)]
+    pub file: PathBuf,
+    /// Its line there.
+    #[serde(skip)]
+    pub line: usize,
+    /// Its key there (`calendar.extra_days_off[0]`).
+    #[serde(skip)]
+    pub key: String,
 }
 
 impl WorkCalendar {
@@ -823,7 +852,108 @@ impl WorkCalendar {
         Ok(WorkCalendar {
             files,
             proposed: Mutex::new(BTreeMap::new()),
+            office: BTreeMap::new(),
         })
+    }
+
+    /// The calendar with the office's own days on top. A day off must be a
+    /// working day of the shipped schedule and a working day a day off (or a
+    /// weekend): anything else changes nothing and is more likely a typo.
+    ///
+    /// # Errors
+    ///
+    /// [`CalendarError::Invalid`] naming the config file, line and key of the
+    /// first day that changes nothing or is declared twice.
+    pub fn with_office_days(
+        mut self,
+        days: impl IntoIterator<Item = OfficeDay>,
+    ) -> Result<Self, CalendarError> {
+        for day in days {
+            let invalid = |message: String| CalendarError::Invalid {
+                path: day.file.clone(),
+                line: Some(day.line),
+                message: format!("`{}`: {message}", day.key),
+            };
+            if let Some(earlier) = self.office.get(&day.date) {
+                return Err(invalid(format!(
+                    "{} is already declared as `{}`; list each day once",
+                    day.date, earlier.key
+                )));
+            }
+            let shipped = self.peek(day.date.year()).is_working_day(day.date);
+            if day.off && !shipped {
+                return Err(invalid(format!(
+                    "{} ({}) is not a working day already (weekend or holiday in the shipped calendar); remove it, or list it under extra_working_days if the office works that day",
+                    day.date,
+                    day.date.weekday()
+                )));
+            }
+            if !day.off && shipped {
+                return Err(invalid(format!(
+                    "{} ({}) is a working day already; remove it, or list it under extra_days_off if the office is closed that day",
+                    day.date,
+                    day.date.weekday()
+                )));
+            }
+            self.office.insert(day.date, day);
+        }
+        Ok(self)
+    }
+
+    /// The office's own day on `date`, if it declared one.
+    pub fn office_day(&self, date: NaiveDate) -> Option<&OfficeDay> {
+        self.office.get(&date)
+    }
+
+    /// The office's own days, in date order.
+    pub fn office_days(&self) -> impl Iterator<Item = &OfficeDay> {
+        self.office.values()
+    }
+
+    /// The office's own days within `after` (exclusive) ..= `until`: the
+    /// ones a deadline counted across, cited in its finding.
+    pub fn office_days_between(&self, after: NaiveDate, until: NaiveDate) -> Vec<&OfficeDay> {
+        match after.succ_opt() {
+            Some(first) if first <= until => {
+                self.office.range(first..=until).map(|(_, d)| d).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The years whose schedule a count from `after` (exclusive) to `until`
+    /// crosses and that have no published schedule: what makes a deadline
+    /// provisional. A day the office declared itself is not provisional.
+    pub fn proposed_years_between(&self, after: NaiveDate, until: NaiveDate) -> Vec<i32> {
+        let Some(first) = after.succ_opt() else {
+            return Vec::new();
+        };
+        (first.year()..=until.year())
+            .filter(|y| !self.files.contains_key(y))
+            .filter(|&y| {
+                // Only the days of that year inside the range, and not all of
+                // them decided by the office.
+                let start = NaiveDate::from_ymd_opt(y, 1, 1).map_or(first, |d| d.max(first));
+                let end = NaiveDate::from_ymd_opt(y, 12, 31).map_or(until, |d| d.min(until));
+                start
+                    .iter_days()
+                    .take_while(|d| *d <= end)
+                    .any(|d| !self.office.contains_key(&d))
+            })
+            .collect()
+    }
+
+    /// The schedule of `year` without recording a proposal (for checks that
+    /// must not make a report say it used one).
+    fn peek(&self, year: i32) -> Arc<YearCalendar> {
+        match self.files.get(&year) {
+            Some(c) => Arc::clone(c),
+            None => self
+                .proposals()
+                .get(&year)
+                .cloned()
+                .unwrap_or_else(|| Arc::new(propose_year(year))),
+        }
     }
 
     /// A calendar with no published schedules: every year is proposed.
@@ -865,6 +995,9 @@ impl WorkCalendar {
     /// Whether `date` is a working day: Monday–Friday except days off, plus
     /// working Saturdays (public-servant schedule).
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        if let Some(day) = self.office.get(&date) {
+            return !day.off;
+        }
         self.year(date.year()).is_working_day(date)
     }
 
@@ -883,6 +1016,12 @@ impl WorkCalendar {
                 return day;
             };
             day = next;
+            if let Some(office) = self.office.get(&day) {
+                if !office.off {
+                    counted += 1;
+                }
+                continue;
+            }
             let current = match schedule.take() {
                 Some(current) if current.year == day.year() => current,
                 _ => self.year(day.year()),
@@ -935,6 +1074,7 @@ impl WorkCalendar {
                 source: day.source.clone(),
                 note: day.note.clone(),
                 proposed,
+                office: false,
             })
             .chain(schedule.working_saturdays().map(|saturday| ViewEntry {
                 date: saturday.date,
@@ -946,14 +1086,48 @@ impl WorkCalendar {
                 source: saturday.source.clone(),
                 note: saturday.note.clone(),
                 proposed,
+                office: false,
             }))
             .collect();
+        // The office's own days replace what the shipped schedule says of them.
+        for day in self.office.values().filter(|d| d.date.year() == year) {
+            let replaced = entries
+                .iter()
+                .position(|e| e.date == day.date)
+                .map(|i| entries.remove(i));
+            entries.push(ViewEntry {
+                date: day.date,
+                status: if day.off {
+                    DayStatus::DayOff(HolidayKind::Other)
+                } else {
+                    DayStatus::OfficeWorkingDay
+                },
+                name_vi: day.reason.clone(),
+                name_en: None,
+                source: day.source.clone(),
+                note: Some(match replaced {
+                    Some(r) => format!(
+                        "khai báo trong {} ({}), thay cho: {}",
+                        day.file.display(),
+                        day.key,
+                        r.name_vi
+                    ),
+                    None => format!("khai báo trong {} ({})", day.file.display(), day.key),
+                }),
+                proposed: false,
+                office: true,
+            });
+        }
         entries.sort_by_key(|entry| entry.date);
 
         let mut working_days_per_month = [0u32; 12];
         if let Some(first) = NaiveDate::from_ymd_opt(year, 1, 1) {
             for date in first.iter_days().take_while(|date| date.year() == year) {
-                if schedule.is_working_day(date) {
+                let working = match self.office.get(&date) {
+                    Some(day) => !day.off,
+                    None => schedule.is_working_day(date),
+                };
+                if working {
                     working_days_per_month[date.month0() as usize] += 1;
                 }
             }
@@ -1004,6 +1178,8 @@ pub struct ViewEntry {
     pub note: Option<String>,
     /// Whether this comes from a proposal rather than a published schedule.
     pub proposed: bool,
+    /// Whether the office declared it in its config (`[calendar]`).
+    pub office: bool,
 }
 
 /// Whether a listed day is off or a working Saturday.
@@ -1016,6 +1192,8 @@ pub enum DayStatus {
         /// The weekday given off in exchange, if the file says.
         replaces: Option<NaiveDate>,
     },
+    /// A day the office declared a working day in its config.
+    OfficeWorkingDay,
 }
 
 #[cfg(test)]
@@ -1638,6 +1816,102 @@ source = "VPCP 12729/VPCP-KGVX"
             .unwrap_err()
             .to_string();
         assert!(err.contains("/nonexistent/policies/calendar"), "{err}");
+    }
+
+    fn office(date: NaiveDate, off: bool, line: usize) -> OfficeDay {
+        OfficeDay {
+            date,
+            off,
+            reason: "Ngày Văn hóa Việt Nam".into(),
+            source: "Công văn 123/UBND (giả định)".into(),
+            file: PathBuf::from("/etc/eqvault/eqvault.toml"),
+            line,
+            key: format!(
+                "calendar.{}[0]",
+                if off {
+                    "extra_days_off"
+                } else {
+                    "extra_working_days"
+                }
+            ),
+        }
+    }
+
+    /// Issue 14: an office must be able to declare 24 Nov without copying
+    /// the policy folder; the day moves deadlines and is shown with its source.
+    #[test]
+    fn days_the_office_declares_move_deadlines_and_are_shown_with_their_source() {
+        let plain = shipped();
+        // Mon 17 Nov 2026 + 10 working days = Mon 1 Dec 2026.
+        assert_eq!(
+            plain.nth_working_day_after(d(2026, 11, 17), 10),
+            d(2026, 12, 1)
+        );
+        let calendar = shipped()
+            .with_office_days([office(d(2026, 11, 24), true, 12)])
+            .unwrap();
+        assert!(!calendar.is_working_day(d(2026, 11, 24)));
+        assert_eq!(
+            calendar.nth_working_day_after(d(2026, 11, 17), 10),
+            d(2026, 12, 2)
+        );
+        let crossed = calendar.office_days_between(d(2026, 11, 17), d(2026, 12, 2));
+        assert_eq!(crossed.len(), 1);
+        let view = calendar.year_view(2026);
+        let e = view
+            .entries
+            .iter()
+            .find(|e| e.date == d(2026, 11, 24))
+            .unwrap();
+        assert!(e.office);
+        assert_eq!(e.status, DayStatus::DayOff(HolidayKind::Other));
+        assert_eq!(e.source, "Công văn 123/UBND (giả định)");
+        assert_eq!(
+            view.working_days_per_month[10] + 1,
+            plain.year_view(2026).working_days_per_month[10]
+        );
+        // A working Sunday counts, and the office's days are never "proposed".
+        let calendar = shipped()
+            .with_office_days([office(d(2027, 3, 7), false, 14)])
+            .unwrap();
+        assert!(calendar.is_working_day(d(2027, 3, 7)));
+        assert!(
+            calendar.proposed_years_used().is_empty(),
+            "checking a day records no proposal"
+        );
+    }
+
+    #[test]
+    fn an_office_day_that_changes_nothing_is_refused_naming_file_line_and_key() {
+        let err = shipped()
+            .with_office_days([office(d(2026, 11, 22), true, 12)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("/etc/eqvault/eqvault.toml, line 12")
+                && err.contains("calendar.extra_days_off[0]")
+                && err.contains("not a working day already"),
+            "{err}"
+        );
+        let err = shipped()
+            .with_office_days([office(d(2026, 11, 23), false, 9)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 9") && err.contains("a working day already"),
+            "{err}"
+        );
+        let err = shipped()
+            .with_office_days([
+                office(d(2026, 11, 24), true, 3),
+                office(d(2026, 11, 24), true, 5),
+            ])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 5") && err.contains("already declared"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -31,6 +31,7 @@
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
 
 /// Vietnam's civil time, UTC+7, as a fraction of a day. The lunar calendar's
 /// days are civil days at this offset, which is why Tết 1985 fell on 21 January
@@ -170,6 +171,45 @@ pub fn month_length(year: i32, month: u32, leap: bool) -> Option<u32> {
     } else {
         29
     })
+}
+
+/// One lunar month: which it is, the Gregorian day it starts on, and its length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LunarMonth {
+    /// The lunar year, numbered like the Gregorian year of its Tết.
+    pub lunar_year: i32,
+    /// 1..=12.
+    pub month: u32,
+    /// Whether it is the leap month (tháng nhuận).
+    pub leap: bool,
+    /// Its first day (the local day of the new moon, UTC+7).
+    pub starts: NaiveDate,
+    /// 29 or 30.
+    pub days: u32,
+}
+
+/// Every lunar month that starts in Gregorian year `year`, in order: what
+/// `eqvault calendar YEAR --json` lists, so the calendar can be compared
+/// with other implementations month by month, not only at Tết.
+pub fn month_starts_in(year: i32) -> Vec<LunarMonth> {
+    let mut out: Vec<LunarMonth> = Vec::new();
+    for cycle_year in [year, year.saturating_add(1)] {
+        for m in Cycle::compute(cycle_year).months {
+            let starts = jdn_to_date(m.start);
+            if starts.year() != year || out.iter().any(|o| o.starts == starts) {
+                continue;
+            }
+            out.push(LunarMonth {
+                lunar_year: m.year,
+                month: m.month,
+                leap: m.leap,
+                starts,
+                days: u32::try_from(m.end - m.start).unwrap_or(0),
+            });
+        }
+    }
+    out.sort_by_key(|m| m.starts);
+    out
 }
 
 /// The sexagenary name of a lunar year (e.g. 2026 → "Bính Ngọ"), used in holiday names.
@@ -652,6 +692,30 @@ mod tests {
         assert_eq!(leap_month(2025), Some(6));
         assert_eq!(leap_month(2024), None);
         assert_eq!(leap_month(2026), None);
+    }
+
+    #[test]
+    fn month_starts_of_2025_list_the_leap_sixth_month_once() {
+        let months = month_starts_in(2025);
+        // 12 or 13 new moons start a month in any Gregorian year; 2025 has 13
+        // lunar months of lunar year 2025 after Tết, plus the 12th of 2024.
+        assert!(matches!(months.len(), 12 | 13), "{months:?}");
+        assert!(months.windows(2).all(|w| w[0].starts < w[1].starts));
+        assert!(months.iter().all(|m| m.starts.year() == 2025));
+        assert!(months.iter().all(|m| matches!(m.days, 29 | 30)));
+        let tet = months.iter().find(|m| m.month == 1 && !m.leap).unwrap();
+        assert_eq!((tet.lunar_year, tet.starts), (2025, d(2025, 1, 29)));
+        let leap: Vec<_> = months.iter().filter(|m| m.leap).collect();
+        assert_eq!(leap.len(), 1);
+        assert_eq!((leap[0].month, leap[0].starts), (6, d(2025, 7, 25)));
+        // Each start agrees with the day-by-day conversion.
+        for m in &months {
+            assert_eq!(
+                solar_to_lunar(m.starts),
+                lunar(m.lunar_year, m.month, 1, m.leap)
+            );
+        }
+        assert!(month_starts_in(2026).iter().all(|m| !m.leap));
     }
 
     #[test]

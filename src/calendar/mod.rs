@@ -15,6 +15,7 @@
 //! [`local_date`] turns a stored timestamp into one.
 
 mod data;
+pub(crate) use data::TomlDate;
 pub mod holidays;
 pub mod lunar;
 pub mod school_year;
@@ -25,10 +26,12 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 
 pub use holidays::{
-    DayOff, DayStatus, HolidayKind, Origin, ViewEntry, WorkCalendar, WorkingSaturday, YearCalendar,
-    YearView, propose_year,
+    DayOff, DayStatus, HolidayKind, OfficeDay, Origin, ViewEntry, WorkCalendar, WorkingSaturday,
+    YearCalendar, YearView, propose_year,
 };
-pub use lunar::{LunarDate, hung_kings, lunar_to_solar, solar_to_lunar, tet};
+pub use lunar::{
+    LunarDate, LunarMonth, hung_kings, lunar_to_solar, month_starts_in, solar_to_lunar, tet,
+};
 pub use school_year::{
     Period, SchoolYear, SchoolYearName, SchoolYears, Term, school_year_name_by_rule,
 };
@@ -200,10 +203,115 @@ pub fn local_date(ts: &str) -> Result<NaiveDate, CalendarError> {
     })
 }
 
+/// The civil date in Vietnam of a stored timestamp: known, or one of a few
+/// days when the timestamp has no UTC offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalDay {
+    /// A date, or a timestamp with an offset.
+    Exact(NaiveDate),
+    /// A timestamp without an offset: written anywhere from UTC−12 to
+    /// UTC+14, its date in Vietnam is one of `earliest..=latest`.
+    Unsure {
+        /// Its date if it was written at UTC+14.
+        earliest: NaiveDate,
+        /// Its date if it was written at UTC−12.
+        latest: NaiveDate,
+    },
+}
+
+impl LocalDay {
+    /// The earliest date it can be.
+    pub fn earliest(self) -> NaiveDate {
+        match self {
+            LocalDay::Exact(d) | LocalDay::Unsure { earliest: d, .. } => d,
+        }
+    }
+
+    /// The latest date it can be.
+    pub fn latest(self) -> NaiveDate {
+        match self {
+            LocalDay::Exact(d) | LocalDay::Unsure { latest: d, .. } => d,
+        }
+    }
+
+    /// Whether the offset was missing.
+    pub fn is_unsure(self) -> bool {
+        matches!(self, LocalDay::Unsure { .. })
+    }
+}
+
+/// The earliest and latest offsets a timestamp may have been written in.
+const OFFSETS_HOURS: (i64, i64) = (-12, 14);
+
+/// The civil date in Vietnam of a stored timestamp, as [`local_date`], except
+/// that a timestamp without an offset is not refused: it gives the dates it
+/// can be on ([`LocalDay::Unsure`]), so that a rule can judge it whenever
+/// every offset from UTC−12 to UTC+14 gives the same verdict.
+///
+/// # Errors
+///
+/// [`CalendarError::Timestamp`] when the text is no timestamp at all.
+pub fn local_day(ts: &str) -> Result<LocalDay, CalendarError> {
+    match local_date(ts) {
+        Ok(d) => Ok(LocalDay::Exact(d)),
+        Err(e) => {
+            let text = ts.trim();
+            let naive = [
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+            ]
+            .iter()
+            .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok());
+            let Some(t) = naive else { return Err(e) };
+            let vietnam = i64::from(VIETNAM_UTC_OFFSET_SECONDS) / 3600;
+            let at = |offset: i64| {
+                t.checked_add_signed(chrono::Duration::hours(vietnam - offset))
+                    .map(|x| x.date())
+            };
+            match (at(OFFSETS_HOURS.1), at(OFFSETS_HOURS.0)) {
+                (Some(earliest), Some(latest)) => Ok(LocalDay::Unsure { earliest, latest }),
+                _ => Err(e),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::Datelike;
+
+    #[test]
+    fn a_timestamp_without_an_offset_gives_the_days_it_can_be_on() {
+        // 08:00 anywhere from UTC+14 (17:00 the day before in Vietnam) to
+        // UTC−12 (03:00 the next day in Vietnam).
+        assert_eq!(
+            local_day("2025-03-10T08:00:00").unwrap(),
+            LocalDay::Unsure {
+                earliest: d(2025, 3, 10),
+                latest: d(2025, 3, 11)
+            }
+        );
+        assert_eq!(
+            local_day("2025-03-10 06:00:00").unwrap(),
+            LocalDay::Unsure {
+                earliest: d(2025, 3, 9),
+                latest: d(2025, 3, 11)
+            }
+        );
+        assert_eq!(
+            local_day("2025-03-10T23:30:00+07:00").unwrap(),
+            LocalDay::Exact(d(2025, 3, 10))
+        );
+        assert_eq!(
+            local_day("2025-03-10").unwrap(),
+            LocalDay::Exact(d(2025, 3, 10))
+        );
+        assert!(local_day("10/03/2025").is_err());
+        assert!(local_day("2025-02-30T08:00:00").is_err());
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -351,5 +459,41 @@ mod tests {
 
         let years = SchoolYears::load(&dir).unwrap();
         assert_eq!(years.years().len(), 4);
+    }
+
+    /// Issue 14: every 2024 entry said its document was not recorded, and
+    /// 2026's Tết and Quốc khánh cited an unnamed ministry notice.
+    #[test]
+    fn the_2024_and_2026_holidays_cite_the_documents_that_announced_them() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+        let calendar = WorkCalendar::load(&dir).unwrap();
+        let view = |year: i32| calendar.year_view(year).entries;
+        let source = |year: i32, m: u32, day: u32| {
+            view(year)
+                .into_iter()
+                .find(|e| e.date == d(year, m, day))
+                .unwrap()
+                .source
+        };
+        for e in view(2024) {
+            assert!(!e.source.contains("chưa được ghi lại"), "{e:?}");
+        }
+        for (m, day) in [(2, 8), (2, 14), (8, 31), (9, 2), (9, 3)] {
+            let s = source(2024, m, day);
+            assert!(
+                s.contains("8662/VPCP-KGVX") && s.contains("5015/TB-LĐTBXH"),
+                "{s}"
+            );
+        }
+        for (m, day) in [(4, 27), (4, 29), (5, 4)] {
+            assert!(source(2024, m, day).contains("2450/VPCP-KGVX"), "{m}/{day}");
+        }
+        for (m, day) in [(2, 14), (2, 22), (8, 22), (8, 29), (8, 31), (9, 1), (9, 2)] {
+            let s = source(2026, m, day);
+            assert!(s.contains("Văn phòng Chính phủ ngày 13/10/2025"), "{s}");
+            assert!(!s.contains("Bộ Nội vụ"), "{s}");
+        }
+        // 24 Nov 2026 is not shipped as a day off: an office declares it.
+        assert!(calendar.is_working_day(d(2026, 11, 24)));
     }
 }

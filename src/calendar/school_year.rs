@@ -153,7 +153,13 @@ pub struct SchoolYear {
     pub source: String,
     /// A free note, if given.
     pub note: Option<String>,
+    /// Derived from the ministry's frame for a year after the last one of the
+    /// file ([`SchoolYears::derived`]): its dates are provisional.
+    pub provisional: bool,
 }
+
+/// The source recorded on a derived school year.
+pub const DERIVED_SOURCE: &str = "suy ra từ khung thời gian năm học của Bộ GD&ĐT (khai giảng 5/9, HK2 từ 18/01, kết thúc 31/5): năm học chưa có trong school-years.toml, ngày tạm tính";
 
 impl SchoolYear {
     /// First and last day of a term.
@@ -340,6 +346,7 @@ impl SchoolYears {
                         .note
                         .map(|note| note.trim().to_owned())
                         .filter(|note| !note.is_empty()),
+                    provisional: false,
                 },
                 entry.name.span(),
             ));
@@ -413,6 +420,68 @@ impl SchoolYears {
     /// First and last day of a term of the school year named `year`.
     pub fn term_range(&self, year: &str, term: Term) -> Option<(NaiveDate, NaiveDate)> {
         self.get(year).map(|year| year.term_range(term))
+    }
+
+    /// The school year that starts in `first_year`, by the ministry's frame
+    /// (opening 5 September, HK1 to 17 January, HK2 from 18 January, the
+    /// year to 31 May), marked provisional: how years after the last one of
+    /// the file are known, as the calendar proposes holidays for years with
+    /// no published schedule.
+    pub fn derived(first_year: i32) -> Option<SchoolYear> {
+        let day = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d);
+        Some(SchoolYear {
+            name: format!("{first_year}-{}", first_year.checked_add(1)?),
+            first_year,
+            start: day(first_year, 9, 5)?,
+            hk1_end: day(first_year + 1, 1, 17)?,
+            hk2_start: day(first_year + 1, 1, 18)?,
+            end: day(first_year + 1, 5, 31)?,
+            source: DERIVED_SOURCE.to_owned(),
+            note: None,
+            provisional: true,
+        })
+    }
+
+    /// The school years of the file, then every derived year after the
+    /// last one up to the year `date` falls in (by the September–August
+    /// rule): what the rules and reports judge, so that September 2027 has a
+    /// school year although the file ends with 2026-2027.
+    pub fn years_through(&self, date: NaiveDate) -> Vec<SchoolYear> {
+        let mut out = self.years.clone();
+        let wanted = if date.month() >= 9 {
+            date.year()
+        } else {
+            date.year() - 1
+        };
+        let mut next = self.years.last().map_or(wanted, |y| y.first_year + 1);
+        while next <= wanted {
+            match SchoolYears::derived(next) {
+                Some(y) => out.push(y),
+                None => break,
+            }
+            next += 1;
+        }
+        out
+    }
+
+    /// The school year named `name`: the file's, or a derived one when the
+    /// name is after the file's last year.
+    pub fn get_or_derived(&self, name: &str) -> Option<SchoolYear> {
+        if let Some(year) = self.get(name) {
+            return Some(year.clone());
+        }
+        let first = parse_name(name)?;
+        let after_file = self.years.last().is_none_or(|last| first > last.first_year);
+        after_file.then(|| SchoolYears::derived(first)).flatten()
+    }
+
+    /// The school year a date belongs to, as [`SchoolYears::year_of`], with
+    /// the years after the file derived ([`SchoolYears::years_through`]).
+    pub fn year_or_derived(&self, date: NaiveDate) -> Option<SchoolYear> {
+        let all = SchoolYears {
+            years: self.years_through(date),
+        };
+        all.year_of(date).cloned()
     }
 
     /// The school year name for any date: from the file where it covers the
@@ -550,6 +619,60 @@ source = "test"
         );
         assert_eq!(school_year_name_by_rule(d(2030, 9, 1)), "2030-2031");
         assert_eq!(school_year_name_by_rule(d(2031, 8, 31)), "2030-2031");
+    }
+
+    /// Issue 14: the file ends with 2026-2027, and from September 2027 the
+    /// default report had no school year ("exit 2 for a date in the future").
+    #[test]
+    fn school_years_after_the_file_are_derived_from_the_ministry_frame_and_provisional() {
+        let years = shipped();
+        let y = years.year_or_derived(d(2027, 9, 10)).unwrap();
+        assert_eq!(y.name, "2027-2028");
+        assert!(y.provisional);
+        assert_eq!(
+            (y.start, y.hk1_end, y.hk2_start, y.end),
+            (
+                d(2027, 9, 5),
+                d(2028, 1, 17),
+                d(2028, 1, 18),
+                d(2028, 5, 31)
+            )
+        );
+        assert!(y.source.contains("tạm tính"));
+        // The summer and the first days of September stay with the year that ended.
+        assert_eq!(
+            years.year_or_derived(d(2027, 9, 4)).unwrap().name,
+            "2026-2027"
+        );
+        assert!(!years.year_or_derived(d(2027, 9, 4)).unwrap().provisional);
+        assert_eq!(
+            years.year_or_derived(d(2031, 3, 1)).unwrap().name,
+            "2030-2031"
+        );
+        let names: Vec<String> = years
+            .years_through(d(2029, 10, 1))
+            .into_iter()
+            .map(|y| y.name)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "2023-2024",
+                "2024-2025",
+                "2025-2026",
+                "2026-2027",
+                "2027-2028",
+                "2028-2029",
+                "2029-2030"
+            ]
+        );
+        assert!(years.get_or_derived("2040-2041").unwrap().provisional);
+        assert!(!years.get_or_derived("2025-2026").unwrap().provisional);
+        // Before the file, nothing is made up.
+        assert_eq!(years.get_or_derived("2019-2020"), None);
+        assert_eq!(years.get_or_derived("2019-2021"), None);
+        // The archive still places files only by the file's years.
+        assert_eq!(years.year_of(d(2027, 9, 10)), None);
     }
 
     #[test]

@@ -41,7 +41,7 @@ enum Sub {
 
 pub fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Result<ExitCode> {
     let cfg = optional_config(config_path, out)?;
-    let policies = Policies::from_config(cfg.as_ref().and_then(|c| c.policies.as_deref()))?;
+    let policies = Policies::from_config(cfg.as_ref())?;
     match a.command {
         Some(Sub::Deadline { date, days }) => {
             let n = days.unwrap_or(policies.rules.late_update.working_days);
@@ -71,6 +71,8 @@ struct EntryJson {
     name_en: Option<String>,
     source: String,
     note: Option<String>,
+    /// Declared by the office in its config (`[calendar]`), not shipped.
+    office: bool,
 }
 
 fn year_view(policies: &Policies, year: i32, out: &Out) {
@@ -88,6 +90,7 @@ fn year_view(policies: &Policies, year: i32, out: &Out) {
                 let (status, kind, replaces) = match e.status {
                     DayStatus::DayOff(k) => ("day_off", Some(k.to_string()), None),
                     DayStatus::WorkingSaturday { replaces } => ("working_saturday", None, replaces),
+                    DayStatus::OfficeWorkingDay => ("working_day", None, None),
                 };
                 EntryJson {
                     date: e.date,
@@ -99,6 +102,7 @@ fn year_view(policies: &Policies, year: i32, out: &Out) {
                     name_en: e.name_en.clone(),
                     source: e.source.clone(),
                     note: e.note.clone(),
+                    office: e.office,
                 }
             })
             .collect();
@@ -117,6 +121,7 @@ fn year_view(policies: &Policies, year: i32, out: &Out) {
             "entries": entries,
             "working_days_per_month": per_month,
             "working_days": view.working_days(),
+            "lunar": lunar(year),
         }));
         return;
     }
@@ -143,6 +148,12 @@ fn year_view(policies: &Policies, year: i32, out: &Out) {
                 format!("làm bù / worked, thay cho / for {}", r.format("%d/%m/%Y"))
             }
             DayStatus::WorkingSaturday { replaces: None } => "làm bù / worked".to_string(),
+            DayStatus::OfficeWorkingDay => "làm việc / working day".to_string(),
+        };
+        let what = if e.office {
+            format!("{what}, đơn vị khai báo / declared by the office")
+        } else {
+            what
         };
         let en = e
             .name_en
@@ -156,6 +167,11 @@ fn year_view(policies: &Policies, year: i32, out: &Out) {
             t(&e.name_vi)
         ));
         out.line(format!("             nguồn / source: {}", t(&e.source)));
+        if e.office
+            && let Some(note) = &e.note
+        {
+            out.line(format!("             {}", t(note)));
+        }
     }
     out.line("");
     out.line("Số ngày làm việc — working days:");
@@ -167,6 +183,41 @@ fn year_view(policies: &Policies, year: i32, out: &Out) {
         .collect();
     out.line(format!("  {}", months.join(" · ")));
     out.line(format!("  Cả năm / whole year: {}", view.working_days()));
+    let tet = crate::calendar::tet(year);
+    let leap = match crate::calendar::lunar::leap_month(year) {
+        Some(m) => format!("tháng {m} nhuận / leap month {m}"),
+        None => "không có tháng nhuận / no leap month".to_string(),
+    };
+    out.line(format!(
+        "Âm lịch / lunar: Tết {} {} ({}); {leap}",
+        crate::calendar::lunar::year_name(year),
+        tet.format("%d/%m/%Y"),
+        weekday_vi(tet),
+    ));
+}
+
+/// The lunar facts of a Gregorian year, for checking the calendar against
+/// other implementations: Tết, the leap month of the lunar year that starts
+/// at that Tết, and every lunar month that starts within the year.
+fn lunar(year: i32) -> serde_json::Value {
+    use crate::calendar::lunar;
+    let leap = lunar::leap_month(year).and_then(|month| {
+        let starts = lunar::lunar_to_solar(year, month, 1, true)?;
+        Some(serde_json::json!({
+            "lunar_year": year,
+            "month": month,
+            "starts": starts,
+            "days": lunar::month_length(year, month, true),
+        }))
+    });
+    serde_json::json!({
+        "year_name": lunar::year_name(year),
+        "tet": lunar::tet(year),
+        "hung_kings": lunar::hung_kings(year),
+        "leap_month": leap,
+        "month_starts": crate::calendar::month_starts_in(year),
+        "time_zone": "UTC+07:00",
+    })
 }
 
 #[derive(Serialize)]
@@ -187,12 +238,16 @@ fn deadline(calendar: &WorkCalendar, date: NaiveDate, n: u32, out: &Out) {
             continue;
         }
         let schedule = calendar.year(d.year());
-        let (why_vi, why_en) = match schedule.day_off(d) {
-            Some(off) => (
+        let (why_vi, why_en) = match (calendar.office_day(d), schedule.day_off(d)) {
+            (Some(o), _) => (
+                format!("{} (đơn vị khai báo; {})", o.reason, o.source),
+                format!("{} (declared by the office; {})", o.reason, o.source),
+            ),
+            (None, Some(off)) => (
                 off.name_vi.clone(),
                 off.name_en.clone().unwrap_or_else(|| off.kind.to_string()),
             ),
-            None => ("cuối tuần".to_string(), "weekend".to_string()),
+            (None, None) => ("cuối tuần".to_string(), "weekend".to_string()),
         };
         skipped.push(NotCounted {
             date: d,
@@ -201,7 +256,7 @@ fn deadline(calendar: &WorkCalendar, date: NaiveDate, n: u32, out: &Out) {
             why_en,
         });
     }
-    let proposed = calendar.proposed_years_used();
+    let proposed = calendar.proposed_years_between(date, due);
     if out.json {
         out.json(&serde_json::json!({
             "date": date,

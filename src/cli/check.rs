@@ -87,7 +87,7 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
             "check needs a database: pass --db PATH, or a config whose [database] path names it",
         )?)
     };
-    let policies = Policies::from_config(cfg.as_ref().and_then(|c| c.policies.as_deref()))?;
+    let policies = Policies::from_config(cfg.as_ref())?;
     let plan = CheckPlan {
         database: match (&a.db, &cfg) {
             (Some(db), _) => db.clone(),
@@ -117,7 +117,7 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
         print_human(out, &outcome, &groups);
         outcome
     };
-    Ok(if outcome.has_violations() {
+    Ok(if outcome.has_problems() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -218,11 +218,13 @@ impl JsonStream {
     fn finish(&mut self, o: &CheckOutcome) {
         let close = if self.first { "]" } else { "\n  ]" };
         let tail = format!(
-            "{close},\n  \"skipped\": {},\n  \"summary\": {},\n  \"calendar\": {},\n  \"notes\": {}\n}}\n",
+            "{close},\n  \"skipped\": {},\n  \"summary\": {},\n  \"calendar\": {},\n  \"notes\": {},\n  \"window\": {},\n  \"unreadable_rows\": {}\n}}\n",
             pretty(&o.skipped),
             pretty(&o.summary),
             pretty(&o.calendar),
             pretty(&o.notes),
+            pretty(&o.window),
+            o.unreadable_rows,
         );
         self.write(&tail);
         let _ = std::io::stdout().lock().flush();
@@ -262,10 +264,23 @@ fn print_human(out: &Out, o: &CheckOutcome, groups: &Groups) {
         dmy(o.as_of),
         o.as_of
     ));
-    let range = match o.from {
-        Some(from) => format!("{} – {}", dmy(from), dmy(o.to)),
-        None => format!("đến / up to {}", dmy(o.to)),
+    let w = &o.window;
+    let range = format!("{} – {}", dmy(w.from), dmy(w.to));
+    let why = if w.before_regulation {
+        " (--from trước ngày áp dụng quy định / before the rules apply)".to_string()
+    } else if o.from.is_none() {
+        format!(
+            " (từ ngày áp dụng {} / from effective_from{})",
+            dmy(w.effective_from),
+            w.data_from
+                .filter(|d| *d > w.effective_from)
+                .map(|d| format!(", dữ liệu từ / data from {}", d.format("%m/%Y")))
+                .unwrap_or_default()
+        )
+    } else {
+        String::new()
     };
+    let range = format!("{range}{why}");
     out.line(format!("Cơ sở dữ liệu / database: {}", show(&o.database)));
     out.line(format!(
         "Giai đoạn / period: {range} · quy định / policies: {}",

@@ -142,7 +142,7 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
 /// Makes one report: plan, check the target, gather, build, render, write, archive.
 pub(super) async fn make(req: &Request, cfg: Option<&Config>) -> anyhow::Result<Made> {
     // Parse, then plan, then act: every refusal comes before the first read.
-    let policies = Policies::from_config(cfg.and_then(|c| c.policies.as_deref()))?;
+    let policies = Policies::from_config(cfg)?;
     let database = match (&req.db, cfg) {
         (Some(db), _) => db.clone(),
         (None, Some(c)) => c.database.path.clone(),

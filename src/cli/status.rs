@@ -1,4 +1,4 @@
-//! `eqvault status [--max-age DURATION]`: exit 1 when the newest backup is too old or a store holds none.
+//! `eqvault status [--max-age DURATION]`: exit 1 when the newest backup is too old, a store holds none, or the last drill failed.
 
 use std::process::ExitCode;
 
@@ -64,7 +64,7 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
     // listed is exit 2: nothing can be said about it).
     Ok(if r.unreachable() {
         ExitCode::from(2)
-    } else if !r.problems.is_empty() {
+    } else if !r.problems.is_empty() || r.last_drill_failed() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -226,6 +226,9 @@ pub fn read_identifiers(c: &Connection) -> rusqlite::Result<Vec<Ident>> {
     Ok(out)
 }
 
+/// A ledger row that could not be read: (kind, id, why).
+pub type Unreadable = (String, String, String);
+
 /// The local ledger file.
 pub struct Ledger {
     conn: Connection,
@@ -343,6 +346,16 @@ impl Ledger {
     /// # Errors
     /// [`LedgerError::Sqlite`].
     pub fn entries(&self) -> Result<Vec<Entry>, LedgerError> {
+        self.entries_and_unreadable().map(|(e, _)| e)
+    }
+
+    /// Every identifier ever recorded, and the rows that could not be read
+    /// (an unknown kind, a time that is not RFC 3339), each as
+    /// `(kind, id, why)`: `check` reports those as `data_quality`.
+    ///
+    /// # Errors
+    /// [`LedgerError::Sqlite`].
+    pub fn entries_and_unreadable(&self) -> Result<(Vec<Entry>, Vec<Unreadable>), LedgerError> {
         let mut s = self
             .conn
             .prepare("SELECT kind, id, school_id, fingerprint, first_snapshot, first_seen, last_snapshot, last_seen FROM identifiers ORDER BY kind, id")
@@ -362,6 +375,7 @@ impl Ledger {
             })
             .map_err(self.err())?;
         let mut out = Vec::new();
+        let mut unreadable = Vec::new();
         for row in rows {
             let (kind, id, school_id, fingerprint, fs, fsn, ls, lsn) = row.map_err(self.err())?;
             let (Some(kind), Ok(first_seen), Ok(last_seen)) = (
@@ -369,6 +383,12 @@ impl Ledger {
                 DateTime::parse_from_rfc3339(&fsn),
                 DateTime::parse_from_rfc3339(&lsn),
             ) else {
+                let why = if Kind::parse(&kind).is_none() {
+                    format!("unknown kind {kind:?}")
+                } else {
+                    format!("first_seen {fsn:?} or last_seen {lsn:?} is not an RFC 3339 time")
+                };
+                unreadable.push((kind, id, why));
                 continue;
             };
             out.push(Entry {
@@ -384,7 +404,7 @@ impl Ledger {
                 last_seen,
             });
         }
-        Ok(out)
+        Ok((out, unreadable))
     }
 
     /// The newest snapshot recorded.
@@ -451,7 +471,13 @@ pub struct Vanished {
     /// What the ledger knows of it.
     pub entry: Entry,
     /// A current identifier with the same fingerprint that the ledger never saw: the new code of a renamed row.
+    /// Set only when the pairing is one-to-one: this is the only vanished
+    /// identifier with that fingerprint, and that the only new one.
     pub renamed_to: Option<String>,
+    /// When the pairing is not one-to-one (several vanished or several new
+    /// identifiers share the fingerprint): the new identifiers it could have
+    /// become. It is then reported as deleted, naming them.
+    pub candidates: Vec<String>,
 }
 
 /// Compares the ledger with the identifiers of the database now.
@@ -472,15 +498,31 @@ pub fn vanished(ledger: &[Entry], now: &[Ident]) -> Vec<Vanished> {
                 .push(&i.id);
         }
     }
-    ledger
+    let gone: Vec<&Entry> = ledger
         .iter()
         .filter(|e| !current.contains(&(e.ident.kind, e.ident.id.as_str())))
-        .map(|e| Vanished {
-            entry: e.clone(),
-            renamed_to: fresh
-                .get(&(e.ident.kind, e.ident.fingerprint.as_str()))
-                .filter(|v| v.len() == 1)
-                .map(|v| v[0].to_string()),
+        .collect();
+    // Vanished identifiers, by fingerprint: a rename is one-to-one, so a
+    // fingerprint two vanished rows share pairs with neither.
+    let mut vanished_by: HashMap<(Kind, &str), usize> = HashMap::new();
+    for e in &gone {
+        *vanished_by
+            .entry((e.ident.kind, e.ident.fingerprint.as_str()))
+            .or_default() += 1;
+    }
+    gone.into_iter()
+        .map(|e| {
+            let key = (e.ident.kind, e.ident.fingerprint.as_str());
+            let new: Vec<String> = fresh
+                .get(&key)
+                .map(|v| v.iter().map(|s| s.to_string()).collect())
+                .unwrap_or_default();
+            let one_to_one = new.len() == 1 && vanished_by.get(&key) == Some(&1);
+            Vanished {
+                entry: e.clone(),
+                renamed_to: one_to_one.then(|| new[0].clone()),
+                candidates: if one_to_one { Vec::new() } else { new },
+            }
         })
         .collect()
 }
@@ -537,6 +579,88 @@ mod tests {
             got,
             vec![("TB001", None), ("TB002", Some("TB999")), ("NV002", None)]
         );
+    }
+
+    /// Issue 14: one code renamed and two rows identical to it apart from
+    /// the code deleted: all three were reported "changed to" the new code.
+    #[test]
+    fn a_rename_pairs_one_to_one_and_ambiguous_matches_are_deletions_naming_the_candidates() {
+        let c = db();
+        c.execute_batch(
+            "INSERT INTO equipment (equipment_id, school_id, name, created_at, updated_at) VALUES
+               ('TB101','79000001','Bộ lắp ráp','2021-03-01','2021-03-01'),
+               ('TB102','79000001','Bộ lắp ráp','2021-03-01','2021-03-01'),
+               ('TB103','79000001','Bộ lắp ráp','2021-03-01','2021-03-01');",
+        )
+        .unwrap();
+        let d = tempfile::tempdir().unwrap();
+        let mut l = Ledger::open(&d.path().join("ledger.db")).unwrap();
+        l.record(
+            "20260101T000000Z-000001",
+            at("2026-01-01T07:00:00+07:00"),
+            &read_identifiers(&c).unwrap(),
+        )
+        .unwrap();
+        c.execute_batch(
+            "UPDATE equipment SET equipment_id = 'TB199' WHERE equipment_id = 'TB101';
+             DELETE FROM equipment WHERE equipment_id IN ('TB102', 'TB103');",
+        )
+        .unwrap();
+        let v = vanished(&l.entries().unwrap(), &read_identifiers(&c).unwrap());
+        let got: Vec<(&str, Option<&str>, Vec<&str>)> = v
+            .iter()
+            .map(|x| {
+                (
+                    x.entry.ident.id.as_str(),
+                    x.renamed_to.as_deref(),
+                    x.candidates.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("TB101", None, vec!["TB199"]),
+                ("TB102", None, vec!["TB199"]),
+                ("TB103", None, vec!["TB199"]),
+            ]
+        );
+        // And the other way: one vanished row, two new ones that match it.
+        c.execute_batch(
+            "INSERT INTO equipment (equipment_id, school_id, name, created_at, updated_at) VALUES
+               ('TB198','79000001','Bộ lắp ráp','2021-03-01','2021-03-01');",
+        )
+        .unwrap();
+        let now: Vec<Ident> = read_identifiers(&c).unwrap().into_iter().collect();
+        let only_101: Vec<Entry> = l
+            .entries()
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.ident.id != "TB102" && e.ident.id != "TB103")
+            .collect();
+        let v = vanished(&only_101, &now);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].renamed_to, None);
+        let mut c2 = v[0].candidates.clone();
+        c2.sort();
+        assert_eq!(c2, ["TB198", "TB199"]);
+    }
+
+    #[test]
+    fn a_ledger_row_that_cannot_be_read_is_named_not_dropped() {
+        let d = tempfile::tempdir().unwrap();
+        let l = Ledger::open(&d.path().join("ledger.db")).unwrap();
+        l.conn
+            .execute_batch(
+                "INSERT INTO identifiers VALUES ('equipment','TB1','S','f','s1','hôm qua','s1','2026-01-01T07:00:00+07:00');
+                 INSERT INTO identifiers VALUES ('rooms','P1','S','f','s1','2026-01-01T07:00:00+07:00','s1','2026-01-01T07:00:00+07:00');",
+            )
+            .unwrap();
+        let (entries, bad) = l.entries_and_unreadable().unwrap();
+        assert!(entries.is_empty());
+        let ids: Vec<&str> = bad.iter().map(|(_, id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["TB1", "P1"]);
+        assert!(bad[1].2.contains("unknown kind"), "{bad:?}");
     }
 
     #[test]

@@ -131,8 +131,10 @@ pub struct DrillOutcome {
 /// Runs one drill.
 ///
 /// # Errors
-/// [`OpsError`] when no drill can start: no identity, no store, no snapshot.
-/// A snapshot that fails its checks is a `failed` record, not an error.
+/// [`OpsError`] when no drill can start: no identity, no store, no snapshot,
+/// or an identity the snapshot was not encrypted to
+/// ([`crate::pack::PackError::WrongIdentity`]: nothing is recorded). A
+/// snapshot that fails its checks is a `failed` record, not an error.
 pub async fn drill(
     cfg: &Config,
     pick: &Pick,
@@ -164,6 +166,24 @@ pub async fn drill(
             }
         }
     };
+    // The identity given must be one the snapshot was encrypted to: a drill
+    // with the wrong key is an operator's mistake (exit 2, no record), not a
+    // failed restore. The trusted metadata lists the recipients; when the
+    // identity is among them and age still finds no matching key, the header
+    // is damaged, and that is a failed drill.
+    let ours: Vec<String> = identities
+        .iter()
+        .map(|i| i.to_public().to_string())
+        .collect();
+    if !view.meta.recipients.is_empty()
+        && !view
+            .meta
+            .recipients
+            .iter()
+            .any(|r| ours.iter().any(|o| o.eq_ignore_ascii_case(r.trim())))
+    {
+        return Err(OpsError::Pack(pack::PackError::WrongIdentity));
+    }
     let source = sv.stores[view.stores[0]]
         .clone()
         .expect("a listed store is open");
@@ -180,6 +200,17 @@ pub async fn drill(
         progress.as_ref(),
     )
     .await;
+    // Metadata that names no recipients: age's own verdict tells a key that
+    // opens nothing from a damaged payload.
+    let wrong_key = pack::PackError::WrongIdentity.to_string();
+    if view.meta.recipients.is_empty()
+        && rd
+            .checks
+            .iter()
+            .any(|c| c.name == "decrypt_unpack" && !c.ok && c.detail == wrong_key)
+    {
+        return Err(OpsError::Pack(pack::PackError::WrongIdentity));
+    }
     let mut checks = rd.checks;
     let mut check_secs = rd.check_secs;
     if checks.iter().all(|c| c.ok) && rd.manifest.is_some() {

@@ -111,6 +111,13 @@ impl StatusReport {
     pub fn unreachable(&self) -> bool {
         self.stores.iter().any(|s| !s.reachable)
     }
+
+    /// The newest drill failed: the backups may not restore (`status` exits 1).
+    pub fn last_drill_failed(&self) -> bool {
+        self.last_drill
+            .as_ref()
+            .is_some_and(|d| d.status == Status::Failed)
+    }
 }
 
 /// Computes the status at `now`.
@@ -214,7 +221,8 @@ pub async fn status(
         created_at: v.meta.created_at,
         copies: v.stores.len(),
     });
-    drills.sort_by(|a, b| a.id.cmp(&b.id));
+    // By when each started: ids of the same second sort by their random suffix.
+    drills.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
     drills.dedup_by(|a, b| a.id == b.id);
     let last_drill = drills.last().map(DrillRef::from);
     let limit = max_age.before(now);

@@ -7,6 +7,8 @@
 //!   before its first day and, if inactive, closed after its last day. The
 //!   month a school opens or closes is not held against it (it is a warning
 //!   about a quiet school, not about a school that was not there).
+//! - A school that reopened (see [`School`]) is not held to the months it
+//!   was closed, nor to the months it closed or reopened in.
 //! - A change counts in the month it *occurred* (`occurred_on`), a use in the
 //!   month of `used_on`: the month's activity as recorded, whenever entered.
 //! - `--from/--to` select the months that overlap the range.
@@ -43,8 +45,9 @@ pub fn months_to_examine(
     let last = Month::of(to);
     let mut out = Vec::new();
     while m <= last {
-        let whole_month_active =
-            created <= m.first_day() && closed.is_none_or(|on| on > m.last_day());
+        let whole_month_active = created <= m.first_day()
+            && closed.is_none_or(|on| on > m.last_day())
+            && school.open_all_of(m);
         if m.last_day() < as_of && whole_month_active && teaching_months.contains(&m.month) {
             out.push(m);
         }
@@ -105,13 +108,7 @@ mod tests {
 
     #[test]
     fn whole_teaching_months_before_as_of_while_open() {
-        let s = School {
-            id: "S".into(),
-            name: "Trường Mầm non B".into(),
-            inactive: false,
-            status_changed_on: None,
-            created_on: Some(d(2024, 4, 10)),
-        };
+        let s = School::new("S", "Trường Mầm non B", Some(d(2024, 4, 10)));
         // April 2024 is partial (opened on the 10th); June–August are holidays;
         // October 2024 has not ended on 31 Oct.
         assert_eq!(months(&s, d(2024, 10, 31)), ["2024-05", "2024-09"]);
@@ -131,5 +128,16 @@ mod tests {
             ..s
         };
         assert!(months(&closed_unknown, d(2025, 3, 1)).is_empty());
+    }
+
+    /// Issue 14: a reopened school got `no_monthly_update` for the months it was closed.
+    #[test]
+    fn a_reopened_school_is_not_held_to_the_months_it_was_closed() {
+        let s = School {
+            status_changed_on: Some(d(2025, 3, 3)),
+            closed: Some((d(2024, 11, 11), d(2025, 3, 2))),
+            ..School::new("S", "Trường Mầm non B", Some(d(2024, 9, 1)))
+        };
+        assert_eq!(months(&s, d(2025, 5, 1)), ["2024-09", "2024-10", "2025-04"]);
     }
 }

@@ -21,7 +21,15 @@
 //!   benefit of the doubt. An approver id missing from `staff` is not a
 //!   principal.
 //! - An inactive school without `status_changed_on` owes nothing we can
-//!   compute; the run notes it instead of guessing.
+//!   compute; the run reports it (`data_quality`) instead of guessing.
+//! - A school that closed and reopened is `active` with `status_changed_on`
+//!   the day it reopened (the reference schema keeps one status and its
+//!   date). When it closed is read from its own records: the day after its
+//!   last change, use or approved month before the reopening. A month it
+//!   spent wholly closed is owed nothing ([`School::open_in`]).
+//! - An `approved_at` without a UTC offset is judged when every offset from
+//!   UTC−12 to UTC+14 gives the same verdict; otherwise it is a
+//!   `data_quality` issue naming the row.
 
 use std::collections::BTreeMap;
 
@@ -29,12 +37,14 @@ use chrono::NaiveDate;
 
 use super::Rule;
 use super::database::School;
-use super::finding::{ApprovalEvidence, Evidence, Finding, Message};
+use super::finding::{ApprovalEvidence, Evidence, Finding, Message, Problem};
 use super::month::Month;
+use super::quality::Issue;
 use super::rules::Rules;
 use super::text::{
     dmy, en_date, position_en, position_vi, school_en, school_vi, staff_status_en, staff_status_vi,
 };
+use crate::calendar::LocalDay;
 
 /// The staff row behind `approved_by`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +76,8 @@ pub struct ApprovalRow {
 
 /// The months `school` owes an approval for within `from..=to` (`to` already
 /// capped at `--as-of`), or `None` when there are none or they cannot be told.
+/// Months a reopened school spent wholly closed are inside the range but not
+/// owed: ask [`School::open_in`].
 pub fn owed_months(
     school: &School,
     from: Option<NaiveDate>,
@@ -82,6 +94,21 @@ pub fn owed_months(
     (first <= last).then_some((first, last))
 }
 
+/// The months of [`owed_months`] the school really owes (open for part of them).
+pub fn owed(school: &School, from: Option<NaiveDate>, to: NaiveDate) -> Vec<Month> {
+    let Some((mut m, last)) = owed_months(school, from, to) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    while m <= last {
+        if school.open_in(m) {
+            out.push(m);
+        }
+        m = m.succ();
+    }
+    out
+}
+
 /// The due date of period `m`.
 pub fn due(m: Month, months_after: u32) -> NaiveDate {
     m.plus(months_after).last_day()
@@ -90,65 +117,120 @@ pub fn due(m: Month, months_after: u32) -> NaiveDate {
 /// Judges one school's approvals over the months it owes.
 ///
 /// `rows` are the school's approvals (any order). A row whose period or
-/// `approved_at` cannot be read is passed to `bad` and its month is not
-/// judged.
+/// `approved_at` cannot be read goes to `issue` and its month is not judged;
+/// so does an `approved_at` without an offset whose verdict depends on it.
 pub fn judge_school(
     school: &School,
     rows: &[ApprovalRow],
-    owed: (Month, Month),
+    owed: &[Month],
     as_of: NaiveDate,
     rules: &Rules,
     emit: &mut dyn FnMut(Finding),
-    bad: &mut dyn FnMut(String),
+    issue: &mut dyn FnMut(Issue),
 ) {
-    let mut by_month: BTreeMap<Month, (&ApprovalRow, NaiveDate)> = BTreeMap::new();
-    let mut unreadable: Vec<Month> = Vec::new();
+    let mut by_month: BTreeMap<Month, (&ApprovalRow, Result<LocalDay, String>)> = BTreeMap::new();
+    let key = |period: &str| format!("{} {period}", school.id);
     for row in rows {
         let Ok(month) = row.period.parse::<Month>() else {
-            bad(format!(
-                "monthly_approvals ({}, {:?}): the period is not YYYY-MM",
-                school.id, row.period
-            ));
+            issue(
+                Issue::unreadable(
+                    "monthly_approvals",
+                    key(&row.period),
+                    Some("period"),
+                    Some(row.period.clone()),
+                    APPROVAL_RULES,
+                    "the period is not YYYY-MM",
+                )
+                .school(&school.id),
+            );
             continue;
         };
-        match crate::calendar::local_date(&row.approved_at) {
-            Ok(date) => {
-                by_month.insert(month, (row, date));
-            }
-            Err(e) => {
-                bad(format!(
-                    "monthly_approvals ({}, {}): {e}",
-                    school.id, row.period
-                ));
-                unreadable.push(month);
-            }
-        }
+        let day = crate::calendar::local_day(&row.approved_at).map_err(|e| e.to_string());
+        by_month.insert(month, (row, day));
     }
     let on = |rule: Rule| rules.enabled(rule);
-    let mut m = owed.0;
-    while m <= owed.1 {
+    for &m in owed {
         let due = due(m, rules.approval.months_after);
-        match by_month.get(&m) {
-            Some(&(row, approved)) if approved <= as_of => {
-                if on(Rule::LateApproval) && approved > due {
-                    emit(late(school, m, due, row, approved, rules));
-                }
-                if on(Rule::ApprovalNotByPrincipal)
-                    && let Some(f) = not_by_principal(school, m, due, row, approved, rules)
-                {
-                    emit(f);
-                }
-            }
-            _ if unreadable.contains(&m) => {}
-            _ => {
+        let (row, day) = match by_month.get(&m) {
+            None => {
                 if on(Rule::MissingApproval) && due < as_of {
                     emit(missing(school, m, due, rules));
                 }
+                continue;
+            }
+            Some((row, Err(e))) => {
+                let mut i = Issue::unreadable(
+                    "monthly_approvals",
+                    key(&row.period),
+                    Some("approved_at"),
+                    Some(row.approved_at.clone()),
+                    APPROVAL_RULES,
+                    e.clone(),
+                )
+                .school(&school.id);
+                i.period = Some(m.to_string());
+                issue(i);
+                continue;
+            }
+            Some((row, Ok(day))) => (*row, *day),
+        };
+        let verdict = |approved: NaiveDate| -> Vec<Finding> {
+            let mut out = Vec::new();
+            if approved > as_of {
+                // Not made yet at --as-of: the month counts as unapproved.
+                if on(Rule::MissingApproval) && due < as_of {
+                    out.push(missing(school, m, due, rules));
+                }
+                return out;
+            }
+            if on(Rule::LateApproval) && approved > due {
+                out.push(late(school, m, due, row, approved, rules));
+            }
+            if on(Rule::ApprovalNotByPrincipal)
+                && let Some(f) = not_by_principal(school, m, due, row, approved, rules)
+            {
+                out.push(f);
+            }
+            out
+        };
+        let first = verdict(day.earliest());
+        if day.is_unsure() {
+            let rules_of = |v: &[Finding]| v.iter().map(|f| f.rule).collect::<Vec<_>>();
+            let last = verdict(day.latest());
+            if rules_of(&first) != rules_of(&last) {
+                issue(Issue {
+                    problem: Problem::OffsetMissing,
+                    table: "monthly_approvals",
+                    row: key(&row.period),
+                    column: Some("approved_at"),
+                    value: Some(row.approved_at.clone()),
+                    school_id: Some(school.id.clone()),
+                    change_id: None,
+                    equipment_id: None,
+                    period: Some(m.to_string()),
+                    rules: APPROVAL_RULES.to_vec(),
+                    possible_dates: Some((day.earliest(), day.latest())),
+                    detail: format!(
+                        "approved {}..{} in Vietnam depending on the offset; due {due}: the verdict differs",
+                        day.earliest(),
+                        day.latest()
+                    ),
+                });
+                continue;
             }
         }
-        m = m.succ();
+        for f in first {
+            emit(f);
+        }
     }
 }
+
+/// The rules a monthly approval row is judged by.
+pub const APPROVAL_RULES: &[Rule] = &[
+    Rule::MissingApproval,
+    Rule::LateApproval,
+    Rule::ApprovalNotByPrincipal,
+];
 
 fn evidence(m: Month, due: NaiveDate, row: Option<(&ApprovalRow, NaiveDate)>) -> ApprovalEvidence {
     let approver = row.and_then(|(r, _)| r.approver.as_ref());
@@ -345,11 +427,9 @@ mod tests {
 
     fn school(inactive: Option<NaiveDate>) -> School {
         School {
-            id: "S1".into(),
-            name: "Trường Tiểu học A".into(),
             inactive: inactive.is_some(),
             status_changed_on: inactive,
-            created_on: Some(d(2024, 9, 15)),
+            ..School::new("S1", "Trường Tiểu học A", Some(d(2024, 9, 15)))
         }
     }
 
@@ -375,17 +455,15 @@ mod tests {
     fn run(school: &School, rows: &[ApprovalRow], as_of: NaiveDate) -> Vec<(Rule, String)> {
         let rules = Policies::built_in().unwrap().rules;
         let mut out = Vec::new();
-        if let Some(owed) = owed_months(school, None, as_of) {
-            judge_school(
-                school,
-                rows,
-                owed,
-                as_of,
-                &rules,
-                &mut |f| out.push((f.rule, f.period.unwrap())),
-                &mut |b| panic!("{b}"),
-            );
-        }
+        judge_school(
+            school,
+            rows,
+            &owed(school, None, as_of),
+            as_of,
+            &rules,
+            &mut |f| out.push((f.rule, f.period.unwrap())),
+            &mut |b| panic!("{b:?}"),
+        );
         out
     }
 
@@ -477,6 +555,69 @@ mod tests {
             ..s
         };
         assert_eq!(owed_months(&unknown, None, d(2025, 6, 1)), None);
+        assert!(owed(&unknown, None, d(2025, 6, 1)).is_empty());
+    }
+
+    /// Issue 14: a school that closed and reopened was owed approvals for
+    /// the months it was closed.
+    #[test]
+    fn a_reopened_school_owes_nothing_for_the_months_it_was_closed() {
+        // Last record on 10 Nov 2024, reopened on 3 Mar 2025: closed from
+        // 11 Nov 2024 to 2 Mar 2025. November (open until the 10th) and
+        // March (open from the 3rd) are owed; December to February are not.
+        let s = School {
+            status_changed_on: Some(d(2025, 3, 3)),
+            closed: Some((d(2024, 11, 11), d(2025, 3, 2))),
+            ..school(None)
+        };
+        let rows: Vec<ApprovalRow> = ["2024-09", "2024-10"]
+            .iter()
+            .map(|p| {
+                approval(
+                    p,
+                    &format!("{p}-28T08:00:00+07:00"),
+                    principal("working", None),
+                )
+            })
+            .collect();
+        assert_eq!(
+            run(&s, &rows, d(2025, 5, 1)),
+            vec![
+                (Rule::MissingApproval, "2024-11".into()),
+                (Rule::MissingApproval, "2025-03".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_approval_without_offset_is_judged_when_the_offset_cannot_change_it() {
+        let s = school(None);
+        let rows = [
+            // Early in the next month: in time whatever the offset.
+            approval("2024-09", "2024-10-05T09:00:00", principal("working", None)),
+            // 20:00 on the due day: 30 Nov or 1 Dec in Vietnam: not judged.
+            approval("2024-10", "2024-11-30T20:00:00", principal("working", None)),
+        ];
+        let rules = Policies::built_in().unwrap().rules;
+        let (mut found, mut issues) = (Vec::new(), Vec::new());
+        judge_school(
+            &s,
+            &rows,
+            &owed(&s, None, d(2025, 1, 5)),
+            d(2025, 1, 5),
+            &rules,
+            &mut |f| found.push(f.period.unwrap()),
+            &mut |i| issues.push(i),
+        );
+        assert_eq!(
+            found,
+            vec!["2024-11".to_string()],
+            "only November is missing"
+        );
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        assert_eq!(issues[0].problem, Problem::OffsetMissing);
+        assert_eq!(issues[0].period.as_deref(), Some("2024-10"));
+        assert_eq!(issues[0].row, "S1 2024-10");
     }
 
     #[test]

@@ -9,8 +9,9 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::database::{Database, School};
-use super::finding::{Finding, Message};
-use super::late::LateUpdates;
+use super::finding::{Finding, Message, Problem};
+use super::late::{Judged, LateUpdates};
+use super::quality::Issue;
 use super::stores::StoreFacts;
 use super::{
     Policies, PolicyError, Rule, Severity, activity, approvals, identifiers, reports, stores,
@@ -60,7 +61,7 @@ impl CheckPlan {
 }
 
 /// What the stores can tell, as the caller found them.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum StoreInput<'a> {
     /// No config: there are no stores to ask.
     NoConfig,
@@ -164,15 +165,97 @@ pub struct CalendarUse {
     pub note: Option<Message>,
 }
 
+/// The days a run judged, and why it starts where it does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// The first day judged: `--from` if given, else `effective_from`; never
+    /// before the first month that holds data.
+    pub from: NaiveDate,
+    /// The last day judged: `--to`, at most `--as-of`. The store rules
+    /// (backups, copies, drills) are judged as of this day, from records
+    /// dated on or before it.
+    pub to: NaiveDate,
+    /// "Today": what is due, and the archive's reports counted by then.
+    pub as_of: NaiveDate,
+    /// `[policies] effective_from` (default: the regulation's date).
+    pub effective_from: NaiveDate,
+    /// The first day of the first month the database holds data for.
+    pub data_from: Option<NaiveDate>,
+    /// `--from` as given.
+    pub requested_from: Option<NaiveDate>,
+    /// An explicit `--from` before `effective_from` widened the window on
+    /// purpose: the regulation did not yet apply to the days before it.
+    pub before_regulation: bool,
+    /// Nothing to judge: the window ends before it starts (a period before
+    /// the regulation or the data). Every rule is then skipped with the reason.
+    pub empty: bool,
+}
+
+impl Window {
+    /// The window of `plan` for policies starting at `effective_from` and a
+    /// database whose data starts at `data_from`.
+    pub fn new(
+        plan: &CheckPlan,
+        effective_from: NaiveDate,
+        data_from: Option<NaiveDate>,
+    ) -> Window {
+        let to = plan.until();
+        let base = plan.from.unwrap_or(effective_from);
+        let from = data_from.map_or(base, |d| base.max(d));
+        Window {
+            from,
+            to,
+            as_of: plan.as_of,
+            effective_from,
+            data_from,
+            requested_from: plan.from,
+            before_regulation: plan.from.is_some_and(|f| f < effective_from && to >= f),
+            empty: from > to,
+        }
+    }
+
+    /// Why nothing was judged, for an empty window.
+    fn empty_reason(&self) -> Message {
+        let dmy = |d: NaiveDate| d.format("%d/%m/%Y").to_string();
+        if self.to < self.effective_from && self.requested_from.is_none() {
+            Message {
+                vi: format!(
+                    "Giai đoạn kết thúc ngày {}, trước ngày áp dụng quy định ({}): quy định chưa áp dụng nên không có gì để đánh giá (muốn xem vẫn có thể dùng --from).",
+                    dmy(self.to),
+                    dmy(self.effective_from)
+                ),
+                en: format!(
+                    "The period ends on {}, before the rules apply ({}): the regulation did not yet apply, so there is nothing to judge (pass --from to look anyway).",
+                    self.to, self.effective_from
+                ),
+            }
+        } else {
+            Message {
+                vi: format!(
+                    "Cơ sở dữ liệu chỉ có dữ liệu từ ngày {}, sau ngày cuối của giai đoạn ({}): không có gì để đánh giá.",
+                    dmy(self.from),
+                    dmy(self.to)
+                ),
+                en: format!(
+                    "The database holds data from {} only, after the period's last day ({}): there is nothing to judge.",
+                    self.from, self.to
+                ),
+            }
+        }
+    }
+}
+
 /// Everything a run found except the findings themselves (they went to the sink).
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckOutcome {
     /// "Today".
     pub as_of: NaiveDate,
-    /// The first day examined.
+    /// The first day examined (`--from` as given).
     pub from: Option<NaiveDate>,
     /// The last day examined.
     pub to: NaiveDate,
+    /// The window judged.
+    pub window: Window,
     /// The database checked.
     pub database: PathBuf,
     /// `built-in` or the policy folder.
@@ -185,6 +268,9 @@ pub struct CheckOutcome {
     pub calendar: CalendarUse,
     /// Things to know that are not findings.
     pub notes: Vec<Note>,
+    /// Rows that could not be read at all (each is a `data_quality`
+    /// finding too): `check` exits 1 when there are any.
+    pub unreadable_rows: u64,
     /// The names of the schools with findings, by id (for grouping output;
     /// not part of the JSON contract).
     #[serde(skip)]
@@ -192,26 +278,22 @@ pub struct CheckOutcome {
 }
 
 impl CheckOutcome {
-    /// Whether any finding was a violation (`check` exits 1).
+    /// Whether any finding was a violation.
     pub fn has_violations(&self) -> bool {
         self.summary.violations > 0
     }
+
+    /// Whether `check` exits 1: a violation, or a row that could not be read.
+    pub fn has_problems(&self) -> bool {
+        self.has_violations() || self.unreadable_rows > 0
+    }
 }
 
-/// Unreadable rows of one kind: a count and the first few.
+/// Rows that could not be read: a count and the first few.
 #[derive(Default)]
-struct Bad {
+struct Unreadable {
     count: u64,
     examples: Vec<String>,
-}
-
-impl Bad {
-    fn add(&mut self, why: String) {
-        self.count += 1;
-        if self.examples.len() < 5 {
-            self.examples.push(why);
-        }
-    }
 }
 
 fn skip(rule: Rule, vi: &str, en: &str) -> Skipped {
@@ -224,8 +306,34 @@ fn skip(rule: Rule, vi: &str, en: &str) -> Skipped {
     }
 }
 
+/// Counts findings and hands them on; shared by the callbacks that find them.
+struct Emitter<'s> {
+    tally: Tally,
+    sink: &'s mut dyn FnMut(Finding),
+}
+
+impl Emitter<'_> {
+    fn emit(&mut self, f: Finding) {
+        self.tally.count(&f);
+        (self.sink)(f);
+    }
+}
+
+/// The store rules.
+const STORE_RULES: [Rule; 4] = [
+    Rule::BackupOverdue,
+    Rule::BackupCopies,
+    Rule::DrillOverdue,
+    Rule::ReportMissing,
+];
+
 /// Runs every enabled rule. Store rules use `stores`; database rules read
 /// `plan.database`. Each finding is counted, then handed to `sink`.
+///
+/// The window judged ([`Window`]) starts at `--from`, else at
+/// `effective_from` of the policies, and never before the first month the
+/// database holds data for; it ends at `--to` (at most `--as-of`). The
+/// store rules are judged as of its last day.
 ///
 /// The database is opened and its schema checked before any finding is
 /// emitted, so a bad path or schema fails before output starts.
@@ -242,12 +350,11 @@ pub fn check(
     let db = Database::open(&plan.database, plan.busy_timeout)?;
     let rules = &policies.rules;
     let as_of = plan.as_of;
-    let until = plan.until();
-    let mut tally = Tally::default();
-    let mut emit = |f: Finding| {
-        tally.count(&f);
-        sink(f);
-    };
+    let out = RefCell::new(Emitter {
+        tally: Tally::default(),
+        sink,
+    });
+    let emit = |f: Finding| out.borrow_mut().emit(f);
     let mut skipped: Vec<Skipped> = Vec::new();
     let mut notes: Vec<Note> = Vec::new();
     for rule in Rule::ALL {
@@ -261,21 +368,93 @@ pub fn check(
     }
     let on = |rule: Rule| rules.enabled(rule);
 
+    // ---- the schools, and the window ----
+    let mut school_issues: Vec<Issue> = Vec::new();
+    let schools = db.schools(&mut |i| school_issues.push(i))?;
+    let by_id: HashMap<&str, &School> = schools.iter().map(|s| (s.id.as_str(), s)).collect();
+    let name_of = |school_id: &str| by_id.get(school_id).map(|s| s.name.as_str());
+    let unreadable = RefCell::new(Unreadable::default());
+    let quality = rules.severity(Rule::DataQuality);
+    let issue = |i: Issue| {
+        if i.problem == Problem::Unreadable {
+            let mut u = unreadable.borrow_mut();
+            u.count += 1;
+            if u.examples.len() < 5 {
+                u.examples.push(i.line());
+            }
+        }
+        if on(Rule::DataQuality) {
+            let name = i.school_id.as_deref().and_then(name_of);
+            emit(i.finding(name, quality));
+        }
+    };
+    for i in school_issues {
+        issue(i);
+    }
+    let window = Window::new(
+        plan,
+        policies.effective_from,
+        db.first_data_month(&schools)?,
+    );
+    let (from, until) = (window.from, window.to);
+    if window.empty {
+        let reason = window.empty_reason();
+        for rule in Rule::ALL.into_iter().filter(|&r| on(r)) {
+            skipped.push(Skipped {
+                rule,
+                reason: reason.clone(),
+            });
+        }
+    }
+    if window.before_regulation {
+        let dmy = |d: NaiveDate| d.format("%d/%m/%Y").to_string();
+        notes.push(Note {
+            code: "before_regulation".into(),
+            message: Message {
+                vi: format!(
+                    "--from {} mở rộng giai đoạn đánh giá về trước ngày áp dụng quy định ({}): quy định chưa áp dụng cho các ngày trước đó; phát hiện của những ngày này chỉ để tham khảo.",
+                    dmy(window.from),
+                    dmy(window.effective_from)
+                ),
+                en: format!(
+                    "--from {} widens the window to before the rules apply ({}): the regulation did not yet apply to those days; findings there are for information.",
+                    window.from, window.effective_from
+                ),
+            },
+            examples: Vec::new(),
+        });
+    }
+    if let Some(data) = window
+        .data_from
+        .filter(|d| *d > window.effective_from && !window.empty)
+    {
+        notes.push(Note {
+            code: "data_start".into(),
+            message: Message {
+                vi: format!(
+                    "Cơ sở dữ liệu có dữ liệu từ tháng {}: không đánh giá trước đó.",
+                    data.format("%m/%Y")
+                ),
+                en: format!(
+                    "The database holds data from {}: nothing before is judged.",
+                    data.format("%Y-%m")
+                ),
+            },
+            examples: Vec::new(),
+        });
+    }
+    let live = !window.empty;
+
     let facts = match &stores {
         StoreInput::Facts(f) => Some(*f),
         _ => None,
     };
 
     // ---- the stores ----
-    let store_rules = [
-        Rule::BackupOverdue,
-        Rule::BackupCopies,
-        Rule::DrillOverdue,
-        Rule::ReportMissing,
-    ];
     match stores {
+        _ if !live => {}
         StoreInput::NoConfig => {
-            for rule in store_rules.into_iter().filter(|&r| on(r)) {
+            for rule in STORE_RULES.into_iter().filter(|&r| on(r)) {
                 skipped.push(skip(
                     rule,
                     "Không có tệp cấu hình (chỉ có --db): quy tắc này cần các kho sao lưu trong eqvault.toml.",
@@ -284,7 +463,7 @@ pub fn check(
             }
         }
         StoreInput::Unavailable(why) => {
-            for rule in store_rules.into_iter().filter(|&r| on(r)) {
+            for rule in STORE_RULES.into_iter().filter(|&r| on(r)) {
                 skipped.push(Skipped {
                     rule,
                     reason: Message {
@@ -309,18 +488,20 @@ pub fn check(
                         .collect(),
                 });
             }
+            // Judged as of the window's last day: a backup made after it
+            // proves nothing about it.
             if on(Rule::BackupOverdue)
-                && let Some(f) = stores::backup_overdue(facts, rules, as_of)
+                && let Some(f) = stores::backup_overdue(facts, rules, until)
             {
                 emit(f);
             }
             if on(Rule::BackupCopies)
-                && let Some(f) = stores::backup_copies(facts, rules, as_of)
+                && let Some(f) = stores::backup_copies(facts, rules, until)
             {
                 emit(f);
             }
             if on(Rule::DrillOverdue)
-                && let Some(f) = stores::drill_overdue(facts, rules, as_of)
+                && let Some(f) = stores::drill_overdue(facts, rules, until)
             {
                 emit(f);
             }
@@ -331,7 +512,7 @@ pub fn check(
                             archived,
                             &policies.school_years,
                             rules,
-                            plan.from,
+                            Some(from),
                             until,
                             as_of,
                         ) {
@@ -356,7 +537,19 @@ pub fn check(
     }
     let ledger: Option<&Result<Vec<crate::ledger::Entry>, String>> =
         facts.and_then(|f| f.ledger.as_ref());
-    if on(Rule::ChangedIdentifier) {
+    if live {
+        for (kind, id, why) in facts.iter().flat_map(|f| &f.ledger_unreadable) {
+            issue(Issue::unreadable(
+                "ledger",
+                format!("{kind} {id}"),
+                None,
+                None,
+                &[Rule::DeletedIdentifier, Rule::ChangedIdentifier],
+                why.clone(),
+            ));
+        }
+    }
+    if on(Rule::ChangedIdentifier) && live {
         match ledger {
             Some(Ok(_)) => {}
             Some(Err(why)) => skipped.push(Skipped {
@@ -375,27 +568,18 @@ pub fn check(
     }
 
     // ---- the database ----
-    // Several callbacks note unreadable rows while one of them is running.
-    let bad_rows = RefCell::new(Bad::default());
-    let bad = |why: String| bad_rows.borrow_mut().add(why);
-    let schools = db.schools(&mut |why| bad(why))?;
-    let by_id: HashMap<&str, &School> = schools.iter().map(|s| (s.id.as_str(), s)).collect();
-
     let mut changes_read = 0;
-    if on(Rule::LateUpdate) {
+    if on(Rule::LateUpdate) && live {
         let lu = &rules.late_update;
         let mut judge = LateUpdates::new(&policies.calendar, lu.working_days, as_of, lu.severity)
-            .within(plan.from, until);
+            .within(Some(from), until);
         changes_read = db.for_each_change(
-            &mut |row| {
-                let name = by_id.get(row.school_id).map(|s| s.name.as_str());
-                match judge.judge(row, name) {
-                    Ok(Some(f)) => emit(f),
-                    Ok(None) => {}
-                    Err(e) => bad(format!("equipment_changes ({}): {e}", row.change_id)),
-                }
+            &mut |row| match judge.judge(row, name_of(row.school_id)) {
+                Judged::Finding(f) => emit(f),
+                Judged::Nothing => {}
+                Judged::Issue(i) => issue(i),
             },
-            &mut |why| bad(why),
+            &mut |i| issue(i),
         )?;
     }
 
@@ -404,30 +588,56 @@ pub fn check(
         Rule::LateApproval,
         Rule::ApprovalNotByPrincipal,
     ];
-    if approval_rules.iter().any(|&r| on(r)) {
+    let approvals_on = approval_rules.iter().any(|&r| on(r));
+    let activity_on = on(Rule::NoMonthlyUpdate);
+    if (approvals_on || activity_on) && live {
         for school in &schools {
-            let Some(owed) = approvals::owed_months(school, plan.from, until) else {
-                continue;
+            let rows = if approvals_on {
+                db.approvals(&school.id)?
+            } else {
+                Vec::new()
             };
-            let rows = db.approvals(&school.id)?;
-            approvals::judge_school(school, &rows, owed, as_of, rules, &mut emit, &mut |why| {
-                bad(why)
-            });
-        }
-    }
-
-    if on(Rule::NoMonthlyUpdate) {
-        let params = &rules.no_monthly_update;
-        for school in &schools {
-            for m in activity::months_to_examine(
-                school,
-                plan.from,
-                until,
-                as_of,
-                &params.teaching_months,
-            ) {
-                if !db.has_activity(&school.id, m)? {
-                    emit(activity::finding(school, m, params.severity));
+            let judge_one = |s: &School,
+                             found: &mut dyn FnMut(Finding),
+                             issue: &mut dyn FnMut(Issue)|
+             -> Result<(), PolicyError> {
+                if approvals_on {
+                    let owed = approvals::owed(s, Some(from), until);
+                    approvals::judge_school(s, &rows, &owed, as_of, rules, found, issue);
+                }
+                if activity_on {
+                    let params = &rules.no_monthly_update;
+                    for m in activity::months_to_examine(
+                        s,
+                        Some(from),
+                        until,
+                        as_of,
+                        &params.teaching_months,
+                    ) {
+                        if !db.has_activity(&s.id, m)? {
+                            found(activity::finding(s, m, params.severity));
+                        }
+                    }
+                }
+                Ok(())
+            };
+            match school.variants() {
+                (lenient, None) => judge_one(&lenient, &mut |f| emit(f), &mut |i| issue(i))?,
+                (lenient, Some(strict)) => {
+                    // A date without an offset: a finding under every
+                    // offset is made; one that depends on it is an issue.
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    judge_one(&lenient, &mut |f| a.push(f), &mut |i| issue(i))?;
+                    judge_one(&strict, &mut |f| b.push(f), &mut |_| {})?;
+                    let key = |f: &Finding| (f.rule, f.period.clone());
+                    let in_b: HashSet<_> = b.iter().map(key).collect();
+                    let in_a: HashSet<_> = a.iter().map(key).collect();
+                    for f in a.into_iter().filter(|f| in_b.contains(&key(f))) {
+                        emit(f);
+                    }
+                    for f in a_not_b(&b, &in_a) {
+                        issue(school_offset_issue(school, f));
+                    }
                 }
             }
         }
@@ -436,29 +646,31 @@ pub fn check(
     // Identifiers: the ledger of earlier backups, when there is one, and the
     // change log; an equipment id found by both is one finding.
     let vanished = match ledger {
-        Some(Ok(entries)) if on(Rule::DeletedIdentifier) || on(Rule::ChangedIdentifier) => {
+        Some(Ok(entries))
+            if live && (on(Rule::DeletedIdentifier) || on(Rule::ChangedIdentifier)) =>
+        {
             Some(crate::ledger::vanished(entries, &db.identifiers()?))
         }
         _ => None,
     };
-    let name_of = |school_id: &str| by_id.get(school_id).map(|s| s.name.as_str());
-    if on(Rule::DeletedIdentifier) {
+    if on(Rule::DeletedIdentifier) && live {
         let severity = rules.severity(Rule::DeletedIdentifier);
-        let ledger_equipment: HashMap<&str, &crate::ledger::Entry> = vanished
+        let ledger_equipment: HashMap<&str, &crate::ledger::Vanished> = vanished
             .iter()
             .flatten()
             .filter(|v| v.entry.ident.kind == crate::ledger::Kind::Equipment)
-            .map(|v| (v.entry.ident.id.as_str(), &v.entry))
+            .map(|v| (v.entry.ident.id.as_str(), v))
             .collect();
         let mut both: HashSet<String> = HashSet::new();
         db.for_each_vanished_equipment(&mut |v| {
-            let entry = ledger_equipment.get(v.equipment_id.as_str()).copied();
-            if entry.is_some() {
+            let known = ledger_equipment.get(v.equipment_id.as_str()).copied();
+            if known.is_some() {
                 both.insert(v.equipment_id.clone());
             }
             emit(identifiers::deleted_equipment(
                 &v,
-                entry,
+                known.map(|k| &k.entry),
+                known.map_or(&[][..], |k| &k.candidates),
                 name_of(&v.school_id),
                 severity,
             ));
@@ -470,6 +682,7 @@ pub fn check(
             }
             emit(identifiers::deleted_from_ledger(
                 e,
+                &v.candidates,
                 name_of(&e.ident.school_id),
                 severity,
             ));
@@ -485,7 +698,7 @@ pub fn check(
             });
         }
     }
-    if on(Rule::ChangedIdentifier) {
+    if on(Rule::ChangedIdentifier) && live {
         let severity = rules.severity(Rule::ChangedIdentifier);
         for v in vanished.iter().flatten() {
             if let Some(new_id) = &v.renamed_to {
@@ -499,21 +712,21 @@ pub fn check(
         }
     }
 
-    let bad_rows = bad_rows.into_inner();
-    if bad_rows.count > 0 {
+    let unreadable = unreadable.into_inner();
+    if unreadable.count > 0 {
         notes.push(Note {
             code: "unreadable_rows".into(),
             message: Message {
                 vi: format!(
-                    "{} dòng dữ liệu có giá trị không đọc được (ngày, giờ, kiểu dữ liệu) nên không được đánh giá; hãy sửa dữ liệu nguồn.",
-                    bad_rows.count
+                    "{} dòng dữ liệu có giá trị không đọc được (ngày, giờ, kiểu dữ liệu) nên không được đánh giá (mỗi dòng là một phát hiện data_quality; kiểm tra kết thúc với mã 1); hãy sửa dữ liệu nguồn.",
+                    unreadable.count
                 ),
                 en: format!(
-                    "{} row(s) hold values that cannot be read (dates, times, types) and were not judged; fix the source data.",
-                    bad_rows.count
+                    "{} row(s) hold values that cannot be read (dates, times, types) and were not judged (each is a data_quality finding; check exits 1); fix the source data.",
+                    unreadable.count
                 ),
             },
-            examples: bad_rows.examples,
+            examples: unreadable.examples,
         });
     }
 
@@ -540,7 +753,30 @@ pub fn check(
             examples: Vec::new(),
         });
     }
+    if live
+        && let Some(year) = policies
+            .school_years
+            .years_through(until)
+            .into_iter()
+            .find(|y| y.provisional && y.end >= from && y.start <= until)
+    {
+        notes.push(Note {
+            code: "school_year_provisional".into(),
+            message: Message {
+                vi: format!(
+                    "Năm học {} chưa có trong school-years.toml: ngày đầu, cuối năm và học kỳ được suy ra từ khung thời gian của Bộ GD&ĐT và là tạm tính.",
+                    year.name
+                ),
+                en: format!(
+                    "School year {} is not in school-years.toml: its start, end and terms are derived from the ministry's frame and are provisional.",
+                    year.name
+                ),
+            },
+            examples: Vec::new(),
+        });
+    }
 
+    let Emitter { tally, .. } = out.into_inner();
     let school_names = schools
         .iter()
         .filter(|s| tally.schools.contains(&s.id))
@@ -551,6 +787,7 @@ pub fn check(
         as_of,
         from: plan.from,
         to: until,
+        window,
         database: plan.database.clone(),
         policies: policies.source.describe(),
         skipped,
@@ -561,5 +798,50 @@ pub fn check(
             note: calendar_note,
         },
         notes,
+        unreadable_rows: unreadable.count,
     })
+}
+
+/// The findings of `strict` that the lenient school does not have.
+fn a_not_b<'f>(
+    strict: &'f [Finding],
+    lenient: &HashSet<(Rule, Option<String>)>,
+) -> Vec<&'f Finding> {
+    strict
+        .iter()
+        .filter(|f| !lenient.contains(&(f.rule, f.period.clone())))
+        .collect()
+}
+
+/// The issue of a school whose `created_at` (or closing date) has no offset
+/// and whose finding `f` depends on it.
+fn school_offset_issue(school: &School, f: &Finding) -> Issue {
+    let (column, days) = match (school.created_strict, school.created_on) {
+        (Some(early), Some(late)) => ("created_at", (early, late)),
+        _ => (
+            "status_changed_on",
+            (
+                school.status_changed_on.unwrap_or(NaiveDate::MIN),
+                school.changed_strict.unwrap_or(NaiveDate::MAX),
+            ),
+        ),
+    };
+    Issue {
+        problem: Problem::OffsetMissing,
+        table: "schools",
+        row: school.id.clone(),
+        column: Some(column),
+        value: None,
+        school_id: Some(school.id.clone()),
+        change_id: None,
+        equipment_id: None,
+        period: f.period.clone(),
+        rules: vec![f.rule],
+        possible_dates: Some(days),
+        detail: format!(
+            "{column} has no UTC offset: {} for {} holds for some offsets only",
+            f.rule,
+            f.period.as_deref().unwrap_or("")
+        ),
+    }
 }

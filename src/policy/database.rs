@@ -20,12 +20,22 @@ use chrono::NaiveDate;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Row, params};
 
-use super::PolicyError;
 use super::approvals::{ApprovalRow, Approver};
 use super::finding::{ChangeRef, DeletedEvidence};
 use super::identifiers::VanishedEquipment;
 use super::late::ChangeRow;
 use super::month::Month;
+use super::quality::Issue;
+use super::{PolicyError, Rule};
+use crate::calendar::LocalDay;
+
+/// The rules a school's own dates decide.
+pub const SCHOOL_RULES: &[Rule] = &[
+    Rule::MissingApproval,
+    Rule::LateApproval,
+    Rule::ApprovalNotByPrincipal,
+    Rule::NoMonthlyUpdate,
+];
 
 /// Change-log rows per statement: a few milliseconds of reading each.
 pub const CHUNK: i64 = 20_000;
@@ -34,6 +44,12 @@ pub const CHUNK: i64 = 20_000;
 const ID_PAGE: i64 = 5_000;
 
 /// A school, with the dates the rules need already read.
+///
+/// How the reference schema tells a school's life: `status = 'inactive'`
+/// with `status_changed_on` the day it closed; a school that closed and
+/// reopened is `active` again, with `status_changed_on` the day it reopened.
+/// When it had closed is read from its own records ([`Database::schools`]):
+/// the day after its last change, use or approved month before reopening.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct School {
     /// `school_id`.
@@ -42,10 +58,70 @@ pub struct School {
     pub name: String,
     /// `status = 'inactive'`.
     pub inactive: bool,
-    /// `status_changed_on`, when set and readable.
+    /// `status_changed_on`, when set and readable: the day it closed
+    /// (inactive) or reopened (active). Without a UTC offset, the day that
+    /// owes least (the earliest closing, the latest reopening).
     pub status_changed_on: Option<NaiveDate>,
-    /// The civil date of `created_at`, when readable.
+    /// The civil date of `created_at`, when readable; without a UTC offset,
+    /// the latest day it can be (the one that owes least).
     pub created_on: Option<NaiveDate>,
+    /// A reopened school: the first and last day it was closed.
+    pub closed: Option<(NaiveDate, NaiveDate)>,
+    /// `created_at` without an offset: the earliest day it can be, when it
+    /// differs from `created_on`.
+    pub created_strict: Option<NaiveDate>,
+    /// `status_changed_on` without an offset: the day that owes most, when
+    /// it differs.
+    pub changed_strict: Option<NaiveDate>,
+}
+
+impl School {
+    /// An open school created on `created_on`.
+    pub fn new(id: &str, name: &str, created_on: Option<NaiveDate>) -> School {
+        School {
+            id: id.to_string(),
+            name: name.to_string(),
+            inactive: false,
+            status_changed_on: None,
+            created_on,
+            closed: None,
+            created_strict: None,
+            changed_strict: None,
+        }
+    }
+
+    /// Whether the school was open on some day of `m` (not closed all month).
+    pub fn open_in(&self, m: Month) -> bool {
+        self.closed
+            .is_none_or(|(from, to)| m.first_day() < from || m.last_day() > to)
+    }
+
+    /// Whether the school was open on every day of `m` as far as a reopening
+    /// goes (creation and closing are the rules' to weigh).
+    pub fn open_all_of(&self, m: Month) -> bool {
+        self.closed
+            .is_none_or(|(from, to)| m.last_day() < from || m.first_day() > to)
+    }
+
+    /// The school as the rules judge it, and, when a date without a UTC
+    /// offset could be another day, the school as it would owe most: a
+    /// finding is made when both agree, a `data_quality` issue when not.
+    pub fn variants(&self) -> (School, Option<School>) {
+        let lenient = School {
+            created_strict: None,
+            changed_strict: None,
+            ..self.clone()
+        };
+        if self.created_strict.is_none() && self.changed_strict.is_none() {
+            return (lenient, None);
+        }
+        let strict = School {
+            created_on: self.created_strict.or(self.created_on),
+            status_changed_on: self.changed_strict.or(self.status_changed_on),
+            ..lenient.clone()
+        };
+        (lenient, Some(strict))
+    }
 }
 
 const SCHOOLS: &str =
@@ -67,6 +143,20 @@ const ID_PAGE_SQL: &str = "SELECT d.equipment_id, \
        WHERE equipment_id > ?1 ORDER BY equipment_id LIMIT ?2) d";
 const CHANGES_OF: &str = "SELECT change_id, school_id, kind, occurred_on, recorded_at \
      FROM equipment_changes WHERE equipment_id = ?1 ORDER BY occurred_on, change_id";
+const LAST_CHANGE: &str = "SELECT max(occurred_on) FROM equipment_changes \
+     WHERE school_id = ?1 AND occurred_on < ?2";
+const LAST_USE: &str = "SELECT max(used_on) FROM equipment_usage \
+     WHERE school_id = ?1 AND used_on < ?2";
+const LAST_APPROVED: &str = "SELECT max(period) FROM monthly_approvals \
+     WHERE school_id = ?1 AND period < ?2";
+// Values that start like an ISO date only, so that one odd value does not
+// hide the first real one; the indexes keep each lookup short.
+const FIRST_CHANGE: &str = "SELECT min(occurred_on) FROM equipment_changes \
+     WHERE school_id = ?1 AND occurred_on GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]*'";
+const FIRST_USE: &str = "SELECT min(used_on) FROM equipment_usage \
+     WHERE school_id = ?1 AND used_on GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]*'";
+const FIRST_APPROVED: &str = "SELECT min(period) FROM monthly_approvals \
+     WHERE school_id = ?1 AND period GLOB '[12][0-9][0-9][0-9]-[01][0-9]'";
 
 /// The equipment database, opened read-only.
 pub struct Database {
@@ -95,6 +185,12 @@ impl Database {
             ACTIVITY,
             ID_PAGE_SQL,
             CHANGES_OF,
+            LAST_CHANGE,
+            LAST_USE,
+            LAST_APPROVED,
+            FIRST_CHANGE,
+            FIRST_USE,
+            FIRST_APPROVED,
         ] {
             db.conn.prepare_cached(sql).map_err(|e| db.err(e))?;
         }
@@ -132,55 +228,162 @@ impl Database {
     }
 
     /// Every school, by id. Dates that cannot be read are left `None` and
-    /// described to `bad`.
+    /// described to `issue`. A reopened school (`active` with a
+    /// `status_changed_on` after its creation) gets the days it was closed:
+    /// from the day after its last change, use or approved month before the
+    /// reopening (or its creation, when it has none) to the day before.
     ///
     /// # Errors
     /// SQLite errors.
-    pub fn schools(&self, bad: &mut dyn FnMut(String)) -> Result<Vec<School>, PolicyError> {
-        let mut stmt = self.conn.prepare_cached(SCHOOLS).map_err(|e| self.err(e))?;
-        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+    pub fn schools(&self, issue: &mut dyn FnMut(Issue)) -> Result<Vec<School>, PolicyError> {
         let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
-            let id = lossy(row, 0);
-            let date = |i: usize, what: &str, bad: &mut dyn FnMut(String)| -> Option<NaiveDate> {
-                let text = opt_text(row, i)?;
-                match crate::calendar::local_date(&text) {
-                    Ok(d) => Some(d),
-                    Err(e) => {
-                        bad(format!("schools ({id}).{what}: {e}"));
-                        None
+        {
+            let mut stmt = self.conn.prepare_cached(SCHOOLS).map_err(|e| self.err(e))?;
+            let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+            while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+                let id = lossy(row, 0);
+                let inactive = lossy(row, 2) == "inactive";
+                let mut date = |i: usize, column: &'static str| -> Option<LocalDay> {
+                    let text = opt_text(row, i)?;
+                    match crate::calendar::local_day(&text) {
+                        Ok(d) => Some(d),
+                        Err(e) => {
+                            issue(
+                                Issue::unreadable(
+                                    "schools",
+                                    id.clone(),
+                                    Some(column),
+                                    Some(text),
+                                    SCHOOL_RULES,
+                                    e.to_string(),
+                                )
+                                .school(&id),
+                            );
+                            None
+                        }
                     }
+                };
+                let changed = date(3, "status_changed_on");
+                let created = date(4, "created_at");
+                if inactive && changed.is_none() {
+                    issue(
+                        Issue::unreadable(
+                            "schools",
+                            id.clone(),
+                            Some("status_changed_on"),
+                            None,
+                            SCHOOL_RULES,
+                            "the school is inactive without a readable status_changed_on: no approval or activity is judged for it",
+                        )
+                        .school(&id),
+                    );
                 }
-            };
-            let status_changed_on = date(3, "status_changed_on", bad);
-            let created_on = date(4, "created_at", bad);
-            let inactive = lossy(row, 2) == "inactive";
-            if inactive && status_changed_on.is_none() {
-                bad(format!(
-                    "schools ({id}) is inactive without a readable status_changed_on: no approval or activity is judged for it"
-                ));
+                let mut school = School::new(&id, &lossy(row, 1), created.map(LocalDay::latest));
+                school.inactive = inactive;
+                school.created_strict = created.filter(|d| d.is_unsure()).map(LocalDay::earliest);
+                school.status_changed_on =
+                    changed.map(|d| if inactive { d.earliest() } else { d.latest() });
+                school.changed_strict = changed
+                    .filter(|d| inactive && d.is_unsure())
+                    .map(LocalDay::latest);
+                out.push(school);
             }
-            out.push(School {
-                name: lossy(row, 1),
-                id,
-                inactive,
-                status_changed_on,
-                created_on,
-            });
+        }
+        for school in &mut out {
+            if let (false, Some(reopened), Some(created)) =
+                (school.inactive, school.status_changed_on, school.created_on)
+                && reopened > created
+            {
+                let last = self.last_record_before(&school.id, reopened)?;
+                let from = last
+                    .and_then(|d| d.succ_opt())
+                    .unwrap_or(created)
+                    .max(created);
+                if let Some(to) = reopened.pred_opt()
+                    && from <= to
+                {
+                    school.closed = Some((from, to));
+                }
+            }
         }
         Ok(out)
     }
 
+    /// The last day before `before` on which `school_id` shows a sign of
+    /// life: a change that occurred, a use, or the last day of a month it
+    /// approved.
+    fn last_record_before(
+        &self,
+        school_id: &str,
+        before: NaiveDate,
+    ) -> Result<Option<NaiveDate>, PolicyError> {
+        let day = before.format("%Y-%m-%d").to_string();
+        let month = Month::of(before).to_string();
+        let mut last: Option<NaiveDate> = None;
+        for (sql, bound) in [
+            (LAST_CHANGE, &day),
+            (LAST_USE, &day),
+            (LAST_APPROVED, &month),
+        ] {
+            let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+            let text: Option<String> = stmt
+                .query_row(params![school_id, bound], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            let found = text.and_then(|t| {
+                if sql == LAST_APPROVED {
+                    t.parse::<Month>().ok().map(Month::last_day)
+                } else {
+                    crate::calendar::local_day(&t).ok().map(LocalDay::latest)
+                }
+            });
+            last = last.max(found.filter(|d| *d < before));
+        }
+        Ok(last)
+    }
+
+    /// The first day of the first month that holds data: the earliest of
+    /// the schools' creation, the changes, the uses and the approved months.
+    /// `schools` are those [`Database::schools`] read.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn first_data_month(&self, schools: &[School]) -> Result<Option<NaiveDate>, PolicyError> {
+        let mut first: Option<NaiveDate> = schools
+            .iter()
+            .filter_map(|s| s.created_strict.or(s.created_on))
+            .min();
+        for sql in [FIRST_CHANGE, FIRST_USE, FIRST_APPROVED] {
+            let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+            for school in schools {
+                let text: Option<String> = stmt
+                    .query_row([&school.id], |r| r.get(0))
+                    .map_err(|e| self.err(e))?;
+                let found = text.and_then(|t| {
+                    if sql == FIRST_APPROVED {
+                        t.parse::<Month>().ok().map(Month::first_day)
+                    } else {
+                        crate::calendar::local_day(&t).ok().map(LocalDay::earliest)
+                    }
+                });
+                first = match (first, found) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+        }
+        Ok(first.map(|d| Month::of(d).first_day()))
+    }
+
     /// Hands every change-log row to `f`, in `change_id` order, reading
     /// [`CHUNK`] row ids per statement. A row with a non-text value where
-    /// text is expected goes to `bad` instead. Returns the rows read.
+    /// text is expected goes to `issue` instead. Returns the rows read.
     ///
     /// # Errors
     /// SQLite errors.
     pub fn for_each_change(
         &self,
         f: &mut dyn FnMut(&ChangeRow<'_>),
-        bad: &mut dyn FnMut(String),
+        issue: &mut dyn FnMut(Issue),
     ) -> Result<u64, PolicyError> {
         let (lo, hi): (Option<i64>, Option<i64>) = self
             .conn
@@ -199,7 +402,7 @@ impl Database {
                 seen += 1;
                 match change_row(row) {
                     Ok(c) => f(&c),
-                    Err(why) => bad(why),
+                    Err(why) => issue(*why),
                 }
             }
             start = end;
@@ -342,16 +545,42 @@ fn opt_text(row: &Row<'_>, i: usize) -> Option<String> {
 }
 
 /// A change row borrowed from SQLite, or why it cannot be judged.
-fn change_row<'r>(row: &'r Row<'_>) -> Result<ChangeRow<'r>, String> {
-    let change_id: i64 = row.get(0).map_err(|e| e.to_string())?;
-    let text = |i: usize, name: &str| -> Result<&'r str, String> {
-        match row.get_ref(i) {
-            Ok(ValueRef::Text(t)) => std::str::from_utf8(t)
-                .map_err(|_| format!("equipment_changes ({change_id}).{name}: not UTF-8")),
-            Ok(ValueRef::Null) => Err(format!("equipment_changes ({change_id}).{name}: NULL")),
-            Ok(_) => Err(format!("equipment_changes ({change_id}).{name}: not text")),
-            Err(e) => Err(e.to_string()),
-        }
+fn change_row<'r>(row: &'r Row<'_>) -> Result<ChangeRow<'r>, Box<Issue>> {
+    let change_id: i64 = row.get(0).map_err(|e| {
+        Box::new(Issue::unreadable(
+            "equipment_changes",
+            "?",
+            Some("change_id"),
+            None,
+            &[Rule::LateUpdate],
+            e.to_string(),
+        ))
+    })?;
+    let school = match row.get_ref(2) {
+        Ok(ValueRef::Text(t)) => std::str::from_utf8(t).ok(),
+        _ => None,
+    };
+    let text = |i: usize, name: &'static str| -> Result<&'r str, Box<Issue>> {
+        let why = match row.get_ref(i) {
+            Ok(ValueRef::Text(t)) => match std::str::from_utf8(t) {
+                Ok(t) => return Ok(t),
+                Err(_) => "not UTF-8".to_string(),
+            },
+            Ok(ValueRef::Null) => "NULL".to_string(),
+            Ok(_) => "not text".to_string(),
+            Err(e) => e.to_string(),
+        };
+        let mut issue = Issue::unreadable(
+            "equipment_changes",
+            change_id.to_string(),
+            Some(name),
+            opt_text(row, i),
+            &[Rule::LateUpdate],
+            why,
+        );
+        issue.change_id = Some(change_id);
+        issue.school_id = school.map(str::to_string);
+        Err(Box::new(issue))
     };
     Ok(ChangeRow {
         change_id,

@@ -62,6 +62,56 @@ pub enum Evidence {
     Drill(DrillEvidence),
     /// `report_missing`.
     Report(ReportEvidence),
+    /// `data_quality`.
+    DataQuality(DataQualityEvidence),
+}
+
+/// What is wrong with a row a rule could not judge as it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    /// A timestamp without a UTC offset, and the verdict depends on it.
+    OffsetMissing,
+    /// A change recorded (`recorded_at`) before the day it occurred.
+    RecordedBeforeOccurred,
+    /// A value that cannot be read (a date that is no date, a NULL, …).
+    Unreadable,
+}
+
+/// Evidence of `data_quality`: the row, the value, and what could not be judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DataQualityEvidence {
+    /// What is wrong.
+    pub problem: Problem,
+    /// The table (`equipment_changes`, `monthly_approvals`, `schools`).
+    pub table: String,
+    /// The row: its key as the table writes it (`1500`, `79761003 2024-10`).
+    pub row: String,
+    /// The column, when one is to blame.
+    pub column: Option<String>,
+    /// The value as stored, when there is one.
+    pub value: Option<String>,
+    /// The rules that could not judge the row (`late_update`, …).
+    pub rules: Vec<Rule>,
+    /// For a missing offset: the dates in Vietnam the value can be on
+    /// (written at UTC+14 … UTC−12).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub possible_dates: Option<(NaiveDate, NaiveDate)>,
+    /// In words (English; the message has both languages).
+    pub detail: String,
+}
+
+/// A day the office declared in its config, cited by a deadline that crossed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OfficeDayRef {
+    /// The day.
+    pub date: NaiveDate,
+    /// `true`: a day off; `false`: a working day.
+    pub off: bool,
+    /// Why.
+    pub reason: String,
+    /// The document.
+    pub source: String,
 }
 
 /// Evidence of `late_update`.
@@ -87,8 +137,16 @@ pub struct LateUpdateEvidence {
     pub days_late: i64,
     /// Whether a year crossed had no published schedule (the deadline is provisional).
     pub calendar_proposed: bool,
-    /// Those years.
+    /// Those years: the years of the days the deadline was counted across.
     pub proposed_years: Vec<i32>,
+    /// Days the office declared in its config (`[calendar]`) that the
+    /// deadline was counted across.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub office_days: Vec<OfficeDayRef>,
+    /// `recorded_at` (or `occurred_on`) has no UTC offset; it is late
+    /// whatever the offset, and the dates above are the most favourable.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub offset_missing: bool,
 }
 
 /// Evidence of the approval rules.
@@ -174,6 +232,11 @@ pub struct DeletedEvidence {
     /// The last snapshot that held it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_seen_snapshot: Option<String>,
+    /// Current identifiers whose rows match it and that could each be its
+    /// new code: several vanished or new identifiers share the row, so no
+    /// pairing is made (`changed_identifier` is one-to-one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rename_candidates: Vec<String>,
 }
 
 impl DeletedEvidence {
@@ -197,6 +260,9 @@ pub struct ChangedEvidence {
 /// Evidence of the backup rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BackupEvidence {
+    /// The day judged: the end of the window (`--to`, at most `--as-of`);
+    /// snapshots taken after it prove nothing about it.
+    pub judged_at: NaiveDate,
     /// The newest complete snapshot at `as_of`, if any.
     pub newest_snapshot: Option<String>,
     /// When it was taken.
@@ -221,6 +287,8 @@ pub struct BackupEvidence {
 /// Evidence of `drill_overdue`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DrillEvidence {
+    /// The day judged (as for backups).
+    pub judged_at: NaiveDate,
     /// The newest successful drill at `as_of`, if any.
     pub last_drill_at: Option<DateTime<FixedOffset>>,
     /// The snapshot it restored.
@@ -250,4 +318,8 @@ pub struct ReportEvidence {
     pub kind: String,
     /// The kinds archived for this year and period.
     pub archived_kinds: Vec<String>,
+    /// The school year is not in `school-years.toml`: its dates were derived
+    /// from the ministry's frame and are provisional.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub provisional_dates: bool,
 }

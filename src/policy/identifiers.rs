@@ -10,6 +10,9 @@
 //!   row reappears under a new code with the same fingerprint was renamed
 //!   (`changed_identifier`, with both codes, besides `deleted_identifier`).
 //!   An id found both ways gives one finding carrying both evidences.
+//!   A rename is one-to-one: when several vanished ids, or several new ones,
+//!   share a fingerprint, none is paired; each is a deletion whose evidence
+//!   names the candidates (`rename_candidates`).
 //!
 //! Semantics chosen where DOMAIN.md is silent: a deletion is a standing
 //! fault of the database as it is now, so `--from/--to` and `--as-of` do not
@@ -42,13 +45,15 @@ pub struct VanishedEquipment {
 pub fn deleted_equipment(
     v: &VanishedEquipment,
     ledger: Option<&Entry>,
+    candidates: &[String],
     school_name: Option<&str>,
     severity: Severity,
 ) -> Finding {
     let last = &v.last;
+    let (cand_vi, cand_en) = candidates_note(candidates);
     let message = Message {
         vi: format!(
-            "{}: mã thiết bị {} có {} dòng trong nhật ký thay đổi (gần nhất: số {}, {} ngày {}) nhưng không còn trong bảng thiết bị, tức là mã định danh đã bị xoá. Mã định danh không được xoá hay thay đổi (Điều 6 QĐ 146/QĐ-GDĐT): khôi phục bản ghi thiết bị (từ bản sao lưu) và dùng tình trạng \"disposed\" (thanh lý) thay cho việc xoá.",
+            "{}: mã thiết bị {} có {} dòng trong nhật ký thay đổi (gần nhất: số {}, {} ngày {}) nhưng không còn trong bảng thiết bị, tức là mã định danh đã bị xoá.{cand_vi} Mã định danh không được xoá hay thay đổi (Điều 6 QĐ 146/QĐ-GDĐT): khôi phục bản ghi thiết bị (từ bản sao lưu) và dùng tình trạng \"disposed\" (thanh lý) thay cho việc xoá.",
             school_vi(&v.school_id, school_name),
             v.equipment_id,
             v.change_count,
@@ -57,7 +62,7 @@ pub fn deleted_equipment(
             vi_date(&last.occurred_on),
         ),
         en: format!(
-            "{}: equipment id {} has {} change-log row(s) (latest: {}, {} on {}) but is no longer in the equipment table: the identifier was deleted. Identifiers are never deleted or changed (Art. 6): restore the equipment row (from a backup) and use condition \"disposed\" instead of deleting.",
+            "{}: equipment id {} has {} change-log row(s) (latest: {}, {} on {}) but is no longer in the equipment table: the identifier was deleted.{cand_en} Identifiers are never deleted or changed (Art. 6): restore the equipment row (from a backup) and use condition \"disposed\" instead of deleting.",
             school_en(&v.school_id, school_name),
             v.equipment_id,
             v.change_count,
@@ -87,8 +92,25 @@ pub fn deleted_equipment(
             last_seen_change: Some(v.last.clone()),
             first_seen_snapshot: ledger.map(|e| e.first_snapshot.clone()),
             last_seen_snapshot: ledger.map(|e| e.last_snapshot.clone()),
+            rename_candidates: candidates.to_vec(),
         }),
     }
+}
+
+/// " Its row matches TB199, TB198: …" when a rename could not be paired one-to-one.
+fn candidates_note(candidates: &[String]) -> (String, String) {
+    if candidates.is_empty() {
+        return (String::new(), String::new());
+    }
+    let list = candidates.join(", ");
+    (
+        format!(
+            " Nội dung bản ghi trùng với mã mới {list}, nhưng không ghép được một-một (nhiều mã cùng nội dung), nên được báo là bị xoá, không phải đổi mã."
+        ),
+        format!(
+            " Its row matches the new id(s) {list}, but not one-to-one (several ids share the same row), so it is reported as deleted, not as renamed."
+        ),
+    )
 }
 
 fn kind_vi(kind: Kind) -> &'static str {
@@ -124,14 +146,20 @@ fn lawful_way_en(kind: Kind) -> &'static str {
 }
 
 /// The finding for an identifier the ledger saw and the database lacks.
-pub fn deleted_from_ledger(e: &Entry, school_name: Option<&str>, severity: Severity) -> Finding {
+pub fn deleted_from_ledger(
+    e: &Entry,
+    candidates: &[String],
+    school_name: Option<&str>,
+    severity: Severity,
+) -> Finding {
+    let (cand_vi, cand_en) = candidates_note(candidates);
     let kind = e.ident.kind;
     let id = &e.ident.id;
     let school = &e.ident.school_id;
     let seen_vi = e.last_seen.format("%H:%M %d/%m/%Y");
     let message = Message {
         vi: format!(
-            "{}: mã {} {id} có trong các bản sao lưu từ {} đến {} (lần cuối lúc {seen_vi}) nhưng không còn trong cơ sở dữ liệu: mã định danh đã bị xoá. Mã định danh không được xoá hay thay đổi (Điều 6 QĐ 146/QĐ-GDĐT): khôi phục bản ghi từ bản sao lưu {} và {} thay cho việc xoá.",
+            "{}: mã {} {id} có trong các bản sao lưu từ {} đến {} (lần cuối lúc {seen_vi}) nhưng không còn trong cơ sở dữ liệu: mã định danh đã bị xoá.{cand_vi} Mã định danh không được xoá hay thay đổi (Điều 6 QĐ 146/QĐ-GDĐT): khôi phục bản ghi từ bản sao lưu {} và {} thay cho việc xoá.",
             school_vi(school, school_name),
             kind_vi(kind),
             e.first_snapshot,
@@ -140,7 +168,7 @@ pub fn deleted_from_ledger(e: &Entry, school_name: Option<&str>, severity: Sever
             lawful_way_vi(kind),
         ),
         en: format!(
-            "{}: {} id {id} was in the backups from {} to {} (last seen {}) but is no longer in the database: the identifier was deleted. Identifiers are never deleted or changed (Art. 6): restore the row from backup {} and {} instead of deleting.",
+            "{}: {} id {id} was in the backups from {} to {} (last seen {}) but is no longer in the database: the identifier was deleted.{cand_en} Identifiers are never deleted or changed (Art. 6): restore the row from backup {} and {} instead of deleting.",
             school_en(school, school_name),
             kind_en(kind),
             e.first_snapshot,
@@ -167,6 +195,7 @@ pub fn deleted_from_ledger(e: &Entry, school_name: Option<&str>, severity: Sever
             last_seen_change: None,
             first_seen_snapshot: Some(e.first_snapshot.clone()),
             last_seen_snapshot: Some(e.last_snapshot.clone()),
+            rename_candidates: candidates.to_vec(),
         }),
     }
 }

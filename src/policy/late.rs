@@ -12,16 +12,17 @@
 //! - A row whose dates cannot be read is not judged (a wrong guess would
 //!   accuse or excuse a school); the run notes how many and the first one.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Days, NaiveDate};
 
-use super::finding::{Evidence, Finding, LateUpdateEvidence, Message};
+use super::finding::{Evidence, Finding, LateUpdateEvidence, Message, OfficeDayRef, Problem};
+use super::quality::Issue;
 use super::text::{
     change_kind_vi, dmy, en_date, provisional_en, provisional_vi, school_en, school_vi,
 };
 use super::{Rule, Severity};
-use crate::calendar::{CalendarError, WorkCalendar};
+use crate::calendar::{CalendarError, LocalDay, WorkCalendar};
 
 /// One `equipment_changes` row, borrowed from the statement that read it.
 #[derive(Debug, Clone, Copy)]
@@ -50,7 +51,6 @@ pub struct LateUpdates<'a> {
     working_days: u32,
     as_of: NaiveDate,
     severity: Severity,
-    file_years: BTreeSet<i32>,
     deadlines: HashMap<NaiveDate, NaiveDate>,
     from: Option<NaiveDate>,
     to: NaiveDate,
@@ -69,7 +69,6 @@ impl<'a> LateUpdates<'a> {
             working_days,
             as_of,
             severity,
-            file_years: calendar.file_years().into_iter().collect(),
             deadlines: HashMap::new(),
             from: None,
             to: NaiveDate::MAX,
@@ -91,36 +90,122 @@ impl<'a> LateUpdates<'a> {
         })
     }
 
-    /// The finding for `row`, if it is late; `school_name` names the school.
-    ///
-    /// # Errors
-    /// [`CalendarError`] when `occurred_on` or `recorded_at` cannot be read.
-    pub fn judge(
-        &mut self,
-        row: &ChangeRow<'_>,
-        school_name: Option<&str>,
-    ) -> Result<Option<Finding>, CalendarError> {
-        let occurred_on = crate::calendar::local_date(row.occurred_on)?;
-        if occurred_on > self.to || self.from.is_some_and(|from| occurred_on < from) {
-            return Ok(None);
+    /// Whether the change of a row, on `occurred`, recorded on `recorded`,
+    /// is a late entry judged at `--as-of` within the window.
+    fn late(&mut self, occurred: NaiveDate, recorded: NaiveDate) -> bool {
+        if occurred > self.to || self.from.is_some_and(|from| occurred < from) {
+            return false;
         }
-        let recorded = local_date_fast(row.recorded_at)?;
         // Each working day is at least one calendar day: no need to look the
         // deadline up for the many rows entered within N days.
-        if recorded <= occurred_on + Days::new(u64::from(self.working_days)) {
-            return Ok(None);
+        if recorded <= occurred + Days::new(u64::from(self.working_days)) {
+            return false;
         }
-        let deadline = self.deadline(occurred_on);
-        if recorded <= deadline || deadline >= self.as_of {
-            return Ok(None);
+        let deadline = self.deadline(occurred);
+        recorded > deadline && deadline < self.as_of
+    }
+
+    /// The verdict on `row`; `school_name` names the school.
+    ///
+    /// A date without a UTC offset is judged when every offset from UTC−12
+    /// to UTC+14 gives the same verdict (the finding then carries the dates
+    /// most favourable to the school); otherwise the row is a `data_quality`
+    /// issue. So is a change recorded before it occurred, and a value that
+    /// cannot be read: no row leaves the rule silently.
+    pub fn judge(&mut self, row: &ChangeRow<'_>, school_name: Option<&str>) -> Judged {
+        let issue = |problem: Problem, column: &'static str, value: &str, detail: String| Issue {
+            problem,
+            table: "equipment_changes",
+            row: row.change_id.to_string(),
+            column: Some(column),
+            value: Some(value.to_string()),
+            school_id: Some(row.school_id.to_string()),
+            change_id: Some(row.change_id),
+            equipment_id: Some(row.equipment_id.to_string()),
+            period: None,
+            rules: vec![Rule::LateUpdate],
+            possible_dates: None,
+            detail,
+        };
+        let occurred = match crate::calendar::local_day(row.occurred_on) {
+            Ok(d) => d,
+            Err(e) => {
+                return Judged::Issue(issue(
+                    Problem::Unreadable,
+                    "occurred_on",
+                    row.occurred_on,
+                    e.to_string(),
+                ));
+            }
+        };
+        let (occ_lo, occ_hi) = (occurred.earliest(), occurred.latest());
+        if occ_lo > self.to || self.from.is_some_and(|from| occ_hi < from) {
+            return Judged::Nothing;
         }
-        Ok(Some(self.finding(
-            row,
-            school_name,
-            occurred_on,
-            recorded,
-            deadline,
-        )))
+        let recorded = match local_day_fast(row.recorded_at) {
+            Ok(d) => d,
+            Err(e) => {
+                return Judged::Issue(issue(
+                    Problem::Unreadable,
+                    "recorded_at",
+                    row.recorded_at,
+                    e.to_string(),
+                ));
+            }
+        };
+        let (rec_lo, rec_hi) = (recorded.earliest(), recorded.latest());
+        if rec_hi < occ_lo {
+            return Judged::Issue(issue(
+                Problem::RecordedBeforeOccurred,
+                "recorded_at",
+                row.recorded_at,
+                format!("recorded on {rec_hi} (in Vietnam), before it occurred on {occ_lo}"),
+            ));
+        }
+        // The lenient case (latest occurrence, earliest entry) and the strict
+        // one; the window bounds the occurrence, so the mixed pairs count too.
+        let mut verdicts = Vec::with_capacity(4);
+        for o in [occ_hi, occ_lo] {
+            for r in [rec_lo, rec_hi] {
+                verdicts.push(self.late(o, r));
+                if !occurred.is_unsure() && !recorded.is_unsure() {
+                    break;
+                }
+            }
+            if !occurred.is_unsure() {
+                break;
+            }
+        }
+        if verdicts.iter().all(|&v| !v) {
+            return Judged::Nothing;
+        }
+        if verdicts.iter().all(|&v| v) {
+            let deadline = self.deadline(occ_hi);
+            return Judged::Finding(self.finding(
+                row,
+                school_name,
+                occ_hi,
+                rec_lo,
+                deadline,
+                occurred.is_unsure() || recorded.is_unsure(),
+            ));
+        }
+        let (column, value, days) = if recorded.is_unsure() {
+            ("recorded_at", row.recorded_at, (rec_lo, rec_hi))
+        } else {
+            ("occurred_on", row.occurred_on, (occ_lo, occ_hi))
+        };
+        let (first, last) = (self.deadline(occ_lo), self.deadline(occ_hi));
+        let mut i = issue(
+            Problem::OffsetMissing,
+            column,
+            value,
+            format!(
+                "occurred {occ_lo}..{occ_hi} and entered {rec_lo}..{rec_hi} in Vietnam, depending on the offset: late for some offsets, on time for others (deadline {first}..{last})"
+            ),
+        );
+        i.possible_dates = Some(days);
+        Judged::Issue(i)
     }
 
     fn finding(
@@ -130,6 +215,7 @@ impl<'a> LateUpdates<'a> {
         occurred_on: NaiveDate,
         recorded: NaiveDate,
         deadline: NaiveDate,
+        offset_missing: bool,
     ) -> Finding {
         let taken = occurred_on
             .iter_days()
@@ -137,13 +223,34 @@ impl<'a> LateUpdates<'a> {
             .take_while(|d| *d <= recorded)
             .filter(|d| self.calendar.is_working_day(*d))
             .count() as u32;
-        let proposed_years: Vec<i32> = (occurred_on.year()..=recorded.year())
-            .filter(|y| !self.file_years.contains(y))
+        // Provisional when a day the deadline was counted across lies in a
+        // year without a published schedule (and was not declared by the
+        // office): the days after the deadline decide nothing.
+        let proposed_years = self.calendar.proposed_years_between(occurred_on, deadline);
+        let office_days: Vec<OfficeDayRef> = self
+            .calendar
+            .office_days_between(occurred_on, deadline)
+            .into_iter()
+            .map(|d| OfficeDayRef {
+                date: d.date,
+                off: d.off,
+                reason: d.reason.clone(),
+                source: d.source.clone(),
+            })
             .collect();
+        let (office_vi, office_en) = office_note(&office_days);
+        let (offset_vi, offset_en) = if offset_missing {
+            (
+                " Thời điểm không ghi múi giờ, nhưng trễ với mọi múi giờ; ngày nêu trên là ngày có lợi nhất cho đơn vị.",
+                " The time has no UTC offset, but the entry is late whatever the offset; the dates above are the most favourable to the school.",
+            )
+        } else {
+            ("", "")
+        };
         let n = self.working_days;
         let days_late = (recorded - deadline).num_days();
         let vi = format!(
-            "{}: thay đổi số {} ({}) của thiết bị {} phát sinh ngày {} nhưng đến ngày {} mới được cập nhật vào cơ sở dữ liệu, quá thời hạn {n} ngày làm việc (hạn cuối {}{}; đã dùng {taken} ngày làm việc, trễ {days_late} ngày). Mọi thay đổi, bổ sung phải được cập nhật trong vòng {n} ngày làm việc (Điều 7.3 QĐ 146/QĐ-GDĐT): nhắc người phụ trách thiết bị cập nhật kịp thời.",
+            "{}: thay đổi số {} ({}) của thiết bị {} phát sinh ngày {} nhưng đến ngày {} mới được cập nhật vào cơ sở dữ liệu, quá thời hạn {n} ngày làm việc (hạn cuối {}{}{office_vi}; đã dùng {taken} ngày làm việc, trễ {days_late} ngày). Mọi thay đổi, bổ sung phải được cập nhật trong vòng {n} ngày làm việc (Điều 7.3 QĐ 146/QĐ-GDĐT): nhắc người phụ trách thiết bị cập nhật kịp thời.{offset_vi}",
             school_vi(row.school_id, school_name),
             row.change_id,
             change_kind_vi(row.kind),
@@ -154,7 +261,7 @@ impl<'a> LateUpdates<'a> {
             provisional_vi(&proposed_years),
         );
         let en = format!(
-            "{}: change {} ({}) to equipment {} happened on {} but was entered on {}, after the {n}-working-day limit (deadline {}{}; {taken} working days taken, {days_late} days late). Every change must be entered within {n} working days (Art. 7.3): remind the equipment officer to enter changes promptly.",
+            "{}: change {} ({}) to equipment {} happened on {} but was entered on {}, after the {n}-working-day limit (deadline {}{}{office_en}; {taken} working days taken, {days_late} days late). Every change must be entered within {n} working days (Art. 7.3): remind the equipment officer to enter changes promptly.{offset_en}",
             school_en(row.school_id, school_name),
             row.change_id,
             row.kind,
@@ -185,15 +292,75 @@ impl<'a> LateUpdates<'a> {
                 days_late,
                 calendar_proposed: !proposed_years.is_empty(),
                 proposed_years,
+                office_days,
+                offset_missing,
             }),
         }
     }
 }
 
-/// The civil date in Vietnam of a stored timestamp. The reference schema
+/// What a row of the change log came to.
+#[derive(Debug)]
+pub enum Judged {
+    /// On time, not yet due, or outside the window.
+    Nothing,
+    /// Late.
+    Finding(Finding),
+    /// Not judged as it stands: a `data_quality` issue.
+    Issue(Issue),
+}
+
+/// "; counting the office's days: 24/11/2026 nghỉ (Ngày Văn hóa Việt Nam, CV 123)".
+fn office_note(days: &[OfficeDayRef]) -> (String, String) {
+    if days.is_empty() {
+        return (String::new(), String::new());
+    }
+    let vi: Vec<String> = days
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} ({}; {})",
+                dmy(d.date),
+                if d.off { "nghỉ" } else { "làm việc" },
+                d.reason,
+                d.source
+            )
+        })
+        .collect();
+    let en: Vec<String> = days
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} ({}; {})",
+                en_date(d.date),
+                if d.off { "off" } else { "worked" },
+                d.reason,
+                d.source
+            )
+        })
+        .collect();
+    (
+        format!("; tính cả ngày đơn vị khai báo: {}", vi.join(", ")),
+        format!("; counting the office's own days: {}", en.join(", ")),
+    )
+}
+
+/// The civil date in Vietnam of a stored timestamp (or the dates it can be
+/// on, without an offset). The reference schema
 /// writes `YYYY-MM-DDTHH:MM:SS+07:00`, whose local date is its first ten
 /// characters; that shape is read directly (millions of rows), anything
 /// else goes through [`crate::calendar::local_date`].
+///
+/// # Errors
+/// As [`crate::calendar::local_date`].
+pub fn local_day_fast(ts: &str) -> Result<LocalDay, CalendarError> {
+    match local_date_fast(ts) {
+        Ok(d) => Ok(LocalDay::Exact(d)),
+        Err(_) => crate::calendar::local_day(ts),
+    }
+}
+
+/// [`local_day_fast`] for timestamps with an offset only.
 ///
 /// # Errors
 /// As [`crate::calendar::local_date`].
@@ -245,11 +412,25 @@ mod tests {
         }
     }
 
-    fn judge(occurred_on: &str, recorded_at: &str) -> Option<Finding> {
+    fn judged(occurred_on: &str, recorded_at: &str) -> Judged {
         let p = Policies::built_in().unwrap();
         let mut j = LateUpdates::new(&p.calendar, 10, d(2030, 1, 1), Severity::Violation);
         j.judge(&row(occurred_on, recorded_at), Some("Trường THCS A"))
-            .unwrap()
+    }
+
+    fn judge(occurred_on: &str, recorded_at: &str) -> Option<Finding> {
+        match judged(occurred_on, recorded_at) {
+            Judged::Finding(f) => Some(f),
+            Judged::Nothing => None,
+            Judged::Issue(i) => panic!("{i:?}"),
+        }
+    }
+
+    fn issue(occurred_on: &str, recorded_at: &str) -> Issue {
+        match judged(occurred_on, recorded_at) {
+            Judged::Issue(i) => i,
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -286,9 +467,9 @@ mod tests {
         let p = Policies::built_in().unwrap();
         let mut j = LateUpdates::new(&p.calendar, 10, d(2025, 2, 14), Severity::Violation);
         let r = row("2025-01-24", "2025-03-01T08:00:00+07:00");
-        assert!(j.judge(&r, None).unwrap().is_none());
+        assert!(matches!(j.judge(&r, None), Judged::Nothing));
         let mut j = LateUpdates::new(&p.calendar, 10, d(2025, 2, 15), Severity::Violation);
-        assert!(j.judge(&r, None).unwrap().is_some());
+        assert!(matches!(j.judge(&r, None), Judged::Finding(_)));
     }
 
     #[test]
@@ -302,17 +483,75 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_dates_are_errors_not_guesses() {
-        let p = Policies::built_in().unwrap();
-        let mut j = LateUpdates::new(&p.calendar, 10, d(2030, 1, 1), Severity::Violation);
-        assert!(
-            j.judge(&row("24/01/2025", "2025-02-15T08:00:00+07:00"), None)
-                .is_err()
+    fn unreadable_dates_are_issues_not_guesses() {
+        let i = issue("24/01/2025", "2025-02-15T08:00:00+07:00");
+        assert_eq!(
+            (i.problem, i.column),
+            (Problem::Unreadable, Some("occurred_on"))
         );
-        assert!(
-            j.judge(&row("2025-01-24", "2025-02-15T08:00:00"), None)
-                .is_err()
+        let i = issue("2025-01-24", "hôm qua");
+        assert_eq!(
+            (i.problem, i.column),
+            (Problem::Unreadable, Some("recorded_at"))
         );
+        assert_eq!(i.change_id, Some(7));
+    }
+
+    /// Issue 14: a change entered 108 days late without an offset was not judged.
+    #[test]
+    fn a_timestamp_without_offset_is_judged_when_every_offset_gives_the_same_verdict() {
+        // 108 days late: late whatever the offset; the most favourable date is cited.
+        let f = judge("2025-01-24", "2025-06-02T08:00:00").unwrap();
+        let Evidence::LateUpdate(e) = &f.evidence else {
+            panic!()
+        };
+        assert!(e.offset_missing);
+        assert_eq!(e.recorded_local_date, d(2025, 6, 2));
+        assert!(
+            f.message.en.contains("whatever the offset"),
+            "{}",
+            f.message.en
+        );
+        // Entered the next day: on time whatever the offset.
+        assert!(judge("2025-01-24", "2025-01-25T08:00:00").is_none());
+        // At 20:00 on the deadline (14 Feb), it is 14 Feb in Vietnam if written
+        // at UTC+7 or east, 15 Feb (late) if written at UTC−12: not judged.
+        let i = issue("2025-01-24", "2025-02-14T20:00:00");
+        assert_eq!(i.problem, Problem::OffsetMissing);
+        assert_eq!(i.column, Some("recorded_at"));
+        assert_eq!(i.possible_dates, Some((d(2025, 2, 14), d(2025, 2, 15))));
+        assert_eq!(i.rules, vec![Rule::LateUpdate]);
+    }
+
+    /// Issue 14: a recorded_at before occurred_on was accepted silently.
+    #[test]
+    fn a_change_recorded_before_it_occurred_is_a_data_quality_issue() {
+        let i = issue("2025-03-10", "2025-03-01T08:00:00+07:00");
+        assert_eq!(i.problem, Problem::RecordedBeforeOccurred);
+        assert_eq!(i.row, "7");
+        // The same day is fine.
+        assert!(judge("2025-03-10", "2025-03-10T07:00:00+07:00").is_none());
+    }
+
+    #[test]
+    fn proposed_years_are_the_years_the_deadline_crossed() {
+        // A change in December 2026 entered in 2027: the deadline (8 Jan
+        // 2027) crosses 2027, which has no file.
+        let f = judge("2026-12-24", "2027-03-01T08:00:00+07:00").unwrap();
+        let Evidence::LateUpdate(e) = &f.evidence else {
+            panic!()
+        };
+        assert_eq!(e.deadline, d(2027, 1, 8));
+        assert_eq!(e.proposed_years, vec![2027]);
+        // Issue 14: a change in 2026 entered late in 2027, whose deadline
+        // stays in 2026, was marked provisional because of the entry's year.
+        let f = judge("2026-11-02", "2027-02-01T08:00:00+07:00").unwrap();
+        let Evidence::LateUpdate(e) = &f.evidence else {
+            panic!()
+        };
+        assert_eq!(e.deadline, d(2026, 11, 16));
+        assert!(e.proposed_years.is_empty(), "{:?}", e.proposed_years);
+        assert!(!e.calendar_proposed);
     }
 
     #[test]

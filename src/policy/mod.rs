@@ -23,6 +23,7 @@ pub mod finding;
 pub mod identifiers;
 pub mod late;
 mod month;
+pub mod quality;
 pub mod reports;
 pub mod rules;
 pub mod shipped;
@@ -34,11 +35,20 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use check::{CheckOutcome, CheckPlan, Note, Skipped, StoreInput, Summary, Tally, check};
+pub use check::{
+    CheckOutcome, CheckPlan, Note, Skipped, StoreInput, Summary, Tally, Window, check,
+};
 pub use finding::{Evidence, Finding, Message};
 pub use month::Month;
 pub use rules::Rules;
 pub use shipped::{Policies, PolicySource};
+
+/// The regulation's date: Quyết định 146/QĐ-GDĐT of 5 September 2024. Nothing
+/// before it is a finding unless `--from` asks for earlier days on purpose.
+pub const REGULATION_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(2024, 9, 5) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
 
 /// Errors of the policy room: policy files, and the database being checked.
 #[derive(Debug, thiserror::Error)]
@@ -124,11 +134,15 @@ pub enum Rule {
     DrillOverdue,
     /// A periodic report not archived (Art. 8, 12.2).
     ReportMissing,
+    /// A row a rule cannot judge as it stands: a timestamp whose verdict
+    /// depends on a missing offset, a change recorded before it occurred, a
+    /// value that cannot be read.
+    DataQuality,
 }
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 11] = [
+    pub const ALL: [Rule; 12] = [
         Rule::LateUpdate,
         Rule::MissingApproval,
         Rule::LateApproval,
@@ -140,6 +154,7 @@ impl Rule {
         Rule::BackupCopies,
         Rule::DrillOverdue,
         Rule::ReportMissing,
+        Rule::DataQuality,
     ];
 
     /// The name used in JSON and in `rules.toml`.
@@ -156,6 +171,7 @@ impl Rule {
             Rule::BackupCopies => "backup_copies",
             Rule::DrillOverdue => "drill_overdue",
             Rule::ReportMissing => "report_missing",
+            Rule::DataQuality => "data_quality",
         }
     }
 }

@@ -24,8 +24,39 @@ use super::rules::Rules;
 use super::text::{dmy, en_date};
 use crate::calendar::{Period, SchoolYears};
 
-/// What the archive holds: the kind codes archived for each (school year, period).
-pub type Archived = BTreeMap<(String, Period), BTreeSet<String>>;
+/// One archived report, as `report_missing` counts it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ArchivedReport {
+    /// Its kind code (`thong-ke-thiet-bi`).
+    pub kind: String,
+    /// Its file name in the bag.
+    pub file: String,
+    /// The bag that holds it.
+    pub bag: String,
+    /// Its SHA-256.
+    pub sha256: String,
+    /// When it was archived (its date in Vietnam).
+    pub archived_on: NaiveDate,
+}
+
+/// What the archive holds: the reports archived for each (school year, period).
+pub type Archived = BTreeMap<(String, Period), Vec<ArchivedReport>>;
+
+/// The kinds archived for a period by `as_of` (a report archived later did not exist then).
+pub fn kinds_by(
+    archived: &Archived,
+    year: &str,
+    period: Period,
+    as_of: NaiveDate,
+) -> BTreeSet<String> {
+    archived
+        .get(&(year.to_string(), period))
+        .into_iter()
+        .flatten()
+        .filter(|r| r.archived_on <= as_of)
+        .map(|r| r.kind.clone())
+        .collect()
+}
 
 /// A period's Vietnamese name: `Học kỳ I`, `Cả năm`, `tháng 03`.
 pub fn period_vi(p: Period) -> String {
@@ -46,7 +77,10 @@ fn period_en(p: Period) -> String {
     }
 }
 
-/// Every required report not archived for a period due before `as_of`.
+/// Every required report not archived, by `as_of`, for a period that
+/// overlaps `from..=to` and was due before `as_of`. The school years after
+/// the policy file are derived ([`SchoolYears::years_through`]): their
+/// findings say the dates are provisional.
 pub fn report_missing(
     archived: &Archived,
     years: &SchoolYears,
@@ -57,7 +91,7 @@ pub fn report_missing(
 ) -> Vec<Finding> {
     let r = &rules.report_missing;
     let mut out = Vec::new();
-    for year in years.years() {
+    for year in years.years_through(to) {
         for &period in &r.periods {
             let (start, end) = year.period_range(period);
             if start > to || from.is_some_and(|from| end < from) {
@@ -67,9 +101,9 @@ pub fn report_missing(
             if due >= as_of {
                 continue;
             }
-            let have = archived.get(&(year.name.clone(), period));
+            let have = kinds_by(archived, &year.name, period, as_of);
             for kind in &r.kinds {
-                if have.is_some_and(|h| h.contains(&kind.code)) {
+                if have.contains(&kind.code) {
                     continue;
                 }
                 let message = Message {
@@ -110,9 +144,8 @@ pub fn report_missing(
                         to: end,
                         due,
                         kind: kind.code.clone(),
-                        archived_kinds: have
-                            .map(|h| h.iter().cloned().collect())
-                            .unwrap_or_default(),
+                        archived_kinds: have.iter().cloned().collect(),
+                        provisional_dates: year.provisional,
                     }),
                 });
             }
@@ -137,6 +170,67 @@ mod tests {
             .collect()
     }
 
+    fn report(kind: &str, on: NaiveDate) -> ArchivedReport {
+        ArchivedReport {
+            kind: kind.into(),
+            file: format!("{kind}.xlsx"),
+            bag: "20250201T013000Z-4f2a9c".into(),
+            sha256: "0".repeat(64),
+            archived_on: on,
+        }
+    }
+
+    /// Issue 14: a report archived after --as-of counted as archived then.
+    #[test]
+    fn a_report_archived_after_as_of_was_missing_then() {
+        let p = Policies::built_in().unwrap();
+        let mut archived = Archived::new();
+        archived.insert(
+            ("2024-2025".into(), Period::Hk1),
+            p.rules
+                .report_missing
+                .kinds
+                .iter()
+                .map(|k| report(&k.code, d(2025, 6, 10)))
+                .collect(),
+        );
+        let at = |as_of: NaiveDate| {
+            report_missing(
+                &archived,
+                &p.school_years,
+                &p.rules,
+                Some(d(2024, 9, 5)),
+                d(2025, 1, 31),
+                as_of,
+            )
+            .len()
+        };
+        assert_eq!(at(d(2025, 6, 1)), 3);
+        assert_eq!(at(d(2025, 6, 10)), 0);
+    }
+
+    /// Issue 14: school years after the file have reports due too.
+    #[test]
+    fn reports_of_a_derived_school_year_are_due_and_marked_provisional() {
+        let p = Policies::built_in().unwrap();
+        let found = report_missing(
+            &Archived::new(),
+            &p.school_years,
+            &p.rules,
+            Some(d(2027, 9, 5)),
+            d(2028, 3, 31),
+            d(2028, 3, 31),
+        );
+        // HK1 2027-2028 (to 17 Jan 2028) was due 29 Feb 2028.
+        assert_eq!(found.len(), 3);
+        assert_eq!(found[0].period.as_deref(), Some("2027-2028/hk1"));
+        let Evidence::Report(e) = &found[0].evidence else {
+            panic!()
+        };
+        assert!(e.provisional_dates);
+        assert_eq!(e.due, d(2028, 2, 29));
+    }
+
     /// The kinds `rules.toml` requires are kinds the archive can recognise.
     #[test]
     fn every_required_kind_is_recognised_by_the_archive() {
@@ -153,11 +247,10 @@ mod tests {
         let mut archived = Archived::new();
         archived.insert(
             ("2024-2025".into(), Period::Hk1),
-            [
-                "thong-ke-thiet-bi".to_string(),
-                "tan-suat-su-dung".to_string(),
-            ]
-            .into(),
+            ["thong-ke-thiet-bi", "tan-suat-su-dung"]
+                .iter()
+                .map(|k| report(k, d(2025, 2, 1)))
+                .collect(),
         );
         let from = Some(d(2024, 9, 1));
         // HK1 2024-2025 ends 12/01/2025: due 28/02/2025.

@@ -39,6 +39,18 @@ pub struct Rules {
     pub drill_overdue: Interval,
     /// `report_missing`: Art. 8, 12.2.
     pub report_missing: ReportMissing,
+    /// `data_quality`: rows a rule cannot judge as they stand. Optional in
+    /// the file (a policy folder copied before it existed still loads): a
+    /// warning by default.
+    #[serde(default = "data_quality_default")]
+    pub data_quality: Basic,
+}
+
+fn data_quality_default() -> Basic {
+    Basic {
+        severity: Severity::Warning,
+        enabled: true,
+    }
 }
 
 fn yes() -> bool {
@@ -283,6 +295,7 @@ impl Rules {
             Rule::BackupCopies => (self.backup_copies.severity, self.backup_copies.enabled),
             Rule::DrillOverdue => (self.drill_overdue.severity, self.drill_overdue.enabled),
             Rule::ReportMissing => (self.report_missing.severity, self.report_missing.enabled),
+            Rule::DataQuality => b(&self.data_quality),
         }
     }
 }

@@ -72,6 +72,9 @@ pub struct Policies {
     pub rules: Rules,
     /// Where they came from.
     pub source: PolicySource,
+    /// The first day the rules judge: `[policies] effective_from` of the
+    /// config, else the regulation's date ([`super::REGULATION_DATE`]).
+    pub effective_from: chrono::NaiveDate,
 }
 
 impl Policies {
@@ -105,6 +108,7 @@ impl Policies {
             school_years: school_years.ok_or_else(|| missing(SCHOOL_YEARS_FILE))?,
             rules: rules.ok_or_else(|| missing(RULES_FILE))?,
             source: PolicySource::BuiltIn,
+            effective_from: super::REGULATION_DATE,
         })
     }
 
@@ -118,18 +122,30 @@ impl Policies {
             school_years: SchoolYears::load(dir)?,
             rules: Rules::load(dir)?,
             source: PolicySource::Dir(dir.to_path_buf()),
+            effective_from: super::REGULATION_DATE,
         })
     }
 
-    /// The folder of a config's `[policies] dir`, else the built-in set.
+    /// The policies a config asks for: the folder of its `[policies] dir`
+    /// (else the built-in set), its `[policies] effective_from`, and its
+    /// `[calendar]` days on top of the calendar. No config: the built-in set.
     ///
     /// # Errors
-    /// As [`Policies::load`] and [`Policies::built_in`].
-    pub fn from_config(dir: Option<&Path>) -> Result<Policies, PolicyError> {
-        match dir {
-            Some(dir) => Self::load(dir),
-            None => Self::built_in(),
+    /// As [`Policies::load`] and [`Policies::built_in`]; a `[calendar]` day
+    /// that changes nothing is named with the config's file, line and key.
+    pub fn from_config(cfg: Option<&crate::config::Config>) -> Result<Policies, PolicyError> {
+        let mut policies = match cfg.and_then(|c| c.policies.as_deref()) {
+            Some(dir) => Self::load(dir)?,
+            None => Self::built_in()?,
+        };
+        if let Some(cfg) = cfg {
+            if let Some(day) = cfg.effective_from {
+                policies.effective_from = day;
+            }
+            let calendar = std::mem::take(&mut policies.calendar);
+            policies.calendar = calendar.with_office_days(cfg.calendar.iter().cloned())?;
         }
+        Ok(policies)
     }
 }
 

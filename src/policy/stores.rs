@@ -6,12 +6,18 @@
 //! `--as-of`, so "today" can be fixed and tests need no store.
 //!
 //! Semantics chosen where the regulation is silent:
-//! - Snapshots and drills made after `--as-of` did not exist then: they are ignored.
+//! - Each rule is judged at one day, `at`: the end of the window `check`
+//!   judges (`--to`, at most `--as-of`; for a report, the end of its period
+//!   or `--as-of` if earlier). Snapshots and drills made after it prove
+//!   nothing about it: they are ignored. (Which stores held a snapshot is
+//!   known as of now only: a copy made by `sync` after `at` still counts.)
 //! - "Older than the interval": the next backup is due on the local date of
 //!   `created_at + interval` (calendar months); it is overdue from the day
 //!   after. The same for drills.
-//! - With no snapshot at all, `backup_overdue` reports it and `backup_copies`
-//!   stays quiet (one finding for one problem).
+//! - With no snapshot at all by `at`, both `backup_overdue` and
+//!   `backup_copies` report it: the two-copy rule applied, and no copy at
+//!   all existed (a report then says *Chưa đạt* for both articles, never
+//!   *Không đánh giá được*).
 //! - A store that cannot be listed may hold copies nobody saw: it is named in
 //!   the evidence (`stores_unreachable`) and in a note, and its copies are not
 //!   counted. A drill counts when its status is `success` or `warning`
@@ -46,6 +52,8 @@ pub struct StoreFacts {
     /// The identifier ledger (`[state] dir/ledger.db`), or why it could not
     /// be read; `None` when there is none yet (no backup recorded one).
     pub ledger: Option<Result<Vec<crate::ledger::Entry>, String>>,
+    /// Ledger rows that could not be read: (kind, id, why).
+    pub ledger_unreadable: Vec<(String, String, String)>,
 }
 
 /// Lists every configured store: snapshots and drill records.
@@ -87,7 +95,14 @@ pub async fn gather(cfg: &Config) -> Result<StoreFacts, OpsError> {
     let ledger_path = crate::ledger::Ledger::path_in(&cfg.state_dir);
     facts.ledger = match crate::ledger::Ledger::open_existing(&ledger_path) {
         Ok(None) => None,
-        Ok(Some(l)) => Some(l.entries().map_err(|e| e.to_string())),
+        Ok(Some(l)) => Some(
+            l.entries_and_unreadable()
+                .map(|(entries, bad)| {
+                    facts.ledger_unreadable = bad;
+                    entries
+                })
+                .map_err(|e| e.to_string()),
+        ),
         Err(e) => Some(Err(e.to_string())),
     };
     facts.reports = Some(
@@ -123,13 +138,23 @@ fn dmy_hm(t: &DateTime<FixedOffset>) -> String {
         .to_string()
 }
 
-/// The newest complete snapshot taken on or before `as_of`.
-fn newest_at(facts: &StoreFacts, as_of: NaiveDate) -> Option<&SnapshotView> {
+/// The newest complete snapshot taken on or before `at` (its local date).
+pub fn newest_at(facts: &StoreFacts, at: NaiveDate) -> Option<&SnapshotView> {
     facts
         .snapshots
         .iter()
-        .filter(|s| local(&s.meta.created_at) <= as_of)
-        .max_by_key(|s| s.meta.created_at)
+        .filter(|s| local(&s.meta.created_at) <= at)
+        .max_by_key(|s| (s.meta.created_at, s.meta.id.as_str().to_string()))
+}
+
+/// The newest restorable drill (success or warning) started on or before `at`.
+pub fn last_restorable_drill(facts: &StoreFacts, at: NaiveDate) -> Option<&DrillRecord> {
+    facts
+        .drills
+        .iter()
+        .filter(|d| matches!(d.status, Status::Success | Status::Warning))
+        .filter(|d| local(&d.started_at) <= at)
+        .max_by_key(|d| d.started_at)
 }
 
 fn store_finding(rule: Rule, severity: Severity, message: Message, evidence: Evidence) -> Finding {
@@ -146,8 +171,13 @@ fn store_finding(rule: Rule, severity: Severity, message: Message, evidence: Evi
     }
 }
 
-fn backup_evidence(facts: &StoreFacts, newest: Option<&SnapshotView>) -> BackupEvidence {
+fn backup_evidence(
+    facts: &StoreFacts,
+    newest: Option<&SnapshotView>,
+    at: NaiveDate,
+) -> BackupEvidence {
     BackupEvidence {
+        judged_at: at,
         newest_snapshot: newest.map(|s| s.meta.id.as_str().to_string()),
         newest_created_at: newest.map(|s| s.meta.created_at),
         interval: None,
@@ -166,11 +196,12 @@ fn backup_evidence(facts: &StoreFacts, newest: Option<&SnapshotView>) -> BackupE
     }
 }
 
-/// `backup_overdue`: no complete snapshot within the interval before `as_of`.
-pub fn backup_overdue(facts: &StoreFacts, rules: &Rules, as_of: NaiveDate) -> Option<Finding> {
+/// `backup_overdue`: no complete snapshot within the interval before `at`.
+pub fn backup_overdue(facts: &StoreFacts, rules: &Rules, at: NaiveDate) -> Option<Finding> {
+    let as_of = at;
     let interval = rules.backup_overdue.interval;
     let newest = newest_at(facts, as_of);
-    let mut evidence = backup_evidence(facts, newest);
+    let mut evidence = backup_evidence(facts, newest, as_of);
     evidence.interval = Some(interval.to_string());
     let message = match newest {
         None => Message {
@@ -217,15 +248,35 @@ pub fn backup_overdue(facts: &StoreFacts, rules: &Rules, as_of: NaiveDate) -> Op
     ))
 }
 
-/// `backup_copies`: the newest snapshot at `as_of` held by fewer stores than required.
-pub fn backup_copies(facts: &StoreFacts, rules: &Rules, as_of: NaiveDate) -> Option<Finding> {
+/// `backup_copies`: the newest snapshot at `at` held by fewer stores than
+/// required, or no snapshot at all by then.
+pub fn backup_copies(facts: &StoreFacts, rules: &Rules, at: NaiveDate) -> Option<Finding> {
     let required = rules.backup_copies.required_copies;
-    let newest = newest_at(facts, as_of)?;
+    let Some(newest) = newest_at(facts, at) else {
+        let mut evidence = backup_evidence(facts, None, at);
+        evidence.required_copies = Some(required);
+        let message = Message {
+            vi: format!(
+                "Chưa có bản sao lưu đầy đủ nào tính đến ngày {}, nên không có bản sao nào trên thiết bị lưu trữ độc lập (Thông tư 05/2025/TT-BNV, Điều 27 yêu cầu ít nhất {required} bản). Chạy `eqvault backup` với ít nhất {required} kho.",
+                dmy(at)
+            ),
+            en: format!(
+                "No complete backup as of {}, so no copy on any independent store (Circular 05/2025/TT-BNV, Art. 27 requires at least {required}). Run `eqvault backup` with at least {required} stores.",
+                en_date(at)
+            ),
+        };
+        return Some(store_finding(
+            Rule::BackupCopies,
+            rules.severity(Rule::BackupCopies),
+            message,
+            Evidence::Backup(evidence),
+        ));
+    };
     let held = newest.stores.len();
     if held >= required as usize {
         return None;
     }
-    let mut evidence = backup_evidence(facts, Some(newest));
+    let mut evidence = backup_evidence(facts, Some(newest), at);
     evidence.required_copies = Some(required);
     let fewer_stores = facts.labels.len() < required as usize;
     let (todo_vi, todo_en) = if fewer_stores {
@@ -281,20 +332,17 @@ pub fn backup_copies(facts: &StoreFacts, rules: &Rules, as_of: NaiveDate) -> Opt
     ))
 }
 
-/// `drill_overdue`: no restorable drill within the interval before `as_of`.
-pub fn drill_overdue(facts: &StoreFacts, rules: &Rules, as_of: NaiveDate) -> Option<Finding> {
+/// `drill_overdue`: no restorable drill within the interval before `at`.
+pub fn drill_overdue(facts: &StoreFacts, rules: &Rules, at: NaiveDate) -> Option<Finding> {
+    let as_of = at;
     let interval = rules.drill_overdue.interval;
-    let last = facts
-        .drills
-        .iter()
-        .filter(|d| matches!(d.status, Status::Success | Status::Warning))
-        .filter(|d| local(&d.started_at) <= as_of)
-        .max_by_key(|d| d.started_at);
+    let last = last_restorable_drill(facts, at);
     let due = last.map(|d| due_date(d.started_at, interval));
     if due.is_some_and(|due| due >= as_of) {
         return None;
     }
     let evidence = DrillEvidence {
+        judged_at: at,
         last_drill_at: last.map(|d| d.started_at),
         last_drill_snapshot: last.map(|d| d.snapshot.clone()),
         last_drill_status: last.map(|d| format!("{:?}", d.status).to_lowercase()),
@@ -383,8 +431,10 @@ mod tests {
         }
     }
 
+    /// Issue 14: with no backup, the two-copy rule was silent and a report
+    /// said "not assessed" although the requirement applied.
     #[test]
-    fn no_backup_at_all_is_overdue_and_copies_stay_quiet() {
+    fn no_backup_at_all_is_overdue_and_short_of_copies() {
         let f = facts(Vec::new());
         let found = backup_overdue(&f, &rules(), d(2025, 6, 1)).unwrap();
         assert_eq!(found.rule, Rule::BackupOverdue);
@@ -393,7 +443,27 @@ mod tests {
             "{}",
             found.message.vi
         );
-        assert!(backup_copies(&f, &rules(), d(2025, 6, 1)).is_none());
+        let copies = backup_copies(&f, &rules(), d(2025, 6, 1)).unwrap();
+        let Evidence::Backup(e) = &copies.evidence else {
+            panic!()
+        };
+        assert_eq!(
+            (e.newest_snapshot.as_deref(), e.required_copies),
+            (None, Some(2))
+        );
+        assert_eq!(e.judged_at, d(2025, 6, 1));
+    }
+
+    /// Issue 14: a report of 2025-2026 made in December 2026 was "met" on the
+    /// strength of backups made in December 2026.
+    #[test]
+    fn a_backup_made_after_the_day_judged_proves_nothing_about_it() {
+        let f = facts(vec![snapshot("2026-12-02T09:00:00+07:00", vec![0, 1])]);
+        let end = d(2026, 5, 31);
+        assert!(backup_overdue(&f, &rules(), end).is_some());
+        assert!(backup_copies(&f, &rules(), end).is_some());
+        assert!(newest_at(&f, end).is_none());
+        assert!(backup_overdue(&f, &rules(), d(2026, 12, 2)).is_none());
     }
 
     #[test]

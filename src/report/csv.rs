@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 
 use super::evidence;
 use super::model::Report;
-use super::text::{Article, Lang};
+use super::text::Lang;
 
 /// The byte-order mark.
 pub const BOM: &str = "\u{feff}";
@@ -102,7 +102,7 @@ pub fn render(r: &Report, lang: Lang) -> Vec<u8> {
         let cells = [
             field(f.rule.as_str(), false),
             field(lang.rule(f.rule), false),
-            field(Article::of(f.rule).label(lang), false),
+            field(crate::report::model::article_of(f).label(lang), false),
             field(lang.severity(f.severity), false),
             field(school, true),
             field(r.school_name(school).unwrap_or(""), true),

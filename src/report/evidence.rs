@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use super::model::Report;
 use super::text::{Article, Lang};
 use crate::calendar::Period;
-use crate::policy::finding::Evidence;
+use crate::policy::finding::{Evidence, Problem};
 use crate::policy::text::{
     change_kind_vi, position_en, position_vi, staff_status_en, staff_status_vi,
 };
@@ -181,6 +181,31 @@ pub fn columns(f: &Finding, r: &Report, lang: Lang) -> Columns {
                 other.push(format!("{}: {s}", w.e_snapshot));
             }
         }
+        Evidence::DataQuality(e) => {
+            let problem = match (e.problem, lang) {
+                (Problem::OffsetMissing, Lang::Vi) => "thiếu múi giờ",
+                (Problem::OffsetMissing, Lang::En) => "no UTC offset",
+                (Problem::RecordedBeforeOccurred, Lang::Vi) => "cập nhật trước ngày phát sinh",
+                (Problem::RecordedBeforeOccurred, Lang::En) => "recorded before it occurred",
+                (Problem::Unreadable, Lang::Vi) => "không đọc được",
+                (Problem::Unreadable, Lang::En) => "unreadable",
+            };
+            other.push(problem.to_string());
+            let column = e
+                .column
+                .as_deref()
+                .map(|c| format!(".{c}"))
+                .unwrap_or_default();
+            let value = e
+                .value
+                .as_deref()
+                .map(|v| format!(" = \"{v}\""))
+                .unwrap_or_default();
+            other.push(format!("{} ({}){column}{value}", e.table, e.row));
+            if let Some((a, b)) = e.possible_dates {
+                other.push(format!("{} – {}", lang.date_cell(a), lang.date_cell(b)));
+            }
+        }
         Evidence::Report(e) => {
             c.deadline = Some(e.due);
             other.push(format!("{}: {}", w.e_kind, r.kind_name(&e.kind, lang)));
@@ -265,7 +290,7 @@ pub fn listed(r: &Report) -> Vec<(Article, Vec<Listed<'_>>)> {
     for f in &r.findings {
         let school = f.school_id.as_deref();
         let l = groups
-            .entry(Article::of(f.rule))
+            .entry(super::model::article_of(f))
             .or_default()
             .entry(school)
             .or_insert_with(|| Listed {

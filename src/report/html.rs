@@ -825,6 +825,20 @@ fn backup(out: &mut String, r: &Report, lang: Lang) {
         );
         return;
     }
+    let _ = write!(
+        out,
+        "<p class=\"muted\" id=\"backup-judged-at\" data-date=\"{}\">{}</p>",
+        r.window.to,
+        esc(&format!(
+            "{} {}{}",
+            lang.choose("Đánh giá tại ngày", "Judged as of"),
+            lang.date(r.window.to),
+            lang.choose(
+                ": bản sao lưu và diễn tập thực hiện sau ngày này không được tính cho kỳ báo cáo.",
+                ": backups and drills made after that day do not count for this period."
+            )
+        ))
+    );
     let fact = |out: &mut String, label: &str, value: String, note: String| {
         let _ = write!(
             out,
@@ -1108,6 +1122,41 @@ fn notes(out: &mut String, r: &Report, lang: Lang) {
     out.push_str("</section>");
 }
 
+/// The window judged, in words: the days, and why it starts there.
+pub(crate) fn judged(r: &Report, lang: Lang) -> String {
+    let win = &r.window;
+    if win.empty {
+        return lang
+            .choose(
+                "không có ngày nào (giai đoạn trước ngày áp dụng quy định hoặc trước dữ liệu)",
+                "no day (the period is before the rules apply or before the data)",
+            )
+            .to_string();
+    }
+    let why = if win.before_regulation {
+        lang.choose(
+            "; gồm cả những ngày trước ngày áp dụng quy định",
+            "; including days before the rules apply",
+        )
+        .to_string()
+    } else {
+        format!(
+            "; {} {}",
+            lang.choose("quy định áp dụng từ", "rules apply from"),
+            lang.date(win.effective_from)
+        )
+    };
+    format!(
+        "{}{why}; {} {}",
+        lang.range(win.from, win.to),
+        lang.choose(
+            "sao lưu, bản sao và diễn tập được đánh giá tại ngày",
+            "backups, copies and drills judged as of"
+        ),
+        lang.date(win.to)
+    )
+}
+
 fn provenance(out: &mut String, r: &Report, lang: Lang) {
     let w = lang.w();
     let p = &r.provenance;
@@ -1137,6 +1186,11 @@ fn provenance(out: &mut String, r: &Report, lang: Lang) {
             esc(&p.period),
             esc(&lang.range(p.from, p.to))
         ),
+    );
+    item(
+        lang.choose("Giai đoạn đánh giá", "Window judged"),
+        "window",
+        esc(&judged(r, lang)),
     );
     item(
         w.p_as_of,

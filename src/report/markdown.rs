@@ -338,6 +338,10 @@ pub fn render(r: &Report, lang: Lang) -> String {
         ),
     );
     item(
+        lang.choose("Giai đoạn đánh giá", "Window judged"),
+        md(&super::html::judged(r, lang)),
+    );
+    item(
         w.p_as_of,
         format!("{} (`{}`)", md(&lang.date(p.as_of)), p.as_of),
     );

@@ -199,18 +199,19 @@ impl ReportPeriod {
         format!("{}/{}", self.year, self.period)
     }
 
-    /// The school year of the policy files this names.
+    /// The school year this names: the policy file's, or, after its last
+    /// year, one derived from the ministry's frame (marked provisional).
     ///
     /// # Errors
-    /// [`ReportError::Period`] when the year is not in `school-years.toml`.
-    pub fn school_year<'a>(
+    /// [`ReportError::Period`] when the year is before the file's years.
+    pub fn school_year(
         &self,
-        years: &'a SchoolYears,
-    ) -> Result<&'a crate::calendar::SchoolYear, ReportError> {
-        years.get(&self.year).ok_or_else(|| {
+        years: &SchoolYears,
+    ) -> Result<crate::calendar::SchoolYear, ReportError> {
+        years.get_or_derived(&self.year).ok_or_else(|| {
             let known: Vec<&str> = years.years().iter().map(|y| y.name.as_str()).collect();
             ReportError::Period(format!(
-                "the school year {} is not in school-years.toml (it has {}): add it to the policy folder, or choose one of those",
+                "the school year {} is not in school-years.toml (it has {}, and derives the years after them): add it to the policy folder, or choose one of those",
                 self.year,
                 known.join(", ")
             ))

@@ -91,6 +91,9 @@ pub struct PeriodInfo {
     pub to: NaiveDate,
     /// "Today".
     pub as_of: NaiveDate,
+    /// The school year is not in `school-years.toml`: its dates are derived
+    /// from the ministry's frame and provisional.
+    pub provisional: bool,
 }
 
 impl Plan {
@@ -103,9 +106,9 @@ impl Plan {
         let period = match &self.period {
             Some(p) => p.clone(),
             None => {
-                let year = years.year_of(self.as_of).ok_or_else(|| {
+                let year = years.year_or_derived(self.as_of).ok_or_else(|| {
                     ReportError::Period(format!(
-                        "no school year of school-years.toml contains --as-of {}: pass --period YYYY-YYYY[/hk1|hk2|ca-nam]",
+                        "no school year of school-years.toml contains --as-of {} (it is before the first one): pass --period YYYY-YYYY[/hk1|hk2|ca-nam]",
                         self.as_of
                     ))
                 })?;
@@ -133,6 +136,7 @@ impl Plan {
             from: start,
             to: end.min(self.as_of),
             as_of: self.as_of,
+            provisional: year.provisional,
         })
     }
 }
@@ -180,6 +184,40 @@ pub struct ArticleRow {
     pub schools: u64,
     /// Its rules.
     pub rules: Vec<RuleRow>,
+    /// The days judged, and the day the evidence was judged at.
+    pub window: ArticleWindow,
+    /// The records the verdict rests on, for the articles judged from the
+    /// stores (snapshots, drills, archived reports): ids and dates. Empty
+    /// for the articles judged from the database (the findings are its
+    /// evidence) and when no record existed.
+    pub evidence: Vec<EvidenceUsed>,
+}
+
+/// The window an article was judged over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArticleWindow {
+    /// The first day judged.
+    pub from: NaiveDate,
+    /// The last day judged.
+    pub to: NaiveDate,
+    /// The day the article was judged at: the window's last day for
+    /// backups, copies and drills (nothing made after it counts); `--as-of`
+    /// for what falls due (entries, approvals, archived reports).
+    pub judged_at: NaiveDate,
+}
+
+/// One record an article's verdict rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvidenceUsed {
+    /// `snapshot`, `drill` or `report`.
+    pub kind: &'static str,
+    /// The snapshot id, drill id, or the bag id of an archived report.
+    pub id: String,
+    /// When it was made (its date in Vietnam).
+    pub date: NaiveDate,
+    /// What it shows, briefly: the stores holding a snapshot, a drill's
+    /// status and snapshot, an archived report's period, kind and file.
+    pub detail: String,
 }
 
 /// A row of the per-school table.
@@ -517,6 +555,10 @@ pub struct ArchiveRow {
     pub missing: Vec<String>,
     /// The verdict.
     pub state: ArchiveState,
+    /// The archived reports counted (by `--as-of`).
+    pub reports: Vec<crate::policy::reports::ArchivedReport>,
+    /// The school year's dates are derived and provisional.
+    pub provisional: bool,
 }
 
 /// Archive completeness per term.
@@ -557,6 +599,10 @@ pub struct Provenance {
     pub database_bytes: u64,
     /// `built-in` or the policy folder.
     pub policies: String,
+    /// The first day judged (see [`Report::window`]).
+    pub judged_from: NaiveDate,
+    /// The last day judged.
+    pub judged_to: NaiveDate,
     /// The office.
     pub office: Office,
 }
@@ -568,6 +614,9 @@ pub struct Report {
     pub office: Office,
     /// The period.
     pub period: PeriodInfo,
+    /// The days judged: the period, from `[policies] effective_from` and
+    /// the first month that holds data on (as `check --json`'s `window`).
+    pub window: crate::policy::Window,
     /// `check --json`'s `summary` for the same database and period.
     pub summary: Summary,
     /// Totals.
@@ -676,25 +725,30 @@ pub fn build(
     stores: StoreInput<'_>,
 ) -> Result<Report, ReportError> {
     let period = plan.resolve(&policies.school_years)?;
+    // The period bounds the window; the regulation (effective_from) and the
+    // data do too, and a period that starts before them asks for nothing
+    // earlier on purpose (as an explicit --from would).
     let check_plan = CheckPlan {
         database: plan.database.clone(),
         busy_timeout: plan.busy_timeout,
         as_of: plan.as_of,
-        from: Some(period.from),
+        from: (period.from >= policies.effective_from).then_some(period.from),
         to: Some(period.to),
     };
     check_plan.validate()?;
-    let backup = backup_section(&stores, policies, plan.as_of);
-    let archive = archive_section(&stores, policies, &period);
+    // Backups, copies and drills are judged as of the period's end (or
+    // --as-of, if earlier): nothing made after it proves anything about it.
+    let backup = backup_section(&stores, policies, period.to);
 
     let (checked, raw, hashed) = std::thread::scope(|s| {
         let stats =
             s.spawn(|| stats::read(&plan.database, plan.busy_timeout, period.from, period.to));
         let hash = s.spawn(|| hash_file(&plan.database));
         let mut findings = Vec::new();
-        let checked =
-            crate::policy::check(policies, &check_plan, stores, &mut |f| findings.push(f))
-                .map(|outcome| (outcome, findings));
+        let checked = crate::policy::check(policies, &check_plan, stores.clone(), &mut |f| {
+            findings.push(f)
+        })
+        .map(|outcome| (outcome, findings));
         (checked, joined(stats.join()), joined(hash.join()))
     });
     // The check's error names the database and its schema best: it goes first.
@@ -702,9 +756,11 @@ pub fn build(
     let raw = raw?;
     let (database_sha256, database_bytes) = hashed?;
 
-    let mut figures = Figures::new(policies, &period, &raw);
+    let window = outcome.window.clone();
+    let archive = archive_section(&stores, policies, &period, &window);
+    let mut figures = Figures::new(policies, &period, &window, &raw);
     figures.findings(&findings);
-    let articles = articles(policies, &outcome, &findings, &backup);
+    let articles = articles(policies, &outcome, &findings, &stores, &archive);
     let totals = Totals {
         articles_met: articles.iter().filter(|a| a.status == Status::Met).count() as u64,
         articles: articles.len() as u64,
@@ -756,10 +812,13 @@ pub fn build(
             database_sha256,
             database_bytes,
             policies: outcome.policies.clone(),
+            judged_from: window.from,
+            judged_to: window.to,
             office: office.clone(),
         },
         office,
         period,
+        window,
         summary: outcome.summary,
         totals,
         articles,
@@ -785,7 +844,12 @@ struct Figures {
 }
 
 impl Figures {
-    fn new(policies: &Policies, period: &PeriodInfo, raw: &Raw) -> Figures {
+    fn new(
+        policies: &Policies,
+        period: &PeriodInfo,
+        window: &crate::policy::Window,
+        raw: &Raw,
+    ) -> Figures {
         let rules = &policies.rules;
         let late_judged = rules.enabled(Rule::LateUpdate);
         let approvals_judged =
@@ -820,17 +884,15 @@ impl Figures {
                 .or_insert_with(|| SchoolRow::new(&s.id));
             row.name = Some(s.name.clone());
             row.inactive = s.inactive;
-            // Approvals owed, as `check` counts them.
-            if let Some((first, last)) = approvals::owed_months(s, Some(period.from), period.to) {
-                let mut m = first;
-                while m <= last {
+            // Approvals owed, as `check` counts them: within the window.
+            if !window.empty {
+                for m in approvals::owed(s, Some(window.from), window.to) {
                     if approvals::due(m, rules.approval.months_after) < period.as_of {
                         row.approvals_due += 1;
                         if let Some(month) = months.get_mut(&m) {
                             month.approvals_due += 1;
                         }
                     }
-                    m = m.succ();
                 }
             }
         }
@@ -842,7 +904,11 @@ impl Figures {
             rules.late_update.severity,
         );
         for (school, day, n) in &raw.changes_by_day {
-            if *day < period.from || *day > period.to || judge.deadline(*day) >= period.as_of {
+            if window.empty
+                || *day < window.from
+                || *day > window.to
+                || judge.deadline(*day) >= period.as_of
+            {
                 continue;
             }
             schools
@@ -939,18 +1005,6 @@ impl Figures {
     }
 }
 
-/// `backup_copies` says nothing when there is no backup at all (`backup_overdue`
-/// does): with nothing to count, the two-copy rule is not met, nor broken.
-fn nothing_to_judge(rule: Rule, backup: &BackupSection, as_of: NaiveDate) -> Option<Message> {
-    (rule == Rule::BackupCopies && backup.available && backup.newest.is_none()).then(|| Message {
-        vi: format!(
-            "Chưa có bản sao lưu đầy đủ nào tính đến ngày {}: không có bản nào để đếm số bản sao (xem Điều 12, khoản 1).",
-            as_of.format("%d/%m/%Y")
-        ),
-        en: format!("No complete backup as of {as_of}: there are no copies to count (see Art. 12.1)."),
-    })
-}
-
 /// Schools closed on or before `from` (or closed on an unknown day): their
 /// equipment is not expected to be used in the period.
 fn closed_by(raw: &Raw, from: NaiveDate) -> BTreeSet<&str> {
@@ -966,17 +1020,29 @@ fn idle(item: &stats::Item, closed: &BTreeSet<&str>) -> bool {
     item.condition == GOOD && item.uses == 0 && !closed.contains(item.school_id.as_str())
 }
 
+/// The article a finding counts under: its rule's, or for `data_quality`,
+/// the article of the first rule that could not judge the row.
+pub fn article_of(f: &Finding) -> Article {
+    match &f.evidence {
+        Evidence::DataQuality(e) if f.rule == Rule::DataQuality => {
+            e.rules.first().map_or(Article::Art7_3, |&r| Article::of(r))
+        }
+        _ => Article::of(f.rule),
+    }
+}
+
 /// The summary table.
 fn articles(
     policies: &Policies,
     outcome: &crate::policy::CheckOutcome,
     findings: &[Finding],
-    backup: &BackupSection,
+    stores: &StoreInput<'_>,
+    archive: &ArchiveSection,
 ) -> Vec<ArticleRow> {
-    let (summary, skipped, as_of) = (&outcome.summary, &outcome.skipped, outcome.as_of);
+    let (summary, skipped, window) = (&outcome.summary, &outcome.skipped, &outcome.window);
     let mut by_article: HashMap<Article, (u64, u64, BTreeSet<&str>)> = HashMap::new();
     for f in findings {
-        let e = by_article.entry(Article::of(f.rule)).or_default();
+        let e = by_article.entry(article_of(f)).or_default();
         match f.severity {
             Severity::Violation => e.0 += 1,
             Severity::Warning => e.1 += 1,
@@ -985,6 +1051,10 @@ fn articles(
             e.2.insert(s);
         }
     }
+    let facts = match stores {
+        StoreInput::Facts(f) if !window.empty => Some(*f),
+        _ => None,
+    };
     Article::ALL
         .into_iter()
         .map(|article| {
@@ -998,8 +1068,7 @@ fn articles(
                     not_assessed: skipped
                         .iter()
                         .find(|k| k.rule == rule)
-                        .map(|k| k.reason.clone())
-                        .or_else(|| nothing_to_judge(rule, backup, as_of)),
+                        .map(|k| k.reason.clone()),
                 })
                 .collect();
             let (violations, warnings, schools) = by_article.remove(&article).unwrap_or_default();
@@ -1012,6 +1081,10 @@ fn articles(
             } else {
                 Status::Met
             };
+            let from_stores = matches!(
+                article,
+                Article::Art12_1 | Article::Tt05Art27 | Article::RestoreDrills
+            );
             ArticleRow {
                 article,
                 status,
@@ -1019,9 +1092,80 @@ fn articles(
                 warnings,
                 schools: schools.len() as u64,
                 rules,
+                window: ArticleWindow {
+                    from: window.from,
+                    to: window.to,
+                    judged_at: if from_stores { window.to } else { window.as_of },
+                },
+                evidence: evidence_used(article, facts, window.to, archive),
             }
         })
         .collect()
+}
+
+/// The records an article judged from the stores rests on.
+fn evidence_used(
+    article: Article,
+    facts: Option<&StoreFacts>,
+    at: NaiveDate,
+    archive: &ArchiveSection,
+) -> Vec<EvidenceUsed> {
+    let local = |t: &DateTime<FixedOffset>| crate::calendar::local_date_of(t);
+    match article {
+        Article::Art12_1 | Article::Tt05Art27 => facts
+            .and_then(|f| {
+                let s = crate::policy::stores::newest_at(f, at)?;
+                let held: Vec<String> = s
+                    .stores
+                    .iter()
+                    .filter_map(|&i| f.labels.get(i).cloned())
+                    .collect();
+                Some(vec![EvidenceUsed {
+                    kind: "snapshot",
+                    id: s.meta.id.as_str().to_string(),
+                    date: local(&s.meta.created_at),
+                    detail: format!(
+                        "{}; {} copies: {}",
+                        s.meta.created_at.to_rfc3339(),
+                        held.len(),
+                        held.join(", ")
+                    ),
+                }])
+            })
+            .unwrap_or_default(),
+        Article::RestoreDrills => facts
+            .and_then(|f| {
+                let d = crate::policy::stores::last_restorable_drill(f, at)?;
+                Some(vec![EvidenceUsed {
+                    kind: "drill",
+                    id: d.id.clone(),
+                    date: local(&d.started_at),
+                    detail: format!(
+                        "{}; {}; snapshot {}",
+                        d.started_at.to_rfc3339(),
+                        format!("{:?}", d.status).to_lowercase(),
+                        d.snapshot
+                    ),
+                }])
+            })
+            .unwrap_or_default(),
+        Article::Art12_2 => archive
+            .periods
+            .iter()
+            .flat_map(|p| {
+                p.reports.iter().map(move |r| EvidenceUsed {
+                    kind: "report",
+                    id: r.bag.clone(),
+                    date: r.archived_on,
+                    detail: format!(
+                        "{}/{} {}: {} ({})",
+                        p.year, p.period, r.kind, r.file, r.sha256
+                    ),
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The equipment statistics.
@@ -1091,7 +1235,8 @@ fn no_config_reason() -> Message {
     }
 }
 
-/// The backup evidence at `as_of`.
+/// The backup evidence as of `as_of`: the end of the period judged (or
+/// `--as-of`, if earlier); snapshots and drills made after it are left out.
 fn backup_section(stores: &StoreInput<'_>, policies: &Policies, as_of: NaiveDate) -> BackupSection {
     let required_copies = policies.rules.backup_copies.required_copies;
     let unavailable = |reason: Message| BackupSection {
@@ -1188,6 +1333,7 @@ fn archive_section(
     stores: &StoreInput<'_>,
     policies: &Policies,
     period: &PeriodInfo,
+    window: &crate::policy::Window,
 ) -> ArchiveSection {
     let r = &policies.rules.report_missing;
     let unavailable = |reason: Message| ArchiveSection {
@@ -1224,17 +1370,25 @@ fn archive_section(
     // overlap it. A term outside the report (HK2 in an HK1 report) has no
     // bearing on Art. 12.2's verdict, so its row would contradict the summary.
     let mut periods = Vec::new();
-    for year in policies.school_years.years() {
+    for year in policies.school_years.years_through(window.to) {
         for &p in &r.periods {
             let (from, to) = year.period_range(p);
-            if from > period.to || to < period.from {
+            if window.empty || from > window.to || to < window.from {
                 continue;
             }
             let due = Month::of(to).plus(r.months_after).last_day();
-            let have = archived.get(&(year.name.clone(), p));
-            let archived: Vec<String> = have
-                .map(|h| h.iter().cloned().collect())
-                .unwrap_or_default();
+            // What was archived by --as-of: a report filed later did not exist then.
+            let reports: Vec<crate::policy::reports::ArchivedReport> = archived
+                .get(&(year.name.clone(), p))
+                .into_iter()
+                .flatten()
+                .filter(|a| a.archived_on <= period.as_of)
+                .cloned()
+                .collect();
+            let archived: Vec<String> =
+                crate::policy::reports::kinds_by(archived, &year.name, p, period.as_of)
+                    .into_iter()
+                    .collect();
             let missing: Vec<String> = r
                 .kinds
                 .iter()
@@ -1257,6 +1411,8 @@ fn archive_section(
                 archived,
                 missing,
                 state,
+                reports,
+                provisional: year.provisional,
             });
         }
     }

@@ -11,7 +11,7 @@ use rust_xlsxwriter::{Color, DocProperties, Format, FormatBorder, Workbook, Work
 use super::ReportError;
 use super::evidence;
 use super::model::{ArchiveState, ItemRow, Report, Status, SubjectRow};
-use super::text::{Article, Lang};
+use super::text::Lang;
 
 fn x(e: XlsxError) -> ReportError {
     ReportError::Xlsx(e.to_string())
@@ -622,7 +622,7 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
         s.line(vec![
             t(fd.rule.as_str()),
             t(lang.rule(fd.rule)),
-            t(Article::of(fd.rule).label(lang)),
+            t(crate::report::model::article_of(fd).label(lang)),
             t(lang.severity(fd.severity)),
             t(school),
             t(r.school_name(school).unwrap_or("")),
@@ -666,6 +666,10 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
     s.key_value(lang.choose("Từ ngày", "From"), V::D(Some(p.from)))?;
     s.key_value(lang.choose("Đến ngày", "To"), V::D(Some(p.to)))?;
     s.key_value(w.p_as_of, V::D(Some(p.as_of)))?;
+    s.key_value(
+        lang.choose("Giai đoạn đánh giá", "Window judged"),
+        t(super::html::judged(r, lang)),
+    )?;
     s.key_value(w.p_tool, t(format!("{} {}", p.tool, p.tool_version)))?;
     s.key_value(
         w.p_office,

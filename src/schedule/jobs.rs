@@ -301,9 +301,9 @@ async fn check(cfg: &Config) -> JobReport {
         from: None,
         to: None,
     };
-    let policies_dir = cfg.policies.clone();
+    let owned = cfg.clone();
     let ran = tokio::task::spawn_blocking(move || {
-        let policies = policy::Policies::from_config(policies_dir.as_deref())?;
+        let policies = policy::Policies::from_config(Some(&owned))?;
         let input = match &facts {
             Ok(f) => StoreInput::Facts(f),
             Err(e) => StoreInput::Unavailable(e.to_string()),
@@ -324,7 +324,7 @@ async fn check(cfg: &Config) -> JobReport {
                 "{} findings: {} violations, {} warnings",
                 s.findings, s.violations, s.warnings
             );
-            if o.has_violations() {
+            if o.has_problems() {
                 JobReport::not_ok(
                     Verdict::Warning,
                     1,
