@@ -4,12 +4,14 @@ mod archive;
 mod backup;
 mod calendar;
 mod check;
+mod completions;
 mod daemon;
 mod demo;
 mod drill;
 mod init;
 mod ledger;
 mod logfile;
+mod man;
 mod output;
 mod prune;
 mod report;
@@ -91,6 +93,10 @@ pub enum Command {
     /// The schedule: `status` (next and last runs), `run JOB` (one job now, same lock).
     #[command(subcommand)]
     Schedule(schedule::Cmd),
+    /// The shell completion script (bash, zsh, fish, …) on stdout, as the package installs it.
+    Completions(completions::Args),
+    /// The manual page of eqvault or of one command (roff on stdout); --dir DIR writes them all.
+    Man(man::Args),
 }
 
 /// The program: parse, log, run, map to the exit code of the CLI contract.
@@ -99,7 +105,8 @@ pub fn main() -> ExitCode {
     // The daemon logs its life (jobs, stop) at info; `[log] file` adds a rotating file.
     let daemon = matches!(cli.command, Command::Daemon(_));
     let log_file = match cli.command {
-        Command::Init(_) | Command::Demo(_) => None,
+        // These read no config: they must work before one exists, and for any user.
+        Command::Init(_) | Command::Demo(_) | Command::Completions(_) | Command::Man(_) => None,
         _ => logfile::settings(cli.config.clone()),
     };
     init_logging(cli.verbose.max(u8::from(daemon)), log_file.as_ref());
@@ -176,6 +183,8 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Report(a) => report::run(a, config_path, out).await,
         Command::Daemon(a) => daemon::run(a, &load(config_path)?, out).await,
         Command::Schedule(c) => schedule::run(c, &load(config_path)?, out).await,
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a, out),
     }
 }
 
