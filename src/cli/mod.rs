@@ -5,12 +5,14 @@ mod archive;
 mod backup;
 mod calendar;
 mod check;
+mod completions;
 mod daemon;
 mod demo;
 mod drill;
 mod init;
 mod ledger;
 mod logfile;
+mod man;
 mod output;
 mod prune;
 mod report;
@@ -100,6 +102,10 @@ pub enum Command {
     /// Stores: `add URL` adds one and writes its signed marker.
     #[command(subcommand)]
     Store(store::Cmd),
+    /// The shell completion script (bash, zsh, fish, …) on stdout, as the package installs it.
+    Completions(completions::Args),
+    /// The manual page of eqvault or of one command (roff on stdout); --dir DIR writes them all.
+    Man(man::Args),
 }
 
 /// The program: parse, log, run, map to the exit code of the CLI contract.
@@ -108,7 +114,8 @@ pub fn main() -> ExitCode {
     // The daemon logs its life (jobs, stop) at info; `[log] file` adds a rotating file.
     let daemon = matches!(cli.command, Command::Daemon(_));
     let log_file = match cli.command {
-        Command::Init(_) | Command::Demo(_) => None,
+        // These read no config: they must work before one exists, and for any user.
+        Command::Init(_) | Command::Demo(_) | Command::Completions(_) | Command::Man(_) => None,
         _ => logfile::settings(cli.config.clone()),
     };
     init_logging(cli.verbose.max(u8::from(daemon)), log_file.as_ref());
@@ -188,6 +195,8 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Store(c) => store::run(c, &load(config_path)?, out).await,
         Command::Adopt(a) => adopt::run(a, &load(config_path)?, out).await,
         Command::Forget(a) => adopt::forget(a, &load(config_path)?, out).await,
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a, out),
     }
 }
 
