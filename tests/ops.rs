@@ -839,8 +839,12 @@ fn a_drill_with_the_wrong_identity_exits_2_and_records_nothing() {
     fx.config_local();
     fx.backup();
     let other = fx.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    create_equipment_db(&other.join("x.db"));
     eqvault()
-        .args(["init", "--db", "x.db", "--store"])
+        .args(["init", "--create-store", "--db"])
+        .arg(other.join("x.db"))
+        .arg("--store")
         .arg(other.join("store"))
         .arg("--dir")
         .arg(&other)
