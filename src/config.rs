@@ -38,6 +38,18 @@ pub enum ConfigError {
         /// toml's message, which quotes the line and names the key.
         message: String,
     },
+    /// The config holds a secret inline and others can read it.
+    #[error(
+        "{path} holds a secret (`{key}`) and is readable by other users (mode {mode:o}): run `chmod 600 {path}`, or move the secret out of the file (`{key} = {{ file = \"…\" }}`, `{{ env = \"NAME\" }}` or `{{ credential = \"NAME\" }}`; README, Config reference)"
+    )]
+    OpenPermissions {
+        /// The config file.
+        path: PathBuf,
+        /// The first key holding a secret.
+        key: String,
+        /// Its mode bits.
+        mode: u32,
+    },
     /// A value that parses but is not acceptable.
     #[error("{path}, line {line}: `{key}`: {message}")]
     Invalid {
@@ -91,6 +103,9 @@ pub struct Config {
     pub log: Log,
     /// The report archive.
     pub archive: ArchiveSettings,
+    /// The first key that holds a secret written inline, if any (the file must
+    /// then be readable by its owner only).
+    pub inline_secret: Option<String>,
 }
 
 /// `[archive]`: how report bags are stored.
@@ -149,9 +164,12 @@ pub struct StoreConfig {
     /// S3: access key id; the standard AWS variables are used when absent.
     #[serde(default)]
     pub access_key_id: Option<String>,
-    /// S3: secret key; never printed.
+    /// S3: secret key (inline, or `{ file | env | credential = … }`); never printed.
     #[serde(default)]
-    pub secret_access_key: Option<String>,
+    pub secret_access_key: Option<SecretSource>,
+    /// S3: a file holding the secret key (the same as `secret_access_key = { file = … }`).
+    #[serde(default)]
+    pub secret_access_key_file: Option<PathBuf>,
     /// How many times a failed request is retried, with backoff.
     #[serde(default = "default_retries")]
     pub max_retries: usize,
@@ -181,6 +199,52 @@ impl fmt::Debug for StoreConfig {
                 &self.secret_access_key.as_ref().map(|_| "<redacted>"),
             )
             .finish()
+    }
+}
+
+/// Where a secret comes from: written inline, or (better) read from a file, an
+/// environment variable, or a systemd credential (`LoadCredential=`), so that the
+/// config itself holds no secret. `Debug` never shows an inline value.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum SecretSource {
+    /// The secret itself (the config must then be readable by its owner only).
+    Inline(String),
+    /// `{ file = "…" }`, `{ env = "NAME" }` or `{ credential = "NAME" }`.
+    From(SecretFrom),
+}
+
+/// The places a secret can be read from.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SecretFrom {
+    /// A file (relative to the config's folder) holding the secret; no other user may read it.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    /// An environment variable holding it.
+    #[serde(default)]
+    pub env: Option<String>,
+    /// A systemd credential's name, read from `$CREDENTIALS_DIRECTORY/NAME`.
+    #[serde(default)]
+    pub credential: Option<String>,
+}
+
+impl SecretSource {
+    /// The secret, once the config resolved it (every source becomes `Inline` at load).
+    pub fn value(&self) -> Option<&str> {
+        match self {
+            SecretSource::Inline(s) => Some(s),
+            SecretSource::From(_) => None,
+        }
+    }
+}
+
+impl fmt::Debug for SecretSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretSource::Inline(_) => f.write_str("<redacted>"),
+            SecretSource::From(s) => write!(f, "{s:?}"),
+        }
     }
 }
 
@@ -419,9 +483,12 @@ pub struct Email {
     /// SMTP login, when the server wants one.
     #[serde(default)]
     pub username: Option<String>,
-    /// SMTP password; never printed.
+    /// SMTP password (inline, or `{ file | env | credential = … }`); never printed.
     #[serde(default)]
-    pub password: Option<String>,
+    pub password: Option<SecretSource>,
+    /// A file holding the SMTP password (the same as `password = { file = … }`).
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
     /// How long sending may take (default 30s).
     #[serde(default)]
     pub timeout: Option<Span>,
@@ -594,11 +661,11 @@ struct RawOfficeDay {
 #[serde(deny_unknown_fields)]
 struct RawAlerts {
     #[serde(default)]
-    ping_start: Option<Spanned<String>>,
+    ping_start: Option<Spanned<SecretSource>>,
     #[serde(default)]
-    ping_success: Option<Spanned<String>>,
+    ping_success: Option<Spanned<SecretSource>>,
     #[serde(default)]
-    ping_fail: Option<Spanned<String>>,
+    ping_fail: Option<Spanned<SecretSource>>,
     #[serde(default)]
     ping_method: PingMethod,
     #[serde(default)]
@@ -656,11 +723,11 @@ struct RawJob {
     #[serde(default)]
     dry_run: Option<Spanned<bool>>,
     #[serde(default)]
-    ping_start: Option<Spanned<String>>,
+    ping_start: Option<Spanned<SecretSource>>,
     #[serde(default)]
-    ping_success: Option<Spanned<String>>,
+    ping_success: Option<Spanned<SecretSource>>,
     #[serde(default)]
-    ping_fail: Option<Spanned<String>>,
+    ping_fail: Option<Spanned<SecretSource>>,
 }
 
 fn yes() -> bool {
@@ -677,7 +744,22 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::from_text(path, &text)
+        let cfg = Self::from_text(path, &text)?;
+        #[cfg(unix)]
+        if let Some(key) = &cfg.inline_secret {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path)
+                .map(|m| m.permissions().mode() & 0o777)
+                .unwrap_or(0);
+            if mode & 0o077 != 0 {
+                return Err(ConfigError::OpenPermissions {
+                    path: path.to_path_buf(),
+                    key: key.clone(),
+                    mode,
+                });
+            }
+        }
+        Ok(cfg)
     }
 
     /// Parses config text as if read from `path`.
@@ -711,6 +793,10 @@ impl Config {
             }
         };
 
+        let mut secrets = Secrets {
+            base: &base_dir,
+            inline: None,
+        };
         let mut stores = Vec::new();
         for (i, s) in raw.stores.into_iter().enumerate() {
             let span = s.span();
@@ -729,6 +815,33 @@ impl Config {
                 }
                 Ok(_) => {}
                 Err(e) => return Err(invalid(span, &key, e.to_string())),
+            }
+            let skey = format!("store[{i}].secret_access_key");
+            let src = match (
+                store.secret_access_key.take(),
+                store.secret_access_key_file.take(),
+            ) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid(
+                        span,
+                        &skey,
+                        "give secret_access_key or secret_access_key_file, not both".into(),
+                    ));
+                }
+                (Some(s), None) => Some(s),
+                (None, Some(f)) => Some(SecretSource::From(SecretFrom {
+                    file: Some(f),
+                    ..SecretFrom::default()
+                })),
+                (None, None) => None,
+            };
+            if let Some(src) = src {
+                store.secret_access_key = Some(SecretSource::Inline(secrets.resolve(
+                    src,
+                    &skey,
+                    span.clone(),
+                    &invalid,
+                )?));
             }
             stores.push(store);
         }
@@ -825,9 +938,14 @@ impl Config {
                 },
             };
             let pings = Pings {
-                start: ping_url(job.ping_start, &key("ping_start"), &invalid)?,
-                success: ping_url(job.ping_success, &key("ping_success"), &invalid)?,
-                fail: ping_url(job.ping_fail, &key("ping_fail"), &invalid)?,
+                start: ping_url(job.ping_start, &key("ping_start"), &invalid, &mut secrets)?,
+                success: ping_url(
+                    job.ping_success,
+                    &key("ping_success"),
+                    &invalid,
+                    &mut secrets,
+                )?,
+                fail: ping_url(job.ping_fail, &key("ping_fail"), &invalid, &mut secrets)?,
             };
             jobs.push(Job {
                 name: (*name).to_string(),
@@ -842,7 +960,30 @@ impl Config {
             None => None,
             Some(e) => {
                 let span = e.span();
-                let e = e.into_inner();
+                let mut e = e.into_inner();
+                let src = match (e.password.take(), e.password_file.take()) {
+                    (Some(_), Some(_)) => {
+                        return Err(invalid(
+                            span,
+                            "alerts.email.password",
+                            "give password or password_file, not both".into(),
+                        ));
+                    }
+                    (Some(p), None) => Some(p),
+                    (None, Some(f)) => Some(SecretSource::From(SecretFrom {
+                        file: Some(f),
+                        ..SecretFrom::default()
+                    })),
+                    (None, None) => None,
+                };
+                if let Some(src) = src {
+                    e.password = Some(SecretSource::Inline(secrets.resolve(
+                        src,
+                        "alerts.email.password",
+                        span.clone(),
+                        &invalid,
+                    )?));
+                }
                 if e.to.is_empty() || !e.from.contains('@') || e.to.iter().any(|t| !t.contains('@'))
                 {
                     return Err(invalid(
@@ -856,9 +997,14 @@ impl Config {
         };
         let alerts = Alerts {
             pings: Pings {
-                start: ping_url(a.ping_start, "alerts.ping_start", &invalid)?,
-                success: ping_url(a.ping_success, "alerts.ping_success", &invalid)?,
-                fail: ping_url(a.ping_fail, "alerts.ping_fail", &invalid)?,
+                start: ping_url(a.ping_start, "alerts.ping_start", &invalid, &mut secrets)?,
+                success: ping_url(
+                    a.ping_success,
+                    "alerts.ping_success",
+                    &invalid,
+                    &mut secrets,
+                )?,
+                fail: ping_url(a.ping_fail, "alerts.ping_fail", &invalid, &mut secrets)?,
             },
             ping_method: a.ping_method,
             ping_timeout: a.ping_timeout.unwrap_or(Span::Seconds(10)),
@@ -952,6 +1098,7 @@ impl Config {
                 keep: raw.log.keep.unwrap_or(14),
             },
             archive: raw.archive,
+            inline_secret: secrets.inline.take(),
             base_dir,
         })
     }
@@ -967,13 +1114,14 @@ impl Config {
 
 /// A webhook URL checked to be http(s); the value is not quoted back, as it usually holds a token.
 fn ping_url(
-    v: Option<Spanned<String>>,
+    v: Option<Spanned<SecretSource>>,
     key: &str,
     invalid: &dyn Fn(std::ops::Range<usize>, &str, String) -> ConfigError,
+    secrets: &mut Secrets<'_>,
 ) -> Result<Option<String>, ConfigError> {
     let Some(v) = v else { return Ok(None) };
     let span = v.span();
-    let u = v.into_inner();
+    let u = secrets.resolve(v.into_inner(), key, span.clone(), invalid)?;
     match url::Url::parse(&u) {
         Ok(p) if matches!(p.scheme(), "http" | "https") && p.host().is_some() => Ok(Some(u)),
         _ => Err(invalid(
@@ -982,6 +1130,89 @@ fn ping_url(
             "not an http:// or https:// URL: write the whole ping URL, e.g. https://hc-ping.com/<uuid>/fail".into(),
         )),
     }
+}
+
+/// Resolves secret sources while a config loads, and remembers whether any was inline.
+struct Secrets<'a> {
+    base: &'a Path,
+    inline: Option<String>,
+}
+
+impl Secrets<'_> {
+    fn resolve(
+        &mut self,
+        src: SecretSource,
+        key: &str,
+        span: std::ops::Range<usize>,
+        invalid: &dyn Fn(std::ops::Range<usize>, &str, String) -> ConfigError,
+    ) -> Result<String, ConfigError> {
+        let from = match src {
+            SecretSource::Inline(s) => {
+                self.inline.get_or_insert_with(|| key.to_string());
+                return Ok(s);
+            }
+            SecretSource::From(f) => f,
+        };
+        let bad = |m: String| invalid(span.clone(), key, m);
+        match (from.file, from.env, from.credential) {
+            (Some(file), None, None) => {
+                let p = if file.is_absolute() {
+                    file
+                } else {
+                    self.base.join(file)
+                };
+                read_secret_file(&p).map_err(bad)
+            }
+            (None, Some(var), None) => match std::env::var(&var) {
+                Ok(v) if !v.trim().is_empty() => Ok(v.trim_end_matches(['\n', '\r']).to_string()),
+                _ => Err(bad(format!(
+                    "the environment variable {var} is not set (or empty): set it for eqvault, or read the secret from a file"
+                ))),
+            },
+            (None, None, Some(name)) => {
+                let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") else {
+                    return Err(bad(format!(
+                        "the systemd credential {name:?} needs $CREDENTIALS_DIRECTORY, which is set only under systemd (LoadCredential={name}:…): run eqvault from its unit, or use {{ file = … }}"
+                    )));
+                };
+                if name.contains('/') || name == ".." {
+                    return Err(bad(format!("{name:?} is not a credential name")));
+                }
+                read_secret_file(&Path::new(&dir).join(&name)).map_err(bad)
+            }
+            _ => Err(bad(
+                "write exactly one of { file = \"…\" }, { env = \"NAME\" } or { credential = \"NAME\" }".into(),
+            )),
+        }
+    }
+}
+
+/// Reads a secret file, refusing one every user can read; the value is never quoted.
+fn read_secret_file(p: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(p)
+        .map_err(|e| format!("cannot read the secret file {}: {e}", p.display()))?;
+    if !meta.is_file() || meta.len() > 64 << 10 {
+        return Err(format!("{} is not a small regular file", p.display()));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o007 != 0 {
+            return Err(format!(
+                "the secret file {} is readable by every user (mode {mode:o}): run `chmod 640 {}` (or 600) and try again",
+                p.display(),
+                p.display()
+            ));
+        }
+    }
+    let t = std::fs::read_to_string(p)
+        .map_err(|e| format!("cannot read the secret file {}: {e}", p.display()))?;
+    let t = t.trim_end_matches(['\n', '\r']).to_string();
+    if t.is_empty() {
+        return Err(format!("the secret file {} is empty", p.display()));
+    }
+    Ok(t)
 }
 
 /// Where and what toml found wrong, without the line itself: toml's own text quotes

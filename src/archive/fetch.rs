@@ -272,6 +272,28 @@ pub async fn verify(
                 out.push(result(holder, "present", problems));
             }
         }
+        // Every configured store must hold every bag: a copy missing from one (a killed
+        // `archive add`, a store that was down) is a problem to name, not a silence.
+        for store in stores.iter().filter(|st| !row.stores.contains(&st.label)) {
+            out.push(result(
+                &store.label,
+                "present",
+                vec![Problem::new(
+                    s.object.clone(),
+                    "missing from this store (no signed copy of the bag and its sidecar here); `eqvault sync` copies it from another",
+                )],
+            ));
+        }
+        for (label, e) in failed.iter().filter(|(l, _)| !row.stores.contains(l)) {
+            out.push(result(
+                label,
+                "present",
+                vec![Problem::new(
+                    s.object.clone(),
+                    format!("the store could not be opened, so this copy is unknown: {e}"),
+                )],
+            ));
+        }
         if row.stores.is_empty() {
             out.push(result(
                 "",

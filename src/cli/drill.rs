@@ -24,7 +24,14 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
         crate::ops::drill::drill(cfg, &pick, &identity, chrono::Utc::now(), super::bar()).await?;
     let r = &o.record;
     if out.json {
-        out.json(r);
+        let mut v = serde_json::to_value(r)?;
+        v["unrecorded"] = serde_json::json!(
+            o.unrecorded
+                .iter()
+                .map(|(s, e)| serde_json::json!({"store": s, "error": e}))
+                .collect::<Vec<_>>()
+        );
+        out.json(&v);
     } else {
         out.line(format!(
             "Diễn tập phục hồi / Restore drill {}: {} / {}",
@@ -54,15 +61,28 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
                 crate::sanitize::for_terminal(why)
             ));
         }
-        out.line(format!("  biên bản / record: {} (in every store)", r.key()));
+        if o.unrecorded.is_empty() {
+            out.line(format!(
+                "  biên bản / record: {} (trong mọi kho / in every store)",
+                r.key()
+            ));
+        } else {
+            out.line(format!(
+                "  biên bản / record: {} — THIẾU ở {} kho / MISSING from {} store(s)",
+                r.key(),
+                o.unrecorded.len(),
+                o.unrecorded.len()
+            ));
+        }
     }
     for (store, why) in &o.unrecorded {
         out.warn(format!(
-            "the drill record could not be written to {store}: {why}"
+            "the drill record could not be written to {store}: {why}. The evidence is in the other stores only; run the drill again when the store is back"
         ));
     }
+    // Evidence missing from a store is a problem found, as a failed drill is.
     Ok(match r.status {
-        Status::Success | Status::Warning => ExitCode::SUCCESS,
-        Status::Failed => ExitCode::from(1),
+        Status::Success | Status::Warning if o.unrecorded.is_empty() => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
     })
 }

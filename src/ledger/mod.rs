@@ -179,47 +179,120 @@ const QUERIES: [(Kind, &str); 3] = [
     ),
 ];
 
+/// Rows of one table the identifier read could not use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Whose identifiers.
+    pub kind: Kind,
+    /// How many rows (or `0` when the whole table could not be read).
+    pub rows: u64,
+    /// Why, in English.
+    pub why: String,
+}
+
+/// What [`read_identifiers`] found.
+#[derive(Debug, Clone, Default)]
+pub struct Identifiers {
+    /// Every identifier read.
+    pub idents: Vec<Ident>,
+    /// What could not be read, per table: never a reason to stop a backup.
+    pub skipped: Vec<Skipped>,
+}
+
 /// Reads every identifier of a database in the reference schema. Tables that do
-/// not exist are skipped.
+/// not exist are skipped. A row whose identifier is NULL or not text is left out
+/// and counted; a table missing a fingerprint column is read without it (its
+/// identifiers are still seen, only renames cannot be told); a table that cannot
+/// be read at all is named. None of this is an error: the ledger is evidence, and
+/// a backup must never stop because the live data is odd.
 ///
 /// # Errors
-/// SQLite errors.
-pub fn read_identifiers(c: &Connection) -> rusqlite::Result<Vec<Ident>> {
-    let mut out = Vec::new();
+/// SQLite errors reading the schema itself.
+pub fn read_identifiers(c: &Connection) -> rusqlite::Result<Identifiers> {
+    let mut out = Identifiers::default();
     for (kind, q) in QUERIES {
         let exists: i64 = c.query_row(
-            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+            "SELECT count(*) FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ?1",
             [kind.table()],
             |r| r.get(0),
         )?;
         if exists == 0 {
             continue;
         }
-        let mut s = c.prepare(q)?;
+        let cols: Vec<&str> = q
+            .trim_start_matches("SELECT ")
+            .split(" FROM ")
+            .next()
+            .unwrap_or("")
+            .split(", ")
+            .collect();
+        let minimal = format!("SELECT {}, {} FROM {}", cols[0], cols[1], kind.table());
+        let mut s = match c.prepare(q) {
+            Ok(s) => s,
+            Err(full) => {
+                match c.prepare(&minimal) {
+                    Ok(s) => {
+                        out.skipped.push(Skipped {
+                        kind,
+                        rows: 0,
+                        why: format!(
+                            "{full}: identifiers read without their fingerprint, so a renamed identifier shows as deleted"
+                        ),
+                    });
+                        s
+                    }
+                    Err(e) => {
+                        out.skipped.push(Skipped {
+                        kind,
+                        rows: 0,
+                        why: format!("the table cannot be read ({e}): its identifiers are not in the ledger"),
+                    });
+                        continue;
+                    }
+                }
+            }
+        };
         let n = s.column_count();
         let mut rows = s.query([])?;
+        let mut bad = 0u64;
         while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
-            let school_id: String = r.get(1)?;
+            let id = match r.get_ref(0)? {
+                rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                _ => {
+                    bad += 1;
+                    continue;
+                }
+            };
+            let school_id = match r.get_ref(1)? {
+                rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                _ => String::new(),
+            };
             let mut h = Sha256::new();
             h.update(kind.table().as_bytes());
             for i in 1..n {
-                let v: rusqlite::types::Value = r.get(i)?;
-                let t = match v {
-                    rusqlite::types::Value::Null => "\u{0}null".to_string(),
-                    rusqlite::types::Value::Integer(x) => x.to_string(),
-                    rusqlite::types::Value::Real(x) => x.to_string(),
-                    rusqlite::types::Value::Text(t) => t,
-                    rusqlite::types::Value::Blob(b) => hex::encode(b),
+                let t = match r.get_ref(i)? {
+                    rusqlite::types::ValueRef::Null => "\u{0}null".to_string(),
+                    rusqlite::types::ValueRef::Integer(x) => x.to_string(),
+                    rusqlite::types::ValueRef::Real(x) => x.to_string(),
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    rusqlite::types::ValueRef::Blob(b) => hex::encode(b),
                 };
                 h.update([0x1f]);
                 h.update(t.as_bytes());
             }
-            out.push(Ident {
+            out.idents.push(Ident {
                 kind,
                 id,
                 school_id,
                 fingerprint: hex::encode(&h.finalize()[..16]),
+            });
+        }
+        if bad > 0 {
+            out.skipped.push(Skipped {
+                kind,
+                rows: bad,
+                why: format!("{bad} rows whose identifier is NULL or not text were left out"),
             });
         }
     }
@@ -559,7 +632,7 @@ mod tests {
         l.record(
             "20260101T000000Z-000001",
             at("2026-01-01T07:00:00+07:00"),
-            &read_identifiers(&c).unwrap(),
+            &read_identifiers(&c).unwrap().idents,
         )
         .unwrap();
         c.execute_batch(
@@ -569,7 +642,7 @@ mod tests {
              UPDATE schools SET status = 'inactive', status_changed_on = '2026-01-05';",
         )
         .unwrap();
-        let now = read_identifiers(&c).unwrap();
+        let now = read_identifiers(&c).unwrap().idents;
         let v = vanished(&l.entries().unwrap(), &now);
         let got: Vec<(&str, Option<&str>)> = v
             .iter()
@@ -598,7 +671,7 @@ mod tests {
         l.record(
             "20260101T000000Z-000001",
             at("2026-01-01T07:00:00+07:00"),
-            &read_identifiers(&c).unwrap(),
+            &read_identifiers(&c).unwrap().idents,
         )
         .unwrap();
         c.execute_batch(
@@ -606,7 +679,7 @@ mod tests {
              DELETE FROM equipment WHERE equipment_id IN ('TB102', 'TB103');",
         )
         .unwrap();
-        let v = vanished(&l.entries().unwrap(), &read_identifiers(&c).unwrap());
+        let v = vanished(&l.entries().unwrap(), &read_identifiers(&c).unwrap().idents);
         let got: Vec<(&str, Option<&str>, Vec<&str>)> = v
             .iter()
             .map(|x| {
@@ -631,7 +704,7 @@ mod tests {
                ('TB198','79000001','Bộ lắp ráp','2021-03-01','2021-03-01');",
         )
         .unwrap();
-        let now: Vec<Ident> = read_identifiers(&c).unwrap().into_iter().collect();
+        let now: Vec<Ident> = read_identifiers(&c).unwrap().idents.into_iter().collect();
         let only_101: Vec<Entry> = l
             .entries()
             .unwrap()
@@ -671,7 +744,7 @@ mod tests {
         a.record(
             "20260101T000000Z-000001",
             at("2026-01-01T07:00:00+07:00"),
-            &read_identifiers(&c).unwrap(),
+            &read_identifiers(&c).unwrap().idents,
         )
         .unwrap();
         c.execute_batch("DELETE FROM equipment WHERE equipment_id = 'TB001';")
@@ -679,7 +752,7 @@ mod tests {
         a.record(
             "20260201T000000Z-000002",
             at("2026-02-01T07:00:00+07:00"),
-            &read_identifiers(&c).unwrap(),
+            &read_identifiers(&c).unwrap().idents,
         )
         .unwrap();
         let mut b = Ledger::open(&d.path().join("b.db")).unwrap();

@@ -158,7 +158,9 @@ pub async fn backup(
 
     // The slow checks run beside the upload; the manifest, last in the tar, waits for them.
     let check_path = copy.clone();
-    type Checked = Result<(snapshot::Facts, Vec<ledger::Ident>), snapshot::SnapshotError>;
+    // The identifier read never fails the backup: what it cannot read is a warning.
+    type Idents = Result<ledger::Identifiers, String>;
+    type Checked = Result<(snapshot::Facts, Idents), snapshot::SnapshotError>;
     let check_level = cfg.database.integrity_check;
     let live_db = cfg.database.path.clone();
     let checks = std::thread::spawn(move || -> Checked {
@@ -171,15 +173,13 @@ pub async fn backup(
             seconds = t.elapsed().as_secs_f64(),
             "row counts and schema hash done"
         );
-        let c = snapshot::open_read_only(&check_path, std::time::Duration::from_secs(5))?;
-        let ids =
-            ledger::read_identifiers(&c).map_err(|source| snapshot::SnapshotError::Sqlite {
-                path: check_path.clone(),
-                source,
-            })?;
+        let ids = snapshot::open_read_only(&check_path, std::time::Duration::from_secs(5))
+            .map_err(|e| e.to_string())
+            .and_then(|c| ledger::read_identifiers(&c).map_err(|e| e.to_string()));
         Ok((facts, ids))
     });
-    let idents = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let idents: Arc<std::sync::Mutex<Idents>> =
+        Arc::new(std::sync::Mutex::new(Ok(ledger::Identifiers::default())));
     let idents2 = idents.clone();
 
     let key = id.object_key();
@@ -311,14 +311,34 @@ pub async fn backup(
     if outcomes.iter().all(|o| !o.ok) {
         return Err(OpsError::AllStoresFailed(failures(&outcomes)));
     }
-    let ids = std::mem::take(&mut *idents.lock().expect("ids lock"));
+    let ids = std::mem::replace(
+        &mut *idents.lock().expect("ids lock"),
+        Ok(ledger::Identifiers::default()),
+    );
     let good: Vec<&Store> = live
         .iter()
         .filter(|(i, _)| outcomes[*i].ok)
         .map(|(_, s)| s)
         .collect();
-    let warnings =
-        record_identifiers(cfg, &metadata, &ids, &recipients_of(cfg)?, &good, &signer).await;
+    let mut warnings = Vec::new();
+    match ids {
+        Ok(ids) => {
+            for sk in &ids.skipped {
+                warnings.push(format!(
+                    "identifier ledger, table {}: {}; the snapshot is complete (`eqvault check` reports these rows)",
+                    sk.kind.table(),
+                    sk.why
+                ));
+            }
+            warnings.extend(
+                record_identifiers(cfg, &metadata, &ids.idents, &recipients_of(cfg)?, &good, &signer)
+                    .await,
+            );
+        }
+        Err(why) => warnings.push(format!(
+            "the identifiers could not be read ({why}), so the identifier ledger was not updated; the snapshot is complete"
+        )),
+    }
     Ok(BackupOutcome {
         metadata,
         stores: outcomes,

@@ -54,12 +54,13 @@ impl Inventory {
 /// # Errors
 /// [`StoreError`] when the store cannot be listed or read.
 pub async fn inventory(store: &Store, vet: &Vetting) -> Result<Inventory, StoreError> {
-    let listed = store.list(catalog::SNAPSHOTS).await?;
+    let (listed, foreign) = store.list_all(catalog::SNAPSHOTS).await?;
     let (listed, lone_sigs) = signed::split_signatures(listed);
     let mut objects: BTreeMap<SnapshotId, Listed> = BTreeMap::new();
     let mut metas = Vec::new();
     let mut inv = Inventory {
         incomplete: lone_sigs,
+        foreign,
         ..Inventory::default()
     };
     for l in listed {

@@ -344,6 +344,8 @@ pub async fn untrusted_records(
     }
     out.extend(prune::holds(store, vet).await?.rejected);
     out.extend(ledger::sealed_records(store, vet).await?.rejected);
+    out.sort();
+    out.dedup();
     Ok(out)
 }
 

@@ -271,6 +271,7 @@ pub async fn prune(
             }
         }
         prune_ledgers(s, &vet, dry_run, &mut out).await?;
+        prune_orphan_bags(s, grace, dry_run, &mut out).await?;
         if dry_run {
             continue;
         }
@@ -349,6 +350,42 @@ async fn prune_ledgers(
             }
             out.ledgers.push((s.label.clone(), r.object.clone()));
         }
+    }
+    Ok(())
+}
+
+/// Report bags whose sidecar never came (a killed `archive add`: the bag went up,
+/// its sidecar did not), and signatures whose record never came, older than
+/// the grace period: incomplete uploads, removed like a snapshot's.
+async fn prune_orphan_bags(
+    s: &Store,
+    grace: DateTime<Utc>,
+    dry_run: bool,
+    out: &mut PruneOutcome,
+) -> Result<(), OpsError> {
+    use crate::archive::{ENCRYPTED_SUFFIX, PLAIN_SUFFIX, REPORTS, SIDECAR_SUFFIX};
+    let listed = s.list(REPORTS).await?;
+    let keys: BTreeSet<&str> = listed.iter().map(|l| l.key.as_str()).collect();
+    for l in &listed {
+        let stem = l
+            .key
+            .strip_suffix(ENCRYPTED_SUFFIX)
+            .or_else(|| l.key.strip_suffix(PLAIN_SUFFIX));
+        let orphan = match stem {
+            Some(stem) => !keys.contains(format!("{stem}{SIDECAR_SUFFIX}").as_str()),
+            None => l
+                .key
+                .strip_suffix(crate::trust::SIG_SUFFIX)
+                .is_some_and(|rec| !keys.contains(rec)),
+        };
+        if !orphan || l.modified >= grace {
+            continue;
+        }
+        if !dry_run && let Err(e) = s.delete(&l.key).await {
+            out.errors.push((s.label.clone(), e.to_string()));
+            continue;
+        }
+        out.incomplete.push((s.label.clone(), l.key.clone()));
     }
     Ok(())
 }

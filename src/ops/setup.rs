@@ -300,11 +300,16 @@ pub async fn add_store(cfg: &Config, req: &AddStore) -> Result<StoreMarked, OpsE
 /// Writes a new file, refusing to replace one that appeared meanwhile.
 fn write_new(path: &Path, text: &str) -> Result<(), OpsError> {
     use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(OpsError::io("cannot create", path))?;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    // Owner-only: a config may come to hold a secret (inline S3 or SMTP secrets are
+    // refused in a file others can read).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let mut f = o.open(path).map_err(OpsError::io("cannot create", path))?;
     f.write_all(text.as_bytes())
         .and_then(|()| f.sync_all())
         .map_err(OpsError::io("cannot write", path))

@@ -159,6 +159,12 @@ pub async fn status(
             .iter()
             .chain(&inv.unreadable)
             .cloned()
+            .chain(inv.foreign.iter().map(|k| {
+                (
+                    k.clone(),
+                    "foreign: not a regular file or not a valid key; never read".to_string(),
+                )
+            }))
             .collect();
         match super::untrusted_records(store, &vet).await {
             Ok(more) => bad.extend(more),

@@ -201,6 +201,13 @@ pub async fn verify(
         for (key, why) in &inv.untrusted {
             fail(key.clone(), "signature", format!("not believed: {why}"));
         }
+        for key in &inv.foreign {
+            fail(
+                key.clone(),
+                "foreign",
+                "not a regular file or not a valid key: never read".into(),
+            );
+        }
         match super::untrusted_records(store, &vet).await {
             Ok(bad) => {
                 for (key, why) in bad {

@@ -649,7 +649,23 @@ pub fn check(
         Some(Ok(entries))
             if live && (on(Rule::DeletedIdentifier) || on(Rule::ChangedIdentifier)) =>
         {
-            Some(crate::ledger::vanished(entries, &db.identifiers()?))
+            let ids = db.identifiers()?;
+            // What the identifier read left out is said, never silently dropped.
+            for sk in &ids.skipped {
+                issue(Issue::unreadable(
+                    sk.kind.table(),
+                    if sk.rows > 0 {
+                        format!("{} rows", sk.rows)
+                    } else {
+                        "table".to_string()
+                    },
+                    None,
+                    None,
+                    &[Rule::DeletedIdentifier, Rule::ChangedIdentifier],
+                    sk.why.clone(),
+                ));
+            }
+            Some(crate::ledger::vanished(entries, &ids.idents))
         }
         _ => None,
     };

@@ -208,7 +208,7 @@ impl Database {
     ///
     /// # Errors
     /// SQLite errors.
-    pub fn identifiers(&self) -> Result<Vec<crate::ledger::Ident>, PolicyError> {
+    pub fn identifiers(&self) -> Result<crate::ledger::Identifiers, PolicyError> {
         crate::ledger::read_identifiers(&self.conn).map_err(|e| self.err(e))
     }
 

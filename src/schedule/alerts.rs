@@ -295,8 +295,8 @@ pub async fn send_email(e: &Email, m: &Composed) -> Result<(), String> {
         SmtpTls::Tls => T::relay(&e.host).map_err(|x| x.to_string())?,
     };
     let mut builder = builder.port(e.port()).timeout(Some(timeout));
-    if let (Some(u), Some(p)) = (&e.username, &e.password) {
-        builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
+    if let (Some(u), Some(p)) = (&e.username, e.password.as_ref().and_then(|p| p.value())) {
+        builder = builder.credentials(Credentials::new(u.clone(), p.to_string()));
     }
     let transport = builder.build();
     match tokio::time::timeout(timeout, transport.send(msg)).await {

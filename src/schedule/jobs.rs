@@ -248,8 +248,22 @@ async fn drill(cfg: &Config, job: &Job) -> JobReport {
                     .collect();
                 failed.join("; ")
             });
+            let unrecorded: Vec<String> = o
+                .unrecorded
+                .iter()
+                .map(|(s, e)| format!("{s}: {e}"))
+                .collect();
             match r.status {
-                ops::drill::Status::Success => JobReport::ok(summary),
+                ops::drill::Status::Success if unrecorded.is_empty() => JobReport::ok(summary),
+                ops::drill::Status::Success => JobReport::not_ok(
+                    Verdict::Problem,
+                    1,
+                    summary,
+                    &format!(
+                        "the drill succeeded but its record is missing from: {}",
+                        unrecorded.join("; ")
+                    ),
+                ),
                 ops::drill::Status::Warning => JobReport::not_ok(
                     Verdict::Warning,
                     0,

@@ -7,6 +7,7 @@
 //! write is reported done.
 
 mod fanout;
+mod local;
 pub mod marker;
 pub mod signed;
 pub use fanout::{FanOut, Upload};
@@ -19,7 +20,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::StreamExt;
 use object_store::aws::AmazonS3Builder;
-use object_store::local::LocalFileSystem;
 use object_store::path::Path as Key;
 use object_store::prefix::PrefixStore;
 use object_store::{
@@ -78,6 +78,19 @@ pub enum StoreError {
         /// What object_store said.
         detail: String,
     },
+    /// The store answered, and refused: credentials that may not do this (a
+    /// write-only key, a bucket policy) or an object it protects (Object Lock).
+    #[error(
+        "store {store} refused {key}: {detail}. The credentials may not do this here (a write-only key, a bucket policy) or the object is protected (Object Lock); nothing else was changed"
+    )]
+    Denied {
+        /// The store.
+        store: String,
+        /// The key.
+        key: String,
+        /// What it said.
+        detail: String,
+    },
     /// Local I/O (durability, temporary files).
     #[error("store {store}: {what}: {source}")]
     Io {
@@ -87,6 +100,17 @@ pub enum StoreError {
         what: String,
         /// Why it failed.
         source: std::io::Error,
+    },
+    /// An entry of a local store that is no regular file (a symlink, fifo,
+    /// device), or a key that is no valid key: never read or written through.
+    #[error("{key} in store {store} is foreign: {why}")]
+    Foreign {
+        /// The store.
+        store: String,
+        /// The key (escaped).
+        key: String,
+        /// What it is.
+        why: String,
     },
     /// An object far larger than what eqvault ever writes at that key.
     #[error(
@@ -203,13 +227,43 @@ pub struct Listed {
     pub modified: chrono::DateTime<chrono::Utc>,
 }
 
+/// Checks a key as it enters eqvault from a listing, or before it names a file:
+/// valid text, no control characters, no empty, `.` or `..` part, no leading or
+/// trailing slash. What fails is named (escaped) and never used.
+///
+/// # Errors
+/// What is wrong with it.
+pub fn check_key(key: &str) -> Result<(), String> {
+    if key.is_empty() || key.len() > 1024 {
+        return Err("an empty or overlong key".into());
+    }
+    if key.chars().any(|c| c.is_control()) {
+        return Err("a key with control characters".into());
+    }
+    if key
+        .split('/')
+        .any(|p| p.is_empty() || p == "." || p == "..")
+    {
+        return Err("a key with an empty, `.` or `..` part".into());
+    }
+    Ok(())
+}
+
+/// What a store lives on.
+#[derive(Debug, Clone)]
+enum Backend {
+    /// A local folder, through a handle that cannot leave it.
+    Local(local::Local),
+    /// Anything object_store speaks (S3).
+    Remote(Arc<dyn ObjectStore>),
+}
+
 /// An open store.
 #[derive(Debug, Clone)]
 pub struct Store {
     /// The URL as printed (no credentials).
     pub label: String,
-    inner: Arc<dyn ObjectStore>,
-    local_root: Option<PathBuf>,
+    backend: Backend,
 }
 
 /// What a streaming upload receives.
@@ -225,6 +279,8 @@ pub enum Chunk {
 const PART_BYTES: usize = 8 << 20;
 /// Parts in flight per upload; bounds memory to about `PART_BYTES * PARTS_IN_FLIGHT`.
 const PARTS_IN_FLIGHT: usize = 3;
+/// Chunks read from a local file at a time.
+const READ_BYTES: usize = 1 << 20;
 
 impl Store {
     /// Opens the store a config entry describes. A local folder must exist.
@@ -238,16 +294,14 @@ impl Store {
                 if !root.is_dir() {
                     return Err(StoreError::MissingFolder(root));
                 }
-                let fs =
-                    LocalFileSystem::new_with_prefix(&root).map_err(|e| StoreError::Request {
-                        store: label.clone(),
-                        key: String::new(),
-                        detail: e.to_string(),
-                    })?;
+                let l = local::Local::open(&root).map_err(|source| StoreError::Io {
+                    store: label.clone(),
+                    what: "cannot open the store folder".into(),
+                    source,
+                })?;
                 Ok(Store {
                     label,
-                    inner: Arc::new(fs),
-                    local_root: Some(root),
+                    backend: Backend::Local(l),
                 })
             }
             Location::S3 { bucket, prefix } => {
@@ -287,7 +341,7 @@ impl Store {
                 if let Some(k) = &cfg.access_key_id {
                     b = b.with_access_key_id(k);
                 }
-                if let Some(s) = &cfg.secret_access_key {
+                if let Some(s) = cfg.secret_access_key.as_ref().and_then(|s| s.value()) {
                     b = b.with_secret_access_key(s);
                 }
                 let s3 = b.build().map_err(|e| StoreError::BadUrl {
@@ -301,8 +355,7 @@ impl Store {
                 };
                 Ok(Store {
                     label,
-                    inner,
-                    local_root: None,
+                    backend: Backend::Remote(inner),
                 })
             }
         }
@@ -319,10 +372,50 @@ impl Store {
                 store: self.label.clone(),
                 key: key.to_string(),
             },
+            e @ (object_store::Error::PermissionDenied { .. }
+            | object_store::Error::Unauthenticated { .. }) => StoreError::Denied {
+                store: self.label.clone(),
+                key: key.to_string(),
+                detail: flatten_error(&e),
+            },
             other => StoreError::Request {
                 store: self.label.clone(),
                 key: key.to_string(),
                 detail: flatten_error(&other),
+            },
+        }
+    }
+
+    /// A key as object_store takes it, as it is: `Path::from` would percent-encode a `%`
+    /// (writing `%25…`), so that what is read back under the same key is another object.
+    fn key(&self, key: &str) -> Result<Key, StoreError> {
+        Key::parse(key).map_err(|e| StoreError::Foreign {
+            store: self.label.clone(),
+            key: crate::sanitize::for_terminal(key).into_owned(),
+            why: e.to_string(),
+        })
+    }
+
+    fn io(&self, key: &str, what: &str, e: std::io::Error) -> StoreError {
+        let key = crate::sanitize::for_terminal(key).into_owned();
+        match e.kind() {
+            std::io::ErrorKind::NotFound => StoreError::NotFound {
+                store: self.label.clone(),
+                key,
+            },
+            std::io::ErrorKind::AlreadyExists => StoreError::Exists {
+                store: self.label.clone(),
+                key,
+            },
+            std::io::ErrorKind::InvalidInput => StoreError::Foreign {
+                store: self.label.clone(),
+                key,
+                why: e.to_string(),
+            },
+            _ => StoreError::Io {
+                store: self.label.clone(),
+                what: format!("{what} {key}"),
+                source: e,
             },
         }
     }
@@ -332,15 +425,22 @@ impl Store {
     /// # Errors
     /// [`StoreError::Exists`] when it is there already; others on failure.
     pub async fn put_if_absent(&self, key: &str, bytes: Bytes) -> Result<(), StoreError> {
-        let opts = PutOptions {
-            mode: PutMode::Create,
-            ..Default::default()
-        };
-        self.inner
-            .put_opts(&Key::from(key), PutPayload::from(bytes), opts)
-            .await
-            .map_err(|e| self.err(key, e))?;
-        self.make_durable(key)
+        match &self.backend {
+            Backend::Local(l) => l
+                .put_new(key, &bytes)
+                .map_err(|e| self.io(key, "cannot write", e)),
+            Backend::Remote(inner) => {
+                let opts = PutOptions {
+                    mode: PutMode::Create,
+                    ..Default::default()
+                };
+                inner
+                    .put_opts(&self.key(key)?, PutPayload::from(bytes), opts)
+                    .await
+                    .map_err(|e| self.err(key, e))?;
+                Ok(())
+            }
+        }
     }
 
     /// Streams an object to a fresh key: send [`Chunk::Data`] then [`Chunk::Commit`]
@@ -357,20 +457,63 @@ impl Store {
         let (tx, rx) = mpsc::channel(depth);
         let store = self.clone();
         let key = key.to_string();
-        let task = tokio::spawn(async move { store.upload(&key, rx).await });
+        let task = tokio::spawn(async move {
+            match &store.backend {
+                Backend::Local(l) => store.upload_local(l, &key, rx).await,
+                Backend::Remote(inner) => store.upload(inner, &key, rx).await,
+            }
+        });
         (tx, task)
     }
 
-    async fn upload(&self, key: &str, mut rx: mpsc::Receiver<Chunk>) -> Result<u64, StoreError> {
+    async fn upload_local(
+        &self,
+        l: &local::Local,
+        key: &str,
+        mut rx: mpsc::Receiver<Chunk>,
+    ) -> Result<u64, StoreError> {
+        use std::io::Write;
+        let mut staged = l.stage(key).map_err(|e| self.io(key, "cannot write", e))?;
+        let mut n = 0u64;
+        loop {
+            match rx.recv().await {
+                Some(Chunk::Data(b)) => {
+                    n += b.len() as u64;
+                    staged
+                        .write_all(&b)
+                        .map_err(|e| self.io(key, "cannot write", e))?;
+                }
+                Some(Chunk::Commit) => {
+                    staged
+                        .commit()
+                        .map_err(|e| self.io(key, "cannot complete", e))?;
+                    return Ok(n);
+                }
+                // Dropping the staged file removes it: nothing appears under the key.
+                None => {
+                    return Err(StoreError::Abandoned {
+                        store: self.label.clone(),
+                        key: key.to_string(),
+                    });
+                }
+            }
+        }
+    }
+
+    async fn upload(
+        &self,
+        inner: &Arc<dyn ObjectStore>,
+        key: &str,
+        mut rx: mpsc::Receiver<Chunk>,
+    ) -> Result<u64, StoreError> {
         if self.head(key).await?.is_some() {
             return Err(StoreError::Exists {
                 store: self.label.clone(),
                 key: key.to_string(),
             });
         }
-        let up = self
-            .inner
-            .put_multipart(&Key::from(key))
+        let up = inner
+            .put_multipart(&self.key(key)?)
             .await
             .map_err(|e| self.err(key, e))?;
         let mut w = WriteMultipart::new_with_chunk_size(up, PART_BYTES);
@@ -393,7 +536,6 @@ impl Store {
                         return Err(self.err(key, e));
                     }
                     w.finish().await.map_err(|e| self.err(key, e))?;
-                    self.make_durable(key)?;
                     return Ok(n);
                 }
                 None => {
@@ -407,60 +549,74 @@ impl Store {
         }
     }
 
-    /// For a local store, fsyncs the file and its folder so a power cut cannot undo a reported write.
-    fn make_durable(&self, key: &str) -> Result<(), StoreError> {
-        let Some(root) = &self.local_root else {
-            return Ok(());
-        };
-        let path = root.join(key);
-        let io = |what: &str, source| StoreError::Io {
-            store: self.label.clone(),
-            what: format!("{what} {}", path.display()),
-            source,
-        };
-        std::fs::File::open(&path)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| io("cannot flush", e))?;
-        if let Some(dir) = path.parent() {
-            sync_dir(dir).map_err(|e| io("cannot flush the folder of", e))?;
-        }
-        Ok(())
-    }
-
     /// The object's length and time, or `None` when absent.
     ///
     /// # Errors
-    /// [`StoreError::Request`] when the store cannot answer.
+    /// [`StoreError::Request`] when the store cannot answer; [`StoreError::Foreign`]
+    /// when a local key is no regular file.
     pub async fn head(&self, key: &str) -> Result<Option<Listed>, StoreError> {
-        match self.inner.head(&Key::from(key)).await {
-            Ok(m) => Ok(Some(Listed {
-                key: key.to_string(),
-                size: m.size,
-                modified: m.last_modified,
-            })),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(self.err(key, e)),
+        match &self.backend {
+            Backend::Local(l) => l.head(key).map_err(|e| self.io(key, "cannot read", e)),
+            Backend::Remote(inner) => match inner.head(&self.key(key)?).await {
+                Ok(m) => Ok(Some(Listed {
+                    key: key.to_string(),
+                    size: m.size,
+                    modified: m.last_modified,
+                })),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(self.err(key, e)),
+            },
         }
     }
 
-    /// Every object under `prefix`.
+    /// Every object under `prefix` with a valid key, and what else is there: keys
+    /// that are no valid key, and (local stores) symlinks, fifos and devices,
+    /// escaped for a terminal. Nothing foreign is ever read.
+    ///
+    /// # Errors
+    /// [`StoreError::Request`].
+    pub async fn list_all(&self, prefix: &str) -> Result<(Vec<Listed>, Vec<String>), StoreError> {
+        match &self.backend {
+            Backend::Local(l) => {
+                let f = l
+                    .list(prefix)
+                    .map_err(|e| self.io(prefix, "cannot list", e))?;
+                Ok((f.listed, f.foreign))
+            }
+            Backend::Remote(inner) => {
+                let p = self.key(prefix)?;
+                let mut s = inner.list(Some(&p));
+                let mut out = Vec::new();
+                let mut foreign = Vec::new();
+                while let Some(m) = s.next().await {
+                    let m = m.map_err(|e| self.err(prefix, e))?;
+                    let key = m.location.to_string();
+                    if check_key(&key).is_err() {
+                        foreign.push(crate::sanitize::for_terminal(&key).into_owned());
+                        continue;
+                    }
+                    out.push(Listed {
+                        key,
+                        size: m.size,
+                        modified: m.last_modified,
+                    });
+                }
+                out.sort_by(|a, b| a.key.cmp(&b.key));
+                Ok((out, foreign))
+            }
+        }
+    }
+
+    /// Every object under `prefix` with a valid key (what else is there is logged).
     ///
     /// # Errors
     /// [`StoreError::Request`].
     pub async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {
-        let p = Key::from(prefix);
-        let mut s = self.inner.list(Some(&p));
-        let mut out = Vec::new();
-        while let Some(m) = s.next().await {
-            let m = m.map_err(|e| self.err(prefix, e))?;
-            out.push(Listed {
-                key: m.location.to_string(),
-                size: m.size,
-                modified: m.last_modified,
-            });
+        let (listed, foreign) = self.list_all(prefix).await?;
+        for f in &foreign {
+            tracing::warn!(store = %self.label, key = %f, "foreign entry in the store, ignored");
         }
-        out.sort_by(|a, b| a.key.cmp(&b.key));
-        Ok(out)
+        Ok(listed)
     }
 
     /// Reads a small object whole.
@@ -468,12 +624,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`] or [`StoreError::Request`].
     pub async fn get_bytes(&self, key: &str) -> Result<Bytes, StoreError> {
-        let r = self
-            .inner
-            .get(&Key::from(key))
-            .await
-            .map_err(|e| self.err(key, e))?;
-        r.bytes().await.map_err(|e| self.err(key, e))
+        self.get_bytes_max(key, u64::MAX).await
     }
 
     /// Reads a small object whole, refusing one longer than `max` bytes before
@@ -482,29 +633,37 @@ impl Store {
     /// # Errors
     /// [`StoreError::TooLarge`], [`StoreError::NotFound`] or [`StoreError::Request`].
     pub async fn get_bytes_max(&self, key: &str, max: u64) -> Result<Bytes, StoreError> {
-        let r = self
-            .inner
-            .get(&Key::from(key))
-            .await
-            .map_err(|e| self.err(key, e))?;
         let too_large = || StoreError::TooLarge {
             store: self.label.clone(),
             key: key.to_string(),
             limit: max,
         };
-        if r.meta.size > max {
-            return Err(too_large());
-        }
-        let mut stream = r.into_stream();
-        let mut out = Vec::with_capacity(usize::try_from(max.min(1 << 16)).unwrap_or(0));
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| self.err(key, e))?;
-            if (out.len() + chunk.len()) as u64 > max {
-                return Err(too_large());
+        match &self.backend {
+            Backend::Local(l) => match l.read(key, max) {
+                Ok(b) => Ok(Bytes::from(b)),
+                Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => Err(too_large()),
+                Err(e) => Err(self.io(key, "cannot read", e)),
+            },
+            Backend::Remote(inner) => {
+                let r = inner
+                    .get(&self.key(key)?)
+                    .await
+                    .map_err(|e| self.err(key, e))?;
+                if r.meta.size > max {
+                    return Err(too_large());
+                }
+                let mut stream = r.into_stream();
+                let mut out = Vec::with_capacity(usize::try_from(max.min(1 << 16)).unwrap_or(0));
+                while let Some(chunk) = stream.next().await {
+                    let chunk = chunk.map_err(|e| self.err(key, e))?;
+                    if (out.len() + chunk.len()) as u64 > max {
+                        return Err(too_large());
+                    }
+                    out.extend_from_slice(&chunk);
+                }
+                Ok(Bytes::from(out))
             }
-            out.extend_from_slice(&chunk);
         }
-        Ok(Bytes::from(out))
     }
 
     /// The object's bytes as a stream of chunks.
@@ -515,16 +674,41 @@ impl Store {
         &self,
         key: &str,
     ) -> Result<futures::stream::BoxStream<'static, Result<Bytes, StoreError>>, StoreError> {
-        let r = self
-            .inner
-            .get(&Key::from(key))
-            .await
-            .map_err(|e| self.err(key, e))?;
         let this = self.clone();
         let k = key.to_string();
-        Ok(r.into_stream()
-            .map(move |c| c.map_err(|e| this.err(&k, e)))
-            .boxed())
+        match &self.backend {
+            Backend::Local(l) => {
+                let f = l
+                    .open_file(key)
+                    .map_err(|e| self.io(key, "cannot read", e))?;
+                let stream = futures::stream::unfold(Some(f), move |f| {
+                    let (this, k) = (this.clone(), k.clone());
+                    async move {
+                        use std::io::Read;
+                        let mut f = f?;
+                        let mut buf = vec![0u8; READ_BYTES];
+                        match f.read(&mut buf) {
+                            Ok(0) => None,
+                            Ok(n) => {
+                                buf.truncate(n);
+                                Some((Ok(Bytes::from(buf)), Some(f)))
+                            }
+                            Err(e) => Some((Err(this.io(&k, "cannot read", e)), None)),
+                        }
+                    }
+                });
+                Ok(stream.boxed())
+            }
+            Backend::Remote(inner) => {
+                let r = inner
+                    .get(&self.key(key)?)
+                    .await
+                    .map_err(|e| self.err(key, e))?;
+                Ok(r.into_stream()
+                    .map(move |c| c.map_err(|e| this.err(&k, e)))
+                    .boxed())
+            }
+        }
     }
 
     /// Streams an object into `out`, returning its SHA-256 and length.
@@ -538,32 +722,22 @@ impl Store {
         progress: &dyn crate::ops::Progress,
     ) -> Result<(String, u64), StoreError> {
         use tokio::io::AsyncWriteExt;
-        let r = self
-            .inner
-            .get(&Key::from(key))
-            .await
-            .map_err(|e| self.err(key, e))?;
-        let mut stream = r.into_stream();
+        let mut stream = self.get_stream(key).await?;
         let mut h = Sha256::new();
         let mut n = 0u64;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| self.err(key, e))?;
-            h.update(&chunk);
-            n += chunk.len() as u64;
-            progress.advance(chunk.len() as u64);
-            out.write_all(&chunk)
-                .await
-                .map_err(|source| StoreError::Io {
-                    store: self.label.clone(),
-                    what: format!("cannot write the download of {key}"),
-                    source,
-                })?;
-        }
-        out.flush().await.map_err(|source| StoreError::Io {
+        let write_err = |source| StoreError::Io {
             store: self.label.clone(),
             what: format!("cannot write the download of {key}"),
             source,
-        })?;
+        };
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            h.update(&chunk);
+            n += chunk.len() as u64;
+            progress.advance(chunk.len() as u64);
+            out.write_all(&chunk).await.map_err(write_err)?;
+        }
+        out.flush().await.map_err(write_err)?;
         Ok((hex::encode(h.finalize()), n))
     }
 
@@ -572,45 +746,31 @@ impl Store {
     /// # Errors
     /// [`StoreError::Request`].
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        match self.inner.delete(&Key::from(key)).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(self.err(key, e)),
+        match &self.backend {
+            Backend::Local(l) => l.delete(key).map_err(|e| self.io(key, "cannot remove", e)),
+            Backend::Remote(inner) => match inner.delete(&self.key(key)?).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(e) => Err(self.err(key, e)),
+            },
         }
     }
 
     /// The local folder, for a local store.
     pub fn local_root(&self) -> Option<&Path> {
-        self.local_root.as_deref()
+        match &self.backend {
+            Backend::Local(l) => Some(l.root()),
+            Backend::Remote(_) => None,
+        }
     }
 
-    /// Uploads to a local store cut off mid-way (kill -9, power cut): object_store
-    /// stages a streamed upload as `KEY#N` beside its key, renames it on completion,
-    /// and never lists it, so nothing else would ever remove one. Empty for S3.
+    /// Uploads to a local store cut off mid-way (kill -9, power cut) leave a
+    /// staging file `KEY#N` beside their key that no listing shows, so nothing
+    /// else would ever remove one. Empty for S3.
     pub fn local_staging(&self, prefix: &str) -> Vec<Listed> {
-        let Some(root) = &self.local_root else {
-            return Vec::new();
-        };
-        walkdir::WalkDir::new(root.join(prefix))
-            .follow_links(false)
-            .into_iter()
-            .flatten()
-            .filter(|e| e.file_type().is_file())
-            .filter(|e| {
-                e.file_name()
-                    .to_str()
-                    .and_then(|n| n.rsplit_once('#'))
-                    .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            })
-            .filter_map(|e| {
-                let key = e.path().strip_prefix(root).ok()?.to_str()?.to_string();
-                let meta = e.metadata().ok()?;
-                Some(Listed {
-                    key,
-                    size: meta.len(),
-                    modified: meta.modified().ok()?.into(),
-                })
-            })
-            .collect()
+        match &self.backend {
+            Backend::Local(l) => l.list(prefix).map(|f| f.staging).unwrap_or_default(),
+            Backend::Remote(_) => Vec::new(),
+        }
     }
 
     /// Removes what [`Store::local_staging`] found.
@@ -618,34 +778,22 @@ impl Store {
     /// # Errors
     /// [`StoreError::Io`].
     pub fn remove_local_staging(&self, key: &str) -> Result<(), StoreError> {
-        let Some(root) = &self.local_root else {
-            return Ok(());
-        };
-        match std::fs::remove_file(root.join(key)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::Io {
-                store: self.label.clone(),
-                what: format!("cannot remove the cut-off upload {key}"),
-                source: e,
-            }),
-            _ => Ok(()),
+        match &self.backend {
+            Backend::Local(l) => l
+                .remove_staging(key)
+                .map_err(|e| self.io(key, "cannot remove the cut-off upload", e)),
+            Backend::Remote(_) => Ok(()),
         }
-    }
-}
-
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        std::fs::File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(())
     }
 }
 
 /// An error and its sources on one line (object_store's, and the schedule's job reasons).
 pub(crate) fn flatten_error(e: &dyn std::error::Error) -> String {
+    // A store's own message can quote a planted key: never let it reach a terminal raw.
+    crate::sanitize::for_terminal(&flatten_raw(e)).into_owned()
+}
+
+fn flatten_raw(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {
@@ -703,6 +851,7 @@ mod tests {
             allow_http: false,
             access_key_id: None,
             secret_access_key: None,
+            secret_access_key_file: None,
             max_retries: 0,
             timeout: None,
         };

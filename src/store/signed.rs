@@ -152,7 +152,8 @@ pub async fn read_records<T>(
     parse: impl Fn(&str, &[u8]) -> Result<T, String>,
 ) -> Result<Records<T>, StoreError> {
     use futures::StreamExt;
-    let (listed, lone_signatures) = split_signatures(store.list(prefix).await?);
+    let (listed, foreign) = store.list_all(prefix).await?;
+    let (listed, lone_signatures) = split_signatures(listed);
     let (picked, others): (Vec<Listed>, Vec<Listed>) =
         listed.into_iter().partition(|l| wanted(&l.key));
     let fetched: Vec<_> = futures::stream::iter(picked)
@@ -165,7 +166,15 @@ pub async fn read_records<T>(
         .await;
     let mut out = Records {
         good: Vec::new(),
-        rejected: Vec::new(),
+        rejected: foreign
+            .into_iter()
+            .map(|k| {
+                (
+                    k,
+                    "foreign: not a regular file or not a valid key; never read".to_string(),
+                )
+            })
+            .collect(),
         lone_signatures,
         others,
     };

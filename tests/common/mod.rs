@@ -31,16 +31,46 @@ pub struct S3Server {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// Which requests a test server refuses with 403 AccessDenied: (operation name, key).
+pub type DenyRule = std::sync::Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
+
+struct Deny(Option<DenyRule>);
+
+#[async_trait::async_trait]
+impl s3s::access::S3Access for Deny {
+    async fn check(&self, cx: &mut s3s::access::S3AccessContext<'_>) -> s3s::S3Result<()> {
+        if cx.credentials().is_none() {
+            return Err(s3s::s3_error!(AccessDenied, "authentication required"));
+        }
+        let key = match cx.s3_path() {
+            s3s::path::S3Path::Object { key, .. } => key.to_string(),
+            _ => String::new(),
+        };
+        match &self.0 {
+            Some(rule) if rule(cx.s3_op().name(), &key) => {
+                Err(s3s::s3_error!(AccessDenied, "denied by the test's policy"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 impl S3Server {
     /// Starts a server whose data lives under `root` (created, with the bucket folder).
     pub fn start(root: &Path) -> S3Server {
+        Self::start_denying(root, None)
+    }
+
+    /// Starts a server that refuses the requests `deny` picks (e.g. every `DeleteObject`),
+    /// as a bucket policy or a write-only key would.
+    pub fn start_denying(root: &Path, deny: Option<DenyRule>) -> S3Server {
         std::fs::create_dir_all(root.join(BUCKET)).expect("create the bucket folder");
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let server_root = root.to_path_buf();
         let thread = std::thread::Builder::new()
             .name("s3s-fs".into())
-            .spawn(move || serve(&server_root, addr_tx, stop_rx))
+            .spawn(move || serve(&server_root, addr_tx, stop_rx, deny))
             .expect("spawn the S3 server thread");
         let addr = addr_rx
             .recv_timeout(Duration::from_secs(10))
@@ -84,6 +114,7 @@ fn serve(
     root: &Path,
     addr_tx: std::sync::mpsc::Sender<SocketAddr>,
     stop: tokio::sync::oneshot::Receiver<()>,
+    deny: Option<DenyRule>,
 ) {
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use hyper_util::server::conn::auto::Builder as ConnBuilder;
@@ -103,6 +134,7 @@ fn serve(
         let service = {
             let mut b = S3ServiceBuilder::new(fs);
             b.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
+            b.set_access(Deny(deny));
             b.build()
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -339,6 +371,7 @@ impl Fixture {
         ));
         t.push_str(&self.signing_section());
         std::fs::write(&self.config, t).expect("write the config");
+        chmod(&self.config, 0o600);
         self.mark_stores(stores);
     }
 

@@ -493,6 +493,7 @@ pub fn write_config(fx: &Fixture, locals: &[&Path], s3: &[S3], extra: &str) {
         fx.signing_section()
     ));
     std::fs::write(&fx.config, t).expect("write the config");
+    chmod(&fx.config, 0o600);
     let mut specs: Vec<StoreSpec> = locals
         .iter()
         .map(|l| StoreSpec::Local(l.to_path_buf()))
