@@ -130,13 +130,23 @@ pub fn main() -> ExitCode {
         }
     };
     let out = Out::new(cli.json);
-    match rt.block_on(run(cli, &out)) {
+    let code = match rt.block_on(run(cli, &out)) {
         Ok(code) => code,
         Err(e) => {
             out.error(&e);
             ExitCode::from(2)
         }
-    }
+    };
+    // What signing cost this run (issue 12's budget: under 3 % of a backup or restore).
+    let cost = crate::trust::cost::totals();
+    tracing::debug!(
+        signed = cost.signed,
+        sign_us = cost.sign_time.as_micros(),
+        verified = cost.verified,
+        verify_us = cost.verify_time.as_micros(),
+        "signing cost"
+    );
+    code
 }
 
 fn init_logging(verbose: u8, file: Option<&config::Log>) {
