@@ -231,7 +231,11 @@ pub async fn ping(cfg: &Config, job: &Job, which: Ping, body: &str) {
     }
 }
 
-async fn send_ping(
+/// Sends one ping to `url` (POST with `body`, or GET), within `timeout`.
+///
+/// # Errors
+/// A one-line reason that never names the URL (it holds the check's token).
+pub async fn send_ping(
     url: &str,
     method: PingMethod,
     body: &str,
