@@ -452,10 +452,17 @@ fn a_failing_backup_alerts_a_real_smtp_server_and_http_receiver_in_vietnamese() 
     assert_eq!(m[0]["to"][0], "it@sgddt.example.vn");
     let body = m[0]["body"].as_str().unwrap().replace("\r\n", "\n");
     let reason = format!(
-        "Lý do: the database {} does not exist: check [database] path in the config (or --db)\n",
+        "Reason: the database {} does not exist: check [database] path in the config (or --db)\n",
         missing.display()
     );
     assert!(body.contains(&reason), "{body}");
+    // The Vietnamese half points at the English reason, never quotes it.
+    let (vi, _) = body.split_once("-- English --").unwrap();
+    assert!(
+        vi.contains("Lý do: thông báo lỗi của chương trình, bằng tiếng Anh"),
+        "{body}"
+    );
+    assert!(!vi.contains("does not exist"), "{body}");
     assert!(
         body.contains(&missing.to_string_lossy().into_owned()),
         "{body}"
@@ -700,8 +707,15 @@ fn a_drill_that_is_not_a_success_is_emailed_as_a_warning() {
         "{subject}"
     );
     let body = m[0]["body"].as_str().unwrap();
+    let (vi, en) = body.split_once("-- English --").unwrap();
     assert!(
-        body.contains("Lý do: the drill is not a success (cảnh báo)"),
+        vi.contains("Lý do: lần diễn tập của bản ")
+            && vi.contains("không đạt «thành công» (cảnh báo)"),
+        "{body}"
+    );
+    assert!(!vi.contains("the drill is not a success"), "{body}");
+    assert!(
+        en.contains("Reason: the drill is not a success (cảnh báo)"),
         "{body}"
     );
     assert!(body.contains("Cần làm: Chạy eqvault drill"), "{body}");

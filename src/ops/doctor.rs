@@ -607,7 +607,7 @@ fn policies(cfg: &Config, now: DateTime<Utc>) -> Vec<Line> {
         Ok(p) => {
             let (vi, en) = match &p.source {
                 crate::policy::PolicySource::BuiltIn => (
-                    "bộ quy định có sẵn trong eqvault".to_string(),
+                    "có sẵn trong eqvault".to_string(),
                     "the policies built into eqvault".to_string(),
                 ),
                 crate::policy::PolicySource::Dir(d) => {
@@ -618,8 +618,8 @@ fn policies(cfg: &Config, now: DateTime<Utc>) -> Vec<Line> {
             out.push(Line::ok(
                 "policies",
                 title,
-                format!("{vi}: đọc và kiểm tra xong"),
-                format!("{en}: read and validated"),
+                format!("{vi}, đọc và kiểm tra xong"),
+                format!("{en}, read and validated"),
             ));
             Some(p)
         }
