@@ -149,6 +149,7 @@ fn a_good_set_up_passes_every_line_and_leaves_the_stores_as_they_were() {
     for name in [
         "config",
         "database",
+        "state",
         "signing",
         "encryption",
         "identity",
@@ -659,4 +660,67 @@ fn schedule_status_shows_a_missed_run_and_history_shows_past_runs() {
     g.config_local();
     let v = g.run(&["schedule", "history", "--json"]).ok().json();
     assert_eq!(v["runs"], serde_json::json!([]));
+}
+
+#[test]
+fn a_state_folder_that_cannot_be_written_fails_the_state_line() {
+    let f = Fixture::new();
+    let server = S3Server::start(&f.path().join("s3"));
+    good(&f, &server);
+    // A file where the folder should be: nothing can be made in it, even by root.
+    let blocked = f.path().join("not-a-folder");
+    std::fs::write(&blocked, "x").unwrap();
+    append_config(
+        &f,
+        &format!(
+            "[state]\ndir = {}\n",
+            toml::Value::String(blocked.to_string_lossy().into_owned())
+        ),
+    );
+    let (code, v, _) = doctor(&f, &[]);
+    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(line(&v, "state")["state"], "fail", "{v:#}");
+    all_ok_but(&v, &["state"]);
+}
+
+/// Issue 15: `backup`, `snapshots`, `verify` and `sync` speak Vietnamese first, English beside it.
+#[test]
+fn backup_snapshots_verify_and_sync_print_vietnamese_with_english() {
+    let f = Fixture::new();
+    f.config_local();
+    let b = f.run(&["backup"]).ok();
+    assert!(
+        b.stdout.starts_with("Bản sao lưu / snapshot "),
+        "{}",
+        b.stdout
+    );
+    assert!(
+        b.stdout.contains("cơ sở dữ liệu / database")
+            && b.stdout.contains("đối tượng mã hoá / encrypted object"),
+        "{}",
+        b.stdout
+    );
+    let s = f.run(&["snapshots"]).ok();
+    assert!(s.stdout.contains("số bản / copies"), "{}", s.stdout);
+    let v = f.run(&["verify", "--all"]).ok();
+    assert!(
+        v.stdout.contains("1 đã kiểm tra / checked, 0 lỗi / failed"),
+        "{}",
+        v.stdout
+    );
+    let y = f.run(&["sync"]).ok();
+    assert!(
+        y.stdout.contains("0 đã chép / copied, 0 lỗi / errors"),
+        "{}",
+        y.stdout
+    );
+    let g = Fixture::new();
+    g.config_local();
+    let e = g.run(&["snapshots"]).ok();
+    assert!(
+        e.stdout
+            .starts_with("Chưa có bản sao lưu hoàn chỉnh nào / no complete snapshot yet"),
+        "{}",
+        e.stdout
+    );
 }

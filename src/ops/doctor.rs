@@ -192,6 +192,7 @@ pub async fn doctor(config_path: &Path, opts: &DoctorOptions, now: DateTime<Utc>
 
 async fn check_all(cfg: &Config, opts: &DoctorOptions, now: DateTime<Utc>, lines: &mut Vec<Line>) {
     lines.push(database(cfg));
+    lines.push(state_folder(cfg));
     let signing = signing(cfg);
     let trusted = cfg.signing.trusted().ok();
     lines.push(signing);
@@ -244,6 +245,38 @@ fn database(cfg: &Config) -> Line {
             t(
                 "Kiểm tra [database] path trong tệp cấu hình: đó phải là tệp SQLite của hệ thống quản lý thiết bị, và người dùng chạy eqvault phải đọc được",
                 "Check [database] path in the config: it must be the equipment system's SQLite file, readable by the user running eqvault",
+            ),
+        ),
+    }
+}
+
+/// The state folder: backups write the clear copy of the database there first.
+fn state_folder(cfg: &Config) -> Line {
+    let p = crate::sanitize::path(&cfg.state_dir);
+    let title = t(
+        format!("Thư mục trạng thái {p}"),
+        format!("state folder {p}"),
+    );
+    let r = crate::ops::private_temp(cfg, "doctor").and_then(|d| {
+        let f = d.path().join("probe");
+        std::fs::write(&f, b"eqvault doctor\n")
+            .map_err(crate::ops::OpsError::io("cannot write in", d.path()))
+    });
+    match r {
+        Ok(()) => Line::ok(
+            "state",
+            title,
+            "ghi được (bản sao tạm của cơ sở dữ liệu được tạo ở đây khi sao lưu)",
+            "writable (a backup makes its temporary copy of the database here)",
+        ),
+        Err(e) => Line::fail(
+            "state",
+            title,
+            "không ghi được vào thư mục trạng thái: sao lưu sẽ thất bại",
+            e.to_string(),
+            t(
+                "Tạo thư mục này và cho người dùng chạy eqvault quyền ghi (hoặc đặt [state] dir sang thư mục khác, trên ổ còn đủ chỗ cho một bản sao cơ sở dữ liệu)",
+                "Create this folder and let the user running eqvault write it (or set [state] dir elsewhere, on a disk with room for a copy of the database)",
             ),
         ),
     }

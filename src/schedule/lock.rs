@@ -94,7 +94,8 @@ pub fn try_lock(state_dir: &Path, job: &str) -> Result<TryLock, ScheduleError> {
 pub const DAEMON: &str = "daemon";
 
 /// Who holds the lock `name`, without taking it for longer than a moment and without
-/// creating anything: `None` when nobody does (or there is no lock file yet), else the
+/// creating anything (for the daemon's lock, which [`lock_daemon`] retries; a job's
+/// lock is read with [`running_pid`]): `None` when nobody does (or there is no lock file yet), else the
 /// holder's pid when it wrote one.
 ///
 /// # Errors
@@ -112,6 +113,16 @@ pub fn holder(state_dir: &Path, name: &str) -> Result<Option<Option<u32>>, Sched
         Err(TryLockError::WouldBlock) => Ok(Some(read_holder_pid(&mut file))),
         Err(TryLockError::Error(source)) => Err(ScheduleError::Lock { path, source }),
     }
+}
+
+/// The pid a job's lock file names, when that process is alive: a job running now.
+/// Read without locking, so that looking never makes a job that starts at that moment
+/// find itself "already running". A holder writes its pid after taking the lock and
+/// empties the file when it lets go; a crash leaves a pid that is no longer alive.
+pub fn running_pid(state_dir: &Path, name: &str) -> Option<u32> {
+    let s = std::fs::read_to_string(lock_path(state_dir, name)).ok()?;
+    let pid: u32 = s.trim().parse().ok()?;
+    Path::new(&format!("/proc/{pid}")).exists().then_some(pid)
 }
 
 /// Takes the daemon's lock, so one daemon at a time runs a state folder's schedule and
@@ -180,8 +191,10 @@ mod tests {
             Some(Some(std::process::id()))
         );
         assert_eq!(holder(dir.path(), "drill").unwrap(), None, "no lock file");
+        assert_eq!(running_pid(dir.path(), "backup"), Some(std::process::id()));
         drop(held);
         assert_eq!(holder(dir.path(), "backup").unwrap(), None, "released");
+        assert_eq!(running_pid(dir.path(), "backup"), None, "emptied");
         assert!(matches!(
             try_lock(dir.path(), "backup").unwrap(),
             TryLock::Acquired(_)

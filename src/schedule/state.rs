@@ -129,10 +129,10 @@ pub fn look(cfg: &Config, now: DateTime<Utc>) -> Result<ScheduleState, ScheduleE
             pid: None,
         },
     };
-    let mut busy = false;
-    for j in JOBS {
-        busy |= lock::holder(&cfg.state_dir, j)?.is_some();
-    }
+    // Job locks are only read: trying one could make a job starting now skip its run.
+    let busy = JOBS
+        .iter()
+        .any(|j| lock::running_pid(&cfg.state_dir, j).is_some());
     let starts = match &history {
         Some(h) => h.last_starts()?,
         None => Default::default(),
