@@ -784,3 +784,51 @@ fn daemon_abandons_a_job_that_outlasts_the_grace_period_leaving_nothing() {
             .contains("did not finish within the 0s grace period"),
     );
 }
+
+/// Issue 15: the Vietnamese half of a `check` alert quotes the findings' Vietnamese
+/// messages; their English text is only in the English half.
+#[test]
+fn a_check_alert_gives_the_findings_in_vietnamese_in_the_vietnamese_half() {
+    let f = Fixture::new();
+    f.config_local();
+    let inbox = f.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let mut smtp = PyChild::spawn(SMTP_SINK_PY, &[&inbox.to_string_lossy()]);
+    let port: u16 = smtp.line().parse().expect("aiosmtpd prints its port");
+    append_config(
+        &f,
+        &format!(
+            "[alerts.email]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n\
+             from = \"eqvault@localhost\"\nto = [\"it@localhost\"]\n"
+        ),
+    );
+    // The fixture's schools miss monthly approvals: violations, a `warning` run.
+    let r = f.run(&["schedule", "run", "check"]).code(1);
+    assert!(r.stdout.starts_with("check: warning"), "{}", r.stdout);
+    wait_until(Duration::from_secs(10), "the alert email", || {
+        !mails(&inbox).is_empty()
+    });
+    let m = mails(&inbox);
+    let body = m[0]["body"].as_str().unwrap().replace("\r\n", "\n");
+    let (vi, en) = body.split_once("-- English --").unwrap();
+    let reason_vi = vi
+        .lines()
+        .find(|l| l.starts_with("Lý do: "))
+        .unwrap_or_else(|| panic!("{body}"));
+    assert!(reason_vi.contains(" vi phạm, ví dụ: "), "{body}");
+    assert!(!reason_vi.contains("violations found"), "{body}");
+    let reason_en = en
+        .lines()
+        .find(|l| l.starts_with("Reason: "))
+        .unwrap_or_else(|| panic!("{body}"));
+    let (_, example_en) = reason_en
+        .split_once("violations found, e.g. ")
+        .unwrap_or_else(|| panic!("{body}"));
+    // The English finding text (its first words) is nowhere in the Vietnamese half.
+    let start: String = example_en.chars().take(30).collect();
+    assert!(
+        start.len() > 10 && !vi.contains(&start),
+        "{start:?} in\n{body}"
+    );
+    assert_eq!(smtp.finish(), Some(0));
+}

@@ -99,8 +99,8 @@ fn what_to_do(job: &str, status: RunStatus) -> (String, String) {
             "This version of eqvault has no report job: remove report from [schedule] or upgrade eqvault",
         ),
         _ => (
-            "Xem nhật ký và lịch sử: eqvault schedule status",
-            "See the log and the history: eqvault schedule status",
+            "Xem nhật ký và lịch sử các lần chạy: eqvault schedule history",
+            "See the log and the run history: eqvault schedule history",
         ),
     };
     (vi.to_string(), en.to_string())

@@ -245,7 +245,7 @@ async fn verify(cfg: &Config, job: &Job) -> JobReport {
                     &format!("verification failed: {}", bad.join("; ")),
                 )
                 .vi(&format!(
-                    "{} bản sao không khớp siêu dữ liệu của nó: {}",
+                    "{} bản sao không qua kiểm tra: {}",
                     bad.len(),
                     results
                         .iter()
