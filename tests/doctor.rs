@@ -491,18 +491,33 @@ fn send_test_alert_delivers_a_test_email_and_pings_without_printing_tokens() {
 
 // ---- schedule status and history ------------------------------------------------------------
 
-fn spawn_daemon(f: &Fixture) -> std::process::Child {
-    std::process::Command::new(assert_cmd::cargo::cargo_bin("eqvault"))
-        .arg("--config")
-        .arg(&f.config)
-        .arg("daemon")
-        .env_remove("EQVAULT_LOG")
-        .env_remove("EQVAULT_CONFIG")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start the daemon")
+/// A daemon child process, killed and reaped when dropped (a failed assertion must
+/// not leave it running).
+struct Daemon(std::process::Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn_daemon(f: &Fixture) -> Daemon {
+    Daemon(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("eqvault"))
+            .arg("--config")
+            .arg(&f.config)
+            .arg("daemon")
+            .env_remove("EQVAULT_LOG")
+            .env_remove("EQVAULT_CONFIG")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the daemon"),
+    )
 }
 
 fn sigterm(pid: u32) {
@@ -532,7 +547,7 @@ fn schedule_status_knows_whether_a_daemon_runs_and_exits_1_when_none_does() {
     );
 
     let mut d = spawn_daemon(&f);
-    let pid = d.id();
+    let pid = d.0.id();
     let mut last = serde_json::Value::Null;
     wait_until(Duration::from_secs(20), "the daemon to run", || {
         let r = f.run(&["schedule", "status", "--json"]);
@@ -568,10 +583,20 @@ fn schedule_status_knows_whether_a_daemon_runs_and_exits_1_when_none_does() {
 
     sigterm(pid);
     let t = Instant::now();
-    while d.try_wait().unwrap().is_none() {
+    let status = loop {
+        if let Some(s) = d.0.try_wait().unwrap() {
+            break s;
+        }
         assert!(t.elapsed() < Duration::from_secs(20), "the daemon stops");
         std::thread::sleep(Duration::from_millis(50));
-    }
+    };
+    assert_eq!(status.code(), Some(0), "a clean stop");
+    // Its lock went with it: a new daemon could start.
+    assert!(
+        eqvault::schedule::lock::holder(&f.state_dir(), "daemon")
+            .unwrap()
+            .is_none()
+    );
     let v = f.run(&["schedule", "status", "--json"]).code(1).json();
     assert_eq!(v["daemon"]["running"], false, "{v:#}");
     let (_, v, _) = doctor(&f, &[]);
