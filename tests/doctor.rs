@@ -749,3 +749,21 @@ fn backup_snapshots_verify_and_sync_print_vietnamese_with_english() {
         e.stdout
     );
 }
+
+#[test]
+fn a_signing_key_that_is_gone_fails_the_signing_line() {
+    let f = Fixture::new();
+    let server = S3Server::start(&f.path().join("s3"));
+    good(&f, &server);
+    std::fs::remove_file(&f.signing_key).unwrap();
+    let (code, v, _) = doctor(&f, &[]);
+    assert_eq!(code, Some(1), "{v:#}");
+    let l = line(&v, "signing");
+    assert_eq!(l["state"], "fail", "{l:#}");
+    assert!(
+        l["todo_en"].as_str().unwrap().contains("[signing]"),
+        "{l:#}"
+    );
+    // The markers are still judged against the trusted public keys.
+    all_ok_but(&v, &["signing"]);
+}
