@@ -767,3 +767,31 @@ fn a_signing_key_that_is_gone_fails_the_signing_line() {
     // The markers are still judged against the trusted public keys.
     all_ok_but(&v, &["signing"]);
 }
+
+#[test]
+fn with_run_by_cron_no_daemon_is_expected_but_a_missed_run_still_counts() {
+    use eqvault::schedule::Trigger;
+    use eqvault::schedule::history::{History, RunStatus};
+    let f = Fixture::new();
+    f.config_local();
+    append_config(
+        &f,
+        "[schedule]\nrun_by = \"cron\"\nbackup = { cron = \"0 0 * * * *\" }\n",
+    );
+    let v = f.run(&["schedule", "status", "--json"]).ok().json();
+    assert_eq!(v["daemon"]["running"], false, "{v:#}");
+    let (_, d, _) = doctor(&f, &[]);
+    assert_eq!(line(&d, "schedule")["state"], "ok", "{d:#}");
+    // A daemon would run every job a second time: it refuses.
+    f.run(&["daemon"])
+        .code(2)
+        .stderr_has(&["run_by = \"cron\"", "twice"]);
+    // The hourly run that cron did not make three hours ago is missed.
+    let h = History::open(&f.state_dir()).unwrap();
+    let t0 = chrono::Utc::now() - chrono::Duration::hours(3);
+    let id = h.begin("backup", Trigger::Manual, None, t0).unwrap();
+    h.finish(id, t0, RunStatus::Ok, Some("ok"), None).unwrap();
+    drop(h);
+    let v = f.run(&["schedule", "status", "--json"]).code(1).json();
+    assert!(v["jobs"][0]["missed"].is_string(), "{v:#}");
+}

@@ -75,6 +75,11 @@ pub enum ScheduleError {
         /// Why.
         source: std::io::Error,
     },
+    /// The config says cron starts the jobs.
+    #[error(
+        "{0} says [schedule] run_by = \"cron\": cron starts the jobs, and a daemon as well would run each one twice. Set run_by = \"daemon\" (and remove the crontab lines) to use the daemon"
+    )]
+    RunByCron(PathBuf),
     /// Another daemon runs this state folder's schedule.
     #[error(
         "another eqvault daemon{} is running the schedule of this state folder (it holds {path}); one is enough: stop it first (systemctl stop eqvault) or use another [state] dir",

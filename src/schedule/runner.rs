@@ -350,6 +350,9 @@ pub async fn daemon(
     if table.is_empty() {
         return Err(ScheduleError::NoJobs(cfg.path.clone()));
     }
+    if cfg.schedule.run_by == crate::config::RunBy::Cron {
+        return Err(ScheduleError::RunByCron(cfg.path.clone()));
+    }
     // Held until the daemon returns: `schedule status` reads it to know one runs.
     let _running = lock::lock_daemon(&cfg.state_dir)?;
     let history = History::open(&cfg.state_dir)?;

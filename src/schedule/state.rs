@@ -56,6 +56,8 @@ pub struct ScheduleState {
     pub busy: bool,
     /// The scheduled jobs, in config order.
     pub jobs: Vec<JobState>,
+    /// `[schedule] run_by`.
+    pub run_by: crate::config::RunBy,
 }
 
 impl ScheduleState {
@@ -68,9 +70,9 @@ impl ScheduleState {
         })
     }
 
-    /// Jobs are scheduled and no daemon runs them.
+    /// Jobs are scheduled for the daemon and no daemon runs them.
     pub fn not_running(&self) -> bool {
-        !self.jobs.is_empty() && !self.daemon.running
+        !self.jobs.is_empty() && self.run_by == crate::config::RunBy::Daemon && !self.daemon.running
     }
 
     /// A run was missed, or no daemon runs a configured schedule.
@@ -93,6 +95,11 @@ impl ScheduleState {
             (true, None) => (
                 "tiến trình chạy lịch đang chạy".to_string(),
                 "the daemon is running".to_string(),
+            ),
+            (false, _) if self.run_by == crate::config::RunBy::Cron => (
+                "các công việc do cron chạy (run_by = \"cron\"), không cần tiến trình chạy lịch"
+                    .to_string(),
+                "the jobs are run by cron (run_by = \"cron\"); no daemon is expected".to_string(),
             ),
             (false, _) => (
                 format!(
@@ -161,5 +168,6 @@ pub fn look(cfg: &Config, now: DateTime<Utc>) -> Result<ScheduleState, ScheduleE
         daemon,
         busy,
         jobs,
+        run_by: cfg.schedule.run_by,
     })
 }
