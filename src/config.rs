@@ -553,6 +553,20 @@ pub struct Schedule {
     pub jobs: Vec<Job>,
     /// After SIGTERM, how long a running job may go on before it is abandoned.
     pub stop_grace: Span,
+    /// What starts the jobs: the daemon (default), or cron calling `schedule run`.
+    pub run_by: RunBy,
+}
+
+/// `[schedule] run_by`: who starts the scheduled jobs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunBy {
+    /// `eqvault daemon`: `schedule status` and `doctor` require one to be running.
+    #[default]
+    Daemon,
+    /// cron (or another scheduler) calls `eqvault schedule run JOB` at the same
+    /// times: no daemon is expected; missed runs are still found in the history.
+    Cron,
 }
 
 /// The job names the schedule accepts.
@@ -692,6 +706,8 @@ struct RawSchedule {
     timezone: Option<Spanned<String>>,
     #[serde(default)]
     stop_grace: Option<Span>,
+    #[serde(default)]
+    run_by: RunBy,
     #[serde(default)]
     backup: Option<RawJob>,
     #[serde(default)]
@@ -1090,6 +1106,7 @@ impl Config {
                 timezone,
                 jobs,
                 stop_grace: s.stop_grace.unwrap_or(Span::Seconds(60)),
+                run_by: s.run_by,
             },
             alerts,
             log: Log {
@@ -1389,6 +1406,8 @@ pub fn render_initial(plan: &InitPlan) -> String {
          # (catch_up = false turns that off). After SIGTERM a running job may finish\n\
          # within stop_grace; then it is abandoned and nothing of it is committed.\n\
          # stop_grace = \"60s\"\n\
+         # eqvault daemon (systemctl enable --now eqvault) runs these; when cron calls\n\
+         # eqvault schedule run JOB at the same times instead: run_by = \"cron\"\n\
          # Job options: verify = { cron = \"…\", read_data = true, all = true },\n\
          # drill = { cron = \"…\", pick = \"random\" }, prune = { cron = \"…\", dry_run = true },\n\
          # and per-job ping_start / ping_success / ping_fail URLs.\n\n\

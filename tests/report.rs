@@ -718,6 +718,19 @@ fn markdown_and_json_have_every_section_and_provenance_last() {
     );
     assert!(md.contains("Trường \"Cũ\" &lt;script&gt;alert('x')&lt;/script&gt; &amp; Co"));
     assert!(!md.contains("<script"));
+    // People's words, not the program's: where the policies came from, whose
+    // identifier a deletion was and what shows it (issue 15).
+    assert!(
+        md.contains("- Bộ quy định: đi kèm eqvault (có sẵn trong chương trình)"),
+        "{md}"
+    );
+    assert!(!md.contains("built-in"), "{md}");
+    assert!(
+        md.contains("mã thuộc: danh mục thiết bị (equipment)")
+            && md.contains("căn cứ: nhật ký thay đổi thiết bị (equipment\\_changes)"),
+        "{md}"
+    );
+    assert!(!md.contains("bảng: equipment"), "{md}");
 
     let (_, json) = report(dir.path(), &db, "json", &[]);
     let v: Value = serde_json::from_slice(&json).unwrap();

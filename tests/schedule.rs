@@ -8,16 +8,17 @@ mod common;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::{
-    Fixture, HOLD_EXCLUSIVE_PY, PyChild, files_ending, files_under, stored_files, wait_until,
+    Fixture, HOLD_EXCLUSIVE_PY, PyChild, Receiver, SMTP_SINK_PY, files_ending, files_under, mails,
+    stored_files, wait_until,
 };
 use eqvault::Config;
 use eqvault::schedule::history::{History, RunStatus};
@@ -404,110 +405,6 @@ fn a_backup_by_hand_while_the_scheduled_one_runs_is_refused_and_touches_nothing(
 
 // ---- alerts --------------------------------------------------------------------------------
 
-/// A tiny HTTP/1.1 receiver on 127.0.0.1 that records (method, path, body) and answers 200.
-struct Receiver {
-    port: u16,
-    seen: Arc<Mutex<Vec<(String, String, String)>>>,
-}
-
-impl Receiver {
-    fn start() -> Receiver {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let s = seen.clone();
-        std::thread::spawn(move || {
-            // Bounded: the thread ends after 60 s whatever happens.
-            l.set_nonblocking(true).unwrap();
-            let t = Instant::now();
-            while t.elapsed() < Duration::from_secs(60) {
-                match l.accept() {
-                    Ok((sock, _)) => {
-                        sock.set_nonblocking(false).unwrap();
-                        sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-                        if let Some(req) = read_request(&sock) {
-                            s.lock().unwrap().push(req);
-                        }
-                        let mut sock = sock;
-                        let _ = sock.write_all(
-                            b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nOK",
-                        );
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        });
-        Receiver { port, seen }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn seen(&self) -> Vec<(String, String, String)> {
-        self.seen.lock().unwrap().clone()
-    }
-}
-
-fn read_request(sock: &std::net::TcpStream) -> Option<(String, String, String)> {
-    let mut r = BufReader::new(sock);
-    let mut line = String::new();
-    r.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_string();
-    let path = parts.next()?.to_string();
-    let mut len = 0usize;
-    loop {
-        let mut h = String::new();
-        r.read_line(&mut h).ok()?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':')
-            && k.eq_ignore_ascii_case("content-length")
-        {
-            len = v.trim().parse().ok()?;
-        }
-    }
-    let mut body = vec![0u8; len];
-    r.read_exact(&mut body).ok()?;
-    Some((method, path, String::from_utf8_lossy(&body).into_owned()))
-}
-
-/// An SMTP server (aiosmtpd) on 127.0.0.1 that saves each message, decoded, as JSON in a folder.
-const SMTP_SINK_PY: &str = r#"
-import asyncio, email, json, os, sys
-from email import policy
-from aiosmtpd.smtp import SMTP
-out = sys.argv[1]
-class Save:
-    async def handle_DATA(self, server, session, envelope):
-        msg = email.message_from_bytes(envelope.content, policy=policy.default)
-        n = len(os.listdir(out))
-        tmp = os.path.join(out, "%d.tmp" % n)
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos,
-                       "subject": str(msg["subject"]), "body": msg.get_content()}, f, ensure_ascii=False)
-        os.rename(tmp, os.path.join(out, "%d.json" % n))
-        return "250 OK"
-async def main():
-    loop = asyncio.get_running_loop()
-    srv = await loop.create_server(lambda: SMTP(Save()), "127.0.0.1", 0)
-    print(srv.sockets[0].getsockname()[1], flush=True)
-    await loop.run_in_executor(None, sys.stdin.read)
-    srv.close()
-asyncio.run(main())
-"#;
-
-/// The messages the SMTP sink saved.
-fn mails(dir: &Path) -> Vec<serde_json::Value> {
-    files_ending(dir, ".json")
-        .iter()
-        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
-        .collect()
-}
-
 #[test]
 fn a_failing_backup_alerts_a_real_smtp_server_and_http_receiver_in_vietnamese() {
     let f = Fixture::new();
@@ -555,10 +452,17 @@ fn a_failing_backup_alerts_a_real_smtp_server_and_http_receiver_in_vietnamese() 
     assert_eq!(m[0]["to"][0], "it@sgddt.example.vn");
     let body = m[0]["body"].as_str().unwrap().replace("\r\n", "\n");
     let reason = format!(
-        "Lý do: the database {} does not exist: check [database] path in the config (or --db)\n",
+        "Reason: the database {} does not exist: check [database] path in the config (or --db)\n",
         missing.display()
     );
     assert!(body.contains(&reason), "{body}");
+    // The Vietnamese half points at the English reason, never quotes it.
+    let (vi, _) = body.split_once("-- English --").unwrap();
+    assert!(
+        vi.contains("Lý do: thông báo lỗi của chương trình, bằng tiếng Anh"),
+        "{body}"
+    );
+    assert!(!vi.contains("does not exist"), "{body}");
     assert!(
         body.contains(&missing.to_string_lossy().into_owned()),
         "{body}"
@@ -803,8 +707,15 @@ fn a_drill_that_is_not_a_success_is_emailed_as_a_warning() {
         "{subject}"
     );
     let body = m[0]["body"].as_str().unwrap();
+    let (vi, en) = body.split_once("-- English --").unwrap();
     assert!(
-        body.contains("Lý do: the drill is not a success (cảnh báo)"),
+        vi.contains("Lý do: lần diễn tập của bản ")
+            && vi.contains("không đạt «thành công» (cảnh báo)"),
+        "{body}"
+    );
+    assert!(!vi.contains("the drill is not a success"), "{body}");
+    assert!(
+        en.contains("Reason: the drill is not a success (cảnh báo)"),
         "{body}"
     );
     assert!(body.contains("Cần làm: Chạy eqvault drill"), "{body}");
@@ -872,4 +783,52 @@ fn daemon_abandons_a_job_that_outlasts_the_grace_period_leaving_nothing() {
             .unwrap()
             .contains("did not finish within the 0s grace period"),
     );
+}
+
+/// Issue 15: the Vietnamese half of a `check` alert quotes the findings' Vietnamese
+/// messages; their English text is only in the English half.
+#[test]
+fn a_check_alert_gives_the_findings_in_vietnamese_in_the_vietnamese_half() {
+    let f = Fixture::new();
+    f.config_local();
+    let inbox = f.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let mut smtp = PyChild::spawn(SMTP_SINK_PY, &[&inbox.to_string_lossy()]);
+    let port: u16 = smtp.line().parse().expect("aiosmtpd prints its port");
+    append_config(
+        &f,
+        &format!(
+            "[alerts.email]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n\
+             from = \"eqvault@localhost\"\nto = [\"it@localhost\"]\n"
+        ),
+    );
+    // The fixture's schools miss monthly approvals: violations, a `warning` run.
+    let r = f.run(&["schedule", "run", "check"]).code(1);
+    assert!(r.stdout.starts_with("check: warning"), "{}", r.stdout);
+    wait_until(Duration::from_secs(10), "the alert email", || {
+        !mails(&inbox).is_empty()
+    });
+    let m = mails(&inbox);
+    let body = m[0]["body"].as_str().unwrap().replace("\r\n", "\n");
+    let (vi, en) = body.split_once("-- English --").unwrap();
+    let reason_vi = vi
+        .lines()
+        .find(|l| l.starts_with("Lý do: "))
+        .unwrap_or_else(|| panic!("{body}"));
+    assert!(reason_vi.contains(" vi phạm, ví dụ: "), "{body}");
+    assert!(!reason_vi.contains("violations found"), "{body}");
+    let reason_en = en
+        .lines()
+        .find(|l| l.starts_with("Reason: "))
+        .unwrap_or_else(|| panic!("{body}"));
+    let (_, example_en) = reason_en
+        .split_once("violations found, e.g. ")
+        .unwrap_or_else(|| panic!("{body}"));
+    // The English finding text (its first words) is nowhere in the Vietnamese half.
+    let start: String = example_en.chars().take(30).collect();
+    assert!(
+        start.len() > 10 && !vi.contains(&start),
+        "{start:?} in\n{body}"
+    );
+    assert_eq!(smtp.finish(), Some(0));
 }

@@ -118,7 +118,10 @@ fn no_command_prints_logs_or_stores_the_identity_or_the_s3_secret() {
         &["archive", "rebuild-index"],
         &["ledger", "rebuild"],
         &["schedule", "status"],
+        &["schedule", "history"],
         &["schedule", "run", "verify"],
+        &["doctor"],
+        &["doctor", "--send-test-alert"],
     ]
     .iter()
     .map(|a| a.iter().map(|s| s.to_string()).collect())

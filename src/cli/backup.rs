@@ -1,4 +1,4 @@
-//! `eqvault backup`.
+//! `eqvault backup`: one snapshot to every store; Vietnamese with English beside it.
 
 use std::process::ExitCode;
 
@@ -55,20 +55,23 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
         }));
     } else {
         out.line(format!(
-            "snapshot {}  ({})",
+            "Bản sao lưu / snapshot {}  ({})",
             m.id,
             m.created_at.format("%d/%m/%Y %H:%M:%S %:z")
         ));
         out.line(format!(
-            "  database {} → encrypted object {}  sha256 {}",
+            "  cơ sở dữ liệu / database {} → đối tượng mã hoá / encrypted object {}  sha256 {}",
             human_bytes(m.database_bytes),
             human_bytes(m.object_bytes),
             m.object_sha256
         ));
         for s in &o.stores {
             match &s.error {
-                None => out.line(format!("  ok     {}", s.url)),
-                Some(e) => out.line(format!("  FAILED {}: {e}", s.url)),
+                None => out.line(format!("  ok            {}", s.url)),
+                Some(e) => out.line(crate::sanitize::for_terminal(&format!(
+                    "  LỖI / FAILED  {}: {e}",
+                    s.url
+                ))),
             }
         }
     }

@@ -8,6 +8,7 @@ mod check;
 mod completions;
 mod daemon;
 mod demo;
+mod doctor;
 mod drill;
 mod init;
 mod ledger;
@@ -31,7 +32,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{self, Config};
 
-pub(crate) use output::{Out, bar};
+pub(crate) use output::{Lang, Out, bar};
 
 /// eqvault: encrypted, verified backups of the teaching-equipment database,
 /// restore drills, the report archive and compliance checks (QĐ 146/QĐ-GDĐT).
@@ -90,6 +91,8 @@ pub enum Command {
     Calendar(calendar::Args),
     /// The compliance report for leadership (html, md, json, csv, xlsx, pdf); exit 1 on a violation.
     Report(report::Args),
+    /// Check a set-up before its first night: config, database, stores, keys, policies, calendar, alerts; exit 1 on any problem.
+    Doctor(doctor::Args),
     /// Run the configured schedule until stopped (SIGTERM/SIGINT stop it cleanly).
     Daemon(daemon::Args),
     /// The schedule: `status` (next and last runs), `run JOB` (one job now, same lock).
@@ -200,6 +203,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Check(a) => check::run(a, config_path, out).await,
         Command::Calendar(a) => calendar::run(a, config_path, out),
         Command::Report(a) => report::run(a, config_path, out).await,
+        Command::Doctor(a) => doctor::run(a, config_path, out).await,
         Command::Daemon(a) => daemon::run(a, &load(config_path)?, out).await,
         Command::Schedule(c) => schedule::run(c, &load(config_path)?, out).await,
         Command::Store(c) => store::run(c, &load(config_path)?, out).await,

@@ -5,6 +5,15 @@ use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// The language of output for people, where a command offers `--lang`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// Tiếng Việt.
+    Vi,
+    /// English.
+    En,
+}
+
 /// Where command output goes, and in which form.
 pub struct Out {
     /// `--json` was given.

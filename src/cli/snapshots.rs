@@ -64,11 +64,13 @@ pub async fn run(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
             .collect();
         out.json(&v);
     } else if all.is_empty() {
-        out.line("no complete snapshot yet: run `eqvault backup`");
+        out.line(
+            "Chưa có bản sao lưu hoàn chỉnh nào / no complete snapshot yet: run `eqvault backup`",
+        );
     } else {
         out.line(format!(
-            "{:<24} {:<20} {:>10}  copies",
-            "id", "time (UTC+7)", "size"
+            "{:<24} {:<20} {:>10}  số bản / copies",
+            "mã / id", "lúc / time", "cỡ / size"
         ));
         for s in &all {
             out.line(format!(

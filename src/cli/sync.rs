@@ -16,17 +16,17 @@ pub async fn run(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
     } else {
         for c in &o.copied {
             out.line(format!(
-                "copied {} ({} bytes) {} → {}",
+                "đã chép / copied {} ({} byte) {} → {}",
                 c.key, c.bytes, c.from, c.to
             ));
         }
         for (s, k, why) in &o.untrusted {
             out.line(crate::sanitize::for_terminal(&format!(
-                "not copied (not trusted) {k} in {s}: {why}"
+                "không chép, không tin cậy / not copied, not trusted: {k} in {s}: {why}"
             )));
         }
         out.line(format!(
-            "{} copied, {} errors",
+            "{} đã chép / copied, {} lỗi / errors",
             o.copied.len(),
             o.errors.len()
         ));

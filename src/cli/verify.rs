@@ -43,21 +43,29 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
         for r in &results {
             out.line(format!(
                 "{} {}  {}",
-                if r.ok { "ok    " } else { "FAILED" },
+                if r.ok {
+                    "ok          "
+                } else {
+                    "LỖI / FAILED"
+                },
                 r.id,
                 r.store
             ));
             for c in r.checks.iter().filter(|c| !c.ok || !r.ok) {
                 out.line(format!(
                     "    {} {}: {}",
-                    if c.ok { "ok  " } else { "FAIL" },
+                    if c.ok { "ok        " } else { "LỖI / FAIL" },
                     c.name,
                     crate::sanitize::for_terminal(&c.detail)
                 ));
             }
         }
         let bad = results.iter().filter(|r| !r.ok).count();
-        out.line(format!("{} checked, {} failed", results.len(), bad));
+        out.line(format!(
+            "{} đã kiểm tra / checked, {} lỗi / failed",
+            results.len(),
+            bad
+        ));
     }
     // A store that failed mid-read gave no verdict: exit 2, as for any store unreachable.
     let blocked: Vec<_> = results.iter().filter(|r| r.blocked.is_some()).collect();

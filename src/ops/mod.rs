@@ -5,6 +5,7 @@
 
 pub mod adopt;
 pub mod backup;
+pub mod doctor;
 pub mod drill;
 pub mod inventory;
 pub mod ledger;

@@ -139,7 +139,7 @@ pub fn render(r: &Report, lang: Lang) -> Vec<u8> {
         ),
         (w.p_database, p.database.clone()),
         (w.p_db_sha, p.database_sha256.clone()),
-        (w.p_policies, p.policies.clone()),
+        (w.p_policies, lang.policies(&p.policies)),
         (w.p_own_sha, w.p_own_sha_where.to_string()),
     ];
     for (k, v) in rows {

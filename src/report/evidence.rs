@@ -130,8 +130,8 @@ pub fn columns(f: &Finding, r: &Report, lang: Lang) -> Columns {
             ));
         }
         Evidence::Deleted(e) => {
-            other.push(format!("{}: {}", w.e_table, e.table));
-            other.push(format!("{}: {}", w.e_source, e.source));
+            other.push(format!("{}: {}", w.e_table, lang.table(&e.table)));
+            other.push(format!("{}: {}", w.e_source, lang.table(&e.source)));
             if let Some(n) = e.change_count {
                 other.push(format!("{n} {}", w.e_changes));
             }
@@ -144,7 +144,7 @@ pub fn columns(f: &Finding, r: &Report, lang: Lang) -> Columns {
             }
         }
         Evidence::Changed(e) => {
-            other.push(format!("{}: {}", w.e_table, e.table));
+            other.push(format!("{}: {}", w.e_table, lang.table(&e.table)));
             other.push(format!("{} → {}: {}", e.old_id, w.e_new_id, e.new_id));
             if let Some(s) = &e.last_seen_snapshot {
                 other.push(format!("{}: {s}", w.e_last_seen));

@@ -1218,7 +1218,7 @@ fn provenance(out: &mut String, r: &Report, lang: Lang) {
         format!("<code>{}</code>", esc(&p.database_sha256)),
     );
     item(w.p_db_bytes, "database-bytes", lang.int(p.database_bytes));
-    item(w.p_policies, "policies", esc(&p.policies));
+    item(w.p_policies, "policies", esc(&lang.policies(&p.policies)));
     item(w.p_own_sha, "report-sha256", esc(w.p_own_sha_where));
     out.push_str("</dl></section>");
 }

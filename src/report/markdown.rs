@@ -353,7 +353,7 @@ pub fn render(r: &Report, lang: Lang) -> String {
     item(w.p_database, md(&p.database));
     item(w.p_db_sha, code(&p.database_sha256));
     item(w.p_db_bytes, lang.int(p.database_bytes));
-    item(w.p_policies, md(&p.policies));
+    item(w.p_policies, md(&lang.policies(&p.policies)));
     item(w.p_own_sha, md(w.p_own_sha_where));
     out
 }

@@ -272,6 +272,33 @@ impl Lang {
         self.choose(vi, en).to_string()
     }
 
+    /// Where the policies came from (`built-in` or a folder), as people say it.
+    pub fn policies(self, source: &str) -> String {
+        match (source, self) {
+            ("built-in", Lang::Vi) => "đi kèm eqvault (có sẵn trong chương trình)".to_string(),
+            ("built-in", Lang::En) => "built into eqvault".to_string(),
+            (dir, Lang::Vi) => format!("thư mục {dir}"),
+            (dir, Lang::En) => format!("the folder {dir}"),
+        }
+    }
+
+    /// A table or an evidence source of the database, as people say it, its own
+    /// name after it for whoever looks in the database.
+    pub fn table(self, name: &str) -> String {
+        let (vi, en) = match name {
+            "equipment" => ("danh mục thiết bị", "the equipment list"),
+            "staff" => ("danh sách cán bộ, nhân viên", "the staff list"),
+            "schools" => ("danh sách cơ sở giáo dục", "the school list"),
+            "equipment_changes" => ("nhật ký thay đổi thiết bị", "the equipment change log"),
+            "ledger" => (
+                "sổ mã định danh của các bản sao lưu trước",
+                "the identifier ledger of earlier backups",
+            ),
+            other => return other.to_string(),
+        };
+        format!("{} ({name})", self.choose(vi, en))
+    }
+
     /// The Vietnamese or the English.
     pub fn choose(self, vi: &'static str, en: &'static str) -> &'static str {
         match self {
@@ -618,8 +645,8 @@ pub static VI: Words = Words {
     e_position: "chức vụ",
     e_month: "tháng",
     e_changes: "thay đổi",
-    e_table: "bảng",
-    e_source: "nguồn",
+    e_table: "mã thuộc",
+    e_source: "căn cứ",
     e_last_seen: "thấy lần cuối",
     e_new_id: "mã mới",
     e_snapshot: "bản sao lưu",
@@ -774,8 +801,8 @@ pub static EN: Words = Words {
     e_position: "position",
     e_month: "month",
     e_changes: "changes",
-    e_table: "table",
-    e_source: "source",
+    e_table: "identifier of",
+    e_source: "shown by",
     e_last_seen: "last seen",
     e_new_id: "new id",
     e_snapshot: "snapshot",

@@ -678,7 +678,7 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
     s.key_value(w.p_database, t(&p.database))?;
     s.key_value(w.p_db_sha, t(&p.database_sha256))?;
     s.key_value(w.p_db_bytes, V::N(Some(p.database_bytes)))?;
-    s.key_value(w.p_policies, t(&p.policies))?;
+    s.key_value(w.p_policies, t(lang.policies(&p.policies)))?;
     s.key_value(w.p_own_sha, t(w.p_own_sha_where))?;
     wb.push_worksheet(s.ws);
 

@@ -25,6 +25,9 @@ pub struct Notice {
     pub summary: String,
     /// Why it is not ok, in one line.
     pub reason: Option<String>,
+    /// The same in Vietnamese, when eqvault can say it; otherwise the Vietnamese half
+    /// points at the English reason instead of quoting it.
+    pub reason_vi: Option<String>,
     /// When it started.
     pub started_at: DateTime<Utc>,
     /// When it ended.
@@ -96,8 +99,8 @@ fn what_to_do(job: &str, status: RunStatus) -> (String, String) {
             "This version of eqvault has no report job: remove report from [schedule] or upgrade eqvault",
         ),
         _ => (
-            "Xem nhật ký và lịch sử: eqvault schedule status",
-            "See the log and the history: eqvault schedule status",
+            "Xem nhật ký và lịch sử các lần chạy: eqvault schedule history",
+            "See the log and the run history: eqvault schedule history",
         ),
     };
     (vi.to_string(), en.to_string())
@@ -134,6 +137,13 @@ pub fn compose(n: &Notice, office: &str, host: &str, tz: Tz) -> Composed {
         n.job
     );
     let reason = n.reason.as_deref().unwrap_or("-");
+    let reason_vi = match (&n.reason_vi, &n.reason) {
+        (Some(vi), _) => vi.clone(),
+        (None, Some(_)) => {
+            "thông báo lỗi của chương trình, bằng tiếng Anh, ở mục «Reason» phần dưới".to_string()
+        }
+        (None, None) => "-".to_string(),
+    };
     let (todo_vi, todo_en) = what_to_do(&n.job, n.status);
     let vn = |t: DateTime<Utc>| t.with_timezone(&tz).format("%H:%M:%S %d/%m/%Y").to_string();
     let iso = |t: DateTime<Utc>| t.with_timezone(&tz).to_rfc3339();
@@ -144,10 +154,10 @@ pub fn compose(n: &Notice, office: &str, host: &str, tz: Tz) -> Composed {
          Nơi chạy: {place}\n\
          Bắt đầu: {start} ({tz})\n\
          Kết thúc: {end}\n\
-         Kết quả: {outcome_vi} — {summary}\n\
-         Lý do: {reason}\n\
+         Kết quả: {outcome_vi}\n\
+         Lý do: {reason_vi}\n\
          Cần làm: {todo_vi}\n\
-         Lịch sử các lần chạy: eqvault schedule status\n\
+         Lịch sử các lần chạy: eqvault schedule history\n\
          \n\
          -- English --\n\
          The {job} job {outcome_en}.\n\
@@ -157,7 +167,7 @@ pub fn compose(n: &Notice, office: &str, host: &str, tz: Tz) -> Composed {
          Result: {summary}\n\
          Reason: {reason}\n\
          What to do: {todo_en}\n\
-         Run history: eqvault schedule status\n",
+         Run history: eqvault schedule history\n",
         job = n.job,
         start = vn(n.started_at),
         end = vn(n.ended_at),
@@ -231,7 +241,11 @@ pub async fn ping(cfg: &Config, job: &Job, which: Ping, body: &str) {
     }
 }
 
-async fn send_ping(
+/// Sends one ping to `url` (POST with `body`, or GET), within `timeout`.
+///
+/// # Errors
+/// A one-line reason that never names the URL (it holds the check's token).
+pub async fn send_ping(
     url: &str,
     method: PingMethod,
     body: &str,
@@ -356,6 +370,7 @@ mod tests {
             status: RunStatus::Failed,
             summary: "could not run".into(),
             reason: Some("the database /srv/eq/equipment.db does not exist".into()),
+            reason_vi: None,
             started_at: t,
             ended_at: t + chrono::Duration::seconds(2),
         };
@@ -369,18 +384,40 @@ mod tests {
             m.subject,
             "[eqvault] LỖI: Sao lưu thất bại – Sở GD&ĐT TP.HCM (nas-01) [backup failed]"
         );
-        assert!(
-            m.body
-                .contains("Lý do: the database /srv/eq/equipment.db does not exist")
-        );
+        let (vi, en) = m.body.split_once("-- English --").unwrap();
+        // The Vietnamese half never quotes English text; it points at it.
+        assert!(vi.contains("Lý do: thông báo lỗi của chương trình, bằng tiếng Anh"));
+        assert!(!vi.contains("does not exist"), "{vi}");
+        assert!(en.contains("Reason: the database /srv/eq/equipment.db does not exist"));
         assert!(m.body.contains("Cần làm: Kiểm tra tệp cơ sở dữ liệu"));
         assert!(
             m.body
                 .contains("Bắt đầu: 01:30:00 17/02/2026 (Asia/Ho_Chi_Minh)")
         );
-        let (vi, en) = m.body.split_once("-- English --").unwrap();
         assert!(vi.contains("Sao lưu thất bại."));
         assert!(en.contains("What to do: Check that the database file"));
+    }
+
+    #[test]
+    fn a_vietnamese_reason_is_used_in_the_vietnamese_half_and_the_english_one_below() {
+        let t = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap();
+        let n = Notice {
+            job: "check".into(),
+            status: RunStatus::Warning,
+            summary: "3 findings: 1 violations, 2 warnings".into(),
+            reason: Some("1 violations found, e.g. change 7 was recorded late".into()),
+            reason_vi: Some("phát hiện 1 vi phạm, ví dụ: thay đổi 7 ghi trễ hạn".into()),
+            started_at: t,
+            ended_at: t,
+        };
+        let m = compose(&n, "", "nas-01", chrono_tz::Asia::Ho_Chi_Minh);
+        let (vi, en) = m.body.split_once("-- English --").unwrap();
+        assert!(
+            vi.contains("Lý do: phát hiện 1 vi phạm, ví dụ: thay đổi 7 ghi trễ hạn"),
+            "{vi}"
+        );
+        assert!(!vi.contains("recorded late"), "{vi}");
+        assert!(en.contains("Reason: 1 violations found, e.g. change 7 was recorded late"));
     }
 
     #[test]

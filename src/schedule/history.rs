@@ -129,6 +129,30 @@ fn alive(pid: u32) -> bool {
     pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
 }
 
+const COLUMNS: &str =
+    "id, job, trigger, scheduled_for, started_at, ended_at, status, summary, error, pid";
+
+/// A row of [`COLUMNS`]; a `running` row whose process is gone reads as `interrupted`.
+fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
+    let pid: u32 = r.get(9)?;
+    let mut status = RunStatus::parse(&r.get::<_, String>(6)?);
+    if status == RunStatus::Running && !alive(pid) {
+        status = RunStatus::Interrupted;
+    }
+    Ok(RunRecord {
+        id: r.get(0)?,
+        job: r.get(1)?,
+        trigger: r.get(2)?,
+        scheduled_for: r.get::<_, Option<String>>(3)?.as_deref().and_then(parse_ts),
+        started_at: parse_ts(&r.get::<_, String>(4)?).unwrap_or_default(),
+        ended_at: r.get::<_, Option<String>>(5)?.as_deref().and_then(parse_ts),
+        status,
+        summary: r.get(7)?,
+        error: r.get(8)?,
+        pid,
+    })
+}
+
 impl History {
     fn connect(path: PathBuf, flags: OpenFlags) -> Result<History, ScheduleError> {
         match Connection::open_with_flags(&path, flags) {
@@ -288,31 +312,32 @@ impl History {
     pub fn last(&self, job: &str) -> Result<Option<RunRecord>, ScheduleError> {
         self.conn
             .query_row(
-                "SELECT id, job, trigger, scheduled_for, started_at, ended_at, status, summary, error, pid
-                 FROM job_runs WHERE job = ?1 ORDER BY id DESC LIMIT 1",
+                &format!("SELECT {COLUMNS} FROM job_runs WHERE job = ?1 ORDER BY id DESC LIMIT 1"),
                 [job],
-                |r| {
-                    let pid: u32 = r.get(9)?;
-                    let mut status = RunStatus::parse(&r.get::<_, String>(6)?);
-                    if status == RunStatus::Running && !alive(pid) {
-                        status = RunStatus::Interrupted;
-                    }
-                    Ok(RunRecord {
-                        id: r.get(0)?,
-                        job: r.get(1)?,
-                        trigger: r.get(2)?,
-                        scheduled_for: r.get::<_, Option<String>>(3)?.as_deref().and_then(parse_ts),
-                        started_at: parse_ts(&r.get::<_, String>(4)?).unwrap_or_default(),
-                        ended_at: r.get::<_, Option<String>>(5)?.as_deref().and_then(parse_ts),
-                        status,
-                        summary: r.get(7)?,
-                        error: r.get(8)?,
-                        pid,
-                    })
-                },
+                record,
             )
             .optional()
             .map_err(|e| self.err(e))
+    }
+
+    /// The newest `n` runs (of `job`, or of every job), oldest first: `schedule history`.
+    ///
+    /// # Errors
+    /// [`ScheduleError::History`].
+    pub fn recent(&self, job: Option<&str>, n: usize) -> Result<Vec<RunRecord>, ScheduleError> {
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM job_runs WHERE ?1 IS NULL OR job = ?1 ORDER BY id DESC LIMIT ?2"
+            ))
+            .map_err(|e| self.err(e))?;
+        let mut v: Vec<RunRecord> = st
+            .query_map(params![job, n], record)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))?;
+        v.reverse();
+        Ok(v)
     }
 
     /// Every job's last start, for catch-up. `skipped` rows are not runs.
@@ -395,6 +420,33 @@ mod tests {
             h.runs("backup").unwrap(),
             [RunStatus::Failed, RunStatus::Skipped]
         );
+        h.record_not_run(
+            "drill",
+            Trigger::Manual,
+            None,
+            later,
+            RunStatus::AlreadyRunning,
+            "busy",
+        )
+        .unwrap();
+        let all: Vec<_> = h
+            .recent(None, 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.job, r.status))
+            .collect();
+        assert_eq!(
+            all,
+            [
+                ("backup".to_string(), RunStatus::Failed),
+                ("backup".to_string(), RunStatus::Skipped),
+                ("drill".to_string(), RunStatus::AlreadyRunning)
+            ],
+            "oldest first"
+        );
+        let last_backup = h.recent(Some("backup"), 1).unwrap();
+        assert_eq!(last_backup.len(), 1);
+        assert_eq!(last_backup[0].status, RunStatus::Skipped);
         // Read-only opening sees the same and creates nothing new.
         let ro = History::open_read_only(dir.path()).unwrap().unwrap();
         assert_eq!(

@@ -33,6 +33,9 @@ pub struct JobReport {
     pub summary: String,
     /// Why the verdict is not [`Verdict::Ok`], in one line.
     pub reason: Option<String>,
+    /// The same in Vietnamese, where eqvault can say it (finding messages, drill and
+    /// store verdicts); `None` for a room's error, which exists in English only.
+    pub reason_vi: Option<String>,
     /// The exit code `eqvault JOB` would give (the CLI contract: 0, 1 or 2).
     pub exit: u8,
 }
@@ -43,6 +46,7 @@ impl JobReport {
             verdict: Verdict::Ok,
             summary: summary.into(),
             reason: None,
+            reason_vi: None,
             exit: 0,
         }
     }
@@ -52,13 +56,35 @@ impl JobReport {
             verdict,
             summary: summary.into(),
             reason: Some(one_line(reason)),
+            reason_vi: None,
             exit,
         }
+    }
+
+    /// The reason in Vietnamese.
+    fn vi(mut self, reason: &str) -> Self {
+        self.reason_vi = Some(one_line(reason));
+        self
     }
 
     fn error(e: &(dyn std::error::Error + 'static)) -> Self {
         let msg = crate::store::flatten_error(e);
         JobReport::not_ok(Verdict::Error, 2, "could not run", &msg)
+    }
+}
+
+/// The names of a drill's failed checks, for the Vietnamese reason (the details are English).
+fn failed_checks_vi(r: &ops::drill::DrillRecord) -> String {
+    let names: Vec<&str> = r
+        .checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| c.name.as_str())
+        .collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!("; bước kiểm tra không đạt: {}", names.join(", "))
     }
 }
 
@@ -132,6 +158,16 @@ async fn backup(cfg: &Config, cancel: CancellationToken) -> JobReport {
                     summary,
                     &format!("not every store holds the snapshot: {}", why.join("; ")),
                 )
+                .vi(&format!(
+                    "bản sao lưu không có ở mọi kho: {} kho lỗi ({})",
+                    why.len(),
+                    o.stores
+                        .iter()
+                        .filter(|s| !s.ok)
+                        .map(|s| s.url.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
             }
         }
         Err(e) => JobReport::error(&e),
@@ -208,6 +244,16 @@ async fn verify(cfg: &Config, job: &Job) -> JobReport {
                     summary,
                     &format!("verification failed: {}", bad.join("; ")),
                 )
+                .vi(&format!(
+                    "{} bản sao không qua kiểm tra: {}",
+                    bad.len(),
+                    results
+                        .iter()
+                        .filter(|r| !r.ok)
+                        .map(|r| format!("{} ở {}", r.id, r.store))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ))
             }
         }
         Err(e) => JobReport::error(&e),
@@ -263,19 +309,39 @@ async fn drill(cfg: &Config, job: &Job) -> JobReport {
                         "the drill succeeded but its record is missing from: {}",
                         unrecorded.join("; ")
                     ),
-                ),
+                )
+                .vi(&format!(
+                    "diễn tập thành công nhưng biên bản không ghi được vào {} kho: {}",
+                    o.unrecorded.len(),
+                    o.unrecorded
+                        .iter()
+                        .map(|(s, _)| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
                 ops::drill::Status::Warning => JobReport::not_ok(
                     Verdict::Warning,
                     0,
                     summary,
                     &format!("the drill is not a success ({}): {reason}", r.status.vi()),
-                ),
+                )
+                .vi(&format!(
+                    "lần diễn tập của bản {} không đạt «thành công» ({}){}",
+                    r.snapshot,
+                    r.status.vi(),
+                    failed_checks_vi(r)
+                )),
                 ops::drill::Status::Failed => JobReport::not_ok(
                     Verdict::Problem,
                     1,
                     summary,
                     &format!("the drill failed: {reason}"),
-                ),
+                )
+                .vi(&format!(
+                    "lần diễn tập của bản {} thất bại{}",
+                    r.snapshot,
+                    failed_checks_vi(r)
+                )),
             }
         }
         Err(e) => JobReport::error(&e),
@@ -322,10 +388,10 @@ async fn check(cfg: &Config) -> JobReport {
             Ok(f) => StoreInput::Facts(f),
             Err(e) => StoreInput::Unavailable(e.to_string()),
         };
-        let mut first: Vec<String> = Vec::new();
+        let mut first: Vec<(String, String)> = Vec::new();
         let outcome = policy::check(&policies, &plan, input, &mut |f| {
             if f.severity == Severity::Violation && first.len() < 3 {
-                first.push(f.message.en.clone());
+                first.push((f.message.vi.clone(), f.message.en.clone()));
             }
         })?;
         Ok::<_, policy::PolicyError>((outcome, first))
@@ -346,9 +412,22 @@ async fn check(cfg: &Config) -> JobReport {
                     &format!(
                         "{} violations found, e.g. {}",
                         s.violations,
-                        first.join(" | ")
+                        first
+                            .iter()
+                            .map(|(_, en)| en.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" | ")
                     ),
                 )
+                .vi(&format!(
+                    "phát hiện {} vi phạm, ví dụ: {}",
+                    s.violations,
+                    first
+                        .iter()
+                        .map(|(vi, _)| vi.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                ))
             } else {
                 JobReport::ok(summary)
             }

@@ -90,6 +90,63 @@ pub fn try_lock(state_dir: &Path, job: &str) -> Result<TryLock, ScheduleError> {
     }
 }
 
+/// The lock the daemon holds while it runs (`state/locks/daemon.lock`): no job is called that.
+pub const DAEMON: &str = "daemon";
+
+/// Who holds the lock `name`, without taking it for longer than a moment and without
+/// creating anything (for the daemon's lock, which [`lock_daemon`] retries; a job's
+/// lock is read with [`running_pid`]): `None` when nobody does (or there is no lock file yet), else the
+/// holder's pid when it wrote one.
+///
+/// # Errors
+/// [`ScheduleError::Lock`] when the lock file exists but cannot be opened or tried.
+pub fn holder(state_dir: &Path, name: &str) -> Result<Option<Option<u32>>, ScheduleError> {
+    let path = lock_path(state_dir, name);
+    let mut file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(ScheduleError::Lock { path, source }),
+    };
+    // A shared lock is refused while a holder has its exclusive one, and released on drop.
+    match file.try_lock_shared() {
+        Ok(()) => Ok(None),
+        Err(TryLockError::WouldBlock) => Ok(Some(read_holder_pid(&mut file))),
+        Err(TryLockError::Error(source)) => Err(ScheduleError::Lock { path, source }),
+    }
+}
+
+/// The pid a job's lock file names, when that process is alive: a job running now.
+/// Read without locking, so that looking never makes a job that starts at that moment
+/// find itself "already running". A holder writes its pid after taking the lock and
+/// empties the file when it lets go; a crash leaves a pid that is no longer alive.
+pub fn running_pid(state_dir: &Path, name: &str) -> Option<u32> {
+    let s = std::fs::read_to_string(lock_path(state_dir, name)).ok()?;
+    let pid: u32 = s.trim().parse().ok()?;
+    Path::new(&format!("/proc/{pid}")).exists().then_some(pid)
+}
+
+/// Takes the daemon's lock, so one daemon at a time runs a state folder's schedule and
+/// `schedule status` can tell whether one runs. A `schedule status` that looks at the
+/// very moment the daemon starts holds the lock for a moment: the daemon tries again
+/// for a second before it says another one runs.
+///
+/// # Errors
+/// [`ScheduleError::DaemonRunning`] when another daemon holds it; as [`try_lock`].
+pub fn lock_daemon(state_dir: &Path) -> Result<JobLock, ScheduleError> {
+    let mut last = None;
+    for _ in 0..20 {
+        match try_lock(state_dir, DAEMON)? {
+            TryLock::Acquired(l) => return Ok(l),
+            TryLock::Held { pid } => last = pid,
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Err(ScheduleError::DaemonRunning {
+        pid: last,
+        path: lock_path(state_dir, DAEMON),
+    })
+}
+
 /// The holder writes its pid right after it takes the lock, so a process that finds
 /// the job held may read the file in between (empty or half written). Reading again
 /// for a short while closes that window; a holder that never wrote one gives `None`.
@@ -129,7 +186,15 @@ mod tests {
             try_lock(dir.path(), "verify").unwrap(),
             TryLock::Acquired(_)
         ));
+        assert_eq!(
+            holder(dir.path(), "backup").unwrap(),
+            Some(Some(std::process::id()))
+        );
+        assert_eq!(holder(dir.path(), "drill").unwrap(), None, "no lock file");
+        assert_eq!(running_pid(dir.path(), "backup"), Some(std::process::id()));
         drop(held);
+        assert_eq!(holder(dir.path(), "backup").unwrap(), None, "released");
+        assert_eq!(running_pid(dir.path(), "backup"), None, "emptied");
         assert!(matches!(
             try_lock(dir.path(), "backup").unwrap(),
             TryLock::Acquired(_)

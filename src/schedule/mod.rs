@@ -11,6 +11,8 @@
 //! - [`history`]: the `job_runs` table in the local catalog (`state/catalog.db`).
 //! - [`jobs`]: what each job does: the operations of [`crate::ops`], and `check`.
 //! - [`alerts`]: Healthchecks-style webhook pings and email, in Vietnamese with English below.
+//! - [`state`]: what `schedule status` and `doctor` see: whether a daemon runs the
+//!   schedule, each job's last and next run, and the runs that were missed.
 //! - [`runner`]: one run of one job (lock → history → pings → job → alerts) and the
 //!   daemon's loop, which stops cleanly when asked.
 
@@ -20,6 +22,7 @@ pub mod history;
 pub mod jobs;
 pub mod lock;
 pub mod runner;
+pub mod state;
 pub mod timetable;
 
 use std::path::PathBuf;
@@ -71,6 +74,22 @@ pub enum ScheduleError {
         path: PathBuf,
         /// Why.
         source: std::io::Error,
+    },
+    /// The config says cron starts the jobs.
+    #[error(
+        "{0} says [schedule] run_by = \"cron\": cron starts the jobs, and a daemon as well would run each one twice. Set run_by = \"daemon\" (and remove the crontab lines) to use the daemon"
+    )]
+    RunByCron(PathBuf),
+    /// Another daemon runs this state folder's schedule.
+    #[error(
+        "another eqvault daemon{} is running the schedule of this state folder (it holds {path}); one is enough: stop it first (systemctl stop eqvault) or use another [state] dir",
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+    )]
+    DaemonRunning {
+        /// Its pid, when it wrote one.
+        pid: Option<u32>,
+        /// The lock file.
+        path: PathBuf,
     },
     /// The state folder could not be made.
     #[error(transparent)]

@@ -184,6 +184,7 @@ pub async fn run_now(
         status,
         summary: report.summary.clone(),
         reason: report.reason.clone(),
+        reason_vi: report.reason_vi.clone(),
         started_at,
         ended_at,
     };
@@ -227,6 +228,7 @@ async fn run_stoppable(cfg: &Config, job: &Job, stop: &CancellationToken) -> (Jo
                     verdict: Verdict::Error,
                     summary: "abandoned".into(),
                     reason: None,
+                    reason_vi: None,
                     exit: 2,
                 },
             };
@@ -234,6 +236,10 @@ async fn run_stoppable(cfg: &Config, job: &Job, stop: &CancellationToken) -> (Jo
                 Some(inner) => jobs::one_line(&format!("{why} ({inner})")),
                 None => why,
             });
+            r.reason_vi = Some(format!(
+                "eqvault bị dừng và công việc không xong trong {} giây cho phép; nó bị bỏ dở, không phần nào được ghi thành bản hoàn chỉnh",
+                grace.as_secs()
+            ));
             (r, true)
         }
     }
@@ -344,6 +350,11 @@ pub async fn daemon(
     if table.is_empty() {
         return Err(ScheduleError::NoJobs(cfg.path.clone()));
     }
+    if cfg.schedule.run_by == crate::config::RunBy::Cron {
+        return Err(ScheduleError::RunByCron(cfg.path.clone()));
+    }
+    // Held until the daemon returns: `schedule status` reads it to know one runs.
+    let _running = lock::lock_daemon(&cfg.state_dir)?;
     let history = History::open(&cfg.state_dir)?;
     let settled = history.settle_dead()?;
     if settled > 0 {

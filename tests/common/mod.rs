@@ -4,10 +4,11 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::SocketAddr;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
@@ -760,3 +761,112 @@ sys.stdin.read()
 c.execute("ROLLBACK")
 c.close()
 "#;
+
+// ---- alert receivers ----------------------------------------------------------------
+
+/// A tiny HTTP/1.1 receiver on 127.0.0.1 that records (method, path, body) and answers 200.
+pub struct Receiver {
+    port: u16,
+    seen: Arc<Mutex<Vec<(String, String, String)>>>,
+}
+
+impl Receiver {
+    /// Starts it on a free port; it stops by itself after 60 s.
+    pub fn start() -> Receiver {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s = seen.clone();
+        std::thread::spawn(move || {
+            // Bounded: the thread ends after 60 s whatever happens.
+            l.set_nonblocking(true).unwrap();
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_secs(60) {
+                match l.accept() {
+                    Ok((sock, _)) => {
+                        sock.set_nonblocking(false).unwrap();
+                        sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                        if let Some(req) = read_request(&sock) {
+                            s.lock().unwrap().push(req);
+                        }
+                        let mut sock = sock;
+                        let _ = sock.write_all(
+                            b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nOK",
+                        );
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        Receiver { port, seen }
+    }
+
+    /// The URL of `path` on it.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// What it received so far: (method, path, body).
+    pub fn seen(&self) -> Vec<(String, String, String)> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn read_request(sock: &std::net::TcpStream) -> Option<(String, String, String)> {
+    let mut r = BufReader::new(sock);
+    let mut line = String::new();
+    r.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let mut len = 0usize;
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            len = v.trim().parse().ok()?;
+        }
+    }
+    let mut body = vec![0u8; len];
+    r.read_exact(&mut body).ok()?;
+    Some((method, path, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// An SMTP server (aiosmtpd) on 127.0.0.1 that saves each message, decoded, as JSON in a folder.
+pub const SMTP_SINK_PY: &str = r#"
+import asyncio, email, json, os, sys
+from email import policy
+from aiosmtpd.smtp import SMTP
+out = sys.argv[1]
+class Save:
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content, policy=policy.default)
+        n = len(os.listdir(out))
+        tmp = os.path.join(out, "%d.tmp" % n)
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos,
+                       "subject": str(msg["subject"]), "body": msg.get_content()}, f, ensure_ascii=False)
+        os.rename(tmp, os.path.join(out, "%d.json" % n))
+        return "250 OK"
+async def main():
+    loop = asyncio.get_running_loop()
+    srv = await loop.create_server(lambda: SMTP(Save()), "127.0.0.1", 0)
+    print(srv.sockets[0].getsockname()[1], flush=True)
+    await loop.run_in_executor(None, sys.stdin.read)
+    srv.close()
+asyncio.run(main())
+"#;
+
+/// The messages the SMTP sink saved.
+pub fn mails(dir: &Path) -> Vec<serde_json::Value> {
+    files_ending(dir, ".json")
+        .iter()
+        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+        .collect()
+}
