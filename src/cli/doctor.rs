@@ -61,6 +61,8 @@ fn print_line(out: &Out, l: &Line, lang: Option<Lang>) {
         (State::Fail, _) => "LỖI    ",
         (State::Skipped, Some(Lang::En)) => "SKIP   ",
         (State::Skipped, _) => "BỎ QUA ",
+        (State::Warn, Some(Lang::En)) => "WARN   ",
+        (State::Warn, _) => "CHÚ Ý  ",
     };
     let pad = "         ";
     let vi = format!("{}: {}", l.title_vi, l.detail_vi);
@@ -69,7 +71,7 @@ fn print_line(out: &Out, l: &Line, lang: Option<Lang>) {
         Some(Lang::En) => out.line(for_terminal(&format!("  {tag}{en}"))),
         Some(Lang::Vi) => {
             out.line(for_terminal(&format!("  {tag}{vi}")));
-            if l.state == State::Fail {
+            if matches!(l.state, State::Fail | State::Warn) {
                 out.line(for_terminal(&format!(
                     "{pad}chi tiết (tiếng Anh): {}",
                     l.detail

@@ -51,6 +51,8 @@ pub enum State {
     Fail,
     /// Not judged, because a part it needs failed (named in `detail`).
     Skipped,
+    /// Works, with something to know and do in time (not a failure: exit 0).
+    Warn,
 }
 
 /// One line of the checklist.
@@ -62,7 +64,7 @@ pub struct Line {
     pub name: String,
     /// Not a failure (a skipped line is not one either: the line it depends on is).
     pub ok: bool,
-    /// `ok`, `fail` or `skipped`.
+    /// `ok`, `warn`, `fail` or `skipped`.
     pub state: State,
     /// What was found, in English (an error's message when it failed).
     pub detail: String,
@@ -72,10 +74,10 @@ pub struct Line {
     pub title_en: String,
     /// What was found, in Vietnamese (never English text quoted).
     pub detail_vi: String,
-    /// What to do, in Vietnamese (failures only).
+    /// What to do, in Vietnamese (failures and warnings only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub todo_vi: Option<String>,
-    /// What to do, in English (failures only).
+    /// What to do, in English (failures and warnings only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub todo_en: Option<String>,
 }
@@ -693,7 +695,10 @@ fn policies(cfg: &Config, now: DateTime<Utc>) -> Vec<Line> {
                 format!("the published holiday schedule for {y} is there"),
             ));
         } else {
-            out.push(Line::fail(
+            // This year's days off must be known; next year's are usually announced
+            // late in the year before (Oct–Dec), so their absence is a warning: a
+            // fresh, correct install in December must not fail its first check.
+            let mut line = Line::fail(
                 name,
                 title,
                 format!(
@@ -710,7 +715,12 @@ fn policies(cfg: &Config, now: DateTime<Utc>) -> Vec<Line> {
                         "When the government announces {y}'s days off: upgrade eqvault, or copy eqvault's policies/ folder, add calendar/{y}.toml and point [policies] dir at it"
                     ),
                 ),
-            ));
+            );
+            if y != year {
+                line.state = State::Warn;
+                line.ok = true;
+            }
+            out.push(line);
         }
     }
     out
