@@ -18,6 +18,7 @@ mod prune;
 mod report;
 mod restore;
 mod schedule;
+mod signals;
 mod snapshots;
 mod status;
 mod store;
@@ -130,7 +131,16 @@ pub fn main() -> ExitCode {
         }
     };
     let out = Out::new(cli.json);
-    match rt.block_on(run(cli, &out)) {
+    let left = signals::Left::of(&cli.command);
+    let r = rt.block_on(async {
+        match left {
+            Some(left) => signals::run_stoppable(run(cli, &out), left, &out).await,
+            None => run(cli, &out).await,
+        }
+    });
+    // A thread a signal interrupted (SQLite's one-step copy) must not hold up the exit.
+    rt.shutdown_background();
+    match r {
         Ok(code) => code,
         Err(e) => {
             out.error(&e);

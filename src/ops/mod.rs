@@ -24,7 +24,7 @@ use crate::trust::{Signer, Vetting};
 
 pub use backup::{BackupOutcome, backup};
 pub use inventory::{Inventory, SnapshotView, inventory, merged};
-pub use restore::{RestoreOutcome, restore};
+pub use restore::{Replace, RestoreOutcome, restore};
 pub use verify::{Check, VerifyResult, verify};
 
 /// Progress reported by long operations; the CLI draws it, tests ignore it.
@@ -113,6 +113,24 @@ pub enum OpsError {
         "{0} already exists; restore never overwrites a file unless told: pass --force (the old file is kept as *.before-restore), or restore --to a new path"
     )]
     TargetExists(PathBuf),
+    /// Restore target is a folder.
+    #[error(
+        "--to {0} là một thư mục: hãy đưa đường dẫn tới một tệp (ví dụ {0}/equipment.db); không có gì bị thay đổi / --to {0} is a folder: give a file path (e.g. {0}/equipment.db); nothing was changed"
+    )]
+    TargetIsFolder(PathBuf),
+    /// Restore target is a database another process has open.
+    #[error(
+        "{path} đang được một tiến trình khác mở ({who}): hãy dừng ứng dụng trước rồi chạy lại restore, hoặc thêm --even-if-open để vẫn thay thế; không có gì bị thay đổi / {path} is open in another process ({who}): stop the application first and run restore again, or pass --even-if-open to replace it anyway (the application would go on writing to the old file); nothing was changed"
+    )]
+    TargetOpen {
+        /// The target.
+        path: PathBuf,
+        /// Who holds it, as far as can be seen.
+        who: String,
+    },
+    /// eqvault received a stop signal before the operation finished.
+    #[error("eqvault was stopped before it finished; nothing was committed")]
+    Stopped,
     /// Restore target folder missing.
     #[error("the folder of {0} does not exist: create it or choose another --to")]
     TargetFolder(PathBuf),
@@ -380,6 +398,7 @@ pub fn private_temp(cfg: &Config, purpose: &str) -> Result<tempfile::TempDir, Op
     let parent = cfg.state_dir.join("tmp");
     create_private_dir(&parent)?;
     clean_stale_temps(&parent);
+    crate::stop::scratch_in(&parent, "");
     tempfile::Builder::new()
         .prefix(&format!("{purpose}-{}-", std::process::id()))
         .tempdir_in(&parent)

@@ -5,6 +5,9 @@
 //! tears the copy (in WAL mode it is not even blocked; in rollback mode it
 //! waits at most for the copy).
 
+mod in_use;
+pub use in_use::holders;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};

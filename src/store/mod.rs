@@ -458,6 +458,8 @@ impl Store {
         let store = self.clone();
         let key = key.to_string();
         let task = tokio::spawn(async move {
+            // Counted until this task ends, so that a stopping eqvault waits for the abort.
+            let _counted = crate::stop::Upload::start();
             match &store.backend {
                 Backend::Local(l) => store.upload_local(l, &key, rx).await,
                 Backend::Remote(inner) => store.upload(inner, &key, rx).await,
@@ -476,7 +478,7 @@ impl Store {
         let mut staged = l.stage(key).map_err(|e| self.io(key, "cannot write", e))?;
         let mut n = 0u64;
         loop {
-            match rx.recv().await {
+            match next_chunk(&mut rx).await {
                 Some(Chunk::Data(b)) => {
                     n += b.len() as u64;
                     staged
@@ -519,7 +521,7 @@ impl Store {
         let mut w = WriteMultipart::new_with_chunk_size(up, PART_BYTES);
         let mut n = 0u64;
         loop {
-            match rx.recv().await {
+            match next_chunk(&mut rx).await {
                 Some(Chunk::Data(b)) => {
                     if let Err(e) = w.wait_for_capacity(PARTS_IN_FLIGHT).await {
                         let _ = w.abort().await;
@@ -784,6 +786,18 @@ impl Store {
                 .map_err(|e| self.io(key, "cannot remove the cut-off upload", e)),
             Backend::Remote(_) => Ok(()),
         }
+    }
+}
+
+/// The next chunk of an upload, or `None` (abort) when the sender is gone or
+/// eqvault is stopping: after a stop request nothing is committed, and the
+/// abort goes out at once rather than when the sender notices.
+async fn next_chunk(rx: &mut mpsc::Receiver<Chunk>) -> Option<Chunk> {
+    let stop = crate::stop::token();
+    tokio::select! {
+        biased;
+        () = stop.cancelled() => None,
+        c = rx.recv() => c,
     }
 }
 

@@ -1,0 +1,137 @@
+//! Whether another process has a SQLite database open, asked before `restore` replaces it.
+//!
+//! No single sign is reliable, so three are combined and any one is enough:
+//!
+//! - **SQLite's own locks.** A connection opened with `locking_mode=EXCLUSIVE`
+//!   and busy timeout 0 tries `BEGIN EXCLUSIVE`. In WAL mode every open
+//!   connection of any process holds a shared lock for as long as it is open,
+//!   idle or not, so this sees an application of any user that merely has the
+//!   file open; in rollback-journal mode it sees only one inside a transaction.
+//!   When nothing holds the file, the probe's own close may checkpoint a WAL
+//!   left by a crash into it: the same data, and the file is being replaced.
+//! - **Open file descriptors.** `/proc/PID/fd/*` of every process is compared
+//!   by device and inode with the database and its `-wal`, `-shm` and
+//!   `-journal`. This sees an idle rollback-mode connection, but only in the
+//!   processes this user may inspect (its own, or all of them as root).
+//! - The `-wal`/`-shm` files alone are **not** used: a process that crashed
+//!   leaves them behind (they say nothing about now), and a connection in
+//!   rollback mode has none. They are what the fd scan compares against.
+
+use std::collections::BTreeSet;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+/// Who has `path` open, as far as can be seen: a short description for a
+/// person (`pid 4121 (python3)`, `a process holding SQLite's lock`), or `None`.
+/// A missing file is open by no one.
+pub fn holders(path: &Path) -> Option<String> {
+    if !path.is_file() {
+        return None;
+    }
+    let mut seen: Vec<String> = open_descriptors(path)
+        .into_iter()
+        .map(|(pid, name)| match name {
+            Some(n) => format!("pid {pid} ({n})"),
+            None => format!("pid {pid}"),
+        })
+        .collect();
+    if seen.is_empty() && sqlite_lock_held(path) {
+        seen.push("a process holding SQLite's lock on it".to_string());
+    }
+    if seen.is_empty() {
+        None
+    } else {
+        Some(seen.join(", "))
+    }
+}
+
+/// True when another connection holds a lock that `BEGIN EXCLUSIVE` in
+/// exclusive locking mode cannot take at once.
+fn sqlite_lock_held(path: &Path) -> bool {
+    if super::ensure_sqlite(path).is_err() {
+        return false;
+    }
+    let Ok(c) = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    ) else {
+        return false;
+    };
+    if c.busy_timeout(Duration::ZERO).is_err() {
+        return false;
+    }
+    // `pragma_update` would read the answer row; this pragma answers with one.
+    if c.query_row("PRAGMA locking_mode=EXCLUSIVE", [], |_| Ok(()))
+        .is_err()
+    {
+        return false;
+    }
+    match c.execute_batch("BEGIN EXCLUSIVE; ROLLBACK;") {
+        Ok(()) => false,
+        Err(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+            e.code,
+            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+        ),
+        Err(_) => false,
+    }
+}
+
+/// Processes other than this one with a descriptor on the database or its
+/// sidecars: (pid, command name).
+fn open_descriptors(path: &Path) -> Vec<(u32, Option<String>)> {
+    let mut files = BTreeSet::new();
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        if let Ok(m) = std::fs::metadata(&p) {
+            files.insert((m.dev(), m.ino()));
+        }
+    }
+    let me = std::process::id();
+    let mut out = Vec::new();
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in procs.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        // Another user's process cannot be read without root: nothing to see there.
+        let Ok(fds) = std::fs::read_dir(e.path().join("fd")) else {
+            continue;
+        };
+        let hit = fds.flatten().any(|fd| {
+            std::fs::metadata(fd.path()).is_ok_and(|m| files.contains(&(m.dev(), m.ino())))
+        });
+        if hit {
+            let name = std::fs::read_to_string(e.path().join("comm"))
+                .ok()
+                .map(|s| s.trim().to_string());
+            out.push((pid, name));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_in_this_process_is_not_another_process_and_a_closed_file_is_free() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.db");
+        let c = Connection::open(&p).unwrap();
+        c.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        drop(c);
+        assert_eq!(holders(&p), None);
+        assert_eq!(holders(&d.path().join("absent.db")), None);
+    }
+}

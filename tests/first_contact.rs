@@ -1,0 +1,359 @@
+//! First contact (issue 15): what a new administrator does by mistake must not hurt the live
+//! system or mislead. Through the real binary: `init` with relative paths, `restore` onto a
+//! folder or onto a database an application has open, real signals to a real backup (the
+//! clear copy and the upload parts go), errors that name the right thing, the log file.
+
+mod common;
+mod proving;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::*;
+use proving::*;
+
+// ---- init ----------------------------------------------------------------------------------
+
+#[test]
+fn init_with_relative_paths_writes_a_config_that_works_from_any_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path();
+    std::fs::create_dir_all(w.join("data")).unwrap();
+    create_equipment_db(&w.join("data/equipment.db"));
+    let o = eqvault()
+        .current_dir(w)
+        .args([
+            "init",
+            "--db",
+            "data/equipment.db",
+            "--store",
+            "stores/a",
+            "--dir",
+            "conf",
+            "--create-store",
+            "--office-name",
+            "Phòng Giáo dục và Đào tạo Quận 1",
+            "--office-code",
+            "PGD-Q1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        w.join("stores/a").is_dir(),
+        "the store is where it was typed from"
+    );
+    assert!(
+        !w.join("conf/stores").exists(),
+        "not under the config's folder"
+    );
+    let cfg: toml::Value =
+        toml::from_str(&std::fs::read_to_string(w.join("conf/eqvault.toml")).unwrap()).unwrap();
+    assert_eq!(
+        cfg["office"]["name"].as_str(),
+        Some("Phòng Giáo dục và Đào tạo Quận 1")
+    );
+    assert_eq!(cfg["office"]["code"].as_str(), Some("PGD-Q1"));
+    // From another folder altogether, the same config backs up the same database.
+    let o = eqvault()
+        .current_dir("/")
+        .arg("--config")
+        .arg(w.join("conf/eqvault.toml"))
+        .args(["backup", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(files_ending(&w.join("stores/a"), ".tar.zst.age").len(), 1);
+}
+
+#[test]
+fn init_refuses_a_database_that_is_not_sqlite_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "Danh mục thiết bị\n").unwrap();
+    let o = eqvault()
+        .arg("init")
+        .arg("--db")
+        .arg(&notes)
+        .arg("--store")
+        .arg(dir.path().join("store"))
+        .arg("--dir")
+        .arg(dir.path().join("conf"))
+        .arg("--create-store")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a SQLite database"));
+    assert!(!dir.path().join("conf").exists() && !dir.path().join("store").exists());
+}
+
+// ---- restore: a folder, an open database ----------------------------------------------------
+
+fn backed_up() -> Fixture {
+    let fx = Fixture::new();
+    fx.config_local();
+    fx.backup();
+    fx
+}
+
+#[test]
+fn restore_to_a_folder_is_refused_with_or_without_a_trailing_slash_and_changes_nothing() {
+    let fx = backed_up();
+    let folder = fx.path().join("app-data");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("keep.txt"), b"the application's files").unwrap();
+    let typed = [
+        p(&folder).to_string(),
+        format!("{}/", p(&folder)),
+        format!("{}/", p(&fx.path().join("not-yet"))),
+    ];
+    for to in &typed {
+        for force in [false, true] {
+            let mut args = vec!["restore", "latest", "--to", to.as_str()];
+            if force {
+                args.push("--force");
+            }
+            fx.run(&args).code(2).stderr_has(&[
+                "thư mục",
+                "give a file path",
+                "nothing was changed",
+            ]);
+        }
+    }
+    assert!(folder.is_dir());
+    assert_eq!(names_in(&folder), ["keep.txt"]);
+    assert!(!fx.path().join("not-yet").exists());
+    let beside: Vec<String> = names_in(fx.path())
+        .into_iter()
+        .filter(|n| n.contains("before-restore") || n.starts_with(".eqvault-restore"))
+        .collect();
+    assert!(beside.is_empty(), "{beside:?}");
+}
+
+/// Opens the database in `journal_mode`, reads it, prints `open`, and keeps it open
+/// (idle, no transaction) until stdin closes.
+const HOLD_OPEN_PY: &str = r#"
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA journal_mode=" + sys.argv[2]).fetchall()
+c.execute("SELECT count(*) FROM schools").fetchall()
+print("open", flush=True)
+sys.stdin.read()
+c.close()
+"#;
+
+fn refused_while_open(journal_mode: &str) {
+    let fx = backed_up();
+    let app = fx.path().join("app");
+    std::fs::create_dir(&app).unwrap();
+    let live = app.join("live.db");
+    create_equipment_db(&live);
+    let mut holder = PyChild::spawn(HOLD_OPEN_PY, &[p(&live), journal_mode]);
+    assert_eq!(holder.line(), "open");
+    let before = tree(&app);
+
+    let run = fx
+        .run(&["restore", "latest", "--to", p(&live), "--force"])
+        .code(2)
+        .stderr_has(&[
+            "stop the application first",
+            "--even-if-open",
+            "dừng ứng dụng",
+            "python3",
+        ]);
+    assert!(run.stderr.contains(p(&live)), "{}", run.stderr);
+    assert_eq!(tree(&app), before, "the open database was touched");
+
+    // Told to, it proceeds (the old file is kept aside as always).
+    fx.run(&[
+        "restore",
+        "latest",
+        "--to",
+        p(&live),
+        "--force",
+        "--even-if-open",
+    ])
+    .ok();
+    assert!(app.join("live.db.before-restore").is_file());
+    assert_eq!(holder.finish(), Some(0));
+
+    // Once the application is gone, no flag is needed: the check sees no one.
+    fx.run(&["restore", "latest", "--to", p(&live), "--force"])
+        .ok();
+}
+
+#[test]
+fn restore_over_a_database_open_in_wal_mode_by_another_process_is_refused() {
+    refused_while_open("wal");
+}
+
+#[test]
+fn restore_over_a_database_open_in_rollback_mode_by_another_process_is_refused() {
+    refused_while_open("delete");
+}
+
+// ---- signals -----------------------------------------------------------------------------
+
+fn send(child: &std::process::Child, sig: &str) {
+    let s = std::process::Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill(1)");
+    assert!(s.success());
+}
+
+fn wait_exit(run: &mut Running, limit: Duration) -> Option<i32> {
+    let t = Instant::now();
+    loop {
+        if let Some(s) = run.child.try_wait().unwrap() {
+            return s.code();
+        }
+        assert!(t.elapsed() < limit, "eqvault did not exit within {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Upload parts an S3 test server holds: multipart uploads begun and not completed or aborted.
+fn s3_parts(root: &Path) -> Vec<PathBuf> {
+    files_under(root)
+        .into_iter()
+        .filter(|f| {
+            let n = f.file_name().unwrap().to_string_lossy();
+            n.starts_with(".upload") || n.contains(".internal.part")
+        })
+        .collect()
+}
+
+fn local_parts(store: &Path) -> Vec<PathBuf> {
+    files_under(store)
+        .into_iter()
+        .filter(|f| f.to_string_lossy().contains('#'))
+        .collect()
+}
+
+/// What a backup stopped by `sig` while `phase` must leave: nothing.
+fn backup_stopped_by(sig: &str, code: i32, during_upload: bool) {
+    let fx = Fixture::new();
+    let marker = format!("clear-marker-{}", random_marker(16));
+    grow_db(&fx.db, 96, &marker);
+    let server = S3Server::start(&fx.path().join("s3"));
+    fx.config_local_s3(&server, "eq");
+    let stored_before = (stored_files(&fx.store), files_ending(server.root(), ".age"));
+
+    let mut run = Running::start(&fx, &["backup"]);
+    if during_upload {
+        assert!(run.wait_for_line("consistent copy done", Duration::from_secs(60)));
+        // Parts in both stores: the signal reaches uploads really under way.
+        wait_until(
+            Duration::from_secs(60),
+            "upload parts in both stores",
+            || !s3_parts(server.root()).is_empty() && !local_parts(&fx.store).is_empty(),
+        );
+    } else {
+        // The clear copy is being written.
+        wait_until(Duration::from_secs(60), "the clear copy", || {
+            fx.private_temp_leftovers()
+                .iter()
+                .any(|d| d.join("database.sqlite").exists())
+        });
+    }
+    send(&run.child, sig);
+    let got = wait_exit(&mut run, Duration::from_secs(30));
+    while run.wait_for_line("", Duration::from_millis(200)) {}
+    let stderr = run.seen.join("\n");
+    assert_eq!(got, Some(code), "{stderr}");
+    assert!(
+        stderr.contains(&format!("stopped by SIG{sig}"))
+            && stderr.contains("no snapshot was stored"),
+        "{stderr}"
+    );
+
+    let clear = files_containing(&fx.state_dir(), marker.as_bytes());
+    assert!(
+        clear.is_empty(),
+        "a clear copy survived the signal: {clear:?}"
+    );
+    assert!(
+        fx.private_temp_leftovers().is_empty(),
+        "{:?}",
+        fx.private_temp_leftovers()
+    );
+    assert_eq!(
+        local_parts(&fx.store),
+        Vec::<PathBuf>::new(),
+        "staged parts left"
+    );
+    assert_eq!(
+        s3_parts(server.root()),
+        Vec::<PathBuf>::new(),
+        "multipart upload left"
+    );
+    assert_eq!(
+        (stored_files(&fx.store), files_ending(server.root(), ".age")),
+        stored_before,
+        "something was stored"
+    );
+    assert!(listed_ids(&fx).is_empty());
+    // And the next backup works.
+    fx.backup();
+}
+
+#[test]
+fn sigint_during_a_backup_upload_aborts_both_stores_and_removes_the_clear_copy() {
+    backup_stopped_by("INT", 130, true);
+}
+
+#[test]
+fn sigterm_during_a_backup_upload_aborts_both_stores_and_removes_the_clear_copy() {
+    backup_stopped_by("TERM", 143, true);
+}
+
+#[test]
+fn sigterm_during_the_consistent_copy_removes_it() {
+    backup_stopped_by("TERM", 143, false);
+}
+
+#[test]
+fn sighup_during_a_restore_leaves_the_target_as_it_was_and_no_decrypted_copy() {
+    let fx = Fixture::new();
+    let marker = format!("clear-marker-{}", random_marker(16));
+    grow_db(&fx.db, 96, &marker);
+    fx.config_local();
+    fx.backup();
+    let app = fx.path().join("app");
+    std::fs::create_dir(&app).unwrap();
+    let live = app.join("live.db");
+    create_equipment_db(&live);
+    let before = tree(&app);
+    let mut run = Running::start(&fx, &["restore", "latest", "--to", p(&live), "--force"]);
+    // The decrypted database is being written beside the target.
+    wait_until(Duration::from_secs(60), "the decrypted copy", || {
+        names_in(&app)
+            .iter()
+            .filter(|n| n.starts_with(".eqvault-restore-"))
+            .any(|n| {
+                std::fs::metadata(app.join(n).join("database.sqlite"))
+                    .is_ok_and(|m| m.len() > 1 << 20)
+            })
+    });
+    send(&run.child, "HUP");
+    let got = wait_exit(&mut run, Duration::from_secs(30));
+    while run.wait_for_line("", Duration::from_millis(200)) {}
+    let stderr = run.seen.join("\n");
+    assert_eq!(got, Some(129), "{stderr}");
+    assert!(stderr.contains("nothing was restored"), "{stderr}");
+    assert_eq!(tree(&app), before, "the target or its folder changed");
+    assert!(files_containing(&app, marker.as_bytes()).is_empty());
+    assert_eq!(names_in(&app), ["live.db"]);
+}
