@@ -357,3 +357,163 @@ fn sighup_during_a_restore_leaves_the_target_as_it_was_and_no_decrypted_copy() {
     assert!(files_containing(&app, marker.as_bytes()).is_empty());
     assert_eq!(names_in(&app), ["live.db"]);
 }
+
+// ---- errors name the right thing -------------------------------------------------------------
+
+#[test]
+fn a_full_state_folder_is_named_as_the_state_folder_not_the_live_database() {
+    let fx = Fixture::new();
+    grow_db(&fx.db, 4, "state-full");
+    let disk = match SmallDisk::mount(&fx.path().join("small"), "8m") {
+        Ok(d) => d,
+        Err(why) => {
+            proving::cannot_set_up("a_full_state_folder", &why);
+            return;
+        }
+    };
+    let state = disk.dir.join("state");
+    fx.config_local();
+    let mut cfg = std::fs::read_to_string(&fx.config).unwrap();
+    cfg.push_str(&format!("\n[state]\ndir = {:?}\n", p(&state)));
+    std::fs::write(&fx.config, cfg).unwrap();
+    let _filler = disk.fill_to(1 << 20);
+    let run = fx.run(&["backup"]).code(2).stderr_has(&[
+        p(&state),
+        "[state] dir",
+        "make room there",
+        "MiB",
+        "the live database was not changed",
+        "thư mục trạng thái",
+    ]);
+    assert!(
+        !run.stderr
+            .contains(&format!("SQLite error on {}", p(&fx.db))),
+        "{}",
+        run.stderr
+    );
+    assert!(files_ending(&fx.store, ".age").is_empty());
+}
+
+#[test]
+fn a_state_folder_that_cannot_be_made_is_named_with_what_to_do() {
+    let fx = Fixture::new();
+    fx.config_local();
+    let blocker = fx.path().join("not-a-folder");
+    std::fs::write(
+        &blocker,
+        b"a file where the state folder's parent should be",
+    )
+    .unwrap();
+    let state = blocker.join("state");
+    let mut cfg = std::fs::read_to_string(&fx.config).unwrap();
+    cfg.push_str(&format!("\n[state]\ndir = {:?}\n", p(&state)));
+    std::fs::write(&fx.config, cfg).unwrap();
+    fx.run(&["backup"])
+        .code(2)
+        .stderr_has(&[p(&state), "[state] dir", "writable"]);
+}
+
+/// A config whose only store is an S3 store on `server` without any credentials.
+fn s3_without_credentials(fx: &Fixture, server: &S3Server) {
+    let q = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let t = format!(
+        "[database]\npath = {}\n\n[[store]]\nurl = {}\nendpoint = {}\nregion = \"us-east-1\"\nallow_http = true\nmax_retries = 0\n\n\
+         [encryption]\nrecipients = [{}]\nidentity = {}\n\n{}",
+        q(p(&fx.db)),
+        q(&format!("s3://{BUCKET}/eq")),
+        q(&server.endpoint()),
+        q(&fx.recipient),
+        q(p(&fx.identity)),
+        fx.signing_section()
+    );
+    std::fs::write(&fx.config, t).unwrap();
+}
+
+#[test]
+fn an_s3_store_without_credentials_says_so_and_where_they_are_read_from() {
+    let fx = Fixture::new();
+    let server = S3Server::start(&fx.path().join("s3"));
+    s3_without_credentials(&fx, &server);
+    let t = Instant::now();
+    for args in [&["backup"][..], &["snapshots"][..]] {
+        let run = fx.run(args).code(2).stderr_has(&[
+            "no credentials",
+            "access_key_id",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+        ]);
+        assert!(!run.stderr.contains("169.254"), "{args:?}: {}", run.stderr);
+    }
+    // `store add` reports the marker it could not write (exit 1), with the same reason.
+    let run = fx
+        .run(&["store", "add", &format!("s3://{BUCKET}/eq")])
+        .code(1);
+    assert!(
+        run.stdout.contains("no credentials") && run.stdout.contains("AWS_ACCESS_KEY_ID"),
+        "{}",
+        run.stdout
+    );
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+    assert!(files_ending(server.root(), ".age").is_empty());
+}
+
+#[test]
+fn s3_with_one_slash_is_refused_with_the_right_spelling_not_taken_for_a_folder() {
+    let fx = Fixture::new();
+    let o = eqvault()
+        .current_dir(fx.path())
+        .args(["init", "--db"])
+        .arg(&fx.db)
+        .args([
+            "--store",
+            "s3:/backups/x",
+            "--dir",
+            "again",
+            "--create-store",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("s3://") && e.contains("two slashes") && !e.contains("mount"),
+        "{e}"
+    );
+    assert!(!fx.path().join("again").exists() && !fx.path().join("s3:").exists());
+
+    fx.write_config(&[StoreSpec::Local(fx.store.clone())]);
+    let cfg = std::fs::read_to_string(&fx.config).unwrap().replace(
+        &format!("url = {:?}", p(&fx.store)),
+        "url = \"s3:/backups/x\"",
+    );
+    assert!(cfg.contains("s3:/backups/x"));
+    std::fs::write(&fx.config, cfg).unwrap();
+    let run = fx
+        .run(&["backup"])
+        .code(2)
+        .stderr_has(&["s3://backups/x", "two slashes"]);
+    assert!(!run.stderr.contains("mount"), "{}", run.stderr);
+    assert!(!fx.path().join("s3:").exists());
+}
+
+#[test]
+fn after_a_store_failed_the_message_says_sync_and_sync_does_copy_it() {
+    let fx = Fixture::new();
+    let b = fx.path().join("store-b");
+    std::fs::create_dir(&b).unwrap();
+    fx.config_two_local(&fx.store, &b);
+    // A file where the snapshots folder goes: store b cannot take the snapshot.
+    std::fs::write(b.join("snapshots"), b"in the way").unwrap();
+    let run = fx.run(&["backup"]).code(1).stderr_has(&["eqvault sync"]);
+    assert!(
+        !run.stderr.contains("run `eqvault backup` again"),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_file(b.join("snapshots")).unwrap();
+    fx.run(&["sync"]).ok();
+    assert_eq!(files_ending(&b, ".tar.zst.age").len(), 1);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(readme.contains("`sync` later copies the\nmissing snapshot over"));
+}

@@ -144,8 +144,18 @@ pub async fn backup(
         // SQLite's copy is one step that cannot be interrupted: on a stop request the
         // backup returns now, and dropping `tmp` removes the copy under the thread's feet.
         let stop = crate::stop::token();
+        let state = cfg.state_dir.clone();
+        let size = std::fs::metadata(&cfg.database.path).map(|m| m.len()).ok();
         tokio::select! {
-            r = copying => r.map_err(|e| OpsError::Internal(e.to_string()))??,
+            r = copying => r
+                .map_err(|e| OpsError::Internal(e.to_string()))?
+                .map_err(|e| match e {
+                    // The copy lives in the state folder: name it, not the live database.
+                    snapshot::SnapshotError::CopyWrite { why, .. } => {
+                        OpsError::state_folder(&state, &why, size)
+                    }
+                    other => other.into(),
+                })?,
             () = stop.cancelled() => return Err(OpsError::Stopped),
         }
     }

@@ -168,6 +168,20 @@ pub enum OpsError {
         /// Why.
         source: std::io::Error,
     },
+    /// eqvault's own state folder refused a write: full, read-only, not a folder.
+    #[error(
+        "không ghi được vào thư mục trạng thái của eqvault {dir} ([state] dir): {why}. Cơ sở dữ liệu đang chạy không bị thay đổi và không có gì được lưu; hãy giải phóng chỗ trống ở đó{room_vi} hoặc sửa quyền ghi, hoặc đặt [state] dir sang một thư mục khác / cannot write in eqvault's state folder {dir} ([state] dir): {why}. The live database was not changed and nothing was stored; make room there{room_en} or make it writable for this user, or set [state] dir to another folder"
+    )]
+    StateFolder {
+        /// The state folder (or the part of it that failed).
+        dir: PathBuf,
+        /// Why.
+        why: String,
+        /// How much room it needs, when known: " (cần khoảng …)".
+        room_vi: String,
+        /// The same in English: " (it needs about …)".
+        room_en: String,
+    },
     /// Local file I/O.
     #[error("{what} {path}: {source}")]
     Io {
@@ -402,10 +416,7 @@ pub fn private_temp(cfg: &Config, purpose: &str) -> Result<tempfile::TempDir, Op
     tempfile::Builder::new()
         .prefix(&format!("{purpose}-{}-", std::process::id()))
         .tempdir_in(&parent)
-        .map_err(OpsError::io(
-            "cannot create a private temporary folder in",
-            &parent,
-        ))
+        .map_err(|e| OpsError::state_folder(&parent, &e, None))
 }
 
 /// Creates `dir` (and parents) with mode 0700 for the last component.
@@ -418,7 +429,33 @@ pub fn create_private_dir(dir: &Path) -> Result<(), OpsError> {
         b.mode(0o700);
     }
     b.create(dir)
-        .map_err(OpsError::io("cannot create the folder", dir))
+        .map_err(|e| OpsError::state_folder(dir, &e, None))
+}
+
+impl OpsError {
+    /// The state folder `dir` refused a write; `needed` bytes of room, when known.
+    pub(crate) fn state_folder(
+        dir: &Path,
+        why: &dyn std::fmt::Display,
+        needed: Option<u64>,
+    ) -> OpsError {
+        let (room_vi, room_en) = match needed {
+            Some(n) => {
+                let mib = n.div_ceil(1 << 20);
+                (
+                    format!(" (cần khoảng {mib} MiB, bằng cỡ cơ sở dữ liệu)"),
+                    format!(" (it needs about {mib} MiB, the size of the database)"),
+                )
+            }
+            None => (String::new(), String::new()),
+        };
+        OpsError::StateFolder {
+            dir: dir.to_path_buf(),
+            why: why.to_string(),
+            room_vi,
+            room_en,
+        }
+    }
 }
 
 fn clean_stale_temps(parent: &Path) {

@@ -134,6 +134,16 @@ pub enum StoreError {
         /// What is wrong with the marker.
         why: String,
     },
+    /// An S3 store with no credentials anywhere eqvault (object_store) looks.
+    #[error(
+        "store {store} has no credentials: none in its [[store]] (access_key_id with secret_access_key or secret_access_key_file) nor in the variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY{imds}. Set them and run again; nothing was written there"
+    )]
+    NoCredentials {
+        /// The store.
+        store: String,
+        /// What was tried besides, when anything was.
+        imds: &'static str,
+    },
     /// The upload was abandoned before it was committed.
     #[error(
         "the upload of {key} to {store} was abandoned before it completed; nothing was committed"
@@ -167,6 +177,16 @@ impl Location {
     /// [`StoreError::Scheme`] or [`StoreError::BadUrl`].
     pub fn parse(url: &str) -> Result<Location, StoreError> {
         let u = url.trim();
+        // `s3:/bucket/x` or `s3:bucket/x` is no folder named "s3:": say how it is spelt.
+        if u.get(..3).is_some_and(|h| h.eq_ignore_ascii_case("s3:")) && !u.starts_with("s3://") {
+            let rest = u[3..].trim_start_matches('/');
+            return Err(StoreError::BadUrl {
+                url: redact_url(u),
+                why: format!(
+                    "an S3 store is written s3://bucket/prefix, with two slashes (did you mean s3://{rest}?); a local folder is written as a path"
+                ),
+            });
+        }
         if let Some(rest) = u.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             if bucket.is_empty() {
@@ -341,6 +361,25 @@ impl Store {
                 if let Some(k) = &cfg.access_key_id {
                     b = b.with_access_key_id(k);
                 }
+                // Without a key in the config or the environment, object_store asks the
+                // cloud's instance-metadata service (169.254.169.254), which only a VM in
+                // that cloud has. With an endpoint of one's own (MinIO, a NAS, another
+                // provider) no such service can hold its keys: say what is missing now,
+                // not after a timeout naming an address nobody configured.
+                let from_env = [
+                    "AWS_ACCESS_KEY_ID",
+                    "AWS_WEB_IDENTITY_TOKEN_FILE",
+                    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                ]
+                .iter()
+                .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+                if cfg.access_key_id.is_none() && !from_env && cfg.endpoint.is_some() {
+                    return Err(StoreError::NoCredentials {
+                        store: label,
+                        imds: "",
+                    });
+                }
                 if let Some(s) = cfg.secret_access_key.as_ref().and_then(|s| s.value()) {
                     b = b.with_secret_access_key(s);
                 }
@@ -362,6 +401,14 @@ impl Store {
     }
 
     fn err(&self, key: &str, e: object_store::Error) -> StoreError {
+        // object_store's last resort for credentials is the instance-metadata service:
+        // its failure means there were none anywhere else.
+        if flatten_raw(&e).contains("169.254.169.254") {
+            return StoreError::NoCredentials {
+                store: self.label.clone(),
+                imds: ", and this machine has no cloud instance-metadata service (169.254.169.254) to give them",
+            };
+        }
         match e {
             object_store::Error::NotFound { .. } => StoreError::NotFound {
                 store: self.label.clone(),
@@ -843,6 +890,14 @@ mod tests {
             }
         );
         assert!(matches!(Location::parse("ftp://x/y"), Err(StoreError::Scheme(s)) if s == "ftp"));
+        for typo in ["s3:/backups/x", "s3:backups/x", "S3:/backups/x"] {
+            match Location::parse(typo) {
+                Err(StoreError::BadUrl { why, .. }) => {
+                    assert!(why.contains("s3://backups/x"), "{typo}: {why}")
+                }
+                other => panic!("{typo} was read as {other:?}"),
+            }
+        }
     }
 
     #[test]
