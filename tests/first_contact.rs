@@ -517,3 +517,58 @@ fn after_a_store_failed_the_message_says_sync_and_sync_does_copy_it() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     assert!(readme.contains("`sync` later copies the\nmissing snapshot over"));
 }
+
+// ---- the log file --------------------------------------------------------------------------
+
+#[test]
+fn the_configured_log_file_is_the_live_file_with_local_times_and_no_debug_text() {
+    let fx = Fixture::new();
+    fx.config_local();
+    let logs = fx.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let live = logs.join("eqvault.log");
+    // Yesterday's file: the first line of today moves it aside under yesterday's date.
+    std::fs::write(&live, "yesterday's line\n").unwrap();
+    let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
+    std::fs::File::options()
+        .write(true)
+        .open(&live)
+        .unwrap()
+        .set_modified(yesterday.into())
+        .unwrap();
+    let mut cfg = std::fs::read_to_string(&fx.config).unwrap();
+    cfg.push_str(&format!(
+        "\n[log]\nfile = {:?}\n\n[schedule]\ntimezone = \"Asia/Ho_Chi_Minh\"\n",
+        p(&live)
+    ));
+    std::fs::write(&fx.config, cfg).unwrap();
+    fx.run(&["-v", "backup"]).ok();
+    fx.run(&["schedule", "run", "verify"]);
+
+    let dated = logs.join(format!(
+        "eqvault.log.{}",
+        yesterday
+            .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+            .format("%Y-%m-%d")
+    ));
+    assert_eq!(
+        std::fs::read_to_string(&dated).unwrap(),
+        "yesterday's line\n",
+        "{:?}",
+        names_in(&logs)
+    );
+    let text = std::fs::read_to_string(&live).unwrap();
+    assert!(text.contains("consistent copy done"), "{text}");
+    assert!(text.contains("job started"), "{text}");
+    for line in text.lines() {
+        let stamp = line.split_whitespace().next().unwrap_or("");
+        let t = chrono::DateTime::parse_from_rfc3339(stamp)
+            .unwrap_or_else(|e| panic!("{stamp:?} ({e}) in {line}"));
+        assert_eq!(t.offset().local_minus_utc(), 7 * 3600, "{line}");
+        assert!(stamp.ends_with("+07:00"), "{line}");
+        for debug in ["Some(", "None", "=\""] {
+            assert!(!line.contains(debug), "debug text {debug:?} in: {line}");
+        }
+    }
+    assert_eq!(names_in(&logs).len(), 2, "{:?}", names_in(&logs));
+}

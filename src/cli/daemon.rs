@@ -30,7 +30,7 @@ pub(super) fn stop_on_signals() -> anyhow::Result<CancellationToken> {
             _ = term.recv() => "SIGTERM",
             _ = int.recv() => "SIGINT",
         };
-        tracing::info!(signal = name, "stop requested: no new job starts");
+        tracing::info!(signal = %name, "stop requested: no new job starts");
         token.cancel();
         // Later signals are absorbed: the running job keeps its grace period.
         loop {

@@ -149,7 +149,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging(verbose: u8, file: Option<&config::Log>) {
+fn init_logging(verbose: u8, settings: Option<&logfile::Settings>) {
     use tracing_subscriber::Layer;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
@@ -160,15 +160,18 @@ fn init_logging(verbose: u8, file: Option<&config::Log>) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("EQVAULT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let tz = settings.map(|s| s.tz);
     let stderr = tracing_subscriber::fmt::layer()
+        .with_timer(logfile::LocalTime(tz))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .with_filter(filter);
-    let file = file.and_then(logfile::writer).map(|w| {
+    let file = settings.and_then(logfile::writer).map(|w| {
         let level = tracing_subscriber::EnvFilter::try_from_env("EQVAULT_LOG")
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
         tracing_subscriber::fmt::layer()
+            .with_timer(logfile::LocalTime(tz))
             .with_writer(w)
             .with_ansi(false)
             .with_target(false)

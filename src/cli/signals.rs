@@ -75,7 +75,7 @@ pub(super) async fn run_stoppable(
     };
     crate::stop::request();
     tracing::info!(
-        signal = name,
+        signal = %name,
         "stop requested: aborting uploads, removing clear copies"
     );
     let finished = tokio::select! {

@@ -134,4 +134,24 @@ mod tests {
         assert_eq!(holders(&p), None);
         assert_eq!(holders(&d.path().join("absent.db")), None);
     }
+
+    #[test]
+    fn an_idle_wal_connection_is_seen_through_sqlites_lock_alone() {
+        // The fd scan skips this process, so only the lock probe can see this one.
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.db");
+        let c = Connection::open(&p).unwrap();
+        c.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))
+            .unwrap();
+        c.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        let n: i64 = c
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        let who = holders(&p).expect("an open WAL connection is seen");
+        assert!(who.contains("SQLite's lock"), "{who}");
+        drop(c);
+        assert_eq!(holders(&p), None);
+    }
 }
