@@ -572,3 +572,120 @@ fn the_configured_log_file_is_the_live_file_with_local_times_and_no_debug_text()
     }
     assert_eq!(names_in(&logs).len(), 2, "{:?}", names_in(&logs));
 }
+
+// ---- README ------------------------------------------------------------------------------
+
+/// The fields of `struct NAME { … }` in `src`, as TOML keys.
+fn fields_of(src: &str, name: &str) -> Vec<String> {
+    let start = src
+        .find(&format!("struct {name} {{"))
+        .unwrap_or_else(|| panic!("struct {name} in src/config.rs"));
+    let body = &src[start..];
+    let body = &body[..body.find("\n}").expect("the struct ends")];
+    body.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let l = l.trim().strip_prefix("pub ").unwrap_or(l.trim());
+            let (f, _) = l.split_once(": ")?;
+            f.chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_')
+                .then(|| f.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn readme_config_reference_names_every_key_the_config_accepts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = std::fs::read_to_string(root.join("src/config.rs")).unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let rows: Vec<&str> = readme.lines().filter(|l| l.starts_with("| `")).collect();
+    // Every section the file has is one of these (a new one fails here first).
+    let sections = fields_of(&src, "RawConfig");
+    let map = [
+        ("office", "Office", "[office]"),
+        ("database", "RawDatabase", "[database]"),
+        ("stores", "StoreConfig", "[[store]]"),
+        ("encryption", "RawEncryption", "[encryption]"),
+        ("signing", "RawSigning", "[signing]"),
+        ("retention", "Retention", "[retention]"),
+        ("drill", "Drill", "[drill]"),
+        ("state", "RawState", "[state]"),
+        ("policies", "RawPolicies", "[policies]"),
+        ("calendar", "RawCalendar", "[calendar]"),
+        ("schedule", "RawSchedule", "[schedule]"),
+        ("alerts", "RawAlerts", "[alerts]"),
+        ("log", "RawLog", "[log]"),
+        ("archive", "ArchiveSettings", "[archive]"),
+    ];
+    assert_eq!(
+        sections,
+        map.iter()
+            .map(|(f, _, _)| f.to_string())
+            .collect::<Vec<_>>(),
+        "a section was added to RawConfig: add it here and to README"
+    );
+    let mut missing = Vec::new();
+    let mut check = |section: &str, key: &str| {
+        let named = rows.iter().any(|r| {
+            let cell = r.split(" | ").next().unwrap_or("");
+            cell.contains(section)
+                && (cell.contains(&format!("{section} {key}`"))
+                    || cell.contains(&format!("`{key}`")))
+        });
+        if !named {
+            missing.push(format!("{section} {key}"));
+        }
+    };
+    for (_, strukt, section) in map {
+        for key in fields_of(&src, strukt) {
+            match (section, key.as_str()) {
+                // Its own section and rows.
+                ("[alerts]", "email") => {}
+                _ => check(section, &key),
+            }
+        }
+    }
+    for key in fields_of(&src, "Email") {
+        check("[alerts.email]", &key);
+    }
+    // Job options: the schedule rows name them.
+    let schedule_rows: String = readme
+        .lines()
+        .filter(|r| r.starts_with("| `[schedule]") || r.starts_with("| job options"))
+        .collect();
+    for key in fields_of(&src, "RawJob") {
+        if !schedule_rows.contains(&format!("`{key}`"))
+            && !schedule_rows.contains(&format!("{key} ="))
+        {
+            missing.push(format!("[schedule] job option {key}"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "README's config reference lacks: {missing:?}"
+    );
+}
+
+#[test]
+fn readme_puts_the_binary_on_the_path_before_everyday_use() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    // Set-up runs `cargo run`, which puts nothing on the PATH: everyday use starts by doing so.
+    let everyday = readme
+        .find("## Everyday use")
+        .expect("an Everyday use section");
+    let first_use = readme[everyday..]
+        .find("eqvault init")
+        .expect("everyday use starts with eqvault init")
+        + everyday;
+    let before = &readme[everyday..first_use];
+    assert!(
+        before.contains("cargo install --locked --path .") && before.contains("/usr/local/bin/"),
+        "no install line before everyday use:\n{before}"
+    );
+    assert!(
+        !readme.contains("../shared/CLI.md"),
+        "a clone has no ../shared"
+    );
+}
