@@ -689,3 +689,32 @@ fn readme_puts_the_binary_on_the_path_before_everyday_use() {
         "a clone has no ../shared"
     );
 }
+
+#[test]
+fn sigint_during_a_drill_records_nothing_and_leaves_no_decrypted_copy() {
+    let fx = Fixture::new();
+    let marker = format!("clear-marker-{}", random_marker(16));
+    grow_db(&fx.db, 96, &marker);
+    fx.config_local();
+    fx.backup();
+    let stored = stored_files(&fx.store);
+    let mut run = Running::start(&fx, &["drill", "latest"]);
+    wait_until(
+        Duration::from_secs(60),
+        "the drill's decrypted copy",
+        || {
+            fx.private_temp_leftovers().iter().any(|d| {
+                std::fs::metadata(d.join("database.sqlite")).is_ok_and(|m| m.len() > 1 << 20)
+            })
+        },
+    );
+    send(&run.child, "INT");
+    let got = wait_exit(&mut run, Duration::from_secs(30));
+    while run.wait_for_line("", Duration::from_millis(200)) {}
+    let stderr = run.seen.join("\n");
+    assert_eq!(got, Some(130), "{stderr}");
+    assert!(stderr.contains("no drill was recorded"), "{stderr}");
+    assert_eq!(stored_files(&fx.store), stored, "a drill record was stored");
+    assert!(files_containing(&fx.state_dir(), marker.as_bytes()).is_empty());
+    assert!(fx.private_temp_leftovers().is_empty());
+}

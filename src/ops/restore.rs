@@ -59,7 +59,6 @@ pub async fn restore(
     if target.exists() && !replace.force {
         return Err(OpsError::TargetExists(target));
     }
-    refuse_if_open(&target, replace)?;
     let parent = target
         .parent()
         .map(Path::to_path_buf)
@@ -104,6 +103,8 @@ pub async fn restore(
         .prefix(&format!(".eqvault-restore-{}-", std::process::id()))
         .tempdir_in(&parent)
         .map_err(OpsError::io("cannot create a temporary folder in", &parent))?;
+    // Before the download: an application holding the file is named at once.
+    refuse_if_open(&target, work.path(), replace)?;
     let mut failures = Vec::new();
     let mut blocked = None;
     let mut unreadable = Vec::new();
@@ -126,7 +127,7 @@ pub async fn restore(
                 return Err(OpsError::Stopped);
             }
             // The application may have started while this was downloading.
-            refuse_if_open(&target, replace)?;
+            refuse_if_open(&target, work.path(), replace)?;
             let before = put_in_place(&restored, &target, replace.force)?;
             return Ok(RestoreOutcome {
                 id: view.meta.id.to_string(),
@@ -184,11 +185,11 @@ pub struct Replace {
 /// Refuses a target another process has open: the application would go on
 /// writing to the old file, now under its `.before-restore` name, and every
 /// change it made after the restore would be lost from the restored one.
-fn refuse_if_open(target: &Path, replace: Replace) -> Result<(), OpsError> {
+fn refuse_if_open(target: &Path, scratch: &Path, replace: Replace) -> Result<(), OpsError> {
     if !target.exists() {
         return Ok(());
     }
-    match crate::snapshot::holders(target) {
+    match crate::snapshot::holders(target, scratch) {
         Some(who) if !replace.even_if_open => Err(OpsError::TargetOpen {
             path: target.to_path_buf(),
             who,

@@ -7,8 +7,13 @@
 //!   connection of any process holds a shared lock for as long as it is open,
 //!   idle or not, so this sees an application of any user that merely has the
 //!   file open; in rollback-journal mode it sees only one inside a transaction.
-//!   When nothing holds the file, the probe's own close may checkpoint a WAL
-//!   left by a crash into it: the same data, and the file is being replaced.
+//!   The probe opens a hard link to the file made in a scratch folder, never
+//!   the file itself: SQLite finds a `-wal`, `-shm` or `-journal` by the name
+//!   it opened, so a stale WAL or hot journal a crash left beside the database
+//!   is not replayed, checkpointed or removed by the probe (restore keeps them
+//!   with the old file), while the locks, which belong to the inode, are the
+//!   file's. Where no link can be made (another filesystem, a file this user
+//!   may not link), this sign is skipped.
 //! - **Open file descriptors.** `/proc/PID/fd/*` of every process is compared
 //!   by device and inode with the database and its `-wal`, `-shm` and
 //!   `-journal`. This sees an idle rollback-mode connection, but only in the
@@ -26,8 +31,9 @@ use rusqlite::{Connection, OpenFlags};
 
 /// Who has `path` open, as far as can be seen: a short description for a
 /// person (`pid 4121 (python3)`, `a process holding SQLite's lock`), or `None`.
-/// A missing file is open by no one.
-pub fn holders(path: &Path) -> Option<String> {
+/// A missing file is open by no one. `scratch` is an empty folder on the same
+/// filesystem for the probe's link (it is left empty).
+pub fn holders(path: &Path, scratch: &Path) -> Option<String> {
     if !path.is_file() {
         return None;
     }
@@ -38,7 +44,7 @@ pub fn holders(path: &Path) -> Option<String> {
             None => format!("pid {pid}"),
         })
         .collect();
-    if seen.is_empty() && sqlite_lock_held(path) {
+    if seen.is_empty() && sqlite_lock_held(path, scratch) {
         seen.push("a process holding SQLite's lock on it".to_string());
     }
     if seen.is_empty() {
@@ -49,13 +55,27 @@ pub fn holders(path: &Path) -> Option<String> {
 }
 
 /// True when another connection holds a lock that `BEGIN EXCLUSIVE` in
-/// exclusive locking mode cannot take at once.
-fn sqlite_lock_held(path: &Path) -> bool {
+/// exclusive locking mode cannot take at once (through a link in `scratch`).
+fn sqlite_lock_held(path: &Path, scratch: &Path) -> bool {
     if super::ensure_sqlite(path).is_err() {
         return false;
     }
+    let link = scratch.join("probe.sqlite");
+    if std::fs::hard_link(path, &link).is_err() {
+        return false;
+    }
+    let held = probe(&link);
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = link.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+    held
+}
+
+fn probe(link: &Path) -> bool {
     let Ok(c) = Connection::open_with_flags(
-        path,
+        link,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     ) else {
         return false;
@@ -131,8 +151,25 @@ mod tests {
         c.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
             .unwrap();
         drop(c);
-        assert_eq!(holders(&p), None);
-        assert_eq!(holders(&d.path().join("absent.db")), None);
+        let scratch = tempfile::tempdir_in(d.path()).unwrap();
+        assert_eq!(holders(&p, scratch.path()), None);
+        assert_eq!(holders(&d.path().join("absent.db"), scratch.path()), None);
+    }
+
+    #[test]
+    fn a_stale_wal_beside_the_database_is_left_as_it_is() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.db");
+        let c = Connection::open(&p).unwrap();
+        c.execute_batch("CREATE TABLE t(x);").unwrap();
+        drop(c);
+        let wal = d.path().join("x.db-wal");
+        std::fs::write(&wal, b"stale write-ahead log").unwrap();
+        let before = std::fs::read(&p).unwrap();
+        let scratch = tempfile::tempdir_in(d.path()).unwrap();
+        assert_eq!(holders(&p, scratch.path()), None);
+        assert_eq!(std::fs::read(&wal).unwrap(), b"stale write-ahead log");
+        assert_eq!(std::fs::read(&p).unwrap(), before);
     }
 
     #[test]
@@ -149,9 +186,15 @@ mod tests {
             .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1);
-        let who = holders(&p).expect("an open WAL connection is seen");
+        let scratch = tempfile::tempdir_in(d.path()).unwrap();
+        let who = holders(&p, scratch.path()).expect("an open WAL connection is seen");
         assert!(who.contains("SQLite's lock"), "{who}");
         drop(c);
-        assert_eq!(holders(&p), None);
+        // Closed: the WAL was checkpointed and removed by its own connection.
+        assert_eq!(holders(&p, scratch.path()), None);
+        assert!(
+            std::fs::read_dir(scratch.path()).unwrap().next().is_none(),
+            "the probe's link is gone"
+        );
     }
 }
