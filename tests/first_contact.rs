@@ -718,3 +718,45 @@ fn sigint_during_a_drill_records_nothing_and_leaves_no_decrypted_copy() {
     assert!(files_containing(&fx.state_dir(), marker.as_bytes()).is_empty());
     assert!(fx.private_temp_leftovers().is_empty());
 }
+
+#[test]
+fn sigterm_during_archive_add_stores_no_bag_and_leaves_no_upload_parts() {
+    let fx = Fixture::new();
+    let server = S3Server::start(&fx.path().join("s3"));
+    fx.config_local_s3(&server, "eq");
+    let mut cfg = std::fs::read_to_string(&fx.config).unwrap();
+    cfg.push_str("\n[office]\nname = \"Phòng Giáo dục và Đào tạo Quận 1\"\n");
+    std::fs::write(&fx.config, cfg).unwrap();
+    let tree = fx.path().join("Báo cáo");
+    std::fs::create_dir(&tree).unwrap();
+    for i in 0..4 {
+        let body: Vec<u8> = (0..24 << 20).map(|_| rand::random::<u8>()).collect();
+        std::fs::write(
+            tree.join(format!("Báo cáo HK1 2024-2025 phần {i}.pdf")),
+            body,
+        )
+        .unwrap();
+    }
+    let before = (stored_files(&fx.store), files_under(server.root()));
+    let mut run = Running::start(&fx, &["archive", "add", p(&tree)]);
+    wait_until(
+        Duration::from_secs(60),
+        "upload parts in both stores",
+        || !s3_parts(server.root()).is_empty() && !local_parts(&fx.store).is_empty(),
+    );
+    send(&run.child, "TERM");
+    let got = wait_exit(&mut run, Duration::from_secs(30));
+    while run.wait_for_line("", Duration::from_millis(200)) {}
+    let stderr = run.seen.join("\n");
+    assert_eq!(got, Some(143), "{stderr}");
+    assert!(stderr.contains("no bag was left half-stored"), "{stderr}");
+    assert_eq!(local_parts(&fx.store), Vec::<PathBuf>::new());
+    assert_eq!(s3_parts(server.root()), Vec::<PathBuf>::new());
+    assert_eq!(
+        (stored_files(&fx.store), files_under(server.root())),
+        before,
+        "something was stored"
+    );
+    let listed = fx.run(&["archive", "list", "--json"]).ok().json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(0), "{listed:#}");
+}

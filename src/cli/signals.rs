@@ -85,8 +85,11 @@ pub(super) async fn run_stoppable(
     drop(work);
     let unaborted = crate::stop::uploads_settled(ABORT_WAIT).await;
     let kept = crate::stop::remove_own_scratch();
-    if let Some(Ok(code)) = finished {
-        // It was done (and printed) before it could stop: its result stands.
+    if let Some(Ok(code)) = finished
+        && code == ExitCode::SUCCESS
+    {
+        // It was done (and printed) before it could stop: its result stands. Any other
+        // ending after the signal is the signal's doing (uploads it aborted failed).
         out.progress(format!(
             "eqvault: nhận {name} khi lệnh đã xong; kết quả ở trên vẫn đúng / received {name} as the command had finished; its result above stands"
         ));

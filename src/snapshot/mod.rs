@@ -42,7 +42,8 @@ pub enum SnapshotError {
     },
     /// Another process holds a lock for longer than we wait.
     #[error(
-        "the database {path} is locked by another process (waited {waited:?}): try again when it finishes, or raise [database] busy_timeout"
+        "the database {path} is locked by another process (waited {secs:.1} s): try again when it finishes, or raise [database] busy_timeout",
+        secs = .waited.as_secs_f64()
     )]
     Locked {
         /// The database.

@@ -136,7 +136,7 @@ pub enum StoreError {
     },
     /// An S3 store with no credentials anywhere eqvault (object_store) looks.
     #[error(
-        "store {store} has no credentials: none in its [[store]] (access_key_id with secret_access_key or secret_access_key_file) nor in the variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY{imds}. Set them and run again; nothing was written there"
+        "kho {store} không có thông tin đăng nhập: không có trong [[store]] của nó (access_key_id cùng secret_access_key hoặc secret_access_key_file) cũng không có trong biến môi trường AWS_ACCESS_KEY_ID và AWS_SECRET_ACCESS_KEY; hãy đặt chúng rồi chạy lại / store {store} has no credentials: none in its [[store]] (access_key_id with secret_access_key or secret_access_key_file) nor in the variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY{imds}. Set them and run again; nothing was written there"
     )]
     NoCredentials {
         /// The store.
