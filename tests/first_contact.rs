@@ -760,3 +760,29 @@ fn sigterm_during_archive_add_stores_no_bag_and_leaves_no_upload_parts() {
     let listed = fx.run(&["archive", "list", "--json"]).ok().json();
     assert_eq!(listed.as_array().map(Vec::len), Some(0), "{listed:#}");
 }
+
+#[test]
+fn sigint_during_sync_aborts_the_copy_in_progress_and_leaves_no_parts() {
+    let fx = Fixture::new();
+    grow_db(&fx.db, 96, "sync-marker");
+    fx.config_local();
+    fx.backup();
+    let server = S3Server::start(&fx.path().join("s3"));
+    fx.config_local_s3(&server, "eq");
+    let before = files_under(server.root());
+    let mut run = Running::start(&fx, &["sync"]);
+    wait_until(Duration::from_secs(60), "upload parts on S3", || {
+        !s3_parts(server.root()).is_empty()
+    });
+    send(&run.child, "INT");
+    let got = wait_exit(&mut run, Duration::from_secs(30));
+    while run.wait_for_line("", Duration::from_millis(200)) {}
+    let stderr = run.seen.join("\n");
+    assert_eq!(got, Some(130), "{stderr}");
+    assert!(stderr.contains("run `eqvault sync` again"), "{stderr}");
+    assert_eq!(s3_parts(server.root()), Vec::<PathBuf>::new());
+    assert_eq!(files_under(server.root()), before, "a half copy was stored");
+    // Run again, it completes.
+    fx.run(&["sync"]).ok();
+    assert_eq!(files_ending(server.root(), ".tar.zst.age").len(), 1);
+}
