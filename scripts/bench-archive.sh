@@ -88,6 +88,9 @@ TREE_BYTES=$(du -sb "$TREE" | cut -f1)
 NFILES=$(find "$TREE" -type f | wc -l)
 [ -f "$DIR/identity.txt" ] || age-keygen -o "$DIR/identity.txt" 2>/dev/null
 RECIPIENT=$(age-keygen -y "$DIR/identity.txt")
+# Records are signed (README, "Trust model"): a signing key the config trusts.
+[ -f "$DIR/signing-key" ] || ssh-keygen -q -t ed25519 -N '' -C eqvault-bench -f "$DIR/signing-key"
+TRUSTED=$(cat "$DIR/signing-key.pub")
 
 # One measurement: wall seconds and peak RSS (KiB) of a command, via GNU time.
 measure() {
@@ -108,9 +111,13 @@ path = "none.db"
 url = "store"
 [encryption]
 recipients = ["$RECIPIENT"]
+[signing]
+key = "signing-key"
+trusted = ["$TRUSTED"]
 [state]
 dir = ".state"
 TOML
+  "$EQ" --config "$DIR/bench.toml" store add store >/dev/null   # the store's signed marker
   sync
   measure "$EQ" --config "$DIR/bench.toml" archive add "$TREE"
 }

@@ -33,6 +33,7 @@ fi
 DB=$DIR/equipment.db
 DB_BYTES=$(stat -c %s "$DB")
 RECIPIENT=$(grep -o 'age1[0-9a-z]*' "$DIR/eqvault-identity.txt" | head -1)
+TRUSTED=$(cat "$DIR/eqvault-signing-key.pub")   # the demo's signing key (README, "Trust model")
 export RESTIC_PASSWORD=bench-only-password
 
 # One measurement: wall seconds and peak RSS (KiB) of a command, via GNU time.
@@ -56,9 +57,13 @@ integrity_check = "$1"
 url = "bench-store"
 [encryption]
 recipients = ["$RECIPIENT"]
+[signing]
+key = "eqvault-signing-key"
+trusted = ["$TRUSTED"]
 [state]
 dir = ".bench-state"
 TOML
+  "$EQ" --config "$DIR/bench.toml" store add bench-store >/dev/null   # the store's signed marker
   sync; measure "$EQ" --config "$DIR/bench.toml" backup
 }
 

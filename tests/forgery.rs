@@ -745,3 +745,62 @@ fn plant_unsigned(store: &Path, object: &[u8], mut meta: eqvault::catalog::Metad
     .unwrap();
     id
 }
+
+/// Someone with delete access removes a genuine snapshot (metadata, signature and
+/// object): the host remembers what it saw, so `status` and `verify` name it until an
+/// admin acknowledges it with `forget`; a prune by this host is not a vanishing.
+#[test]
+fn a_snapshot_that_vanishes_without_a_prune_is_named_until_forgotten() {
+    let fx = Fixture::new();
+    fx.config_local();
+    let first = fx.backup()["id"].as_str().unwrap().to_string();
+    let second = fx.backup()["id"].as_str().unwrap().to_string();
+    fx.run(&["status"]).ok();
+    let sid: SnapshotId = first.parse().unwrap();
+    for key in [
+        sid.metadata_key(),
+        eqvault::trust::sig_key(&sid.metadata_key()),
+        sid.object_key(),
+    ] {
+        std::fs::remove_file(fx.store.join(&key)).unwrap();
+    }
+    let st = fx.run(&["status"]).code(1);
+    assert!(
+        st.stdout.contains(&first) && st.stdout.contains("is gone, with no prune by this host"),
+        "{}",
+        st.stdout
+    );
+    let j = fx.run(&["status", "--json"]).code(1).json();
+    assert_eq!(j["vanished"][0]["id"], first.as_str(), "{j:#}");
+    let v = fx.run(&["verify", "--all"]).code(1);
+    assert!(v.stdout.contains(&first), "{}", v.stdout);
+    assert_eq!(listed_ids(&fx), vec![second.clone()]);
+    fx.run(&["forget", &first]).ok();
+    fx.run(&["status"]).ok();
+    fx.run(&["verify", "--all"]).ok();
+}
+
+/// An S3 store holds a marker too; one whose marker was removed is named by `status`,
+/// and `store add` writes it again.
+#[test]
+fn an_s3_store_without_its_marker_is_named_by_status_and_store_add_writes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = S3Server::start(tmp.path());
+    let fx = Fixture::new();
+    fx.config_s3(&server, "eq");
+    let url = format!("s3://{BUCKET}/eq");
+    fx.run(&["store", "add", &url]).ok();
+    let marker = server.root().join(BUCKET).join("eq/eqvault-store.json");
+    assert!(marker.is_file() && PathBuf::from(format!("{}.sig", marker.display())).is_file());
+    fx.backup();
+    fx.run(&["status"]).ok();
+    std::fs::remove_file(&marker).unwrap();
+    let st = fx.run(&["status"]).code(1);
+    assert!(
+        st.stdout.contains("has no eqvault marker") && st.stdout.contains("store add"),
+        "{}",
+        st.stdout
+    );
+    fx.run(&["store", "add", &url]).ok();
+    fx.run(&["status"]).ok();
+}

@@ -529,3 +529,48 @@ fn two_hosts_sharing_a_store_keep_each_hosts_newest_sealed_ledgers() {
         "each host keeps its own newest three"
     );
 }
+
+/// On S3 the client (object_store) refuses a whole page of a listing that holds a
+/// name with control characters, so eqvault cannot skip it as it does on a local
+/// store: it must then say exactly that, naming the object escaped and how to remove
+/// it, never "check that the store is reachable", and never print it raw. Once the
+/// object is removed, the store reads again.
+#[test]
+fn a_name_with_terminal_escapes_in_an_s3_store_is_named_escaped_with_how_to_remove_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = S3Server::start(tmp.path());
+    let fx = Fixture::new();
+    fx.config_s3(&server, "eq");
+    let id = fx.backup()["id"].as_str().unwrap().to_string();
+    let sid: eqvault::catalog::SnapshotId = id.parse().unwrap();
+    let meta = server
+        .root()
+        .join(BUCKET)
+        .join("eq")
+        .join(sid.metadata_key());
+    let planted = meta
+        .parent()
+        .unwrap()
+        .join("\u{1b}]0;pwned\u{7}\u{1b}[2J.json");
+    std::fs::write(&planted, b"{}").unwrap();
+    for args in [
+        &["status"][..],
+        &["snapshots"],
+        &["verify", "--all"],
+        &["prune", "--dry-run"],
+    ] {
+        let r = fx.run(args).code(2);
+        no_raw_escapes(&r);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert!(
+            all.contains("lists a name eqvault never writes")
+                && all.contains("\\u{1b}]0;pwned")
+                && all.contains("delete-object"),
+            "{args:?} names the planted object, escaped, and how to remove it:\n{all}"
+        );
+        assert!(!all.contains("reachable"), "{args:?}: {all}");
+    }
+    std::fs::remove_file(&planted).unwrap();
+    assert_eq!(listed_ids(&fx), vec![id]);
+    fx.run(&["status"]).ok();
+}

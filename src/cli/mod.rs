@@ -140,13 +140,23 @@ pub fn main() -> ExitCode {
     });
     // A thread a signal interrupted (SQLite's one-step copy) must not hold up the exit.
     rt.shutdown_background();
-    match r {
+    let code = match r {
         Ok(code) => code,
         Err(e) => {
             out.error(&e);
             ExitCode::from(2)
         }
-    }
+    };
+    // What signing cost this run (issue 12's budget: under 3 % of a backup or restore).
+    let cost = crate::trust::cost::totals();
+    tracing::debug!(
+        signed = cost.signed,
+        sign_us = cost.sign_time.as_micros(),
+        verified = cost.verified,
+        verify_us = cost.verify_time.as_micros(),
+        "signing cost"
+    );
+    code
 }
 
 fn init_logging(verbose: u8, settings: Option<&logfile::Settings>) {

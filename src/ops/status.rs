@@ -246,7 +246,7 @@ pub async fn status(
     for s in &stores {
         if !s.reachable {
             problems.push(format!(
-                "store {} is unreachable: {}",
+                "store {} cannot be read: {}",
                 s.url,
                 s.error.as_deref().unwrap_or("")
             ));

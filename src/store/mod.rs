@@ -78,6 +78,22 @@ pub enum StoreError {
         /// What object_store said.
         detail: String,
     },
+    /// An S3 listing that holds a name object_store cannot take (control
+    /// characters, `..`): eqvault never writes one, so someone else did. The
+    /// S3 client refuses the whole page of the listing, so until the object is
+    /// removed eqvault cannot see that part of the store; it says so rather
+    /// than call the store unreachable. (Local stores skip such a name.)
+    #[error(
+        "store {store} lists a name eqvault never writes, {key} (someone with write access to the store put it there); the S3 client refuses the listing of {prefix} while it is there, so that part of the store cannot be read: remove that object with your S3 tool (for instance `aws s3api list-objects-v2 --encoding-type url --prefix …` to find it, then `aws s3api delete-object`) and run again"
+    )]
+    UnlistableKey {
+        /// The store.
+        store: String,
+        /// The prefix listed.
+        prefix: String,
+        /// The name, escaped for a terminal.
+        key: String,
+    },
     /// The store answered, and refused: credentials that may not do this (a
     /// write-only key, a bucket policy) or an object it protects (Object Lock).
     #[error(
@@ -418,6 +434,18 @@ impl Store {
             | object_store::Error::Precondition { .. } => StoreError::Exists {
                 store: self.label.clone(),
                 key: key.to_string(),
+            },
+            object_store::Error::InvalidPath { source } => StoreError::UnlistableKey {
+                store: self.label.clone(),
+                prefix: key.to_string(),
+                key: match &source {
+                    object_store::path::Error::BadSegment { path, .. }
+                    | object_store::path::Error::EmptySegment { path }
+                    | object_store::path::Error::NonUnicode { path, .. } => {
+                        crate::sanitize::for_terminal(path).into_owned()
+                    }
+                    other => crate::sanitize::for_terminal(&other.to_string()).into_owned(),
+                },
             },
             e @ (object_store::Error::PermissionDenied { .. }
             | object_store::Error::Unauthenticated { .. }) => StoreError::Denied {

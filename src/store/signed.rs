@@ -37,7 +37,16 @@ impl Store {
         signer: &Signer,
     ) -> Result<(), StoreError> {
         let sig = Bytes::from(signer.sign(kind, &body));
-        self.put_signature(key, sig).await?;
+        match self.put_signature(key, sig.clone()).await {
+            // Another signature and no record: the leftover of a write cut off between
+            // the two (or planted to block this key). Alone it makes nothing believed,
+            // so it goes, once, and the record is written with its own.
+            Err(StoreError::Exists { .. }) if self.head(key).await?.is_none() => {
+                self.delete(&trust::sig_key(key)).await?;
+                self.put_signature(key, sig).await?;
+            }
+            other => other?,
+        }
         self.put_if_absent(key, body).await
     }
 

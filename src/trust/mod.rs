@@ -25,6 +25,56 @@ pub const SIG_SUFFIX: &str = ".sig";
 /// The largest signature file eqvault reads (an Ed25519 SSHSIG is about 300 bytes).
 pub const MAX_SIG_BYTES: u64 = 16 << 10;
 
+/// What signing and verifying cost this process: counts and time, so a
+/// benchmark can read the figure off a real backup or restore (`-vv` logs it
+/// at exit; `scripts/bench-signing.sh`).
+pub mod cost {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{Duration, Instant};
+
+    static SIGNED: AtomicU64 = AtomicU64::new(0);
+    static SIGN_NS: AtomicU64 = AtomicU64::new(0);
+    static VERIFIED: AtomicU64 = AtomicU64::new(0);
+    static VERIFY_NS: AtomicU64 = AtomicU64::new(0);
+
+    /// The totals so far.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Totals {
+        /// Signatures made.
+        pub signed: u64,
+        /// Time spent making them.
+        pub sign_time: Duration,
+        /// Signatures checked (good or bad).
+        pub verified: u64,
+        /// Time spent checking them.
+        pub verify_time: Duration,
+    }
+
+    /// The totals of this process.
+    pub fn totals() -> Totals {
+        Totals {
+            signed: SIGNED.load(Ordering::Relaxed),
+            sign_time: Duration::from_nanos(SIGN_NS.load(Ordering::Relaxed)),
+            verified: VERIFIED.load(Ordering::Relaxed),
+            verify_time: Duration::from_nanos(VERIFY_NS.load(Ordering::Relaxed)),
+        }
+    }
+
+    pub(super) fn count<T>(verify: bool, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        let ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let (n, t) = if verify {
+            (&VERIFIED, &VERIFY_NS)
+        } else {
+            (&SIGNED, &SIGN_NS)
+        };
+        n.fetch_add(1, Ordering::Relaxed);
+        t.fetch_add(ns, Ordering::Relaxed);
+        out
+    }
+}
+
 /// The key of the signature of `key`.
 pub fn sig_key(key: &str) -> String {
     format!("{key}{SIG_SUFFIX}")
@@ -312,6 +362,10 @@ impl Signer {
 
     /// A detached signature of `msg` as `kind`, in PEM (what `ssh-keygen -Y sign` writes).
     pub fn sign(&self, kind: Kind, msg: &[u8]) -> Vec<u8> {
+        cost::count(false, || self.sign_uncounted(kind, msg))
+    }
+
+    fn sign_uncounted(&self, kind: Kind, msg: &[u8]) -> Vec<u8> {
         let sig = self
             .key
             .sign(kind.namespace(), HashAlg::Sha512, msg)
@@ -363,6 +417,10 @@ impl Trusted {
     /// # Errors
     /// [`Untrusted`] saying why not.
     pub fn verify(&self, kind: Kind, msg: &[u8], sig: &[u8]) -> Result<String, Untrusted> {
+        cost::count(true, || self.verify_uncounted(kind, msg, sig))
+    }
+
+    fn verify_uncounted(&self, kind: Kind, msg: &[u8], sig: &[u8]) -> Result<String, Untrusted> {
         let sig = SshSig::from_pem(sig).map_err(|e| Untrusted::Malformed(e.to_string()))?;
         let Some((key, fp)) = self
             .keys
