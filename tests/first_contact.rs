@@ -20,30 +20,21 @@ fn init_with_relative_paths_writes_a_config_that_works_from_any_folder() {
     let w = dir.path();
     std::fs::create_dir_all(w.join("data")).unwrap();
     create_equipment_db(&w.join("data/equipment.db"));
-    let o = eqvault()
-        .current_dir(w)
-        .args([
-            "init",
-            "--db",
-            "data/equipment.db",
-            "--store",
-            "stores/a",
-            "--dir",
-            "conf",
-            "--create-store",
-            "--office-name",
-            "Phòng Giáo dục và Đào tạo Quận 1",
-            "--office-code",
-            "PGD-Q1",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_of(eqvault().current_dir(w).args([
+        "init",
+        "--db",
+        "data/equipment.db",
+        "--store",
+        "stores/a",
+        "--dir",
+        "conf",
+        "--create-store",
+        "--office-name",
+        "Phòng Giáo dục và Đào tạo Quận 1",
+        "--office-code",
+        "PGD-Q1",
+    ]))
+    .ok();
     assert!(
         w.join("stores/a").is_dir(),
         "the store is where it was typed from"
@@ -60,19 +51,14 @@ fn init_with_relative_paths_writes_a_config_that_works_from_any_folder() {
     );
     assert_eq!(cfg["office"]["code"].as_str(), Some("PGD-Q1"));
     // From another folder altogether, the same config backs up the same database.
-    let o = eqvault()
-        .current_dir("/")
-        .arg("--config")
-        .arg(w.join("conf/eqvault.toml"))
-        .args(["backup", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_of(
+        eqvault()
+            .current_dir("/")
+            .arg("--config")
+            .arg(w.join("conf/eqvault.toml"))
+            .args(["backup", "--json"]),
+    )
+    .ok();
     assert_eq!(files_ending(&w.join("stores/a"), ".tar.zst.age").len(), 1);
 }
 
@@ -224,6 +210,14 @@ fn wait_exit(run: &mut Running, limit: Duration) -> Option<i32> {
     }
 }
 
+/// Sends `sig` and waits for the exit: (its code, every stderr line).
+fn stop_with(run: &mut Running, sig: &str) -> (Option<i32>, String) {
+    send(&run.child, sig);
+    let got = wait_exit(run, Duration::from_secs(30));
+    while run.wait_for_line("", Duration::from_millis(200)) {}
+    (got, run.seen.join("\n"))
+}
+
 /// Upload parts an S3 test server holds: multipart uploads begun and not completed or aborted.
 fn s3_parts(root: &Path) -> Vec<PathBuf> {
     files_under(root)
@@ -268,10 +262,7 @@ fn backup_stopped_by(sig: &str, code: i32, during_upload: bool) {
                 .any(|d| d.join("database.sqlite").exists())
         });
     }
-    send(&run.child, sig);
-    let got = wait_exit(&mut run, Duration::from_secs(30));
-    while run.wait_for_line("", Duration::from_millis(200)) {}
-    let stderr = run.seen.join("\n");
+    let (got, stderr) = stop_with(&mut run, sig);
     assert_eq!(got, Some(code), "{stderr}");
     assert!(
         stderr.contains(&format!("stopped by SIG{sig}"))
@@ -347,10 +338,7 @@ fn sighup_during_a_restore_leaves_the_target_as_it_was_and_no_decrypted_copy() {
                     .is_ok_and(|m| m.len() > 1 << 20)
             })
     });
-    send(&run.child, "HUP");
-    let got = wait_exit(&mut run, Duration::from_secs(30));
-    while run.wait_for_line("", Duration::from_millis(200)) {}
-    let stderr = run.seen.join("\n");
+    let (got, stderr) = stop_with(&mut run, "HUP");
     assert_eq!(got, Some(129), "{stderr}");
     assert!(stderr.contains("nothing was restored"), "{stderr}");
     assert_eq!(tree(&app), before, "the target or its folder changed");
@@ -708,10 +696,7 @@ fn sigint_during_a_drill_records_nothing_and_leaves_no_decrypted_copy() {
             })
         },
     );
-    send(&run.child, "INT");
-    let got = wait_exit(&mut run, Duration::from_secs(30));
-    while run.wait_for_line("", Duration::from_millis(200)) {}
-    let stderr = run.seen.join("\n");
+    let (got, stderr) = stop_with(&mut run, "INT");
     assert_eq!(got, Some(130), "{stderr}");
     assert!(stderr.contains("no drill was recorded"), "{stderr}");
     assert_eq!(stored_files(&fx.store), stored, "a drill record was stored");
@@ -744,10 +729,7 @@ fn sigterm_during_archive_add_stores_no_bag_and_leaves_no_upload_parts() {
         "upload parts in both stores",
         || !s3_parts(server.root()).is_empty() && !local_parts(&fx.store).is_empty(),
     );
-    send(&run.child, "TERM");
-    let got = wait_exit(&mut run, Duration::from_secs(30));
-    while run.wait_for_line("", Duration::from_millis(200)) {}
-    let stderr = run.seen.join("\n");
+    let (got, stderr) = stop_with(&mut run, "TERM");
     assert_eq!(got, Some(143), "{stderr}");
     assert!(stderr.contains("no bag was left half-stored"), "{stderr}");
     assert_eq!(local_parts(&fx.store), Vec::<PathBuf>::new());
@@ -774,10 +756,7 @@ fn sigint_during_sync_aborts_the_copy_in_progress_and_leaves_no_parts() {
     wait_until(Duration::from_secs(60), "upload parts on S3", || {
         !s3_parts(server.root()).is_empty()
     });
-    send(&run.child, "INT");
-    let got = wait_exit(&mut run, Duration::from_secs(30));
-    while run.wait_for_line("", Duration::from_millis(200)) {}
-    let stderr = run.seen.join("\n");
+    let (got, stderr) = stop_with(&mut run, "INT");
     assert_eq!(got, Some(130), "{stderr}");
     assert!(stderr.contains("run `eqvault sync` again"), "{stderr}");
     assert_eq!(s3_parts(server.root()), Vec::<PathBuf>::new());
