@@ -14,6 +14,7 @@
 //! - [`ops`]: the operations (backup, restore, verify) that join the rooms.
 //! - [`report`]: the compliance report for leadership (HTML, PDF, XLSX, CSV, Markdown, JSON).
 //! - [`schedule`]: cron times with catch-up, per-job locks, job history and alerts.
+//! - [`stop`]: a stop signal reaching every room: uploads abort, clear copies go.
 //! - [`cli`]: the only room that parses flags, prints or draws progress.
 
 pub mod archive;
@@ -31,6 +32,7 @@ pub mod sanitize;
 pub mod schedule;
 pub mod snapshot;
 pub mod span;
+pub mod stop;
 pub mod store;
 pub mod trust;
 

@@ -83,7 +83,7 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
     } else {
         for s in o.stores.iter().filter(|s| !s.ok) {
             out.warn(format!(
-                "store {} does not hold this snapshot: {}. The other stores do; fix it and run `eqvault backup` again",
+                "store {} does not hold this snapshot: {}. The other stores do; fix it, then `eqvault sync` copies the snapshot there",
                 s.url,
                 s.error.as_deref().unwrap_or("unknown error")
             ));

@@ -18,25 +18,29 @@ pub async fn run(_a: Args, cfg: &Config, _out: &Out) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-/// A token cancelled by the first SIGTERM or SIGINT (systemd stop, Ctrl-C).
+/// A token cancelled by the first SIGTERM, SIGINT or SIGHUP (systemd stop, Ctrl-C, a closed terminal).
 pub(super) fn stop_on_signals() -> anyhow::Result<CancellationToken> {
     use tokio::signal::unix::{SignalKind, signal};
     let stop = CancellationToken::new();
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
+    // A closed terminal (`schedule run` by hand): without this, no cleanup at all.
+    let mut hup = signal(SignalKind::hangup())?;
     let token = stop.clone();
     tokio::spawn(async move {
         let name = tokio::select! {
             _ = term.recv() => "SIGTERM",
             _ = int.recv() => "SIGINT",
+            _ = hup.recv() => "SIGHUP",
         };
-        tracing::info!(signal = name, "stop requested: no new job starts");
+        tracing::info!(signal = %name, "stop requested: no new job starts");
         token.cancel();
         // Later signals are absorbed: the running job keeps its grace period.
         loop {
             tokio::select! {
                 _ = term.recv() => {}
                 _ = int.recv() => {}
+                _ = hup.recv() => {}
             }
             tracing::info!("already stopping");
         }

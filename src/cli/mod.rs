@@ -19,6 +19,7 @@ mod prune;
 mod report;
 mod restore;
 mod schedule;
+mod signals;
 mod snapshots;
 mod status;
 mod store;
@@ -133,7 +134,16 @@ pub fn main() -> ExitCode {
         }
     };
     let out = Out::new(cli.json);
-    let code = match rt.block_on(run(cli, &out)) {
+    let left = signals::Left::of(&cli.command);
+    let r = rt.block_on(async {
+        match left {
+            Some(left) => signals::run_stoppable(run(cli, &out), left, &out).await,
+            None => run(cli, &out).await,
+        }
+    });
+    // A thread a signal interrupted (SQLite's one-step copy) must not hold up the exit.
+    rt.shutdown_background();
+    let code = match r {
         Ok(code) => code,
         Err(e) => {
             out.error(&e);
@@ -152,7 +162,7 @@ pub fn main() -> ExitCode {
     code
 }
 
-fn init_logging(verbose: u8, file: Option<&config::Log>) {
+fn init_logging(verbose: u8, settings: Option<&logfile::Settings>) {
     use tracing_subscriber::Layer;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
@@ -163,15 +173,18 @@ fn init_logging(verbose: u8, file: Option<&config::Log>) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("EQVAULT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let tz = settings.map(|s| s.tz);
     let stderr = tracing_subscriber::fmt::layer()
+        .with_timer(logfile::LocalTime(tz))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .with_filter(filter);
-    let file = file.and_then(logfile::writer).map(|w| {
+    let file = settings.and_then(logfile::writer).map(|w| {
         let level = tracing_subscriber::EnvFilter::try_from_env("EQVAULT_LOG")
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
         tracing_subscriber::fmt::layer()
+            .with_timer(logfile::LocalTime(tz))
             .with_writer(w)
             .with_ansi(false)
             .with_target(false)

@@ -1,4 +1,4 @@
-//! `eqvault restore ID|latest --to PATH [--force]`.
+//! `eqvault restore ID|latest --to PATH [--force] [--even-if-open]`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,11 +20,19 @@ pub struct Args {
     /// Replace an existing file (kept as *.before-restore, with its -wal/-shm).
     #[arg(long)]
     force: bool,
+    /// Replace the database even when another process has it open (stop the application
+    /// first instead: it would go on writing to the old file).
+    #[arg(long)]
+    even_if_open: bool,
 }
 
 pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
     let identity = super::identity(a.identity, cfg)?;
-    let o = crate::ops::restore(cfg, &a.id, &a.to, &identity, a.force, super::bar()).await?;
+    let replace = crate::ops::Replace {
+        force: a.force,
+        even_if_open: a.even_if_open,
+    };
+    let o = crate::ops::restore(cfg, &a.id, &a.to, &identity, replace, super::bar()).await?;
     if out.json {
         out.json(&o);
     } else {

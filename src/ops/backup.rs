@@ -139,9 +139,25 @@ pub async fn backup(
     {
         let (src, dst) = (cfg.database.path.clone(), copy.clone());
         let busy = std::time::Duration::from_secs(cfg.database.busy_timeout.approx_seconds());
-        tokio::task::spawn_blocking(move || snapshot::copy_consistent(&src, &dst, busy))
-            .await
-            .map_err(|e| OpsError::Internal(e.to_string()))??;
+        let copying =
+            tokio::task::spawn_blocking(move || snapshot::copy_consistent(&src, &dst, busy));
+        // SQLite's copy is one step that cannot be interrupted: on a stop request the
+        // backup returns now, and dropping `tmp` removes the copy under the thread's feet.
+        let stop = crate::stop::token();
+        let state = cfg.state_dir.clone();
+        let size = std::fs::metadata(&cfg.database.path).map(|m| m.len()).ok();
+        tokio::select! {
+            r = copying => r
+                .map_err(|e| OpsError::Internal(e.to_string()))?
+                .map_err(|e| match e {
+                    // The copy lives in the state folder: name it, not the live database.
+                    snapshot::SnapshotError::CopyWrite { why, .. } => {
+                        OpsError::state_folder(&state, &why, size)
+                    }
+                    other => other.into(),
+                })?,
+            () = stop.cancelled() => return Err(OpsError::Stopped),
+        }
     }
     progress.done();
     tracing::info!(
@@ -212,6 +228,13 @@ pub async fn backup(
             },
             progress2.as_ref(),
             |database_sha256| {
+                // The wait for the integrity check ends on a stop request too.
+                while !checks.is_finished() {
+                    if crate::stop::requested() {
+                        return Err(OpsError::Stopped);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
                 let (facts, ids) = checks
                     .join()
                     .map_err(|_| OpsError::Internal("the integrity check thread died".into()))??;

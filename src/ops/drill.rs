@@ -224,6 +224,10 @@ pub async fn drill(
     }
     let seconds = started.elapsed().as_secs_f64();
     drop(scratch);
+    // A drill cut short by a stop request proves nothing either way: no record of it.
+    if crate::stop::requested() {
+        return Err(OpsError::Stopped);
+    }
 
     let target = cfg.drill.restore_time_target.approx_seconds();
     let failed: Vec<&Check> = checks.iter().filter(|c| !c.ok).collect();

@@ -25,7 +25,7 @@ use crate::trust::{Signer, Vetting};
 
 pub use backup::{BackupOutcome, backup};
 pub use inventory::{Inventory, SnapshotView, inventory, merged};
-pub use restore::{RestoreOutcome, restore};
+pub use restore::{Replace, RestoreOutcome, restore};
 pub use verify::{Check, VerifyResult, verify};
 
 /// Progress reported by long operations; the CLI draws it, tests ignore it.
@@ -114,6 +114,24 @@ pub enum OpsError {
         "{0} already exists; restore never overwrites a file unless told: pass --force (the old file is kept as *.before-restore), or restore --to a new path"
     )]
     TargetExists(PathBuf),
+    /// Restore target is a folder.
+    #[error(
+        "--to {0} là một thư mục: hãy đưa đường dẫn tới một tệp (ví dụ {0}/equipment.db); không có gì bị thay đổi / --to {0} is a folder: give a file path (e.g. {0}/equipment.db); nothing was changed"
+    )]
+    TargetIsFolder(PathBuf),
+    /// Restore target is a database another process has open.
+    #[error(
+        "{path} đang được một tiến trình khác mở ({who}): hãy dừng ứng dụng trước rồi chạy lại restore, hoặc thêm --even-if-open để vẫn thay thế; không có gì bị thay đổi / {path} is open in another process ({who}): stop the application first and run restore again, or pass --even-if-open to replace it anyway (the application would go on writing to the old file); nothing was changed"
+    )]
+    TargetOpen {
+        /// The target.
+        path: PathBuf,
+        /// Who holds it, as far as can be seen.
+        who: String,
+    },
+    /// eqvault received a stop signal before the operation finished.
+    #[error("eqvault was stopped before it finished; nothing was committed")]
+    Stopped,
     /// Restore target folder missing.
     #[error("the folder of {0} does not exist: create it or choose another --to")]
     TargetFolder(PathBuf),
@@ -150,6 +168,20 @@ pub enum OpsError {
         needed: u64,
         /// Why.
         source: std::io::Error,
+    },
+    /// eqvault's own state folder refused a write: full, read-only, not a folder.
+    #[error(
+        "không ghi được vào thư mục trạng thái của eqvault {dir} ([state] dir): {why}. Cơ sở dữ liệu đang chạy không bị thay đổi và không có gì được lưu; hãy giải phóng chỗ trống ở đó{room_vi} hoặc sửa quyền ghi, hoặc đặt [state] dir sang một thư mục khác / cannot write in eqvault's state folder {dir} ([state] dir): {why}. The live database was not changed and nothing was stored; make room there{room_en} or make it writable for this user, or set [state] dir to another folder"
+    )]
+    StateFolder {
+        /// The state folder (or the part of it that failed).
+        dir: PathBuf,
+        /// Why.
+        why: String,
+        /// How much room it needs, when known: " (cần khoảng …)".
+        room_vi: String,
+        /// The same in English: " (it needs about …)".
+        room_en: String,
     },
     /// Local file I/O.
     #[error("{what} {path}: {source}")]
@@ -381,13 +413,11 @@ pub fn private_temp(cfg: &Config, purpose: &str) -> Result<tempfile::TempDir, Op
     let parent = cfg.state_dir.join("tmp");
     create_private_dir(&parent)?;
     clean_stale_temps(&parent);
+    crate::stop::scratch_in(&parent, "");
     tempfile::Builder::new()
         .prefix(&format!("{purpose}-{}-", std::process::id()))
         .tempdir_in(&parent)
-        .map_err(OpsError::io(
-            "cannot create a private temporary folder in",
-            &parent,
-        ))
+        .map_err(|e| OpsError::state_folder(&parent, &e, None))
 }
 
 /// Creates `dir` (and parents) with mode 0700 for the last component.
@@ -400,7 +430,33 @@ pub fn create_private_dir(dir: &Path) -> Result<(), OpsError> {
         b.mode(0o700);
     }
     b.create(dir)
-        .map_err(OpsError::io("cannot create the folder", dir))
+        .map_err(|e| OpsError::state_folder(dir, &e, None))
+}
+
+impl OpsError {
+    /// The state folder `dir` refused a write; `needed` bytes of room, when known.
+    pub(crate) fn state_folder(
+        dir: &Path,
+        why: &dyn std::fmt::Display,
+        needed: Option<u64>,
+    ) -> OpsError {
+        let (room_vi, room_en) = match needed {
+            Some(n) => {
+                let mib = n.div_ceil(1 << 20);
+                (
+                    format!(" (cần khoảng {mib} MiB, bằng cỡ cơ sở dữ liệu)"),
+                    format!(" (it needs about {mib} MiB, the size of the database)"),
+                )
+            }
+            None => (String::new(), String::new()),
+        };
+        OpsError::StateFolder {
+            dir: dir.to_path_buf(),
+            why: why.to_string(),
+            room_vi,
+            room_en,
+        }
+    }
 }
 
 fn clean_stale_temps(parent: &Path) {

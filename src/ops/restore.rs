@@ -46,11 +46,17 @@ pub async fn restore(
     which: &str,
     target: &Path,
     identity: &Path,
-    force: bool,
+    replace: Replace,
     progress: Arc<dyn Progress>,
 ) -> Result<RestoreOutcome, OpsError> {
+    // `--to backups/` or `--to /var/lib/app`: the database is one file, and renaming a
+    // whole folder aside to put a file in its place is never what was meant.
+    let typed_as_folder = target.as_os_str().as_encoded_bytes().ends_with(b"/");
     let target = absolute(target);
-    if target.exists() && !force {
+    if typed_as_folder || target.is_dir() {
+        return Err(OpsError::TargetIsFolder(target));
+    }
+    if target.exists() && !replace.force {
         return Err(OpsError::TargetExists(target));
     }
     let parent = target
@@ -92,10 +98,13 @@ pub async fn restore(
     // folder's name carries the pid: a restore killed mid-way (kill -9, power cut) leaves
     // its plaintext there, and the next restore into the same folder removes it.
     super::clean_dead_temps(&parent, ".eqvault-");
+    crate::stop::scratch_in(&parent, ".eqvault-");
     let work = tempfile::Builder::new()
         .prefix(&format!(".eqvault-restore-{}-", std::process::id()))
         .tempdir_in(&parent)
         .map_err(OpsError::io("cannot create a temporary folder in", &parent))?;
+    // Before the download: an application holding the file is named at once.
+    refuse_if_open(&target, work.path(), replace)?;
     let mut failures = Vec::new();
     let mut blocked = None;
     let mut unreadable = Vec::new();
@@ -113,7 +122,13 @@ pub async fn restore(
         if let (true, Some(manifest)) = (rd.checks.iter().all(|c| c.ok), rd.manifest.as_ref()) {
             let manifest = manifest.clone();
             let restored = work.path().join(pack::DATABASE_ENTRY);
-            let before = put_in_place(&restored, &target, force)?;
+            // A signal while this was downloading: nothing is put in place after it.
+            if crate::stop::requested() {
+                return Err(OpsError::Stopped);
+            }
+            // The application may have started while this was downloading.
+            refuse_if_open(&target, work.path(), replace)?;
+            let before = put_in_place(&restored, &target, replace.force)?;
             return Ok(RestoreOutcome {
                 id: view.meta.id.to_string(),
                 path: target,
@@ -156,6 +171,35 @@ pub async fn restore(
         id: view.meta.id.to_string(),
         detail: failures.join(" | "),
     })
+}
+
+/// How far a restore may go with a target that exists.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Replace {
+    /// Replace an existing file (kept as `*.before-restore`).
+    pub force: bool,
+    /// Replace it even when another process has it open.
+    pub even_if_open: bool,
+}
+
+/// Refuses a target another process has open: the application would go on
+/// writing to the old file, now under its `.before-restore` name, and every
+/// change it made after the restore would be lost from the restored one.
+fn refuse_if_open(target: &Path, scratch: &Path, replace: Replace) -> Result<(), OpsError> {
+    if !target.exists() {
+        return Ok(());
+    }
+    match crate::snapshot::holders(target, scratch) {
+        Some(who) if !replace.even_if_open => Err(OpsError::TargetOpen {
+            path: target.to_path_buf(),
+            who,
+        }),
+        Some(who) => {
+            tracing::warn!(path = %target.display(), holders = %who, "replacing a database another process has open (--even-if-open)");
+            Ok(())
+        }
+        None => Ok(()),
+    }
 }
 
 fn absolute(p: &Path) -> PathBuf {

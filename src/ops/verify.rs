@@ -371,7 +371,8 @@ pub async fn read_data(
         let here = |e: std::io::Error| (e.to_string(), Some(e));
         let input = std::fs::File::open(&obj2).map_err(|e| (e.to_string(), None))?;
         let mut f = std::fs::File::create(&db2).map_err(here)?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut f);
+        // A stop request ends the unpacking at its next write; the caller's folder goes.
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, crate::stop::Stoppable(&mut f));
         let u = match pack::unpack(
             input,
             &identities,

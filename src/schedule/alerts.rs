@@ -230,10 +230,10 @@ pub async fn ping(cfg: &Config, job: &Job, which: Ping, body: &str) {
     let shown = redact_ping_url(url);
     let timeout = Duration::from_secs(cfg.alerts.ping_timeout.approx_seconds().max(1));
     match send_ping(url, cfg.alerts.ping_method, body, timeout).await {
-        Ok(()) => tracing::info!(job = %job.name, ping = which.as_str(), to = %shown, "ping sent"),
+        Ok(()) => tracing::info!(job = %job.name, ping = %which.as_str(), to = %shown, "ping sent"),
         Err(e) => tracing::warn!(
             job = %job.name,
-            ping = which.as_str(),
+            ping = %which.as_str(),
             to = %shown,
             error = %e,
             "the ping could not be sent; the job is not affected"

@@ -263,9 +263,14 @@ pub async fn drive(
     stop: &CancellationToken,
     last_runs: &HashMap<String, DateTime<Utc>>,
 ) {
+    let tz = table.timezone();
     let (mut sched, catch_up) = Scheduler::start(table, last_runs, clock.now());
     for d in &catch_up {
-        tracing::info!(job = %d.job, missed = ?d.scheduled_for, "a scheduled time passed while eqvault was not running: catching up once");
+        let missed = d
+            .scheduled_for
+            .map(|t| t.with_timezone(&tz).to_rfc3339())
+            .unwrap_or_else(|| "unknown".into());
+        tracing::info!(job = %d.job, missed = %missed, "a scheduled time passed while eqvault was not running: catching up once");
     }
     let mut queue: VecDeque<Due> = catch_up.into();
     loop {

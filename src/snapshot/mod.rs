@@ -5,6 +5,9 @@
 //! tears the copy (in WAL mode it is not even blocked; in rollback mode it
 //! waits at most for the copy).
 
+mod in_use;
+pub use in_use::holders;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -39,7 +42,8 @@ pub enum SnapshotError {
     },
     /// Another process holds a lock for longer than we wait.
     #[error(
-        "the database {path} is locked by another process (waited {waited:?}): try again when it finishes, or raise [database] busy_timeout"
+        "the database {path} is locked by another process (waited {secs:.1} s): try again when it finishes, or raise [database] busy_timeout",
+        secs = .waited.as_secs_f64()
     )]
     Locked {
         /// The database.
@@ -54,6 +58,15 @@ pub enum SnapshotError {
         path: PathBuf,
         /// SQLite's error.
         source: rusqlite::Error,
+    },
+    /// The copy could not be written where it goes (disk full, read-only, not a folder):
+    /// this machine's problem, not the live database's.
+    #[error("cannot write the copy {path}: {why}")]
+    CopyWrite {
+        /// The copy.
+        path: PathBuf,
+        /// Why.
+        why: String,
     },
     /// `PRAGMA integrity_check` found damage.
     #[error("PRAGMA integrity_check failed on {path}: {detail}")]
@@ -156,7 +169,11 @@ pub fn open_read_only(path: &Path, busy: Duration) -> Result<Connection, Snapsho
 /// or any error of [`open_read_only`].
 pub fn copy_consistent(src: &Path, dst: &Path, busy: Duration) -> Result<(), SnapshotError> {
     let from = open_read_only(src, busy)?;
-    let mut to = Connection::open(dst).map_err(sql(dst))?;
+    let written = |e: rusqlite::Error| SnapshotError::CopyWrite {
+        path: dst.to_path_buf(),
+        why: e.to_string(),
+    };
+    let mut to = Connection::open(dst).map_err(written)?;
     let started = Instant::now();
     loop {
         let step = {
@@ -176,6 +193,10 @@ pub fn copy_consistent(src: &Path, dst: &Path, busy: Duration) -> Result<(), Sna
                 if is_not_a_database(&e) {
                     return Err(SnapshotError::NotSqlite(src.to_path_buf()));
                 }
+                // The source is only read: a failed write, a full disk is the copy's side.
+                if is_write_side(&e) {
+                    return Err(written(e));
+                }
                 return Err(sql(src)(e));
             }
         }
@@ -194,10 +215,24 @@ pub fn copy_consistent(src: &Path, dst: &Path, busy: Duration) -> Result<(), Sna
             if is_damage(&e) {
                 sql(src)(e)
             } else {
-                sql(dst)(e)
+                written(e)
             }
         })?;
     Ok(())
+}
+
+/// A failure to write (full, read-only, cannot create, a write or fsync error).
+fn is_write_side(e: &rusqlite::Error) -> bool {
+    const IOERR_WRITE: i32 = 778;
+    const IOERR_FSYNC: i32 = 1034;
+    const IOERR_DIR_FSYNC: i32 = 1290;
+    const IOERR_TRUNCATE: i32 = 1546;
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if matches!(
+        f.code,
+        rusqlite::ErrorCode::DiskFull
+            | rusqlite::ErrorCode::ReadOnly
+            | rusqlite::ErrorCode::CannotOpen
+    ) || matches!(f.extended_code, IOERR_WRITE | IOERR_FSYNC | IOERR_DIR_FSYNC | IOERR_TRUNCATE))
 }
 
 fn is_damage(e: &rusqlite::Error) -> bool {

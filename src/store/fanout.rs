@@ -59,7 +59,7 @@ impl FanOut {
     }
 
     fn send(&mut self, chunk: Option<Bytes>) -> io::Result<()> {
-        if self.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
+        if crate::stop::requested() || self.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
             // Failing here drops the senders without Commit: every upload aborts.
             return Err(io::Error::other(
                 "the upload was cancelled: eqvault is stopping",

@@ -150,6 +150,16 @@ pub enum StoreError {
         /// What is wrong with the marker.
         why: String,
     },
+    /// An S3 store with no credentials anywhere eqvault (object_store) looks.
+    #[error(
+        "kho {store} không có thông tin đăng nhập: không có trong [[store]] của nó (access_key_id cùng secret_access_key hoặc secret_access_key_file) cũng không có trong biến môi trường AWS_ACCESS_KEY_ID và AWS_SECRET_ACCESS_KEY; hãy đặt chúng rồi chạy lại / store {store} has no credentials: none in its [[store]] (access_key_id with secret_access_key or secret_access_key_file) nor in the variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY{imds}. Set them and run again; nothing was written there"
+    )]
+    NoCredentials {
+        /// The store.
+        store: String,
+        /// What was tried besides, when anything was.
+        imds: &'static str,
+    },
     /// The upload was abandoned before it was committed.
     #[error(
         "the upload of {key} to {store} was abandoned before it completed; nothing was committed"
@@ -183,6 +193,16 @@ impl Location {
     /// [`StoreError::Scheme`] or [`StoreError::BadUrl`].
     pub fn parse(url: &str) -> Result<Location, StoreError> {
         let u = url.trim();
+        // `s3:/bucket/x` or `s3:bucket/x` is no folder named "s3:": say how it is spelt.
+        if u.get(..3).is_some_and(|h| h.eq_ignore_ascii_case("s3:")) && !u.starts_with("s3://") {
+            let rest = u[3..].trim_start_matches('/');
+            return Err(StoreError::BadUrl {
+                url: redact_url(u),
+                why: format!(
+                    "an S3 store is written s3://bucket/prefix, with two slashes (did you mean s3://{rest}?); a local folder is written as a path"
+                ),
+            });
+        }
         if let Some(rest) = u.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             if bucket.is_empty() {
@@ -357,6 +377,25 @@ impl Store {
                 if let Some(k) = &cfg.access_key_id {
                     b = b.with_access_key_id(k);
                 }
+                // Without a key in the config or the environment, object_store asks the
+                // cloud's instance-metadata service (169.254.169.254), which only a VM in
+                // that cloud has. With an endpoint of one's own (MinIO, a NAS, another
+                // provider) no such service can hold its keys: say what is missing now,
+                // not after a timeout naming an address nobody configured.
+                let from_env = [
+                    "AWS_ACCESS_KEY_ID",
+                    "AWS_WEB_IDENTITY_TOKEN_FILE",
+                    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                ]
+                .iter()
+                .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+                if cfg.access_key_id.is_none() && !from_env && cfg.endpoint.is_some() {
+                    return Err(StoreError::NoCredentials {
+                        store: label,
+                        imds: "",
+                    });
+                }
                 if let Some(s) = cfg.secret_access_key.as_ref().and_then(|s| s.value()) {
                     b = b.with_secret_access_key(s);
                 }
@@ -378,6 +417,14 @@ impl Store {
     }
 
     fn err(&self, key: &str, e: object_store::Error) -> StoreError {
+        // object_store's last resort for credentials is the instance-metadata service:
+        // its failure means there were none anywhere else.
+        if flatten_raw(&e).contains("169.254.169.254") {
+            return StoreError::NoCredentials {
+                store: self.label.clone(),
+                imds: ", and this machine has no cloud instance-metadata service (169.254.169.254) to give them",
+            };
+        }
         match e {
             object_store::Error::NotFound { .. } => StoreError::NotFound {
                 store: self.label.clone(),
@@ -486,6 +533,8 @@ impl Store {
         let store = self.clone();
         let key = key.to_string();
         let task = tokio::spawn(async move {
+            // Counted until this task ends, so that a stopping eqvault waits for the abort.
+            let _counted = crate::stop::Upload::start();
             match &store.backend {
                 Backend::Local(l) => store.upload_local(l, &key, rx).await,
                 Backend::Remote(inner) => store.upload(inner, &key, rx).await,
@@ -504,7 +553,7 @@ impl Store {
         let mut staged = l.stage(key).map_err(|e| self.io(key, "cannot write", e))?;
         let mut n = 0u64;
         loop {
-            match rx.recv().await {
+            match next_chunk(&mut rx).await {
                 Some(Chunk::Data(b)) => {
                     n += b.len() as u64;
                     staged
@@ -547,7 +596,7 @@ impl Store {
         let mut w = WriteMultipart::new_with_chunk_size(up, PART_BYTES);
         let mut n = 0u64;
         loop {
-            match rx.recv().await {
+            match next_chunk(&mut rx).await {
                 Some(Chunk::Data(b)) => {
                     if let Err(e) = w.wait_for_capacity(PARTS_IN_FLIGHT).await {
                         let _ = w.abort().await;
@@ -815,6 +864,18 @@ impl Store {
     }
 }
 
+/// The next chunk of an upload, or `None` (abort) when the sender is gone or
+/// eqvault is stopping: after a stop request nothing is committed, and the
+/// abort goes out at once rather than when the sender notices.
+async fn next_chunk(rx: &mut mpsc::Receiver<Chunk>) -> Option<Chunk> {
+    let stop = crate::stop::token();
+    tokio::select! {
+        biased;
+        () = stop.cancelled() => None,
+        c = rx.recv() => c,
+    }
+}
+
 /// An error and its sources on one line (object_store's, and the schedule's job reasons).
 pub(crate) fn flatten_error(e: &dyn std::error::Error) -> String {
     // A store's own message can quote a planted key: never let it reach a terminal raw.
@@ -857,6 +918,14 @@ mod tests {
             }
         );
         assert!(matches!(Location::parse("ftp://x/y"), Err(StoreError::Scheme(s)) if s == "ftp"));
+        for typo in ["s3:/backups/x", "s3:backups/x", "S3:/backups/x"] {
+            match Location::parse(typo) {
+                Err(StoreError::BadUrl { why, .. }) => {
+                    assert!(why.contains("s3://backups/x"), "{typo}: {why}")
+                }
+                other => panic!("{typo} was read as {other:?}"),
+            }
+        }
     }
 
     #[test]
