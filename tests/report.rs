@@ -220,6 +220,7 @@ fn model(db: &Path) -> Report {
     let policies = Policies::built_in().unwrap();
     let plan = Plan {
         database: db.to_path_buf(),
+        mapping: None,
         busy_timeout: Duration::from_secs(5),
         as_of: d(AS_OF),
         period: Some("2024-2025/hk1".parse::<ReportPeriod>().unwrap()),

@@ -162,20 +162,27 @@ const FIRST_APPROVED: &str = "SELECT min(period) FROM monthly_approvals \
 pub struct Database {
     conn: Connection,
     path: PathBuf,
+    mapping: Option<PathBuf>,
 }
 
 impl Database {
-    /// Opens `path` read-only (never creating it) and checks that every
-    /// table and column the rules read is there, before any rule runs.
+    /// Opens `path` read-only (never creating it), through `mapping` when
+    /// given, and checks that every table and column the rules read is
+    /// there, before any rule runs.
     ///
     /// # Errors
-    /// [`PolicyError::Snapshot`] for a missing or non-SQLite file,
+    /// [`PolicyError::Mapping`] for a missing or non-SQLite file or a mapping that does not apply,
     /// [`PolicyError::Schema`] naming a missing table or column.
-    pub fn open(path: &Path, busy: Duration) -> Result<Database, PolicyError> {
-        let conn = crate::snapshot::open_read_only(path, busy)?;
+    pub fn open(
+        path: &Path,
+        busy: Duration,
+        mapping: Option<&crate::mapping::Mapping>,
+    ) -> Result<Database, PolicyError> {
+        let conn = crate::mapping::open_read_only(path, busy, mapping)?;
         let db = Database {
             conn,
             path: path.to_path_buf(),
+            mapping: mapping.map(|m| m.path().to_path_buf()),
         };
         for sql in [
             SCHOOLS,
@@ -217,7 +224,13 @@ impl Database {
         if text.contains("no such table") || text.contains("no such column") {
             PolicyError::Schema {
                 path: self.path.clone(),
-                detail: text,
+                detail: match &self.mapping {
+                    Some(m) => format!(
+                        "{text}, read through the mapping {} (`eqvault mapping check` names what it lacks)",
+                        m.display()
+                    ),
+                    None => text,
+                },
             }
         } else {
             PolicyError::Sqlite {
