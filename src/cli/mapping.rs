@@ -176,6 +176,7 @@ fn vi(p: Problem) -> &'static str {
         Problem::UnknownCode => "mã không có trong lược đồ chuẩn",
         Problem::BadDate => "ngày giờ sai định dạng",
         Problem::DuplicateIdentifier => "mã định danh trùng",
+        Problem::NoRows => "không có dòng nào",
     }
 }
 

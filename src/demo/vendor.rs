@@ -323,7 +323,7 @@ mod tests {
             INSERT INTO staff VALUES ('S1', '79A', 'Nguyễn Văn A', 'principal', 'working', NULL);
             INSERT INTO equipment VALUES ('E1', '79A', 'CC', 'Bộ', 'Toán', 6, 'bộ', 2, 'ngan_sach', 2021, 'Kho', 'damaged', '2021-01-02T03:04:05+07:00', '2021-01-02T03:04:05+07:00');
             INSERT INTO equipment_changes VALUES (7, 'E1', '79A', 'relocated', '2025-02-14', '2025-02-20T10:00:00+07:00', 'S1');
-            INSERT INTO equipment_changes VALUES (8, 'E1', '79A', 'odd_kind', '14/02/25', '2025-02-20T10:00:00Z', NULL);
+            INSERT INTO equipment_changes VALUES (8, 'E1', '79A', 'corrected', '14/02/25', '2025-02-20T10:00:00Z', NULL);
             INSERT INTO monthly_approvals VALUES ('79A', '2025-01', 'S1', '2025-02-03T09:00:00+07:00');
             INSERT INTO equipment_usage VALUES (1, 'E1', '79A', 'S1', '6A1', '2025-02-14', 2);
         ").unwrap();

@@ -64,8 +64,8 @@ pub enum MappingError {
         view: String,
         /// The database.
         db: PathBuf,
-        /// SQLite's error.
-        source: rusqlite::Error,
+        /// SQLite's error (boxed: this error travels up through every room's error).
+        source: Box<rusqlite::Error>,
     },
     /// Opening the database.
     #[error(transparent)]
@@ -213,7 +213,7 @@ impl Mapping {
             line: v.line,
             view: v.name.clone(),
             db: db.to_path_buf(),
-            source,
+            source: Box::new(source),
         };
         for v in self.views() {
             // One statement per prepare: rusqlite refuses a tail that holds another.

@@ -155,6 +155,7 @@ mod tests {
         c.execute_batch(SQL).unwrap();
         c.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
         let tables = tables();
+        let n = std::cell::Cell::new(0);
         for (table, column, values) in VALUE_SETS {
             let t = tables.iter().find(|t| t.name == *table).unwrap();
             assert!(
@@ -176,7 +177,8 @@ mod tests {
                         {
                             format!("'{}'", vs[0])
                         } else if c.decl == "INTEGER" {
-                            "1".into()
+                            n.set(n.get() + 1);
+                            n.get().to_string()
                         } else {
                             format!("'{}-{v}'", c.name)
                         }

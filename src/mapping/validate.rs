@@ -35,6 +35,8 @@ pub enum Problem {
     BadDate,
     /// A key that two rows share.
     DuplicateIdentifier,
+    /// No school at all: nothing would be checked (a template not filled in yet).
+    NoRows,
 }
 
 /// One problem, with an example.
@@ -114,6 +116,21 @@ pub fn check(conn: &Connection) -> rusqlite::Result<Vec<Issue>> {
             "NULL".to_string()
         };
         let view = quote(&t.name);
+        let any: bool =
+            conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {view})"), [], |r| {
+                r.get(0)
+            })?;
+        if !any && t.name == "schools" {
+            out.push(Issue {
+                view: t.name.clone(),
+                column: None,
+                problem: Problem::NoRows,
+                rows: Some(0),
+                example_row: None,
+                example_value: None,
+                detail: "the view schools has no rows, so nothing would be checked: give it the FROM of your schools table".into(),
+            });
+        }
         for c in t.columns.iter().filter(|c| c.not_null && has(&c.name)) {
             let col = quote(&c.name);
             let (n, ex): (i64, Option<String>) = conn.query_row(
@@ -273,6 +290,11 @@ mod tests {
     fn the_reference_schema_itself_is_clean() {
         let c = Connection::open_in_memory().unwrap();
         c.execute_batch(reference::SQL).unwrap();
+        let empty = check(&c).unwrap();
+        assert_eq!(empty.len(), 1);
+        assert_eq!(empty[0].problem, Problem::NoRows);
+        c.execute_batch("INSERT INTO schools VALUES ('79A', 'A', 'thcs', 'cong_lap', 'active', NULL, '2024-09-01T08:00:00+07:00')")
+            .unwrap();
         assert_eq!(check(&c).unwrap(), vec![]);
     }
 }

@@ -89,7 +89,7 @@ pub enum PolicyError {
     Snapshot(#[from] crate::snapshot::SnapshotError),
     /// Reading or applying the mapping.
     #[error(transparent)]
-    Mapping(crate::mapping::MappingError),
+    Mapping(Box<crate::mapping::MappingError>),
     /// The database lacks a table or column the rules read.
     #[error(
         "the database {path} is not in the reference schema (schema/equipment.sql): {detail}. A database in another schema is read through a mapping: [database] mapping in the config or --mapping FILE (`eqvault mapping init` writes a template, `eqvault mapping check` tests one)"
@@ -117,7 +117,7 @@ impl From<crate::mapping::MappingError> for PolicyError {
     fn from(e: crate::mapping::MappingError) -> Self {
         match e {
             crate::mapping::MappingError::Snapshot(s) => PolicyError::Snapshot(s),
-            e => PolicyError::Mapping(e),
+            e => PolicyError::Mapping(Box::new(e)),
         }
     }
 }
