@@ -591,3 +591,123 @@ fn mapping_init_writes_a_template_from_the_databases_own_tables_and_never_overwr
     );
     assert_eq!(fingerprint(&db), before);
 }
+
+/// Through a mapping, activity, first and last days are read once per table
+/// (a computed date cannot use the office's indexes) instead of per school
+/// and month: the answers must be those of the statements, odd values
+/// included. An identity mapping over a reference database with a reopened
+/// school, a quiet month and dates that are not ISO text gives the findings
+/// of the database read directly.
+#[test]
+fn an_identity_mapping_gives_the_findings_of_the_database_read_directly() {
+    let root = tempfile::tempdir().unwrap();
+    let db = root.path().join("equipment.db");
+    let c = Connection::open(&db).unwrap();
+    c.execute_batch(&common::schema_sql()).unwrap();
+    c.execute_batch(
+        "INSERT INTO schools VALUES ('79A', 'Trường A', 'thcs', 'cong_lap', 'active', NULL, '2024-08-01T08:00:00+07:00');
+         -- closed after October 2024, reopened on 3 March 2025
+         INSERT INTO schools VALUES ('79B', 'Trường B', 'tieu_hoc', 'cong_lap', 'active', '2025-03-03', '2024-08-01');
+         INSERT INTO schools VALUES ('79C', 'Trường C', 'mam_non', 'tu_thuc', 'inactive', '2025-01-31', '2024-08-01T08:00:00+07:00');
+         INSERT INTO staff VALUES ('P1', '79A', 'Hiệu trưởng A', 'principal', 'working', NULL);
+         INSERT INTO staff VALUES ('P2', '79B', 'Hiệu trưởng B', 'principal', 'working', NULL);
+         INSERT INTO staff VALUES ('T3', '79C', 'Giáo viên C', 'teacher', 'working', NULL);
+         INSERT INTO equipment VALUES ('E1', '79A', NULL, 'Bộ', NULL, 6, NULL, 1, NULL, NULL, NULL, 'good', '2024-08-01', '2024-08-01');
+         INSERT INTO equipment VALUES ('E2', '79B', NULL, 'Bộ', NULL, 1, NULL, 1, NULL, NULL, NULL, 'good', '2024-08-01', '2024-08-01');",
+    )
+    .unwrap();
+    let mut n = 0;
+    // 79A: uses every month but November 2024 (quiet), one change a month but
+    // none in November and December; odd values beside the ISO ones.
+    for (y, m) in [
+        (2024, 9),
+        (2024, 10),
+        (2024, 12),
+        (2025, 1),
+        (2025, 2),
+        (2025, 3),
+        (2025, 4),
+        (2025, 5),
+    ] {
+        n += 1;
+        c.execute(
+            "INSERT INTO equipment_usage VALUES (?1, 'E1', '79A', 'P1', '6A', ?2, 1)",
+            rusqlite::params![n * 1000, format!("{y}-{m:02}-10")],
+        )
+        .unwrap();
+        if m != 12 {
+            c.execute(
+                "INSERT INTO equipment_changes VALUES (?1, 'E1', '79A', 'relocated', ?2, ?3, 'P1')",
+                rusqlite::params![
+                    n,
+                    format!("{y}-{m:02}-09"),
+                    format!("{y}-{m:02}-09T09:00:00+07:00")
+                ],
+            )
+            .unwrap();
+        }
+    }
+    c.execute_batch(
+        "INSERT INTO equipment_usage VALUES (90001, 'E1', '79A', 'P1', '6A', '15/11/2024', 1);
+         INSERT INTO equipment_usage VALUES (90002, 'E1', '79A', 'P1', '6A', 20241115, 1);
+         INSERT INTO equipment_usage VALUES (90003, 'E1', '79A', 'P1', '6A', '2024-11', 1);
+         INSERT INTO equipment_usage VALUES (-5, 'E1', '79A', 'P1', '6A', '2024-08-20', 1);
+         -- 79B: active in September and October 2024, then nothing until the reopening
+         INSERT INTO equipment_usage VALUES (70001, 'E2', '79B', 'P2', '1A', '2024-09-12', 1);
+         INSERT INTO equipment_changes VALUES (70001, 'E2', '79B', 'acquired', '2024-10-02', '2024-10-03T10:00:00+07:00', 'P2');
+         INSERT INTO equipment_usage VALUES (70002, 'E2', '79B', 'P2', '1A', '2025-03-04', 1);
+         INSERT INTO equipment_usage VALUES (70003, 'E2', '79B', 'P2', '1A', '2025-04-04', 1);
+         INSERT INTO monthly_approvals VALUES ('79A', '2024-09', 'P1', '2024-10-05T08:00:00+07:00');
+         INSERT INTO monthly_approvals VALUES ('79B', '2024-09', 'P2', '2024-10-05T08:00:00+07:00');
+         INSERT INTO monthly_approvals VALUES ('79C', '2024-09', 'T3', '2024-10-05T08:00:00+07:00');",
+    )
+    .unwrap();
+    drop(c);
+    let identity: String = [
+        "schools",
+        "staff",
+        "equipment",
+        "equipment_changes",
+        "monthly_approvals",
+        "equipment_usage",
+    ]
+    .iter()
+    .map(|t| format!("CREATE VIEW {t} AS SELECT * FROM main.{t};\n"))
+    .collect();
+    let map = root.path().join("identity.sql");
+    std::fs::write(&map, identity).unwrap();
+    let direct = run(
+        root.path(),
+        &["check", "--json", "--as-of", "2025-07-15", "--db", s(&db)],
+    )
+    .code(1)
+    .json();
+    let mapped = run(
+        root.path(),
+        &[
+            "check",
+            "--json",
+            "--as-of",
+            "2025-07-15",
+            "--db",
+            s(&db),
+            "--mapping",
+            s(&map),
+        ],
+    )
+    .code(1)
+    .json();
+    let rules: Vec<&str> = direct["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"no_monthly_update") && rules.contains(&"missing_approval"),
+        "{rules:?}"
+    );
+    assert_eq!(direct["findings"], mapped["findings"]);
+    assert_eq!(direct["window"], mapped["window"]);
+    assert_eq!(direct["summary"], mapped["summary"]);
+}
