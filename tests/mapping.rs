@@ -218,6 +218,23 @@ fn the_identifier_ledger_works_across_backups_through_the_mapping() {
         let cfg = dir.join("eqvault.toml");
         let db = dir.join("equipment.db");
         run(root.path(), &["backup", "--config", s(&cfg)]).code(0);
+        // The drill's identifier checks read the restored copy through the mapping too.
+        let drill = run(
+            root.path(),
+            &["--json", "drill", "latest", "--config", s(&cfg)],
+        )
+        .code(0)
+        .json();
+        let unique = drill["record"]["checks"]
+            .as_array()
+            .or_else(|| drill["checks"].as_array())
+            .unwrap_or_else(|| panic!("{drill}"))
+            .iter()
+            .find(|c| c["name"] == "identifiers_unique")
+            .unwrap_or_else(|| panic!("{drill}"))
+            .clone();
+        assert_eq!(unique["detail"], "3 identifier columns checked", "{drill}");
+        assert_eq!(unique["ok"], true, "{drill}");
         // Between two backups: a teacher's id changed, another staff row and an item deleted.
         let c = Connection::open(&db).unwrap();
         let pick = |q: &str| -> String { c.query_row(q, [], |r| r.get(0)).unwrap() };
