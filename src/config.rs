@@ -144,6 +144,10 @@ pub struct Database {
     pub busy_timeout: Span,
     /// How `backup` checks its copy: `full` (integrity_check) or `quick` (quick_check).
     pub integrity_check: crate::snapshot::Level,
+    /// A mapping file (SQL views onto the reference schema) that the rules,
+    /// the report and the identifier ledger read the database through;
+    /// relative to the config's folder.
+    pub mapping: Option<PathBuf>,
 }
 
 /// One `[[store]]`.
@@ -616,6 +620,8 @@ struct RawDatabase {
     busy_timeout: Option<Span>,
     #[serde(default)]
     integrity_check: crate::snapshot::Level,
+    #[serde(default)]
+    mapping: Option<PathBuf>,
 }
 
 #[derive(Deserialize, Default)]
@@ -1089,6 +1095,7 @@ impl Config {
                 path: resolve(&raw.database.path),
                 busy_timeout: raw.database.busy_timeout.unwrap_or(Span::Seconds(30)),
                 integrity_check: raw.database.integrity_check,
+                mapping: raw.database.mapping.as_deref().map(resolve),
             },
             stores,
             encryption: Encryption {
@@ -1316,7 +1323,11 @@ pub fn render_initial(plan: &InitPlan) -> String {
          # How backup checks its copy: \"full\" (PRAGMA integrity_check) or \"quick\"\n\
          # (PRAGMA quick_check: no index-against-table check, ~4x faster). Drills and\n\
          # verify --read-data always run the full check.\n\
-         integrity_check = \"full\"\n\n\
+         integrity_check = \"full\"\n\
+         # A database not in the reference schema (schema/equipment.sql) is read by\n\
+         # check, report and the identifier ledger through a mapping: a file of\n\
+         # CREATE VIEW statements, relative to this file (`eqvault mapping init`).\n\
+         # mapping = \"mapping.sql\"\n\n\
          # Two stores on independent media (Thông tư 05/2025/TT-BNV, Art. 27): e.g. a NAS\n\
          # folder and an S3-compatible server. A local store is a folder that must exist.\n",
     );

@@ -11,6 +11,7 @@
 //! - [`trust`]: the signing key and the trusted keys; every record believed is signed.
 //! - [`catalog`]: snapshot ids, manifests and clear-text metadata.
 //! - [`archive`]: report files → BagIt bags by school year and period, and their index.
+//! - [`mapping`]: the office's own database read as the reference schema through SQL views.
 //! - [`ops`]: the operations (backup, restore, verify) that join the rooms.
 //! - [`report`]: the compliance report for leadership (HTML, PDF, XLSX, CSV, Markdown, JSON).
 //! - [`schedule`]: cron times with catch-up, per-job locks, job history and alerts.
@@ -24,6 +25,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod ledger;
+pub mod mapping;
 pub mod ops;
 pub mod pack;
 pub mod policy;

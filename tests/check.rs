@@ -386,6 +386,7 @@ fn build(path: &Path) {
 fn plan(db: &Path, as_of: &str, from: Option<&str>, to: Option<&str>) -> CheckPlan {
     CheckPlan {
         database: db.to_path_buf(),
+        mapping: None,
         busy_timeout: Duration::from_secs(5),
         as_of: d(as_of),
         from: from.map(d),

@@ -220,6 +220,7 @@ fn model(db: &Path) -> Report {
     let policies = Policies::built_in().unwrap();
     let plan = Plan {
         database: db.to_path_buf(),
+        mapping: None,
         busy_timeout: Duration::from_secs(5),
         as_of: d(AS_OF),
         period: Some("2024-2025/hk1".parse::<ReportPeriod>().unwrap()),
@@ -458,6 +459,7 @@ fn the_archive_table_has_the_periods_the_verdict_judged() {
     };
     let plan = Plan {
         database: db.clone(),
+        mapping: None,
         busy_timeout: Duration::from_secs(5),
         // After HK2's reports were due (30/06/2025): HK2 is missing.
         as_of: d("2025-12-01"),
@@ -506,6 +508,7 @@ fn markdown_shows_store_labels_as_they_are() {
     };
     let plan = Plan {
         database: db.clone(),
+        mapping: None,
         busy_timeout: Duration::from_secs(5),
         as_of: d(AS_OF),
         period: Some("2024-2025/hk1".parse::<ReportPeriod>().unwrap()),

@@ -32,6 +32,10 @@ pub struct Args {
     /// --db, a missing config is fine: store rules are skipped.
     #[arg(long, value_name = "PATH")]
     db: Option<PathBuf>,
+    /// Read the database through this mapping (CREATE VIEW statements onto the
+    /// reference schema) [default: [database] mapping of the config].
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
     /// "Today" (YYYY-MM-DD): nothing due on or after it is a finding [default: today in Vietnam].
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     as_of: Option<NaiveDate>,
@@ -94,6 +98,7 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
             (None, Some(c)) => c.database.path.clone(),
             (None, None) => unreachable!("a config is loaded when --db is absent"),
         },
+        mapping: super::mapping::resolve(a.mapping.as_deref(), cfg.as_ref())?,
         busy_timeout: cfg.as_ref().map_or(Duration::from_secs(30), |c| {
             Duration::from_secs(c.database.busy_timeout.approx_seconds())
         }),
@@ -179,11 +184,16 @@ impl JsonStream {
     fn new(plan: &CheckPlan, policies: &Policies) -> Self {
         let j = |v: serde_json::Value| v.to_string();
         let header = format!(
-            "{{\n  \"as_of\": {},\n  \"from\": {},\n  \"to\": {},\n  \"database\": {},\n  \"policies\": {},\n  \"findings\": [",
+            "{{\n  \"as_of\": {},\n  \"from\": {},\n  \"to\": {},\n  \"database\": {},{}\n  \"policies\": {},\n  \"findings\": [",
             j(serde_json::json!(plan.as_of)),
             j(serde_json::json!(plan.from)),
             j(serde_json::json!(plan.until())),
             j(serde_json::json!(plan.database)),
+            // Only with a mapping: the document of a reference-schema check keeps its shape.
+            plan.mapping.as_ref().map_or(String::new(), |m| format!(
+                "\n  \"mapping\": {},",
+                j(serde_json::json!(m.path()))
+            )),
             j(serde_json::json!(policies.source.describe())),
         );
         JsonStream {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
 use super::backup::human_bytes;
 use super::{Out, show};
@@ -30,7 +30,24 @@ pub struct Args {
     /// Only generate the database and config; run nothing.
     #[arg(long)]
     no_run: bool,
+    /// `reference` (schema/equipment.sql) or `vendor`: the same data in a
+    /// Vietnamese-named schema of its own (codes as words, dates dd/mm/yyyy),
+    /// with the mapping.sql that reads it as the reference schema.
+    #[arg(long, default_value = "reference", value_name = "SCHEMA")]
+    schema: Schema,
 }
+
+/// The demo database's schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Schema {
+    /// The reference schema.
+    Reference,
+    /// A vendor's schema, read through a mapping.
+    Vendor,
+}
+
+/// The mapping file `--schema vendor` writes beside the database.
+const MAPPING_FILE: &str = "mapping.sql";
 
 const DB_FILE: &str = "equipment.db";
 /// The office name the demo's config carries.
@@ -64,9 +81,12 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
             today,
         };
         let path = db.clone();
-        let summary =
-            tokio::task::spawn_blocking(move || crate::demo::generate(&path, &opts, &|_| {}))
-                .await??;
+        let schema = a.schema;
+        let summary = tokio::task::spawn_blocking(move || match schema {
+            Schema::Reference => Ok(crate::demo::generate(&path, &opts, &|_| {})?),
+            Schema::Vendor => generate_vendor(&path, &opts),
+        })
+        .await??;
         planted = summary.planted.clone();
         report.insert("rows".into(), serde_json::to_value(&summary.rows)?);
     }
@@ -86,6 +106,9 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
             ..Default::default()
         })
         .await?;
+    }
+    if a.schema == Schema::Vendor {
+        vendor_files(&dir, &config_path)?;
     }
     let mut cfg = Config::load(&config_path)?;
     if cfg.office.name.trim().is_empty() {
@@ -133,14 +156,15 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
         // Sample periodic reports, filed in the report archive by school year and period.
         out.progress("archive of sample reports …");
         let policies = crate::policy::Policies::from_config(Some(&cfg))?;
-        let since = first_day(&db)?.unwrap_or(today);
+        let mapping = super::mapping::resolve(None, Some(&cfg))?;
+        let since = first_day(&db, mapping.as_ref())?.unwrap_or(today);
         let exports_dir = dir.join(EXPORTS);
         let exports = {
-            let (db, d) = (db.clone(), exports_dir.clone());
+            let (db, d, m) = (db.clone(), exports_dir.clone(), mapping.clone());
             let years = policies.school_years.clone();
             let required = policies.rules.report_missing.clone();
             tokio::task::spawn_blocking(move || {
-                crate::demo::exports::write(&db, &d, &years, &required, since, today)
+                crate::demo::exports::write(&db, m.as_ref(), &d, &years, &required, since, today)
             })
             .await??
         };
@@ -161,6 +185,7 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
         out.progress("compliance checks …");
         let plan = crate::policy::check::CheckPlan {
             database: cfg.database.path.clone(),
+            mapping: mapping.clone(),
             busy_timeout: std::time::Duration::from_secs(
                 cfg.database.busy_timeout.approx_seconds(),
             ),
@@ -272,8 +297,11 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
 }
 
 /// The first day the demo database has data for (its first change).
-fn first_day(db: &Path) -> anyhow::Result<Option<chrono::NaiveDate>> {
-    let c = crate::snapshot::open_read_only(db, std::time::Duration::from_secs(30))?;
+fn first_day(
+    db: &Path,
+    mapping: Option<&crate::mapping::Mapping>,
+) -> anyhow::Result<Option<chrono::NaiveDate>> {
+    let c = crate::mapping::open_read_only(db, std::time::Duration::from_secs(30), mapping)?;
     let first: Option<String> =
         c.query_row("SELECT min(occurred_on) FROM equipment_changes", [], |r| {
             r.get(0)
@@ -321,4 +349,53 @@ async fn archive_exports(
         bags += o.bags.len() as u64;
     }
     Ok((added, skipped, bags))
+}
+
+/// The reference demo generated beside `db`, converted into the vendor
+/// schema at `db`, and removed: the same rows, the same planted cases.
+fn generate_vendor(
+    db: &Path,
+    opts: &crate::demo::DemoOptions,
+) -> anyhow::Result<crate::demo::DemoSummary> {
+    let parent = db.parent().unwrap_or(Path::new("."));
+    let scratch = tempfile::Builder::new()
+        .prefix(".demo-reference-")
+        .tempdir_in(parent)
+        .with_context(|| format!("cannot make a scratch folder in {}", show(parent)))?;
+    let reference = scratch.path().join("reference.db");
+    let mut summary = crate::demo::generate(&reference, opts, &|_| {})?;
+    let partial = scratch.path().join("vendor.db");
+    crate::demo::vendor::convert(&reference, &partial)
+        .with_context(|| format!("cannot convert {} to the vendor schema", show(&reference)))?;
+    if db.symlink_metadata().is_ok() {
+        bail!(
+            "{} appeared while the demo was being built: not overwritten",
+            show(db)
+        );
+    }
+    std::fs::rename(&partial, db)
+        .with_context(|| format!("cannot move the vendor database to {}", show(db)))?;
+    summary.path = db.to_path_buf();
+    summary.bytes = std::fs::metadata(db).map(|m| m.len()).unwrap_or(0);
+    Ok(summary)
+}
+
+/// Writes `mapping.sql` (unless there is one) and names it in the config's `[database] mapping`.
+fn vendor_files(dir: &Path, config_path: &Path) -> anyhow::Result<()> {
+    let mapping = dir.join(MAPPING_FILE);
+    if !mapping.exists() {
+        std::fs::write(&mapping, crate::demo::vendor::mapping())
+            .with_context(|| format!("cannot write {}", show(&mapping)))?;
+    }
+    let text = std::fs::read_to_string(config_path)
+        .with_context(|| format!("cannot read {}", show(config_path)))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .with_context(|| format!("cannot parse {}", show(config_path)))?;
+    if doc["database"].get("mapping").is_none() {
+        doc["database"]["mapping"] = toml_edit::value(MAPPING_FILE);
+        std::fs::write(config_path, doc.to_string())
+            .with_context(|| format!("cannot write {}", show(config_path)))?;
+    }
+    Ok(())
 }

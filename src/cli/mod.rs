@@ -14,6 +14,7 @@ mod init;
 mod ledger;
 mod logfile;
 mod man;
+mod mapping;
 mod output;
 mod prune;
 mod report;
@@ -86,6 +87,9 @@ pub enum Command {
     /// The identifier ledger (every identifier each backup saw).
     #[command(subcommand)]
     Ledger(ledger::Cmd),
+    /// A mapping of the office's own database onto the reference schema: `check`, `init`.
+    #[command(subcommand)]
+    Mapping(mapping::Cmd),
     /// Compliance checks (QĐ 146/QĐ-GDĐT); exit 1 on a violation. Works on --db alone.
     Check(check::Args),
     /// The working-day calendar of a year, or `calendar deadline DATE`.
@@ -214,6 +218,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Archive(c) => archive::run(c, &load(config_path)?, out).await,
         Command::Ledger(c) => ledger::run(c, &load(config_path)?, out).await,
         Command::Check(a) => check::run(a, config_path, out).await,
+        Command::Mapping(c) => mapping::run(c, config_path, out).await,
         Command::Calendar(a) => calendar::run(a, config_path, out),
         Command::Report(a) => report::run(a, config_path, out).await,
         Command::Doctor(a) => doctor::run(a, config_path, out).await,

@@ -43,6 +43,10 @@ pub struct Args {
     /// config is fine: backup and archive evidence are then not available.
     #[arg(long, value_name = "PATH")]
     db: Option<PathBuf>,
+    /// Read the database through this mapping (CREATE VIEW statements onto the
+    /// reference schema) [default: [database] mapping of the config].
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
     /// File the report into the report archive under its school year and period.
     #[arg(long)]
     archive: bool,
@@ -61,6 +65,7 @@ pub struct Args {
 /// One report to make, decided before anything is read.
 pub(super) struct Request {
     pub db: Option<PathBuf>,
+    pub mapping: Option<PathBuf>,
     pub as_of: NaiveDate,
     pub period: Option<ReportPeriod>,
     pub format: Format,
@@ -116,6 +121,7 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
     }
     let req = Request {
         db: a.db,
+        mapping: a.mapping,
         as_of: a.as_of.unwrap_or_else(today),
         period: a.period,
         format: a.format,
@@ -150,8 +156,10 @@ pub(super) async fn make(req: &Request, cfg: Option<&Config>) -> anyhow::Result<
             "report needs a database: pass --db PATH, or a config whose [database] path names it"
         ),
     };
+    let mapping = super::mapping::resolve(req.mapping.as_deref(), cfg)?;
     let plan = Plan {
         database,
+        mapping,
         busy_timeout: cfg.map_or(Duration::from_secs(30), |c| {
             Duration::from_secs(c.database.busy_timeout.approx_seconds())
         }),
@@ -340,6 +348,7 @@ pub(super) async fn demo(cfg: &Config, dir: &Path, as_of: NaiveDate) -> anyhow::
     };
     let req = Request {
         db: None,
+        mapping: None,
         as_of,
         period: None,
         format: Format::Html,

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{Connection, params};
 
 use crate::calendar::{Period, SchoolYears};
 use crate::policy::rules::ReportMissing;
@@ -57,13 +57,14 @@ fn due(end: NaiveDate, months_after: u32) -> NaiveDate {
 /// When the database cannot be read or a file cannot be written.
 pub fn write(
     db: &Path,
+    mapping: Option<&crate::mapping::Mapping>,
     dir: &Path,
     years: &SchoolYears,
     required: &ReportMissing,
     since: NaiveDate,
     today: NaiveDate,
 ) -> anyhow::Result<Exports> {
-    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let conn = crate::mapping::open_read_only(db, std::time::Duration::from_secs(30), mapping)?;
     let mut periods = Vec::new();
     for y in years.years() {
         for &p in &required.periods {

@@ -64,6 +64,7 @@ mod calendar;
 mod catalog;
 pub mod exports;
 mod names;
+pub mod vendor;
 mod world;
 
 #[cfg(test)]

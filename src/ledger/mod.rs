@@ -199,7 +199,8 @@ pub struct Identifiers {
     pub skipped: Vec<Skipped>,
 }
 
-/// Reads every identifier of a database in the reference schema. Tables that do
+/// Reads every identifier of a database in the reference schema (or read through
+/// a mapping's views, [`crate::mapping::open_read_only`]). Tables that do
 /// not exist are skipped. A row whose identifier is NULL or not text is left out
 /// and counted; a table missing a fingerprint column is read without it (its
 /// identifiers are still seen, only renames cannot be told); a table that cannot
@@ -211,12 +212,8 @@ pub struct Identifiers {
 pub fn read_identifiers(c: &Connection) -> rusqlite::Result<Identifiers> {
     let mut out = Identifiers::default();
     for (kind, q) in QUERIES {
-        let exists: i64 = c.query_row(
-            "SELECT count(*) FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ?1",
-            [kind.table()],
-            |r| r.get(0),
-        )?;
-        if exists == 0 {
+        // A mapping's views are in TEMP: ask both schemas, as SQLite resolves the name.
+        if !crate::mapping::has_relation(c, kind.table())? {
             continue;
         }
         let cols: Vec<&str> = q

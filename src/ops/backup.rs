@@ -179,6 +179,12 @@ pub async fn backup(
     type Checked = Result<(snapshot::Facts, Idents), snapshot::SnapshotError>;
     let check_level = cfg.database.integrity_check;
     let live_db = cfg.database.path.clone();
+    let mapping = cfg
+        .database
+        .mapping
+        .as_deref()
+        .map(crate::mapping::Mapping::load)
+        .transpose();
     let checks = std::thread::spawn(move || -> Checked {
         let t = std::time::Instant::now();
         snapshot::check(&check_path, check_level).map_err(|e| e.about(&live_db))?;
@@ -189,8 +195,18 @@ pub async fn backup(
             seconds = t.elapsed().as_secs_f64(),
             "row counts and schema hash done"
         );
-        let ids = snapshot::open_read_only(&check_path, std::time::Duration::from_secs(5))
+        // Through `[database] mapping`, as `check` reads them: the ledger
+        // holds reference identifiers whatever the office's schema.
+        let ids = mapping
             .map_err(|e| e.to_string())
+            .and_then(|m| {
+                crate::mapping::open_read_only(
+                    &check_path,
+                    std::time::Duration::from_secs(5),
+                    m.as_ref(),
+                )
+                .map_err(|e| e.to_string())
+            })
             .and_then(|c| ledger::read_identifiers(&c).map_err(|e| e.to_string()));
         Ok((facts, ids))
     });

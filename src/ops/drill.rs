@@ -216,7 +216,8 @@ pub async fn drill(
     if checks.iter().all(|c| c.ok) && rd.manifest.is_some() {
         let db = scratch.path().join(pack::DATABASE_ENTRY);
         let t = Instant::now();
-        let more = tokio::task::spawn_blocking(move || extra_checks(&db))
+        let mapping = cfg.database.mapping.clone();
+        let more = tokio::task::spawn_blocking(move || extra_checks(&db, mapping.as_deref()))
             .await
             .unwrap_or_else(|e| vec![Check::new("checks", false, e.to_string())]);
         check_secs += t.elapsed().as_secs_f64();
@@ -298,9 +299,20 @@ pub async fn drill(
 }
 
 /// Checks beyond the manifest's: foreign keys and unique identifiers.
-fn extra_checks(db: &Path) -> Vec<Check> {
+///
+/// The identifier checks read through `[database] mapping` when there is one
+/// (the restored copy is in the office's own schema, as the live database).
+fn extra_checks(db: &Path, mapping: Option<&Path>) -> Vec<Check> {
     let mut out = Vec::new();
-    let c = match crate::snapshot::open_read_only(db, std::time::Duration::from_secs(5)) {
+    let mapping = match mapping.map(crate::mapping::Mapping::load).transpose() {
+        Ok(m) => m,
+        Err(e) => return vec![Check::new("mapping", false, e.to_string())],
+    };
+    let c = match crate::mapping::open_read_only(
+        db,
+        std::time::Duration::from_secs(5),
+        mapping.as_ref(),
+    ) {
         Ok(c) => c,
         Err(e) => return vec![Check::new("open", false, e.to_string())],
     };
@@ -329,14 +341,7 @@ fn extra_checks(db: &Path) -> Vec<Check> {
         ("staff", "staff_id"),
         ("equipment", "equipment_id"),
     ] {
-        let exists: bool = c
-            .query_row(
-                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-                [table],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n > 0)
-            .unwrap_or(false);
+        let exists = crate::mapping::has_relation(&c, table).unwrap_or(false);
         if !exists {
             continue;
         }
@@ -409,8 +414,9 @@ pub async fn records(store: &Store, vet: &crate::trust::Vetting) -> Result<Recor
 }
 
 /// Check function re-exported for callers that verify a database they unpacked themselves.
-pub fn checks_for(db: &Path, manifest: &catalog::Manifest) -> Vec<Check> {
+/// `mapping` is the `[database] mapping` the identifier checks read through.
+pub fn checks_for(db: &Path, manifest: &catalog::Manifest, mapping: Option<&Path>) -> Vec<Check> {
     let mut v = check_database(db, manifest);
-    v.extend(extra_checks(db));
+    v.extend(extra_checks(db, mapping));
     v
 }

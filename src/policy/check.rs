@@ -22,6 +22,8 @@ use super::{
 pub struct CheckPlan {
     /// The database.
     pub database: PathBuf,
+    /// The mapping it is read through ([`crate::mapping`]), when it is not in the reference schema.
+    pub mapping: Option<crate::mapping::Mapping>,
     /// How long a statement may wait for the live system's lock.
     pub busy_timeout: Duration,
     /// "Today": nothing due on or after it is a finding.
@@ -347,7 +349,7 @@ pub fn check(
     sink: &mut dyn FnMut(Finding),
 ) -> Result<CheckOutcome, PolicyError> {
     plan.validate()?;
-    let db = Database::open(&plan.database, plan.busy_timeout)?;
+    let db = Database::open(&plan.database, plan.busy_timeout, plan.mapping.as_ref())?;
     let rules = &policies.rules;
     let as_of = plan.as_of;
     let out = RefCell::new(Emitter {

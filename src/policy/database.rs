@@ -13,6 +13,7 @@
 //! asked per school and month with `EXISTS` on the reference schema's
 //! indexes (`changes_school_occurred`, `usage_school_day`).
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -162,20 +163,67 @@ const FIRST_APPROVED: &str = "SELECT min(period) FROM monthly_approvals \
 pub struct Database {
     conn: Connection,
     path: PathBuf,
+    mapping: Option<PathBuf>,
+    /// Through a mapping only: the days of changes and uses per school, read once.
+    days: std::cell::OnceCell<Days>,
+}
+
+/// The distinct `occurred_on` and `used_on` values of each school, read in
+/// one pass each (in short statements of [`CHUNK`] row ids).
+///
+/// Why: a mapping computes dates (`dd/mm/yyyy` → ISO in SQL), so a date
+/// condition cannot use the office's indexes and every per-school, per-month
+/// `EXISTS`, `min` or `max` would scan the school's rows again. These sets
+/// answer the same questions in SQLite's text order (byte order), over text
+/// values only, as the statements do: a number sorts below, and a blob
+/// above, every text bound (a blob that GLOBs as a date is the one value
+/// the statements would see and these sets do not).
+#[derive(Default)]
+struct Days {
+    changes: HashMap<String, BTreeSet<String>>,
+    usage: HashMap<String, BTreeSet<String>>,
+}
+
+const CHANGE_DAYS: &str = "SELECT school_id, occurred_on FROM equipment_changes \
+     WHERE change_id > ?1 AND change_id <= ?2";
+const CHANGE_NEXT: &str = "SELECT min(change_id) FROM equipment_changes WHERE change_id > ?1";
+const USAGE_DAYS: &str = "SELECT school_id, used_on FROM equipment_usage \
+     WHERE usage_id > ?1 AND usage_id <= ?2";
+const USAGE_NEXT: &str = "SELECT min(usage_id) FROM equipment_usage WHERE usage_id > ?1";
+
+/// Whether `t` matches `GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]*'`.
+fn starts_iso_day(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() >= 10
+        && matches!(b[0], b'1' | b'2')
+        && b[1..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && matches!(b[5], b'0' | b'1')
+        && b[6].is_ascii_digit()
+        && b[7] == b'-'
+        && matches!(b[8], b'0'..=b'3')
+        && b[9].is_ascii_digit()
 }
 
 impl Database {
-    /// Opens `path` read-only (never creating it) and checks that every
-    /// table and column the rules read is there, before any rule runs.
+    /// Opens `path` read-only (never creating it), through `mapping` when
+    /// given, and checks that every table and column the rules read is
+    /// there, before any rule runs.
     ///
     /// # Errors
-    /// [`PolicyError::Snapshot`] for a missing or non-SQLite file,
+    /// [`PolicyError::Mapping`] for a missing or non-SQLite file or a mapping that does not apply,
     /// [`PolicyError::Schema`] naming a missing table or column.
-    pub fn open(path: &Path, busy: Duration) -> Result<Database, PolicyError> {
-        let conn = crate::snapshot::open_read_only(path, busy)?;
+    pub fn open(
+        path: &Path,
+        busy: Duration,
+        mapping: Option<&crate::mapping::Mapping>,
+    ) -> Result<Database, PolicyError> {
+        let conn = crate::mapping::open_read_only(path, busy, mapping)?;
         let db = Database {
             conn,
             path: path.to_path_buf(),
+            mapping: mapping.map(|m| m.path().to_path_buf()),
+            days: std::cell::OnceCell::new(),
         };
         for sql in [
             SCHOOLS,
@@ -202,6 +250,74 @@ impl Database {
         &self.path
     }
 
+    /// The days of [`Days`], read on first use; `None` without a mapping
+    /// (the reference schema's indexes answer each question directly).
+    fn days(&self) -> Result<Option<&Days>, PolicyError> {
+        if self.mapping.is_none() {
+            return Ok(None);
+        }
+        if let Some(d) = self.days.get() {
+            return Ok(Some(d));
+        }
+        let mut d = Days::default();
+        self.read_days(CHANGE_DAYS, CHANGE_NEXT, &mut d.changes)?;
+        self.read_days(USAGE_DAYS, USAGE_NEXT, &mut d.usage)?;
+        Ok(Some(self.days.get_or_init(|| d)))
+    }
+
+    fn read_days(
+        &self,
+        sql: &str,
+        next: &str,
+        into: &mut HashMap<String, BTreeSet<String>>,
+    ) -> Result<(), PolicyError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let mut next = self.conn.prepare_cached(next).map_err(|e| self.err(e))?;
+        let mut after = i64::MIN;
+        // The first id after `after`: a gap in the ids costs one statement, not one per CHUNK.
+        while let Some(start) = next
+            .query_row([after], |r| r.get::<_, Option<i64>>(0))
+            .map_err(|e| self.err(e))?
+        {
+            let lo = start.saturating_sub(1);
+            let hi = lo.saturating_add(CHUNK);
+            let mut rows = stmt.query(params![lo, hi]).map_err(|e| self.err(e))?;
+            let mut last = (Vec::new(), Vec::new());
+            while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+                let (Ok(ValueRef::Text(school)), Ok(ValueRef::Text(day))) =
+                    (row.get_ref(0), row.get_ref(1))
+                else {
+                    continue;
+                };
+                // Rows come mostly in index order: a repeat is skipped without hashing.
+                if last.0 == school && last.1 == day {
+                    continue;
+                }
+                let (Ok(school_s), Ok(day_s)) =
+                    (std::str::from_utf8(school), std::str::from_utf8(day))
+                else {
+                    continue;
+                };
+                match into.get_mut(school_s) {
+                    Some(set) => {
+                        if !set.contains(day_s) {
+                            set.insert(day_s.to_string());
+                        }
+                    }
+                    None => {
+                        into.insert(school_s.to_string(), BTreeSet::from([day_s.to_string()]));
+                    }
+                }
+                last = (school.to_vec(), day.to_vec());
+            }
+            if hi == i64::MAX {
+                break;
+            }
+            after = hi;
+        }
+        Ok(())
+    }
+
     /// Every school, staff and equipment identifier with its fingerprint, as
     /// the identifier ledger records them (one statement per table; memory
     /// grows with identifiers, never with change or usage rows).
@@ -217,7 +333,13 @@ impl Database {
         if text.contains("no such table") || text.contains("no such column") {
             PolicyError::Schema {
                 path: self.path.clone(),
-                detail: text,
+                detail: match &self.mapping {
+                    Some(m) => format!(
+                        "{text}, read through the mapping {} (`eqvault mapping check` names what it lacks)",
+                        m.display()
+                    ),
+                    None => text,
+                },
             }
         } else {
             PolicyError::Sqlite {
@@ -320,11 +442,30 @@ impl Database {
         let day = before.format("%Y-%m-%d").to_string();
         let month = Month::of(before).to_string();
         let mut last: Option<NaiveDate> = None;
+        if let Some(days) = self.days()? {
+            for set in [&days.changes, &days.usage] {
+                let found = set
+                    .get(school_id)
+                    .and_then(|s| {
+                        s.range::<str, _>((
+                            std::ops::Bound::Unbounded,
+                            std::ops::Bound::Excluded(day.as_str()),
+                        ))
+                        .next_back()
+                    })
+                    .and_then(|t| crate::calendar::local_day(t).ok().map(LocalDay::latest));
+                last = last.max(found.filter(|d| *d < before));
+            }
+        }
+        let mapped = self.mapping.is_some();
         for (sql, bound) in [
             (LAST_CHANGE, &day),
             (LAST_USE, &day),
             (LAST_APPROVED, &month),
         ] {
+            if mapped && sql != LAST_APPROVED {
+                continue;
+            }
             let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
             let text: Option<String> = stmt
                 .query_row(params![school_id, bound], |r| r.get(0))
@@ -352,7 +493,26 @@ impl Database {
             .iter()
             .filter_map(|s| s.created_strict.or(s.created_on))
             .min();
+        if let Some(days) = self.days()? {
+            for set in [&days.changes, &days.usage] {
+                for school in schools {
+                    // The set is in text order: the first that matches the GLOB is its min.
+                    let found = set
+                        .get(&school.id)
+                        .and_then(|s| s.iter().find(|t| starts_iso_day(t)))
+                        .and_then(|t| crate::calendar::local_day(t).ok().map(LocalDay::earliest));
+                    first = match (first, found) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+            }
+        }
+        let mapped = self.mapping.is_some();
         for sql in [FIRST_CHANGE, FIRST_USE, FIRST_APPROVED] {
+            if mapped && sql != FIRST_APPROVED {
+                continue;
+            }
             let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
             for school in schools {
                 let text: Option<String> = stmt
@@ -447,6 +607,19 @@ impl Database {
     pub fn has_activity(&self, school_id: &str, m: Month) -> Result<bool, PolicyError> {
         let from = m.first_day().format("%Y-%m-%d").to_string();
         let until = m.succ().first_day().format("%Y-%m-%d").to_string();
+        if let Some(days) = self.days()? {
+            let within = |set: &HashMap<String, BTreeSet<String>>| {
+                set.get(school_id).is_some_and(|s| {
+                    s.range::<str, _>((
+                        std::ops::Bound::Included(from.as_str()),
+                        std::ops::Bound::Excluded(until.as_str()),
+                    ))
+                    .next()
+                    .is_some()
+                })
+            };
+            return Ok(within(&days.changes) || within(&days.usage));
+        }
         let mut stmt = self
             .conn
             .prepare_cached(ACTIVITY)

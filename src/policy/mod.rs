@@ -87,8 +87,13 @@ pub enum PolicyError {
     /// Opening the database.
     #[error(transparent)]
     Snapshot(#[from] crate::snapshot::SnapshotError),
+    /// Reading or applying the mapping.
+    #[error(transparent)]
+    Mapping(Box<crate::mapping::MappingError>),
     /// The database lacks a table or column the rules read.
-    #[error("the database {path} is not in the reference schema (schema/equipment.sql): {detail}")]
+    #[error(
+        "the database {path} is not in the reference schema (schema/equipment.sql): {detail}. A database in another schema is read through a mapping: [database] mapping in the config or --mapping FILE (`eqvault mapping init` writes a template, `eqvault mapping check` tests one)"
+    )]
     Schema {
         /// The database.
         path: PathBuf,
@@ -106,6 +111,15 @@ pub enum PolicyError {
     /// `--from` after `--to`, and the like.
     #[error("{0}")]
     Plan(String),
+}
+
+impl From<crate::mapping::MappingError> for PolicyError {
+    fn from(e: crate::mapping::MappingError) -> Self {
+        match e {
+            crate::mapping::MappingError::Snapshot(s) => PolicyError::Snapshot(s),
+            e => PolicyError::Mapping(Box::new(e)),
+        }
+    }
 }
 
 /// Every rule `check` knows, in the order of CLI.md.

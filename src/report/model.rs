@@ -58,6 +58,8 @@ pub struct Office {
 pub struct Plan {
     /// The equipment database.
     pub database: PathBuf,
+    /// The mapping it is read through, when it is not in the reference schema.
+    pub mapping: Option<crate::mapping::Mapping>,
     /// How long a statement may wait for the live system's lock.
     pub busy_timeout: Duration,
     /// "Today": nothing due on or after it is a finding.
@@ -597,6 +599,9 @@ pub struct Provenance {
     pub database_sha256: String,
     /// Its length.
     pub database_bytes: u64,
+    /// The mapping it was read through, when it is not in the reference schema.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<String>,
     /// `built-in` or the policy folder.
     pub policies: String,
     /// The first day judged (see [`Report::window`]).
@@ -730,6 +735,7 @@ pub fn build(
     // earlier on purpose (as an explicit --from would).
     let check_plan = CheckPlan {
         database: plan.database.clone(),
+        mapping: plan.mapping.clone(),
         busy_timeout: plan.busy_timeout,
         as_of: plan.as_of,
         from: (period.from >= policies.effective_from).then_some(period.from),
@@ -741,8 +747,15 @@ pub fn build(
     let backup = backup_section(&stores, policies, period.to);
 
     let (checked, raw, hashed) = std::thread::scope(|s| {
-        let stats =
-            s.spawn(|| stats::read(&plan.database, plan.busy_timeout, period.from, period.to));
+        let stats = s.spawn(|| {
+            stats::read(
+                &plan.database,
+                plan.busy_timeout,
+                plan.mapping.as_ref(),
+                period.from,
+                period.to,
+            )
+        });
         let hash = s.spawn(|| hash_file(&plan.database));
         let mut findings = Vec::new();
         let checked = crate::policy::check(policies, &check_plan, stores.clone(), &mut |f| {
@@ -811,6 +824,10 @@ pub fn build(
             database: plan.database.display().to_string(),
             database_sha256,
             database_bytes,
+            mapping: plan
+                .mapping
+                .as_ref()
+                .map(|m| m.path().display().to_string()),
             policies: outcome.policies.clone(),
             judged_from: window.from,
             judged_to: window.to,

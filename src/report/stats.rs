@@ -34,6 +34,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params};
 
 use super::ReportError;
+use crate::mapping::Mapping;
 use crate::policy::Month;
 use crate::policy::database::{Database, School};
 
@@ -201,12 +202,13 @@ fn sql(path: &Path) -> impl Fn(rusqlite::Error) -> ReportError + '_ {
 pub fn read(
     path: &Path,
     busy: Duration,
+    mapping: Option<&Mapping>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Raw, ReportError> {
-    let schools = Database::open(path, busy)?.schools(&mut |_| {})?;
-    let conn =
-        crate::snapshot::open_read_only(path, busy).map_err(crate::policy::PolicyError::from)?;
+    let schools = Database::open(path, busy, mapping)?.schools(&mut |_| {})?;
+    let conn = crate::mapping::open_read_only(path, busy, mapping)
+        .map_err(crate::policy::PolicyError::from)?;
     let mut raw = Raw {
         schools,
         ..Raw::default()
@@ -222,9 +224,21 @@ pub fn read(
     tracing::debug!(seconds = t.elapsed().as_secs_f64(), "report: equipment");
     let t = std::time::Instant::now();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    read_usage(&conn, path, busy, cores.min(4), from, to, &index, &mut raw)?;
+    let at = Reading {
+        path,
+        busy,
+        mapping,
+    };
+    read_usage(&conn, &at, cores.min(4), from, to, &index, &mut raw)?;
     tracing::debug!(seconds = t.elapsed().as_secs_f64(), "report: usage book");
     Ok(raw)
+}
+
+/// Where the statistics are read from: each reading thread opens its own connection.
+struct Reading<'a> {
+    path: &'a Path,
+    busy: Duration,
+    mapping: Option<&'a Mapping>,
 }
 
 fn text(v: ValueRef<'_>) -> Option<&str> {
@@ -399,14 +413,14 @@ fn usage_window(
 #[allow(clippy::too_many_arguments)] // the reading context, passed down as it is
 fn read_usage(
     conn: &Connection,
-    path: &Path,
-    busy: Duration,
+    at: &Reading<'_>,
     max_parts: usize,
     from: NaiveDate,
     to: NaiveDate,
     index: &Ids,
     raw: &mut Raw,
 ) -> Result<(), ReportError> {
+    let (path, busy, mapping) = (at.path, at.busy, at.mapping);
     let from_text = day(from);
     let until_text = day(to.succ_opt().unwrap_or(to));
     let Some((lo, hi)) = usage_window(conn, path, &from_text, &until_text)? else {
@@ -421,7 +435,7 @@ fn read_usage(
             .iter()
             .map(|&(a, b)| {
                 s.spawn(move || {
-                    let c = crate::snapshot::open_read_only(path, busy)
+                    let c = crate::mapping::open_read_only(path, busy, mapping)
                         .map_err(crate::policy::PolicyError::from)?;
                     scan_usage(&c, path, (a, b), from_text, until_text, index, n)
                 })
@@ -660,17 +674,12 @@ mod tests {
             let conn = crate::snapshot::open_read_only(&path, Duration::from_secs(1)).unwrap();
             let mut raw = Raw::default();
             let index = read_items(&conn, &path, &mut raw.items).unwrap();
-            read_usage(
-                &conn,
-                &path,
-                Duration::from_secs(1),
-                parts,
-                from,
-                to,
-                &index,
-                &mut raw,
-            )
-            .unwrap();
+            let at = Reading {
+                path: &path,
+                busy: Duration::from_secs(1),
+                mapping: None,
+            };
+            read_usage(&conn, &at, parts, from, to, &index, &mut raw).unwrap();
             raw
         };
         let one = read(1);
@@ -727,16 +736,12 @@ mod tests {
             let conn = crate::snapshot::open_read_only(&path, Duration::from_secs(1)).unwrap();
             let mut raw = Raw::default();
             let index = read_items(&conn, &path, &mut raw.items).unwrap();
-            let read = read_usage(
-                &conn,
-                &path,
-                Duration::from_secs(1),
-                4,
-                from,
-                to,
-                &index,
-                &mut raw,
-            );
+            let at = Reading {
+                path: &path,
+                busy: Duration::from_secs(1),
+                mapping: None,
+            };
+            let read = read_usage(&conn, &at, 4, from, to, &index, &mut raw);
             let _ = tx.send(read.map(|()| (raw.items[0].uses, raw.items[0].lesson_periods)));
         });
         let got = rx

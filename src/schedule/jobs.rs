@@ -372,8 +372,19 @@ async fn prune(cfg: &Config, job: &Job) -> JobReport {
 async fn check(cfg: &Config) -> JobReport {
     use crate::policy::{self, CheckPlan, Severity, StoreInput};
     let facts = policy::stores::gather(cfg).await;
+    let mapping = match cfg
+        .database
+        .mapping
+        .as_deref()
+        .map(crate::mapping::Mapping::load)
+    {
+        None => None,
+        Some(Ok(m)) => Some(m),
+        Some(Err(e)) => return JobReport::error(&e),
+    };
     let plan = CheckPlan {
         database: cfg.database.path.clone(),
+        mapping,
         busy_timeout: std::time::Duration::from_secs(cfg.database.busy_timeout.approx_seconds()),
         as_of: Utc::now()
             .with_timezone(&crate::calendar::VIETNAM)
