@@ -4,13 +4,15 @@
 //! a config can be moved together with its database and stores.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::span::Span;
+
+pub use crate::secret::{Secret, SecretFrom, SecretSource};
+pub use crate::store::StoreConfig;
 
 /// The name of the config file `init` writes and the CLI looks for.
 pub const FILE_NAME: &str = "eqvault.toml";
@@ -90,7 +92,7 @@ pub struct Config {
     /// A policy folder replacing the shipped one, if set.
     pub policies: Option<PathBuf>,
     /// `[policies] effective_from`: the first day the rules judge
-    /// (default: the regulation's date, [`crate::policy::REGULATION_DATE`]).
+    /// (default: the regulation's date, [`crate::calendar::REGULATION_DATE`]).
     pub effective_from: Option<chrono::NaiveDate>,
     /// `[calendar] extra_days_off` and `extra_working_days`: the office's own
     /// days, applied on top of the shipped calendar.
@@ -148,108 +150,6 @@ pub struct Database {
     /// the report and the identifier ledger read the database through;
     /// relative to the config's folder.
     pub mapping: Option<PathBuf>,
-}
-
-/// One `[[store]]`.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StoreConfig {
-    /// A local path, `file://…`, or `s3://bucket/prefix`.
-    pub url: String,
-    /// S3: the endpoint, e.g. `http://127.0.0.1:9000` for MinIO.
-    #[serde(default)]
-    pub endpoint: Option<String>,
-    /// S3: the region (default `us-east-1`).
-    #[serde(default)]
-    pub region: Option<String>,
-    /// S3: allow plain HTTP (loopback or a trusted LAN only).
-    #[serde(default)]
-    pub allow_http: bool,
-    /// S3: access key id; the standard AWS variables are used when absent.
-    #[serde(default)]
-    pub access_key_id: Option<String>,
-    /// S3: secret key (inline, or `{ file | env | credential = … }`); never printed.
-    #[serde(default)]
-    pub secret_access_key: Option<SecretSource>,
-    /// S3: a file holding the secret key (the same as `secret_access_key = { file = … }`).
-    #[serde(default)]
-    pub secret_access_key_file: Option<PathBuf>,
-    /// How many times a failed request is retried, with backoff.
-    #[serde(default = "default_retries")]
-    pub max_retries: usize,
-    /// How long one request may take before it is retried.
-    #[serde(default)]
-    pub timeout: Option<Span>,
-}
-
-fn default_retries() -> usize {
-    3
-}
-
-impl fmt::Debug for StoreConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The secret key must never reach a log or an error message.
-        f.debug_struct("StoreConfig")
-            .field("url", &self.url)
-            .field("endpoint", &self.endpoint)
-            .field("region", &self.region)
-            .field("allow_http", &self.allow_http)
-            .field(
-                "access_key_id",
-                &self.access_key_id.as_ref().map(|_| "<set>"),
-            )
-            .field(
-                "secret_access_key",
-                &self.secret_access_key.as_ref().map(|_| "<redacted>"),
-            )
-            .finish()
-    }
-}
-
-/// Where a secret comes from: written inline, or (better) read from a file, an
-/// environment variable, or a systemd credential (`LoadCredential=`), so that the
-/// config itself holds no secret. `Debug` never shows an inline value.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
-#[serde(untagged)]
-pub enum SecretSource {
-    /// The secret itself (the config must then be readable by its owner only).
-    Inline(String),
-    /// `{ file = "…" }`, `{ env = "NAME" }` or `{ credential = "NAME" }`.
-    From(SecretFrom),
-}
-
-/// The places a secret can be read from.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
-#[serde(deny_unknown_fields)]
-pub struct SecretFrom {
-    /// A file (relative to the config's folder) holding the secret; no other user may read it.
-    #[serde(default)]
-    pub file: Option<PathBuf>,
-    /// An environment variable holding it.
-    #[serde(default)]
-    pub env: Option<String>,
-    /// A systemd credential's name, read from `$CREDENTIALS_DIRECTORY/NAME`.
-    #[serde(default)]
-    pub credential: Option<String>,
-}
-
-impl SecretSource {
-    /// The secret, once the config resolved it (every source becomes `Inline` at load).
-    pub fn value(&self) -> Option<&str> {
-        match self {
-            SecretSource::Inline(s) => Some(s),
-            SecretSource::From(_) => None,
-        }
-    }
-}
-
-impl fmt::Debug for SecretSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SecretSource::Inline(_) => f.write_str("<redacted>"),
-            SecretSource::From(s) => write!(f, "{s:?}"),
-        }
-    }
 }
 
 /// `[encryption]`.
@@ -411,25 +311,14 @@ pub struct JobOptions {
 /// Healthchecks-style webhook URLs: pinged when a job starts, succeeds or fails.
 ///
 /// A ping URL usually carries the check's secret token, so it is never printed.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Pings {
     /// Pinged when the job starts.
-    pub start: Option<String>,
+    pub start: Option<Secret<String>>,
     /// Pinged when it ends well.
-    pub success: Option<String>,
+    pub success: Option<Secret<String>>,
     /// Pinged, with the reason as body, when it fails.
-    pub fail: Option<String>,
-}
-
-impl fmt::Debug for Pings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let set = |u: &Option<String>| u.as_ref().map(|_| "<set>");
-        f.debug_struct("Pings")
-            .field("start", &set(&self.start))
-            .field("success", &set(&self.success))
-            .field("fail", &set(&self.fail))
-            .finish()
-    }
+    pub fail: Option<Secret<String>>,
 }
 
 /// `[alerts]`: where a job's start, end and problems are announced.
@@ -469,8 +358,8 @@ pub enum SmtpTls {
     Tls,
 }
 
-/// `[alerts.email]`: an SMTP server and who is told.
-#[derive(Clone, Deserialize)]
+/// `[alerts.email]`: an SMTP server and who is told. `Debug` shows no password.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Email {
     /// The SMTP server's host name.
@@ -506,21 +395,6 @@ impl Email {
             SmtpTls::Starttls => 587,
             SmtpTls::Tls => 465,
         })
-    }
-}
-
-impl fmt::Debug for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The password must never reach a log or an error message.
-        f.debug_struct("Email")
-            .field("host", &self.host)
-            .field("port", &self.port())
-            .field("tls", &self.tls)
-            .field("from", &self.from)
-            .field("to", &self.to)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
-            .finish()
     }
 }
 
@@ -833,7 +707,7 @@ impl Config {
             }
             match crate::store::Location::parse(&store.url) {
                 Ok(crate::store::Location::Local(p)) => {
-                    store.url = resolve(&p).to_string_lossy().into_owned();
+                    store.url = resolve(&p).to_string_lossy().into_owned().into();
                 }
                 Ok(_) => {}
                 Err(e) => return Err(invalid(span, &key, e.to_string())),
@@ -858,12 +732,9 @@ impl Config {
                 (None, None) => None,
             };
             if let Some(src) = src {
-                store.secret_access_key = Some(SecretSource::Inline(secrets.resolve(
-                    src,
-                    &skey,
-                    span.clone(),
-                    &invalid,
-                )?));
+                store.secret_access_key = Some(SecretSource::Inline(Secret::new(
+                    secrets.resolve(src, &skey, span.clone(), &invalid)?,
+                )));
             }
             stores.push(store);
         }
@@ -999,12 +870,12 @@ impl Config {
                     (None, None) => None,
                 };
                 if let Some(src) = src {
-                    e.password = Some(SecretSource::Inline(secrets.resolve(
+                    e.password = Some(SecretSource::Inline(Secret::new(secrets.resolve(
                         src,
                         "alerts.email.password",
                         span.clone(),
                         &invalid,
-                    )?));
+                    )?)));
                 }
                 if e.to.is_empty() || !e.from.contains('@') || e.to.iter().any(|t| !t.contains('@'))
                 {
@@ -1037,13 +908,13 @@ impl Config {
             None => None,
             Some(d) => {
                 let day = d.get_ref().0;
-                if day < crate::policy::REGULATION_DATE {
+                if day < crate::calendar::REGULATION_DATE {
                     return Err(invalid(
                         d.span(),
                         "policies.effective_from",
                         format!(
                             "{day} is before the regulation (Quyết định 146/QĐ-GDĐT of {}): write that date or a later one; to look at earlier days on purpose, pass --from to check",
-                            crate::policy::REGULATION_DATE
+                            crate::calendar::REGULATION_DATE
                         ),
                     ));
                 }
@@ -1142,12 +1013,14 @@ fn ping_url(
     key: &str,
     invalid: &dyn Fn(std::ops::Range<usize>, &str, String) -> ConfigError,
     secrets: &mut Secrets<'_>,
-) -> Result<Option<String>, ConfigError> {
+) -> Result<Option<Secret<String>>, ConfigError> {
     let Some(v) = v else { return Ok(None) };
     let span = v.span();
     let u = secrets.resolve(v.into_inner(), key, span.clone(), invalid)?;
     match url::Url::parse(&u) {
-        Ok(p) if matches!(p.scheme(), "http" | "https") && p.host().is_some() => Ok(Some(u)),
+        Ok(p) if matches!(p.scheme(), "http" | "https") && p.host().is_some() => {
+            Ok(Some(Secret::new(u)))
+        }
         _ => Err(invalid(
             span,
             key,
@@ -1173,7 +1046,7 @@ impl Secrets<'_> {
         let from = match src {
             SecretSource::Inline(s) => {
                 self.inline.get_or_insert_with(|| key.to_string());
-                return Ok(s);
+                return Ok(s.expose().clone());
             }
             SecretSource::From(f) => f,
         };

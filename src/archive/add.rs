@@ -36,7 +36,7 @@ use super::{
 };
 use crate::calendar::Period;
 use crate::config::Config;
-use crate::ops::Progress;
+use crate::progress::Progress;
 use crate::store::Store;
 use crate::store::{FanOut, Upload};
 

@@ -324,21 +324,7 @@ pub struct Flags {
 const TERM_HINT: &str = "--term hk1|hk2|ca-nam|MM";
 const YEAR_HINT: &str = "--year YYYY-YYYY";
 
-/// Whether `s` is a school-year name `YYYY-YYYY` with consecutive years.
-pub fn is_year_name(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 9
-        || b[4] != b'-'
-        || !s[..4]
-            .bytes()
-            .chain(s[5..].bytes())
-            .all(|c| c.is_ascii_digit())
-    {
-        return false;
-    }
-    let (a, z): (i32, i32) = (s[..4].parse().unwrap_or(0), s[5..].parse().unwrap_or(0));
-    z == a + 1 && (1900..2200).contains(&a)
-}
+pub use crate::calendar::is_year_name;
 
 /// The value the first source names (the file name, then the folders nearest
 /// first), or a refusal when that source names two different ones.

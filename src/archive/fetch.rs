@@ -25,7 +25,7 @@ use super::unpack::{self, BagError, HashOnly, Sink};
 use super::{ArchiveError, BagId, REPORTS, Sidecar, open_index};
 use crate::calendar::Period;
 use crate::config::Config;
-use crate::ops::Progress;
+use crate::progress::Progress;
 use crate::store::Store;
 
 /// The object's SHA-256 and length, counted as it streams.
@@ -339,7 +339,7 @@ impl Sink for OneFile {
             return Ok(None);
         }
         // The name carries the pid: a get killed mid-way leaves this file, and the
-        // next get into the folder removes it (see `crate::ops::clean_dead_temps`).
+        // next get into the folder removes it (see `crate::scratch::clean_dead_temps`).
         let t = tempfile::Builder::new()
             .prefix(&format!(".eqvault-get-{}-", std::process::id()))
             .tempfile_in(&self.dir)?;
@@ -486,7 +486,7 @@ pub async fn get(
         };
     }
     let ids = identities_for(cfg, identity, row.sidecar.encrypted)?;
-    crate::ops::clean_dead_temps(&to, ".eqvault-");
+    crate::scratch::clean_dead_temps(&to, ".eqvault-");
     let want = format!("data/{}", entry.file);
     let mut failures = Vec::new();
     for store in stores.iter().filter(|st| row.stores.contains(&st.label)) {
@@ -563,7 +563,7 @@ async fn get_bag(
         return Err(ArchiveError::TargetExists(dest));
     }
     let ids = identities_for(cfg, identity, s.encrypted)?;
-    crate::ops::clean_dead_temps(to, ".eqvault-");
+    crate::scratch::clean_dead_temps(to, ".eqvault-");
     let mut failures = Vec::new();
     for store in stores.iter().filter(|st| row.stores.contains(&st.label)) {
         let holder = &store.label;

@@ -187,7 +187,7 @@ pub async fn rebuild_index(cfg: &Config) -> Result<RebuildOutcome, ArchiveError>
                 .join("\n")
         )));
     }
-    crate::ops::create_private_dir(&cfg.state_dir)
+    crate::scratch::create_private_dir(&cfg.state_dir)
         .map_err(|e| ArchiveError::Internal(e.to_string()))?;
     let mut index = Index::open(&Index::path_in(&cfg.state_dir))?;
     let mut out = RebuildOutcome::default();
@@ -216,7 +216,7 @@ pub async fn rebuild_index(cfg: &Config) -> Result<RebuildOutcome, ArchiveError>
 /// # Errors
 /// As [`rebuild_index`], and opening the catalog.
 pub async fn open_index(cfg: &Config) -> Result<(Index, Option<RebuildOutcome>), ArchiveError> {
-    crate::ops::create_private_dir(&cfg.state_dir)
+    crate::scratch::create_private_dir(&cfg.state_dir)
         .map_err(|e| ArchiveError::Internal(e.to_string()))?;
     let path = Index::path_in(&cfg.state_dir);
     let index = Index::open(&path)?;

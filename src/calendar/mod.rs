@@ -18,6 +18,7 @@ mod data;
 pub(crate) use data::TomlDate;
 pub mod holidays;
 pub mod lunar;
+mod month;
 pub mod school_year;
 
 use std::fmt;
@@ -32,6 +33,7 @@ pub use holidays::{
 pub use lunar::{
     LunarDate, LunarMonth, hung_kings, lunar_to_solar, month_starts_in, solar_to_lunar, tet,
 };
+pub use month::Month;
 pub use school_year::{
     Period, SchoolYear, SchoolYearName, SchoolYears, Term, school_year_name_by_rule,
 };
@@ -276,6 +278,29 @@ pub fn local_day(ts: &str) -> Result<LocalDay, CalendarError> {
             }
         }
     }
+}
+
+/// The regulation's date: Quyết định 146/QĐ-GDĐT of 5 September 2024. Nothing
+/// before it is a finding unless `--from` asks for earlier days on purpose.
+pub const REGULATION_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(2024, 9, 5) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+
+/// Whether `s` is a school-year name `YYYY-YYYY` with consecutive years.
+pub fn is_year_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 9
+        || b[4] != b'-'
+        || !s[..4]
+            .bytes()
+            .chain(s[5..].bytes())
+            .all(|c| c.is_ascii_digit())
+    {
+        return false;
+    }
+    let (a, z): (i32, i32) = (s[..4].parse().unwrap_or(0), s[5..].parse().unwrap_or(0));
+    z == a + 1 && (1900..2200).contains(&a)
 }
 
 #[cfg(test)]

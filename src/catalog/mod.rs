@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::snapshot::Facts;
 
+pub mod drill;
+
+pub use drill::{Check, DrillRecord};
+
 /// The format version written into manifests and metadata.
 pub const FORMAT_VERSION: u32 = 1;
 /// The prefix every snapshot key starts with.
@@ -241,6 +245,15 @@ pub fn id_of_key(key: &str) -> Option<(SnapshotId, bool /* is metadata */)> {
         id.object_key()
     };
     (expected == key).then_some((id, meta))
+}
+
+/// A snapshot as seen across all stores.
+#[derive(Debug, Clone)]
+pub struct SnapshotView {
+    /// Its metadata (from the first store that has it).
+    pub meta: Metadata,
+    /// Indexes of the stores holding a complete copy, in config order.
+    pub stores: Vec<usize>,
 }
 
 #[cfg(test)]

@@ -154,7 +154,7 @@ impl Gathered {
             Some(_) if !wants_stores => {
                 Gathered::Unavailable("store rules are switched off".into())
             }
-            Some(c) => match crate::policy::stores::gather(c).await {
+            Some(c) => match crate::ops::survey::store_facts(c).await {
                 Ok(f) => Gathered::Facts(f),
                 Err(e) => Gathered::Unavailable(e.to_string()),
             },

@@ -6,14 +6,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::Out;
 use crate::config::Config;
-use crate::schedule::{self, SystemClock};
+use crate::schedule::SystemClock;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
 pub async fn run(_a: Args, cfg: &Config, _out: &Out) -> anyhow::Result<ExitCode> {
     let stop = stop_on_signals()?;
-    schedule::daemon(cfg, &SystemClock, &stop).await?;
+    crate::daemon::daemon(cfg, &SystemClock, &stop).await?;
     tracing::info!("eqvault daemon stopped cleanly");
     Ok(ExitCode::SUCCESS)
 }

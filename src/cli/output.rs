@@ -67,7 +67,7 @@ impl Out {
 }
 
 /// A progress bar on stderr when it is a terminal; silent otherwise.
-pub fn bar() -> Arc<dyn crate::ops::Progress> {
+pub fn bar() -> Arc<dyn crate::progress::Progress> {
     Arc::new(Bar {
         pb: std::sync::Mutex::new(None),
         enabled: std::io::stderr().is_terminal(),
@@ -79,7 +79,7 @@ struct Bar {
     enabled: bool,
 }
 
-impl crate::ops::Progress for Bar {
+impl crate::progress::Progress for Bar {
     fn phase(&self, name: &str, total: Option<u64>) {
         if !self.enabled {
             return;

@@ -7,8 +7,8 @@ use chrono_tz::Tz;
 
 use super::Out;
 use crate::config::Config;
+use crate::daemon::{self as runner, RunOutcome};
 use crate::schedule::history::{History, RunStatus};
-use crate::schedule::runner::{self, RunOutcome};
 use crate::schedule::{Due, Trigger, state};
 
 #[derive(Debug, clap::Subcommand)]

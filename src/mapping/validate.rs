@@ -268,7 +268,7 @@ fn reads_as(v: &str, form: Form) -> bool {
     match form {
         Form::Date => iso_day(v) && crate::calendar::local_date(v).is_ok(),
         Form::Timestamp => iso_day(v) && crate::calendar::local_day(v).is_ok(),
-        Form::Month => v.parse::<crate::policy::Month>().is_ok(),
+        Form::Month => v.parse::<crate::calendar::Month>().is_ok(),
     }
 }
 

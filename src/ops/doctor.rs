@@ -834,8 +834,8 @@ fn schedule(cfg: &Config, now: DateTime<Utc>) -> Option<Line> {
 /// Every configured ping URL, by its config key, in the order a job sends them.
 fn ping_urls(cfg: &Config) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    let mut add = |key: String, url: &Option<String>| {
-        if let Some(u) = url
+    let mut add = |key: String, url: &Option<crate::secret::Secret<String>>| {
+        if let Some(u) = url.as_ref().map(|u| u.expose())
             && !out.iter().any(|(_, seen)| seen == u)
         {
             out.push((key, u.clone()));

@@ -128,14 +128,7 @@ pub async fn inventory(store: &Store, vet: &Vetting) -> Result<Inventory, StoreE
     Ok(inv)
 }
 
-/// A snapshot as seen across all stores.
-#[derive(Debug, Clone)]
-pub struct SnapshotView {
-    /// Its metadata (from the first store that has it).
-    pub meta: Metadata,
-    /// Indexes of the stores holding a complete copy, in config order.
-    pub stores: Vec<usize>,
-}
+pub use crate::catalog::SnapshotView;
 
 /// Complete snapshots across stores, newest first.
 pub fn merged(invs: &[Option<Inventory>]) -> Vec<SnapshotView> {

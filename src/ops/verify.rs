@@ -5,35 +5,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{OpsError, Progress};
+pub use crate::catalog::Check;
 use crate::catalog::{Manifest, Metadata};
 use crate::config::Config;
 use crate::pack;
 use crate::snapshot;
 use crate::store::Store;
-
-/// One named check and its result.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Check {
-    /// e.g. `object_sha256`, `integrity_check`.
-    pub name: String,
-    /// Passed.
-    pub ok: bool,
-    /// What was seen.
-    pub detail: String,
-}
-
-impl Check {
-    pub(crate) fn new(name: &str, ok: bool, detail: impl Into<String>) -> Self {
-        Check {
-            name: name.into(),
-            ok,
-            detail: detail.into(),
-        }
-    }
-}
 
 /// The verification of one snapshot in one store.
 #[derive(Debug, Clone, Serialize)]

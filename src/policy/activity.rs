@@ -17,9 +17,9 @@ use chrono::NaiveDate;
 
 use super::database::School;
 use super::finding::{ActivityEvidence, Evidence, Finding, Message};
-use super::month::Month;
 use super::text::{school_en, school_vi};
 use super::{Rule, Severity};
+use crate::calendar::Month;
 
 /// The months whose activity is examined for `school`, in order.
 pub fn months_to_examine(

@@ -38,13 +38,13 @@ use chrono::NaiveDate;
 use super::Rule;
 use super::database::School;
 use super::finding::{ApprovalEvidence, Evidence, Finding, Message, Problem};
-use super::month::Month;
 use super::quality::Issue;
 use super::rules::Rules;
 use super::text::{
     dmy, en_date, position_en, position_vi, school_en, school_vi, staff_status_en, staff_status_vi,
 };
 use crate::calendar::LocalDay;
+use crate::calendar::Month;
 
 /// The staff row behind `approved_by`.
 #[derive(Debug, Clone, PartialEq, Eq)]

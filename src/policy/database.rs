@@ -25,10 +25,10 @@ use super::approvals::{ApprovalRow, Approver};
 use super::finding::{ChangeRef, DeletedEvidence};
 use super::identifiers::VanishedEquipment;
 use super::late::ChangeRow;
-use super::month::Month;
 use super::quality::Issue;
 use super::{PolicyError, Rule};
 use crate::calendar::LocalDay;
+use crate::calendar::Month;
 
 /// The rules a school's own dates decide.
 pub const SCHOOL_RULES: &[Rule] = &[

@@ -22,7 +22,6 @@ pub mod database;
 pub mod finding;
 pub mod identifiers;
 pub mod late;
-mod month;
 pub mod quality;
 pub mod reports;
 pub mod rules;
@@ -35,20 +34,13 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::calendar::{Month, REGULATION_DATE};
 pub use check::{
     CheckOutcome, CheckPlan, Note, Skipped, StoreInput, Summary, Tally, Window, check,
 };
 pub use finding::{Evidence, Finding, Message};
-pub use month::Month;
 pub use rules::Rules;
 pub use shipped::{Policies, PolicySource};
-
-/// The regulation's date: Quyết định 146/QĐ-GDĐT of 5 September 2024. Nothing
-/// before it is a finding unless `--from` asks for earlier days on purpose.
-pub const REGULATION_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(2024, 9, 5) {
-    Some(d) => d,
-    None => panic!("a valid date"),
-};
 
 /// Errors of the policy room: policy files, and the database being checked.
 #[derive(Debug, thiserror::Error)]

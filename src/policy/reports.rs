@@ -19,9 +19,9 @@ use chrono::NaiveDate;
 
 use super::Rule;
 use super::finding::{Evidence, Finding, Message, ReportEvidence};
-use super::month::Month;
 use super::rules::Rules;
 use super::text::{dmy, en_date};
+use crate::calendar::Month;
 use crate::calendar::{Period, SchoolYears};
 
 /// One archived report, as `report_missing` counts it.

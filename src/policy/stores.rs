@@ -1,9 +1,9 @@
 //! The rules over the backup stores: `backup_overdue`, `backup_copies`, `drill_overdue`.
 //!
-//! [`gather`] reads what the stores hold through [`crate::ops`] and
-//! [`crate::archive`] (the only I/O here; `report_missing` is in
-//! [`super::reports`]); the rules themselves are pure functions of [`StoreFacts`] and
-//! `--as-of`, so "today" can be fixed and tests need no store.
+//! The engine (`crate::ops::survey::store_facts`) reads what the stores hold
+//! into [`StoreFacts`]; the rules here are pure functions of those facts and
+//! `--as-of` (`report_missing` is in [`super::reports`]), so "today" can be
+//! fixed and tests need no store.
 //!
 //! Semantics chosen where the regulation is silent:
 //! - Each rule is judged at one day, `at`: the end of the window `check`
@@ -30,9 +30,8 @@ use super::rules::Rules;
 use super::text::{dmy, en_date};
 use super::{Rule, Severity};
 use crate::calendar::VIETNAM;
-use crate::config::Config;
-use crate::ops::drill::{DrillRecord, Status};
-use crate::ops::{OpsError, SnapshotView};
+use crate::catalog::SnapshotView;
+use crate::catalog::drill::{DrillRecord, Status};
 use crate::span::Span;
 
 /// What the stores hold, as far as the rules need to know.
@@ -54,65 +53,6 @@ pub struct StoreFacts {
     pub ledger: Option<Result<Vec<crate::ledger::Entry>, String>>,
     /// Ledger rows that could not be read: (kind, id, why).
     pub ledger_unreadable: Vec<(String, String, String)>,
-}
-
-/// Lists every configured store: snapshots and drill records.
-///
-/// # Errors
-/// [`OpsError::NoStore`] when the config has no store. An unreachable store
-/// is recorded in [`StoreFacts::unreachable`], not an error.
-pub async fn gather(cfg: &Config) -> Result<StoreFacts, OpsError> {
-    let mut facts = StoreFacts {
-        labels: cfg.store_labels(),
-        ..StoreFacts::default()
-    };
-    let mut invs = Vec::new();
-    // Only records signed by a trusted key, dated up to now, are evidence.
-    let vet = crate::ops::vetting(cfg, chrono::Utc::now())?;
-    for (label, opened) in crate::ops::open_stores(cfg)? {
-        let store = match opened {
-            Ok(s) => s,
-            Err(e) => {
-                facts.unreachable.push((label, e.to_string()));
-                invs.push(None);
-                continue;
-            }
-        };
-        match crate::ops::inventory(&store, &vet).await {
-            Ok(inv) => invs.push(Some(inv)),
-            Err(e) => {
-                facts.unreachable.push((label, e.to_string()));
-                invs.push(None);
-                continue;
-            }
-        }
-        match crate::ops::drill::records(&store, &vet).await {
-            Ok(records) => facts.drills.extend(records.trusted),
-            Err(e) => tracing::warn!(store = %label, error = %e, "cannot read drill records"),
-        }
-    }
-    facts.snapshots = crate::ops::merged(&invs);
-    let ledger_path = crate::ledger::Ledger::path_in(&cfg.state_dir);
-    facts.ledger = match crate::ledger::Ledger::open_existing(&ledger_path) {
-        Ok(None) => None,
-        Ok(Some(l)) => Some(
-            l.entries_and_unreadable()
-                .map(|(entries, bad)| {
-                    facts.ledger_unreadable = bad;
-                    entries
-                })
-                .map_err(|e| e.to_string()),
-        ),
-        Err(e) => Some(Err(e.to_string())),
-    };
-    facts.reports = Some(
-        crate::archive::archived_kinds(cfg)
-            .await
-            .map_err(|e| e.to_string()),
-    );
-    facts.drills.sort_by(|a, b| a.id.cmp(&b.id));
-    facts.drills.dedup_by(|a, b| a.id == b.id);
-    Ok(facts)
 }
 
 /// The local date of `t + span` (calendar months, or seconds).

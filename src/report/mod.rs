@@ -233,7 +233,7 @@ impl FromStr for ReportPeriod {
             Some((y, t)) => (y, Some(t)),
             None => (s.trim(), None),
         };
-        if !crate::archive::classify::is_year_name(year) {
+        if !crate::calendar::is_year_name(year) {
             return Err(bad());
         }
         let period = match term {

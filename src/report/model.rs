@@ -1281,7 +1281,7 @@ fn backup_section(stores: &StoreInput<'_>, policies: &Policies, as_of: NaiveDate
         .iter()
         .filter(|s| local(&s.meta.created_at) <= as_of)
         .collect();
-    let reference = |s: &crate::ops::SnapshotView| SnapshotRef {
+    let reference = |s: &crate::catalog::SnapshotView| SnapshotRef {
         id: s.meta.id.as_str().to_string(),
         created_at: s.meta.created_at,
         copies: s.stores.len() as u64,
@@ -1340,7 +1340,7 @@ fn backup_section(stores: &StoreInput<'_>, policies: &Policies, as_of: NaiveDate
             }),
         restorable_drills: drills
             .iter()
-            .filter(|d| !matches!(d.status, crate::ops::drill::Status::Failed))
+            .filter(|d| !matches!(d.status, crate::catalog::drill::Status::Failed))
             .count() as u64,
     }
 }

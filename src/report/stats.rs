@@ -34,8 +34,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params};
 
 use super::ReportError;
+use crate::calendar::Month;
 use crate::mapping::Mapping;
-use crate::policy::Month;
 use crate::policy::database::{Database, School};
 
 /// Usage rows per statement.

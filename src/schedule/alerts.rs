@@ -215,9 +215,9 @@ impl Ping {
 /// The URL of `which` for `job`: the job's own, else `[alerts]`'s.
 fn ping_url<'a>(cfg: &'a Config, job: &'a Job, which: Ping) -> Option<&'a str> {
     let pick = |p: &'a crate::config::Pings| match which {
-        Ping::Start => p.start.as_deref(),
-        Ping::Success => p.success.as_deref(),
-        Ping::Fail => p.fail.as_deref(),
+        Ping::Start => p.start.as_ref().map(|u| u.expose().as_str()),
+        Ping::Success => p.success.as_ref().map(|u| u.expose().as_str()),
+        Ping::Fail => p.fail.as_ref().map(|u| u.expose().as_str()),
     };
     pick(&job.pings).or_else(|| pick(&cfg.alerts.pings))
 }

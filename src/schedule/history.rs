@@ -173,7 +173,7 @@ impl History {
     /// [`ScheduleError::History`] when the catalog cannot be opened or written.
     pub fn open(state_dir: &Path) -> Result<History, ScheduleError> {
         if !state_dir.is_dir() {
-            crate::ops::create_private_dir(state_dir)?;
+            crate::scratch::create_private_dir(state_dir)?;
         }
         let h = Self::connect(state_dir.join(CATALOG), OpenFlags::default())?;
         h.conn.execute_batch(SCHEMA).map_err(|e| h.err(e))?;

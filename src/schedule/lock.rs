@@ -55,12 +55,12 @@ pub fn lock_path(state_dir: &Path, job: &str) -> PathBuf {
 ///
 /// # Errors
 /// [`ScheduleError::Lock`] when the lock file cannot be created or locked, and
-/// [`ScheduleError::Ops`] when the folder cannot be made.
+/// [`ScheduleError::StateFolder`] when the folder cannot be made.
 pub fn try_lock(state_dir: &Path, job: &str) -> Result<TryLock, ScheduleError> {
     let path = lock_path(state_dir, job);
     let dir = path.parent().expect("a lock file has a folder");
     if !dir.is_dir() {
-        crate::ops::create_private_dir(dir)?;
+        crate::scratch::create_private_dir(dir)?;
     }
     let err = |source| ScheduleError::Lock {
         path: path.clone(),

@@ -9,29 +9,29 @@
 //! - [`lock`]: a file lock per job under `state/locks/`, released by the OS when a
 //!   process dies, so a crash never leaves a job locked.
 //! - [`history`]: the `job_runs` table in the local catalog (`state/catalog.db`).
-//! - [`jobs`]: what each job does: the operations of [`crate::ops`], and `check`.
 //! - [`alerts`]: Healthchecks-style webhook pings and email, in Vietnamese with English below.
 //! - [`state`]: what `schedule status` and `doctor` see: whether a daemon runs the
 //!   schedule, each job's last and next run, and the runs that were missed.
-//! - [`runner`]: one run of one job (lock → history → pings → job → alerts) and the
-//!   daemon's loop, which stops cleanly when asked.
+//! - [`mod@drive`]: the loop that runs due jobs at their times through a [`Runner`];
+//!   the daemon (`crate::daemon`) gives it the runner that calls the engine.
+//!
+//! This room is passive: it never calls the engine, so the engine's `doctor`
+//! can read its state.
 
 pub mod alerts;
 pub mod clock;
+pub mod drive;
 pub mod history;
-pub mod jobs;
 pub mod lock;
-pub mod runner;
 pub mod state;
 pub mod timetable;
 
 use std::path::PathBuf;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use drive::{Runner, drive};
 pub use history::{History, RunRecord, RunStatus};
-pub use jobs::{JobReport, Verdict};
 pub use lock::{JobLock, TryLock};
-pub use runner::{RunOutcome, Runner, daemon, drive, run_now};
 pub use timetable::{Due, Scheduler, Timetable, Trigger};
 
 /// Errors of the schedule room.
@@ -93,5 +93,5 @@ pub enum ScheduleError {
     },
     /// The state folder could not be made.
     #[error(transparent)]
-    Ops(#[from] crate::ops::OpsError),
+    StateFolder(#[from] crate::scratch::StateFolderError),
 }

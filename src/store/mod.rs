@@ -6,10 +6,12 @@
 //! first. A local store is made durable (fsync of file and folder) before a
 //! write is reported done.
 
+mod config;
 mod fanout;
 mod local;
 pub mod marker;
 pub mod signed;
+pub use config::{StoreConfig, StoreUrl};
 pub use fanout::{FanOut, Upload};
 pub use marker::{MARKER_KEY, Marker, MarkerState};
 
@@ -28,8 +30,6 @@ use object_store::{
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
-
-use crate::config::StoreConfig;
 
 /// Errors talking to a store. Messages name the store and the key, never a credential.
 #[derive(Debug, thiserror::Error)]
@@ -375,7 +375,7 @@ impl Store {
                     b = b.with_region("us-east-1");
                 }
                 if let Some(k) = &cfg.access_key_id {
-                    b = b.with_access_key_id(k);
+                    b = b.with_access_key_id(k.expose());
                 }
                 // Without a key in the config or the environment, object_store asks the
                 // cloud's instance-metadata service (169.254.169.254), which only a VM in
@@ -796,7 +796,7 @@ impl Store {
         &self,
         key: &str,
         out: &mut (impl tokio::io::AsyncWrite + Unpin),
-        progress: &dyn crate::ops::Progress,
+        progress: &dyn crate::progress::Progress,
     ) -> Result<(String, u64), StoreError> {
         use tokio::io::AsyncWriteExt;
         let mut stream = self.get_stream(key).await?;
@@ -942,7 +942,7 @@ mod tests {
     async fn local_store_never_overwrites() {
         let d = tempfile::tempdir().unwrap();
         let cfg = StoreConfig {
-            url: d.path().to_string_lossy().into_owned(),
+            url: d.path().to_string_lossy().into_owned().into(),
             endpoint: None,
             region: None,
             allow_http: false,

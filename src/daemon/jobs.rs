@@ -371,7 +371,7 @@ async fn prune(cfg: &Config, job: &Job) -> JobReport {
 /// `check`: the policy rules over the database and the stores, as of today in Vietnam.
 async fn check(cfg: &Config) -> JobReport {
     use crate::policy::{self, CheckPlan, Severity, StoreInput};
-    let facts = policy::stores::gather(cfg).await;
+    let facts = crate::ops::survey::store_facts(cfg).await;
     let mapping = match cfg
         .database
         .mapping

@@ -1,26 +1,29 @@
-//! Running jobs: one run of one job now ([`run_now`]: lock → history → pings → job →
-//! alerts), the loop that runs jobs at their times ([`drive`], clock-agnostic), and the
-//! daemon that joins them ([`daemon`]).
+//! The scheduled front end: one run of one job now ([`run_now`]: lock → history →
+//! pings → job → alerts), and the daemon ([`daemon`]) that runs the configured
+//! schedule through [`crate::schedule::drive()`]. The jobs themselves call the
+//! engine ([`jobs`]).
 //!
 //! Stopping: when `stop` is cancelled, no new job starts. A running job may finish
 //! within `[schedule] stop_grace`; after that it is cancelled (a backup drops its
 //! upload before the commit, so nothing looks complete) and given [`ABANDON_WAIT`]
 //! to unwind.
 
-use std::collections::{HashMap, VecDeque};
+pub mod jobs;
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::future::LocalBoxFuture;
 use tokio_util::sync::CancellationToken;
 
-use super::alerts::{self, Notice, Ping};
-use super::history::{History, RunStatus};
-use super::jobs::{self, JobReport, Verdict};
-use super::lock::{self, TryLock};
-use super::timetable::{Due, Scheduler, Timetable, Trigger};
-use super::{Clock, ScheduleError};
 use crate::config::{Config, Job};
+use crate::schedule::alerts::{self, Notice, Ping};
+use crate::schedule::history::{History, RunStatus};
+use crate::schedule::lock::{self, TryLock};
+use crate::schedule::{Clock, Due, Runner, ScheduleError, Timetable, Trigger, drive};
+use jobs::{JobReport, Verdict};
+
+pub use jobs::run_job;
 
 /// How long a cancelled job may take to unwind (abort uploads, remove temp files).
 pub const ABANDON_WAIT: Duration = Duration::from_secs(15);
@@ -241,68 +244,6 @@ async fn run_stoppable(cfg: &Config, job: &Job, stop: &CancellationToken) -> (Jo
                 grace.as_secs()
             ));
             (r, true)
-        }
-    }
-}
-
-/// Runs due jobs; [`drive`] calls it.
-pub trait Runner {
-    /// Runs one due job to its end.
-    fn run<'a>(&'a self, due: &'a Due) -> LocalBoxFuture<'a, ()>;
-    /// A due job that will not start because eqvault is stopping.
-    fn skipped(&self, _due: &Due) {}
-}
-
-/// Runs the timetable's jobs at their times on `clock` until `stop` is cancelled:
-/// first the catch-up runs owed by `last_runs`, then each job when due. Jobs run one
-/// at a time, in the order they fell due.
-pub async fn drive(
-    table: Timetable,
-    clock: &dyn Clock,
-    runner: &dyn Runner,
-    stop: &CancellationToken,
-    last_runs: &HashMap<String, DateTime<Utc>>,
-) {
-    let tz = table.timezone();
-    let (mut sched, catch_up) = Scheduler::start(table, last_runs, clock.now());
-    for d in &catch_up {
-        let missed = d
-            .scheduled_for
-            .map(|t| t.with_timezone(&tz).to_rfc3339())
-            .unwrap_or_else(|| "unknown".into());
-        tracing::info!(job = %d.job, missed = %missed, "a scheduled time passed while eqvault was not running: catching up once");
-    }
-    let mut queue: VecDeque<Due> = catch_up.into();
-    loop {
-        while let Some(d) = queue.pop_front() {
-            if stop.is_cancelled() {
-                runner.skipped(&d);
-                queue.iter().for_each(|d| runner.skipped(d));
-                return;
-            }
-            runner.run(&d).await;
-            sched.ran(&d.job, clock.now());
-        }
-        if stop.is_cancelled() {
-            return;
-        }
-        let due = sched.take_due(clock.now());
-        if !due.is_empty() {
-            queue.extend(due);
-            continue;
-        }
-        match sched.next_wake() {
-            None => {
-                stop.cancelled().await;
-                return;
-            }
-            Some(wake) => {
-                tokio::select! {
-                    biased;
-                    () = stop.cancelled() => return,
-                    () = clock.sleep_until(wake) => {}
-                }
-            }
         }
     }
 }

@@ -1,0 +1,268 @@
+//! The survey of the stores: every configured store opened and listed, each
+//! failure kept beside the others, and the plain facts the compliance rules
+//! judge ([`store_facts`]).
+
+use super::inventory::{Inventory, SnapshotView, inventory, merged};
+use super::{OpsError, drill, ledger, prune, seen};
+use crate::config::Config;
+use crate::policy::stores::StoreFacts;
+use crate::store::{Store, StoreError};
+use crate::trust::{Signer, Vetting};
+
+/// A store's label and the result of opening it.
+pub type OpenedStore = (String, Result<Store, StoreError>);
+
+/// Opens every configured store, keeping each one's own result.
+pub fn open_stores(cfg: &Config) -> Result<Vec<OpenedStore>, OpsError> {
+    if cfg.stores.is_empty() {
+        return Err(OpsError::NoStore(cfg.path.clone()));
+    }
+    Ok(cfg
+        .stores
+        .iter()
+        .map(|s| (crate::store::redact_url(&s.url), Store::open(s)))
+        .collect())
+}
+
+/// What readers believe for `cfg` at `now`: its trusted keys and clock skew.
+///
+/// # Errors
+/// [`crate::trust::TrustError`] when no key is trusted: nothing could be believed.
+pub fn vetting(cfg: &Config, now: chrono::DateTime<chrono::Utc>) -> Result<Vetting, OpsError> {
+    let trusted = cfg.signing.trusted()?;
+    let skew = chrono::Duration::seconds(
+        i64::try_from(cfg.signing.clock_skew.approx_seconds()).unwrap_or(i64::MAX / 1000),
+    );
+    Ok(Vetting { trusted, now, skew })
+}
+
+/// This host's signing key, which must be one of the trusted keys.
+///
+/// # Errors
+/// [`crate::trust::TrustError`]: no key configured, unreadable, or not trusted.
+pub fn signer(cfg: &Config) -> Result<Signer, OpsError> {
+    Ok(cfg.signing.signer()?)
+}
+
+/// Every configured store, opened and listed as far as each one allows.
+pub struct Survey {
+    /// Per store in config order: the store, when it opened.
+    pub stores: Vec<Option<Store>>,
+    /// Per store: what it holds, when it could be listed.
+    pub invs: Vec<Option<Inventory>>,
+    /// Per store: why it could not be opened or listed.
+    pub errors: Vec<Option<StoreError>>,
+    /// Per store: trusted snapshots seen there before and gone now.
+    pub vanished: Vec<Vec<crate::catalog::SnapshotId>>,
+    /// Per store: its marker, when it could be read.
+    pub markers: Vec<Option<crate::store::MarkerState>>,
+    /// Every store's label, in config order.
+    pub labels: Vec<String>,
+}
+
+impl Survey {
+    /// Complete snapshots across the stores that could be listed, newest first.
+    pub fn snapshots(&self) -> Vec<SnapshotView> {
+        merged(&self.invs)
+    }
+
+    /// When `what` (an id, or `None` for any) is held only by untrusted, unreadable
+    /// or future-dated metadata, the error that says so.
+    pub fn not_trusted(&self, what: Option<&crate::catalog::SnapshotId>) -> Option<OpsError> {
+        let mut seen = Vec::new();
+        for inv in self.invs.iter().flatten() {
+            for (key, why) in inv.untrusted.iter().chain(&inv.unreadable) {
+                if what.is_none_or(|id| key.contains(id.as_str())) {
+                    seen.push(format!("{key} is not trusted ({why})"));
+                }
+            }
+            for (id, (m, _)) in &inv.future {
+                if what.is_none_or(|w| w == id) {
+                    seen.push(format!(
+                        "{id} is dated {} in the future",
+                        m.created_at.to_rfc3339()
+                    ));
+                }
+            }
+        }
+        if seen.is_empty() {
+            return None;
+        }
+        let n = seen.len();
+        seen.truncate(3);
+        Some(OpsError::NotTrusted {
+            what: what.map_or_else(|| "at all".to_string(), |id| id.to_string()),
+            detail: if n > 3 {
+                format!("{}; and {} more", seen.join("; "), n - 3)
+            } else {
+                seen.join("; ")
+            },
+        })
+    }
+
+    /// The first store error, if any.
+    pub fn first_error(&mut self) -> Option<StoreError> {
+        self.errors.iter_mut().find_map(Option::take)
+    }
+}
+
+/// Opens and lists every store, reads its marker, and notes what vanished; a
+/// store that fails is recorded (and logged), not fatal.
+///
+/// # Errors
+/// [`OpsError::NoStore`] when no store is configured.
+pub async fn survey(cfg: &Config, vet: &Vetting) -> Result<Survey, OpsError> {
+    let mut sv = Survey {
+        stores: Vec::new(),
+        invs: Vec::new(),
+        errors: Vec::new(),
+        vanished: Vec::new(),
+        markers: Vec::new(),
+        labels: Vec::new(),
+    };
+    for (label, r) in open_stores(cfg)? {
+        let (store, inv, err) = match r {
+            Ok(s) => match inventory(&s, vet).await {
+                Ok(i) => (Some(s), Some(i), None),
+                Err(e) => (Some(s), None, Some(e)),
+            },
+            Err(e) => (None, None, Some(e)),
+        };
+        if let Some(e) = &err {
+            tracing::warn!(store = %label, error = %e, "store unavailable");
+        }
+        let marker = match (&store, &inv) {
+            (Some(s), Some(_)) => match s.marker(&vet.trusted).await {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    tracing::warn!(store = %label, error = %e, "cannot read the store marker");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let vanished = match &inv {
+            Some(i) => seen::observe(&cfg.state_dir, &label, i).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot record the snapshots seen; vanished snapshots are not checked");
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
+        sv.stores.push(store);
+        sv.invs.push(inv);
+        sv.errors.push(err);
+        sv.vanished.push(vanished);
+        sv.markers.push(marker);
+        sv.labels.push(label);
+    }
+    Ok(sv)
+}
+
+/// Drill records, holds and sealed-ledger records in `store` that are not
+/// believed or dated in the future: (key, why).
+///
+/// # Errors
+/// [`StoreError`] when the store cannot be listed or read.
+pub async fn untrusted_records(
+    store: &Store,
+    vet: &Vetting,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut out = Vec::new();
+    let d = drill::records(store, vet).await?;
+    out.extend(d.rejected);
+    for r in d.future {
+        out.push((
+            crate::sanitize::for_terminal(&r.key()).into_owned(),
+            format!("dated {} in the future", r.started_at.to_rfc3339()),
+        ));
+    }
+    out.extend(prune::holds(store, vet).await?.rejected);
+    out.extend(ledger::sealed_records(store, vet).await?.rejected);
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Opens and lists every store for an operation that decides on the whole
+/// picture or not at all (prune, sync, verify): any store that cannot be
+/// opened, listed, or (for a local one) shows no trusted marker is an error.
+///
+/// # Errors
+/// The first store's error.
+pub async fn survey_all(
+    cfg: &Config,
+    vet: &Vetting,
+    need_marker: bool,
+) -> Result<Survey, OpsError> {
+    let mut sv = survey(cfg, vet).await?;
+    if let Some(e) = sv.first_error() {
+        return Err(e.into());
+    }
+    if need_marker {
+        for s in sv.stores.iter().flatten() {
+            s.require_marker(&vet.trusted).await?;
+        }
+    }
+    Ok(sv)
+}
+
+/// What the compliance rules know of the stores ([`StoreFacts`]): every
+/// configured store's snapshots and drill records, the identifier ledger and
+/// the archived report kinds.
+///
+/// # Errors
+/// [`OpsError::NoStore`] when the config has no store. An unreachable store
+/// is recorded in [`StoreFacts::unreachable`], not an error.
+pub async fn store_facts(cfg: &Config) -> Result<StoreFacts, OpsError> {
+    let mut facts = StoreFacts {
+        labels: cfg.store_labels(),
+        ..StoreFacts::default()
+    };
+    let mut invs = Vec::new();
+    // Only records signed by a trusted key, dated up to now, are evidence.
+    let vet = vetting(cfg, chrono::Utc::now())?;
+    for (label, opened) in open_stores(cfg)? {
+        let store = match opened {
+            Ok(s) => s,
+            Err(e) => {
+                facts.unreachable.push((label, e.to_string()));
+                invs.push(None);
+                continue;
+            }
+        };
+        match inventory(&store, &vet).await {
+            Ok(inv) => invs.push(Some(inv)),
+            Err(e) => {
+                facts.unreachable.push((label, e.to_string()));
+                invs.push(None);
+                continue;
+            }
+        }
+        match super::drill::records(&store, &vet).await {
+            Ok(records) => facts.drills.extend(records.trusted),
+            Err(e) => tracing::warn!(store = %label, error = %e, "cannot read drill records"),
+        }
+    }
+    facts.snapshots = merged(&invs);
+    let ledger_path = crate::ledger::Ledger::path_in(&cfg.state_dir);
+    facts.ledger = match crate::ledger::Ledger::open_existing(&ledger_path) {
+        Ok(None) => None,
+        Ok(Some(l)) => Some(
+            l.entries_and_unreadable()
+                .map(|(entries, bad)| {
+                    facts.ledger_unreadable = bad;
+                    entries
+                })
+                .map_err(|e| e.to_string()),
+        ),
+        Err(e) => Some(Err(e.to_string())),
+    };
+    facts.reports = Some(
+        crate::archive::archived_kinds(cfg)
+            .await
+            .map_err(|e| e.to_string()),
+    );
+    facts.drills.sort_by(|a, b| a.id.cmp(&b.id));
+    facts.drills.dedup_by(|a, b| a.id == b.id);
+    Ok(facts)
+}

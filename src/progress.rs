@@ -1,0 +1,18 @@
+//! Progress of long operations: a trait at the bottom of the house that every
+//! room may call and only a front end draws (the CLI's bars; tests and the
+//! daemon use [`Quiet`]).
+
+/// Progress reported by long operations; the CLI draws it, tests ignore it.
+pub trait Progress: Send + Sync {
+    /// A new phase starts, with a total in bytes when known.
+    fn phase(&self, _name: &str, _total: Option<u64>) {}
+    /// Bytes done in the current phase.
+    fn advance(&self, _bytes: u64) {}
+    /// The phase ended.
+    fn done(&self) {}
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct Quiet;
+
+impl Progress for Quiet {}
