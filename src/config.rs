@@ -23,9 +23,7 @@ pub mod edit;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error(
-        "cannot read the config file {path}: {source}. Create one with `eqvault init`, or pass --config PATH"
-    )]
+    #[error("cannot read the config file {path}: {source}")]
     Read {
         /// The config file.
         path: PathBuf,

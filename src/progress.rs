@@ -10,6 +10,9 @@ pub trait Progress: Send + Sync {
     fn advance(&self, _bytes: u64) {}
     /// The phase ended.
     fn done(&self) {}
+    /// A step of a long job begins, said in a few words for a person watching
+    /// (the demo's "backup to both stores …"); never part of a result.
+    fn note(&self, _text: &str) {}
 }
 
 /// A [`Progress`] that shows nothing.

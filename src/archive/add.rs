@@ -32,9 +32,9 @@ use super::refresh::{open_stores, refresh};
 use super::walk::{FoundFile, walk};
 use super::{
     ArchiveError, BagId, ENCRYPTED_SUFFIX, FORMAT_VERSION, OfficeRef, PLAIN_SUFFIX, Sidecar,
-    folder, open_index, school_years, vietnam,
+    folder, open_index, vietnam,
 };
-use crate::calendar::Period;
+use crate::calendar::{Period, SchoolYears};
 use crate::config::Config;
 use crate::progress::Progress;
 use crate::store::Store;
@@ -640,6 +640,7 @@ async fn seal(
 /// Files that are refused are in [`AddOutcome::refused`], not errors.
 pub async fn add(
     cfg: &Config,
+    years: &SchoolYears,
     paths: &[PathBuf],
     opts: &AddOptions,
     progress: Arc<dyn Progress>,
@@ -660,7 +661,6 @@ pub async fn add(
     } else {
         None
     };
-    let years = school_years(cfg)?;
     let signer = cfg.signing.signer()?;
     let trusted = super::refresh::trusted(cfg)?;
     let (opened, mut failed_open) = open_stores(cfg)?;
@@ -719,7 +719,7 @@ pub async fn add(
             folders: &file.folders,
             date: Some(date),
         };
-        match classify::classify(&subject, &opts.flags, &years) {
+        match classify::classify(&subject, &opts.flags, years) {
             Ok(placement) => jobs.push(Job { file, placement }),
             Err(r) => out.refused.push(Refused {
                 file: file.path.to_string_lossy().into_owned(),

@@ -20,6 +20,8 @@ use std::io::{self, Read, Write};
 
 use sha2::{Digest, Sha256, Sha512};
 
+use crate::pack::{ChainWriter, Compression};
+
 /// The bag declaration, exactly as RFC 8493 §2.1.1 gives it for version 1.0.
 pub const BAGIT_TXT: &str = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
 /// `bagit.txt`.
@@ -243,66 +245,14 @@ pub fn closing_tag_files(files: &[PayloadFile], info: &BagInfo) -> Vec<(&'static
     tags
 }
 
-/// The last layer of a stored bag: age encryption, or none.
-pub enum Seal<W: Write> {
-    /// age, to the config's recipients.
-    Age(age::stream::StreamWriter<W>),
-    /// Clear (`[archive] encrypt = false`).
-    Plain(W),
-}
-
-impl<W: Write> Seal<W> {
-    /// Encrypts to `recipients` when given, else passes through.
-    ///
-    /// # Errors
-    /// When the age header cannot be written.
-    pub fn new(out: W, recipients: Option<&[age::x25519::Recipient]>) -> io::Result<Seal<W>> {
-        match recipients {
-            None => Ok(Seal::Plain(out)),
-            Some(rs) => {
-                let enc =
-                    age::Encryptor::with_recipients(rs.iter().map(|r| r as &dyn age::Recipient))
-                        .map_err(|e| io::Error::other(e.to_string()))?;
-                Ok(Seal::Age(enc.wrap_output(out)?))
-            }
-        }
-    }
-
-    /// Ends the age stream (its last, authenticated chunk) and returns the output.
-    ///
-    /// # Errors
-    /// I/O.
-    pub fn finish(self) -> io::Result<W> {
-        match self {
-            Seal::Age(w) => w.finish(),
-            Seal::Plain(w) => Ok(w),
-        }
-    }
-}
-
-impl<W: Write> Write for Seal<W> {
-    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-        match self {
-            Seal::Age(w) => w.write(b),
-            Seal::Plain(w) => w.write(b),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Seal::Age(w) => w.flush(),
-            Seal::Plain(w) => w.flush(),
-        }
-    }
-}
-
 /// The size of one zstd worker's job.
 const ZSTD_JOB_BYTES: u32 = 2 << 20;
 
-/// Writes one bag as tar → zstd → [`Seal`] into `W`. Call [`BagWriter::finish`]:
-/// a writer dropped without it leaves a truncated object that fails to open.
+/// Writes one bag through the pack chain (tar → zstd → age or clear,
+/// [`crate::pack::ChainWriter`]) into `W`. Call [`BagWriter::finish`]: a
+/// writer dropped without it leaves a truncated object that fails to open.
 pub struct BagWriter<W: Write> {
-    tar: tar::Builder<zstd::stream::write::Encoder<'static, Seal<W>>>,
+    chain: ChainWriter<W>,
     root: String,
     mtime: u64,
     files: Vec<PayloadFile>,
@@ -333,19 +283,20 @@ impl<W: Write> BagWriter<W> {
         threads: u32,
         mtime: u64,
     ) -> io::Result<Self> {
-        use zstd::stream::raw::CParameter;
-        let sealed = Seal::new(out, recipients)?;
-        let mut raw = zstd::stream::raw::Encoder::new(level)?;
-        raw.set_parameter(CParameter::ChecksumFlag(true))?;
-        if threads > 1 {
-            raw.set_parameter(CParameter::NbWorkers(threads))?;
-            // Small jobs keep every worker busy in bags of a few megabytes
-            // too (the default, 4 windows, would leave one idle).
-            raw.set_parameter(CParameter::JobSize(ZSTD_JOB_BYTES))?;
-        }
-        let z = zstd::stream::write::Encoder::with_encoder(sealed, raw);
+        let chain = ChainWriter::new(
+            out,
+            recipients,
+            Compression {
+                level,
+                threads,
+                // Small jobs keep every worker busy in bags of a few megabytes
+                // too (the default, 4 windows, would leave one idle).
+                job_bytes: Some(ZSTD_JOB_BYTES),
+                checksum: true,
+            },
+        )?;
         let mut w = BagWriter {
-            tar: tar::Builder::new(z),
+            chain,
             root: bag_id.to_string(),
             mtime,
             files: Vec::new(),
@@ -363,7 +314,7 @@ impl<W: Write> BagWriter<W> {
         } else {
             format!("{}/{rel}/", self.root)
         };
-        self.tar.append_data(&mut h, path, io::empty())
+        self.chain.tar().append_data(&mut h, path, io::empty())
     }
 
     fn tag(&mut self, name: &str, body: &[u8]) -> io::Result<()> {
@@ -373,7 +324,8 @@ impl<W: Write> BagWriter<W> {
             0o644,
             self.mtime,
         );
-        self.tar
+        self.chain
+            .tar()
             .append_data(&mut h, format!("{}/{name}", self.root), body)
     }
 
@@ -405,19 +357,7 @@ impl<W: Write> BagWriter<W> {
         data: impl Read,
         digests: Digests,
     ) -> io::Result<()> {
-        let mut h = header(tar::EntryType::Regular, size, 0o644, mtime);
-        let mut counted = Counted {
-            inner: data.take(size),
-            n: 0,
-        };
-        self.tar
-            .append_data(&mut h, format!("{}/data/{path}", self.root), &mut counted)?;
-        if counted.n != size {
-            return Err(io::Error::other(format!(
-                "{path} changed size while it was being archived ({} of {size} bytes)",
-                counted.n
-            )));
-        }
+        self.append_counted(path, size, mtime, data)?;
         self.files.push(PayloadFile {
             path: path.to_string(),
             bytes: size,
@@ -442,19 +382,7 @@ impl<W: Write> BagWriter<W> {
             inner: data,
             hasher: Hasher::default(),
         };
-        let mut hdr = header(tar::EntryType::Regular, size, 0o644, mtime);
-        let mut counted = Counted {
-            inner: (&mut h).take(size),
-            n: 0,
-        };
-        self.tar
-            .append_data(&mut hdr, format!("{}/data/{path}", self.root), &mut counted)?;
-        if counted.n != size {
-            return Err(io::Error::other(format!(
-                "{path} changed size while it was being archived ({} of {size} bytes)",
-                counted.n
-            )));
-        }
+        self.append_counted(path, size, mtime, &mut h)?;
         let (digests, _) = h.hasher.finish();
         self.files.push(PayloadFile {
             path: path.to_string(),
@@ -462,6 +390,26 @@ impl<W: Write> BagWriter<W> {
             digests: digests.clone(),
         });
         Ok(digests)
+    }
+
+    /// Appends `data/<path>`, exactly `size` bytes of `data`.
+    fn append_counted(
+        &mut self,
+        path: &str,
+        size: u64,
+        mtime: u64,
+        data: impl Read,
+    ) -> io::Result<()> {
+        let mut hdr = header(tar::EntryType::Regular, size, 0o644, mtime);
+        let n =
+            self.chain
+                .append_exact(&mut hdr, &format!("{}/data/{path}", self.root), size, data)?;
+        if n != size {
+            return Err(io::Error::other(format!(
+                "{path} changed size while it was being archived ({n} of {size} bytes)"
+            )));
+        }
+        Ok(())
     }
 
     /// Writes the manifests, `bag-info.txt` and the tag manifest, then ends the
@@ -477,9 +425,7 @@ impl<W: Write> BagWriter<W> {
             self.tag(name, body)?;
             tag_bytes += body.len() as u64;
         }
-        let z = self.tar.into_inner()?;
-        let sealed = z.finish()?;
-        Ok((sealed.finish()?, self.files, tag_bytes))
+        Ok((self.chain.finish()?, self.files, tag_bytes))
     }
 }
 
@@ -492,19 +438,6 @@ impl<R: Read> Read for HashingRead<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let k = self.inner.read(buf)?;
         self.hasher.update(&buf[..k]);
-        Ok(k)
-    }
-}
-
-struct Counted<R> {
-    inner: R,
-    n: u64,
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let k = self.inner.read(buf)?;
-        self.n += k as u64;
         Ok(k)
     }
 }

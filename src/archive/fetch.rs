@@ -377,10 +377,7 @@ impl Sink for WholeBag {
 }
 
 fn sha256_of(path: &Path) -> io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    io::copy(&mut f, &mut h)?;
-    Ok(hex::encode(h.finalize()))
+    crate::pack::sha256_file(path).map(|(sha, _)| sha)
 }
 
 /// Resolves `what` (a SHA-256, a path as listed, or a bare file name) to one archived file.

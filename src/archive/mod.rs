@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Period, SchoolYears};
+use crate::calendar::Period;
 use crate::config::Config;
 
 pub use add::{AddOptions, AddOutcome, Added, BagOutcome, Refused, Skipped, add};
@@ -91,9 +91,7 @@ pub enum ArchiveError {
     #[error("no store could be used:\n{0}")]
     AllStoresFailed(String),
     /// The local index.
-    #[error(
-        "the archive index {path}: {source}. Move it away and run `eqvault archive rebuild-index` to recreate it from the stores"
-    )]
+    #[error("the archive index {path}: {source}")]
     Index {
         /// The catalog file.
         path: PathBuf,
@@ -113,7 +111,7 @@ pub enum ArchiveError {
         detail: String,
     },
     /// Nothing archived matches.
-    #[error("nothing archived matches {0:?}: list what is archived with `eqvault archive list`")]
+    #[error("nothing archived matches {0:?}")]
     NotFound(String),
     /// A name that matches several archived files.
     #[error(
@@ -126,17 +124,13 @@ pub enum ArchiveError {
         matches: String,
     },
     /// `get` would overwrite a different file.
-    #[error(
-        "{0} already exists with other content; eqvault never overwrites a file: move it away or choose another --to"
-    )]
+    #[error("{0} already exists with other content; eqvault never overwrites a file")]
     TargetExists(PathBuf),
     /// `get --to` is not a folder.
-    #[error("{0} is not a folder: create it or choose another --to")]
+    #[error("{0} is not a folder")]
     NotAFolder(PathBuf),
     /// Every copy of a bag failed.
-    #[error(
-        "no store gave a good copy of bag {bag}:\n{detail}\nRun `eqvault archive verify --all` to see which copies are damaged"
-    )]
+    #[error("no store gave a good copy of bag {bag}:\n{detail}")]
     NoGoodCopy {
         /// The bag.
         bag: String,
@@ -341,14 +335,6 @@ impl Sidecar {
 /// The sidecar key of a bag.
 pub fn sidecar_key(year: &str, period: Period, id: &BagId) -> String {
     format!("{}/{id}{SIDECAR_SUFFIX}", folder(year, period))
-}
-
-/// The school years: the config's policy folder, else the built-in one.
-///
-/// # Errors
-/// [`ArchiveError::Policy`] naming the file and line.
-pub fn school_years(cfg: &Config) -> Result<SchoolYears, ArchiveError> {
-    Ok(crate::policy::Policies::from_config(Some(cfg))?.school_years)
 }
 
 /// Which report kinds are archived for each school year and period: what

@@ -2,15 +2,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
-
 use super::index::Index;
 use super::{ArchiveError, REPORTS, SIDECAR_SUFFIX, Sidecar};
 use crate::config::Config;
 use crate::store::Store;
 
-/// What a rebuild found.
-#[derive(Debug, Clone, Default, Serialize)]
+/// What a rebuild found (its `--json` shape is in `ops/archive.rs`).
+#[derive(Debug, Clone, Default)]
 pub struct RebuildOutcome {
     /// Bags indexed.
     pub bags: usize,

@@ -238,16 +238,7 @@ pub fn read_bag<R: Read>(
             detail: e.to_string(),
         }
     };
-    let plain: Box<dyn Read> = if expect.encrypted {
-        let dec = age::Decryptor::new_buffered(io::BufReader::new(input)).map_err(decrypt_error)?;
-        Box::new(
-            dec.decrypt(identities.iter().map(|i| i as &dyn age::Identity))
-                .map_err(decrypt_error)?,
-        )
-    } else {
-        Box::new(input)
-    };
-    let z = zstd::stream::read::Decoder::new(plain).map_err(corrupt(None))?;
+    let z = crate::pack::open(input, expect.encrypted.then_some(identities)).map_err(open_error)?;
     let tripped = Rc::new(Cell::new(false));
     let limit = expect.limit();
     let limited = Limited {
@@ -405,12 +396,12 @@ pub fn read_bag<R: Read>(
     Ok(out)
 }
 
-fn decrypt_error(e: age::DecryptError) -> BagError {
+fn open_error(e: crate::pack::OpenError) -> BagError {
     match e {
-        age::DecryptError::NoMatchingKeys => BagError::WrongIdentity,
-        other => BagError::Corrupt {
+        crate::pack::OpenError::WrongIdentity => BagError::WrongIdentity,
+        crate::pack::OpenError::Corrupt(detail) => BagError::Corrupt {
             entry: None,
-            detail: other.to_string(),
+            detail,
         },
     }
 }

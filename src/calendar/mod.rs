@@ -154,6 +154,12 @@ pub const VIETNAM: FixedOffset = match FixedOffset::east_opt(VIETNAM_UTC_OFFSET_
     None => panic!("UTC+7 is a valid offset"),
 };
 
+/// Today's date in Vietnam: the "today" of every rule, report and deadline
+/// unless `--as-of` names another.
+pub fn today() -> NaiveDate {
+    local_date_of(&chrono::Utc::now())
+}
+
 /// The civil date in Vietnam (UTC+07:00) of an instant.
 pub fn local_date_of<Tz: TimeZone>(instant: &DateTime<Tz>) -> NaiveDate {
     instant.with_timezone(&VIETNAM).date_naive()

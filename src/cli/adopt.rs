@@ -1,13 +1,12 @@
 //! `eqvault adopt [ID…|--all]` and `eqvault forget ID…|--vanished`: the two explicit acts of trust.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 
-use super::Out;
+use super::{Exit, Out};
 use crate::catalog::SnapshotId;
-use crate::config::Config;
+use crate::ops::{Outcome, Vault};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -39,13 +38,14 @@ fn ids(v: &[String]) -> anyhow::Result<Vec<SnapshotId>> {
     Ok(v.iter().map(|s| s.parse()).collect::<Result<_, _>>()?)
 }
 
-pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
-    let identity = super::identity(a.identity, cfg)?;
+pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+    let cfg = vault.config()?;
+    let identity = vault.identity(a.identity)?;
     let req = crate::ops::adopt::AdoptRequest {
         ids: if a.all { None } else { Some(ids(&a.ids)?) },
         before: a.before.unwrap_or_else(Utc::now),
     };
-    let o = crate::ops::adopt::adopt(cfg, &req, &identity, super::bar()).await?;
+    let o = vault.adopt(&req, &identity, super::bar()).await?;
     if out.json {
         out.json(&o);
     } else {
@@ -75,26 +75,19 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
             out.line("no unsigned snapshot to adopt");
         }
     }
-    let ok = o.snapshots.iter().all(|s| s.ok) && o.markers.iter().all(|m| m.ok);
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(o.verdict().into())
 }
 
-pub async fn forget(a: ForgetArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+pub async fn forget(a: ForgetArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     let list = if a.vanished { None } else { Some(ids(&a.ids)?) };
-    let gone = crate::ops::seen::forget_vanished(cfg, list.as_deref()).await?;
+    let o = vault.forget(list.as_deref()).await?;
     if out.json {
-        out.json(&serde_json::json!({
-            "forgotten": gone.iter().map(|(s, id)| serde_json::json!({"store": s, "id": id})).collect::<Vec<_>>(),
-        }));
+        out.json(&o);
     } else {
-        for (s, id) in &gone {
+        for (s, id) in &o.0 {
             out.line(format!("forgot {id} in {s}"));
         }
-        out.line(format!("{} forgotten", gone.len()));
+        out.line(format!("{} forgotten", o.0.len()));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(o.verdict().into())
 }

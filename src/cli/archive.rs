@@ -1,12 +1,11 @@
 //! `eqvault archive add|list|get|verify|rebuild-index`: the report archive.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use super::{Out, show};
-use crate::archive::{self, AddOptions, VerifySelection, classify::Flags};
+use super::{Exit, Out, show};
+use crate::archive::{AddOptions, VerifySelection, classify::Flags};
 use crate::calendar::Period;
-use crate::config::Config;
+use crate::ops::{Outcome, Vault};
 use crate::sanitize::for_terminal;
 
 /// The archive's subcommands.
@@ -25,7 +24,7 @@ pub enum Cmd {
 }
 
 fn year_arg(s: &str) -> Result<String, String> {
-    if archive::classify::is_year_name(s) {
+    if crate::calendar::is_year_name(s) {
         Ok(s.to_string())
     } else {
         Err("write the school year as YYYY-YYYY with consecutive years, e.g. 2024-2025".into())
@@ -94,17 +93,17 @@ pub struct VerifyArgs {
     identity: Option<PathBuf>,
 }
 
-pub async fn run(c: Cmd, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+pub async fn run(c: Cmd, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     match c {
-        Cmd::Add(a) => add(a, cfg, out).await,
-        Cmd::List(a) => list(a, cfg, out).await,
-        Cmd::Get(a) => get(a, cfg, out).await,
-        Cmd::Verify(a) => verify(a, cfg, out).await,
-        Cmd::RebuildIndex => rebuild(cfg, out).await,
+        Cmd::Add(a) => add(a, vault, out).await,
+        Cmd::List(a) => list(a, vault, out).await,
+        Cmd::Get(a) => get(a, vault, out).await,
+        Cmd::Verify(a) => verify(a, vault, out).await,
+        Cmd::RebuildIndex => rebuild(vault, out).await,
     }
 }
 
-async fn add(a: AddArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     let opts = AddOptions {
         flags: Flags {
             year: a.year,
@@ -113,7 +112,7 @@ async fn add(a: AddArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
         dry_run: a.dry_run,
         ..AddOptions::default()
     };
-    let o = archive::add(cfg, &a.paths, &opts, super::bar()).await?;
+    let o = vault.archive_add(&a.paths, &opts, super::bar()).await?;
     if out.json {
         out.json(&o);
     } else {
@@ -210,22 +209,17 @@ async fn add(a: AddArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
                 " archived"
             }
         ));
-        return Ok(ExitCode::from(2));
     }
-    Ok(if o.every_store_has_every_bag() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(o.verdict().into())
 }
 
-async fn list(a: ListArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
-    let (index, _) = archive::open_index(cfg).await?;
-    let entries = index.list(a.year.as_deref(), a.term)?;
+async fn list(a: ListArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+    let o = vault.archive_list(a.year.as_deref(), a.term).await?;
+    let entries = &o.0;
     if out.json {
-        out.json(&entries);
+        out.json(&o);
     } else {
-        for e in &entries {
+        for e in entries {
             out.line(format!(
                 "{}/{:<6} {}  {}  {}  {}",
                 e.year,
@@ -238,11 +232,13 @@ async fn list(a: ListArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> 
         }
         out.line(format!("{} archived files", entries.len()));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(o.verdict().into())
 }
 
-async fn get(a: GetArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
-    let o = archive::get(cfg, &a.what, &a.to, a.identity.as_deref(), super::bar()).await?;
+async fn get(a: GetArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+    let o = vault
+        .archive_get(&a.what, &a.to, a.identity.as_deref(), super::bar())
+        .await?;
     if out.json {
         out.json(&o);
     } else {
@@ -270,22 +266,24 @@ async fn get(a: GetArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
             ));
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(o.verdict().into())
 }
 
-async fn verify(a: VerifyArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+async fn verify(a: VerifyArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     let sel = VerifySelection {
         bags: a.bags,
         year: a.year,
         period: a.term,
         all: a.all,
     };
-    let results = archive::verify(cfg, &sel, a.identity.as_deref(), super::bar()).await?;
-    let ok = results.iter().all(|r| r.ok);
+    let o = vault
+        .archive_verify(&sel, a.identity.as_deref(), super::bar())
+        .await?;
+    let results = &o.results;
     if out.json {
-        out.json(&serde_json::json!({"ok": ok, "results": results}));
+        out.json(&o);
     } else {
-        for r in &results {
+        for r in results {
             out.line(format!(
                 "{} {}  {}/{}  {}  ({}, {} files)",
                 if r.ok { "ok    " } else { "FAILED" },
@@ -307,21 +305,13 @@ async fn verify(a: VerifyArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCo
         let bad = results.iter().filter(|r| !r.ok).count();
         out.line(format!("{} checked, {} failed", results.len(), bad));
     }
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(o.verdict().into())
 }
 
-async fn rebuild(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
-    let r = archive::rebuild_index(cfg).await?;
+async fn rebuild(vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+    let r = vault.archive_rebuild_index().await?;
     if out.json {
-        out.json(&serde_json::json!({
-            "bags": r.bags,
-            "files": r.files,
-            "problems": r.problems.iter().map(|(s, k, w)| serde_json::json!({"store": s, "key": k, "problem": w})).collect::<Vec<_>>(),
-        }));
+        out.json(&r);
     } else {
         out.line(format!(
             "index rebuilt from the stores: {} bags, {} files",
@@ -331,5 +321,5 @@ async fn rebuild(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
             out.line(format!("  {s}: {}: {w}", for_terminal(k)));
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(r.verdict().into())
 }

@@ -1,12 +1,10 @@
 //! `eqvault backup`: one snapshot to every store; Vietnamese with English beside it.
 
-use std::process::ExitCode;
-
 use chrono::{DateTime, Utc};
 
-use super::Out;
-use crate::config::Config;
+use super::{Exit, Out};
 use crate::ops::backup::BackupOptions;
+use crate::ops::{Outcome, Vault};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -19,7 +17,8 @@ pub struct Args {
     allow_clock_behind: bool,
 }
 
-pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+    let cfg = vault.config()?;
     // The same lock as the daemon's and `schedule run backup`: a backup started by
     // hand or by cron while the scheduled one runs would copy and upload twice.
     let _lock = match crate::schedule::lock::try_lock(&cfg.state_dir, "backup")? {
@@ -41,18 +40,10 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
         opts.now = at;
     }
     opts.allow_clock_behind = a.allow_clock_behind;
-    let o = crate::ops::backup(cfg, &opts, super::bar()).await?;
+    let o = vault.backup(&opts, super::bar()).await?;
     let m = &o.metadata;
     if out.json {
-        out.json(&serde_json::json!({
-            "id": m.id,
-            "created_at": m.created_at,
-            "bytes": m.object_bytes,
-            "database_bytes": m.database_bytes,
-            "sha256": m.object_sha256,
-            "object": m.object,
-            "stores": o.stores,
-        }));
+        out.json(&o);
     } else {
         out.line(format!(
             "Bản sao lưu / snapshot {}  ({})",
@@ -78,18 +69,14 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
     for w in &o.warnings {
         out.warn(w);
     }
-    if o.all_ok() {
-        Ok(ExitCode::SUCCESS)
-    } else {
-        for s in o.stores.iter().filter(|s| !s.ok) {
-            out.warn(format!(
-                "store {} does not hold this snapshot: {}. The other stores do; fix it, then `eqvault sync` copies the snapshot there",
-                s.url,
-                s.error.as_deref().unwrap_or("unknown error")
-            ));
-        }
-        Ok(ExitCode::from(1))
+    for s in o.stores.iter().filter(|s| !s.ok) {
+        out.warn(format!(
+            "store {} does not hold this snapshot: {}. The other stores do; fix it, then `eqvault sync` copies the snapshot there",
+            s.url,
+            s.error.as_deref().unwrap_or("unknown error")
+        ));
     }
+    Ok(o.verdict().into())
 }
 
 /// 1536 → "1.5 KiB".

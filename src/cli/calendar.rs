@@ -4,14 +4,15 @@
 //! the built-in ones; no config is needed.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use super::Out;
-use super::check::{optional_config, parse_date, today};
+use super::check::{optional_config, parse_date};
+use super::{Exit, Out};
+use crate::calendar::today;
 use crate::calendar::{DayStatus, Origin, WorkCalendar};
+use crate::ops::Vault;
 use crate::policy::Policies;
 use crate::policy::text::{en_date, weekday_vi};
 use crate::sanitize::for_terminal;
@@ -39,9 +40,12 @@ enum Sub {
     },
 }
 
-pub fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Result<ExitCode> {
-    let cfg = optional_config(config_path, out)?;
-    let policies = Policies::from_config(cfg.as_ref())?;
+pub fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Result<Exit> {
+    let vault = match optional_config(config_path, out)? {
+        Some(c) => Vault::open(c),
+        None => Vault::without_config(),
+    };
+    let policies = vault.policies()?;
     match a.command {
         Some(Sub::Deadline { date, days }) => {
             let n = days.unwrap_or(policies.rules.late_update.working_days);
@@ -57,7 +61,7 @@ pub fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Result<E
             year_view(&policies, year, out);
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok)
 }
 
 #[derive(Serialize)]

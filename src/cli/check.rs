@@ -11,16 +11,16 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Context;
 use chrono::NaiveDate;
 
-use super::{Out, show};
+use super::{Exit, Out, show};
 use crate::config::{Config, ConfigError};
+use crate::ops::check::FindingSink;
+use crate::ops::{CheckRequest, Outcome, Vault};
 use crate::policy::check::CheckOutcome;
-use crate::policy::{CheckPlan, Finding, Policies, Rule, Severity, StoreInput};
+use crate::policy::{CheckPlan, Finding, Policies, Severity};
 use crate::sanitize::for_terminal;
 
 /// How many findings per school a person sees; `--json` has them all.
@@ -55,13 +55,6 @@ pub(super) fn parse_date(s: &str) -> Result<NaiveDate, String> {
         .ok_or_else(|| format!("{s:?} is not a date: write YYYY-MM-DD, e.g. 2025-02-14"))
 }
 
-/// Today's date in Vietnam.
-pub(super) fn today() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&crate::calendar::VIETNAM)
-        .date_naive()
-}
-
 /// The config when there is one: a missing file is `None`; a file that
 /// exists but does not read or validate is still an error.
 pub(super) fn optional_config(path: Option<PathBuf>, out: &Out) -> anyhow::Result<Option<Config>> {
@@ -82,93 +75,49 @@ pub(super) fn optional_config(path: Option<PathBuf>, out: &Out) -> anyhow::Resul
     }
 }
 
-pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Result<ExitCode> {
-    // Parse, then plan, then act: everything decided before the first read.
-    let cfg = if a.db.is_some() {
+/// The engine for `check`, `report` and `mapping`: over the config when
+/// there is one (with `--db`, a missing config is fine), reading `--db` and
+/// `--mapping` instead of the config's when given. `what` names the command
+/// in the error when there is neither a database nor a config.
+pub(super) fn vault_for(
+    db: Option<PathBuf>,
+    mapping: Option<PathBuf>,
+    config_path: Option<PathBuf>,
+    what: &str,
+    out: &Out,
+) -> anyhow::Result<Vault> {
+    let cfg = if db.is_some() {
         optional_config(config_path, out)?
     } else {
-        Some(super::load(config_path).context(
-            "check needs a database: pass --db PATH, or a config whose [database] path names it",
-        )?)
+        Some(super::load(config_path).with_context(|| {
+            format!("{what} needs a database: pass --db PATH, or a config whose [database] path names it")
+        })?)
     };
-    let policies = Policies::from_config(cfg.as_ref())?;
-    let plan = CheckPlan {
-        database: match (&a.db, &cfg) {
-            (Some(db), _) => db.clone(),
-            (None, Some(c)) => c.database.path.clone(),
-            (None, None) => unreachable!("a config is loaded when --db is absent"),
-        },
-        mapping: super::mapping::resolve(a.mapping.as_deref(), cfg.as_ref())?,
-        busy_timeout: cfg.as_ref().map_or(Duration::from_secs(30), |c| {
-            Duration::from_secs(c.database.busy_timeout.approx_seconds())
-        }),
-        as_of: a.as_of.unwrap_or_else(today),
-        from: a.from,
-        to: a.to,
-    };
-    plan.validate()?;
-
-    let gathered = Gathered::from(cfg.as_ref(), &policies).await;
-    let stores = gathered.input();
-
-    let outcome = if out.json {
-        let mut stream = JsonStream::new(&plan, &policies);
-        let outcome = crate::policy::check(&policies, &plan, stores, &mut |f| stream.finding(&f))?;
-        stream.finish(&outcome);
-        outcome
-    } else {
-        let mut groups = Groups::default();
-        let outcome = crate::policy::check(&policies, &plan, stores, &mut |f| groups.add(f))?;
-        print_human(out, &outcome, &groups);
-        outcome
-    };
-    Ok(if outcome.has_problems() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    Ok(match cfg {
+        Some(c) => Vault::open(c).reading(db, mapping),
+        None => Vault::without_config().reading(db, mapping),
     })
 }
 
-/// What the stores told, for the store rules (and the report's backup evidence).
-pub(super) enum Gathered {
-    /// No config: no stores to ask.
-    NoConfig,
-    /// A config, but the stores could not be asked (or their rules are off).
-    Unavailable(String),
-    /// What the stores hold.
-    Facts(crate::policy::stores::StoreFacts),
-}
-
-impl Gathered {
-    /// Lists the stores of `cfg` when a store rule is switched on.
-    pub(super) async fn from(cfg: Option<&Config>, policies: &Policies) -> Gathered {
-        let store_rules = [
-            Rule::BackupOverdue,
-            Rule::BackupCopies,
-            Rule::DrillOverdue,
-            Rule::ReportMissing,
-        ];
-        let wants_stores = store_rules.iter().any(|&r| policies.rules.enabled(r));
-        match cfg {
-            None => Gathered::NoConfig,
-            Some(_) if !wants_stores => {
-                Gathered::Unavailable("store rules are switched off".into())
-            }
-            Some(c) => match crate::ops::survey::store_facts(c).await {
-                Ok(f) => Gathered::Facts(f),
-                Err(e) => Gathered::Unavailable(e.to_string()),
-            },
-        }
-    }
-
-    /// As the rules take it.
-    pub(super) fn input(&self) -> StoreInput<'_> {
-        match self {
-            Gathered::NoConfig => StoreInput::NoConfig,
-            Gathered::Unavailable(why) => StoreInput::Unavailable(why.clone()),
-            Gathered::Facts(f) => StoreInput::Facts(f),
-        }
-    }
+pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Result<Exit> {
+    // Parse, then plan, then act: everything decided before the first read.
+    let vault = vault_for(a.db, a.mapping, config_path, "check", out)?;
+    let req = CheckRequest {
+        as_of: a.as_of,
+        from: a.from,
+        to: a.to,
+    };
+    let outcome = if out.json {
+        let stream = JsonStream::new(&vault.check_plan(&req)?, &*vault.policies()?);
+        let (outcome, mut stream) = vault.check(&req, stream).await?;
+        stream.finish(&outcome);
+        outcome
+    } else {
+        let (outcome, groups) = vault.check(&req, Groups::default()).await?;
+        print_human(out, &outcome, &groups);
+        outcome
+    };
+    Ok(outcome.verdict().into())
 }
 
 /// The `--json` document, written as findings arrive. A closed stdout
@@ -218,7 +167,7 @@ impl JsonStream {
         }
     }
 
-    fn finding(&mut self, f: &Finding) {
+    fn write_finding(&mut self, f: &Finding) {
         let sep = if self.first { "\n    " } else { ",\n    " };
         self.first = false;
         let line = serde_json::to_string(f).expect("findings serialise");
@@ -252,6 +201,18 @@ fn pretty<T: serde::Serialize>(v: &T) -> String {
 #[derive(Default)]
 struct Groups {
     by_school: BTreeMap<Option<String>, (Vec<Finding>, u64)>,
+}
+
+impl FindingSink for JsonStream {
+    fn finding(&mut self, f: Finding) {
+        self.write_finding(&f);
+    }
+}
+
+impl FindingSink for Groups {
+    fn finding(&mut self, f: Finding) {
+        self.add(f);
+    }
 }
 
 impl Groups {

@@ -1,7 +1,8 @@
 //! `eqvault completions SHELL`: the shell completion script, generated from the command line itself.
 
 use std::io::Write;
-use std::process::ExitCode;
+
+use super::Exit;
 
 use clap::CommandFactory;
 
@@ -14,9 +15,9 @@ pub struct Args {
 }
 
 /// Prints the script on stdout (the package installs the same bytes).
-pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+pub fn run(a: Args) -> anyhow::Result<Exit> {
     let _ = std::io::stdout().lock().write_all(&script(a.shell));
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok)
 }
 
 /// The script, built in memory: clap_complete panics on a failed write, and a

@@ -1,21 +1,19 @@
 //! `eqvault daemon`: runs the configured schedule until SIGTERM or SIGINT, then stops cleanly.
 
-use std::process::ExitCode;
-
 use tokio_util::sync::CancellationToken;
 
-use super::Out;
+use super::{Exit, Out};
 use crate::config::Config;
 use crate::schedule::SystemClock;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
-pub async fn run(_a: Args, cfg: &Config, _out: &Out) -> anyhow::Result<ExitCode> {
+pub async fn run(_a: Args, cfg: &Config, _out: &Out) -> anyhow::Result<Exit> {
     let stop = stop_on_signals()?;
     crate::daemon::daemon(cfg, &SystemClock, &stop).await?;
     tracing::info!("eqvault daemon stopped cleanly");
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok)
 }
 
 /// A token cancelled by the first SIGTERM, SIGINT or SIGHUP (systemd stop, Ctrl-C, a closed terminal).

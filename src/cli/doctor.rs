@@ -1,10 +1,10 @@
 //! `eqvault doctor [--send-test-alert] [--lang vi|en]`: the set-up checklist, exit 1 on any problem.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use super::{Lang, Out};
+use super::{Exit, Lang, Out};
 use crate::ops::doctor::{DoctorOptions, Line, State};
+use crate::ops::{Outcome, Vault};
 use crate::sanitize::for_terminal;
 
 #[derive(Debug, clap::Args)]
@@ -17,12 +17,12 @@ pub struct Args {
     lang: Option<Lang>,
 }
 
-pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Result<ExitCode> {
+pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Result<Exit> {
     let path = config_path.unwrap_or_else(|| PathBuf::from(crate::config::FILE_NAME));
     let opts = DoctorOptions {
         send_test_alert: a.send_test_alert,
     };
-    let o = crate::ops::doctor::doctor(&path, &opts, chrono::Utc::now()).await;
+    let o = Vault::doctor(&path, &opts, chrono::Utc::now()).await;
     if out.json {
         out.json(&o);
     } else {
@@ -47,11 +47,7 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
             (n, Some(Lang::En)) => format!("{n} problem(s): see «What to do» above"),
         });
     }
-    Ok(if o.ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(o.verdict().into())
 }
 
 fn print_line(out: &Out, l: &Line, lang: Option<Lang>) {

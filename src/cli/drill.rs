@@ -1,11 +1,10 @@
 //! `eqvault drill [ID|latest|random]`: a restore drill with evidence.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use super::Out;
-use crate::config::Config;
-use crate::ops::drill::{Pick, Status};
+use super::{Exit, Out};
+use crate::ops::drill::Pick;
+use crate::ops::{Outcome, Vault};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,21 +16,15 @@ pub struct Args {
     identity: Option<PathBuf>,
 }
 
-pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
-    let identity = super::identity(a.identity, cfg)?;
+pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+    let identity = vault.identity(a.identity)?;
     let pick: Pick = a.which.parse().expect("infallible");
-    let o =
-        crate::ops::drill::drill(cfg, &pick, &identity, chrono::Utc::now(), super::bar()).await?;
+    let o = vault
+        .drill(&pick, &identity, chrono::Utc::now(), super::bar())
+        .await?;
     let r = &o.record;
     if out.json {
-        let mut v = serde_json::to_value(r)?;
-        v["unrecorded"] = serde_json::json!(
-            o.unrecorded
-                .iter()
-                .map(|(s, e)| serde_json::json!({"store": s, "error": e}))
-                .collect::<Vec<_>>()
-        );
-        out.json(&v);
+        out.json(&o);
     } else {
         out.line(format!(
             "Diễn tập phục hồi / Restore drill {}: {} / {}",
@@ -81,8 +74,5 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
         ));
     }
     // Evidence missing from a store is a problem found, as a failed drill is.
-    Ok(match r.status {
-        Status::Success | Status::Warning if o.unrecorded.is_empty() => ExitCode::SUCCESS,
-        _ => ExitCode::from(1),
-    })
+    Ok(o.verdict().into())
 }

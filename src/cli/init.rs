@@ -1,10 +1,10 @@
 //! `eqvault init`: a commented config, a fresh identity and signing key, each store's marker; never overwrites.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use super::{Out, show};
-use crate::ops::setup::{self, InitRequest};
+use super::{Exit, Out, show};
+use crate::ops::setup::InitRequest;
+use crate::ops::{Outcome, Vault};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -35,8 +35,8 @@ pub struct Args {
     create_store: bool,
 }
 
-pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
-    let w = setup::init(&InitRequest {
+pub async fn run(a: Args, out: &Out) -> anyhow::Result<Exit> {
+    let w = Vault::init(&InitRequest {
         dir: a.dir,
         db: a.db,
         stores: a.stores,
@@ -47,16 +47,8 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
         create_store: a.create_store,
     })
     .await?;
-    let all_marked = w.stores.iter().all(|s| s.ok);
     if out.json {
-        out.json(&serde_json::json!({
-            "config": w.config,
-            "identity": w.identity,
-            "recipients": w.recipients,
-            "signing_key": w.signing_key,
-            "signing_public_key": w.signing_public_key,
-            "stores": w.stores,
-        }));
+        out.json(&w);
     } else {
         out.line(format!("wrote {}", show(&w.config)));
         if let Some(id) = &w.identity {
@@ -78,9 +70,5 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
         }
         out.line("next: eqvault backup   (then: eqvault verify --read-data)");
     }
-    Ok(if all_marked {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(w.verdict().into())
 }

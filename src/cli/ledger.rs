@@ -1,10 +1,9 @@
 //! `eqvault ledger rebuild`: the identifier history back from the stores and the identity alone.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use super::{Out, show};
-use crate::config::Config;
+use super::{Exit, Out, show};
+use crate::ops::{Outcome, Vault};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Cmd {
@@ -16,11 +15,11 @@ pub enum Cmd {
     },
 }
 
-pub async fn run(c: Cmd, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+pub async fn run(c: Cmd, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     match c {
         Cmd::Rebuild { identity } => {
-            let identity = super::identity(identity, cfg)?;
-            let r = crate::ops::ledger::rebuild(cfg, &identity).await?;
+            let identity = vault.identity(identity)?;
+            let r = vault.ledger_rebuild(&identity).await?;
             if out.json {
                 out.json(&r);
             } else {
@@ -32,7 +31,7 @@ pub async fn run(c: Cmd, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
                     show(&r.path)
                 ));
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(r.verdict().into())
         }
     }
 }

@@ -7,13 +7,12 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::CommandFactory;
 use clap_mangen::roff::{Roff, bold, italic, roman};
 
-use super::Out;
+use super::{Exit, Out};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -25,7 +24,7 @@ pub struct Args {
     dir: Option<PathBuf>,
 }
 
-pub fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
+pub fn run(a: Args, out: &Out) -> anyhow::Result<Exit> {
     let pages = pages();
     let Some(dir) = a.dir else {
         let name = std::iter::once("eqvault".to_string())
@@ -39,7 +38,7 @@ pub fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
             );
         };
         let _ = std::io::stdout().lock().write_all(&page.roff);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Ok);
     };
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the folder {}", super::show(&dir)))?;
@@ -59,7 +58,7 @@ pub fn run(a: Args, out: &Out) -> anyhow::Result<ExitCode> {
             super::show(&dir)
         ));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok)
 }
 
 const DESCRIPTION: &str = "eqvault giữ an toàn cơ sở dữ liệu thiết bị dạy học theo Quyết định 146/QĐ-GDĐT (2024): \

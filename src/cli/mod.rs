@@ -10,6 +10,8 @@ mod daemon;
 mod demo;
 mod doctor;
 mod drill;
+mod exit;
+pub mod hints;
 mod init;
 mod ledger;
 mod logfile;
@@ -33,7 +35,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::{self, Config};
+use crate::ops::Vault;
 
+pub(crate) use exit::Exit;
 pub(crate) use output::{Lang, Out, bar};
 
 /// eqvault: encrypted, verified backups of the teaching-equipment database,
@@ -134,10 +138,12 @@ pub fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::from(2);
+            return Exit::Failed.into();
         }
     };
     let out = Out::new(cli.json);
+    // Scheduled jobs put the same next step in their alerts as an error here.
+    crate::daemon::use_hints(hints::hint);
     let left = signals::Left::of(&cli.command);
     let r = rt.block_on(async {
         match left {
@@ -151,7 +157,7 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             out.error(&e);
-            ExitCode::from(2)
+            Exit::Failed
         }
     };
     // What signing cost this run (issue 12's budget: under 3 % of a backup or restore).
@@ -163,7 +169,7 @@ pub fn main() -> ExitCode {
         verify_us = cost.verify_time.as_micros(),
         "signing cost"
     );
-    code
+    code.into()
 }
 
 fn init_logging(verbose: u8, settings: Option<&logfile::Settings>) {
@@ -200,23 +206,23 @@ fn init_logging(verbose: u8, settings: Option<&logfile::Settings>) {
         .try_init();
 }
 
-async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
+async fn run(cli: Cli, out: &Out) -> anyhow::Result<Exit> {
     let config_path = cli.config.clone();
     match cli.command {
         Command::Init(a) => init::run(a, out).await,
         Command::Demo(a) => demo::run(a, out).await,
-        Command::Backup(a) => backup::run(a, &load(config_path)?, out).await,
-        Command::Snapshots => snapshots::run(&load(config_path)?, out).await,
-        Command::Verify(a) => verify::run(a, &load(config_path)?, out).await,
-        Command::Restore(a) => restore::run(a, &load(config_path)?, out).await,
-        Command::Drill(a) => drill::run(a, &load(config_path)?, out).await,
-        Command::Prune(a) => prune::run(a, &load(config_path)?, out).await,
-        Command::Hold(a) => prune::hold(a, &load(config_path)?, out).await,
-        Command::Unhold(a) => prune::unhold(a, &load(config_path)?, out).await,
-        Command::Sync => sync::run(&load(config_path)?, out).await,
-        Command::Status(a) => status::run(a, &load(config_path)?, out).await,
-        Command::Archive(c) => archive::run(c, &load(config_path)?, out).await,
-        Command::Ledger(c) => ledger::run(c, &load(config_path)?, out).await,
+        Command::Backup(a) => backup::run(a, &open(config_path)?, out).await,
+        Command::Snapshots => snapshots::run(&open(config_path)?, out).await,
+        Command::Verify(a) => verify::run(a, &open(config_path)?, out).await,
+        Command::Restore(a) => restore::run(a, &open(config_path)?, out).await,
+        Command::Drill(a) => drill::run(a, &open(config_path)?, out).await,
+        Command::Prune(a) => prune::run(a, &open(config_path)?, out).await,
+        Command::Hold(a) => prune::hold(a, &open(config_path)?, out).await,
+        Command::Unhold(a) => prune::unhold(a, &open(config_path)?, out).await,
+        Command::Sync => sync::run(&open(config_path)?, out).await,
+        Command::Status(a) => status::run(a, &open(config_path)?, out).await,
+        Command::Archive(c) => archive::run(c, &open(config_path)?, out).await,
+        Command::Ledger(c) => ledger::run(c, &open(config_path)?, out).await,
         Command::Check(a) => check::run(a, config_path, out).await,
         Command::Mapping(c) => mapping::run(c, config_path, out).await,
         Command::Calendar(a) => calendar::run(a, config_path, out),
@@ -224,9 +230,9 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<ExitCode> {
         Command::Doctor(a) => doctor::run(a, config_path, out).await,
         Command::Daemon(a) => daemon::run(a, &load(config_path)?, out).await,
         Command::Schedule(c) => schedule::run(c, &load(config_path)?, out).await,
-        Command::Store(c) => store::run(c, &load(config_path)?, out).await,
-        Command::Adopt(a) => adopt::run(a, &load(config_path)?, out).await,
-        Command::Forget(a) => adopt::forget(a, &load(config_path)?, out).await,
+        Command::Store(c) => store::run(c, &open(config_path)?, out).await,
+        Command::Adopt(a) => adopt::run(a, &open(config_path)?, out).await,
+        Command::Forget(a) => adopt::forget(a, &open(config_path)?, out).await,
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a, out),
     }
@@ -238,10 +244,9 @@ fn load(path: Option<PathBuf>) -> anyhow::Result<Config> {
     Ok(Config::load(&path)?)
 }
 
-/// The identity from `--identity`, else the config's.
-fn identity(flag: Option<PathBuf>, cfg: &Config) -> anyhow::Result<PathBuf> {
-    flag.or_else(|| cfg.encryption.identity.clone())
-        .ok_or_else(|| crate::pack::keys::KeyError::NoIdentity.into())
+/// The engine over the config (see [`load`]).
+fn open(path: Option<PathBuf>) -> anyhow::Result<Vault> {
+    Ok(Vault::open(load(path)?))
 }
 
 fn show(p: &Path) -> String {

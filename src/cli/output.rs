@@ -58,6 +58,9 @@ impl Out {
                 msg.push_str(&format!("\n  caused by: {c}"));
             }
         }
+        if let Some(h) = super::hints::hint(e.as_ref()) {
+            msg.push_str(&format!("\n  hint: {h}"));
+        }
         let _ = writeln!(
             std::io::stderr().lock(),
             "{}",
@@ -110,6 +113,17 @@ impl crate::progress::Progress for Bar {
     fn done(&self) {
         if let Some(pb) = self.pb.lock().expect("bar lock").take() {
             pb.finish_and_clear();
+        }
+    }
+
+    fn note(&self, text: &str) {
+        // Always on stderr, terminal or not (stdout stays clean for --json).
+        let say = || {
+            let _ = writeln!(std::io::stderr().lock(), "{text}");
+        };
+        match self.pb.lock().expect("bar lock").as_ref() {
+            Some(pb) => pb.suspend(say),
+            None => say(),
         }
     }
 }

@@ -1,9 +1,8 @@
 //! `eqvault prune [--dry-run]`, `eqvault hold ID --reason …`, `eqvault unhold ID`.
 
-use std::process::ExitCode;
-
-use super::Out;
-use crate::config::Config;
+use super::{Exit, Out};
+use crate::ops::prune::HoldOutcome;
+use crate::ops::{Outcome, Vault};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,19 +26,10 @@ pub struct UnholdArgs {
     id: String,
 }
 
-pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
-    let o = crate::ops::prune::prune(cfg, a.dry_run, chrono::Utc::now()).await?;
+pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+    let o = vault.prune(a.dry_run, chrono::Utc::now()).await?;
     if out.json {
-        out.json(&serde_json::json!({
-            "dry_run": o.dry_run,
-            "keep": o.keep,
-            "remove": o.remove.iter().map(|d| serde_json::json!({"id": d.id})).collect::<Vec<_>>(),
-            "incomplete": o.incomplete.iter().map(|(s, k)| serde_json::json!({"store": s, "key": k})).collect::<Vec<_>>(),
-            "ledgers": o.ledgers.iter().map(|(s, k)| serde_json::json!({"store": s, "key": k})).collect::<Vec<_>>(),
-            "not_removed": o.not_removed.iter().map(|(id, s, e)| serde_json::json!({"id": id, "store": s, "error": e})).collect::<Vec<_>>(),
-            "untrusted": o.untrusted.iter().map(|(s, k, w)| serde_json::json!({"store": s, "key": k, "why": w})).collect::<Vec<_>>(),
-            "errors": o.errors.iter().map(|(s, e)| serde_json::json!({"store": s, "error": e})).collect::<Vec<_>>(),
-        }));
+        out.json(&o);
     } else {
         let verb = if o.dry_run { "would remove" } else { "removed" };
         for d in &o.keep {
@@ -71,44 +61,28 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
     for (s, e) in &o.errors {
         out.warn(format!("{s}: {e}"));
     }
-    Ok(if o.errors.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(2)
-    })
+    Ok(o.verdict().into())
 }
 
-pub async fn hold(a: HoldArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
-    let r = crate::ops::prune::hold(cfg, &a.id, &a.reason, chrono::Utc::now()).await?;
-    report(out, "held", &a.id, &r)
+pub async fn hold(a: HoldArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+    let o = vault.hold(&a.id, &a.reason, chrono::Utc::now()).await?;
+    Ok(render_hold(out, "held", &o))
 }
 
-pub async fn unhold(a: UnholdArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
-    let r = crate::ops::prune::unhold(cfg, &a.id).await?;
-    report(out, "released", &a.id, &r)
+pub async fn unhold(a: UnholdArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+    let o = vault.unhold(&a.id).await?;
+    Ok(render_hold(out, "released", &o))
 }
 
-fn report(
-    out: &Out,
-    verb: &str,
-    id: &str,
-    r: &[(String, Option<String>)],
-) -> anyhow::Result<ExitCode> {
+fn render_hold(out: &Out, verb: &str, o: &HoldOutcome) -> Exit {
     if out.json {
-        out.json(&serde_json::json!({
-            "id": id,
-            "stores": r.iter().map(|(s, e)| serde_json::json!({"url": s, "ok": e.is_none(), "error": e})).collect::<Vec<_>>(),
-        }));
+        out.json(o);
     }
-    for (s, e) in r {
+    for (s, e) in &o.stores {
         match e {
-            None => out.line(format!("{verb} {id} in {s}")),
+            None => out.line(format!("{verb} {} in {s}", o.id)),
             Some(e) => out.warn(format!("{s}: {e}")),
         }
     }
-    Ok(if r.iter().all(|(_, e)| e.is_none()) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(2)
-    })
+    o.verdict().into()
 }

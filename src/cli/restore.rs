@@ -1,10 +1,9 @@
 //! `eqvault restore ID|latest --to PATH [--force] [--even-if-open]`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use super::{Out, show};
-use crate::config::Config;
+use super::{Exit, Out, show};
+use crate::ops::{Outcome, Vault};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,13 +25,15 @@ pub struct Args {
     even_if_open: bool,
 }
 
-pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
-    let identity = super::identity(a.identity, cfg)?;
+pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+    let identity = vault.identity(a.identity)?;
     let replace = crate::ops::Replace {
         force: a.force,
         even_if_open: a.even_if_open,
     };
-    let o = crate::ops::restore(cfg, &a.id, &a.to, &identity, replace, super::bar()).await?;
+    let o = vault
+        .restore(&a.id, &a.to, &identity, replace, super::bar())
+        .await?;
     if out.json {
         out.json(&o);
     } else {
@@ -50,5 +51,5 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
             out.line(format!("  the previous file is kept as {}", show(b)));
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(o.verdict().into())
 }

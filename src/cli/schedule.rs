@@ -1,11 +1,9 @@
 //! `eqvault schedule status`, `eqvault schedule history [JOB]` and `eqvault schedule run JOB`.
 
-use std::process::ExitCode;
-
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::Out;
+use super::{Exit, Out};
 use crate::config::Config;
 use crate::daemon::{self as runner, RunOutcome};
 use crate::schedule::history::{History, RunStatus};
@@ -36,7 +34,7 @@ pub struct RunArgs {
     job: String,
 }
 
-pub async fn run(c: Cmd, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+pub async fn run(c: Cmd, cfg: &Config, out: &Out) -> anyhow::Result<Exit> {
     match c {
         Cmd::Status => status(cfg, out),
         Cmd::History(a) => history(a, cfg, out),
@@ -48,7 +46,7 @@ fn local(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).to_rfc3339()
 }
 
-fn status(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+fn status(cfg: &Config, out: &Out) -> anyhow::Result<Exit> {
     let now = Utc::now();
     let st = state::look(cfg, now)?;
     let tz = st.timezone;
@@ -128,14 +126,10 @@ fn status(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
         }
     }
     // A failed last run, a missed time or no daemon for a configured schedule: exit 1.
-    Ok(if st.last_failed() || st.problem() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(Exit::found_if(st.last_failed() || st.problem()))
 }
 
-fn history(a: HistoryArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+fn history(a: HistoryArgs, cfg: &Config, out: &Out) -> anyhow::Result<Exit> {
     if let Some(j) = &a.job {
         runner::job_of(cfg, j)?;
     }
@@ -187,10 +181,10 @@ fn history(a: HistoryArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> 
             ));
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok)
 }
 
-async fn run_one(a: RunArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+async fn run_one(a: RunArgs, cfg: &Config, out: &Out) -> anyhow::Result<Exit> {
     let job = runner::job_of(cfg, &a.job)?;
     let stop = super::daemon::stop_on_signals()?;
     let due = Due {
@@ -216,7 +210,7 @@ async fn run_one(a: RunArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode
                     None => format!("{} is already running; nothing was done", job.name),
                 });
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Exit::Ok)
         }
         RunOutcome::Ran(r) => {
             if out.json {
@@ -239,7 +233,7 @@ async fn run_one(a: RunArgs, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode
                 ));
             }
             // The reason is in the log line the run wrote (stderr, and the log file).
-            Ok(ExitCode::from(r.exit))
+            Ok(r.verdict.into())
         }
     }
 }

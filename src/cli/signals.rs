@@ -15,12 +15,11 @@
 //! The daemon and `schedule run` keep their own handling (a running job gets
 //! `[schedule] stop_grace`), see `daemon.rs`.
 
-use std::process::ExitCode;
 use std::time::Duration;
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use super::Out;
+use super::{Exit, Out};
 
 /// How long the operation may take to return once asked to stop.
 const UNWIND: Duration = Duration::from_secs(10);
@@ -56,10 +55,10 @@ impl Signals {
 
 /// Runs `work` (a command) until it ends or a signal stops it; see the module docs.
 pub(super) async fn run_stoppable(
-    work: impl Future<Output = anyhow::Result<ExitCode>>,
+    work: impl Future<Output = anyhow::Result<Exit>>,
     left_as_it_was: Left,
     out: &Out,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<Exit> {
     let mut signals = match Signals::install() {
         Ok(s) => s,
         // No handler: the command still runs, as it did before there was one.
@@ -86,7 +85,7 @@ pub(super) async fn run_stoppable(
     let unaborted = crate::stop::uploads_settled(ABORT_WAIT).await;
     let kept = crate::stop::remove_own_scratch();
     if let Some(Ok(code)) = finished
-        && code == ExitCode::SUCCESS
+        && code == Exit::Ok
     {
         // It was done (and printed) before it could stop: its result stands. Any other
         // ending after the signal is the signal's doing (uploads it aborted failed).
@@ -126,7 +125,7 @@ pub(super) async fn run_stoppable(
     out.progress(format!(
         "eqvault: đã dừng do {name}; {vi} / stopped by {name}; {en}"
     ));
-    Ok(ExitCode::from(128 + number))
+    Ok(Exit::Signal(number))
 }
 
 /// What a command interrupted leaves as it was, said in one line.

@@ -1,23 +1,19 @@
 //! `eqvault snapshots`: complete snapshots across stores, newest first.
 
-use std::process::ExitCode;
-
-use super::Out;
 use super::backup::human_bytes;
-use crate::config::Config;
+use super::{Exit, Out};
+use crate::ops::{Outcome, Vault};
 
-pub async fn run(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
-    let labels = cfg.store_labels();
-    let vet = crate::ops::vetting(cfg, chrono::Utc::now())?;
-    let sv = crate::ops::survey(cfg, &vet).await?;
-    let mut code = ExitCode::SUCCESS;
+pub async fn run(vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+    let o = vault.snapshots().await?;
+    let sv = &o.survey;
+    let labels = &sv.labels;
     for (n, label) in sv.labels.iter().enumerate() {
         let Some(i) = &sv.invs[n] else {
             let e = sv.errors[n]
                 .as_ref()
                 .map_or(String::new(), |e| e.to_string());
             out.warn(format!("cannot list store {label}: {e}"));
-            code = ExitCode::from(2);
             continue;
         };
         if !i.incomplete.is_empty() {
@@ -46,23 +42,9 @@ pub async fn run(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
             ));
         }
     }
-    let invs = sv.invs;
-    let all = crate::ops::merged(&invs);
+    let all = &o.snapshots;
     if out.json {
-        let v: Vec<_> = all
-            .iter()
-            .map(|s| {
-                serde_json::json!({
-                    "id": s.meta.id,
-                    "created_at": s.meta.created_at,
-                    "bytes": s.meta.object_bytes,
-                    "database_bytes": s.meta.database_bytes,
-                    "sha256": s.meta.object_sha256,
-                    "stores": s.stores.iter().map(|&i| labels[i].clone()).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        out.json(&v);
+        out.json(&o);
     } else if all.is_empty() {
         out.line(
             "Chưa có bản sao lưu hoàn chỉnh nào / no complete snapshot yet: run `eqvault backup`",
@@ -72,7 +54,7 @@ pub async fn run(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
             "{:<24} {:<20} {:>10}  số bản / copies",
             "mã / id", "lúc / time", "cỡ / size"
         ));
-        for s in &all {
+        for s in all {
             out.line(format!(
                 "{:<24} {:<20} {:>10}  {}/{}",
                 s.meta.id.as_str(),
@@ -83,5 +65,5 @@ pub async fn run(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
             ));
         }
     }
-    Ok(code)
+    Ok(o.verdict().into())
 }

@@ -1,9 +1,7 @@
 //! `eqvault status [--max-age DURATION]`: exit 1 when the newest backup is too old, a store holds none, or the last drill failed.
 
-use std::process::ExitCode;
-
-use super::Out;
-use crate::config::Config;
+use super::{Exit, Out};
+use crate::ops::{Outcome, Vault};
 use crate::span::Span;
 
 #[derive(Debug, clap::Args)]
@@ -13,8 +11,8 @@ pub struct Args {
     max_age: Span,
 }
 
-pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
-    let r = crate::ops::status::status(cfg, a.max_age, chrono::Utc::now()).await?;
+pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+    let r = vault.status(a.max_age, chrono::Utc::now()).await?;
     if out.json {
         out.json(&r);
     } else {
@@ -62,11 +60,5 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
     }
     // Every problem is found, not a failure to look: exit 1 (a store that could not be
     // listed is exit 2: nothing can be said about it).
-    Ok(if r.unreachable() {
-        ExitCode::from(2)
-    } else if !r.problems.is_empty() || r.last_drill_failed() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(r.verdict().into())
 }

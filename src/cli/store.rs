@@ -1,10 +1,8 @@
 //! `eqvault store add URL`: add a store to the config and write its signed marker.
 
-use std::process::ExitCode;
-
-use super::Out;
-use crate::config::Config;
-use crate::ops::setup::{self, AddStore};
+use super::{Exit, Out};
+use crate::ops::setup::AddStore;
+use crate::ops::{Outcome, Vault};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Cmd {
@@ -31,30 +29,24 @@ pub struct AddArgs {
     allow_http: bool,
 }
 
-pub async fn run(c: Cmd, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+pub async fn run(c: Cmd, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     let Cmd::Add(a) = c;
-    let r = setup::add_store(
-        cfg,
-        &AddStore {
+    let r = vault
+        .add_store(&AddStore {
             url: a.url,
             create_store: a.create_store,
             endpoint: a.endpoint,
             region: a.region,
             allow_http: a.allow_http,
-        },
-    )
-    .await?;
+        })
+        .await?;
     if out.json {
-        out.json(&serde_json::json!({"url": r.url, "marker": r.marker, "ok": r.ok}));
+        out.json(&r);
     } else {
         out.line(crate::sanitize::for_terminal(&format!(
             "store {}: marker {}",
             r.url, r.marker
         )));
     }
-    Ok(if r.ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(r.verdict().into())
 }

@@ -1,18 +1,12 @@
 //! `eqvault sync`: copy what one store has and another lacks.
 
-use std::process::ExitCode;
+use super::{Exit, Out};
+use crate::ops::{Outcome, Vault};
 
-use super::Out;
-use crate::config::Config;
-
-pub async fn run(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
-    let o = crate::ops::sync::sync(cfg).await?;
+pub async fn run(vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+    let o = vault.sync().await?;
     if out.json {
-        out.json(&serde_json::json!({
-            "copied": o.copied,
-            "errors": o.errors.iter().map(|(s, e)| serde_json::json!({"store": s, "error": e})).collect::<Vec<_>>(),
-            "untrusted": o.untrusted.iter().map(|(s, k, w)| serde_json::json!({"store": s, "key": k, "why": w})).collect::<Vec<_>>(),
-        }));
+        out.json(&o);
     } else {
         for c in &o.copied {
             out.line(format!(
@@ -34,9 +28,5 @@ pub async fn run(cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
     for (s, e) in &o.errors {
         out.warn(format!("{s}: {e}"));
     }
-    Ok(if o.errors.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(2)
-    })
+    Ok(o.verdict().into())
 }

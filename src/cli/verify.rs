@@ -1,11 +1,10 @@
 //! `eqvault verify [ID | --all] [--read-data]`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use super::Out;
-use crate::config::Config;
+use super::{Exit, Out};
 use crate::ops::verify::Selection;
+use crate::ops::{Outcome, Vault};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,7 +22,7 @@ pub struct Args {
     identity: Option<PathBuf>,
 }
 
-pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
+pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     let sel = match (a.all, a.id) {
         (true, _) => Selection::All,
         (false, Some(id)) if id == "latest" => Selection::Latest,
@@ -31,16 +30,18 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
         (false, None) => Selection::Latest,
     };
     let identity = if a.read_data {
-        Some(super::identity(a.identity, cfg)?)
+        Some(vault.identity(a.identity)?)
     } else {
         None
     };
-    let results = crate::ops::verify(cfg, &sel, identity.as_deref(), super::bar()).await?;
-    let ok = results.iter().all(|r| r.ok);
+    let o = vault
+        .verify(&sel, identity.as_deref(), super::bar())
+        .await?;
+    let results = &o.results;
     if out.json {
-        out.json(&serde_json::json!({"ok": ok, "results": results}));
+        out.json(&o);
     } else {
-        for r in &results {
+        for r in results {
             out.line(format!(
                 "{} {}  {}",
                 if r.ok {
@@ -68,8 +69,7 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
         ));
     }
     // A store that failed mid-read gave no verdict: exit 2, as for any store unreachable.
-    let blocked: Vec<_> = results.iter().filter(|r| r.blocked.is_some()).collect();
-    for r in &blocked {
+    for r in o.blocked() {
         out.warn(format!(
             "{} in {} could not be read through: {}. This says nothing about the snapshot; \
              fix the store or make room, then verify it again",
@@ -78,11 +78,5 @@ pub async fn run(a: Args, cfg: &Config, out: &Out) -> anyhow::Result<ExitCode> {
             r.blocked.as_deref().unwrap_or_default()
         ));
     }
-    Ok(if !blocked.is_empty() {
-        ExitCode::from(2)
-    } else if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(o.verdict().into())
 }

@@ -8,11 +8,11 @@ use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, Job};
-use crate::ops::{self, Quiet};
+use crate::ops::{self, OpsError, Outcome, Quiet, Vault};
 
-/// How a job went.
+/// How a job run stands in the history and the alerts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Level {
     /// Did its work, nothing to report.
     Ok,
     /// Did its work and found something to look at: a drill that is not `success`,
@@ -27,37 +27,42 @@ pub enum Verdict {
 /// What one run of a job found.
 #[derive(Debug, Clone)]
 pub struct JobReport {
-    /// The verdict.
-    pub verdict: Verdict,
+    /// How it stands in the history and the alerts.
+    pub level: Level,
     /// What it did, in one line.
     pub summary: String,
-    /// Why the verdict is not [`Verdict::Ok`], in one line.
+    /// Why the verdict is not [`Level::Ok`], in one line.
     pub reason: Option<String>,
     /// The same in Vietnamese, where eqvault can say it (finding messages, drill and
     /// store verdicts); `None` for a room's error, which exists in English only.
     pub reason_vi: Option<String>,
-    /// The exit code `eqvault JOB` would give (the CLI contract: 0, 1 or 2).
-    pub exit: u8,
+    /// The engine's verdict: the exit code `eqvault JOB` gives is its code.
+    pub verdict: ops::Verdict,
 }
 
 impl JobReport {
     fn ok(summary: impl Into<String>) -> Self {
         JobReport {
-            verdict: Verdict::Ok,
+            level: Level::Ok,
             summary: summary.into(),
             reason: None,
             reason_vi: None,
-            exit: 0,
+            verdict: ops::Verdict::Ok,
         }
     }
 
-    fn not_ok(verdict: Verdict, exit: u8, summary: impl Into<String>, reason: &str) -> Self {
+    fn not_ok(
+        level: Level,
+        verdict: ops::Verdict,
+        summary: impl Into<String>,
+        reason: &str,
+    ) -> Self {
         JobReport {
-            verdict,
+            level,
             summary: summary.into(),
             reason: Some(one_line(reason)),
             reason_vi: None,
-            exit,
+            verdict,
         }
     }
 
@@ -68,9 +73,25 @@ impl JobReport {
     }
 
     fn error(e: &(dyn std::error::Error + 'static)) -> Self {
-        let msg = crate::store::flatten_error(e);
-        JobReport::not_ok(Verdict::Error, 2, "could not run", &msg)
+        // The alert's reader types the command line's next step: the same hint.
+        let msg = match HINTS.get().and_then(|h| h(e)) {
+            Some(h) => format!("{}. {h}", crate::store::flatten_error(e)),
+            None => crate::store::flatten_error(e),
+        };
+        JobReport::not_ok(Level::Error, ops::Verdict::Failed, "could not run", &msg)
     }
+}
+
+/// What to do next about an error, as the command line says it (`cli/hints.rs`).
+pub type Hints = fn(&(dyn std::error::Error + 'static)) -> Option<String>;
+
+static HINTS: std::sync::OnceLock<Hints> = std::sync::OnceLock::new();
+
+/// Gives the jobs the command line's hints for their alerts. The front end
+/// that starts the daemon passes them in (the daemon never names `cli`); the
+/// first call wins.
+pub fn use_hints(h: Hints) {
+    let _ = HINTS.set(h);
 }
 
 /// The names of a drill's failed checks, for the Vietnamese reason (the details are English).
@@ -108,85 +129,92 @@ pub fn one_line(s: &str) -> String {
 
 /// Runs `job` once. `cancel` asks a backup to drop its upload uncommitted (eqvault is stopping).
 pub async fn run_job(cfg: &Config, job: &Job, cancel: CancellationToken) -> JobReport {
+    let vault = Vault::open(cfg.clone());
     match job.name.as_str() {
-        "backup" => backup(cfg, cancel).await,
-        "sync" => sync(cfg).await,
-        "verify" => verify(cfg, job).await,
-        "drill" => drill(cfg, job).await,
-        "prune" => prune(cfg, job).await,
-        "check" => check(cfg).await,
-        "report" => JobReport::not_ok(
-            Verdict::Error,
-            2,
-            "not run",
-            "the report job is not available in this version of eqvault: remove `report` from [schedule] or upgrade eqvault",
-        ),
+        "backup" => {
+            let opts = ops::backup::BackupOptions {
+                cancel: Some(cancel),
+                ..Default::default()
+            };
+            job_report(vault.backup(&opts, Arc::new(Quiet)).await)
+        }
+        "sync" => job_report(vault.sync().await),
+        "verify" => {
+            let sel = if job.options.all {
+                ops::verify::Selection::All
+            } else {
+                ops::verify::Selection::Latest
+            };
+            let id = if job.options.read_data {
+                match identity(cfg, "verify") {
+                    Ok(p) => Some(p),
+                    Err(r) => return r,
+                }
+            } else {
+                None
+            };
+            job_report(vault.verify(&sel, id, Arc::new(Quiet)).await)
+        }
+        "drill" => {
+            let pick: ops::drill::Pick = job
+                .options
+                .pick
+                .as_deref()
+                .unwrap_or("latest")
+                .parse()
+                .unwrap_or(ops::drill::Pick::Latest);
+            let id = match identity(cfg, "drill") {
+                Ok(p) => p,
+                Err(r) => return r,
+            };
+            job_report(vault.drill(&pick, id, Utc::now(), Arc::new(Quiet)).await)
+        }
+        "prune" => job_report(vault.prune(job.options.dry_run, Utc::now()).await),
+        "check" => job_report(check(&vault).await),
+        "report" => job_report(report(&vault, job).await),
         other => JobReport::not_ok(
-            Verdict::Error,
-            2,
+            Level::Error,
+            ops::Verdict::Failed,
             "not run",
             &format!("there is no job {other:?}"),
         ),
     }
 }
 
-async fn backup(cfg: &Config, cancel: CancellationToken) -> JobReport {
-    let opts = ops::backup::BackupOptions {
-        cancel: Some(cancel),
-        ..Default::default()
-    };
-    match ops::backup(cfg, &opts, Arc::new(Quiet)).await {
-        Ok(o) => {
-            let good = o.stores.iter().filter(|s| s.ok).count();
-            let summary = format!(
-                "snapshot {} in {good} of {} stores",
-                o.metadata.id,
-                o.stores.len()
-            );
-            if o.all_ok() {
-                JobReport::ok(summary)
-            } else {
-                let why: Vec<String> = o
-                    .stores
-                    .iter()
-                    .filter(|s| !s.ok)
-                    .map(|s| format!("{}: {}", s.url, s.error.as_deref().unwrap_or("failed")))
-                    .collect();
-                JobReport::not_ok(
-                    Verdict::Problem,
-                    1,
-                    summary,
-                    &format!("not every store holds the snapshot: {}", why.join("; ")),
-                )
-                .vi(&format!(
-                    "bản sao lưu không có ở mọi kho: {} kho lỗi ({})",
-                    why.len(),
-                    o.stores
-                        .iter()
-                        .filter(|s| !s.ok)
-                        .map(|s| s.url.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            }
-        }
-        Err(e) => JobReport::error(&e),
+/// An outcome as a job run reads in the history and in alerts.
+trait JobOutcome: Outcome {
+    /// What it did, in one line.
+    fn summary(&self) -> String;
+    /// Why it is not ok, in English, and in Vietnamese where eqvault can say it.
+    fn reason(&self) -> (String, Option<String>);
+    /// How a problem found ([`ops::Verdict::Found`]) stands in the history:
+    /// a failed job, or (for `check`, whose findings are the office's, not
+    /// the job's) a warning.
+    fn found(&self) -> Level {
+        Level::Problem
     }
 }
 
-async fn sync(cfg: &Config) -> JobReport {
-    match ops::sync::sync(cfg).await {
-        Ok(o) if o.errors.is_empty() => JobReport::ok(format!("copied {} objects", o.copied.len())),
-        Ok(o) => {
-            let why: Vec<String> = o.errors.iter().map(|(s, e)| format!("{s}: {e}")).collect();
-            JobReport::not_ok(
-                Verdict::Error,
-                2,
-                format!("copied {} objects", o.copied.len()),
-                &why.join("; "),
-            )
-        }
-        Err(e) => JobReport::error(&e),
+/// The one mapping from an engine outcome to a job result: the verdict gives
+/// the exit code of the CLI contract ([`ops::Verdict::code`]), so a scheduled
+/// run records what `eqvault JOB` exits with.
+fn job_report<O: JobOutcome>(r: Result<O, OpsError>) -> JobReport {
+    let o = match r {
+        Ok(o) => o,
+        Err(e) => return JobReport::error(&e),
+    };
+    let v = o.verdict();
+    let level = match v {
+        ops::Verdict::Ok => return JobReport::ok(o.summary()),
+        ops::Verdict::Notice => Level::Warning,
+        ops::Verdict::Found => o.found(),
+        ops::Verdict::Failed => Level::Error,
+    };
+    let (en, vi) = o.reason();
+    let r = JobReport::not_ok(level, v, o.summary(), &en);
+    match vi {
+        Some(vi) => r.vi(&vi),
+        None => r,
     }
 }
 
@@ -194,8 +222,8 @@ async fn sync(cfg: &Config) -> JobReport {
 fn identity<'a>(cfg: &'a Config, job: &str) -> Result<&'a std::path::Path, JobReport> {
     cfg.encryption.identity.as_deref().ok_or_else(|| {
         JobReport::not_ok(
-            Verdict::Error,
-            2,
+            Level::Error,
+            ops::Verdict::Failed,
             "not run",
             &format!(
                 "the {job} job needs the private identity: set [encryption] identity in {}",
@@ -205,247 +233,312 @@ fn identity<'a>(cfg: &'a Config, job: &str) -> Result<&'a std::path::Path, JobRe
     })
 }
 
-async fn verify(cfg: &Config, job: &Job) -> JobReport {
-    let sel = if job.options.all {
-        ops::verify::Selection::All
-    } else {
-        ops::verify::Selection::Latest
-    };
-    let id = if job.options.read_data {
-        match identity(cfg, "verify") {
-            Ok(p) => Some(p),
-            Err(r) => return r,
-        }
-    } else {
-        None
-    };
-    match ops::verify(cfg, &sel, id, Arc::new(Quiet)).await {
-        Ok(results) => {
-            let bad: Vec<String> = results
-                .iter()
-                .filter(|r| !r.ok)
-                .map(|r| {
-                    let failed: Vec<&str> = r
-                        .checks
-                        .iter()
-                        .filter(|c| !c.ok)
-                        .map(|c| c.detail.as_str())
-                        .collect();
-                    format!("{} in {}: {}", r.id, r.store, failed.join(", "))
-                })
-                .collect();
-            let summary = format!("{} copies verified", results.len());
-            if bad.is_empty() {
-                JobReport::ok(summary)
-            } else {
-                JobReport::not_ok(
-                    Verdict::Problem,
-                    1,
-                    summary,
-                    &format!("verification failed: {}", bad.join("; ")),
-                )
-                .vi(&format!(
-                    "{} bản sao không qua kiểm tra: {}",
-                    bad.len(),
-                    results
-                        .iter()
-                        .filter(|r| !r.ok)
-                        .map(|r| format!("{} ở {}", r.id, r.store))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ))
-            }
-        }
-        Err(e) => JobReport::error(&e),
+impl JobOutcome for ops::BackupOutcome {
+    fn summary(&self) -> String {
+        let good = self.stores.iter().filter(|s| s.ok).count();
+        format!(
+            "snapshot {} in {good} of {} stores",
+            self.metadata.id,
+            self.stores.len()
+        )
+    }
+
+    fn reason(&self) -> (String, Option<String>) {
+        let failed: Vec<_> = self.stores.iter().filter(|s| !s.ok).collect();
+        let why: Vec<String> = failed
+            .iter()
+            .map(|s| format!("{}: {}", s.url, s.error.as_deref().unwrap_or("failed")))
+            .collect();
+        (
+            format!("not every store holds the snapshot: {}", why.join("; ")),
+            Some(format!(
+                "bản sao lưu không có ở mọi kho: {} kho lỗi ({})",
+                failed.len(),
+                failed
+                    .iter()
+                    .map(|s| s.url.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        )
     }
 }
 
-async fn drill(cfg: &Config, job: &Job) -> JobReport {
-    let pick: ops::drill::Pick = job
-        .options
-        .pick
-        .as_deref()
-        .unwrap_or("latest")
-        .parse()
-        .unwrap_or(ops::drill::Pick::Latest);
-    let id = match identity(cfg, "drill") {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    match ops::drill::drill(cfg, &pick, id, Utc::now(), Arc::new(Quiet)).await {
-        Ok(o) => {
-            let r = &o.record;
-            let summary = format!(
-                "drill {} of snapshot {}: {} in {:.1}s",
-                r.id,
-                r.snapshot,
-                serde_json::to_value(r.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                r.seconds
-            );
-            let reason = r.reason.clone().unwrap_or_else(|| {
-                let failed: Vec<String> = r
+impl JobOutcome for ops::sync::SyncOutcome {
+    fn summary(&self) -> String {
+        format!("copied {} objects", self.copied.len())
+    }
+
+    fn reason(&self) -> (String, Option<String>) {
+        let why: Vec<String> = self
+            .errors
+            .iter()
+            .map(|(s, e)| format!("{s}: {e}"))
+            .collect();
+        (why.join("; "), None)
+    }
+}
+
+impl JobOutcome for ops::verify::VerifyOutcome {
+    fn summary(&self) -> String {
+        format!("{} copies verified", self.results.len())
+    }
+
+    fn reason(&self) -> (String, Option<String>) {
+        let bad: Vec<_> = self.results.iter().filter(|r| !r.ok).collect();
+        let en: Vec<String> = bad
+            .iter()
+            .map(|r| {
+                let failed: Vec<&str> = r
                     .checks
                     .iter()
                     .filter(|c| !c.ok)
-                    .map(|c| format!("{}: {}", c.name, c.detail))
+                    .map(|c| c.detail.as_str())
                     .collect();
-                failed.join("; ")
-            });
-            let unrecorded: Vec<String> = o
-                .unrecorded
+                match &r.blocked {
+                    Some(b) => format!("{} in {}: could not be read through: {b}", r.id, r.store),
+                    None => format!("{} in {}: {}", r.id, r.store, failed.join(", ")),
+                }
+            })
+            .collect();
+        (
+            format!("verification failed: {}", en.join("; ")),
+            Some(format!(
+                "{} bản sao không qua kiểm tra: {}",
+                bad.len(),
+                bad.iter()
+                    .map(|r| format!("{} ở {}", r.id, r.store))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )),
+        )
+    }
+}
+
+impl JobOutcome for ops::drill::DrillOutcome {
+    fn summary(&self) -> String {
+        let r = &self.record;
+        format!(
+            "drill {} of snapshot {}: {} in {:.1}s",
+            r.id,
+            r.snapshot,
+            serde_json::to_value(r.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            r.seconds
+        )
+    }
+
+    fn reason(&self) -> (String, Option<String>) {
+        let r = &self.record;
+        let why = r.reason.clone().unwrap_or_else(|| {
+            let failed: Vec<String> = r
+                .checks
                 .iter()
-                .map(|(s, e)| format!("{s}: {e}"))
+                .filter(|c| !c.ok)
+                .map(|c| format!("{}: {}", c.name, c.detail))
                 .collect();
-            match r.status {
-                ops::drill::Status::Success if unrecorded.is_empty() => JobReport::ok(summary),
-                ops::drill::Status::Success => JobReport::not_ok(
-                    Verdict::Problem,
-                    1,
-                    summary,
-                    &format!(
-                        "the drill succeeded but its record is missing from: {}",
-                        unrecorded.join("; ")
-                    ),
-                )
-                .vi(&format!(
-                    "diễn tập thành công nhưng biên bản không ghi được vào {} kho: {}",
-                    o.unrecorded.len(),
-                    o.unrecorded
+            failed.join("; ")
+        });
+        let unrecorded = || {
+            (
+                format!(
+                    "its record is missing from: {}",
+                    self.unrecorded
+                        .iter()
+                        .map(|(s, e)| format!("{s}: {e}"))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                format!(
+                    "biên bản không ghi được vào {} kho: {}",
+                    self.unrecorded.len(),
+                    self.unrecorded
                         .iter()
                         .map(|(s, _)| s.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
-                )),
-                ops::drill::Status::Warning => JobReport::not_ok(
-                    Verdict::Warning,
-                    0,
-                    summary,
-                    &format!("the drill is not a success ({}): {reason}", r.status.vi()),
-                )
-                .vi(&format!(
+                ),
+            )
+        };
+        let (en, vi) = match r.status {
+            ops::drill::Status::Success => (
+                format!("the drill succeeded but {}", unrecorded().0),
+                format!("diễn tập thành công nhưng {}", unrecorded().1),
+            ),
+            ops::drill::Status::Warning => (
+                format!("the drill is not a success ({}): {why}", r.status.vi()),
+                format!(
                     "lần diễn tập của bản {} không đạt «thành công» ({}){}",
                     r.snapshot,
                     r.status.vi(),
                     failed_checks_vi(r)
-                )),
-                ops::drill::Status::Failed => JobReport::not_ok(
-                    Verdict::Problem,
-                    1,
-                    summary,
-                    &format!("the drill failed: {reason}"),
-                )
-                .vi(&format!(
+                ),
+            ),
+            ops::drill::Status::Failed => (
+                format!("the drill failed: {why}"),
+                format!(
                     "lần diễn tập của bản {} thất bại{}",
                     r.snapshot,
                     failed_checks_vi(r)
-                )),
-            }
+                ),
+            ),
+        };
+        if r.status != ops::drill::Status::Success && !self.unrecorded.is_empty() {
+            let (u_en, u_vi) = unrecorded();
+            return (format!("{en}; {u_en}"), Some(format!("{vi}; {u_vi}")));
         }
-        Err(e) => JobReport::error(&e),
+        (en, Some(vi))
     }
 }
 
-async fn prune(cfg: &Config, job: &Job) -> JobReport {
-    match ops::prune::prune(cfg, job.options.dry_run, Utc::now()).await {
-        Ok(o) => {
-            let summary = format!(
-                "kept {}, {} {}",
-                o.keep.len(),
-                if o.dry_run { "would remove" } else { "removed" },
-                o.remove.len()
-            );
-            if o.errors.is_empty() {
-                JobReport::ok(summary)
+impl JobOutcome for ops::prune::PruneOutcome {
+    fn summary(&self) -> String {
+        format!(
+            "kept {}, {} {}",
+            self.keep.len(),
+            if self.dry_run {
+                "would remove"
             } else {
-                let why: Vec<String> = o.errors.iter().map(|(s, e)| format!("{s}: {e}")).collect();
-                JobReport::not_ok(Verdict::Error, 2, summary, &why.join("; "))
-            }
+                "removed"
+            },
+            self.remove.len()
+        )
+    }
+
+    fn reason(&self) -> (String, Option<String>) {
+        let why: Vec<String> = self
+            .errors
+            .iter()
+            .map(|(s, e)| format!("{s}: {e}"))
+            .collect();
+        (why.join("; "), None)
+    }
+}
+
+/// `check` as the job runs it: the first violations, for the alert.
+struct Checked {
+    outcome: crate::policy::check::CheckOutcome,
+    first: Vec<(String, String)>,
+}
+
+impl serde::Serialize for Checked {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.outcome.serialize(s)
+    }
+}
+
+impl Outcome for Checked {
+    fn verdict(&self) -> ops::Verdict {
+        self.outcome.verdict()
+    }
+}
+
+impl JobOutcome for Checked {
+    fn summary(&self) -> String {
+        let s = &self.outcome.summary;
+        format!(
+            "{} findings: {} violations, {} warnings",
+            s.findings, s.violations, s.warnings
+        )
+    }
+
+    fn reason(&self) -> (String, Option<String>) {
+        let s = &self.outcome.summary;
+        let join = |pick: fn(&(String, String)) -> &str| {
+            self.first.iter().map(pick).collect::<Vec<_>>().join(" | ")
+        };
+        (
+            format!(
+                "{} violations found, e.g. {}",
+                s.violations,
+                join(|(_, en)| en.as_str())
+            ),
+            Some(format!(
+                "phát hiện {} vi phạm, ví dụ: {}",
+                s.violations,
+                join(|(vi, _)| vi.as_str())
+            )),
+        )
+    }
+
+    /// Violations are the office's to fix, not a failed job: a warning, alerted.
+    fn found(&self) -> Level {
+        Level::Warning
+    }
+}
+
+/// The first three violations a check finds, for the alert.
+#[derive(Default)]
+struct FirstViolations(Vec<(String, String)>);
+
+impl ops::check::FindingSink for FirstViolations {
+    fn finding(&mut self, f: crate::policy::Finding) {
+        if f.severity == crate::policy::Severity::Violation && self.0.len() < 3 {
+            self.0.push((f.message.vi, f.message.en));
         }
-        Err(e) => JobReport::error(&e),
     }
 }
 
 /// `check`: the policy rules over the database and the stores, as of today in Vietnam.
-async fn check(cfg: &Config) -> JobReport {
-    use crate::policy::{self, CheckPlan, Severity, StoreInput};
-    let facts = crate::ops::survey::store_facts(cfg).await;
-    let mapping = match cfg
-        .database
-        .mapping
-        .as_deref()
-        .map(crate::mapping::Mapping::load)
-    {
-        None => None,
-        Some(Ok(m)) => Some(m),
-        Some(Err(e)) => return JobReport::error(&e),
-    };
-    let plan = CheckPlan {
-        database: cfg.database.path.clone(),
-        mapping,
-        busy_timeout: std::time::Duration::from_secs(cfg.database.busy_timeout.approx_seconds()),
-        as_of: Utc::now()
-            .with_timezone(&crate::calendar::VIETNAM)
-            .date_naive(),
-        from: None,
-        to: None,
-    };
-    let owned = cfg.clone();
-    let ran = tokio::task::spawn_blocking(move || {
-        let policies = policy::Policies::from_config(Some(&owned))?;
-        let input = match &facts {
-            Ok(f) => StoreInput::Facts(f),
-            Err(e) => StoreInput::Unavailable(e.to_string()),
-        };
-        let mut first: Vec<(String, String)> = Vec::new();
-        let outcome = policy::check(&policies, &plan, input, &mut |f| {
-            if f.severity == Severity::Violation && first.len() < 3 {
-                first.push((f.message.vi.clone(), f.message.en.clone()));
-            }
-        })?;
-        Ok::<_, policy::PolicyError>((outcome, first))
+async fn check(vault: &Vault) -> Result<Checked, OpsError> {
+    let (outcome, first) = vault
+        .check(&ops::CheckRequest::default(), FirstViolations::default())
+        .await?;
+    Ok(Checked {
+        outcome,
+        first: first.0,
     })
-    .await;
-    match ran {
-        Ok(Ok((o, first))) => {
-            let s = &o.summary;
-            let summary = format!(
-                "{} findings: {} violations, {} warnings",
-                s.findings, s.violations, s.warnings
-            );
-            if o.has_problems() {
-                JobReport::not_ok(
-                    Verdict::Warning,
-                    1,
-                    summary,
-                    &format!(
-                        "{} violations found, e.g. {}",
-                        s.violations,
-                        first
-                            .iter()
-                            .map(|(_, en)| en.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" | ")
-                    ),
-                )
-                .vi(&format!(
-                    "phát hiện {} vi phạm, ví dụ: {}",
-                    s.violations,
-                    first
-                        .iter()
-                        .map(|(vi, _)| vi.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" | ")
-                ))
-            } else {
-                JobReport::ok(summary)
-            }
-        }
-        Ok(Err(e)) => JobReport::error(&e),
-        Err(e) => JobReport::not_ok(Verdict::Error, 2, "not run", &e.to_string()),
+}
+
+impl JobOutcome for ops::report::ReportOutcome {
+    fn summary(&self) -> String {
+        format!(
+            "report {} for {}: {} of {} articles met, {} violations",
+            self.path.display(),
+            self.period,
+            self.articles_met,
+            self.articles,
+            self.violations
+        )
     }
+
+    fn reason(&self) -> (String, Option<String>) {
+        (
+            format!("{} violations in {}", self.violations, self.period),
+            Some(format!(
+                "{} vi phạm trong kỳ {}",
+                self.violations, self.period
+            )),
+        )
+    }
+
+    fn found(&self) -> Level {
+        Level::Warning
+    }
+}
+
+/// `report`: reaches the engine's report operation. Where the report goes and
+/// who receives it are the scheduled-report work; until then the job writes
+/// the current period's HTML report into the state folder.
+async fn report(vault: &Vault, _job: &Job) -> Result<ops::report::ReportOutcome, OpsError> {
+    let cfg = vault.config()?;
+    let dir = cfg.state_dir.join("reports");
+    crate::scratch::create_private_dir(&dir)?;
+    let today = crate::calendar::today();
+    let req = ops::report::ReportRequest {
+        as_of: Some(today),
+        period: None,
+        format: crate::report::Format::Html,
+        lang: crate::report::Lang::Vi,
+        out: dir.join(format!("bao-cao-{}.html", today.format("%Y-%m-%d"))),
+        force: true,
+        office: None,
+        detail_limit: crate::report::model::DETAIL_LIMIT,
+        archive: false,
+    };
+    vault.report(&req, Arc::new(Quiet)).await
 }
 
 #[cfg(test)]

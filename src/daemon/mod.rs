@@ -17,13 +17,14 @@ use futures::future::LocalBoxFuture;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, Job};
+use crate::ops::Verdict;
 use crate::schedule::alerts::{self, Notice, Ping};
 use crate::schedule::history::{History, RunStatus};
 use crate::schedule::lock::{self, TryLock};
 use crate::schedule::{Clock, Due, Runner, ScheduleError, Timetable, Trigger, drive};
-use jobs::{JobReport, Verdict};
+use jobs::{JobReport, Level};
 
-pub use jobs::run_job;
+pub use jobs::{Hints, run_job, use_hints};
 
 /// How long a cancelled job may take to unwind (abort uploads, remove temp files).
 pub const ABANDON_WAIT: Duration = Duration::from_secs(15);
@@ -45,8 +46,9 @@ pub struct Ran {
     pub summary: String,
     /// Why it is not ok.
     pub reason: Option<String>,
-    /// The exit code of the CLI contract for this outcome.
-    pub exit: u8,
+    /// The engine's verdict (its code is the exit code of the CLI contract);
+    /// an interrupted run is [`Verdict::Failed`].
+    pub verdict: Verdict,
 }
 
 /// What [`run_now`] did.
@@ -156,10 +158,10 @@ pub async fn run_now(
     let status = if interrupted {
         RunStatus::Interrupted
     } else {
-        match report.verdict {
-            Verdict::Ok => RunStatus::Ok,
-            Verdict::Warning => RunStatus::Warning,
-            Verdict::Problem | Verdict::Error => RunStatus::Failed,
+        match report.level {
+            Level::Ok => RunStatus::Ok,
+            Level::Warning => RunStatus::Warning,
+            Level::Problem | Level::Error => RunStatus::Failed,
         }
     };
     if let (Some(h), Some(id)) = (history, row)
@@ -200,7 +202,11 @@ pub async fn run_now(
         status,
         summary: report.summary,
         reason: report.reason,
-        exit: if interrupted { 2 } else { report.exit },
+        verdict: if interrupted {
+            Verdict::Failed
+        } else {
+            report.verdict
+        },
     }))
 }
 
@@ -228,11 +234,11 @@ async fn run_stoppable(cfg: &Config, job: &Job, stop: &CancellationToken) -> (Jo
             let mut r = match tokio::time::timeout(ABANDON_WAIT, &mut work).await {
                 Ok(r) => r,
                 Err(_) => JobReport {
-                    verdict: Verdict::Error,
+                    level: Level::Error,
                     summary: "abandoned".into(),
                     reason: None,
                     reason_vi: None,
-                    exit: 2,
+                    verdict: Verdict::Failed,
                 },
             };
             r.reason = Some(match r.reason {

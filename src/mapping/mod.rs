@@ -30,9 +30,7 @@ use crate::snapshot::SnapshotError;
 #[derive(Debug, thiserror::Error)]
 pub enum MappingError {
     /// The file cannot be read.
-    #[error(
-        "cannot read the mapping {path}: {source}. Check [database] mapping in the config (or --mapping FILE); `eqvault mapping init --out FILE` writes a template"
-    )]
+    #[error("cannot read the mapping {path}: {source}")]
     Read {
         /// The mapping file.
         path: PathBuf,
@@ -53,7 +51,7 @@ pub enum MappingError {
     },
     /// SQLite refused a view's SQL over this database.
     #[error(
-        "{path}, line {line}: the view {view} does not work on the database {db}: {source}. Fix that statement (`eqvault mapping check` lists what else is missing)"
+        "{path}, line {line}: the view {view} does not work on the database {db}: {source}. Fix that statement"
     )]
     Sql {
         /// The mapping file.

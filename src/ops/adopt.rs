@@ -179,3 +179,27 @@ pub async fn adopt(
         snapshots,
     })
 }
+
+impl super::Outcome for AdoptOutcome {
+    /// A snapshot not adopted, or a marker not written: exit 1.
+    fn verdict(&self) -> super::Verdict {
+        super::Verdict::found_if(
+            !(self.snapshots.iter().all(|s| s.ok) && self.markers.iter().all(|m| m.ok)),
+        )
+    }
+}
+
+impl super::Vault {
+    /// Vouches for snapshots made before eqvault signed (see [`adopt`]).
+    ///
+    /// # Errors
+    /// As [`adopt`].
+    pub async fn adopt(
+        &self,
+        req: &AdoptRequest,
+        identity: &Path,
+        progress: Arc<dyn Progress>,
+    ) -> Result<AdoptOutcome, OpsError> {
+        adopt(self.config()?, req, identity, progress).await
+    }
+}

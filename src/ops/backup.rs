@@ -14,7 +14,7 @@ use bytes::Bytes;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 
-use super::{OpsError, Progress};
+use super::{OpsError, Outcome, Progress, Vault, Verdict};
 use crate::catalog::{self, Manifest, Metadata, SnapshotId};
 use crate::config::Config;
 use crate::ledger;
@@ -75,6 +75,40 @@ pub struct BackupOutcome {
     pub warnings: Vec<String>,
 }
 
+impl serde::Serialize for BackupOutcome {
+    /// `backup --json`: `{"id", "created_at", "bytes", "database_bytes", "sha256", "object", "stores"}`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct View<'a> {
+            id: &'a SnapshotId,
+            created_at: &'a chrono::DateTime<chrono::FixedOffset>,
+            bytes: u64,
+            database_bytes: u64,
+            sha256: &'a str,
+            object: &'a str,
+            stores: &'a [StoreOutcome],
+        }
+        let m = &self.metadata;
+        View {
+            id: &m.id,
+            created_at: &m.created_at,
+            bytes: m.object_bytes,
+            database_bytes: m.database_bytes,
+            sha256: &m.object_sha256,
+            object: &m.object,
+            stores: &self.stores,
+        }
+        .serialize(s)
+    }
+}
+
+impl Outcome for BackupOutcome {
+    /// A store that does not hold the snapshot: exit 1 (the others do).
+    fn verdict(&self) -> Verdict {
+        Verdict::found_if(!self.all_ok())
+    }
+}
+
 impl BackupOutcome {
     /// True when every store holds the snapshot.
     pub fn all_ok(&self) -> bool {
@@ -94,10 +128,34 @@ pub async fn backup(
     opts: &BackupOptions,
     progress: Arc<dyn Progress>,
 ) -> Result<BackupOutcome, OpsError> {
-    // Plan: every input checked before any I/O on the stores.
-    let recipients = pack::keys::parse_recipients(&cfg.encryption.recipients)?;
-    let signer = Arc::new(super::signer(cfg)?);
-    let vet = super::vetting(cfg, opts.now)?;
+    Vault::open(cfg.clone()).backup(opts, progress).await
+}
+
+impl Vault {
+    /// Makes one snapshot of the configured database in every configured store
+    /// (see [`backup`]).
+    ///
+    /// # Errors
+    /// As [`backup`].
+    pub async fn backup(
+        &self,
+        opts: &BackupOptions,
+        progress: Arc<dyn Progress>,
+    ) -> Result<BackupOutcome, OpsError> {
+        run(self, opts, progress).await
+    }
+}
+
+async fn run(
+    v: &Vault,
+    opts: &BackupOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<BackupOutcome, OpsError> {
+    let cfg = v.config()?;
+    // Plan: every input checked before any I/O on the stores; keys parsed once.
+    let recipients = Arc::new(pack::keys::parse_recipients(&cfg.encryption.recipients)?);
+    let signer = Arc::new(v.signer()?);
+    let vet = v.vetting(opts.now)?;
     let opened = super::open_stores(cfg)?;
     snapshot::ensure_sqlite(&cfg.database.path)?;
 
@@ -179,12 +237,8 @@ pub async fn backup(
     type Checked = Result<(snapshot::Facts, Idents), snapshot::SnapshotError>;
     let check_level = cfg.database.integrity_check;
     let live_db = cfg.database.path.clone();
-    let mapping = cfg
-        .database
-        .mapping
-        .as_deref()
-        .map(crate::mapping::Mapping::load)
-        .transpose();
+    // A mapping that cannot be read costs the ledger, never the backup.
+    let mapping = v.mapping().map(|m| m.cloned()).map_err(|e| e.to_string());
     let checks = std::thread::spawn(move || -> Checked {
         let t = std::time::Instant::now();
         snapshot::check(&check_path, check_level).map_err(|e| e.about(&live_db))?;
@@ -198,7 +252,6 @@ pub async fn backup(
         // Through `[database] mapping`, as `check` reads them: the ledger
         // holds reference identifiers whatever the office's schema.
         let ids = mapping
-            .map_err(|e| e.to_string())
             .and_then(|m| {
                 crate::mapping::open_read_only(
                     &check_path,
@@ -231,13 +284,14 @@ pub async fn backup(
     let progress2 = progress.clone();
     let cancel = opts.cancel.clone();
     let signer2 = signer.clone();
+    let recipients2 = recipients.clone();
     let pack_started = std::time::Instant::now();
     let packed = tokio::task::spawn_blocking(move || {
         pack_to(
             &copy2,
             fan.cancelled_by(cancel),
             Sealing {
-                recipients: &recipients,
+                recipients: &recipients2,
                 level,
                 threads,
                 signer: &signer2,
@@ -370,7 +424,7 @@ pub async fn backup(
                 ));
             }
             warnings.extend(
-                record_identifiers(cfg, &metadata, &ids.idents, &recipients_of(cfg)?, &good, &signer)
+                record_identifiers(cfg, &metadata, &ids.idents, &recipients, &good, &signer)
                     .await,
             );
         }
@@ -383,10 +437,6 @@ pub async fn backup(
         stores: outcomes,
         warnings,
     })
-}
-
-fn recipients_of(cfg: &Config) -> Result<Vec<age::x25519::Recipient>, OpsError> {
-    Ok(pack::keys::parse_recipients(&cfg.encryption.recipients)?)
 }
 
 /// Adds this snapshot's identifiers to the local ledger and seals the whole

@@ -985,3 +985,22 @@ fn test_email(cfg: &Config, host: &str) -> crate::schedule::alerts::Composed {
         ),
     }
 }
+
+impl super::Outcome for DoctorOutcome {
+    /// Any line that failed: exit 1.
+    fn verdict(&self) -> super::Verdict {
+        super::Verdict::found_if(!self.ok)
+    }
+}
+
+impl super::Vault {
+    /// The set-up checklist of the config at `config_path` (see [`doctor`]);
+    /// a config that does not load is its first line, not an error.
+    pub async fn doctor(
+        config_path: &Path,
+        opts: &DoctorOptions,
+        now: DateTime<Utc>,
+    ) -> DoctorOutcome {
+        doctor(config_path, opts, now).await
+    }
+}

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
 use super::verify::{Check, check_database, read_data};
-use super::{OpsError, Progress};
+use super::{OpsError, Outcome, Progress, Vault, Verdict};
 use crate::catalog;
 use crate::config::Config;
 use crate::pack;
@@ -41,12 +41,51 @@ impl std::str::FromStr for Pick {
 }
 
 /// What a drill returns: its record and the stores that could not keep it.
+/// `--json` is the record with `"unrecorded": [{"store", "error"}]` added.
 #[derive(Debug)]
 pub struct DrillOutcome {
     /// The record (also written to the stores).
     pub record: DrillRecord,
     /// Stores where the record could not be written: (store, why).
     pub unrecorded: Vec<(String, String)>,
+}
+
+impl serde::Serialize for DrillOutcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Unrecorded<'a> {
+            store: &'a str,
+            error: &'a str,
+        }
+        #[derive(serde::Serialize)]
+        struct View<'a> {
+            #[serde(flatten)]
+            record: &'a DrillRecord,
+            unrecorded: Vec<Unrecorded<'a>>,
+        }
+        View {
+            record: &self.record,
+            unrecorded: self
+                .unrecorded
+                .iter()
+                .map(|(store, error)| Unrecorded { store, error })
+                .collect(),
+        }
+        .serialize(s)
+    }
+}
+
+impl Outcome for DrillOutcome {
+    /// A failed drill, or evidence missing from a store: exit 1; a drill
+    /// slower than its target is a notice (exit 0, the daemon alerts).
+    fn verdict(&self) -> Verdict {
+        match self.record.status {
+            _ if !self.unrecorded.is_empty() => Verdict::Found,
+            Status::Success => Verdict::Ok,
+            Status::Warning => Verdict::Notice,
+            Status::Failed => Verdict::Found,
+        }
+    }
 }
 
 /// Runs one drill.
@@ -63,10 +102,39 @@ pub async fn drill(
     now: DateTime<Utc>,
     progress: Arc<dyn Progress>,
 ) -> Result<DrillOutcome, OpsError> {
+    Vault::open(cfg.clone())
+        .drill(pick, identity, now, progress)
+        .await
+}
+
+impl Vault {
+    /// A restore drill (see [`drill`]).
+    ///
+    /// # Errors
+    /// As [`drill`].
+    pub async fn drill(
+        &self,
+        pick: &Pick,
+        identity: &Path,
+        now: DateTime<Utc>,
+        progress: Arc<dyn Progress>,
+    ) -> Result<DrillOutcome, OpsError> {
+        run(self, pick, identity, now, progress).await
+    }
+}
+
+async fn run(
+    v: &Vault,
+    pick: &Pick,
+    identity: &Path,
+    now: DateTime<Utc>,
+    progress: Arc<dyn Progress>,
+) -> Result<DrillOutcome, OpsError> {
+    let cfg = v.config()?;
     let identities = Arc::new(pack::keys::load_identities(identity)?);
     // A drill leaves signed evidence: without the key there is no point starting.
-    let signer = super::signer(cfg)?;
-    let vet = super::vetting(cfg, now)?;
+    let signer = v.signer()?;
+    let vet = v.vetting(now)?;
     let sv = super::survey(cfg, &vet).await?;
     let all = sv.snapshots();
     if all.is_empty() {
@@ -137,8 +205,8 @@ pub async fn drill(
     if checks.iter().all(|c| c.ok) && rd.manifest.is_some() {
         let db = scratch.path().join(pack::DATABASE_ENTRY);
         let t = Instant::now();
-        let mapping = cfg.database.mapping.clone();
-        let more = tokio::task::spawn_blocking(move || extra_checks(&db, mapping.as_deref()))
+        let mapping = v.mapping().map(|m| m.cloned()).map_err(|e| e.to_string());
+        let more = tokio::task::spawn_blocking(move || extra_checks(&db, mapping))
             .await
             .unwrap_or_else(|e| vec![Check::new("checks", false, e.to_string())]);
         check_secs += t.elapsed().as_secs_f64();
@@ -223,11 +291,11 @@ pub async fn drill(
 ///
 /// The identifier checks read through `[database] mapping` when there is one
 /// (the restored copy is in the office's own schema, as the live database).
-fn extra_checks(db: &Path, mapping: Option<&Path>) -> Vec<Check> {
+fn extra_checks(db: &Path, mapping: Result<Option<crate::mapping::Mapping>, String>) -> Vec<Check> {
     let mut out = Vec::new();
-    let mapping = match mapping.map(crate::mapping::Mapping::load).transpose() {
+    let mapping = match mapping {
         Ok(m) => m,
-        Err(e) => return vec![Check::new("mapping", false, e.to_string())],
+        Err(e) => return vec![Check::new("mapping", false, e)],
     };
     let c = match crate::mapping::open_read_only(
         db,
@@ -338,6 +406,10 @@ pub async fn records(store: &Store, vet: &crate::trust::Vetting) -> Result<Recor
 /// `mapping` is the `[database] mapping` the identifier checks read through.
 pub fn checks_for(db: &Path, manifest: &catalog::Manifest, mapping: Option<&Path>) -> Vec<Check> {
     let mut v = check_database(db, manifest);
+    let mapping = mapping
+        .map(crate::mapping::Mapping::load)
+        .transpose()
+        .map_err(|e| e.to_string());
     v.extend(extra_checks(db, mapping));
     v
 }

@@ -113,3 +113,19 @@ pub async fn rebuild(cfg: &crate::Config, identity: &Path) -> Result<Rebuilt, Op
         path,
     })
 }
+
+impl super::Outcome for Rebuilt {
+    fn verdict(&self) -> super::Verdict {
+        super::Verdict::Ok
+    }
+}
+
+impl super::Vault {
+    /// The identifier history back from the stores and the identity alone (see [`rebuild`]).
+    ///
+    /// # Errors
+    /// As [`rebuild`].
+    pub async fn ledger_rebuild(&self, identity: &Path) -> Result<Rebuilt, OpsError> {
+        rebuild(self.config()?, identity).await
+    }
+}

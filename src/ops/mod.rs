@@ -4,18 +4,25 @@
 //! the CLI decides how to show it. Progress is reported through [`Progress`].
 
 pub mod adopt;
+pub mod archive;
 pub mod backup;
+pub mod check;
+pub mod demo;
 pub mod doctor;
 pub mod drill;
 pub mod inventory;
 pub mod ledger;
+pub mod mapping;
+mod outcome;
 pub mod prune;
+pub mod report;
 pub mod restore;
 pub mod seen;
 pub mod setup;
 pub mod status;
 pub mod survey;
 pub mod sync;
+mod vault;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
@@ -32,6 +39,9 @@ pub use survey::{
 pub use verify::{Check, VerifyResult, verify};
 
 pub use crate::progress::{Progress, Quiet};
+pub use check::{CheckRequest, Gathered};
+pub use outcome::{Outcome, Verdict};
+pub use vault::Vault;
 
 /// Errors of the operations: one room's error, or a decision the operation made.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +72,7 @@ pub enum OpsError {
     Setup(#[from] setup::SetupError),
     /// The clock is behind the newest trusted snapshot.
     #[error(
-        "this machine's clock says {now}, but snapshot {id} in {store} was made at {then}: the clock is wrong, or that snapshot was made while another clock was. Nothing was backed up. Fix the clock (timedatectl, NTP); if the snapshot's date is the wrong one, `eqvault backup --allow-clock-behind` backs up anyway"
+        "this machine's clock says {now}, but snapshot {id} in {store} was made at {then}: the clock is wrong, or that snapshot was made while another clock was. Nothing was backed up. Fix the clock (timedatectl, NTP)"
     )]
     ClockBehind {
         /// The newest snapshot.
@@ -81,11 +91,11 @@ pub enum OpsError {
     #[error("every store failed, nothing was backed up:\n{0}")]
     AllStoresFailed(String),
     /// The snapshot asked for does not exist.
-    #[error("no complete snapshot {0} in any store: list them with `eqvault snapshots`")]
+    #[error("no complete snapshot {0} in any store")]
     NoSuchSnapshot(String),
     /// What was asked for exists only as records that are not believed.
     #[error(
-        "no trusted snapshot {what}: {detail}. Records not signed by a trusted key (or dated in the future) are never restored, drilled or counted; run `eqvault verify --all` to see each, and `eqvault snapshots` for the trusted ones"
+        "no trusted snapshot {what}: {detail}. Records not signed by a trusted key (or dated in the future) are never restored, drilled or counted"
     )]
     NotTrusted {
         /// `latest`, or the id.
@@ -94,24 +104,22 @@ pub enum OpsError {
         detail: String,
     },
     /// No store holds a hold on this id.
-    #[error("no store holds a hold on {0}: list what is held with `eqvault prune --dry-run`")]
+    #[error("no store holds a hold on {0}")]
     NoSuchHold(String),
     /// There is no snapshot at all.
-    #[error("the stores hold no complete snapshot yet: run `eqvault backup` first")]
+    #[error("the stores hold no complete snapshot yet")]
     NoSnapshots,
     /// Restore target exists.
-    #[error(
-        "{0} already exists; restore never overwrites a file unless told: pass --force (the old file is kept as *.before-restore), or restore --to a new path"
-    )]
+    #[error("{0} already exists; restore never overwrites a file unless told")]
     TargetExists(PathBuf),
     /// Restore target is a folder.
     #[error(
-        "--to {0} là một thư mục: hãy đưa đường dẫn tới một tệp (ví dụ {0}/equipment.db); không có gì bị thay đổi / --to {0} is a folder: give a file path (e.g. {0}/equipment.db); nothing was changed"
+        "{0} là một thư mục, không phải một tệp; không có gì bị thay đổi / {0} is a folder, not a file; nothing was changed"
     )]
     TargetIsFolder(PathBuf),
     /// Restore target is a database another process has open.
     #[error(
-        "{path} đang được một tiến trình khác mở ({who}): hãy dừng ứng dụng trước rồi chạy lại restore, hoặc thêm --even-if-open để vẫn thay thế; không có gì bị thay đổi / {path} is open in another process ({who}): stop the application first and run restore again, or pass --even-if-open to replace it anyway (the application would go on writing to the old file); nothing was changed"
+        "{path} đang được một tiến trình khác mở ({who}); không có gì bị thay đổi / {path} is open in another process ({who}); nothing was changed"
     )]
     TargetOpen {
         /// The target.
@@ -123,7 +131,7 @@ pub enum OpsError {
     #[error("eqvault was stopped before it finished; nothing was committed")]
     Stopped,
     /// Restore target folder missing.
-    #[error("the folder of {0} does not exist: create it or choose another --to")]
+    #[error("the folder of {0} does not exist")]
     TargetFolder(PathBuf),
     /// The object does not match its metadata.
     #[error(
@@ -138,9 +146,7 @@ pub enum OpsError {
         detail: String,
     },
     /// The snapshot failed a check (before anything was put in place).
-    #[error(
-        "snapshot {id} did not pass its checks, so nothing was restored or changed: {detail}. Try another snapshot (`eqvault snapshots`) or the copy in another store, and run `eqvault verify --all` to find damaged copies"
-    )]
+    #[error("snapshot {id} did not pass its checks, so nothing was restored or changed: {detail}")]
     CheckFailed {
         /// The snapshot.
         id: String,
@@ -149,7 +155,7 @@ pub enum OpsError {
     },
     /// This machine refused to hold what a restore (or a drill) unpacks: disk full, read-only.
     #[error(
-        "cannot write the restored database in {dir}: {source}. Nothing was changed; make room there (it needs about {needed} bytes) or restore --to another disk"
+        "cannot write the restored database in {dir}: {source}. Nothing was changed; make room there (it needs about {needed} bytes)"
     )]
     LocalWrite {
         /// Where it was being written.
@@ -172,12 +178,66 @@ pub enum OpsError {
         /// Why.
         source: std::io::Error,
     },
+    /// An operation that needs a config was asked of a vault over a database alone.
+    #[error("this needs a config, and none was given")]
+    NoConfig,
+    /// No database is named.
+    #[error("no database to read")]
+    NoDatabase,
+    /// The policies (rules, calendar, school years).
+    #[error(transparent)]
+    Policy(Box<crate::policy::PolicyError>),
+    /// The mapping of the office's database.
+    #[error(transparent)]
+    Mapping(Box<crate::mapping::MappingError>),
+    /// The compliance report.
+    #[error(transparent)]
+    Report(Box<crate::report::ReportError>),
+    /// The report archive.
+    #[error(transparent)]
+    Archive(Box<crate::archive::ArchiveError>),
+    /// `report --archive` without a config: the archive is in the configured stores.
+    #[error("the report archive is in the configured stores, and there is no config")]
+    ArchiveNeedsConfig,
+    /// The report would be written over the database it reads.
+    #[error("{0} is the database the report reads; nothing was written")]
+    ReportIsDatabase(PathBuf),
+    /// The report was written, and the archive did not take it.
+    #[error("the report was written to {path} (SHA-256 {sha256}) but could not be archived: {why}")]
+    NotArchived {
+        /// The report.
+        path: String,
+        /// Its SHA-256.
+        sha256: String,
+        /// Why.
+        why: String,
+    },
+    /// `mapping check` with no mapping named.
+    #[error("no mapping to check")]
+    NoMapping,
+    /// `mapping init` over an existing file.
+    #[error("{0} already exists; eqvault never overwrites a mapping")]
+    MappingExists(PathBuf),
+    /// The operation refused what it was asked, before doing anything; the
+    /// text says what and what to do.
+    #[error("{0}")]
+    Refused(String),
     /// A worker thread or task died.
     #[error("internal failure: {0}")]
     Internal(String),
 }
 
 impl OpsError {
+    /// A policy error (boxed: it is large).
+    pub fn policy(e: crate::policy::PolicyError) -> OpsError {
+        OpsError::Policy(Box::new(e))
+    }
+
+    /// A mapping error.
+    pub fn mapping(e: crate::mapping::MappingError) -> OpsError {
+        OpsError::Mapping(Box::new(e))
+    }
+
     pub(crate) fn io(
         what: &'static str,
         path: &Path,
@@ -210,3 +270,27 @@ impl OpsError {
 }
 
 pub(crate) use crate::scratch::clean_dead_temps;
+
+impl From<crate::policy::PolicyError> for OpsError {
+    fn from(e: crate::policy::PolicyError) -> OpsError {
+        OpsError::policy(e)
+    }
+}
+
+impl From<crate::mapping::MappingError> for OpsError {
+    fn from(e: crate::mapping::MappingError) -> OpsError {
+        OpsError::mapping(e)
+    }
+}
+
+impl From<crate::report::ReportError> for OpsError {
+    fn from(e: crate::report::ReportError) -> OpsError {
+        OpsError::Report(Box::new(e))
+    }
+}
+
+impl From<crate::archive::ArchiveError> for OpsError {
+    fn from(e: crate::archive::ArchiveError) -> OpsError {
+        OpsError::Archive(Box::new(e))
+    }
+}

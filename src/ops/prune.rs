@@ -135,7 +135,7 @@ pub fn plan(
 }
 
 /// What prune did (or would do).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct PruneOutcome {
     /// Kept, with reasons.
     pub keep: Vec<Decision>,
@@ -512,6 +512,167 @@ pub async fn unhold(cfg: &Config, id: &str) -> Result<Vec<(String, Option<String
         return Err(OpsError::NoSuchHold(id.to_string()));
     }
     Ok(out)
+}
+
+impl Serialize for PruneOutcome {
+    /// `prune --json`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Id<'a> {
+            id: &'a SnapshotId,
+        }
+        #[derive(Serialize)]
+        struct Key<'a> {
+            store: &'a str,
+            key: &'a str,
+        }
+        #[derive(Serialize)]
+        struct NotRemoved<'a> {
+            id: &'a SnapshotId,
+            store: &'a str,
+            error: &'a str,
+        }
+        #[derive(Serialize)]
+        struct Untrusted<'a> {
+            store: &'a str,
+            key: &'a str,
+            why: &'a str,
+        }
+        #[derive(Serialize)]
+        struct Failed<'a> {
+            store: &'a str,
+            error: &'a str,
+        }
+        #[derive(Serialize)]
+        struct View<'a> {
+            dry_run: bool,
+            keep: &'a [Decision],
+            remove: Vec<Id<'a>>,
+            incomplete: Vec<Key<'a>>,
+            ledgers: Vec<Key<'a>>,
+            not_removed: Vec<NotRemoved<'a>>,
+            untrusted: Vec<Untrusted<'a>>,
+            errors: Vec<Failed<'a>>,
+        }
+        fn keys(v: &[(String, String)]) -> Vec<Key<'_>> {
+            v.iter().map(|(store, key)| Key { store, key }).collect()
+        }
+        View {
+            dry_run: self.dry_run,
+            keep: &self.keep,
+            remove: self.remove.iter().map(|d| Id { id: &d.id }).collect(),
+            incomplete: keys(&self.incomplete),
+            ledgers: keys(&self.ledgers),
+            not_removed: self
+                .not_removed
+                .iter()
+                .map(|(id, store, error)| NotRemoved { id, store, error })
+                .collect(),
+            untrusted: self
+                .untrusted
+                .iter()
+                .map(|(store, key, why)| Untrusted { store, key, why })
+                .collect(),
+            errors: self
+                .errors
+                .iter()
+                .map(|(store, error)| Failed { store, error })
+                .collect(),
+        }
+        .serialize(s)
+    }
+}
+
+impl super::Outcome for PruneOutcome {
+    /// A store that failed part of the work: exit 2 (what failed was not removed).
+    fn verdict(&self) -> super::Verdict {
+        super::Verdict::failed_if(!self.errors.is_empty())
+    }
+}
+
+/// What `hold` or `unhold` did in each store.
+#[derive(Debug, Clone)]
+pub struct HoldOutcome {
+    /// The snapshot.
+    pub id: String,
+    /// Per store: (store, why it failed).
+    pub stores: Vec<(String, Option<String>)>,
+}
+
+impl Serialize for HoldOutcome {
+    /// `{"id", "stores": [{"url", "ok", "error"}]}`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Store<'a> {
+            url: &'a str,
+            ok: bool,
+            error: &'a Option<String>,
+        }
+        #[derive(Serialize)]
+        struct View<'a> {
+            id: &'a str,
+            stores: Vec<Store<'a>>,
+        }
+        View {
+            id: &self.id,
+            stores: self
+                .stores
+                .iter()
+                .map(|(url, error)| Store {
+                    url,
+                    ok: error.is_none(),
+                    error,
+                })
+                .collect(),
+        }
+        .serialize(s)
+    }
+}
+
+impl super::Outcome for HoldOutcome {
+    /// A store that did not take it: exit 2.
+    fn verdict(&self) -> super::Verdict {
+        super::Verdict::failed_if(self.stores.iter().any(|(_, e)| e.is_some()))
+    }
+}
+
+impl super::Vault {
+    /// Applies retention to every store (see [`prune`]).
+    ///
+    /// # Errors
+    /// As [`prune`].
+    pub async fn prune(&self, dry_run: bool, now: DateTime<Utc>) -> Result<PruneOutcome, OpsError> {
+        prune(self.config()?, dry_run, now).await
+    }
+
+    /// Holds snapshot `id` in every store, whatever retention says.
+    ///
+    /// # Errors
+    /// As [`hold`].
+    pub async fn hold(
+        &self,
+        id: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<HoldOutcome, OpsError> {
+        let stores = hold(self.config()?, id, reason, now).await?;
+        Ok(HoldOutcome {
+            id: id.to_string(),
+            stores,
+        })
+    }
+
+    /// Releases the hold on `id`.
+    ///
+    /// # Errors
+    /// As [`unhold`].
+    pub async fn unhold(&self, id: &str) -> Result<HoldOutcome, OpsError> {
+        let stores = unhold(self.config()?, id).await?;
+        Ok(HoldOutcome {
+            id: id.to_string(),
+            stores,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -280,3 +280,26 @@ fn free_name(target: &Path) -> PathBuf {
         .find(|p| !p.exists() && !sidecar(p, "-wal").exists())
         .expect("some name is free")
 }
+
+impl super::Outcome for RestoreOutcome {
+    fn verdict(&self) -> super::Verdict {
+        super::Verdict::Ok
+    }
+}
+
+impl super::Vault {
+    /// Restores snapshot `which` (`latest` or an id) to `target` (see [`restore`]).
+    ///
+    /// # Errors
+    /// As [`restore`].
+    pub async fn restore(
+        &self,
+        which: &str,
+        target: &Path,
+        identity: &Path,
+        replace: Replace,
+        progress: Arc<dyn Progress>,
+    ) -> Result<RestoreOutcome, OpsError> {
+        restore(self.config()?, which, target, identity, replace, progress).await
+    }
+}

@@ -159,6 +159,45 @@ pub async fn forget_vanished(
     forget(&cfg.state_dir, ids, &present)
 }
 
+/// What `forget` acknowledged: (store, snapshot).
+#[derive(Debug, Clone)]
+pub struct Forgotten(pub Vec<(String, SnapshotId)>);
+
+impl serde::Serialize for Forgotten {
+    /// `{"forgotten": [{"store", "id"}]}`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct One<'a> {
+            store: &'a str,
+            id: &'a SnapshotId,
+        }
+        #[derive(serde::Serialize)]
+        struct View<'a> {
+            forgotten: Vec<One<'a>>,
+        }
+        View {
+            forgotten: self.0.iter().map(|(store, id)| One { store, id }).collect(),
+        }
+        .serialize(s)
+    }
+}
+
+impl super::Outcome for Forgotten {
+    fn verdict(&self) -> super::Verdict {
+        super::Verdict::Ok
+    }
+}
+
+impl super::Vault {
+    /// Stops naming vanished snapshots (these ids, or every one vanished now).
+    ///
+    /// # Errors
+    /// As [`forget_vanished`].
+    pub async fn forget(&self, ids: Option<&[SnapshotId]>) -> Result<Forgotten, OpsError> {
+        Ok(Forgotten(forget_vanished(self.config()?, ids).await?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

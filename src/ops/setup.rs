@@ -76,14 +76,10 @@ pub struct InitOutcome {
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     /// The config exists.
-    #[error(
-        "{0} already exists; eqvault init never overwrites a config. Edit it (or `eqvault store add`), or choose another --dir"
-    )]
+    #[error("{0} already exists; eqvault init never overwrites a config")]
     ConfigExists(PathBuf),
     /// A local store folder is missing.
-    #[error(
-        "the store folder {0} does not exist: mount the NAS or disk it belongs on, or pass --create-store to create it here"
-    )]
+    #[error("the store folder {0} does not exist")]
     StoreFolderMissing(PathBuf),
     /// A store URL spelt like S3 but not quite.
     #[error("{0:?} looks like an S3 URL but is not one: write s3://bucket/prefix (two slashes)")]
@@ -313,4 +309,36 @@ fn write_new(path: &Path, text: &str) -> Result<(), OpsError> {
     f.write_all(text.as_bytes())
         .and_then(|()| f.sync_all())
         .map_err(OpsError::io("cannot write", path))
+}
+
+impl super::Outcome for InitOutcome {
+    /// A store whose marker could not be written: exit 1 (the config is written).
+    fn verdict(&self) -> super::Verdict {
+        super::Verdict::found_if(!self.stores.iter().all(|s| s.ok))
+    }
+}
+
+impl super::Outcome for StoreMarked {
+    /// A marker not in place: exit 1.
+    fn verdict(&self) -> super::Verdict {
+        super::Verdict::found_if(!self.ok)
+    }
+}
+
+impl super::Vault {
+    /// Writes a new config, identity and signing key, and each store's marker (see [`init`]).
+    ///
+    /// # Errors
+    /// As [`init`].
+    pub async fn init(req: &InitRequest) -> Result<InitOutcome, OpsError> {
+        init(req).await
+    }
+
+    /// Adds a store to the config (or finds it there) and writes its marker.
+    ///
+    /// # Errors
+    /// As [`add_store`].
+    pub async fn add_store(&self, req: &AddStore) -> Result<StoreMarked, OpsError> {
+        add_store(self.config()?, req).await
+    }
 }

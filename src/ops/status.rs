@@ -290,3 +290,29 @@ pub async fn status(
         problems,
     })
 }
+
+impl super::Outcome for StatusReport {
+    /// A store that could not be listed: exit 2 (nothing can be said of it);
+    /// any problem named, or a last drill that failed: exit 1.
+    fn verdict(&self) -> super::Verdict {
+        if self.unreachable() {
+            super::Verdict::Failed
+        } else {
+            super::Verdict::found_if(!self.problems.is_empty() || self.last_drill_failed())
+        }
+    }
+}
+
+impl super::Vault {
+    /// The newest backup, its copies, the last drill; stale or not (see [`status`]).
+    ///
+    /// # Errors
+    /// As [`status`].
+    pub async fn status(
+        &self,
+        max_age: Span,
+        now: DateTime<Utc>,
+    ) -> Result<StatusReport, OpsError> {
+        status(self.config()?, max_age, now).await
+    }
+}

@@ -266,3 +266,56 @@ pub async fn store_facts(cfg: &Config) -> Result<StoreFacts, OpsError> {
     facts.drills.dedup_by(|a, b| a.id == b.id);
     Ok(facts)
 }
+
+/// What `snapshots` lists: complete snapshots across the stores, newest
+/// first, and the survey behind them (what each store could not show).
+pub struct SnapshotsOutcome {
+    /// Every store as surveyed.
+    pub survey: Survey,
+    /// Complete, trusted snapshots, newest first.
+    pub snapshots: Vec<SnapshotView>,
+}
+
+impl serde::Serialize for SnapshotsOutcome {
+    /// `[{"id", "created_at", "bytes", "database_bytes", "sha256", "stores": [...]}]`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct One<'a> {
+            id: &'a crate::catalog::SnapshotId,
+            created_at: &'a chrono::DateTime<chrono::FixedOffset>,
+            bytes: u64,
+            database_bytes: u64,
+            sha256: &'a str,
+            stores: Vec<&'a str>,
+        }
+        let labels = &self.survey.labels;
+        s.collect_seq(self.snapshots.iter().map(|v| One {
+            id: &v.meta.id,
+            created_at: &v.meta.created_at,
+            bytes: v.meta.object_bytes,
+            database_bytes: v.meta.database_bytes,
+            sha256: &v.meta.object_sha256,
+            stores: v.stores.iter().map(|&i| labels[i].as_str()).collect(),
+        }))
+    }
+}
+
+impl super::Outcome for SnapshotsOutcome {
+    /// A store that could not be listed: exit 2.
+    fn verdict(&self) -> super::Verdict {
+        super::Verdict::failed_if(self.survey.invs.iter().any(Option::is_none))
+    }
+}
+
+impl super::Vault {
+    /// Every store listed; the complete trusted snapshots across them.
+    ///
+    /// # Errors
+    /// [`OpsError::NoStore`] when no store is configured, or no trusted key.
+    pub async fn snapshots(&self) -> Result<SnapshotsOutcome, OpsError> {
+        let vet = self.vetting(chrono::Utc::now())?;
+        let survey = survey(self.config()?, &vet).await?;
+        let snapshots = survey.snapshots();
+        Ok(SnapshotsOutcome { survey, snapshots })
+    }
+}

@@ -27,7 +27,7 @@ pub struct Copied {
 }
 
 /// What sync did.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct SyncOutcome {
     /// Everything copied.
     pub copied: Vec<Copied>,
@@ -348,4 +348,58 @@ async fn copy_snapshot(
     dst.put_signature(&mk, sig).await?;
     dst.put_if_absent(&mk, body).await?;
     Ok(n)
+}
+
+impl Serialize for SyncOutcome {
+    /// `{"copied", "errors": [{"store", "error"}], "untrusted": [{"store", "key", "why"}]}`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Failed<'a> {
+            store: &'a str,
+            error: &'a str,
+        }
+        #[derive(Serialize)]
+        struct Untrusted<'a> {
+            store: &'a str,
+            key: &'a str,
+            why: &'a str,
+        }
+        #[derive(Serialize)]
+        struct View<'a> {
+            copied: &'a [Copied],
+            errors: Vec<Failed<'a>>,
+            untrusted: Vec<Untrusted<'a>>,
+        }
+        View {
+            copied: &self.copied,
+            errors: self
+                .errors
+                .iter()
+                .map(|(store, error)| Failed { store, error })
+                .collect(),
+            untrusted: self
+                .untrusted
+                .iter()
+                .map(|(store, key, why)| Untrusted { store, key, why })
+                .collect(),
+        }
+        .serialize(s)
+    }
+}
+
+impl super::Outcome for SyncOutcome {
+    /// A store that could not take a copy: exit 2.
+    fn verdict(&self) -> super::Verdict {
+        super::Verdict::failed_if(!self.errors.is_empty())
+    }
+}
+
+impl super::Vault {
+    /// Brings every store to the union of what all of them hold (see [`sync`]).
+    ///
+    /// # Errors
+    /// As [`sync`].
+    pub async fn sync(&self) -> Result<SyncOutcome, OpsError> {
+        sync(self.config()?).await
+    }
 }

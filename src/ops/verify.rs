@@ -578,3 +578,50 @@ pub fn check_database(db: &Path, manifest: &Manifest) -> Vec<Check> {
     }
     checks
 }
+
+/// What `verify` found: one result per copy checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyOutcome {
+    /// Every copy passed.
+    pub ok: bool,
+    /// Each copy.
+    pub results: Vec<VerifyResult>,
+}
+
+impl VerifyOutcome {
+    /// The copies that could not be read through (a store failing mid-read, a full disk).
+    pub fn blocked(&self) -> impl Iterator<Item = &VerifyResult> {
+        self.results.iter().filter(|r| r.blocked.is_some())
+    }
+}
+
+impl super::Outcome for VerifyOutcome {
+    /// A copy read through only part way gave no verdict: exit 2, as for a
+    /// store unreachable; a failed check: exit 1.
+    fn verdict(&self) -> super::Verdict {
+        if self.blocked().next().is_some() {
+            super::Verdict::Failed
+        } else {
+            super::Verdict::found_if(!self.ok)
+        }
+    }
+}
+
+impl super::Vault {
+    /// Verifies the selected snapshots in every store that lists them (see [`verify`]).
+    ///
+    /// # Errors
+    /// As [`verify`].
+    pub async fn verify(
+        &self,
+        sel: &Selection,
+        identity: Option<&Path>,
+        progress: Arc<dyn Progress>,
+    ) -> Result<VerifyOutcome, OpsError> {
+        let results = verify(self.config()?, sel, identity, progress).await?;
+        Ok(VerifyOutcome {
+            ok: results.iter().all(|r| r.ok),
+            results,
+        })
+    }
+}

@@ -24,14 +24,10 @@ pub enum KeyError {
     )]
     NoRecipient,
     /// No identity given where one is needed.
-    #[error(
-        "this command needs the private key: pass --identity FILE or set [encryption] identity in the config"
-    )]
+    #[error("this command needs the private key (the age identity), and none was given")]
     NoIdentity,
     /// The identity file cannot be read.
-    #[error(
-        "cannot read the identity file {path}: {source}. Check the path given with --identity or [encryption] identity"
-    )]
+    #[error("cannot read the identity file {path}: {source}")]
     ReadIdentity {
         /// The file.
         path: PathBuf,
@@ -57,9 +53,7 @@ pub enum KeyError {
         path: PathBuf,
     },
     /// Refusing to overwrite an identity.
-    #[error(
-        "{path} already exists; eqvault never overwrites an identity file. Choose another --dir or move the file away"
-    )]
+    #[error("{path} already exists; eqvault never overwrites an identity file")]
     IdentityExists {
         /// The file.
         path: PathBuf,

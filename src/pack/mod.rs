@@ -8,7 +8,10 @@
 //! `age -d -i KEY FILE | zstd -d | tar -x`, and check the manifest with
 //! `ssh-keygen -Y verify … -n eqvault-manifest -s manifest.json.sig < manifest.json`.
 
+mod chain;
 pub mod keys;
+
+pub use chain::{ChainWriter, Compression, OpenError, Seal, open};
 
 use std::io::{self, Read, Write};
 
@@ -30,7 +33,7 @@ const MAX_TRAILER_BYTES: u64 = 1 << 20;
 pub enum PackError {
     /// The identity does not open this object.
     #[error(
-        "none of the identities given can decrypt this snapshot: it was encrypted to other keys. Pass the identity that matches one of its recipients with --identity"
+        "none of the identities given can decrypt this snapshot: it was encrypted to other keys"
     )]
     WrongIdentity,
     /// Not an age file, or damaged.
@@ -74,12 +77,11 @@ pub enum PackError {
     Pack(#[source] io::Error),
 }
 
-type Inner<W> = zstd::stream::write::Encoder<'static, age::stream::StreamWriter<W>>;
-
-/// Packs entries as tar → zstd → age into `W`. Call [`Packer::finish`]: a packer
-/// dropped without it leaves a truncated object that age refuses to decrypt.
+/// Packs entries as tar → zstd → age into `W` through the one chain
+/// ([`ChainWriter`]). Call [`Packer::finish`]: a packer dropped without it
+/// leaves a truncated object that age refuses to decrypt.
 pub struct Packer<W: Write> {
-    tar: tar::Builder<Inner<W>>,
+    chain: ChainWriter<W>,
 }
 
 impl<W: Write> Packer<W> {
@@ -96,17 +98,19 @@ impl<W: Write> Packer<W> {
         if recipients.is_empty() {
             return Err(PackError::Encrypt(keys::KeyError::NoRecipient.to_string()));
         }
-        let enc =
-            age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
-                .map_err(|e| PackError::Encrypt(e.to_string()))?;
-        let sealed = enc.wrap_output(out).map_err(PackError::Pack)?;
-        let mut z = zstd::stream::write::Encoder::new(sealed, level).map_err(PackError::Pack)?;
-        if threads > 1 {
-            z.multithread(threads).map_err(PackError::Pack)?;
-        }
-        let mut tar = tar::Builder::new(z);
-        tar.mode(tar::HeaderMode::Deterministic);
-        Ok(Packer { tar })
+        let mut chain = ChainWriter::new(
+            out,
+            Some(recipients),
+            Compression {
+                level,
+                threads,
+                job_bytes: None,
+                checksum: false,
+            },
+        )
+        .map_err(|e| PackError::Encrypt(e.to_string()))?;
+        chain.tar().mode(tar::HeaderMode::Deterministic);
+        Ok(Packer { chain })
     }
 
     /// Appends a regular file of exactly `size` bytes read from `data`.
@@ -119,17 +123,13 @@ impl<W: Write> Packer<W> {
         h.set_mode(0o600);
         h.set_entry_type(tar::EntryType::Regular);
         h.set_mtime(0);
-        let mut counted = Counted {
-            inner: data.take(size),
-            n: 0,
-        };
-        self.tar
-            .append_data(&mut h, name, &mut counted)
+        let n = self
+            .chain
+            .append_exact(&mut h, name, size, data)
             .map_err(PackError::Pack)?;
-        if counted.n != size {
+        if n != size {
             return Err(PackError::Pack(io::Error::other(format!(
-                "{name} changed size while packing ({} of {size} bytes)",
-                counted.n
+                "{name} changed size while packing ({n} of {size} bytes)"
             ))));
         }
         Ok(())
@@ -140,22 +140,7 @@ impl<W: Write> Packer<W> {
     /// # Errors
     /// [`PackError::Pack`].
     pub fn finish(self) -> Result<W, PackError> {
-        let z = self.tar.into_inner().map_err(PackError::Pack)?;
-        let sealed = z.finish().map_err(PackError::Pack)?;
-        sealed.finish().map_err(PackError::Pack)
-    }
-}
-
-struct Counted<R> {
-    inner: R,
-    n: u64,
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let k = self.inner.read(buf)?;
-        self.n += k as u64;
-        Ok(k)
+        self.chain.finish().map_err(PackError::Pack)
     }
 }
 
@@ -189,6 +174,18 @@ impl<R: Read> Read for HashingReader<R> {
         self.bytes += k as u64;
         Ok(k)
     }
+}
+
+/// SHA-256 and length of a file, read in 1 MiB pieces: the one file hash of
+/// eqvault (snapshots, restored databases, reports, archived files).
+///
+/// # Errors
+/// I/O errors.
+pub fn sha256_file(path: &std::path::Path) -> io::Result<(String, u64)> {
+    let f = std::fs::File::open(path)?;
+    let mut r = HashingReader::new(io::BufReader::with_capacity(1 << 20, f));
+    io::copy(&mut r, &mut io::sink())?;
+    Ok(r.finish())
 }
 
 /// Limits the unpacker enforces before it writes a byte.
@@ -225,12 +222,7 @@ pub fn unpack<R: Read>(
     db_out: &mut impl Write,
     limits: Limits,
 ) -> Result<Unpacked, PackError> {
-    let dec = age::Decryptor::new_buffered(io::BufReader::new(input)).map_err(decrypt_error)?;
-    let plain = dec
-        .decrypt(identities.iter().map(|i| i as &dyn age::Identity))
-        .map_err(decrypt_error)?;
-    let z =
-        zstd::stream::read::Decoder::new(plain).map_err(|e| PackError::Corrupt(e.to_string()))?;
+    let z = open(input, Some(identities)).map_err(open_error)?;
     let mut archive = tar::Archive::new(z);
     let mut manifest: Option<Vec<u8>> = None;
     let mut manifest_sig: Option<Vec<u8>> = None;
@@ -350,11 +342,7 @@ pub fn unseal(
     identities: &[age::x25519::Identity],
     limit: u64,
 ) -> Result<Vec<u8>, PackError> {
-    let dec = age::Decryptor::new_buffered(sealed).map_err(decrypt_error)?;
-    let r = dec
-        .decrypt(identities.iter().map(|i| i as &dyn age::Identity))
-        .map_err(decrypt_error)?;
-    let z = zstd::stream::read::Decoder::new(r).map_err(corrupt)?;
+    let z = open(sealed, Some(identities)).map_err(open_error)?;
     let mut out = Vec::new();
     z.take(limit + 1).read_to_end(&mut out).map_err(corrupt)?;
     if out.len() as u64 > limit {
@@ -382,10 +370,10 @@ fn corrupt(e: io::Error) -> PackError {
     PackError::Corrupt(e.to_string())
 }
 
-fn decrypt_error(e: age::DecryptError) -> PackError {
+fn open_error(e: OpenError) -> PackError {
     match e {
-        age::DecryptError::NoMatchingKeys => PackError::WrongIdentity,
-        other => PackError::Corrupt(other.to_string()),
+        OpenError::WrongIdentity => PackError::WrongIdentity,
+        OpenError::Corrupt(why) => PackError::Corrupt(why),
     }
 }
 

@@ -35,6 +35,31 @@ pub struct CheckPlan {
 }
 
 impl CheckPlan {
+    /// The plan to check `database` (read through `mapping`, when given) as
+    /// of `as_of`, over the whole window the policies allow.
+    pub fn new(
+        database: PathBuf,
+        mapping: Option<crate::mapping::Mapping>,
+        busy_timeout: Duration,
+        as_of: NaiveDate,
+    ) -> CheckPlan {
+        CheckPlan {
+            database,
+            mapping,
+            busy_timeout,
+            as_of,
+            from: None,
+            to: None,
+        }
+    }
+
+    /// The same plan examining only `from` (when given) to `to` (when given).
+    pub fn between(mut self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> CheckPlan {
+        self.from = from;
+        self.to = to;
+        self
+    }
+
     /// The last day examined: `--to`, never after `--as-of`.
     pub fn until(&self) -> NaiveDate {
         self.to.map_or(self.as_of, |to| to.min(self.as_of))

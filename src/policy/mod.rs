@@ -84,7 +84,7 @@ pub enum PolicyError {
     Mapping(Box<crate::mapping::MappingError>),
     /// The database lacks a table or column the rules read.
     #[error(
-        "the database {path} is not in the reference schema (schema/equipment.sql): {detail}. A database in another schema is read through a mapping: [database] mapping in the config or --mapping FILE (`eqvault mapping init` writes a template, `eqvault mapping check` tests one)"
+        "the database {path} is not in the reference schema (schema/equipment.sql): {detail}. A database in another schema is read through a mapping ([database] mapping)"
     )]
     Schema {
         /// The database.

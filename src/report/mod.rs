@@ -62,9 +62,7 @@ pub enum ReportError {
         source: rusqlite::Error,
     },
     /// The output file exists and `--force` was not given.
-    #[error(
-        "{0} already exists; eqvault never overwrites a report: choose another --out, or pass --force to replace it"
-    )]
+    #[error("{0} already exists; eqvault never overwrites a report")]
     Exists(PathBuf),
     /// File I/O.
     #[error("{what} {path}: {source}")]
@@ -78,13 +76,11 @@ pub enum ReportError {
     },
     /// `--format pdf` without a Chromium to print with.
     #[error(
-        "--format pdf prints the HTML report with headless Chromium, and none was found ({0}). Install Debian's `chromium` (sudo apt-get install chromium), or use --format html and print it from a browser"
+        "a PDF report is printed from the HTML one by headless Chromium, and none was found ({0})"
     )]
     NoChromium(String),
     /// Chromium ran but gave no PDF.
-    #[error(
-        "headless Chromium could not print the report: {0}. Try --format html and print it from a browser"
-    )]
+    #[error("headless Chromium could not print the report: {0}")]
     Chromium(String),
     /// The XLSX writer.
     #[error("cannot write the XLSX report: {0}")]

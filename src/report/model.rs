@@ -18,13 +18,11 @@
 //!   *attention* when it has only warnings; *met* otherwise.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::stats::{self, Raw, UsageCount};
 use super::text::Article;
@@ -697,24 +695,6 @@ fn rate(part: Option<u64>, whole: u64) -> Option<f64> {
     part.filter(|_| whole > 0).map(|p| p as f64 / whole as f64)
 }
 
-/// The SHA-256 and length of a file, read in 1 MiB pieces.
-fn hash_file(path: &Path) -> Result<(String, u64), ReportError> {
-    let mut f = std::fs::File::open(path).map_err(ReportError::io("cannot read", path))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut n = 0u64;
-    loop {
-        let k = f
-            .read(&mut buf)
-            .map_err(ReportError::io("cannot read", path))?;
-        if k == 0 {
-            return Ok((hex::encode(h.finalize()), n));
-        }
-        h.update(&buf[..k]);
-        n += k as u64;
-    }
-}
-
 fn joined<T>(r: std::thread::Result<Result<T, ReportError>>) -> Result<T, ReportError> {
     r.unwrap_or_else(|_| Err(ReportError::Internal("a worker thread panicked".into())))
 }
@@ -733,14 +713,16 @@ pub fn build(
     // The period bounds the window; the regulation (effective_from) and the
     // data do too, and a period that starts before them asks for nothing
     // earlier on purpose (as an explicit --from would).
-    let check_plan = CheckPlan {
-        database: plan.database.clone(),
-        mapping: plan.mapping.clone(),
-        busy_timeout: plan.busy_timeout,
-        as_of: plan.as_of,
-        from: (period.from >= policies.effective_from).then_some(period.from),
-        to: Some(period.to),
-    };
+    let check_plan = CheckPlan::new(
+        plan.database.clone(),
+        plan.mapping.clone(),
+        plan.busy_timeout,
+        plan.as_of,
+    )
+    .between(
+        (period.from >= policies.effective_from).then_some(period.from),
+        Some(period.to),
+    );
     check_plan.validate()?;
     // Backups, copies and drills are judged as of the period's end (or
     // --as-of, if earlier): nothing made after it proves anything about it.
@@ -756,7 +738,10 @@ pub fn build(
                 period.to,
             )
         });
-        let hash = s.spawn(|| hash_file(&plan.database));
+        let hash = s.spawn(|| {
+            crate::pack::sha256_file(&plan.database)
+                .map_err(ReportError::io("cannot read", &plan.database))
+        });
         let mut findings = Vec::new();
         let checked = crate::policy::check(policies, &check_plan, stores.clone(), &mut |f| {
             findings.push(f)

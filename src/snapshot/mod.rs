@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     /// The database file is missing.
-    #[error("the database {0} does not exist: check [database] path in the config (or --db)")]
+    #[error("the database {0} does not exist")]
     Missing(PathBuf),
     /// The file is not SQLite.
     #[error(
@@ -28,9 +28,7 @@ pub enum SnapshotError {
     )]
     NotSqlite(PathBuf),
     /// A folder, fifo, socket or device where the database should be.
-    #[error(
-        "{0} is not a regular file (a folder, fifo or device), so not a SQLite database: check [database] path (or --db)"
-    )]
+    #[error("{0} is not a regular file (a folder, fifo or device), so not a SQLite database")]
     NotAFile(PathBuf),
     /// The file cannot be opened or read.
     #[error("cannot read the database {path}: {source}")]
@@ -348,16 +346,7 @@ pub fn facts_of(c: &Connection) -> rusqlite::Result<Facts> {
     })
 }
 
-/// SHA-256 and length of a file.
-///
-/// # Errors
-/// I/O errors.
-pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let f = std::fs::File::open(path)?;
-    let mut r = crate::pack::HashingReader::new(std::io::BufReader::with_capacity(1 << 20, f));
-    std::io::copy(&mut r, &mut std::io::sink())?;
-    Ok(r.finish())
-}
+pub use crate::pack::sha256_file;
 
 #[cfg(test)]
 mod tests {

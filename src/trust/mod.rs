@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 
 use ssh_key::{HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
 
+use crate::secret::Secret;
+
 /// The suffix of a detached signature: `X.json` is signed by `X.json.sig`.
 pub const SIG_SUFFIX: &str = ".sig";
 /// The largest signature file eqvault reads (an Ed25519 SSHSIG is about 300 bytes).
@@ -171,12 +173,12 @@ pub enum TrustError {
     },
     /// No key is trusted.
     #[error(
-        "no signing key is trusted: [signing] trusted is empty, so no record in any store can be believed. Add this host's public key (the .pub beside [signing] key); an old config is upgraded by `eqvault adopt`"
+        "no signing key is trusted: [signing] trusted is empty, so no record in any store can be believed"
     )]
     NoTrustedKey,
     /// A command that writes records has no signing key.
     #[error(
-        "this command writes signed records, and the config names no signing key: set [signing] key (eqvault init creates one; `eqvault adopt` adds one to an old config)"
+        "this command writes signed records, and the config names no signing key ([signing] key)"
     )]
     NoSigningKey,
     /// The signing key is not among the trusted keys.
@@ -190,9 +192,7 @@ pub enum TrustError {
         fingerprint: String,
     },
     /// Refusing to overwrite a key.
-    #[error(
-        "{path} already exists; eqvault never overwrites a key file. Choose another --dir or move the file away"
-    )]
+    #[error("{path} already exists; eqvault never overwrites a key file")]
     Exists {
         /// The file.
         path: PathBuf,
@@ -231,19 +231,11 @@ impl fmt::Display for Untrusted {
     }
 }
 
-/// This host's signing key. Its Debug never shows the key.
+/// This host's signing key. Its Debug never shows the key ([`Secret`]).
+#[derive(Debug)]
 pub struct Signer {
-    key: PrivateKey,
+    key: Secret<PrivateKey>,
     path: PathBuf,
-}
-
-impl fmt::Debug for Signer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Signer")
-            .field("path", &self.path)
-            .field("fingerprint", &self.fingerprint())
-            .finish()
-    }
 }
 
 impl Signer {
@@ -287,7 +279,7 @@ impl Signer {
             });
         }
         Ok(Signer {
-            key,
+            key: Secret::new(key),
             path: path.to_path_buf(),
         })
     }
@@ -299,7 +291,7 @@ impl Signer {
         let key = PrivateKey::new(ssh_key::private::KeypairData::Ed25519(pair), comment)
             .expect("an Ed25519 key pair is a valid private key");
         Signer {
-            key,
+            key: Secret::new(key),
             path: PathBuf::new(),
         }
     }
@@ -324,6 +316,7 @@ impl Signer {
         };
         let pem = self
             .key
+            .expose()
             .to_openssh(LineEnding::LF)
             .map_err(|e| write(std::io::Error::other(e.to_string())))?;
         let mut o = OpenOptions::new();
@@ -345,6 +338,7 @@ impl Signer {
     /// The public key as one OpenSSH line (`ssh-ed25519 AAAA… comment`).
     pub fn public_line(&self) -> String {
         self.key
+            .expose()
             .public_key()
             .to_openssh()
             .expect("an Ed25519 public key encodes")
@@ -352,7 +346,7 @@ impl Signer {
 
     /// `SHA256:…`, as `ssh-keygen -l` prints it.
     pub fn fingerprint(&self) -> String {
-        self.key.fingerprint(HashAlg::Sha256).to_string()
+        self.key.expose().fingerprint(HashAlg::Sha256).to_string()
     }
 
     /// The file the key was loaded from (empty for a generated one not yet written).
@@ -368,6 +362,7 @@ impl Signer {
     fn sign_uncounted(&self, kind: Kind, msg: &[u8]) -> Vec<u8> {
         let sig = self
             .key
+            .expose()
             .sign(kind.namespace(), HashAlg::Sha512, msg)
             .expect("an Ed25519 key signs");
         sig.to_pem(LineEnding::LF)
@@ -402,7 +397,7 @@ impl Trusted {
 
     /// Whether `signer`'s key is among these.
     pub fn trusts(&self, signer: &Signer) -> bool {
-        let data = signer.key.public_key().key_data();
+        let data = signer.key.expose().public_key().key_data();
         self.keys.iter().any(|(k, _)| k.key_data() == data)
     }
 
