@@ -229,6 +229,21 @@ fn s3_parts(root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The multipart state left on the S3 server once it has let go of the
+/// request a stop cut off. s3s-fs writes a part to `.tmp.N.internal.part` and
+/// removes it when it drops the request, which it does when it notices the
+/// closed connection: on a loaded machine, after eqvault has exited. That
+/// file is the test server's own scratch; what eqvault answers for (the
+/// `.upload…` state its abort removes) is checked at once.
+fn s3_parts_left(root: &Path) -> Vec<PathBuf> {
+    let internal = |f: &PathBuf| f.to_string_lossy().contains(".internal.part");
+    let t = std::time::Instant::now();
+    while t.elapsed() < Duration::from_secs(10) && s3_parts(root).iter().any(internal) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    s3_parts(root)
+}
+
 fn local_parts(store: &Path) -> Vec<PathBuf> {
     files_under(store)
         .into_iter()
@@ -286,7 +301,7 @@ fn backup_stopped_by(sig: &str, code: i32, during_upload: bool) {
         "staged parts left"
     );
     assert_eq!(
-        s3_parts(server.root()),
+        s3_parts_left(server.root()),
         Vec::<PathBuf>::new(),
         "multipart upload left"
     );
@@ -736,7 +751,7 @@ fn sigterm_during_archive_add_stores_no_bag_and_leaves_no_upload_parts() {
     assert_eq!(got, Some(143), "{stderr}");
     assert!(stderr.contains("no bag was left half-stored"), "{stderr}");
     assert_eq!(local_parts(&fx.store), Vec::<PathBuf>::new());
-    assert_eq!(s3_parts(server.root()), Vec::<PathBuf>::new());
+    assert_eq!(s3_parts_left(server.root()), Vec::<PathBuf>::new());
     assert_eq!(
         (stored_files(&fx.store), files_under(server.root())),
         before,
@@ -762,7 +777,7 @@ fn sigint_during_sync_aborts_the_copy_in_progress_and_leaves_no_parts() {
     let (got, stderr) = stop_with(&mut run, "INT");
     assert_eq!(got, Some(130), "{stderr}");
     assert!(stderr.contains("run `eqvault sync` again"), "{stderr}");
-    assert_eq!(s3_parts(server.root()), Vec::<PathBuf>::new());
+    assert_eq!(s3_parts_left(server.root()), Vec::<PathBuf>::new());
     assert_eq!(files_under(server.root()), before, "a half copy was stored");
     // Run again, it completes.
     fx.run(&["sync"]).ok();

@@ -103,13 +103,19 @@ fn ops(e: &OpsError) -> Option<String> {
             s("pass --force (the old file is kept as *.before-restore), or restore --to a new path")
         }
         OpsError::TargetIsFolder(p) => Some(format!(
-            "hãy đưa cho --to đường dẫn tới một tệp (ví dụ {0}/equipment.db) / give --to a file path (e.g. {0}/equipment.db)",
+            "hãy đưa cho --to đường dẫn tới một tệp (ví dụ {0}/equipment.db) / give a file path to --to (e.g. {0}/equipment.db)",
             p.display()
         )),
         OpsError::TargetOpen { .. } => s(
             "hãy dừng ứng dụng trước rồi chạy lại restore, hoặc thêm --even-if-open để vẫn thay thế / stop the application first and run restore again, or pass --even-if-open to replace it anyway (the application would go on writing to the old file)",
         ),
         OpsError::TargetFolder(_) => s("create it or choose another --to"),
+        OpsError::CheckFailed {
+            wrong_identity: true,
+            ..
+        } => s(
+            "pass the identity that matches one of its recipients with --identity; if it is the right one, try another snapshot (`eqvault snapshots`)",
+        ),
         OpsError::CheckFailed { .. } => s(
             "try another snapshot (`eqvault snapshots`) or the copy in another store, and run `eqvault verify --all` to find damaged copies",
         ),
@@ -187,7 +193,7 @@ fn report(e: &ReportError) -> Option<String> {
     match e {
         ReportError::Exists(_) => s("choose another --out, or pass --force to replace it"),
         ReportError::NoChromium(_) => s(
-            "install Debian's `chromium` (sudo apt-get install chromium), or use --format html and print it from a browser",
+            "Install Debian's `chromium` (sudo apt-get install chromium), or use --format html and print it from a browser",
         ),
         ReportError::Chromium(_) => s("try --format html and print it from a browser"),
         _ => None,

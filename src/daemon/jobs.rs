@@ -75,7 +75,10 @@ impl JobReport {
     fn error(e: &(dyn std::error::Error + 'static)) -> Self {
         // The alert's reader types the command line's next step: the same hint.
         let msg = match HINTS.get().and_then(|h| h(e)) {
-            Some(h) => format!("{}. {h}", crate::store::flatten_error(e)),
+            Some(h) => format!(
+                "{}: {h}",
+                crate::store::flatten_error(e).trim_end_matches('.')
+            ),
             None => crate::store::flatten_error(e),
         };
         JobReport::not_ok(Level::Error, ops::Verdict::Failed, "could not run", &msg)

@@ -53,23 +53,14 @@ pub struct DrillOutcome {
 impl serde::Serialize for DrillOutcome {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(serde::Serialize)]
-        struct Unrecorded<'a> {
-            store: &'a str,
-            error: &'a str,
-        }
-        #[derive(serde::Serialize)]
         struct View<'a> {
             #[serde(flatten)]
             record: &'a DrillRecord,
-            unrecorded: Vec<Unrecorded<'a>>,
+            unrecorded: Vec<super::json::StoreFailure<'a>>,
         }
         View {
             record: &self.record,
-            unrecorded: self
-                .unrecorded
-                .iter()
-                .map(|(store, error)| Unrecorded { store, error })
-                .collect(),
+            unrecorded: super::json::failures(&self.unrecorded),
         }
         .serialize(s)
     }

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod doctor;
 pub mod drill;
 pub mod inventory;
+mod json;
 pub mod ledger;
 pub mod mapping;
 mod outcome;
@@ -152,6 +153,8 @@ pub enum OpsError {
         id: String,
         /// The failed checks.
         detail: String,
+        /// A copy failed because the identity given does not open it.
+        wrong_identity: bool,
     },
     /// This machine refused to hold what a restore (or a drill) unpacks: disk full, read-only.
     #[error(

@@ -517,6 +517,7 @@ pub async fn unhold(cfg: &Config, id: &str) -> Result<Vec<(String, Option<String
 impl Serialize for PruneOutcome {
     /// `prune --json`.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use super::json::{StoreFailure, Untrusted, failures, untrusted};
         #[derive(Serialize)]
         struct Id<'a> {
             id: &'a SnapshotId,
@@ -533,17 +534,6 @@ impl Serialize for PruneOutcome {
             error: &'a str,
         }
         #[derive(Serialize)]
-        struct Untrusted<'a> {
-            store: &'a str,
-            key: &'a str,
-            why: &'a str,
-        }
-        #[derive(Serialize)]
-        struct Failed<'a> {
-            store: &'a str,
-            error: &'a str,
-        }
-        #[derive(Serialize)]
         struct View<'a> {
             dry_run: bool,
             keep: &'a [Decision],
@@ -552,7 +542,7 @@ impl Serialize for PruneOutcome {
             ledgers: Vec<Key<'a>>,
             not_removed: Vec<NotRemoved<'a>>,
             untrusted: Vec<Untrusted<'a>>,
-            errors: Vec<Failed<'a>>,
+            errors: Vec<StoreFailure<'a>>,
         }
         fn keys(v: &[(String, String)]) -> Vec<Key<'_>> {
             v.iter().map(|(store, key)| Key { store, key }).collect()
@@ -568,16 +558,8 @@ impl Serialize for PruneOutcome {
                 .iter()
                 .map(|(id, store, error)| NotRemoved { id, store, error })
                 .collect(),
-            untrusted: self
-                .untrusted
-                .iter()
-                .map(|(store, key, why)| Untrusted { store, key, why })
-                .collect(),
-            errors: self
-                .errors
-                .iter()
-                .map(|(store, error)| Failed { store, error })
-                .collect(),
+            untrusted: untrusted(&self.untrusted),
+            errors: failures(&self.errors),
         }
         .serialize(s)
     }

@@ -106,6 +106,8 @@ pub async fn restore(
     // Before the download: an application holding the file is named at once.
     refuse_if_open(&target, work.path(), replace)?;
     let mut failures = Vec::new();
+    let mut wrong_identity = false;
+    let wrong_key = pack::PackError::WrongIdentity.to_string();
     let mut blocked = None;
     let mut unreadable = Vec::new();
     for &i in &view.stores {
@@ -144,6 +146,10 @@ pub async fn restore(
             blocked.get_or_insert(why);
             continue;
         }
+        wrong_identity |= rd
+            .checks
+            .iter()
+            .any(|c| c.name == "decrypt_unpack" && !c.ok && c.detail == wrong_key);
         let bad: Vec<String> = rd
             .checks
             .iter()
@@ -170,6 +176,7 @@ pub async fn restore(
     Err(OpsError::CheckFailed {
         id: view.meta.id.to_string(),
         detail: failures.join(" | "),
+        wrong_identity,
     })
 }
 

@@ -353,35 +353,17 @@ async fn copy_snapshot(
 impl Serialize for SyncOutcome {
     /// `{"copied", "errors": [{"store", "error"}], "untrusted": [{"store", "key", "why"}]}`.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct Failed<'a> {
-            store: &'a str,
-            error: &'a str,
-        }
-        #[derive(Serialize)]
-        struct Untrusted<'a> {
-            store: &'a str,
-            key: &'a str,
-            why: &'a str,
-        }
+        use super::json::{StoreFailure, Untrusted, failures, untrusted};
         #[derive(Serialize)]
         struct View<'a> {
             copied: &'a [Copied],
-            errors: Vec<Failed<'a>>,
+            errors: Vec<StoreFailure<'a>>,
             untrusted: Vec<Untrusted<'a>>,
         }
         View {
             copied: &self.copied,
-            errors: self
-                .errors
-                .iter()
-                .map(|(store, error)| Failed { store, error })
-                .collect(),
-            untrusted: self
-                .untrusted
-                .iter()
-                .map(|(store, key, why)| Untrusted { store, key, why })
-                .collect(),
+            errors: failures(&self.errors),
+            untrusted: untrusted(&self.untrusted),
         }
         .serialize(s)
     }

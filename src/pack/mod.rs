@@ -326,9 +326,9 @@ pub fn seal(plain: &[u8], recipients: &[age::x25519::Recipient]) -> Result<Vec<u
     if recipients.is_empty() {
         return Err(PackError::Encrypt(keys::KeyError::NoRecipient.to_string()));
     }
-    let enc = age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
-        .map_err(|e| PackError::Encrypt(e.to_string()))?;
-    let mut w = enc.wrap_output(Vec::new()).map_err(PackError::Pack)?;
+    // zstd → age, without a tar: the chain's own seal, opened by [`open`].
+    let mut w =
+        Seal::new(Vec::new(), Some(recipients)).map_err(|e| PackError::Encrypt(e.to_string()))?;
     zstd::stream::copy_encode(plain, &mut w, 3).map_err(PackError::Pack)?;
     w.finish().map_err(PackError::Pack)
 }

@@ -235,6 +235,8 @@ impl fmt::Display for Untrusted {
 #[derive(Debug)]
 pub struct Signer {
     key: Secret<PrivateKey>,
+    /// `SHA256:…` of the public half (public, so it may be shown).
+    fingerprint: String,
     path: PathBuf,
 }
 
@@ -279,6 +281,7 @@ impl Signer {
             });
         }
         Ok(Signer {
+            fingerprint: key.fingerprint(HashAlg::Sha256).to_string(),
             key: Secret::new(key),
             path: path.to_path_buf(),
         })
@@ -291,6 +294,7 @@ impl Signer {
         let key = PrivateKey::new(ssh_key::private::KeypairData::Ed25519(pair), comment)
             .expect("an Ed25519 key pair is a valid private key");
         Signer {
+            fingerprint: key.fingerprint(HashAlg::Sha256).to_string(),
             key: Secret::new(key),
             path: PathBuf::new(),
         }
@@ -346,7 +350,7 @@ impl Signer {
 
     /// `SHA256:…`, as `ssh-keygen -l` prints it.
     pub fn fingerprint(&self) -> String {
-        self.key.expose().fingerprint(HashAlg::Sha256).to_string()
+        self.fingerprint.clone()
     }
 
     /// The file the key was loaded from (empty for a generated one not yet written).
