@@ -221,6 +221,15 @@ fn job_report<O: JobOutcome>(r: Result<O, OpsError>) -> JobReport {
     }
 }
 
+/// (store, error) pairs in one line.
+fn store_errors(errors: &[(String, String)]) -> String {
+    errors
+        .iter()
+        .map(|(s, e)| format!("{s}: {e}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The identity a job needs, or the report saying it is missing.
 fn identity<'a>(cfg: &'a Config, job: &str) -> Result<&'a std::path::Path, JobReport> {
     cfg.encryption.identity.as_deref().ok_or_else(|| {
@@ -273,12 +282,7 @@ impl JobOutcome for ops::sync::SyncOutcome {
     }
 
     fn reason(&self) -> (String, Option<String>) {
-        let why: Vec<String> = self
-            .errors
-            .iter()
-            .map(|(s, e)| format!("{s}: {e}"))
-            .collect();
-        (why.join("; "), None)
+        (store_errors(&self.errors), None)
     }
 }
 
@@ -411,12 +415,7 @@ impl JobOutcome for ops::prune::PruneOutcome {
     }
 
     fn reason(&self) -> (String, Option<String>) {
-        let why: Vec<String> = self
-            .errors
-            .iter()
-            .map(|(s, e)| format!("{s}: {e}"))
-            .collect();
-        (why.join("; "), None)
+        (store_errors(&self.errors), None)
     }
 }
 
