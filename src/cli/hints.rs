@@ -94,11 +94,19 @@ fn ops(e: &OpsError) -> Option<String> {
             "if the snapshot's date is the wrong one, `eqvault backup --allow-clock-behind` backs up anyway",
         ),
         OpsError::NoSuchSnapshot(_) => s("list them with `eqvault snapshots`"),
-        OpsError::NotTrusted { .. } => s(
-            "run `eqvault verify --all` to see each, and `eqvault snapshots` for the trusted ones",
-        ),
+        OpsError::NotTrusted { .. } => Some(format!(
+            "run `eqvault verify --all` to see each, and `eqvault snapshots` for the trusted ones. {BARE}"
+        )),
         OpsError::NoSuchHold(_) => s("list what is held with `eqvault prune --dry-run`"),
-        OpsError::NoSnapshots => s("run `eqvault backup` first"),
+        OpsError::NoSnapshots => Some(format!(
+            "run `eqvault backup` first; if the backups were made by a host that is lost: {BARE}"
+        )),
+        OpsError::NoAnchor => s(
+            "pass the lost host's public signing key with --trust \"ssh-ed25519 AAAA…\" (its eqvault-signing-key.pub, or signing_public_key in init's output), or recover by hand: age -d -i IDENTITY OBJECT | zstd -d | tar -x (README, \"Recovering a snapshot without eqvault\")",
+        ),
+        OpsError::ForeignStore { .. } => s(
+            "check the URL and that the identity file is this vault's (its `# eqvault-trusted:` lines), or name the key that made the store with --trust",
+        ),
         OpsError::TargetExists(_) => {
             s("pass --force (the old file is kept as *.before-restore), or restore --to a new path")
         }
@@ -137,6 +145,9 @@ fn ops(e: &OpsError) -> Option<String> {
         _ => None,
     }
 }
+
+/// The two ways to a snapshot when the host that made it is lost.
+const BARE: &str = "On a machine without the old config: `eqvault restore latest --store URL --identity FILE --to PATH` (the identity file names the keys to trust); by hand: age -d -i FILE OBJECT | zstd -d | tar -x (README, \"Disaster recovery\")";
 
 fn key(e: &KeyError) -> Option<String> {
     match e {

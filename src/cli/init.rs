@@ -12,7 +12,11 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     db: PathBuf,
     /// A store: a folder, file:///path or s3://bucket/prefix (repeat for two stores).
-    #[arg(long = "store", value_name = "URL", required = true)]
+    #[arg(
+        long = "store",
+        value_name = "URL",
+        required_unless_present = "from_store"
+    )]
     stores: Vec<String>,
     /// The folder to write eqvault.toml (and the keys) in.
     #[arg(long, default_value = ".", value_name = "DIR")]
@@ -33,6 +37,23 @@ pub struct Args {
     /// it is usually a NAS that is not mounted).
     #[arg(long)]
     create_store: bool,
+    /// Go on backing up into this existing store (the host that made it is lost):
+    /// its keys and recipients come from --identity, and its marker must be theirs.
+    #[arg(long, value_name = "URL", requires = "identity")]
+    from_store: Option<String>,
+    /// With --from-store: the identity file from the safe (copied beside the config,
+    /// with this host's key added to the keys it names).
+    #[arg(long, value_name = "FILE")]
+    identity: Option<PathBuf>,
+    /// With an s3:// --from-store: the endpoint; credentials from AWS_* variables.
+    #[arg(long, value_name = "URL", requires = "from_store")]
+    endpoint: Option<String>,
+    /// With an s3:// --from-store: the region.
+    #[arg(long, value_name = "REGION", requires = "from_store")]
+    region: Option<String>,
+    /// With an s3:// --from-store: allow plain HTTP (loopback or a trusted LAN only).
+    #[arg(long, requires = "from_store")]
+    allow_http: bool,
 }
 
 pub async fn run(a: Args, out: &Out) -> anyhow::Result<Exit> {
@@ -45,16 +66,37 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<Exit> {
         office_name: a.office_name,
         office_code: a.office_code,
         create_store: a.create_store,
+        from_store: a.from_store.map(|url| crate::ops::recovery::BareStore {
+            url,
+            endpoint: a.endpoint,
+            region: a.region,
+            allow_http: a.allow_http,
+        }),
+        identity: a.identity,
     })
     .await?;
     if out.json {
         out.json(&w);
     } else {
         out.line(format!("wrote {}", show(&w.config)));
+        if let Some(from) = &w.from_store {
+            out.line(format!(
+                "going on from {from}: its snapshots stay trusted beside this host's new key"
+            ));
+        }
         if let Some(id) = &w.identity {
             out.line(format!(
-                "wrote {} (mode 0600): the private key; keep a copy offline",
+                "wrote {} (mode 0600): the private key and the way back (the keys to trust).",
                 show(id)
+            ));
+            out.line(format!(
+                "  KEEP A COPY OF {} IN THE SAFE: with it and the stores, `eqvault restore latest --store URL --identity FILE --to PATH` works on any machine",
+                show(id)
+            ));
+        } else {
+            out.line(format!(
+                "no identity was generated (--recipient): keep this host's public signing key with your identity, it is the way back: {}",
+                w.signing_public_key
             ));
         }
         out.line(format!(

@@ -3,6 +3,7 @@
 mod adopt;
 mod archive;
 mod backup;
+mod bare;
 mod calendar;
 mod check;
 mod completions;
@@ -67,8 +68,8 @@ pub enum Command {
     Demo(demo::Args),
     /// Take one snapshot of the configured database to every configured store.
     Backup(backup::Args),
-    /// List complete snapshots, newest first.
-    Snapshots,
+    /// List complete snapshots, newest first (--store URL --identity FILE on a machine without its config).
+    Snapshots(snapshots::Args),
     /// Check stored snapshots against their metadata; with --read-data, decrypt and check the database.
     Verify(verify::Args),
     /// Restore a snapshot's database to a path.
@@ -212,9 +213,9 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<Exit> {
         Command::Init(a) => init::run(a, out).await,
         Command::Demo(a) => demo::run(a, out).await,
         Command::Backup(a) => backup::run(a, &open(config_path)?, out).await,
-        Command::Snapshots => snapshots::run(&open(config_path)?, out).await,
+        Command::Snapshots(a) => snapshots::run(a, config_path, out).await,
         Command::Verify(a) => verify::run(a, &open(config_path)?, out).await,
-        Command::Restore(a) => restore::run(a, &open(config_path)?, out).await,
+        Command::Restore(a) => restore::run(a, config_path, out).await,
         Command::Drill(a) => drill::run(a, &open(config_path)?, out).await,
         Command::Prune(a) => prune::run(a, &open(config_path)?, out).await,
         Command::Hold(a) => prune::hold(a, &open(config_path)?, out).await,

@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
+use super::bare::BareArgs;
 use super::{Exit, Out, show};
-use crate::ops::{Outcome, Vault};
+use crate::ops::Outcome;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,9 +24,17 @@ pub struct Args {
     /// first instead: it would go on writing to the old file).
     #[arg(long)]
     even_if_open: bool,
+    #[command(flatten)]
+    bare: BareArgs,
 }
 
-pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Result<Exit> {
+    // --store: the machine that made the backups is gone; no config is read.
+    let vault = if a.bare.given() {
+        a.bare.vault(a.identity.clone())?
+    } else {
+        super::open(config_path)?
+    };
     let identity = vault.identity(a.identity)?;
     let replace = crate::ops::Replace {
         force: a.force,

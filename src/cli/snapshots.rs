@@ -1,10 +1,27 @@
 //! `eqvault snapshots`: complete snapshots across stores, newest first.
 
-use super::backup::human_bytes;
-use super::{Exit, Out};
-use crate::ops::{Outcome, Vault};
+use std::path::PathBuf;
 
-pub async fn run(vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+use super::backup::human_bytes;
+use super::bare::BareArgs;
+use super::{Exit, Out};
+use crate::ops::Outcome;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    bare: BareArgs,
+    /// With --store: the identity file whose `# eqvault-trusted:` lines name the keys to believe.
+    #[arg(long, value_name = "FILE", requires = "stores")]
+    identity: Option<PathBuf>,
+}
+
+pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Result<Exit> {
+    let vault = if a.bare.given() {
+        a.bare.vault(a.identity)?
+    } else {
+        super::open(config_path)?
+    };
     let o = vault.snapshots().await?;
     let sv = &o.survey;
     let labels = &sv.labels;

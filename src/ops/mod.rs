@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod mapping;
 mod outcome;
 pub mod prune;
+pub mod recovery;
 pub mod report;
 pub mod restore;
 pub mod seen;
@@ -213,6 +214,19 @@ pub enum OpsError {
         /// Its SHA-256.
         sha256: String,
         /// Why.
+        why: String,
+    },
+    /// A machine without its config, and no key named to trust.
+    #[error(
+        "no signing key to trust: the identity file names none (it was written before eqvault put the keys in it), and none was given"
+    )]
+    NoAnchor,
+    /// The store `init --from-store` names is not one the identity file's keys made.
+    #[error("{store} is not a store the identity's keys made: its marker {why}")]
+    ForeignStore {
+        /// The store.
+        store: String,
+        /// What its marker is.
         why: String,
     },
     /// `mapping check` with no mapping named.

@@ -7,6 +7,7 @@
 //! folder is usually a NAS that is not mounted, and a store made on the local
 //! disk by mistake is the failure this prevents.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
@@ -42,6 +43,11 @@ pub struct InitRequest {
     pub office_code: String,
     /// Create missing local store folders.
     pub create_store: bool,
+    /// An existing store to go on backing up into (the host that made it is
+    /// lost): its vault's keys and recipients come from `identity`.
+    pub from_store: Option<super::recovery::BareStore>,
+    /// The identity file from the safe, with `from_store`.
+    pub identity: Option<PathBuf>,
 }
 
 /// One store's marker after `init` or `store add`.
@@ -70,6 +76,9 @@ pub struct InitOutcome {
     pub signing_public_key: String,
     /// Each store's marker.
     pub stores: Vec<StoreMarked>,
+    /// With `--from-store`: the store it went on from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_store: Option<String>,
 }
 
 /// Errors of setting up that no lower room names.
@@ -126,7 +135,21 @@ pub async fn init(req: &InitRequest) -> Result<InitOutcome, OpsError> {
     Trusted::parse(&req.trust)?;
     let db = absolute(&req.db);
     crate::snapshot::ensure_sqlite(&db)?;
+    // --from-store: the vault's keys and recipients from the identity file, and
+    // its store checked to be theirs, before anything is written.
+    let anchors = match &req.from_store {
+        Some(from) => Some(vault_of(from, req).await?),
+        None => None,
+    };
     let mut stores = Vec::new();
+    let mut extra = BTreeMap::new();
+    if let Some(from) = &req.from_store {
+        let (url, loc) = store_url(&from.url)?;
+        if !from.extra().is_empty() {
+            extra.insert(0, from.extra());
+        }
+        stores.push((url, loc));
+    }
     for s in &req.stores {
         let (url, loc) = store_url(s)?;
         if let Location::Local(p) = &loc
@@ -135,13 +158,22 @@ pub async fn init(req: &InitRequest) -> Result<InitOutcome, OpsError> {
         {
             return Err(OpsError::Setup(SetupError::StoreFolderMissing(p.clone())));
         }
-        stores.push((url, loc));
-    }
-    if req.recipients.is_empty() && identity_path.exists() {
-        return Err(keys::KeyError::IdentityExists {
-            path: identity_path,
+        if !stores.iter().any(|(u, _)| *u == url) {
+            stores.push((url, loc));
         }
-        .into());
+    }
+    let generate_identity = req.recipients.is_empty() && anchors.is_none();
+    if (generate_identity || anchors.is_some()) && identity_path.exists() {
+        let same = req
+            .identity
+            .as_ref()
+            .is_some_and(|p| absolute(p) == identity_path);
+        if !same {
+            return Err(keys::KeyError::IdentityExists {
+                path: identity_path,
+            }
+            .into());
+        }
     }
     for p in [
         key_path.clone(),
@@ -153,23 +185,52 @@ pub async fn init(req: &InitRequest) -> Result<InitOutcome, OpsError> {
     }
     std::fs::create_dir_all(&dir).map_err(OpsError::io("cannot create the folder", &dir))?;
 
+    // This host's key first: the identity file names it as a key to trust.
+    let mut signer = Signer::generate(&format!("eqvault@{}", crate::trust::host_name()));
+    let public = signer.public_line();
+    let mut trusted = vec![public.clone()];
     let mut recipients = req.recipients.clone();
-    let identity = if recipients.is_empty() {
-        recipients.push(keys::write_new_identity(&identity_path)?);
+    if let Some(a) = &anchors {
+        trusted.extend(a.trusted.iter().cloned());
+        for r in &a.recipients {
+            if !recipients.contains(r) {
+                recipients.push(r.clone());
+            }
+        }
+    }
+    for t in &req.trust {
+        let t = t.trim().to_string();
+        if !trusted.contains(&t) {
+            trusted.push(t);
+        }
+    }
+    let identity = if let (Some(_), Some(from)) = (&anchors, &req.identity) {
+        // The identity from the safe, copied beside the config with this
+        // host's key added to its anchors: the copy goes back in the safe.
+        keep_identity(from, &identity_path, &public)?;
+        Some(identity_path.clone())
+    } else if generate_identity {
+        let theirs = trusted.clone();
+        let mine = recipients.clone();
+        recipients.push(keys::write_new_identity_with(&identity_path, |own| {
+            let mut rs = vec![own.to_string()];
+            rs.extend(mine);
+            keys::anchor_lines(&keys::Anchors {
+                trusted: theirs,
+                recipients: rs,
+            })
+        })?);
         Some(identity_path.clone())
     } else {
         None
     };
-    let mut signer = Signer::generate(&format!("eqvault@{}", crate::trust::host_name()));
-    let public = signer.write_new(&key_path)?;
-    let mut trusted = vec![public.clone()];
-    trusted.extend(req.trust.iter().map(|t| t.trim().to_string()));
+    signer.write_new(&key_path)?;
     let plan = InitPlan {
         database: db.to_string_lossy().into_owned(),
         stores: stores.iter().map(|(u, _)| u.clone()).collect(),
         recipients: recipients.clone(),
         identity: identity.as_ref().map(|_| IDENTITY_FILE.to_string()),
-        store_extra: Default::default(),
+        store_extra: extra,
         signing_key: Some(SIGNING_KEY_FILE.to_string()),
         trusted,
         office_name: req.office_name.trim().to_string(),
@@ -192,7 +253,73 @@ pub async fn init(req: &InitRequest) -> Result<InitOutcome, OpsError> {
         signing_key: key_path,
         signing_public_key: public,
         stores: marked,
+        from_store: req
+            .from_store
+            .as_ref()
+            .map(|f| crate::store::redact_url(&f.url)),
     })
+}
+
+/// The anchors of the vault `from` holds, from the identity file: its marker
+/// must be signed by a key the file (or `--trust`) names.
+async fn vault_of(
+    from: &super::recovery::BareStore,
+    req: &InitRequest,
+) -> Result<keys::Anchors, OpsError> {
+    let Some(identity) = &req.identity else {
+        return Err(keys::KeyError::NoIdentity.into());
+    };
+    let mut anchors = keys::load_anchors(identity)?;
+    for t in &req.trust {
+        let t = t.trim().to_string();
+        if !anchors.trusted.contains(&t) {
+            anchors.trusted.push(t);
+        }
+    }
+    if anchors.trusted.is_empty() {
+        return Err(OpsError::NoAnchor);
+    }
+    let trusted = Trusted::parse(&anchors.trusted)?;
+    let sc = from.store_config()?;
+    let store = Store::open(&sc)?;
+    match store.marker(&trusted).await? {
+        MarkerState::Trusted(_) => Ok(anchors),
+        MarkerState::Missing => Err(OpsError::ForeignStore {
+            store: store.label.clone(),
+            why: "is missing (no eqvault store, or not mounted)".into(),
+        }),
+        MarkerState::Untrusted(why) => Err(OpsError::ForeignStore {
+            store: store.label.clone(),
+            why: format!("is not signed by them ({why})"),
+        }),
+    }
+}
+
+/// Copies the identity file `from` to `to` (0600, never over another file)
+/// with `public` added to its keys to trust; in place when they are one file.
+fn keep_identity(from: &Path, to: &Path, public: &str) -> Result<(), OpsError> {
+    keys::load_identities(from)?;
+    let mut text =
+        std::fs::read_to_string(from).map_err(|source| keys::KeyError::ReadIdentity {
+            path: from.to_path_buf(),
+            source,
+        })?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let line = format!("{}{public}\n", keys::TRUSTED_LINE);
+    if !text.contains(&line) {
+        text.push_str(&line);
+    }
+    if absolute(from) == absolute(to) {
+        let tmp = to.with_extension("txt.tmp");
+        let _ = std::fs::remove_file(&tmp);
+        keys::write_private(&tmp, &text)?;
+        std::fs::rename(&tmp, to).map_err(OpsError::io("cannot write", to))?;
+        return Ok(());
+    }
+    keys::write_private(to, &text)?;
+    Ok(())
 }
 
 /// Opens one configured store and makes sure it holds a trusted marker,
@@ -215,7 +342,7 @@ pub(crate) async fn mark(cfg: &Config, s: &config::StoreConfig, signer: &Signer)
             }
             MarkerState::Untrusted(why) => Ok((
                 format!(
-                    "the store already holds a marker that is not trusted ({why}): if another host of yours made it, add that host's public key to [signing] trusted; otherwise this is not your store"
+                    "the store already holds a marker that is not trusted ({why}): if another host of yours made it, add that host's public key to [signing] trusted; if the host that made it is lost, `eqvault init --from-store URL --identity FILE` goes on from it; otherwise this is not your store"
                 ),
                 false,
             )),

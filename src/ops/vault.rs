@@ -31,6 +31,8 @@ pub struct Vault {
     policies: OnceLock<Arc<Policies>>,
     mapping: OnceLock<Option<Mapping>>,
     trusted: OnceLock<Trusted>,
+    /// The private folder a vault without a config keeps its state in, for its lifetime.
+    _scratch: Option<tempfile::TempDir>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -54,7 +56,14 @@ impl Vault {
             policies: OnceLock::new(),
             mapping: OnceLock::new(),
             trusted: OnceLock::new(),
+            _scratch: None,
         }
+    }
+
+    /// The same vault, keeping `scratch` (its state folder) until it is dropped.
+    pub(crate) fn keeping(mut self, scratch: tempfile::TempDir) -> Vault {
+        self._scratch = Some(scratch);
+        self
     }
 
     /// The engine over a database alone (`check --db`, `report --db`
@@ -73,6 +82,7 @@ impl Vault {
             policies: OnceLock::new(),
             mapping: OnceLock::new(),
             trusted: OnceLock::new(),
+            _scratch: None,
         }
     }
 

@@ -101,6 +101,71 @@ fn shorten(s: &str) -> String {
     }
 }
 
+/// The comment lines of an identity file that carry the way back: the keys
+/// whose signatures are believed and the recipients, for a machine that has
+/// only this file and the stores. `age -d -i` ignores them.
+pub const TRUSTED_LINE: &str = "# eqvault-trusted: ";
+/// A recipient line (see [`TRUSTED_LINE`]).
+pub const RECIPIENT_LINE: &str = "# eqvault-recipient: ";
+
+/// What an identity file names besides its private keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Anchors {
+    /// Signing public keys (`ssh-ed25519 AAAA…`) to believe.
+    pub trusted: Vec<String>,
+    /// Recipients (`age1…`) the vault's snapshots are encrypted to.
+    pub recipients: Vec<String>,
+}
+
+/// The anchors an identity file names, and the public keys of its identities.
+///
+/// # Errors
+/// As [`load_identities`].
+pub fn load_anchors(path: &Path) -> Result<Anchors, KeyError> {
+    let ids = load_identities(path)?;
+    let text = std::fs::read_to_string(path).map_err(|source| KeyError::ReadIdentity {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut a = Anchors::default();
+    for line in text.lines() {
+        if let Some(k) = line.strip_prefix(TRUSTED_LINE) {
+            let k = k.trim().to_string();
+            if !k.is_empty() && !a.trusted.contains(&k) {
+                a.trusted.push(k);
+            }
+        } else if let Some(r) = line.strip_prefix(RECIPIENT_LINE) {
+            let r = r.trim().to_string();
+            if !r.is_empty() && !a.recipients.contains(&r) {
+                a.recipients.push(r);
+            }
+        }
+    }
+    for id in ids {
+        let public = id.to_public().to_string();
+        if !a.recipients.contains(&public) {
+            a.recipients.push(public);
+        }
+    }
+    Ok(a)
+}
+
+/// The anchor lines for `anchors`, to append to an identity file.
+pub fn anchor_lines(anchors: &Anchors) -> String {
+    let mut out = String::from(
+        "# The way back if the backup host is lost: the keys whose signatures eqvault\n\
+         # believes and the recipients. `eqvault restore latest --store URL --identity\n\
+         # THIS-FILE --to PATH` restores with this file alone; keep it in the safe.\n",
+    );
+    for t in &anchors.trusted {
+        out.push_str(&format!("{TRUSTED_LINE}{t}\n"));
+    }
+    for r in &anchors.recipients {
+        out.push_str(&format!("{RECIPIENT_LINE}{r}\n"));
+    }
+    out
+}
+
 /// A new identity: (the identity file's text, its public key).
 pub fn generate() -> (String, String) {
     let id = age::x25519::Identity::generate();
@@ -120,7 +185,29 @@ pub fn generate() -> (String, String) {
 /// # Errors
 /// [`KeyError::IdentityExists`] or [`KeyError::WriteIdentity`].
 pub fn write_new_identity(path: &Path) -> Result<String, KeyError> {
-    let (text, public) = generate();
+    write_new_identity_with(path, |_| String::new())
+}
+
+/// As [`write_new_identity`], with `more(public key)` appended to the file:
+/// its anchor lines ([`anchor_lines`]).
+///
+/// # Errors
+/// As [`write_new_identity`].
+pub fn write_new_identity_with(
+    path: &Path,
+    more: impl FnOnce(&str) -> String,
+) -> Result<String, KeyError> {
+    let (mut text, public) = generate();
+    text.push_str(&more(&public));
+    write_private(path, &text)?;
+    Ok(public)
+}
+
+/// Writes `text` to a new file at `path`, mode 0600, never over one.
+///
+/// # Errors
+/// [`KeyError::IdentityExists`] or [`KeyError::WriteIdentity`].
+pub fn write_private(path: &Path, text: &str) -> Result<(), KeyError> {
     let mut opts = OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -145,8 +232,7 @@ pub fn write_new_identity(path: &Path) -> Result<String, KeyError> {
         .map_err(|source| KeyError::WriteIdentity {
             path: path.to_path_buf(),
             source,
-        })?;
-    Ok(public)
+        })
 }
 
 /// Loads the identities in `path`, refusing a file others can read.
@@ -229,6 +315,28 @@ mod tests {
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
         let e = load_identities(&p).err().unwrap().to_string();
         assert!(e.contains("chmod 600"), "{e}");
+    }
+
+    #[test]
+    fn anchor_lines_are_comments_read_back_with_the_identitys_own_recipient() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("id.txt");
+        let anchors = Anchors {
+            trusted: vec!["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample host".into()],
+            recipients: vec!["age1other".into()],
+        };
+        let public = write_new_identity_with(&p, |_| anchor_lines(&anchors)).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(
+            text.lines()
+                .filter(|l| l.contains("eqvault-"))
+                .all(|l| l.starts_with('#')),
+            "{text}"
+        );
+        assert_eq!(load_identities(&p).unwrap().len(), 1);
+        let back = load_anchors(&p).unwrap();
+        assert_eq!(back.trusted, anchors.trusted);
+        assert_eq!(back.recipients, vec!["age1other".to_string(), public]);
     }
 
     #[test]

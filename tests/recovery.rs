@@ -1,0 +1,436 @@
+//! Trust that survives a lost server (issue 25): the stores and the identity
+//! file from the safe are enough to restore, and to go on backing up.
+//!
+//! Real SQLite files, a real store folder, real age keys; the `age`, `zstd`
+//! and `tar` tools for the recovery by hand.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use serde_json::Value;
+
+/// `eqvault ARGS` run in `dir`, with no config around.
+fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let o = eqvault().current_dir(dir).args(args).output().unwrap();
+    Run {
+        code: o.status.code(),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn add_rows(db: &Path, n: usize, tag: &str) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.execute_batch("CREATE TABLE IF NOT EXISTS extra(tag TEXT, n INTEGER)")
+        .unwrap();
+    for i in 0..n {
+        c.execute(
+            "INSERT INTO extra(tag, n) VALUES (?1, ?2)",
+            rusqlite::params![tag, i as i64],
+        )
+        .unwrap();
+    }
+}
+
+/// A host that made two backups into one store, then was lost; what is left:
+/// the store and a copy of the identity file in the safe.
+struct Lost {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    store: PathBuf,
+    safe: PathBuf,
+    db: PathBuf,
+    /// `sqlite3 .dump` of the database at the second backup.
+    second_dump: String,
+    /// The two snapshot ids, oldest first.
+    ids: Vec<String>,
+    /// The lost host's public signing key.
+    old_key: String,
+}
+
+fn lost_host() -> Lost {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_path_buf();
+    let db = root.join("live").join("equipment.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    create_equipment_db(&db);
+    let conf = root.join("server");
+    let store = root.join("nas");
+    let init = run_in(
+        &root,
+        &[
+            "init",
+            "--db",
+            s(&db),
+            "--store",
+            s(&store),
+            "--dir",
+            s(&conf),
+            "--create-store",
+            "--office-name",
+            "Phòng GD&ĐT Quận 1",
+            "--json",
+        ],
+    )
+    .ok();
+    let init = init.json();
+    let old_key = init["signing_public_key"].as_str().unwrap().to_string();
+    let identity = PathBuf::from(init["identity"].as_str().unwrap());
+    let text = std::fs::read_to_string(&identity).unwrap();
+    assert!(
+        text.contains(&format!("# eqvault-trusted: {old_key}")),
+        "the identity file names this host's key:\n{}",
+        text.lines()
+            .filter(|l| l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let config = conf.join("eqvault.toml");
+    let mut ids = Vec::new();
+    add_rows(&db, 50, "first");
+    let b = run_in(&root, &["--config", s(&config), "backup", "--json"]).ok();
+    ids.push(b.json()["id"].as_str().unwrap().to_string());
+    // The second backup holds more: restoring it is told apart from the first.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    add_rows(&db, 50, "second");
+    let b = run_in(&root, &["--config", s(&config), "backup", "--json"]).ok();
+    ids.push(b.json()["id"].as_str().unwrap().to_string());
+    let second_dump = dump(&db);
+
+    // The safe holds the identity file; the server, its config, signing key and state go.
+    let safe = root.join("safe").join("identity.txt");
+    std::fs::create_dir_all(safe.parent().unwrap()).unwrap();
+    std::fs::copy(&identity, &safe).unwrap();
+    chmod(&safe, 0o600);
+    std::fs::remove_dir_all(&conf).unwrap();
+    Lost {
+        _tmp: tmp,
+        root,
+        store,
+        safe,
+        db,
+        second_dump,
+        ids,
+        old_key,
+    }
+}
+
+#[test]
+fn a_bare_machine_restores_from_the_store_and_the_identity_alone_and_backups_go_on() {
+    let l = lost_host();
+    // A newer snapshot signed by an attacker's key is planted in the store.
+    let attacker = eqvault::trust::Signer::generate("attacker@elsewhere");
+    let genuine = &l.ids[1];
+    let meta_path = files_ending(&l.store, ".json")
+        .into_iter()
+        .find(|p| {
+            p.file_name().unwrap().to_string_lossy() == format!("{genuine}.json")
+                && p.to_string_lossy().contains("/snapshots/")
+        })
+        .expect("the genuine metadata");
+    let object = PathBuf::from(
+        meta_path
+            .display()
+            .to_string()
+            .replace(".json", ".tar.zst.age"),
+    );
+    assert!(object.exists(), "{}", object.display());
+    let forged_id = "20991231T235959Z-f0f0f0";
+    let mut meta: Value = serde_json::from_slice(&std::fs::read(&meta_path).unwrap()).unwrap();
+    let genuine_object = meta["object"].as_str().unwrap().to_string();
+    meta["id"] = Value::String(forged_id.into());
+    let forged_object = genuine_object.replace(genuine.as_str(), forged_id);
+    meta["object"] = Value::String(forged_object.clone());
+    let forged_meta_key = forged_object.replace(".tar.zst.age", ".json");
+    let forged_meta = l.store.join(&forged_meta_key);
+    std::fs::create_dir_all(forged_meta.parent().unwrap()).unwrap();
+    std::fs::copy(&object, l.store.join(&forged_object)).unwrap();
+    let body = serde_json::to_vec_pretty(&meta).unwrap();
+    std::fs::write(&forged_meta, &body).unwrap();
+    std::fs::write(
+        format!("{}.sig", forged_meta.display()),
+        attacker.sign(eqvault::trust::Kind::Snapshot, &body),
+    )
+    .unwrap();
+
+    // An empty folder on a new machine: no config anywhere.
+    let bare = l.root.join("new-machine");
+    std::fs::create_dir_all(&bare).unwrap();
+    let listed = run_in(
+        &bare,
+        &[
+            "snapshots",
+            "--store",
+            s(&l.store),
+            "--identity",
+            s(&l.safe),
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![l.ids[1].as_str(), l.ids[0].as_str()],
+        "{listed:#}"
+    );
+
+    let target = bare.join("equipment.db");
+    let r = run_in(
+        &bare,
+        &[
+            "restore",
+            "latest",
+            "--store",
+            s(&l.store),
+            "--identity",
+            s(&l.safe),
+            "--to",
+            s(&target),
+            "--json",
+        ],
+    )
+    .ok();
+    assert_eq!(r.json()["id"], l.ids[1], "{}", r.stdout);
+    assert_eq!(
+        dump(&target),
+        l.second_dump,
+        "the second backup, row for row"
+    );
+    assert!(
+        files_under(&bare) == vec![target.clone()],
+        "a bare restore leaves nothing but the database: {:?}",
+        files_under(&bare)
+    );
+
+    // Backups go on into the same store from a new host.
+    let conf = l.root.join("new-server");
+    let init = run_in(
+        &bare,
+        &[
+            "init",
+            "--from-store",
+            s(&l.store),
+            "--identity",
+            s(&l.safe),
+            "--db",
+            s(&l.db),
+            "--dir",
+            s(&conf),
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(init["stores"][0]["marker"], "present", "{init:#}");
+    let new_key = init["signing_public_key"].as_str().unwrap();
+    assert_ne!(new_key, l.old_key);
+    let copied = std::fs::read_to_string(conf.join("eqvault-identity.txt")).unwrap();
+    for k in [new_key, l.old_key.as_str()] {
+        assert!(
+            copied.contains(&format!("# eqvault-trusted: {k}")),
+            "{copied}"
+        );
+    }
+    let config = conf.join("eqvault.toml");
+    // Ids sort by the second they were made in: the new backup comes a second later.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let b = run_in(&bare, &["--config", s(&config), "backup", "--json"]).ok();
+    let third = b.json()["id"].as_str().unwrap().to_string();
+    let listed = run_in(&bare, &["--config", s(&config), "snapshots", "--json"])
+        .ok()
+        .json();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![third.as_str(), l.ids[1].as_str(), l.ids[0].as_str()],
+        "{listed:#}"
+    );
+}
+
+#[test]
+fn an_identity_without_keys_to_trust_says_both_ways_out_and_age_reads_one_with_them() {
+    let l = lost_host();
+    // An identity file from before eqvault named the keys: the comment lines gone.
+    let bare_id = l.root.join("safe").join("old-identity.txt");
+    let text: String = std::fs::read_to_string(&l.safe)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&bare_id, text).unwrap();
+    chmod(&bare_id, 0o600);
+    let target = l.root.join("restored.db");
+    let r = run_in(
+        &l.root,
+        &[
+            "restore",
+            "latest",
+            "--store",
+            s(&l.store),
+            "--identity",
+            s(&bare_id),
+            "--to",
+            s(&target),
+        ],
+    )
+    .code(2)
+    .stderr_has(&["no signing key to trust", "--trust", "age -d -i"]);
+    assert!(!target.exists(), "{}", r.stderr);
+    // Naming the old key on purpose is the deliberate way on.
+    run_in(
+        &l.root,
+        &[
+            "restore",
+            "latest",
+            "--store",
+            s(&l.store),
+            "--identity",
+            s(&bare_id),
+            "--trust",
+            &l.old_key,
+            "--to",
+            s(&target),
+        ],
+    )
+    .ok();
+    assert_eq!(dump(&target), l.second_dump);
+
+    // The standard tools ignore the anchor lines: age opens an object with the file as it is.
+    let object = files_ending(&l.store, ".tar.zst.age")
+        .into_iter()
+        .find(|p| {
+            p.to_string_lossy().contains(&l.ids[1]) && p.to_string_lossy().contains("/snapshots/")
+        })
+        .unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "age -d -i '{}' '{}' | zstd -d | tar -t",
+            l.safe.display(),
+            object.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("database.sqlite"));
+}
+
+#[test]
+fn init_from_a_store_the_identity_did_not_make_is_refused_and_writes_nothing() {
+    let l = lost_host();
+    // Another office's store: its marker is signed by a key this identity does not name.
+    let other = lost_host();
+    let conf = l.root.join("wrong");
+    run_in(
+        &l.root,
+        &[
+            "init",
+            "--from-store",
+            s(&other.store),
+            "--identity",
+            s(&l.safe),
+            "--db",
+            s(&l.db),
+            "--dir",
+            s(&conf),
+        ],
+    )
+    .code(2)
+    .stderr_has(&["is not a store the identity's keys made", "--trust"]);
+    assert!(!conf.exists(), "nothing written");
+    // A plain `init` on the old store on a new machine points at --from-store.
+    let plain = l.root.join("plain");
+    let r = run_in(
+        &l.root,
+        &[
+            "init",
+            "--db",
+            s(&l.db),
+            "--store",
+            s(&l.store),
+            "--dir",
+            s(&plain),
+            "--json",
+        ],
+    )
+    .code(1);
+    assert!(r.stdout.contains("--from-store"), "{}", r.stdout);
+}
+
+/// README's "Disaster recovery" commands, run as written: only the example
+/// paths are mapped to this test's folders.
+#[test]
+fn readme_disaster_recovery_runs_as_written() {
+    let l = lost_host();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let at = readme.find("## Disaster recovery").expect("the section");
+    let section = &readme[at..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let block_at = section.find("```sh\n").expect("a sh block") + 6;
+    let block = &section[block_at..block_at + section[block_at..].find("```").unwrap()];
+    let target = l.root.join("srv").join("thietbi").join("equipment.db");
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    let conf = l.root.join("srv").join("eqvault");
+    let map = [
+        ("/mnt/nas/eqvault", s(&l.store).to_string()),
+        ("/media/safe/eqvault-identity.txt", s(&l.safe).to_string()),
+        ("/srv/thietbi/equipment.db", s(&target).to_string()),
+        ("/srv/eqvault", s(&conf).to_string()),
+    ];
+    let commands: Vec<&str> = block
+        .lines()
+        .filter(|l| l.starts_with("eqvault "))
+        .collect();
+    assert_eq!(commands.len(), 4, "{block}");
+    let here = l.root.join("new-machine");
+    std::fs::create_dir_all(&here).unwrap();
+    for c in commands {
+        let mut line = c.to_string();
+        for (from, to) in &map {
+            line = line.replace(from, to);
+        }
+        let args: Vec<&str> = line.split_whitespace().skip(1).collect();
+        if args.contains(&"backup") {
+            // Ids sort by the second they were made in.
+            std::thread::sleep(std::time::Duration::from_millis(1100));
+        }
+        run_in(&here, &args).ok();
+    }
+    assert_eq!(dump(&target), l.second_dump);
+    let listed = run_in(
+        &here,
+        &[
+            "--config",
+            s(&conf.join("eqvault.toml")),
+            "snapshots",
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(listed.as_array().unwrap().len(), 3, "{listed:#}");
+}
