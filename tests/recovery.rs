@@ -434,3 +434,98 @@ fn readme_disaster_recovery_runs_as_written() {
     .json();
     assert_eq!(listed.as_array().unwrap().len(), 3, "{listed:#}");
 }
+
+/// Deletes every file of snapshot `id` from a local store.
+fn delete_snapshot(store: &Path, id: &str) {
+    let mut n = 0;
+    for f in files_under(store) {
+        if f.to_string_lossy().contains("/snapshots/") && f.to_string_lossy().contains(id) {
+            std::fs::remove_file(&f).unwrap();
+            n += 1;
+        }
+    }
+    assert!(n >= 2, "the snapshot's files: {n}");
+}
+
+#[test]
+fn the_newest_snapshot_deleted_right_after_its_backup_is_named_and_latest_refuses_until_forgotten()
+{
+    let fx = Fixture::new();
+    fx.config_local();
+    let first = fx.backup()["id"].as_str().unwrap().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let second = fx.backup()["id"].as_str().unwrap().to_string();
+    // Someone with delete access removes the newest right away: no listing saw it go.
+    delete_snapshot(&fx.store, &second);
+
+    let st = fx.run(&["status", "--json"]).code(1);
+    assert!(
+        st.stdout.contains(&second),
+        "status names it: {}",
+        st.stdout
+    );
+
+    let target = fx.path().join("restored.db");
+    fx.run(&["restore", "latest", "--to", s(&target)])
+        .code(2)
+        .stderr_has(&[&second, &first, "forget"]);
+    assert!(!target.exists());
+    fx.run(&["drill", "latest"])
+        .code(2)
+        .stderr_has(&[&second, "forget"]);
+    // Naming a snapshot is a choice: it restores.
+    fx.run(&["restore", &first, "--to", s(&target)]).ok();
+    std::fs::remove_file(&target).unwrap();
+    // Acknowledged, `latest` goes on with what is left.
+    fx.run(&["forget", &second]).ok();
+    let r = fx
+        .run(&["restore", "latest", "--to", s(&target), "--json"])
+        .ok();
+    assert_eq!(r.json()["id"], first.as_str());
+}
+
+#[test]
+fn a_bare_restore_names_a_store_whose_newest_snapshot_is_older() {
+    let fx = Fixture::new();
+    let b = fx.path().join("store-b");
+    std::fs::create_dir(&b).unwrap();
+    fx.config_two_local(&fx.store, &b);
+    fx.mark_stores(&[
+        StoreSpec::Local(fx.store.clone()),
+        StoreSpec::Local(b.clone()),
+    ]);
+    fx.backup();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let second = fx.backup()["id"].as_str().unwrap().to_string();
+    delete_snapshot(&b, &second);
+    // A machine that saw nothing: the stores disagree on the newest, and that is said.
+    let trust = fx.signing_public.clone();
+    let target = fx.path().join("bare.db");
+    let identity = fx.identity.clone();
+    let r = run_in(
+        fx.path(),
+        &[
+            "restore",
+            "latest",
+            "--store",
+            s(&fx.store),
+            "--store",
+            s(&b),
+            "--trust",
+            &trust,
+            "--identity",
+            s(&identity),
+            "--to",
+            s(&target),
+            "--json",
+        ],
+    );
+    let r = r.ok();
+    assert_eq!(r.json()["id"], second.as_str());
+    let notes = r.json()["notes"].to_string();
+    assert!(
+        notes.contains("store-b") && notes.contains("does not hold"),
+        "{notes}"
+    );
+    assert!(r.stderr.contains("does not hold"), "{}", r.stderr);
+}

@@ -872,6 +872,12 @@ fn object_without_metadata_is_never_listed_or_restored() {
     assert_eq!(ids, [first["id"].as_str().unwrap()]);
 
     let target = fx.path().join("restored.db");
+    // This host saw the second backup complete (issue 25): its metadata gone,
+    // `latest` refuses to roll back to the first without a word, naming it.
+    fx.run(&["restore", "latest", "--to", p(&target)])
+        .code(2)
+        .stderr_has(&[second_id, "forget"]);
+    fx.run(&["forget", second_id]).ok();
     let r = restore(&fx, "latest", &target);
     assert_eq!(r["id"], first["id"]);
     assert_eq!(dump(&target), first_dump);

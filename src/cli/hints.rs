@@ -97,6 +97,9 @@ fn ops(e: &OpsError) -> Option<String> {
         OpsError::NotTrusted { .. } => Some(format!(
             "run `eqvault verify --all` to see each, and `eqvault snapshots` for the trusted ones. {BARE}"
         )),
+        OpsError::RolledBack { newest, .. } => Some(format!(
+            "if it was removed on purpose (or by another host's prune), `eqvault forget {newest}` acknowledges it and `latest` goes on; `eqvault snapshots` lists what is left, and naming a snapshot's id restores that one"
+        )),
         OpsError::NoSuchHold(_) => s("list what is held with `eqvault prune --dry-run`"),
         OpsError::NoSnapshots => Some(format!(
             "run `eqvault backup` first; if the backups were made by a host that is lost: {BARE}"

@@ -60,5 +60,8 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
             out.line(format!("  the previous file is kept as {}", show(b)));
         }
     }
+    for n in &o.notes {
+        out.warn(crate::sanitize::for_terminal(n));
+    }
     Ok(o.verdict().into())
 }

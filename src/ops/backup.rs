@@ -414,6 +414,14 @@ async fn run(
         .map(|(_, s)| s)
         .collect();
     let mut warnings = Vec::new();
+    // What this host wrote, it has seen: deleted right after, it is named as vanished.
+    for s in &good {
+        if let Err(e) = super::seen::wrote(&cfg.state_dir, &s.label, &metadata.id) {
+            warnings.push(format!(
+                "the snapshot could not be recorded as seen ({e}); if it vanishes, nothing will name it"
+            ));
+        }
+    }
     match ids {
         Ok(ids) => {
             for sk in &ids.skipped {

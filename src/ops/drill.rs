@@ -132,7 +132,12 @@ async fn run(
         return Err(sv.not_trusted(None).unwrap_or(OpsError::NoSnapshots));
     }
     let view = match pick {
-        Pick::Latest => all[0].clone(),
+        Pick::Latest => {
+            if let Some(e) = sv.rolled_back(&all[0]) {
+                return Err(e);
+            }
+            all[0].clone()
+        }
         Pick::Random => all[rand::random_range(0..all.len())].clone(),
         Pick::Id(x) => {
             let id: catalog::SnapshotId = x.parse()?;

@@ -229,6 +229,18 @@ pub enum OpsError {
         /// What its marker is.
         why: String,
     },
+    /// `latest` would roll back: newer snapshots this host saw are gone from every store.
+    #[error(
+        "{newest} was seen in the stores before and is gone now (and {more} more newer than {latest}): `latest` would quietly give an older snapshot, {latest}. Someone with delete access may have removed it"
+    )]
+    RolledBack {
+        /// The newest vanished snapshot.
+        newest: String,
+        /// How many others newer than `latest` vanished.
+        more: usize,
+        /// What `latest` would give.
+        latest: String,
+    },
     /// `mapping check` with no mapping named.
     #[error("no mapping to check")]
     NoMapping,

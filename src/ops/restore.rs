@@ -30,6 +30,10 @@ pub struct RestoreOutcome {
     /// Where the replaced file went, with --force.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub before_restore: Option<PathBuf>,
+    /// Stores whose newest snapshot is older than the one restored (`latest`):
+    /// a copy not synced yet, or newer snapshots removed there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Restores snapshot `which` (`latest` or an id) to `target`.
@@ -80,8 +84,15 @@ pub async fn restore(
             None => OpsError::NoSnapshots,
         });
     }
+    let mut notes = Vec::new();
     let view = if which == "latest" {
-        all.first().cloned().expect("not empty")
+        let latest = all.first().cloned().expect("not empty");
+        // Newer snapshots this host saw, gone from every store: refuse, naming them.
+        if let Some(e) = sv.rolled_back(&latest) {
+            return Err(e);
+        }
+        notes = sv.disagreements(&latest);
+        latest
     } else {
         let id: crate::catalog::SnapshotId = which.parse()?;
         match all.iter().find(|v| v.meta.id == id) {
@@ -137,6 +148,7 @@ pub async fn restore(
                 sha256: manifest.database_sha256,
                 store: store.label.clone(),
                 before_restore: before,
+                notes,
             });
         }
         if let Some(why) = rd.blocked {

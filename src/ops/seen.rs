@@ -89,6 +89,19 @@ pub fn observe(
     })
 }
 
+/// Records a snapshot this host just wrote to `store` as seen there.
+///
+/// # Errors
+/// As [`observe`].
+pub fn wrote(state_dir: &Path, store: &str, id: &SnapshotId) -> Result<(), OpsError> {
+    update(state_dir, |s| {
+        s.stores
+            .entry(store.to_string())
+            .or_default()
+            .insert(id.clone());
+    })
+}
+
 /// Takes ids out of what was seen in `store`: this host removed them (prune).
 ///
 /// # Errors

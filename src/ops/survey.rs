@@ -100,6 +100,52 @@ impl Survey {
         })
     }
 
+    /// Snapshots this host saw that are gone from every store and newer than
+    /// `latest`: taking `latest` now would roll back without a word.
+    pub fn rolled_back(&self, latest: &SnapshotView) -> Option<OpsError> {
+        let present: std::collections::BTreeSet<crate::catalog::SnapshotId> =
+            self.snapshots().into_iter().map(|v| v.meta.id).collect();
+        let mut gone: Vec<&crate::catalog::SnapshotId> = self
+            .vanished
+            .iter()
+            .flatten()
+            .filter(|id| **id > latest.meta.id && !present.contains(id))
+            .collect();
+        gone.sort();
+        gone.dedup();
+        let newest = gone.pop()?;
+        Some(OpsError::RolledBack {
+            newest: newest.to_string(),
+            more: gone.len(),
+            latest: latest.meta.id.to_string(),
+        })
+    }
+
+    /// The stores that could be listed and do not hold `latest`, with their
+    /// own newest snapshot: on a machine that saw nothing before, the only
+    /// trace of newer snapshots removed from one store.
+    pub fn disagreements(&self, latest: &SnapshotView) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, inv) in self.invs.iter().enumerate() {
+            let Some(inv) = inv else { continue };
+            if latest.stores.contains(&i) {
+                continue;
+            }
+            let newest = inv.complete().map(|m| m.id.to_string()).max();
+            out.push(match newest {
+                Some(id) => format!(
+                    "{} does not hold {}: its newest snapshot is {id} (a copy not synced yet, or newer snapshots removed there)",
+                    self.labels[i], latest.meta.id
+                ),
+                None => format!(
+                    "{} holds no snapshot, {} included",
+                    self.labels[i], latest.meta.id
+                ),
+            });
+        }
+        out
+    }
+
     /// The first store error, if any.
     pub fn first_error(&mut self) -> Option<StoreError> {
         self.errors.iter_mut().find_map(Option::take)
