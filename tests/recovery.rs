@@ -529,3 +529,47 @@ fn a_bare_restore_names_a_store_whose_newest_snapshot_is_older() {
     );
     assert!(r.stderr.contains("does not hold"), "{}", r.stderr);
 }
+
+#[test]
+fn a_failed_drill_whose_record_was_deleted_everywhere_still_fails_status_and_is_named() {
+    let fx = Fixture::new();
+    fx.config_local();
+    fx.backup();
+    // A good drill, then a failed one (the object damaged since).
+    let good = fx.run(&["drill", "--json"]).ok().json();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let object = only_object(&fx.store);
+    let mut bytes = std::fs::read(&object).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&object, bytes).unwrap();
+    let failed = fx.run(&["drill", "--json"]).code(1).json();
+    assert_eq!(failed["status"], "failed");
+    let failed_id = failed["id"].as_str().unwrap();
+    // The failed drill's record (and signature) deleted from the store.
+    let mut n = 0;
+    for f in files_under(&fx.store) {
+        if f.to_string_lossy().contains("/drills/") && f.to_string_lossy().contains(failed_id) {
+            std::fs::remove_file(&f).unwrap();
+            n += 1;
+        }
+    }
+    assert_eq!(n, 2, "the record and its signature");
+    let v = fx
+        .run(&["status", "--max-age", "1h", "--json"])
+        .code(1)
+        .json();
+    assert_eq!(v["last_drill"]["id"], failed_id, "{v:#}");
+    assert_eq!(v["last_drill"]["status"], "failed");
+    assert_eq!(v["vanished_drills"][0]["id"], failed_id);
+    let problems = v["problems"].to_string();
+    assert!(
+        problems.contains(failed_id) && problems.contains("gone"),
+        "{problems}"
+    );
+    assert_ne!(good["id"], failed["id"]);
+    // Acknowledged, the older good drill is the last one again.
+    fx.run(&["forget", "--vanished"]).ok();
+    let v = fx.run(&["status", "--max-age", "1h", "--json"]).json();
+    assert_eq!(v["last_drill"]["id"], good["id"], "{v:#}");
+}

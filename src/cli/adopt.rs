@@ -84,10 +84,13 @@ pub async fn forget(a: ForgetArgs, vault: &Vault, out: &Out) -> anyhow::Result<E
     if out.json {
         out.json(&o);
     } else {
-        for (s, id) in &o.0 {
+        for (s, id) in &o.snapshots {
             out.line(format!("forgot {id} in {s}"));
         }
-        out.line(format!("{} forgotten", o.0.len()));
+        for id in &o.drills {
+            out.line(format!("forgot the vanished drill record {id}"));
+        }
+        out.line(format!("{} forgotten", o.snapshots.len() + o.drills.len()));
     }
     Ok(o.verdict().into())
 }

@@ -280,6 +280,11 @@ async fn run(
             None => unrecorded.push((labels[i].clone(), "store unavailable".into())),
         }
     }
+    if unrecorded.len() < labels.len()
+        && let Err(e) = super::seen::drilled(&cfg.state_dir, &record)
+    {
+        tracing::warn!(error = %e, "cannot record the drill as seen; if its record vanishes, nothing will name it");
+    }
     Ok(DrillOutcome { record, unrecorded })
 }
 

@@ -24,6 +24,99 @@ pub const FILE: &str = "seen.json";
 struct Seen {
     /// Per store label: the ids of trusted, complete snapshots seen there.
     stores: BTreeMap<String, BTreeSet<SnapshotId>>,
+    /// Every trusted drill record seen (in any store), by id: deleting the
+    /// record of a failed drill must not turn `status` green.
+    #[serde(default)]
+    drills: BTreeMap<String, SeenDrill>,
+}
+
+/// What is remembered of a drill record.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SeenDrill {
+    /// The drill.
+    pub id: String,
+    /// The snapshot it restored.
+    pub snapshot: String,
+    /// Its verdict.
+    pub status: crate::catalog::drill::Status,
+    /// When it started.
+    pub started_at: chrono::DateTime<chrono::FixedOffset>,
+    /// The restore time it measured.
+    pub seconds: f64,
+}
+
+impl From<&crate::catalog::DrillRecord> for SeenDrill {
+    fn from(r: &crate::catalog::DrillRecord) -> SeenDrill {
+        SeenDrill {
+            id: r.id.clone(),
+            snapshot: r.snapshot.clone(),
+            status: r.status,
+            started_at: r.started_at,
+            seconds: r.seconds,
+        }
+    }
+}
+
+/// Records the drill records seen now (`present`, from every store) and, when
+/// every store could be listed (`complete`), returns those seen before that
+/// are gone from all of them, oldest first.
+///
+/// # Errors
+/// As [`observe`].
+pub fn observe_drills(
+    state_dir: &Path,
+    present: &[crate::catalog::DrillRecord],
+    complete: bool,
+) -> Result<Vec<SeenDrill>, OpsError> {
+    update(state_dir, |s| {
+        let here: BTreeSet<&str> = present.iter().map(|r| r.id.as_str()).collect();
+        let mut gone: Vec<SeenDrill> = if complete {
+            s.drills
+                .values()
+                .filter(|d| !here.contains(d.id.as_str()))
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        gone.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
+        for r in present {
+            s.drills.insert(r.id.clone(), SeenDrill::from(r));
+        }
+        gone
+    })
+}
+
+/// Records a drill this host just recorded in the stores.
+///
+/// # Errors
+/// As [`observe`].
+pub fn drilled(state_dir: &Path, r: &crate::catalog::DrillRecord) -> Result<(), OpsError> {
+    update(state_dir, |s| {
+        s.drills.insert(r.id.clone(), SeenDrill::from(r));
+    })
+}
+
+/// Forgets the drill records seen before that are not in `present`.
+///
+/// # Errors
+/// As [`observe`].
+pub fn forget_drills(
+    state_dir: &Path,
+    present: &BTreeSet<String>,
+) -> Result<Vec<String>, OpsError> {
+    update(state_dir, |s| {
+        let gone: Vec<String> = s
+            .drills
+            .keys()
+            .filter(|id| !present.contains(*id))
+            .cloned()
+            .collect();
+        for id in &gone {
+            s.drills.remove(id);
+        }
+        gone
+    })
 }
 
 fn path(state_dir: &Path) -> PathBuf {
@@ -154,7 +247,7 @@ pub fn forget(
 pub async fn forget_vanished(
     cfg: &crate::Config,
     ids: Option<&[SnapshotId]>,
-) -> Result<Vec<(String, SnapshotId)>, OpsError> {
+) -> Result<Forgotten, OpsError> {
     let vet = super::vetting(cfg, chrono::Utc::now())?;
     let sv = super::survey_all(cfg, &vet, false).await?;
     let mut present = BTreeMap::new();
@@ -169,15 +262,34 @@ pub async fn forget_vanished(
             .collect();
         present.insert(label.clone(), here);
     }
-    forget(&cfg.state_dir, ids, &present)
+    let mut out = Forgotten {
+        snapshots: forget(&cfg.state_dir, ids, &present)?,
+        drills: Vec::new(),
+    };
+    if ids.is_none() {
+        // `--vanished` acknowledges vanished drill records too (every store was listed).
+        let mut here = BTreeSet::new();
+        for s in sv.stores.iter().flatten() {
+            for r in super::drill::records(s, &vet).await?.trusted {
+                here.insert(r.id);
+            }
+        }
+        out.drills = forget_drills(&cfg.state_dir, &here)?;
+    }
+    Ok(out)
 }
 
-/// What `forget` acknowledged: (store, snapshot).
+/// What `forget` acknowledged.
 #[derive(Debug, Clone)]
-pub struct Forgotten(pub Vec<(String, SnapshotId)>);
+pub struct Forgotten {
+    /// Vanished snapshots: (store, snapshot).
+    pub snapshots: Vec<(String, SnapshotId)>,
+    /// Vanished drill records (`--vanished` only).
+    pub drills: Vec<String>,
+}
 
 impl serde::Serialize for Forgotten {
-    /// `{"forgotten": [{"store", "id"}]}`.
+    /// `{"forgotten": [{"store", "id"}], "drills": [id]}`.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(serde::Serialize)]
         struct One<'a> {
@@ -187,9 +299,15 @@ impl serde::Serialize for Forgotten {
         #[derive(serde::Serialize)]
         struct View<'a> {
             forgotten: Vec<One<'a>>,
+            drills: &'a [String],
         }
         View {
-            forgotten: self.0.iter().map(|(store, id)| One { store, id }).collect(),
+            forgotten: self
+                .snapshots
+                .iter()
+                .map(|(store, id)| One { store, id })
+                .collect(),
+            drills: &self.drills,
         }
         .serialize(s)
     }
@@ -207,7 +325,7 @@ impl super::Vault {
     /// # Errors
     /// As [`forget_vanished`].
     pub async fn forget(&self, ids: Option<&[SnapshotId]>) -> Result<Forgotten, OpsError> {
-        Ok(Forgotten(forget_vanished(self.config()?, ids).await?))
+        forget_vanished(self.config()?, ids).await
     }
 }
 

@@ -83,6 +83,8 @@ pub struct StatusReport {
     /// Snapshots seen before and gone, with no prune by this host.
     pub vanished: Vec<Vanished>,
     /// Each problem in one line (English; the CLI adds Vietnamese).
+    /// Drill records seen before and gone from every store.
+    pub vanished_drills: Vec<super::seen::SeenDrill>,
     pub problems: Vec<String>,
 }
 
@@ -230,7 +232,24 @@ pub async fn status(
     // By when each started: ids of the same second sort by their random suffix.
     drills.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
     drills.dedup_by(|a, b| a.id == b.id);
-    let last_drill = drills.last().map(DrillRef::from);
+    // A drill record seen before and gone from every store still counts: its
+    // verdict survives its record (deleting a failed drill hides nothing).
+    let complete = sv.invs.iter().all(Option::is_some);
+    let vanished_drills = super::seen::observe_drills(&cfg.state_dir, &drills, complete)
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot read or record the drill records seen");
+            Vec::new()
+        });
+    let mut last: Vec<DrillRef> = drills.iter().map(DrillRef::from).collect();
+    last.extend(vanished_drills.iter().map(|d| DrillRef {
+        id: d.id.clone(),
+        snapshot: d.snapshot.clone(),
+        status: d.status,
+        started_at: d.started_at,
+        seconds: d.seconds,
+    }));
+    last.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
+    let last_drill = last.pop();
     let limit = max_age.before(now);
     let stale = last_backup
         .as_ref()
@@ -272,6 +291,14 @@ pub async fn status(
             v.id, v.store, v.id
         ));
     }
+    for d in &vanished_drills {
+        problems.push(format!(
+            "the drill record {} ({}, of snapshot {}) was seen and is gone from every store, with no prune by this host; `eqvault forget --vanished` acknowledges it",
+            d.id,
+            format!("{:?}", d.status).to_lowercase(),
+            d.snapshot
+        ));
+    }
     for u in &untrusted {
         problems.push(format!(
             "{} in {} is not trusted ({}); it is ignored: someone wrote to the store who is not eqvault",
@@ -287,6 +314,7 @@ pub async fn status(
         untrusted,
         future,
         vanished,
+        vanished_drills,
         problems,
     })
 }
