@@ -573,3 +573,70 @@ fn a_failed_drill_whose_record_was_deleted_everywhere_still_fails_status_and_is_
     let v = fx.run(&["status", "--max-age", "1h", "--json"]).json();
     assert_eq!(v["last_drill"]["id"], good["id"], "{v:#}");
 }
+
+#[test]
+fn two_store_entries_that_are_one_folder_count_one_copy_and_are_named() {
+    let fx = Fixture::new();
+    // The second entry is the same folder through a link (a second mount looks the same).
+    let link = fx.path().join("nas-link");
+    std::os::unix::fs::symlink(&fx.store, &link).unwrap();
+    fx.config_two_local(&fx.store, &link);
+    fx.mark_stores(&[StoreSpec::Local(fx.store.clone())]);
+    let b = fx.run(&["backup", "--json"]).code(1);
+    let v = b.json();
+    assert_eq!(v["stores"][0]["ok"], true, "{v:#}");
+    assert_eq!(v["stores"][1]["ok"], false, "{v:#}");
+    assert!(
+        v["stores"][1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("same store"),
+        "{v:#}"
+    );
+    let st = fx.run(&["status", "--json"]).code(1).json();
+    assert_eq!(st["last_backup"]["copies"], 1, "{st:#}");
+    assert!(
+        st["problems"].to_string().contains("carry the same marker"),
+        "{st:#}"
+    );
+    // The two-copy rule of the checks sees one copy.
+    let c = fx.run(&["check", "--json"]).json();
+    let copies: Vec<&Value> = c["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "backup_copies")
+        .collect();
+    assert_eq!(copies.len(), 1, "{c:#}");
+}
+
+#[test]
+fn a_store_whose_marker_changed_is_named_until_store_add_accepts_it() {
+    let fx = Fixture::new();
+    let other = fx.path().join("usb");
+    std::fs::create_dir(&other).unwrap();
+    fx.config_two_local(&fx.store, &other);
+    fx.mark_stores(&[
+        StoreSpec::Local(fx.store.clone()),
+        StoreSpec::Local(other.clone()),
+    ]);
+    fx.backup();
+    fx.run(&["status", "--json"]).ok();
+    // The two disks come back mounted the other way round.
+    let swap = fx.path().join("swap");
+    std::fs::rename(&fx.store, &swap).unwrap();
+    std::fs::rename(&other, &fx.store).unwrap();
+    std::fs::rename(&swap, &other).unwrap();
+    let st = fx.run(&["status", "--json"]).code(1).json();
+    let problems = st["problems"].to_string();
+    assert!(
+        problems.contains("marker of store") && problems.contains("changed"),
+        "{st:#}"
+    );
+    // `store add` on each says: this is the store now.
+    for s in [&fx.store, &other] {
+        fx.run(&["store", "add", s.to_str().unwrap()]).ok();
+    }
+    let st = fx.run(&["status", "--json"]).json();
+    assert!(!st["problems"].to_string().contains("changed"), "{st:#}");
+}

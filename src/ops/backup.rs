@@ -183,6 +183,27 @@ async fn run(
             }),
         }
     }
+    // One store configured twice (a link, a second mount, a copied marker)
+    // holds one copy, not two: it is named, and written once.
+    let mut markers = Vec::new();
+    for (_, s) in &live {
+        markers.push(s.marker(&vet.trusted).await.ok());
+    }
+    let same = super::survey::same_marker(&markers);
+    let at: Vec<usize> = live.iter().map(|(i, _)| *i).collect();
+    for (k, first) in same.iter().enumerate() {
+        if let Some(first) = first {
+            let name = outcomes[at[*first]].url.clone();
+            outcomes[at[k]].error = Some(format!(
+                "the same store as {name} (it carries {name}'s marker: a link, a second mount or a copied marker): one copy, not two"
+            ));
+        }
+    }
+    let mut k = 0;
+    live.retain(|_| {
+        k += 1;
+        same[k - 1].is_none()
+    });
     if live.is_empty() {
         return Err(OpsError::AllStoresFailed(failures(&outcomes)));
     }

@@ -28,6 +28,35 @@ struct Seen {
     /// record of a failed drill must not turn `status` green.
     #[serde(default)]
     drills: BTreeMap<String, SeenDrill>,
+    /// Per store label: the id of the trusted marker seen there.
+    #[serde(default)]
+    markers: BTreeMap<String, String>,
+}
+
+/// Records the marker id of `store` the first time; returns the one seen
+/// before while it differs (until [`marker_accepted`]).
+///
+/// # Errors
+/// As [`observe`].
+pub fn marker(state_dir: &Path, store: &str, id: &str) -> Result<Option<String>, OpsError> {
+    update(state_dir, |s| match s.markers.get(store) {
+        Some(was) if was != id => Some(was.clone()),
+        Some(_) => None,
+        None => {
+            s.markers.insert(store.to_string(), id.to_string());
+            None
+        }
+    })
+}
+
+/// `store add` on a store: its marker now is the one to expect.
+///
+/// # Errors
+/// As [`observe`].
+pub fn marker_accepted(state_dir: &Path, store: &str, id: &str) -> Result<(), OpsError> {
+    update(state_dir, |s| {
+        s.markers.insert(store.to_string(), id.to_string());
+    })
 }
 
 /// What is remembered of a drill record.

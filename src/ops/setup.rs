@@ -417,7 +417,15 @@ pub async fn add_store(cfg: &Config, req: &AddStore) -> Result<StoreMarked, OpsE
         }
     };
     let fresh = Config::load(&cfg.path)?;
-    Ok(mark(&fresh, &store_cfg, &signer).await)
+    let marked = mark(&fresh, &store_cfg, &signer).await;
+    // `store add` on a store whose marker changed: that marker is the one to expect now.
+    if marked.ok
+        && let Ok(store) = Store::open(&store_cfg)
+        && let Ok(MarkerState::Trusted(m)) = store.marker(&fresh.signing.trusted()?).await
+    {
+        super::seen::marker_accepted(&fresh.state_dir, &marked.url, &m.store_id)?;
+    }
+    Ok(marked)
 }
 
 /// Writes a new file, refusing to replace one that appeared meanwhile.

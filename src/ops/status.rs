@@ -206,7 +206,8 @@ pub async fn status(
             last_backup: None,
         });
     }
-    let all = super::merged(&sv.invs);
+    let all = sv.snapshots();
+    problems.extend(sv.identity_problems());
     let copies = |id: &crate::catalog::SnapshotId| {
         all.iter()
             .find(|v| v.meta.id == *id)

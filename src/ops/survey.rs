@@ -58,12 +58,42 @@ pub struct Survey {
     pub markers: Vec<Option<crate::store::MarkerState>>,
     /// Every store's label, in config order.
     pub labels: Vec<String>,
+    /// Per store: the earlier configured store whose marker it carries (one
+    /// store named twice: a link, a second mount, or a copied marker).
+    pub same_as: Vec<Option<usize>>,
+    /// Per store: the marker id this host saw there before, when it changed.
+    pub marker_was: Vec<Option<String>>,
 }
 
 impl Survey {
-    /// Complete snapshots across the stores that could be listed, newest first.
+    /// Complete snapshots across the stores that could be listed, newest
+    /// first; a store configured twice counts as one copy.
     pub fn snapshots(&self) -> Vec<SnapshotView> {
-        merged(&self.invs)
+        let mut all = merged(&self.invs);
+        one_copy_per_store(&mut all, &self.same_as);
+        all
+    }
+
+    /// What is wrong with the stores' identities, one line each.
+    pub fn identity_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (j, same) in self.same_as.iter().enumerate() {
+            if let Some(i) = same {
+                out.push(format!(
+                    "stores {} and {} carry the same marker: they are one store (a link or a second mount), or its marker was copied; they count as one copy",
+                    self.labels[*i], self.labels[j]
+                ));
+            }
+        }
+        for (j, was) in self.marker_was.iter().enumerate() {
+            if let Some(was) = was {
+                out.push(format!(
+                    "the marker of store {} changed since this host last saw it (it was {was}): another store is mounted there, or the store was replaced",
+                    self.labels[j]
+                ));
+            }
+        }
+        out
     }
 
     /// When `what` (an id, or `None` for any) is held only by untrusted, unreadable
@@ -165,6 +195,8 @@ pub async fn survey(cfg: &Config, vet: &Vetting) -> Result<Survey, OpsError> {
         vanished: Vec::new(),
         markers: Vec::new(),
         labels: Vec::new(),
+        same_as: Vec::new(),
+        marker_was: Vec::new(),
     };
     for (label, r) in open_stores(cfg)? {
         let (store, inv, err) = match r {
@@ -201,7 +233,45 @@ pub async fn survey(cfg: &Config, vet: &Vetting) -> Result<Survey, OpsError> {
         sv.markers.push(marker);
         sv.labels.push(label);
     }
+    sv.same_as = same_marker(&sv.markers);
+    sv.marker_was = sv
+        .labels
+        .iter()
+        .zip(&sv.markers)
+        .map(|(label, m)| match m {
+            Some(crate::store::MarkerState::Trusted(m)) => {
+                seen::marker(&cfg.state_dir, label, &m.store_id).unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "cannot record the store's marker");
+                    None
+                })
+            }
+            _ => None,
+        })
+        .collect();
     Ok(sv)
+}
+
+/// Per store, the first earlier store with the same trusted marker id.
+pub(crate) fn same_marker(markers: &[Option<crate::store::MarkerState>]) -> Vec<Option<usize>> {
+    let id = |m: &Option<crate::store::MarkerState>| match m {
+        Some(crate::store::MarkerState::Trusted(m)) => Some(m.store_id.clone()),
+        _ => None,
+    };
+    (0..markers.len())
+        .map(|j| {
+            let mine = id(&markers[j])?;
+            (0..j).find(|&i| id(&markers[i]).as_ref() == Some(&mine))
+        })
+        .collect()
+}
+
+/// Drops from each snapshot's stores the ones that are another configured
+/// store under a second name, so that a store counts once.
+pub(crate) fn one_copy_per_store(all: &mut [SnapshotView], same_as: &[Option<usize>]) {
+    for v in all {
+        v.stores
+            .retain(|i| same_as.get(*i).copied().flatten().is_none());
+    }
 }
 
 /// Drill records, holds and sealed-ledger records in `store` that are not
@@ -265,6 +335,7 @@ pub async fn store_facts(cfg: &Config) -> Result<StoreFacts, OpsError> {
         ..StoreFacts::default()
     };
     let mut invs = Vec::new();
+    let mut markers = Vec::new();
     // Only records signed by a trusted key, dated up to now, are evidence.
     let vet = vetting(cfg, chrono::Utc::now())?;
     for (label, opened) in open_stores(cfg)? {
@@ -273,6 +344,7 @@ pub async fn store_facts(cfg: &Config) -> Result<StoreFacts, OpsError> {
             Err(e) => {
                 facts.unreachable.push((label, e.to_string()));
                 invs.push(None);
+                markers.push(None);
                 continue;
             }
         };
@@ -281,15 +353,19 @@ pub async fn store_facts(cfg: &Config) -> Result<StoreFacts, OpsError> {
             Err(e) => {
                 facts.unreachable.push((label, e.to_string()));
                 invs.push(None);
+                markers.push(None);
                 continue;
             }
         }
+        // One store configured twice is one copy (the two-copy rule).
+        markers.push(store.marker(&vet.trusted).await.ok());
         match super::drill::records(&store, &vet).await {
             Ok(records) => facts.drills.extend(records.trusted),
             Err(e) => tracing::warn!(store = %label, error = %e, "cannot read drill records"),
         }
     }
     facts.snapshots = merged(&invs);
+    one_copy_per_store(&mut facts.snapshots, &same_marker(&markers));
     let ledger_path = crate::ledger::Ledger::path_in(&cfg.state_dir);
     facts.ledger = match crate::ledger::Ledger::open_existing(&ledger_path) {
         Ok(None) => None,
