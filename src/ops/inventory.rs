@@ -72,24 +72,28 @@ pub async fn inventory(store: &Store, vet: &Vetting) -> Result<Inventory, StoreE
             None => inv.foreign.push(for_terminal(&l.key).into_owned()),
         }
     }
-    let fetched: Vec<_> = futures::stream::iter(metas)
+    // A few at a time, each body dropped once judged: memory does not grow
+    // with what the store holds.
+    let mut fetched = futures::stream::iter(metas)
         .map(|(id, l)| async move {
             let r = store.get_signed(&l.key, Kind::Snapshot, &vet.trusted).await;
             (id, l, r)
         })
-        .buffer_unordered(16)
-        .collect()
-        .await;
+        .buffer_unordered(signed::in_flight(Kind::Snapshot));
     // An object whose metadata is not believed is no incomplete upload: it is
     // named with its metadata and left alone.
     let mut rejected = Vec::new();
-    for (id, l, r) in fetched {
+    while let Some((id, l, r)) = fetched.next().await {
         let shown = for_terminal(&l.key).into_owned();
         let read = match r {
             Ok(b) => b,
             // Removed between list and get (a concurrent prune): not there.
             Err(StoreError::NotFound { .. }) => continue,
-            Err(e @ StoreError::TooLarge { .. }) => {
+            Err(
+                e @ (StoreError::TooLarge { .. }
+                | StoreError::Io { .. }
+                | StoreError::Foreign { .. }),
+            ) => {
                 inv.untrusted.push((shown, e.to_string()));
                 rejected.push(id);
                 continue;

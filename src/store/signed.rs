@@ -84,7 +84,9 @@ impl Store {
         kind: Kind,
         trusted: &Trusted,
     ) -> Result<Read, StoreError> {
-        let body = self.get_bytes_max(key, MAX_RECORD_BYTES).await?;
+        let body = self
+            .get_bytes_max(key, kind.max_record_bytes().min(MAX_RECORD_BYTES))
+            .await?;
         let signer = match self
             .get_bytes_max(&trust::sig_key(key), trust::MAX_SIG_BYTES)
             .await
@@ -94,6 +96,12 @@ impl Store {
             Err(StoreError::TooLarge { .. }) => Err(Untrusted::Malformed(
                 "the signature file is far too large".into(),
             )),
+            // A signature this store cannot give as a regular file (a folder,
+            // a link, a name too long to exist beside the record): planted,
+            // never believed, and no reason to stop reading the rest.
+            Err(e @ (StoreError::Io { .. } | StoreError::Foreign { .. })) => {
+                Err(Untrusted::Malformed(e.to_string()))
+            }
             Err(e) => return Err(e),
         };
         Ok(Read { body, signer })
@@ -115,6 +123,15 @@ impl Store {
     pub async fn delete_signed(&self, key: &str) -> Result<(), StoreError> {
         self.delete(key).await?;
         self.delete(&trust::sig_key(key)).await
+    }
+}
+
+/// How many records of `kind` are read at once: few of the large kinds.
+pub fn in_flight(kind: Kind) -> usize {
+    if kind.max_record_bytes() > 1 << 20 {
+        4
+    } else {
+        16
     }
 }
 
@@ -165,14 +182,14 @@ pub async fn read_records<T>(
     let (listed, lone_signatures) = split_signatures(listed);
     let (picked, others): (Vec<Listed>, Vec<Listed>) =
         listed.into_iter().partition(|l| wanted(&l.key));
-    let fetched: Vec<_> = futures::stream::iter(picked)
+    // Read a few at a time and let each body go once judged: what a store
+    // holds (planted files included) never piles up in memory.
+    let mut fetched = futures::stream::iter(picked)
         .map(|l| async move {
             let r = store.get_signed(&l.key, kind, trusted).await;
             (l, r)
         })
-        .buffer_unordered(16)
-        .collect()
-        .await;
+        .buffer_unordered(in_flight(kind));
     let mut out = Records {
         good: Vec::new(),
         rejected: foreign
@@ -187,12 +204,16 @@ pub async fn read_records<T>(
         lone_signatures,
         others,
     };
-    for (l, r) in fetched {
+    while let Some((l, r)) = fetched.next().await {
         let shown = crate::sanitize::for_terminal(&l.key).into_owned();
         let read = match r {
             Ok(r) => r,
             Err(StoreError::NotFound { .. }) => continue,
-            Err(e @ StoreError::TooLarge { .. }) => {
+            Err(
+                e @ (StoreError::TooLarge { .. }
+                | StoreError::Io { .. }
+                | StoreError::Foreign { .. }),
+            ) => {
                 out.rejected.push((shown, e.to_string()));
                 continue;
             }

@@ -103,6 +103,20 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The largest record of this kind eqvault reads: a little above the
+    /// largest it writes, so that records planted in a store cost a bounded
+    /// read each, never a server's memory.
+    pub fn max_record_bytes(self) -> u64 {
+        match self {
+            // Metadata, manifests, drill records and ledger records are a few
+            // kilobytes (row counts, checks); holds and markers less.
+            Kind::Snapshot | Kind::Manifest | Kind::Drill | Kind::Ledger => 1 << 20,
+            Kind::Hold | Kind::Marker => 64 << 10,
+            // A bag's sidecar lists every file of the bag (thousands of reports).
+            Kind::Bag => 16 << 20,
+        }
+    }
+
     /// The SSHSIG namespace (`ssh-keygen -Y verify -n`).
     pub fn namespace(self) -> &'static str {
         match self {
