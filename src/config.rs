@@ -148,6 +148,10 @@ pub struct Database {
     /// the report and the identifier ledger read the database through;
     /// relative to the config's folder.
     pub mapping: Option<PathBuf>,
+    /// This database's vault: its history in the stores, under
+    /// `vaults/<id>/` (several offices may share a store, a vault each).
+    /// `None`: the store's root, as before there were vaults.
+    pub vault: Option<String>,
 }
 
 /// `[encryption]`.
@@ -494,6 +498,8 @@ struct RawDatabase {
     integrity_check: crate::snapshot::Level,
     #[serde(default)]
     mapping: Option<PathBuf>,
+    #[serde(default)]
+    vault: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -956,6 +962,21 @@ impl Config {
             }
         }
 
+        let vault = match raw.database.vault {
+            None => None,
+            Some(v) => {
+                let span = v.span();
+                let v = v.into_inner();
+                if !is_vault_id(&v) {
+                    return Err(invalid(
+                        span,
+                        "database.vault",
+                        "a vault id is 1 to 64 of a-z, 0-9 and -, as `eqvault init` writes it (e.g. \"v-3f9c2a7d1e5b\")".into(),
+                    ));
+                }
+                Some(v)
+            }
+        };
         let state_dir = resolve(&raw.state.dir.unwrap_or_else(|| PathBuf::from(".eqvault")));
         Ok(Config {
             path: path.to_path_buf(),
@@ -965,6 +986,7 @@ impl Config {
                 busy_timeout: raw.database.busy_timeout.unwrap_or(Span::Seconds(30)),
                 integrity_check: raw.database.integrity_check,
                 mapping: raw.database.mapping.as_deref().map(resolve),
+                vault,
             },
             stores,
             encryption: Encryption {
@@ -1165,6 +1187,21 @@ pub struct InitPlan {
     pub office_name: String,
     /// `[office] code`.
     pub office_code: String,
+    /// `[database] vault`.
+    pub vault: Option<String>,
+}
+
+/// Whether `s` can be a vault id: 1 to 64 of `a-z`, `0-9`, `-`.
+pub fn is_vault_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A new vault id.
+pub fn new_vault_id() -> String {
+    format!("v-{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff)
 }
 
 /// The commented config `init` writes.
@@ -1188,6 +1225,15 @@ pub fn render_initial(plan: &InitPlan) -> String {
          # writes over it without --force.\n",
     );
     out.push_str(&format!("path = {}\n", q(&plan.database)));
+    if let Some(v) = &plan.vault {
+        out.push_str(&format!(
+            "# This database's history in the stores (vaults/{v}/ in each): several offices\n\
+             # may share a store, a vault each. Kept when the host is replaced\n\
+             # (`eqvault init --from-store`); never change it.\n\
+             vault = {}\n",
+            q(v)
+        ));
+    }
     out.push_str(
         "# How long to wait for the live system's write lock before giving up.\n\
          busy_timeout = \"30s\"\n\
@@ -1318,6 +1364,7 @@ mod tests {
 
     fn plan() -> InitPlan {
         InitPlan {
+            vault: Some(new_vault_id()),
             database: "equipment.db".into(),
             stores: vec!["store-a".into(), "s3://bucket/prefix".into()],
             recipients: vec![crate::pack::keys::generate().1],

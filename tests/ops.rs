@@ -348,6 +348,7 @@ fn write_snapshot(fx: &Fixture, at: DateTime<Utc>) -> SnapshotId {
         recipients: vec![recipient.to_string()],
         row_counts: BTreeMap::from([("equipment".to_string(), 3)]),
         tool_version: "synthetic".into(),
+        vault: None,
     };
     std::fs::write(
         store.join(id.metadata_key()),
@@ -392,6 +393,7 @@ fn write_drill_record(fx: &Fixture, snapshot: &SnapshotId, at: DateTime<Utc>, st
         }],
         reason: (!ok).then(|| "object_sha256: synthetic".to_string()),
         tool_version: "synthetic".into(),
+        vault: None,
     };
     let f = store.join(rec.key());
     std::fs::create_dir_all(f.parent().unwrap()).unwrap();

@@ -52,6 +52,8 @@ struct Lost {
     ids: Vec<String>,
     /// The lost host's public signing key.
     old_key: String,
+    /// Its vault.
+    vault: String,
 }
 
 fn lost_host() -> Lost {
@@ -81,6 +83,10 @@ fn lost_host() -> Lost {
     .ok();
     let init = init.json();
     let old_key = init["signing_public_key"].as_str().unwrap().to_string();
+    let vault = init["vault"]
+        .as_str()
+        .expect("init names the vault")
+        .to_string();
     let identity = PathBuf::from(init["identity"].as_str().unwrap());
     let text = std::fs::read_to_string(&identity).unwrap();
     assert!(
@@ -118,6 +124,7 @@ fn lost_host() -> Lost {
         second_dump,
         ids,
         old_key,
+        vault,
     }
 }
 
@@ -295,7 +302,27 @@ fn an_identity_without_keys_to_trust_says_both_ways_out_and_age_reads_one_with_t
     .code(2)
     .stderr_has(&["no signing key to trust", "--trust", "age -d -i"]);
     assert!(!target.exists(), "{}", r.stderr);
-    // Naming the old key on purpose is the deliberate way on.
+    // Naming the old key (and the vault, which such a file does not name
+    // either) on purpose is the deliberate way on.
+    let others = run_in(
+        &l.root,
+        &[
+            "snapshots",
+            "--store",
+            s(&l.store),
+            "--trust",
+            &l.old_key,
+            "--all-vaults",
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(
+        others["other_vaults"][0]["vault"],
+        l.vault.as_str(),
+        "{others:#}"
+    );
     run_in(
         &l.root,
         &[
@@ -307,6 +334,8 @@ fn an_identity_without_keys_to_trust_says_both_ways_out_and_age_reads_one_with_t
             s(&bare_id),
             "--trust",
             &l.old_key,
+            "--vault",
+            &l.vault,
             "--to",
             s(&target),
         ],
@@ -501,7 +530,17 @@ fn a_bare_restore_names_a_store_whose_newest_snapshot_is_older() {
     // A machine that saw nothing: the stores disagree on the newest, and that is said.
     let trust = fx.signing_public.clone();
     let target = fx.path().join("bare.db");
-    let identity = fx.identity.clone();
+    // The fixture's stores are in the root layout (a set-up from before
+    // vaults): its identity file as such a set-up wrote it, without a vault.
+    let identity = fx.path().join("old-identity.txt");
+    let text: String = std::fs::read_to_string(&fx.identity)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("# eqvault-vault:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&identity, text).unwrap();
+    chmod(&identity, 0o600);
     let r = run_in(
         fx.path(),
         &[
@@ -639,4 +678,202 @@ fn a_store_whose_marker_changed_is_named_until_store_add_accepts_it() {
     }
     let st = fx.run(&["status", "--json"]).json();
     assert!(!st["problems"].to_string().contains("changed"), "{st:#}");
+}
+
+/// Office `fx`'s config as a vault `vault` over `stores`, trusting `also`
+/// besides its own key, encrypting to `shared` besides its own recipient.
+fn as_vault(fx: &Fixture, stores: &[StoreSpec], vault: &str, also: &str, shared: &str) {
+    fx.write_config(stores);
+    let t = std::fs::read_to_string(&fx.config).unwrap();
+    let t = t.replacen(
+        "[database]\n",
+        &format!("[database]\nvault = \"{vault}\"\n"),
+        1,
+    );
+    let mine = format!("recipients = [\"{}\"]", fx.recipient);
+    let t = t.replace(
+        &mine,
+        &format!("recipients = [\"{}\", \"{shared}\"]", fx.recipient),
+    );
+    let trusted = format!("trusted = [\"{}\"]", fx.signing_public);
+    let t = t.replace(
+        &trusted,
+        &format!("trusted = [\"{}\", \"{also}\"]", fx.signing_public),
+    );
+    std::fs::write(&fx.config, t).unwrap();
+}
+
+#[test]
+fn two_offices_sharing_a_local_and_an_s3_store_each_see_only_their_own_vault() {
+    let s3dir = tempfile::tempdir().unwrap();
+    let server = S3Server::start(s3dir.path());
+    let shared_dir = tempfile::tempdir().unwrap();
+    let shared = shared_dir.path().join("nas");
+    std::fs::create_dir(&shared).unwrap();
+    let stores = [
+        StoreSpec::Local(shared.clone()),
+        StoreSpec::s3(&server, "city"),
+    ];
+    let (recovery_key, _) = {
+        let (text, public) = eqvault::pack::keys::generate();
+        (public, text)
+    };
+    let a = Fixture::new();
+    let b = Fixture::new();
+    as_vault(
+        &a,
+        &stores,
+        "v-0ffice00000a",
+        &b.signing_public,
+        &recovery_key,
+    );
+    a.mark_stores(&stores);
+    as_vault(
+        &b,
+        &stores,
+        "v-0ffice00000b",
+        &a.signing_public,
+        &recovery_key,
+    );
+    // Different data in each office.
+    add_rows(&a.db, 10, "office a");
+    add_rows(&b.db, 20, "office b");
+    let a1 = a.backup()["id"].as_str().unwrap().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let b1 = b.backup()["id"].as_str().unwrap().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let a2 = a.backup()["id"].as_str().unwrap().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let b2 = b.backup()["id"].as_str().unwrap().to_string();
+
+    // Each lists its own, and the other apart on request.
+    let ids = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        ids(&a.run(&["snapshots", "--json"]).ok().json()),
+        vec![a2.clone(), a1.clone()]
+    );
+    assert_eq!(
+        ids(&b.run(&["snapshots", "--json"]).ok().json()),
+        vec![b2.clone(), b1.clone()]
+    );
+    let all = a.run(&["snapshots", "--all-vaults", "--json"]).ok().json();
+    assert_eq!(all["vault"], "v-0ffice00000a");
+    assert_eq!(all["other_vaults"][0]["vault"], "v-0ffice00000b", "{all:#}");
+    assert_eq!(
+        ids(&all["other_vaults"][0]["snapshots"]),
+        vec![b2.clone(), b1.clone()]
+    );
+    // Each restores its own database; B's newest is newer than A's, and A never takes it.
+    for (fx, want) in [(&a, &a2), (&b, &b2)] {
+        let target = fx.path().join("restored.db");
+        let r = fx
+            .run(&["restore", "latest", "--to", s(&target), "--json"])
+            .ok();
+        assert_eq!(r.json()["id"], want.as_str());
+        assert_eq!(dump(&target), dump(&fx.db));
+    }
+    // Status and retention see only their own vault.
+    let st = a.run(&["status", "--json"]).ok().json();
+    assert_eq!(st["last_backup"]["id"], a2.as_str());
+    assert_eq!(st["last_backup"]["copies"], 2);
+    let p = a.run(&["prune", "--json"]).ok().json();
+    let kept: Vec<&str> = p["keep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["id"].as_str().unwrap())
+        .collect();
+    assert!(kept.iter().all(|k| *k == a1 || *k == a2), "{p:#}");
+    let st = b.run(&["status", "--json"]).ok().json();
+    assert_eq!(st["last_backup"]["id"], b2.as_str(), "{st:#}");
+    assert_eq!(st["last_backup"]["copies"], 2);
+    // A snapshot of B's copied into A's folder is B's, signed so: not A's.
+    let b_meta = files_ending(&shared.join("vaults").join("v-0ffice00000b"), ".json")
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains(&b2) && p.to_string_lossy().contains("/snapshots/"))
+        .unwrap();
+    let rel = b_meta
+        .strip_prefix(shared.join("vaults").join("v-0ffice00000b"))
+        .unwrap()
+        .to_path_buf();
+    let into_a = shared.join("vaults").join("v-0ffice00000a").join(&rel);
+    std::fs::create_dir_all(into_a.parent().unwrap()).unwrap();
+    for ext in ["", ".sig"] {
+        std::fs::copy(
+            format!("{}{ext}", b_meta.display()),
+            format!("{}{ext}", into_a.display()),
+        )
+        .unwrap();
+    }
+    std::fs::copy(
+        b_meta
+            .display()
+            .to_string()
+            .replace(".json", ".tar.zst.age"),
+        into_a
+            .display()
+            .to_string()
+            .replace(".json", ".tar.zst.age"),
+    )
+    .unwrap();
+    let r = a
+        .run(&[
+            "restore",
+            "latest",
+            "--to",
+            s(&a.path().join("again.db")),
+            "--json",
+        ])
+        .ok();
+    assert_eq!(r.json()["id"], a2.as_str());
+    let st = a.run(&["status", "--json"]).code(1).json();
+    assert!(
+        st["untrusted"]
+            .to_string()
+            .contains("signed for vault v-0ffice00000b"),
+        "{st:#}"
+    );
+}
+
+#[test]
+fn init_adds_a_second_office_to_a_store_whose_marker_it_is_told_to_trust() {
+    let l = lost_host();
+    let db = l.root.join("office-b.db");
+    create_equipment_db(&db);
+    let conf = l.root.join("office-b");
+    let r = run_in(
+        &l.root,
+        &[
+            "init",
+            "--db",
+            s(&db),
+            "--store",
+            s(&l.store),
+            "--dir",
+            s(&conf),
+            "--trust",
+            &l.old_key,
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(r["stores"][0]["marker"], "present", "{r:#}");
+    assert_ne!(r["vault"], l.vault.as_str());
+    let config = conf.join("eqvault.toml");
+    run_in(&l.root, &["--config", s(&config), "backup"]).ok();
+    let mine = run_in(&l.root, &["--config", s(&config), "snapshots", "--json"])
+        .ok()
+        .json();
+    assert_eq!(
+        mine.as_array().unwrap().len(),
+        1,
+        "only office b's: {mine:#}"
+    );
 }

@@ -38,7 +38,7 @@ pub(crate) fn open_stores(cfg: &Config) -> Result<Opened, ArchiveError> {
     let mut failed = Vec::new();
     for s in &cfg.stores {
         match Store::open(s) {
-            Ok(st) => ok.push(st),
+            Ok(st) => ok.push(st.in_vault(cfg.database.vault.as_deref())),
             Err(e) => failed.push((crate::store::redact_url(&s.url), e.to_string())),
         }
     }

@@ -95,6 +95,9 @@ pub struct DrillRecord {
     pub reason: Option<String>,
     /// eqvault's version.
     pub tool_version: String,
+    /// The vault of the snapshot it restored, signed with the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault: Option<String>,
 }
 
 impl DrillRecord {

@@ -34,6 +34,17 @@ pub fn vietnam() -> FixedOffset {
     FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset")
 }
 
+/// Why a record signed for vault `theirs` is not read as this vault's.
+pub fn vault_mismatch(theirs: Option<&str>) -> String {
+    match theirs {
+        Some(v) => format!("signed for vault {v}, not this one: copied here from another vault"),
+        None => {
+            "signed before there were vaults (the store's root), not for this vault: copied here"
+                .into()
+        }
+    }
+}
+
 /// Errors reading catalog data.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -201,6 +212,10 @@ pub struct Metadata {
     pub row_counts: BTreeMap<String, u64>,
     /// eqvault's version.
     pub tool_version: String,
+    /// The vault it belongs to (`[database] vault`), signed with the rest:
+    /// a record copied into another vault's folder is not that vault's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault: Option<String>,
 }
 
 impl Metadata {
@@ -300,6 +315,7 @@ mod tests {
             recipients: vec![],
             row_counts: BTreeMap::new(),
             tool_version: "x".into(),
+            vault: None,
         };
         let b = serde_json::to_vec(&m).unwrap();
         assert!(Metadata::from_slice(&id.metadata_key(), &b).is_err());

@@ -27,6 +27,10 @@ pub struct BareArgs {
     /// With an s3:// --store: allow plain HTTP (loopback or a trusted LAN only).
     #[arg(long, requires = "stores")]
     pub allow_http: bool,
+    /// With --store: the vault to read (`[database] vault` of the lost config), when the
+    /// identity file does not name it (`snapshots --all-vaults` lists them).
+    #[arg(long, value_name = "ID", requires = "stores")]
+    pub vault: Option<String>,
 }
 
 impl BareArgs {
@@ -54,6 +58,7 @@ impl BareArgs {
             stores: self.stores(),
             identity,
             trust: self.trust.clone(),
+            vault: self.vault.clone(),
         })?)
     }
 }

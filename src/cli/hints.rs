@@ -102,7 +102,7 @@ fn ops(e: &OpsError) -> Option<String> {
         )),
         OpsError::NoSuchHold(_) => s("list what is held with `eqvault prune --dry-run`"),
         OpsError::NoSnapshots => Some(format!(
-            "run `eqvault backup` first; if the backups were made by a host that is lost: {BARE}"
+            "run `eqvault backup` first; if the backups were made by a host that is lost: {BARE}. If the store holds several vaults (offices), `eqvault snapshots --all-vaults` lists them and --vault ID picks one"
         )),
         OpsError::NoAnchor => s(
             "pass the lost host's public signing key with --trust \"ssh-ed25519 AAAA…\" (its eqvault-signing-key.pub, or signing_public_key in init's output), or recover by hand: age -d -i IDENTITY OBJECT | zstd -d | tar -x (README, \"Recovering a snapshot without eqvault\")",

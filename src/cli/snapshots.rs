@@ -14,6 +14,10 @@ pub struct Args {
     /// With --store: the identity file whose `# eqvault-trusted:` lines name the keys to believe.
     #[arg(long, value_name = "FILE", requires = "stores")]
     identity: Option<PathBuf>,
+    /// Also list the other vaults' trusted snapshots in these stores, apart
+    /// (another office sharing the store); never restored by `latest`.
+    #[arg(long)]
+    all_vaults: bool,
 }
 
 pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Result<Exit> {
@@ -22,7 +26,7 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
     } else {
         super::open(config_path)?
     };
-    let o = vault.snapshots().await?;
+    let o = vault.snapshots(a.all_vaults).await?;
     let sv = &o.survey;
     let labels = &sv.labels;
     for (n, label) in sv.labels.iter().enumerate() {
@@ -80,6 +84,28 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
                 s.stores.len(),
                 labels.len()
             ));
+        }
+    }
+    if !out.json {
+        for (vault, views) in o.others.iter().flatten() {
+            let name = if vault == "-" {
+                "(gốc của kho / the store's root)".to_string()
+            } else {
+                vault.clone()
+            };
+            out.line("");
+            out.line(format!(
+                "Kho lưu trữ khác / another vault: {name} — {} bản / snapshots (không bao giờ được `latest` chọn / never taken by `latest`)",
+                views.len()
+            ));
+            for s in views {
+                out.line(format!(
+                    "  {:<24} {:<20} {:>10}",
+                    s.meta.id.as_str(),
+                    s.meta.created_at.format("%d/%m/%Y %H:%M"),
+                    human_bytes(s.meta.object_bytes),
+                ));
+            }
         }
     }
     Ok(o.verdict().into())

@@ -386,6 +386,7 @@ async fn run(
         recipients: cfg.encryption.recipients.clone(),
         row_counts: manifest.facts.row_counts.clone(),
         tool_version: manifest.tool_version.clone(),
+        vault: cfg.database.vault.clone(),
     };
     let meta_json = Bytes::from(serde_json::to_vec_pretty(&metadata).expect("metadata serialises"));
 

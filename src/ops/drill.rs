@@ -257,6 +257,7 @@ async fn run(
         checks,
         reason,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        vault: cfg.database.vault.clone(),
     };
 
     let body = Bytes::from(serde_json::to_vec_pretty(&record).expect("record serialises"));
@@ -383,6 +384,9 @@ pub async fn records(store: &Store, vet: &crate::trust::Vetting) -> Result<Recor
             let r: DrillRecord = serde_json::from_slice(b).map_err(|e| e.to_string())?;
             if r.key() != key {
                 return Err(format!("it describes {} but is stored as {key}", r.key()));
+            }
+            if r.vault.as_deref() != store.vault() {
+                return Err(crate::catalog::vault_mismatch(r.vault.as_deref()));
             }
             Ok(r)
         },

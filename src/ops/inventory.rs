@@ -109,6 +109,12 @@ pub async fn inventory(store: &Store, vet: &Vetting) -> Result<Inventory, StoreE
             continue;
         }
         match Metadata::from_slice(&l.key, &read.body) {
+            // Signed for another vault and copied here: not this vault's snapshot.
+            Ok(m) if m.vault.as_deref() != store.vault() => {
+                inv.untrusted
+                    .push((shown, catalog::vault_mismatch(m.vault.as_deref())));
+                rejected.push(id);
+            }
             Ok(m) => {
                 let obj = objects.remove(&id);
                 if vet.is_future(&m.created_at) {

@@ -64,6 +64,8 @@ pub struct BareRequest {
     pub identity: Option<PathBuf>,
     /// Keys trusted on purpose besides the identity file's.
     pub trust: Vec<String>,
+    /// The vault to read, when the identity file does not name it.
+    pub vault: Option<String>,
 }
 
 impl Vault {
@@ -100,6 +102,7 @@ impl Vault {
                 &std::env::temp_dir(),
             ))?;
         let plan = config::InitPlan {
+            vault: req.vault.clone().or(anchors.vault.clone()),
             database: "no-database-on-this-machine.db".into(),
             stores: req.stores.iter().map(|s| s.url.clone()).collect(),
             recipients: anchors.recipients.clone(),

@@ -377,6 +377,7 @@ mod tests {
                 recipients: vec![],
                 row_counts: Default::default(),
                 tool_version: "x".into(),
+                vault: None,
             };
             let obj = crate::store::Listed {
                 key: id.object_key(),

@@ -79,6 +79,9 @@ pub struct InitOutcome {
     /// With `--from-store`: the store it went on from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from_store: Option<String>,
+    /// The vault (`[database] vault`): this database's folder in the stores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vault: Option<String>,
 }
 
 /// Errors of setting up that no lower room names.
@@ -204,6 +207,12 @@ pub async fn init(req: &InitRequest) -> Result<InitOutcome, OpsError> {
             trusted.push(t);
         }
     }
+    // A new vault, or the one the identity file names (--from-store; a store
+    // made before there were vaults keeps its root layout).
+    let vault = match &anchors {
+        Some(a) => a.vault.clone(),
+        None => Some(config::new_vault_id()),
+    };
     let identity = if let (Some(_), Some(from)) = (&anchors, &req.identity) {
         // The identity from the safe, copied beside the config with this
         // host's key added to its anchors: the copy goes back in the safe.
@@ -212,12 +221,14 @@ pub async fn init(req: &InitRequest) -> Result<InitOutcome, OpsError> {
     } else if generate_identity {
         let theirs = trusted.clone();
         let mine = recipients.clone();
+        let v = vault.clone();
         recipients.push(keys::write_new_identity_with(&identity_path, |own| {
             let mut rs = vec![own.to_string()];
             rs.extend(mine);
             keys::anchor_lines(&keys::Anchors {
                 trusted: theirs,
                 recipients: rs,
+                vault: v,
             })
         })?);
         Some(identity_path.clone())
@@ -226,6 +237,7 @@ pub async fn init(req: &InitRequest) -> Result<InitOutcome, OpsError> {
     };
     signer.write_new(&key_path)?;
     let plan = InitPlan {
+        vault: vault.clone(),
         database: db.to_string_lossy().into_owned(),
         stores: stores.iter().map(|(u, _)| u.clone()).collect(),
         recipients: recipients.clone(),
@@ -257,6 +269,7 @@ pub async fn init(req: &InitRequest) -> Result<InitOutcome, OpsError> {
             .from_store
             .as_ref()
             .map(|f| crate::store::redact_url(&f.url)),
+        vault,
     })
 }
 

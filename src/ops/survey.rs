@@ -20,7 +20,12 @@ pub fn open_stores(cfg: &Config) -> Result<Vec<OpenedStore>, OpsError> {
     Ok(cfg
         .stores
         .iter()
-        .map(|s| (crate::store::redact_url(&s.url), Store::open(s)))
+        .map(|s| {
+            (
+                crate::store::redact_url(&s.url),
+                Store::open(s).map(|st| st.in_vault(cfg.database.vault.as_deref())),
+            )
+        })
         .collect())
 }
 
@@ -251,6 +256,55 @@ pub async fn survey(cfg: &Config, vet: &Vetting) -> Result<Survey, OpsError> {
     Ok(sv)
 }
 
+/// Every other vault's trusted, complete snapshots in the surveyed stores:
+/// the vaults under `vaults/`, and the root's snapshots (`"-"`) when this
+/// vault is not the root. A store that cannot be listed is left out.
+async fn other_vaults(
+    sv: &Survey,
+    mine: Option<&str>,
+    vet: &Vetting,
+) -> Vec<(String, Vec<SnapshotView>)> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut names: BTreeSet<Option<String>> = BTreeSet::new();
+    for s in sv.stores.iter().flatten() {
+        if let Ok((listed, _)) = s.root().list_all(crate::store::VAULTS).await {
+            for l in listed {
+                if let Some(v) = l.key.split('/').nth(1)
+                    && crate::config::is_vault_id(v)
+                {
+                    names.insert(Some(v.to_string()));
+                }
+            }
+        }
+    }
+    if mine.is_some() {
+        names.insert(None);
+    }
+    names.remove(&mine.map(str::to_string));
+    let mut out: BTreeMap<String, Vec<Option<Inventory>>> = BTreeMap::new();
+    for name in names {
+        let mut invs = Vec::new();
+        for s in &sv.stores {
+            let inv = match s {
+                Some(s) => inventory(&s.root().in_vault(name.as_deref()), vet)
+                    .await
+                    .ok(),
+                None => None,
+            };
+            invs.push(inv);
+        }
+        out.insert(name.unwrap_or_else(|| "-".into()), invs);
+    }
+    out.into_iter()
+        .map(|(name, invs)| {
+            let mut all = merged(&invs);
+            one_copy_per_store(&mut all, &sv.same_as);
+            (name, all)
+        })
+        .filter(|(_, all)| !all.is_empty())
+        .collect()
+}
+
 /// Per store, the first earlier store with the same trusted marker id.
 pub(crate) fn same_marker(markers: &[Option<crate::store::MarkerState>]) -> Vec<Option<usize>> {
     let id = |m: &Option<crate::store::MarkerState>| match m {
@@ -396,6 +450,11 @@ pub struct SnapshotsOutcome {
     pub survey: Survey,
     /// Complete, trusted snapshots, newest first.
     pub snapshots: Vec<SnapshotView>,
+    /// This vault (`None`: the store's root).
+    pub vault: Option<String>,
+    /// With `--all-vaults`: every other vault's trusted snapshots in these
+    /// stores, listed apart (`"-"`: the root, before there were vaults).
+    pub others: Option<Vec<(String, Vec<SnapshotView>)>>,
 }
 
 impl serde::Serialize for SnapshotsOutcome {
@@ -411,14 +470,48 @@ impl serde::Serialize for SnapshotsOutcome {
             stores: Vec<&'a str>,
         }
         let labels = &self.survey.labels;
-        s.collect_seq(self.snapshots.iter().map(|v| One {
-            id: &v.meta.id,
-            created_at: &v.meta.created_at,
-            bytes: v.meta.object_bytes,
-            database_bytes: v.meta.database_bytes,
-            sha256: &v.meta.object_sha256,
-            stores: v.stores.iter().map(|&i| labels[i].as_str()).collect(),
-        }))
+        fn list<'a>(views: &'a [SnapshotView], labels: &'a [String]) -> Vec<One<'a>> {
+            views
+                .iter()
+                .map(|v| One {
+                    id: &v.meta.id,
+                    created_at: &v.meta.created_at,
+                    bytes: v.meta.object_bytes,
+                    database_bytes: v.meta.database_bytes,
+                    sha256: &v.meta.object_sha256,
+                    stores: v.stores.iter().map(|&i| labels[i].as_str()).collect(),
+                })
+                .collect()
+        }
+        match &self.others {
+            // The contract: an array of this vault's snapshots.
+            None => s.collect_seq(list(&self.snapshots, labels)),
+            Some(others) => {
+                #[derive(serde::Serialize)]
+                struct Other<'a> {
+                    vault: &'a str,
+                    snapshots: Vec<One<'a>>,
+                }
+                #[derive(serde::Serialize)]
+                struct All<'a> {
+                    vault: Option<&'a str>,
+                    snapshots: Vec<One<'a>>,
+                    other_vaults: Vec<Other<'a>>,
+                }
+                All {
+                    vault: self.vault.as_deref(),
+                    snapshots: list(&self.snapshots, labels),
+                    other_vaults: others
+                        .iter()
+                        .map(|(v, views)| Other {
+                            vault: v,
+                            snapshots: list(views, labels),
+                        })
+                        .collect(),
+                }
+                .serialize(s)
+            }
+        }
     }
 }
 
@@ -434,10 +527,22 @@ impl super::Vault {
     ///
     /// # Errors
     /// [`OpsError::NoStore`] when no store is configured, or no trusted key.
-    pub async fn snapshots(&self) -> Result<SnapshotsOutcome, OpsError> {
+    pub async fn snapshots(&self, all_vaults: bool) -> Result<SnapshotsOutcome, OpsError> {
         let vet = self.vetting(chrono::Utc::now())?;
-        let survey = survey(self.config()?, &vet).await?;
+        let cfg = self.config()?;
+        let survey = survey(cfg, &vet).await?;
         let snapshots = survey.snapshots();
-        Ok(SnapshotsOutcome { survey, snapshots })
+        let vault = cfg.database.vault.clone();
+        let others = if all_vaults {
+            Some(other_vaults(&survey, vault.as_deref(), &vet).await)
+        } else {
+            None
+        };
+        Ok(SnapshotsOutcome {
+            survey,
+            snapshots,
+            vault,
+            others,
+        })
     }
 }

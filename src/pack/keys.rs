@@ -107,6 +107,8 @@ fn shorten(s: &str) -> String {
 pub const TRUSTED_LINE: &str = "# eqvault-trusted: ";
 /// A recipient line (see [`TRUSTED_LINE`]).
 pub const RECIPIENT_LINE: &str = "# eqvault-recipient: ";
+/// The vault line (see [`TRUSTED_LINE`]).
+pub const VAULT_LINE: &str = "# eqvault-vault: ";
 
 /// What an identity file names besides its private keys.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -115,6 +117,8 @@ pub struct Anchors {
     pub trusted: Vec<String>,
     /// Recipients (`age1…`) the vault's snapshots are encrypted to.
     pub recipients: Vec<String>,
+    /// The vault (`[database] vault`), when it has one.
+    pub vault: Option<String>,
 }
 
 /// The anchors an identity file names, and the public keys of its identities.
@@ -133,6 +137,11 @@ pub fn load_anchors(path: &Path) -> Result<Anchors, KeyError> {
             let k = k.trim().to_string();
             if !k.is_empty() && !a.trusted.contains(&k) {
                 a.trusted.push(k);
+            }
+        } else if let Some(v) = line.strip_prefix(VAULT_LINE) {
+            let v = v.trim();
+            if crate::config::is_vault_id(v) && a.vault.is_none() {
+                a.vault = Some(v.to_string());
             }
         } else if let Some(r) = line.strip_prefix(RECIPIENT_LINE) {
             let r = r.trim().to_string();
@@ -162,6 +171,9 @@ pub fn anchor_lines(anchors: &Anchors) -> String {
     }
     for r in &anchors.recipients {
         out.push_str(&format!("{RECIPIENT_LINE}{r}\n"));
+    }
+    if let Some(v) = &anchors.vault {
+        out.push_str(&format!("{VAULT_LINE}{v}\n"));
     }
     out
 }
@@ -324,6 +336,7 @@ mod tests {
         let anchors = Anchors {
             trusted: vec!["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample host".into()],
             recipients: vec!["age1other".into()],
+            vault: Some("v-0123456789ab".into()),
         };
         let public = write_new_identity_with(&p, |_| anchor_lines(&anchors)).unwrap();
         let text = std::fs::read_to_string(&p).unwrap();
@@ -337,6 +350,7 @@ mod tests {
         let back = load_anchors(&p).unwrap();
         assert_eq!(back.trusted, anchors.trusted);
         assert_eq!(back.recipients, vec!["age1other".to_string(), public]);
+        assert_eq!(back.vault.as_deref(), Some("v-0123456789ab"));
     }
 
     #[test]

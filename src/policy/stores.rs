@@ -359,6 +359,7 @@ mod tests {
             recipients: Vec::new(),
             row_counts: Default::default(),
             tool_version: String::new(),
+            vault: None,
         };
         SnapshotView { meta, stores }
     }
@@ -459,6 +460,7 @@ mod tests {
             checks: Vec::new(),
             reason: None,
             tool_version: String::new(),
+            vault: None,
         };
         let mut f = facts(Vec::new());
         assert!(drill_overdue(&f, &rules(), d(2025, 1, 1)).is_some());

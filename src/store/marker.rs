@@ -48,7 +48,12 @@ impl Store {
     /// # Errors
     /// [`StoreError`] when the store cannot answer.
     pub async fn marker(&self, trusted: &Trusted) -> Result<MarkerState, StoreError> {
-        let r = match self.get_signed(MARKER_KEY, Kind::Marker, trusted).await {
+        // The marker is the store's, at its root, whichever vault this handle reads.
+        let r = match self
+            .root()
+            .get_signed(MARKER_KEY, Kind::Marker, trusted)
+            .await
+        {
             Ok(r) => r,
             Err(StoreError::NotFound { .. }) => return Ok(MarkerState::Missing),
             Err(StoreError::TooLarge { .. }) => {
@@ -83,7 +88,8 @@ impl Store {
             created_at: now,
         };
         let body = Bytes::from(serde_json::to_vec_pretty(&m).expect("a marker serialises"));
-        self.put_signed(MARKER_KEY, body, Kind::Marker, signer)
+        self.root()
+            .put_signed(MARKER_KEY, body, Kind::Marker, signer)
             .await?;
         Ok(m)
     }

@@ -300,6 +300,10 @@ pub struct Store {
     /// The URL as printed (no credentials).
     pub label: String,
     backend: Backend,
+    /// Where this handle's keys live in the store: `vaults/<id>/` for a
+    /// vault, empty for the store's root (the marker, and vaults made
+    /// before there were vaults).
+    scope: String,
 }
 
 /// What a streaming upload receives.
@@ -310,6 +314,9 @@ pub enum Chunk {
     /// Everything was sent: complete the upload.
     Commit,
 }
+
+/// Where vaults live in a store: `vaults/<id>/snapshots/…`, one folder each.
+pub const VAULTS: &str = "vaults";
 
 /// The part size of streaming uploads (S3 needs at least 5 MiB).
 const PART_BYTES: usize = 8 << 20;
@@ -338,6 +345,7 @@ impl Store {
                 Ok(Store {
                     label,
                     backend: Backend::Local(l),
+                    scope: String::new(),
                 })
             }
             Location::S3 { bucket, prefix } => {
@@ -411,6 +419,7 @@ impl Store {
                 Ok(Store {
                     label,
                     backend: Backend::Remote(inner),
+                    scope: String::new(),
                 })
             }
         }
@@ -463,6 +472,41 @@ impl Store {
 
     /// A key as object_store takes it, as it is: `Path::from` would percent-encode a `%`
     /// (writing `%25…`), so that what is read back under the same key is another object.
+    /// This store seen from vault `vault`: every key below `vaults/<vault>/`
+    /// (`None`: the root, where vaults made before there were vaults live).
+    pub fn in_vault(mut self, vault: Option<&str>) -> Store {
+        self.scope = vault.map(|v| format!("{VAULTS}/{v}/")).unwrap_or_default();
+        self
+    }
+
+    /// The vault this handle reads, if any.
+    pub fn vault(&self) -> Option<&str> {
+        self.scope
+            .strip_prefix(&format!("{VAULTS}/"))
+            .and_then(|v| v.strip_suffix('/'))
+    }
+
+    /// The same store at its root (its marker; the list of vaults).
+    pub fn root(&self) -> Store {
+        Store {
+            scope: String::new(),
+            ..self.clone()
+        }
+    }
+
+    /// The key in the store for this handle's `key`.
+    fn sk(&self, key: &str) -> String {
+        format!("{}{key}", self.scope)
+    }
+
+    /// This handle's key for a key listed in the store.
+    fn unscope(&self, key: String) -> String {
+        match key.strip_prefix(&self.scope) {
+            Some(k) if !self.scope.is_empty() => k.to_string(),
+            _ => key,
+        }
+    }
+
     fn key(&self, key: &str) -> Result<Key, StoreError> {
         Key::parse(key).map_err(|e| StoreError::Foreign {
             store: self.label.clone(),
@@ -500,6 +544,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Exists`] when it is there already; others on failure.
     pub async fn put_if_absent(&self, key: &str, bytes: Bytes) -> Result<(), StoreError> {
+        let key = &*self.sk(key);
         match &self.backend {
             Backend::Local(l) => l
                 .put_new(key, &bytes)
@@ -531,7 +576,7 @@ impl Store {
     ) {
         let (tx, rx) = mpsc::channel(depth);
         let store = self.clone();
-        let key = key.to_string();
+        let key = self.sk(key);
         let task = tokio::spawn(async move {
             // Counted until this task ends, so that a stopping eqvault waits for the abort.
             let _counted = crate::stop::Upload::start();
@@ -632,11 +677,21 @@ impl Store {
     /// [`StoreError::Request`] when the store cannot answer; [`StoreError::Foreign`]
     /// when a local key is no regular file.
     pub async fn head(&self, key: &str) -> Result<Option<Listed>, StoreError> {
+        let asked = key;
+        let key = &*self.sk(key);
         match &self.backend {
-            Backend::Local(l) => l.head(key).map_err(|e| self.io(key, "cannot read", e)),
+            Backend::Local(l) => l
+                .head(key)
+                .map(|o| {
+                    o.map(|mut l| {
+                        l.key = asked.to_string();
+                        l
+                    })
+                })
+                .map_err(|e| self.io(key, "cannot read", e)),
             Backend::Remote(inner) => match inner.head(&self.key(key)?).await {
                 Ok(m) => Ok(Some(Listed {
-                    key: key.to_string(),
+                    key: asked.to_string(),
                     size: m.size,
                     modified: m.last_modified,
                 })),
@@ -653,6 +708,20 @@ impl Store {
     /// # Errors
     /// [`StoreError::Request`].
     pub async fn list_all(&self, prefix: &str) -> Result<(Vec<Listed>, Vec<String>), StoreError> {
+        let (listed, foreign) = self.list_scoped(&self.sk(prefix)).await?;
+        Ok((
+            listed
+                .into_iter()
+                .map(|mut l| {
+                    l.key = self.unscope(l.key);
+                    l
+                })
+                .collect(),
+            foreign.into_iter().map(|k| self.unscope(k)).collect(),
+        ))
+    }
+
+    async fn list_scoped(&self, prefix: &str) -> Result<(Vec<Listed>, Vec<String>), StoreError> {
         match &self.backend {
             Backend::Local(l) => {
                 let f = l
@@ -710,6 +779,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::TooLarge`], [`StoreError::NotFound`] or [`StoreError::Request`].
     pub async fn get_bytes_max(&self, key: &str, max: u64) -> Result<Bytes, StoreError> {
+        let key = &*self.sk(key);
         let too_large = || StoreError::TooLarge {
             store: self.label.clone(),
             key: key.to_string(),
@@ -751,6 +821,7 @@ impl Store {
         &self,
         key: &str,
     ) -> Result<futures::stream::BoxStream<'static, Result<Bytes, StoreError>>, StoreError> {
+        let key = &*self.sk(key);
         let this = self.clone();
         let k = key.to_string();
         match &self.backend {
@@ -823,6 +894,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Request`].
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let key = &*self.sk(key);
         match &self.backend {
             Backend::Local(l) => l.delete(key).map_err(|e| self.io(key, "cannot remove", e)),
             Backend::Remote(inner) => match inner.delete(&self.key(key)?).await {
@@ -845,7 +917,16 @@ impl Store {
     /// else would ever remove one. Empty for S3.
     pub fn local_staging(&self, prefix: &str) -> Vec<Listed> {
         match &self.backend {
-            Backend::Local(l) => l.list(prefix).map(|f| f.staging).unwrap_or_default(),
+            Backend::Local(l) => l
+                .list(&self.sk(prefix))
+                .map(|f| f.staging)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|mut l| {
+                    l.key = self.unscope(l.key);
+                    l
+                })
+                .collect(),
             Backend::Remote(_) => Vec::new(),
         }
     }
@@ -857,7 +938,7 @@ impl Store {
     pub fn remove_local_staging(&self, key: &str) -> Result<(), StoreError> {
         match &self.backend {
             Backend::Local(l) => l
-                .remove_staging(key)
+                .remove_staging(&self.sk(key))
                 .map_err(|e| self.io(key, "cannot remove the cut-off upload", e)),
             Backend::Remote(_) => Ok(()),
         }
