@@ -1191,18 +1191,7 @@ pub struct InitPlan {
     pub vault: Option<String>,
 }
 
-/// Whether `s` can be a vault id: 1 to 64 of `a-z`, `0-9`, `-`.
-pub fn is_vault_id(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
-/// A new vault id.
-pub fn new_vault_id() -> String {
-    format!("v-{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff)
-}
+pub use crate::store::{is_vault_id, new_vault_id};
 
 /// The commented config `init` writes.
 pub fn render_initial(plan: &InitPlan) -> String {

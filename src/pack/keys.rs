@@ -140,7 +140,7 @@ pub fn load_anchors(path: &Path) -> Result<Anchors, KeyError> {
             }
         } else if let Some(v) = line.strip_prefix(VAULT_LINE) {
             let v = v.trim();
-            if crate::config::is_vault_id(v) && a.vault.is_none() {
+            if crate::store::is_vault_id(v) && a.vault.is_none() {
                 a.vault = Some(v.to_string());
             }
         } else if let Some(r) = line.strip_prefix(RECIPIENT_LINE) {

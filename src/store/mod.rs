@@ -318,6 +318,19 @@ pub enum Chunk {
 /// Where vaults live in a store: `vaults/<id>/snapshots/…`, one folder each.
 pub const VAULTS: &str = "vaults";
 
+/// Whether `s` can be a vault id: 1 to 64 of `a-z`, `0-9`, `-`.
+pub fn is_vault_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A new vault id.
+pub fn new_vault_id() -> String {
+    format!("v-{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff)
+}
+
 /// The part size of streaming uploads (S3 needs at least 5 MiB).
 const PART_BYTES: usize = 8 << 20;
 /// Parts in flight per upload; bounds memory to about `PART_BYTES * PARTS_IN_FLIGHT`.
