@@ -877,3 +877,74 @@ fn init_adds_a_second_office_to_a_store_whose_marker_it_is_told_to_trust() {
         "only office b's: {mine:#}"
     );
 }
+
+#[test]
+fn a_released_hold_uploaded_again_is_not_believed_and_a_new_hold_is() {
+    let fx = Fixture::new();
+    fx.config_local();
+    let id = fx.backup()["id"].as_str().unwrap().to_string();
+    fx.run(&["hold", &id, "--reason", "thanh tra"]).ok();
+    let hold = fx.store.join("holds").join(format!("{id}.json"));
+    let kept = (
+        std::fs::read(&hold).unwrap(),
+        std::fs::read(format!("{}.sig", hold.display())).unwrap(),
+    );
+    fx.run(&["unhold", &id]).ok();
+    assert!(!hold.exists());
+    // Someone who kept a copy puts the released hold back.
+    std::fs::write(&hold, &kept.0).unwrap();
+    std::fs::write(format!("{}.sig", hold.display()), &kept.1).unwrap();
+    let p = fx.run(&["prune", "--dry-run", "--json"]).ok().json();
+    let reasons = p["keep"].to_string();
+    assert!(
+        !reasons.contains("held"),
+        "the released hold protects nothing: {p:#}"
+    );
+    assert!(p["untrusted"].to_string().contains("released"), "{p:#}");
+    let st = fx.run(&["status", "--json"]).code(1).json();
+    assert!(st["problems"].to_string().contains("released"), "{st:#}");
+    // A new hold is a new hold.
+    std::fs::remove_file(&hold).unwrap();
+    std::fs::remove_file(format!("{}.sig", hold.display())).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    fx.run(&["hold", &id, "--reason", "kiểm toán"]).ok();
+    let p = fx.run(&["prune", "--dry-run", "--json"]).ok().json();
+    assert!(p["keep"].to_string().contains("held"), "{p:#}");
+}
+
+#[test]
+fn a_genuine_sidecar_copied_under_another_period_is_named_by_status() {
+    let fx = Fixture::new();
+    fx.config_local();
+    let mut t = std::fs::read_to_string(&fx.config).unwrap();
+    t.push_str("\n[office]\nname = \"Phòng GD&ĐT Quận 1\"\n");
+    std::fs::write(&fx.config, t).unwrap();
+    fx.backup();
+    let reports = fx.path().join("bao-cao");
+    std::fs::create_dir_all(&reports).unwrap();
+    std::fs::write(
+        reports.join("Thống kê thiết bị HK1 2025-2026.csv"),
+        "ma,ten\nTB1,Bàn\n",
+    )
+    .unwrap();
+    fx.run(&["archive", "add", s(&reports)]).ok();
+    let sidecar = files_ending(&fx.store.join("reports"), ".json")
+        .into_iter()
+        .next()
+        .expect("a sidecar");
+    let moved = PathBuf::from(sidecar.display().to_string().replace("/hk1/", "/hk2/"));
+    assert_ne!(moved, sidecar);
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::copy(&sidecar, &moved).unwrap();
+    std::fs::copy(
+        format!("{}.sig", sidecar.display()),
+        format!("{}.sig", moved.display()),
+    )
+    .unwrap();
+    let st = fx.run(&["status", "--json"]).code(1).json();
+    let named = st["untrusted"].to_string();
+    assert!(
+        named.contains("/hk2/") && named.contains("stored as"),
+        "{st:#}"
+    );
+}

@@ -37,6 +37,33 @@ pub fn hold_key(id: &SnapshotId) -> String {
     format!("{HOLDS}/{id}.json")
 }
 
+/// Where the signed records of released holds live.
+pub const RELEASED: &str = "holds/released";
+
+/// A hold released: signed, so that the hold, re-uploaded by anyone who kept
+/// a copy, is not believed again. A new hold on the same snapshot (another
+/// `since`) is a new hold.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Release {
+    /// The snapshot.
+    pub id: SnapshotId,
+    /// The `since` of the hold released.
+    pub hold_since: DateTime<FixedOffset>,
+    /// When it was released.
+    pub released_at: DateTime<FixedOffset>,
+}
+
+impl Release {
+    /// Its key.
+    pub fn key(&self) -> String {
+        format!(
+            "{RELEASED}/{}-{}.json",
+            self.id,
+            self.hold_since.timestamp()
+        )
+    }
+}
+
 /// The decision for one snapshot.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Decision {
@@ -404,12 +431,27 @@ pub struct Holds {
 /// # Errors
 /// [`StoreError`] when the store cannot be listed or read.
 pub async fn holds(store: &Store, vet: &crate::trust::Vetting) -> Result<Holds, StoreError> {
+    let released = crate::store::signed::read_records(
+        store,
+        RELEASED,
+        crate::trust::Kind::Hold,
+        &vet.trusted,
+        |k| k.ends_with(".json"),
+        |key, b| {
+            let r: Release = serde_json::from_slice(b).map_err(|e| e.to_string())?;
+            if r.key() != key {
+                return Err(format!("it releases {} but is stored as {key}", r.id));
+            }
+            Ok(r)
+        },
+    )
+    .await?;
     let read = crate::store::signed::read_records(
         store,
         HOLDS,
         crate::trust::Kind::Hold,
         &vet.trusted,
-        |k| k.ends_with(".json"),
+        |k| k.ends_with(".json") && !k.starts_with(&format!("{RELEASED}/")),
         |key, b| {
             let h: Hold = serde_json::from_slice(b).map_err(|e| e.to_string())?;
             if hold_key(&h.id) != key {
@@ -419,10 +461,26 @@ pub async fn holds(store: &Store, vet: &crate::trust::Vetting) -> Result<Holds, 
         },
     )
     .await?;
-    Ok(Holds {
-        trusted: read.good.into_iter().map(|(_, h, _)| h).collect(),
-        rejected: read.rejected,
-    })
+    let mut rejected = read.rejected;
+    rejected.extend(released.rejected);
+    let mut trusted = Vec::new();
+    for (l, h, _) in read.good {
+        match released
+            .good
+            .iter()
+            .find(|(_, r, _)| r.id == h.id && r.hold_since == h.since)
+        {
+            Some((_, r, _)) => rejected.push((
+                crate::sanitize::for_terminal(&l.key).into_owned(),
+                format!(
+                    "a hold released on {}: a hold once released stays released",
+                    r.released_at.to_rfc3339()
+                ),
+            )),
+            None => trusted.push(h),
+        }
+    }
+    Ok(Holds { trusted, rejected })
 }
 
 /// Places a signed hold on `id` in every store that can be reached. Returns per-store errors.
@@ -489,19 +547,39 @@ pub async fn hold(
 /// As [`hold`]; an id held nowhere is [`OpsError::NoSuchHold`].
 pub async fn unhold(cfg: &Config, id: &str) -> Result<Vec<(String, Option<String>)>, OpsError> {
     let id: SnapshotId = id.parse()?;
+    let signer = super::signer(cfg)?;
+    let now = Utc::now();
+    let vet = super::vetting(cfg, now)?;
     let mut out = Vec::new();
     let mut found = false;
     for (label, r) in super::open_stores(cfg)? {
         let res = match r {
-            Ok(s) => match s.head(&hold_key(&id)).await {
-                Ok(Some(_)) => {
-                    found = true;
-                    s.delete_signed(&hold_key(&id))
-                        .await
-                        .err()
-                        .map(|e| e.to_string())
-                }
-                Ok(None) => None,
+            Ok(s) => match holds(&s, &vet).await {
+                Ok(h) => match h.trusted.into_iter().find(|h| h.id == id) {
+                    Some(h) => {
+                        found = true;
+                        // The release first: the hold, once deleted, is never believed again.
+                        let r = Release {
+                            id: id.clone(),
+                            hold_since: h.since,
+                            released_at: now.with_timezone(&catalog::vietnam()),
+                        };
+                        let body =
+                            Bytes::from(serde_json::to_vec_pretty(&r).expect("release serialises"));
+                        match s
+                            .put_signed(&r.key(), body, crate::trust::Kind::Hold, &signer)
+                            .await
+                        {
+                            Ok(()) | Err(StoreError::Exists { .. }) => s
+                                .delete_signed(&hold_key(&id))
+                                .await
+                                .err()
+                                .map(|e| e.to_string()),
+                            Err(e) => Some(e.to_string()),
+                        }
+                    }
+                    None => None,
+                },
                 Err(e) => Some(e.to_string()),
             },
             Err(e) => Some(e.to_string()),

@@ -347,6 +347,19 @@ pub async fn untrusted_records(
         ));
     }
     out.extend(prune::holds(store, vet).await?.rejected);
+    // Archive sidecars too: a genuine one copied under another period is named.
+    out.extend(
+        crate::store::signed::read_records(
+            store,
+            crate::archive::REPORTS,
+            crate::trust::Kind::Bag,
+            &vet.trusted,
+            |k| k.ends_with(crate::archive::SIDECAR_SUFFIX),
+            crate::archive::Sidecar::parse,
+        )
+        .await?
+        .rejected,
+    );
     out.extend(ledger::sealed_records(store, vet).await?.rejected);
     out.sort();
     out.dedup();
