@@ -607,6 +607,11 @@ fn a_failed_drill_whose_record_was_deleted_everywhere_still_fails_status_and_is_
         "{problems}"
     );
     assert_ne!(good["id"], failed["id"]);
+    let v = fx.run(&["verify", "--all", "--json"]).code(1).json();
+    assert!(
+        v["results"].to_string().contains(failed_id),
+        "verify names it: {v:#}"
+    );
     // Acknowledged, the older good drill is the last one again.
     fx.run(&["forget", "--vanished"]).ok();
     let v = fx.run(&["status", "--max-age", "1h", "--json"]).json();
@@ -637,6 +642,11 @@ fn two_store_entries_that_are_one_folder_count_one_copy_and_are_named() {
     assert!(
         st["problems"].to_string().contains("carry the same marker"),
         "{st:#}"
+    );
+    let d = fx.run(&["doctor", "--json"]).code(1).json();
+    assert!(
+        d["checks"].to_string().contains("carry the same marker"),
+        "{d:#}"
     );
     // The two-copy rule of the checks sees one copy.
     let c = fx.run(&["check", "--json"]).json();
@@ -838,6 +848,29 @@ fn two_offices_sharing_a_local_and_an_s3_store_each_see_only_their_own_vault() {
             .to_string()
             .contains("signed for vault v-0ffice00000b"),
         "{st:#}"
+    );
+    // So is a hold of B's put in A's folder: it protects nothing of A's.
+    b.run(&["hold", &b2, "--reason", "thanh tra"]).ok();
+    let b_hold = shared
+        .join("vaults")
+        .join("v-0ffice00000b")
+        .join("holds")
+        .join(format!("{b2}.json"));
+    let a_holds = shared.join("vaults").join("v-0ffice00000a").join("holds");
+    std::fs::create_dir_all(&a_holds).unwrap();
+    for ext in ["", ".sig"] {
+        std::fs::copy(
+            format!("{}{ext}", b_hold.display()),
+            format!("{}{ext}", a_holds.join(format!("{b2}.json")).display()),
+        )
+        .unwrap();
+    }
+    let p = a.run(&["prune", "--dry-run", "--json"]).ok().json();
+    assert!(
+        p["untrusted"]
+            .to_string()
+            .contains("signed for vault v-0ffice00000b"),
+        "{p:#}"
     );
 }
 

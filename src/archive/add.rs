@@ -242,6 +242,7 @@ struct Packing {
     stores: Vec<Store>,
     recipients: Option<Vec<age::x25519::Recipient>>,
     office: OfficeRef,
+    vault: Option<String>,
     now: DateTime<Utc>,
     level: i32,
     threads: u32,
@@ -376,6 +377,7 @@ impl Packing {
             tag_bytes,
             files,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            vault: self.vault.clone(),
         };
         Ok(Finished {
             sidecar,
@@ -765,6 +767,7 @@ pub async fn add(
             name: cfg.office.name.trim().to_string(),
             code: cfg.office.code.trim().to_string(),
         },
+        vault: cfg.database.vault.clone(),
         now: opts.now.trunc_subsecs(3),
         level: opts.level,
         threads: opts.threads.max(1),

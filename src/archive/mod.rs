@@ -249,6 +249,9 @@ pub struct Sidecar {
     pub files: Vec<PayloadFile>,
     /// The eqvault that made it.
     pub tool_version: String,
+    /// The vault (`[database] vault`) it was signed for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault: Option<String>,
 }
 
 impl Sidecar {
@@ -269,6 +272,19 @@ impl Sidecar {
             tag_bytes: self.tag_bytes,
             encrypted: self.encrypted,
         }
+    }
+
+    /// As [`Sidecar::parse`], for a store handle reading `vault`: a sidecar
+    /// signed for another vault is refused.
+    ///
+    /// # Errors
+    /// As [`Sidecar::parse`], and a vault that is not `vault`.
+    pub fn parse_in(vault: Option<&str>, key: &str, b: &[u8]) -> Result<Sidecar, String> {
+        let s = Sidecar::parse(key, b)?;
+        if s.vault.as_deref() != vault {
+            return Err(crate::catalog::vault_mismatch(s.vault.as_deref()));
+        }
+        Ok(s)
     }
 
     /// Parses a sidecar and checks that it describes the key it was found under.

@@ -122,7 +122,7 @@ async fn scan(
                 continue;
             }
             let body = read.body;
-            let s = match Sidecar::parse(&l.key, &body) {
+            let s = match Sidecar::parse_in(store.vault(), &l.key, &body) {
                 Ok(s) => s,
                 Err(why) => {
                     problems.push((

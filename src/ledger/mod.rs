@@ -70,6 +70,9 @@ pub struct Sealed {
     pub object_bytes: u64,
     /// Its SHA-256.
     pub object_sha256: String,
+    /// The vault (`[database] vault`) it was signed for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault: Option<String>,
 }
 
 impl Sealed {

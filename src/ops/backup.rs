@@ -500,6 +500,7 @@ async fn record_identifiers(
                 object: ledger::Sealed::object_key(snap),
                 object_bytes: bytes.len() as u64,
                 object_sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+                vault: cfg.database.vault.clone(),
             };
             let body = Bytes::from(serde_json::to_vec_pretty(&record).expect("serialises"));
             let bytes = Bytes::from(bytes);

@@ -200,7 +200,10 @@ async fn check_all(cfg: &Config, opts: &DoctorOptions, now: DateTime<Utc>, lines
     lines.push(signing);
     lines.extend(encryption(cfg));
     for s in &cfg.stores {
-        lines.extend(store(s, trusted.as_ref(), now).await);
+        lines.extend(store(s, cfg.database.vault.as_deref(), trusted.as_ref(), now).await);
+    }
+    if let (Some(tr), true) = (trusted.as_ref(), cfg.stores.len() > 1) {
+        lines.extend(one_store_twice(cfg, tr).await);
     }
     if cfg.stores.is_empty() {
         lines.push(Line::fail(
@@ -415,8 +418,45 @@ fn encryption(cfg: &Config) -> Vec<Line> {
 }
 
 /// One store: reach it, read its marker, write, read back and remove a probe.
+/// Two configured stores that carry the same marker are one store (a link,
+/// a second mount, a copied marker): one copy, not two.
+async fn one_store_twice(cfg: &Config, trusted: &crate::trust::Trusted) -> Vec<Line> {
+    let mut markers = Vec::new();
+    for s in &cfg.stores {
+        markers.push(match Store::open(s) {
+            Ok(st) => st.marker(trusted).await.ok(),
+            Err(_) => None,
+        });
+    }
+    let labels = cfg.store_labels();
+    super::survey::same_marker(&markers)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(j, first)| {
+            let i = first?;
+            Some(Line::fail(
+                format!("same-store:{}", labels[j]),
+                t("Hai kho là một", "one store twice"),
+                format!(
+                    "{} và {} mang cùng một dấu kho: đó là một kho (liên kết, gắn hai lần, hoặc dấu bị chép), chỉ tính một bản",
+                    labels[i], labels[j]
+                ),
+                format!(
+                    "{} and {} carry the same marker: one store (a link, a second mount, or a copied marker), one copy, not two",
+                    labels[i], labels[j]
+                ),
+                t(
+                    "Trỏ mục [[store]] thứ hai tới một phương tiện độc lập (ổ khác, máy chủ S3), rồi chạy eqvault store add URL",
+                    "Point the second [[store]] at independent media (another disk, an S3 server), then run eqvault store add URL",
+                ),
+            ))
+        })
+        .collect()
+}
+
 async fn store(
     s: &StoreConfig,
+    vault: Option<&str>,
     trusted: Option<&crate::trust::Trusted>,
     now: DateTime<Utc>,
 ) -> Vec<Line> {
@@ -435,7 +475,7 @@ async fn store(
         )
     };
     let store = match Store::open(s) {
-        Ok(st) => st,
+        Ok(st) => st.in_vault(vault),
         Err(e) => {
             return vec![
                 down(e, "không mở được kho"),

@@ -37,7 +37,13 @@ pub async fn sealed_records(
         crate::trust::Kind::Ledger,
         &vet.trusted,
         |k| k.ends_with(ledger::RECORD_SUFFIX),
-        ledger::Sealed::parse,
+        |key, b| {
+            let r = ledger::Sealed::parse(key, b)?;
+            if r.vault.as_deref() != store.vault() {
+                return Err(crate::catalog::vault_mismatch(r.vault.as_deref()));
+            }
+            Ok(r)
+        },
     )
     .await
 }

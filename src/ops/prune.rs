@@ -30,6 +30,9 @@ pub struct Hold {
     pub reason: String,
     /// Since when.
     pub since: DateTime<FixedOffset>,
+    /// The vault (`[database] vault`) it was signed for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault: Option<String>,
 }
 
 /// The key of a hold.
@@ -51,6 +54,9 @@ pub struct Release {
     pub hold_since: DateTime<FixedOffset>,
     /// When it was released.
     pub released_at: DateTime<FixedOffset>,
+    /// The vault (`[database] vault`) it was signed for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault: Option<String>,
 }
 
 impl Release {
@@ -442,6 +448,9 @@ pub async fn holds(store: &Store, vet: &crate::trust::Vetting) -> Result<Holds, 
             if r.key() != key {
                 return Err(format!("it releases {} but is stored as {key}", r.id));
             }
+            if r.vault.as_deref() != store.vault() {
+                return Err(catalog::vault_mismatch(r.vault.as_deref()));
+            }
             Ok(r)
         },
     )
@@ -456,6 +465,9 @@ pub async fn holds(store: &Store, vet: &crate::trust::Vetting) -> Result<Holds, 
             let h: Hold = serde_json::from_slice(b).map_err(|e| e.to_string())?;
             if hold_key(&h.id) != key {
                 return Err(format!("it holds {} but is stored as {key}", h.id));
+            }
+            if h.vault.as_deref() != store.vault() {
+                return Err(catalog::vault_mismatch(h.vault.as_deref()));
             }
             Ok(h)
         },
@@ -516,6 +528,7 @@ pub async fn hold(
         id: id.clone(),
         reason: reason.to_string(),
         since: now.with_timezone(&catalog::vietnam()),
+        vault: cfg.database.vault.clone(),
     };
     let body = Bytes::from(serde_json::to_vec_pretty(&h).expect("hold serialises"));
     let mut out = Vec::new();
@@ -563,6 +576,7 @@ pub async fn unhold(cfg: &Config, id: &str) -> Result<Vec<(String, Option<String
                             id: id.clone(),
                             hold_since: h.since,
                             released_at: now.with_timezone(&catalog::vietnam()),
+                            vault: cfg.database.vault.clone(),
                         };
                         let body =
                             Bytes::from(serde_json::to_vec_pretty(&r).expect("release serialises"));

@@ -355,7 +355,7 @@ pub async fn untrusted_records(
             crate::trust::Kind::Bag,
             &vet.trusted,
             |k| k.ends_with(crate::archive::SIDECAR_SUFFIX),
-            crate::archive::Sidecar::parse,
+            |k, b| crate::archive::Sidecar::parse_in(store.vault(), k, b),
         )
         .await?
         .rejected,

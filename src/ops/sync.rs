@@ -172,7 +172,7 @@ async fn gather_evidence(
             Kind::Bag,
             &vet.trusted,
             |k| k.ends_with(crate::archive::SIDECAR_SUFFIX),
-            crate::archive::Sidecar::parse,
+            |k, b| crate::archive::Sidecar::parse_in(s.vault(), k, b),
         )
         .await?;
         found.extend(bags.good.iter().map(|(_, sc, _)| {

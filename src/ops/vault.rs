@@ -51,12 +51,7 @@ impl Vault {
     pub fn open(cfg: Config) -> Vault {
         Vault {
             cfg: Some(cfg),
-            database: None,
-            mapping_file: None,
-            policies: OnceLock::new(),
-            mapping: OnceLock::new(),
-            trusted: OnceLock::new(),
-            _scratch: None,
+            ..Vault::without_config()
         }
     }
 

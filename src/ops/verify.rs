@@ -204,6 +204,38 @@ pub async fn verify(
             }),
         }
     }
+    // Drill records seen before and gone from every store: a failed drill
+    // cannot be hidden by deleting its record.
+    if !matches!(sel, Selection::Id(_)) {
+        let mut present = Vec::new();
+        let mut complete = sv.invs.iter().all(Option::is_some);
+        for s in sv.stores.iter().flatten() {
+            match super::drill::records(s, &vet).await {
+                Ok(d) => present.extend(d.trusted),
+                Err(_) => complete = false,
+            }
+        }
+        let gone =
+            super::seen::observe_drills(&cfg.state_dir, &present, complete).unwrap_or_default();
+        for d in gone {
+            results.push(VerifyResult {
+                id: d.id.clone(),
+                store: "every store".into(),
+                ok: false,
+                checks: vec![Check::new(
+                    "present",
+                    false,
+                    format!(
+                        "the record of drill {} ({}, of snapshot {}) was seen and is gone from every store, with no prune by this host; `eqvault forget --vanished` acknowledges it",
+                        d.id,
+                        format!("{:?}", d.status).to_lowercase(),
+                        d.snapshot
+                    ),
+                )],
+                blocked: None,
+            });
+        }
+    }
     if results.is_empty() {
         return Err(match sel {
             Selection::Id(x) => OpsError::NoSuchSnapshot(x.clone()),
