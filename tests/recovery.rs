@@ -682,6 +682,17 @@ fn a_store_whose_marker_changed_is_named_until_store_add_accepts_it() {
         problems.contains("marker of store") && problems.contains("changed"),
         "{st:#}"
     );
+    let d = fx.run(&["doctor", "--json"]).code(1).json();
+    assert!(
+        d["checks"].to_string().contains("changed since this host last saw it"),
+        "{d:#}"
+    );
+    let b = fx.run(&["backup"]).ok();
+    assert!(
+        b.stderr.contains("changed since this host last saw it"),
+        "{}",
+        b.stderr
+    );
     // `store add` on each says: this is the store now.
     for s in [&fx.store, &other] {
         fx.run(&["store", "add", s.to_str().unwrap()]).ok();

@@ -190,6 +190,20 @@ async fn run(
         markers.push(s.marker(&vet.trusted).await.ok());
     }
     let same = super::survey::same_marker(&markers);
+    // A store whose marker changed since this host last saw it: another disk
+    // is mounted there. The backup goes on (it is an eqvault store this host
+    // trusts) and says so.
+    let mut changed = Vec::new();
+    for ((_, s), m) in live.iter().zip(&markers) {
+        if let Some(crate::store::MarkerState::Trusted(m)) = m
+            && let Ok(Some(was)) = super::seen::marker(&cfg.state_dir, &s.label, &m.store_id)
+        {
+            changed.push(format!(
+                "the marker of store {} changed since this host last saw it (it was {was}): another store is mounted there, or the store was replaced; `eqvault store add {}` accepts it",
+                s.label, s.label
+            ));
+        }
+    }
     let at: Vec<usize> = live.iter().map(|(i, _)| *i).collect();
     for (k, first) in same.iter().enumerate() {
         if let Some(first) = first {
@@ -435,7 +449,7 @@ async fn run(
         .filter(|(i, _)| outcomes[*i].ok)
         .map(|(_, s)| s)
         .collect();
-    let mut warnings = Vec::new();
+    let mut warnings = changed;
     // What this host wrote, it has seen: deleted right after, it is named as vanished.
     for s in &good {
         if let Err(e) = super::seen::wrote(&cfg.state_dir, &s.label, &metadata.id) {

@@ -202,8 +202,8 @@ async fn check_all(cfg: &Config, opts: &DoctorOptions, now: DateTime<Utc>, lines
     for s in &cfg.stores {
         lines.extend(store(s, cfg.database.vault.as_deref(), trusted.as_ref(), now).await);
     }
-    if let (Some(tr), true) = (trusted.as_ref(), cfg.stores.len() > 1) {
-        lines.extend(one_store_twice(cfg, tr).await);
+    if let Some(tr) = trusted.as_ref() {
+        lines.extend(store_identities(cfg, tr).await);
     }
     if cfg.stores.is_empty() {
         lines.push(Line::fail(
@@ -418,9 +418,10 @@ fn encryption(cfg: &Config) -> Vec<Line> {
 }
 
 /// One store: reach it, read its marker, write, read back and remove a probe.
-/// Two configured stores that carry the same marker are one store (a link,
-/// a second mount, a copied marker): one copy, not two.
-async fn one_store_twice(cfg: &Config, trusted: &crate::trust::Trusted) -> Vec<Line> {
+/// Stores that are not who they were: a marker changed since this host saw
+/// it (another disk mounted there), and two configured stores that carry the
+/// same marker (a link, a second mount, a copied marker: one copy, not two).
+async fn store_identities(cfg: &Config, trusted: &crate::trust::Trusted) -> Vec<Line> {
     let mut markers = Vec::new();
     for s in &cfg.stores {
         markers.push(match Store::open(s) {
@@ -429,7 +430,28 @@ async fn one_store_twice(cfg: &Config, trusted: &crate::trust::Trusted) -> Vec<L
         });
     }
     let labels = cfg.store_labels();
-    super::survey::same_marker(&markers)
+    let mut changed = Vec::new();
+    for (label, m) in labels.iter().zip(&markers) {
+        if let Some(MarkerState::Trusted(m)) = m
+            && let Ok(Some(was)) = super::seen::marker(&cfg.state_dir, label, &m.store_id)
+        {
+            changed.push(Line::fail(
+                format!("marker-changed:{label}"),
+                t("Dấu kho đã đổi", "marker changed"),
+                format!(
+                    "dấu kho của {label} đã đổi từ lần trước (trước là {was}): một ổ khác đang được gắn ở đó, hoặc kho đã bị thay"
+                ),
+                format!(
+                    "the marker of store {label} changed since this host last saw it (it was {was}): another store is mounted there, or the store was replaced"
+                ),
+                t(
+                    format!("Kiểm tra ổ nào đang được gắn; nếu đúng là kho mới: eqvault store add {label}"),
+                    format!("Check which disk is mounted; if it is the new store on purpose: eqvault store add {label}"),
+                ),
+            ));
+        }
+    }
+    changed.extend(super::survey::same_marker(&markers)
         .into_iter()
         .enumerate()
         .filter_map(|(j, first)| {
@@ -450,8 +472,8 @@ async fn one_store_twice(cfg: &Config, trusted: &crate::trust::Trusted) -> Vec<L
                     "Point the second [[store]] at independent media (another disk, an S3 server), then run eqvault store add URL",
                 ),
             ))
-        })
-        .collect()
+        }));
+    changed
 }
 
 async fn store(
