@@ -684,7 +684,9 @@ fn a_store_whose_marker_changed_is_named_until_store_add_accepts_it() {
     );
     let d = fx.run(&["doctor", "--json"]).code(1).json();
     assert!(
-        d["checks"].to_string().contains("changed since this host last saw it"),
+        d["checks"]
+            .to_string()
+            .contains("changed since this host last saw it"),
         "{d:#}"
     );
     let b = fx.run(&["backup"]).ok();
