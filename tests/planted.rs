@@ -53,13 +53,7 @@ fn plant_odd_entries(store: &Path) -> Vec<String> {
 #[test]
 fn odd_entries_in_every_record_folder_are_named_and_every_command_finishes_the_rest() {
     let fx = Fixture::new();
-    let b = fx.path().join("usb");
-    std::fs::create_dir(&b).unwrap();
-    fx.config_two_local(&fx.store, &b);
-    fx.mark_stores(&[
-        StoreSpec::Local(fx.store.clone()),
-        StoreSpec::Local(b.clone()),
-    ]);
+    let b = fx.config_with_second_store("usb");
     fx.backup();
     fx.run(&["drill", "--json"]).ok();
     plant_odd_entries(&fx.store);
@@ -143,13 +137,8 @@ fn peak_kib(fx: &Fixture, args: &[&str]) -> (u64, i32) {
 #[test]
 fn a_thousand_sparse_files_just_under_each_limit_cost_no_memory() {
     let fx = Fixture::new();
-    let b = fx.path().join("usb");
-    std::fs::create_dir(&b).unwrap();
-    fx.config_two_local(&fx.store, &b);
-    fx.mark_stores(&[
-        StoreSpec::Local(fx.store.clone()),
-        StoreSpec::Local(b.clone()),
-    ]);
+    // A second store: sync has somewhere to copy to.
+    fx.config_with_second_store("usb");
     fx.backup();
     // 1,000 sparse files in the first store, each just under the limit of
     // the records its folder holds (metadata, drill records, sidecars).

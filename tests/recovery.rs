@@ -516,13 +516,7 @@ fn the_newest_snapshot_deleted_right_after_its_backup_is_named_and_latest_refuse
 #[test]
 fn a_bare_restore_names_a_store_whose_newest_snapshot_is_older() {
     let fx = Fixture::new();
-    let b = fx.path().join("store-b");
-    std::fs::create_dir(&b).unwrap();
-    fx.config_two_local(&fx.store, &b);
-    fx.mark_stores(&[
-        StoreSpec::Local(fx.store.clone()),
-        StoreSpec::Local(b.clone()),
-    ]);
+    let b = fx.config_with_second_store("store-b");
     fx.backup();
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let second = fx.backup()["id"].as_str().unwrap().to_string();
@@ -662,13 +656,7 @@ fn two_store_entries_that_are_one_folder_count_one_copy_and_are_named() {
 #[test]
 fn a_store_whose_marker_changed_is_named_until_store_add_accepts_it() {
     let fx = Fixture::new();
-    let other = fx.path().join("usb");
-    std::fs::create_dir(&other).unwrap();
-    fx.config_two_local(&fx.store, &other);
-    fx.mark_stores(&[
-        StoreSpec::Local(fx.store.clone()),
-        StoreSpec::Local(other.clone()),
-    ]);
+    let other = fx.config_with_second_store("usb");
     fx.backup();
     fx.run(&["status", "--json"]).ok();
     // The two disks come back mounted the other way round.

@@ -161,14 +161,25 @@ async fn run(
 
     let mut outcomes: Vec<StoreOutcome> = Vec::new();
     let mut live: Vec<(usize, Store)> = Vec::new();
+    // Each store's marker, read once: for the mount check and the identity checks below.
+    let mut markers = Vec::new();
     for (i, (label, r)) in opened.into_iter().enumerate() {
         // A local store without its marker may be an empty mount point: never write there.
         let r = match r {
-            Ok(s) => s.require_marker(&vet.trusted).await.map(|()| s),
+            Ok(s) => match s.marker(&vet.trusted).await {
+                Ok(m) => s.require(&m).map(|()| (s, Some(m))),
+                // An S3 store that cannot answer for its marker fails at the upload, as before.
+                Err(e) if s.local_root().is_none() => {
+                    tracing::debug!(store = %label, error = %e, "cannot read the marker");
+                    Ok((s, None))
+                }
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         match r {
-            Ok(s) => {
+            Ok((s, m)) => {
+                markers.push(m);
                 live.push((i, s));
                 outcomes.push(StoreOutcome {
                     url: label,
@@ -185,10 +196,6 @@ async fn run(
     }
     // One store configured twice (a link, a second mount, a copied marker)
     // holds one copy, not two: it is named, and written once.
-    let mut markers = Vec::new();
-    for (_, s) in &live {
-        markers.push(s.marker(&vet.trusted).await.ok());
-    }
     let same = super::survey::same_marker(&markers);
     // A store whose marker changed since this host last saw it: another disk
     // is mounted there. The backup goes on (it is an eqvault store this host

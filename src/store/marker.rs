@@ -103,7 +103,19 @@ impl Store {
         if self.local_root().is_none() {
             return Ok(());
         }
-        match self.marker(trusted).await? {
+        self.require(&self.marker(trusted).await?)
+    }
+
+    /// [`Store::require_marker`] with the marker already read: a local store
+    /// needs a trusted one.
+    ///
+    /// # Errors
+    /// [`StoreError::NoMarker`] for a local store whose marker is missing or not trusted.
+    pub fn require(&self, state: &MarkerState) -> Result<(), StoreError> {
+        if self.local_root().is_none() {
+            return Ok(());
+        }
+        match state {
             MarkerState::Trusted(_) => Ok(()),
             MarkerState::Missing => Err(StoreError::NoMarker {
                 store: self.label.clone(),

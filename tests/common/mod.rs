@@ -423,6 +423,15 @@ impl Fixture {
         self.write_config(&[StoreSpec::Local(a.into()), StoreSpec::Local(b.into())]);
     }
 
+    /// `store-a` and a second local store, the folder `name`, both marked;
+    /// returns the second.
+    pub fn config_with_second_store(&self, name: &str) -> PathBuf {
+        let b = self.path().join(name);
+        std::fs::create_dir_all(&b).expect("the second store's folder");
+        self.config_two_local(&self.store, &b);
+        b
+    }
+
     /// The local store `store-a` and an S3 store on `server` under `prefix`.
     pub fn config_local_s3(&self, server: &S3Server, prefix: &str) {
         self.write_config(&[
