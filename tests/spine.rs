@@ -832,6 +832,84 @@ fn restore_falls_back_to_the_intact_copy_in_the_other_store() {
 }
 
 #[test]
+fn restore_rests_on_the_backups_check_and_check_full_runs_it_again() {
+    let fx = backed_up();
+    let before = source_dump(&fx);
+    // The default backup ran quick_check; the hashes prove the restored file is that file.
+    let target = fx.path().join("restored.db");
+    let r = restore(&fx, "latest", &target);
+    assert_eq!(r["integrity_check"], "quick", "{r:#}");
+    assert_eq!(r["checked_now"], Value::Bool(false), "{r:#}");
+    assert_eq!(
+        r["bytes"].as_u64(),
+        Some(std::fs::metadata(&target).unwrap().len()),
+        "{r:#}"
+    );
+    assert!(r["seconds"].as_f64().is_some_and(|s| s > 0.0), "{r:#}");
+    assert_eq!(dump(&target), before);
+
+    // --check full: integrity_check, schema and row counts on the restored file too.
+    let target = fx.path().join("checked.db");
+    let r = fx
+        .run(&[
+            "restore",
+            "latest",
+            "--to",
+            p(&target),
+            "--check",
+            "full",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(r["integrity_check"], "full", "{r:#}");
+    assert_eq!(r["checked_now"], Value::Bool(true), "{r:#}");
+    assert_eq!(dump(&target), before);
+
+    // A person reads which check vouches for the file, and what was done in how long.
+    let target = fx.path().join("read.db");
+    let run = fx.run(&["restore", "latest", "--to", p(&target)]).ok();
+    assert!(
+        run.stdout.contains("quick_check ok at backup") && run.stdout.contains("processed 1 file"),
+        "{}",
+        run.stdout
+    );
+    // Anything but `full` is a usage error that writes nothing.
+    let target = fx.path().join("never.db");
+    fx.run(&["restore", "latest", "--to", p(&target), "--check", "quick"])
+        .code(2);
+    assert!(!target.exists());
+}
+
+#[test]
+fn restore_refuses_an_object_longer_than_its_signed_metadata_and_puts_nothing_in_place() {
+    let fx = backed_up();
+    let object = only_object(&fx.store);
+    // The right object with more after it: the signed size and hash no longer match.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&object)
+        .unwrap();
+    std::io::Write::write_all(&mut f, &[0u8; 4096]).unwrap();
+    drop(f);
+    let target = fx.path().join("restored.db");
+    let run = fx.run(&["restore", "latest", "--to", p(&target)]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("object_sha256") && run.stderr.contains("longer than"),
+        "{}",
+        run.stderr
+    );
+    assert!(!target.exists(), "nothing is put in place");
+    let leftovers: Vec<_> = std::fs::read_dir(fx.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".eqvault-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
 fn object_without_metadata_is_never_listed_or_restored() {
     let fx = Fixture::new();
     fx.config_local();

@@ -55,9 +55,11 @@ impl Status {
 /// Seconds per phase.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Phases {
-    /// Downloading the object.
+    /// Downloading the object, with the decryption, decompression and
+    /// writing that overlap it (one pass).
     pub download: f64,
-    /// Decrypting and decompressing.
+    /// What is left of decrypting, decompressing and writing once the
+    /// download ended, with the fsync of the restored file.
     pub decrypt_decompress: f64,
     /// Checking the database.
     pub checks: f64,

@@ -37,7 +37,7 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
                 .to_uppercase()
         ));
         out.line(format!(
-            "  thời gian phục hồi / restore time: {:.1} s (tải về / download {:.1} s, giải mã + giải nén / decrypt + decompress {:.1} s, kiểm tra / checks {:.1} s; mục tiêu / target {} s)",
+            "  thời gian phục hồi / restore time: {:.1} s (tải về, giải mã, giải nén / download, decrypt, decompress {:.1} s; ghi đĩa / write {:.1} s; kiểm tra / checks {:.1} s; mục tiêu / target {} s)",
             r.seconds, r.phases.download, r.phases.decrypt_decompress, r.phases.checks, r.target_seconds
         ));
         for c in &r.checks {

@@ -127,3 +127,19 @@ impl crate::progress::Progress for Bar {
         }
     }
 }
+
+/// The line a long command ends with: what it moved and how long it took,
+/// as restic says it ("processed 1 file, 944.7 MiB in 0:02").
+pub fn processed(files: u64, bytes: u64, seconds: f64) -> String {
+    let secs = seconds.round() as u64;
+    let clock = if secs >= 3600 {
+        format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+    } else {
+        format!("{}:{:02}", secs / 60, secs % 60)
+    };
+    let file = if files == 1 { "file" } else { "files" };
+    let size = super::backup::human_bytes(bytes);
+    format!(
+        "đã xử lý {files} tệp, {size} trong {clock} / processed {files} {file}, {size} in {clock}"
+    )
+}

@@ -34,6 +34,7 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     } else {
         None
     };
+    let started = std::time::Instant::now();
     let o = vault
         .verify(&sel, identity.as_deref(), super::bar())
         .await?;
@@ -66,6 +67,12 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
             "{} đã kiểm tra / checked, {} lỗi / failed",
             results.len(),
             bad
+        ));
+        let read: Vec<&crate::ops::VerifyResult> = results.iter().filter(|r| r.bytes > 0).collect();
+        out.line(super::output::processed(
+            read.len() as u64,
+            read.iter().map(|r| r.bytes).sum(),
+            started.elapsed().as_secs_f64(),
         ));
     }
     // A store that failed mid-read gave no verdict: exit 2, as for any store unreachable.

@@ -131,6 +131,7 @@ pub async fn adopt(
                 &vet.trusted,
                 identities.clone(),
                 tmp.path(),
+                super::verify::Depth::Full,
                 progress.as_ref(),
             )
             .await;

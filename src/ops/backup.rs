@@ -73,6 +73,8 @@ pub struct BackupOutcome {
     pub stores: Vec<StoreOutcome>,
     /// Things to show that did not fail the backup (e.g. the ledger not stored somewhere).
     pub warnings: Vec<String>,
+    /// Seconds from the start to the last store's metadata.
+    pub seconds: f64,
 }
 
 impl serde::Serialize for BackupOutcome {
@@ -87,6 +89,7 @@ impl serde::Serialize for BackupOutcome {
             sha256: &'a str,
             object: &'a str,
             stores: &'a [StoreOutcome],
+            seconds: f64,
         }
         let m = &self.metadata;
         View {
@@ -97,6 +100,7 @@ impl serde::Serialize for BackupOutcome {
             sha256: &m.object_sha256,
             object: &m.object,
             stores: &self.stores,
+            seconds: self.seconds,
         }
         .serialize(s)
     }
@@ -151,6 +155,7 @@ async fn run(
     opts: &BackupOptions,
     progress: Arc<dyn Progress>,
 ) -> Result<BackupOutcome, OpsError> {
+    let started = std::time::Instant::now();
     let cfg = v.config()?;
     // Plan: every input checked before any I/O on the stores; keys parsed once.
     let recipients = Arc::new(pack::keys::parse_recipients(&cfg.encryption.recipients)?);
@@ -234,7 +239,7 @@ async fn run(
 
     let tmp = super::private_temp(cfg, "backup")?;
     let copy = tmp.path().join(pack::DATABASE_ENTRY);
-    progress.phase("copy", None);
+    progress.phase("sao chép / copy", None);
     let copy_started = std::time::Instant::now();
     {
         let (src, dst) = (cfg.database.path.clone(), copy.clone());
@@ -312,7 +317,9 @@ async fn run(
     let key = id.object_key();
     let (fan, tasks) = FanOut::start(live.iter().map(|(i, s)| (*i, s)), &key);
 
-    progress.phase("upload", Some(db_bytes));
+    // The bar counts the database as it goes into the compressor: what the
+    // stores receive is the compressed object, a fraction of it.
+    progress.phase("nén, mã hoá, tải lên / pack, upload", Some(db_bytes));
     let source_name = cfg
         .database
         .path
@@ -324,6 +331,7 @@ async fn run(
     let id2 = id.clone();
     let copy2 = copy.clone();
     let progress2 = progress.clone();
+    let waiting = progress.clone();
     let cancel = opts.cancel.clone();
     let signer2 = signer.clone();
     let recipients2 = recipients.clone();
@@ -340,6 +348,16 @@ async fn run(
             },
             progress2.as_ref(),
             |database_sha256| {
+                if !checks.is_finished() {
+                    waiting.done();
+                    waiting.phase(
+                        match check_level {
+                            snapshot::Level::Full => "integrity_check",
+                            snapshot::Level::Quick => "quick_check",
+                        },
+                        None,
+                    );
+                }
                 // The wait for the integrity check ends on a stop request too.
                 while !checks.is_finished() {
                     if crate::stop::requested() {
@@ -487,6 +505,7 @@ async fn run(
         metadata,
         stores: outcomes,
         warnings,
+        seconds: started.elapsed().as_secs_f64(),
     })
 }
 

@@ -182,6 +182,7 @@ async fn run(
         &vet.trusted,
         identities,
         scratch.path(),
+        super::verify::Depth::Full,
         progress.as_ref(),
     )
     .await;

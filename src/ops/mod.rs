@@ -38,7 +38,7 @@ pub use restore::{Replace, RestoreOutcome, restore};
 pub use survey::{
     OpenedStore, Survey, open_stores, signer, survey, survey_all, untrusted_records, vetting,
 };
-pub use verify::{Check, VerifyResult, verify};
+pub use verify::{Check, Depth, VerifyResult, verify};
 
 pub use crate::progress::{Progress, Quiet};
 pub use check::{CheckRequest, Gathered};

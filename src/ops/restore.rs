@@ -1,17 +1,20 @@
-//! Restore: download, verify the object, decrypt and unpack beside the target, check, then put in place atomically.
+//! Restore: download, decrypt, unpack and write in one pass beside the target, then put in place atomically.
 //!
-//! The restored file is checked (object hash, database hash against the
-//! manifest, `integrity_check`, schema and row counts) before it replaces
-//! anything. An existing target is replaced only with `force`, and is kept as
-//! `*.before-restore` together with its `-wal`/`-shm` files, which must never
-//! be left beside the restored file (SQLite would replay them into it).
+//! The restored file is checked against the signed manifest (object hash,
+//! database hash) before it replaces anything. Matching hashes make it bit
+//! for bit the file the backup checked, so `integrity_check`, the schema and
+//! the row counts run again only with `--check full` or for a snapshot whose
+//! manifest records no check (drills always run them). An existing target is
+//! replaced only with `force`, and is kept as `*.before-restore` together with
+//! its `-wal`/`-shm` files, which must never be left beside the restored file
+//! (SQLite would replay them into it).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::verify::read_data;
+use super::verify::{Depth, read_data};
 use super::{OpsError, Progress};
 use crate::config::Config;
 use crate::pack;
@@ -27,6 +30,15 @@ pub struct RestoreOutcome {
     pub sha256: String,
     /// The store it came from.
     pub store: String,
+    /// Its length.
+    pub bytes: u64,
+    /// Which check vouches for it: the backup's (`quick` or `full`, recorded in
+    /// the signed manifest and proven by the database hash) or this restore's.
+    pub integrity_check: crate::snapshot::Level,
+    /// The check ran here (`--check full`, or a manifest that records none), not only at backup.
+    pub checked_now: bool,
+    /// Seconds from the start to the file in place.
+    pub seconds: f64,
     /// Where the replaced file went, with --force.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub before_restore: Option<PathBuf>,
@@ -51,8 +63,10 @@ pub async fn restore(
     target: &Path,
     identity: &Path,
     replace: Replace,
+    depth: Depth,
     progress: Arc<dyn Progress>,
 ) -> Result<RestoreOutcome, OpsError> {
+    let started = std::time::Instant::now();
     // `--to backups/` or `--to /var/lib/app`: the database is one file, and renaming a
     // whole folder aside to put a file in its place is never what was meant.
     let typed_as_folder = target.as_os_str().as_encoded_bytes().ends_with(b"/");
@@ -129,6 +143,7 @@ pub async fn restore(
             &vet.trusted,
             identities.clone(),
             work.path(),
+            depth,
             progress.as_ref(),
         )
         .await;
@@ -146,6 +161,14 @@ pub async fn restore(
                 id: view.meta.id.to_string(),
                 path: target,
                 sha256: manifest.database_sha256,
+                bytes: manifest.database_bytes,
+                integrity_check: if rd.checks.iter().any(|c| c.name == "integrity_check") {
+                    crate::snapshot::Level::Full
+                } else {
+                    manifest.integrity_level
+                },
+                checked_now: rd.checks.iter().any(|c| c.name == "integrity_check"),
+                seconds: started.elapsed().as_secs_f64(),
                 store: store.label.clone(),
                 before_restore: before,
                 notes,
@@ -317,8 +340,18 @@ impl super::Vault {
         target: &Path,
         identity: &Path,
         replace: Replace,
+        depth: Depth,
         progress: Arc<dyn Progress>,
     ) -> Result<RestoreOutcome, OpsError> {
-        restore(self.config()?, which, target, identity, replace, progress).await
+        restore(
+            self.config()?,
+            which,
+            target,
+            identity,
+            replace,
+            depth,
+            progress,
+        )
+        .await
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
+use sha2::Digest;
 
 use super::{OpsError, Progress};
 pub use crate::catalog::Check;
@@ -31,6 +32,9 @@ pub struct VerifyResult {
     /// (disk full). Such a result is not a verdict on the snapshot.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked: Option<String>,
+    /// Bytes read from the store (the object, when its data was read).
+    #[serde(skip)]
+    pub bytes: u64,
 }
 
 /// What to verify.
@@ -92,6 +96,7 @@ pub async fn verify(
             }
             let mut checks = Vec::new();
             let mut blocked = None;
+            let mut bytes = 0;
             match obj {
                 None => checks.push(Check::new(
                     "object_present",
@@ -105,6 +110,7 @@ pub async fn verify(
                         o.size == meta.object_bytes,
                         format!("{} bytes, metadata says {}", o.size, meta.object_bytes),
                     ));
+                    bytes = o.size;
                     match &identities {
                         None => {
                             let (check, why) = hash_check(store, meta, progress.as_ref()).await;
@@ -119,6 +125,7 @@ pub async fn verify(
                                 &vet.trusted,
                                 ids.clone(),
                                 tmp.path(),
+                                Depth::Full,
                                 progress.as_ref(),
                             )
                             .await;
@@ -134,6 +141,7 @@ pub async fn verify(
                 ok: checks.iter().all(|c| c.ok),
                 checks,
                 blocked,
+                bytes,
             });
         }
         // Records that are not believed, dated in the future or gone hide or fake a
@@ -149,6 +157,7 @@ pub async fn verify(
                 ok: false,
                 checks: vec![Check::new(check, false, why)],
                 blocked: None,
+                bytes: 0,
             })
         };
         for (id, (m, _)) in &inv.future {
@@ -201,6 +210,7 @@ pub async fn verify(
                 ok: false,
                 checks: vec![Check::new("records", false, e.to_string())],
                 blocked: Some(e.to_string()),
+                bytes: 0,
             }),
         }
     }
@@ -233,6 +243,7 @@ pub async fn verify(
                     ),
                 )],
                 blocked: None,
+                bytes: 0,
             });
         }
     }
@@ -299,15 +310,36 @@ pub struct ReadData {
     pub blocked: Option<OpsError>,
 }
 
+/// How far a full read checks the database once its hash matches the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// What the signed manifest does not already prove. A database whose
+    /// SHA-256 matches the manifest is bit for bit the file the backup
+    /// checked (`integrity_check` or `quick_check`, schema, row counts), so
+    /// the checks run again only when the manifest records none (restore).
+    Proven,
+    /// `PRAGMA integrity_check`, the schema and the row counts, whatever the
+    /// manifest says (drills, `verify --read-data`, `restore --check full`).
+    Full,
+}
+
 /// Downloads, decrypts and unpacks one snapshot into `dir` (leaving `dir/database.sqlite`), checking all the way.
+///
+/// One pass: the download is hashed as it arrives and handed to a thread that
+/// decrypts, decompresses and unpacks it, which hands the database to a third
+/// that hashes and writes it; the object is never stored whole on this disk.
+/// Nothing is believed before the end: the object hash, the manifest's
+/// signature and the database hash are all checked once the stream is done.
 pub async fn read_data(
     store: &Store,
     meta: &Metadata,
     trusted: &crate::trust::Trusted,
     identities: Arc<Vec<age::x25519::Identity>>,
     dir: &Path,
+    depth: Depth,
     progress: &dyn Progress,
 ) -> ReadData {
+    use futures::StreamExt;
     let mut out = ReadData {
         checks: Vec::new(),
         manifest: None,
@@ -316,46 +348,130 @@ pub async fn read_data(
         check_secs: 0.0,
         blocked: None,
     };
-    let object = dir.join("object");
     let t = Instant::now();
-    progress.phase("download", Some(meta.object_bytes));
     let local = |source| OpsError::LocalWrite {
         dir: dir.to_path_buf(),
-        needed: meta.object_bytes.saturating_add(meta.database_bytes),
+        needed: meta.database_bytes,
         source,
     };
-    let got = match tokio::fs::File::create(&object).await {
-        Ok(mut f) => match store.get_to(&meta.object, &mut f, progress).await {
-            Ok(x) => Ok(x),
-            Err(crate::store::StoreError::Io { source, .. }) => {
-                let e = local(source);
-                let shown = e.to_string();
-                out.blocked = Some(e);
-                Err(shown)
+    let db = dir.join(pack::DATABASE_ENTRY);
+    let limit = meta.database_bytes;
+    // An error writing the database here is this machine's, not the snapshot's: kept apart.
+    type Unpacking = Result<pack::Unpacked, (pack::PackError, Option<std::io::Error>)>;
+    let (tx, rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(IN_FLIGHT);
+    let db2 = db.clone();
+    let unpacking = tokio::task::spawn_blocking(move || -> Unpacking {
+        let mut f = std::fs::File::create(&db2)
+            .map_err(|e| (pack::PackError::Write(io_copy(&e)), Some(e)))?;
+        // A stop request ends the unpacking at its next write; the caller's folder goes.
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, crate::stop::Stoppable(&mut f));
+        let u = match pack::unpack(
+            Received::new(rx),
+            &identities,
+            &mut w,
+            pack::Limits {
+                max_database_bytes: limit,
+            },
+        ) {
+            Ok(u) => u,
+            Err(pack::PackError::Write(e)) => {
+                return Err((pack::PackError::Write(io_copy(&e)), Some(e)));
             }
-            Err(e) => {
-                let shown = e.to_string();
-                out.blocked = Some(OpsError::Store(e));
-                Err(shown)
-            }
-        },
-        Err(source) => {
-            let e = local(source);
-            let shown = e.to_string();
-            out.blocked = Some(e);
-            Err(shown)
-        }
+            Err(e) => return Err((e, None)),
+        };
+        let flushed = std::io::Write::flush(&mut w);
+        drop(w);
+        flushed
+            .and_then(|()| f.sync_all())
+            .map_err(|e| (pack::PackError::Write(io_copy(&e)), Some(e)))?;
+        Ok(u)
+    });
+
+    let mut unpacking = unpacking;
+    let join = |r: Result<Unpacking, tokio::task::JoinError>| {
+        r.unwrap_or_else(|e| {
+            Err((
+                pack::PackError::Corrupt(format!("the unpacking thread failed: {e}")),
+                None,
+            ))
+        })
     };
+    // Stopped before the end for a reason of its own (a key that opens nothing, a
+    // disk that takes nothing): reading on would tell nothing more.
+    let early = |e: &Unpacking| {
+        matches!(
+            &e,
+            Err((pack::PackError::WrongIdentity, _)) | Err((_, Some(_)))
+        )
+    };
+    progress.phase(
+        "tải về, giải mã / download, decrypt",
+        Some(meta.object_bytes),
+    );
+    let mut h = sha2::Sha256::new();
+    let mut n = 0u64;
+    let mut finished: Option<Unpacking> = None;
+    let mut longer = false;
+    let got: Result<(), OpsError> = async {
+        let mut stream = store.get_stream(&meta.object).await?;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            n += chunk.len() as u64;
+            progress.advance(chunk.len() as u64);
+            if n > meta.object_bytes {
+                // Longer than the signed metadata says: not the object that was stored.
+                longer = true;
+                break;
+            }
+            h.update(&chunk);
+            if finished.is_none() && tx.send(chunk).await.is_err() {
+                // The unpacker stopped: damage is still hashed to the end, so it is
+                // named as damage; a wrong key or a full disk ends the read here.
+                let r = join((&mut unpacking).await);
+                let stop = early(&r);
+                finished = Some(r);
+                if stop {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+    drop(tx);
     progress.done();
     out.download_secs = t.elapsed().as_secs_f64();
-    match got {
-        Ok((sha, n)) => {
-            let ok = sha == meta.object_sha256 && n == meta.object_bytes;
+    let t = Instant::now();
+    progress.phase("ghi đĩa / write", None);
+    let stopped_early = finished.as_ref().is_some_and(early);
+    let unpacked: Unpacking = match finished {
+        Some(r) => r,
+        None => join(unpacking.await),
+    };
+    progress.done();
+    out.unpack_secs = t.elapsed().as_secs_f64();
+    if let Err(e) = got {
+        out.checks
+            .push(Check::new("download", false, e.to_string()));
+        out.blocked = Some(e);
+        return out;
+    }
+    match &unpacked {
+        // Stopped before the end for a reason of its own: the object's hash is not the point.
+        Err(_) if stopped_early && !longer => {}
+        _ => {
+            let sha = hex::encode(h.finalize());
+            let ok = !longer && sha == meta.object_sha256 && n == meta.object_bytes;
             out.checks.push(Check::new(
                 "object_sha256",
                 ok,
                 if ok {
                     sha
+                } else if longer {
+                    format!(
+                        "the object is longer than the {} bytes the metadata says",
+                        meta.object_bytes
+                    )
                 } else {
                     format!(
                         "object ({n} bytes) hashes to {sha}; metadata says {} ({} bytes)",
@@ -367,45 +483,7 @@ pub async fn read_data(
                 return out;
             }
         }
-        Err(e) => {
-            out.checks.push(Check::new("download", false, e));
-            return out;
-        }
     }
-
-    let t = Instant::now();
-    let db = dir.join(pack::DATABASE_ENTRY);
-    let limit = meta.database_bytes;
-    let (obj2, db2) = (object.clone(), db.clone());
-    // An error writing the database here is this machine's, not the snapshot's: kept apart.
-    type Unpacking = Result<pack::Unpacked, (String, Option<std::io::Error>)>;
-    let unpacked = tokio::task::spawn_blocking(move || -> Unpacking {
-        let here = |e: std::io::Error| (e.to_string(), Some(e));
-        let input = std::fs::File::open(&obj2).map_err(|e| (e.to_string(), None))?;
-        let mut f = std::fs::File::create(&db2).map_err(here)?;
-        // A stop request ends the unpacking at its next write; the caller's folder goes.
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, crate::stop::Stoppable(&mut f));
-        let u = match pack::unpack(
-            input,
-            &identities,
-            &mut w,
-            pack::Limits {
-                max_database_bytes: limit,
-            },
-        ) {
-            Ok(u) => u,
-            Err(pack::PackError::Write(e)) => return Err(here(e)),
-            Err(e) => return Err((e.to_string(), None)),
-        };
-        std::io::Write::flush(&mut w).map_err(here)?;
-        drop(w);
-        f.sync_all().map_err(here)?;
-        Ok(u)
-    })
-    .await
-    .unwrap_or_else(|e| Err((e.to_string(), None)));
-    let _ = std::fs::remove_file(&object);
-    out.unpack_secs = t.elapsed().as_secs_f64();
     let unpacked = match unpacked {
         Ok(u) => {
             out.checks.push(Check::new(
@@ -423,7 +501,9 @@ pub async fn read_data(
                         .push(Check::new("decrypt_unpack", false, e.to_string()));
                     out.blocked = Some(e);
                 }
-                None => out.checks.push(Check::new("decrypt_unpack", false, e)),
+                None => out
+                    .checks
+                    .push(Check::new("decrypt_unpack", false, e.to_string())),
             }
             return out;
         }
@@ -538,16 +618,61 @@ pub async fn read_data(
         out.manifest = Some(manifest);
         return out;
     }
+    // Bit for bit the file the backup checked: its checks stand, unless asked again.
+    if depth == Depth::Proven && manifest.integrity_check == "ok" {
+        out.manifest = Some(manifest);
+        return out;
+    }
     let t = Instant::now();
+    progress.phase("kiểm tra / check", None);
     let m2 = manifest.clone();
     let db2 = db.clone();
     let more = tokio::task::spawn_blocking(move || check_database(&db2, &m2))
         .await
         .unwrap_or_else(|e| vec![Check::new("checks", false, e.to_string())]);
+    progress.done();
     out.check_secs = t.elapsed().as_secs_f64();
     out.checks.extend(more);
     out.manifest = Some(manifest);
     out
+}
+
+/// Chunks of the download in flight between the async reader and the unpacker.
+const IN_FLIGHT: usize = 8;
+
+/// The download as a blocking reader, for the unpacking thread.
+struct Received {
+    rx: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+    cur: bytes::Bytes,
+}
+
+impl Received {
+    fn new(rx: tokio::sync::mpsc::Receiver<bytes::Bytes>) -> Self {
+        Received {
+            rx,
+            cur: bytes::Bytes::new(),
+        }
+    }
+}
+
+impl std::io::Read for Received {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.cur.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(b) => self.cur = b,
+                // The sender is gone: the download ended (or failed, which it reports).
+                None => return Ok(0),
+            }
+        }
+        let k = buf.len().min(self.cur.len());
+        buf[..k].copy_from_slice(&self.cur.split_to(k));
+        Ok(k)
+    }
+}
+
+/// An I/O error's kind and text, for the message; the original goes to the caller.
+fn io_copy(e: &std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), e.to_string())
 }
 
 /// Checks an unpacked database against its manifest: integrity, schema, row counts.

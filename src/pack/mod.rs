@@ -219,7 +219,7 @@ pub struct Unpacked {
 pub fn unpack<R: Read>(
     input: R,
     identities: &[age::x25519::Identity],
-    db_out: &mut impl Write,
+    db_out: &mut (impl Write + Send),
     limits: Limits,
 ) -> Result<Unpacked, PackError> {
     let z = open(input, Some(identities)).map_err(open_error)?;
@@ -279,9 +279,7 @@ pub fn unpack<R: Read>(
                             limit: limits.max_database_bytes,
                         });
                     }
-                    let mut r = HashingReader::new(entry.take(limits.max_database_bytes));
-                    copy_out(&mut r, db_out)?;
-                    database = Some(r.finish());
+                    database = Some(copy_hashed(entry.take(limits.max_database_bytes), db_out)?);
                 }
                 _ => {
                     let kind = if [MANIFEST_ENTRY, DATABASE_ENTRY, MANIFEST_SIG_ENTRY]
@@ -355,16 +353,67 @@ pub fn unseal(
     Ok(out)
 }
 
-fn copy_out(r: &mut impl Read, w: &mut impl Write) -> Result<(), PackError> {
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let k = r.read(&mut buf).map_err(corrupt)?;
-        if k == 0 {
-            return Ok(());
+/// Copies `r` into `w` and hashes it, the hashing and writing on a second
+/// thread while this one reads: the reading (age, zstd, tar) and the
+/// SHA-256 of the database each take about half a core, so a restore keeps
+/// both cores busy. Buffers go round between the two threads, never more
+/// than [`IN_FLIGHT`] of them, so memory does not grow with the database.
+fn copy_hashed(mut r: impl Read, w: &mut (impl Write + Send)) -> Result<(String, u64), PackError> {
+    use std::sync::mpsc;
+    const PIECE: usize = 1 << 20;
+    let (full_tx, full_rx) = mpsc::sync_channel::<(Vec<u8>, usize)>(IN_FLIGHT);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|s| {
+        let writer = s.spawn(move || -> io::Result<(String, u64)> {
+            let mut h = Sha256::new();
+            let mut n = 0u64;
+            for (buf, k) in full_rx {
+                h.update(&buf[..k]);
+                n += k as u64;
+                w.write_all(&buf[..k])?;
+                // The reader may have stopped already: the buffer is then dropped.
+                let _ = empty_tx.send(buf);
+            }
+            Ok((hex::encode(h.finalize()), n))
+        });
+        let read = (|| -> Result<(), PackError> {
+            loop {
+                let mut buf = empty_rx.try_recv().unwrap_or_else(|_| vec![0u8; PIECE]);
+                let mut k = 0;
+                while k < PIECE {
+                    match r.read(&mut buf[k..]) {
+                        Ok(0) => break,
+                        Ok(got) => k += got,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(corrupt(e)),
+                    }
+                }
+                if k == 0 {
+                    return Ok(());
+                }
+                // A closed channel: the writer failed; its error is the one to tell.
+                if full_tx.send((buf, k)).is_err() {
+                    return Ok(());
+                }
+                if k < PIECE {
+                    return Ok(());
+                }
+            }
+        })();
+        drop(full_tx);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the database writer thread panicked")));
+        match (read, written) {
+            (_, Err(e)) => Err(PackError::Write(e)),
+            (Err(e), Ok(_)) => Err(e),
+            (Ok(()), Ok(done)) => Ok(done),
         }
-        w.write_all(&buf[..k]).map_err(PackError::Write)?;
-    }
+    })
 }
+
+/// Database buffers (1 MiB each) between the reading and the writing thread.
+const IN_FLIGHT: usize = 4;
 
 fn corrupt(e: io::Error) -> PackError {
     PackError::Corrupt(e.to_string())

@@ -1,0 +1,67 @@
+# Shared by scripts/bench-backup.sh and scripts/bench-restore.sh (sourced, not run):
+# the tools, the binary, the ~1 GB demo database, and one way to time a command.
+#
+# Set before sourcing: SCHOOLS, YEARS, DIR. Sets: EQ (the eqvault binary), DB,
+# RECIPIENT (the demo's age public key), TRUSTED (its signing public key).
+
+bench_setup() {
+  local need=()
+  for c in "$@"; do command -v "$c" >/dev/null || need+=("$c"); done
+  [ -x /usr/bin/time ] || need+=(time)
+  command -v bc >/dev/null || need+=(bc)
+  if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+  # EQVAULT_BIN=path/to/eqvault skips the build (e.g. a binary built from a clean checkout).
+  if [ -n "${EQVAULT_BIN:-}" ]; then
+    EQ=$EQVAULT_BIN
+  else
+    cargo build --release --locked -q
+    EQ=$PWD/target/release/eqvault
+  fi
+  mkdir -p "$DIR"
+  if [ ! -f "$DIR/equipment.db" ]; then
+    echo "generating the demo database ($SCHOOLS schools, $YEARS years) in $DIR ..." >&2
+    "$EQ" demo --dir "$DIR" --schools "$SCHOOLS" --years "$YEARS" --no-run >&2
+  fi
+  DB=$DIR/equipment.db
+  RECIPIENT=$(grep -o 'age1[0-9a-z]*' "$DIR/eqvault-identity.txt" | head -1)
+  TRUSTED=$(cat "$DIR/eqvault-signing-key.pub")   # the demo's signing key (README, "Trust model")
+  export RESTIC_PASSWORD=bench-only-password
+}
+
+# A config with one local store STORE (a folder under DIR) and the check LEVEL.
+bench_config() { # FILE STORE LEVEL
+  cat > "$1" <<TOML
+[database]
+path = "equipment.db"
+integrity_check = "$3"
+[[store]]
+url = "$2"
+[encryption]
+recipients = ["$RECIPIENT"]
+identity = "eqvault-identity.txt"
+[signing]
+key = "eqvault-signing-key"
+trusted = ["$TRUSTED"]
+[state]
+dir = ".bench-state"
+TOML
+}
+
+# One measurement: wall seconds and peak RSS (KiB) of a command, via GNU time.
+# Dirty pages of the previous run are written first, so no run pays for another.
+measure() {
+  sync
+  if ! /usr/bin/time -f '%e %M' -o "$DIR/time.out" "$@" >/dev/null 2>"$DIR/stderr.log"; then
+    echo "failed: $*" >&2; cat "$DIR/stderr.log" >&2; exit 1
+  fi
+  tail -1 "$DIR/time.out"
+}
+
+# "w1 m1\nw2 m2..." -> "best median peakMB"
+stats() {
+  sort -n | awk '{w[NR]=$1; if ($2>m) m=$2} END {printf "%.2f %.2f %.0f", w[1], w[int((NR+1)/2)], m/1024}'
+}
+
+ratio() { echo "scale=2; $1/$2" | bc -l | sed 's/^\./0./'; }
