@@ -1,8 +1,8 @@
 //! `archive add`: walk, place, hash, pack one bag per school year and period, store everywhere, index.
 //!
 //! Each file is read once on the hot path: a pool of workers reads whole
-//! files (up to [`IN_MEMORY_MAX`]) and computes SHA-256 and SHA-512 in the
-//! same pass, in parallel; the packer takes them in order, skips content
+//! files (up to [`IN_MEMORY_MAX`]) and computes their SHA-256 (the bag's one
+//! payload manifest, see [`super::bag`]) in the same pass, in parallel; the packer takes them in order, skips content
 //! already archived for the same year and period, and streams the rest as
 //! tar → zstd (multithreaded) → age into every store at once. Files larger
 //! than [`IN_MEMORY_MAX`] are hashed by a worker first (to know whether they
@@ -279,7 +279,7 @@ fn hash_file(path: &Path, size: u64) -> Result<Hashed, String> {
             digests,
         });
     }
-    let mut h = Hasher::default();
+    let mut h = Hasher::for_bag();
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let k = f

@@ -6,10 +6,17 @@
 //! <bag-id>/bagit.txt                "BagIt-Version: 1.0", "Tag-File-Character-Encoding: UTF-8"
 //! <bag-id>/data/<original names>    the payload, names in UTF-8 NFC
 //! <bag-id>/manifest-sha256.txt      "<sha256> data/<name>" per payload file
-//! <bag-id>/manifest-sha512.txt      "<sha512> data/<name>" per payload file
 //! <bag-id>/bag-info.txt             Bagging-Date, Payload-Oxum, Bag-Group-Identifier, Nam-Hoc, …
-//! <bag-id>/tagmanifest-sha512.txt   the four tag files above
+//! <bag-id>/tagmanifest-sha256.txt   the three tag files above
 //! ```
+//!
+//! One payload manifest, SHA-256 (RFC 8493 §2.4: validators must support
+//! SHA-256 and SHA-512; one manifest is enough): it is the digest every other
+//! record of eqvault uses (the index, the sidecars, snapshots), it runs on
+//! the CPU's SHA extensions at twice SHA-512's speed here, and a second
+//! manifest of the same bytes adds no fixity. Bags made before 2026-12 also
+//! carry `manifest-sha512.txt` and `tagmanifest-sha512.txt`; both are still
+//! checked when present, so reading computes both digests.
 //!
 //! `bagit.txt` comes first and the other tag files last, because they carry
 //! digests computed while the payload streams. Any BagIt validator checks an
@@ -32,39 +39,73 @@ pub const BAG_INFO: &str = "bag-info.txt";
 pub const MANIFEST_SHA256: &str = "manifest-sha256.txt";
 /// `manifest-sha512.txt`.
 pub const MANIFEST_SHA512: &str = "manifest-sha512.txt";
-/// `tagmanifest-sha512.txt`.
+/// `tagmanifest-sha256.txt`.
+pub const TAGMANIFEST_SHA256: &str = "tagmanifest-sha256.txt";
+/// `tagmanifest-sha512.txt` (bags made before 2026-12).
 pub const TAGMANIFEST_SHA512: &str = "tagmanifest-sha512.txt";
 /// Every tag file a bag made here has, in the order written.
-pub const TAG_FILES: [&str; 5] = [
+pub const TAG_FILES: [&str; 4] = [BAGIT, MANIFEST_SHA256, BAG_INFO, TAGMANIFEST_SHA256];
+/// Every tag file a bag may hold: today's and those of older bags.
+pub const KNOWN_TAG_FILES: [&str; 6] = [
     BAGIT,
     MANIFEST_SHA256,
     MANIFEST_SHA512,
     BAG_INFO,
+    TAGMANIFEST_SHA256,
     TAGMANIFEST_SHA512,
 ];
 
-/// A payload file's two digests, hex.
+/// A payload file's digests, hex.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Digests {
     /// SHA-256.
     pub sha256: String,
-    /// SHA-512.
-    pub sha512: String,
+    /// SHA-512: for files of bags made before 2026-12, and of every file read
+    /// back (an older bag's manifest needs it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha512: Option<String>,
 }
 
-/// SHA-256 and SHA-512 in one pass.
-#[derive(Clone, Default)]
+impl Digests {
+    /// Whether `read` (what a reader computed) matches these recorded digests:
+    /// the SHA-256, and the SHA-512 when one was recorded.
+    pub fn match_read(&self, read: &Digests) -> bool {
+        self.sha256 == read.sha256 && (self.sha512.is_none() || self.sha512 == read.sha512)
+    }
+}
+
+/// SHA-256, and SHA-512 when reading, in one pass.
+#[derive(Clone)]
 pub struct Hasher {
     sha256: Sha256,
-    sha512: Sha512,
+    sha512: Option<Sha512>,
     bytes: u64,
 }
 
 impl Hasher {
+    /// The digest a new bag's manifest lists: SHA-256.
+    pub fn for_bag() -> Self {
+        Hasher {
+            sha256: Sha256::new(),
+            sha512: None,
+            bytes: 0,
+        }
+    }
+
+    /// Both digests, to check a bag of any age against its manifests.
+    pub fn for_reading() -> Self {
+        Hasher {
+            sha512: Some(Sha512::new()),
+            ..Hasher::for_bag()
+        }
+    }
+
     /// Feeds bytes.
     pub fn update(&mut self, b: &[u8]) {
         self.sha256.update(b);
-        self.sha512.update(b);
+        if let Some(h) = &mut self.sha512 {
+            h.update(b);
+        }
         self.bytes += b.len() as u64;
     }
 
@@ -73,19 +114,16 @@ impl Hasher {
         (
             Digests {
                 sha256: hex::encode(self.sha256.finalize()),
-                sha512: hex::encode(self.sha512.finalize()),
+                sha512: self.sha512.map(|h| hex::encode(h.finalize())),
             },
             self.bytes,
         )
     }
 
-    /// Both digests of a buffer, fed in slices that stay in the CPU cache
-    /// between the two algorithms.
+    /// The digest a new bag lists, of a buffer.
     pub fn of(b: &[u8]) -> Digests {
-        let mut h = Hasher::default();
-        for c in b.chunks(64 * 1024) {
-            h.update(c);
-        }
+        let mut h = Hasher::for_bag();
+        h.update(b);
         h.finish().0
     }
 }
@@ -232,16 +270,15 @@ pub fn closing_tag_files(files: &[PayloadFile], info: &BagInfo) -> Vec<(&'static
     let bytes: u64 = files.iter().map(|f| f.bytes).sum();
     let mut tags: Vec<(&'static str, Vec<u8>)> = vec![
         (MANIFEST_SHA256, manifest(files, |d| &d.sha256).into_bytes()),
-        (MANIFEST_SHA512, manifest(files, |d| &d.sha512).into_bytes()),
         (BAG_INFO, info.render(bytes, files.len()).into_bytes()),
     ];
     let mut tm = String::new();
-    let bagit_sha = hex::encode(Sha512::digest(BAGIT_TXT.as_bytes()));
+    let bagit_sha = hex::encode(Sha256::digest(BAGIT_TXT.as_bytes()));
     tm.push_str(&format!("{bagit_sha} {BAGIT}\n"));
     for (name, body) in &tags {
-        tm.push_str(&format!("{} {name}\n", hex::encode(Sha512::digest(body))));
+        tm.push_str(&format!("{} {name}\n", hex::encode(Sha256::digest(body))));
     }
-    tags.push((TAGMANIFEST_SHA512, tm.into_bytes()));
+    tags.push((TAGMANIFEST_SHA256, tm.into_bytes()));
     tags
 }
 
@@ -380,7 +417,7 @@ impl<W: Write> BagWriter<W> {
     ) -> io::Result<Digests> {
         let mut h = HashingRead {
             inner: data,
-            hasher: Hasher::default(),
+            hasher: Hasher::for_bag(),
         };
         self.append_counted(path, size, mtime, &mut h)?;
         let (digests, _) = h.hasher.finish();
@@ -516,14 +553,19 @@ pub struct Contents {
 }
 
 /// Checks a bag the way a BagIt validator does: the declaration, every
-/// checksum of both manifests and of the tag manifest against the bytes read,
-/// no file missing from or absent in a manifest, and `Payload-Oxum`.
+/// checksum of every manifest and tag manifest it holds against the bytes
+/// read, no file missing from or absent in a manifest, and `Payload-Oxum`.
+/// A bag holds `manifest-sha256.txt` and a tag manifest (`-sha256`, or
+/// `-sha512` in bags made before 2026-12).
 pub fn validate(c: &Contents) -> Vec<Problem> {
     let mut problems = Vec::new();
-    for name in TAG_FILES {
+    for name in [BAGIT, MANIFEST_SHA256, BAG_INFO] {
         if !c.tags.contains_key(name) {
             problems.push(Problem::new(name, "missing from the bag"));
         }
+    }
+    if !c.tags.contains_key(TAGMANIFEST_SHA256) && !c.tags.contains_key(TAGMANIFEST_SHA512) {
+        problems.push(Problem::new(TAGMANIFEST_SHA256, "missing from the bag"));
     }
     if let Some(b) = c.tags.get(BAGIT)
         && b.as_slice() != BAGIT_TXT.as_bytes()
@@ -540,12 +582,13 @@ pub fn validate(c: &Contents) -> Vec<Problem> {
             ));
         }
     }
-    for (name, pick) in [
+    for (name, algo, pick) in [
         (
             MANIFEST_SHA256,
-            (|d: &Digests| d.sha256.clone()) as fn(&Digests) -> String,
+            "SHA-256",
+            (|d: &Digests| Some(d.sha256.clone())) as fn(&Digests) -> Option<String>,
         ),
-        (MANIFEST_SHA512, |d: &Digests| d.sha512.clone()),
+        (MANIFEST_SHA512, "SHA-512", |d: &Digests| d.sha512.clone()),
     ] {
         let Some(body) = c.tags.get(name) else {
             continue;
@@ -561,16 +604,9 @@ pub fn validate(c: &Contents) -> Vec<Problem> {
                     path,
                     format!("listed in {name} but not in the bag"),
                 )),
-                Some((_, d)) if pick(d) != *want => problems.push(Problem::new(
+                Some((_, d)) if pick(d).as_ref() != Some(want) => problems.push(Problem::new(
                     path,
-                    format!(
-                        "{} checksum differs from {name}: the file is damaged",
-                        if name == MANIFEST_SHA256 {
-                            "SHA-256"
-                        } else {
-                            "SHA-512"
-                        }
-                    ),
+                    format!("{algo} checksum differs from {name}: the file is damaged"),
                 )),
                 Some(_) => {}
             }
@@ -584,31 +620,38 @@ pub fn validate(c: &Contents) -> Vec<Problem> {
             }
         }
     }
-    if let Some(body) = c.tags.get(TAGMANIFEST_SHA512) {
-        let listed = parse_manifest(
-            TAGMANIFEST_SHA512,
-            &String::from_utf8_lossy(body),
-            &mut problems,
-        );
+    for (tm_name, algo, digest) in [
+        (
+            TAGMANIFEST_SHA256,
+            "SHA-256",
+            (|b: &[u8]| hex::encode(Sha256::digest(b))) as fn(&[u8]) -> String,
+        ),
+        (TAGMANIFEST_SHA512, "SHA-512", |b: &[u8]| {
+            hex::encode(Sha512::digest(b))
+        }),
+    ] {
+        let Some(body) = c.tags.get(tm_name) else {
+            continue;
+        };
+        let listed = parse_manifest(tm_name, &String::from_utf8_lossy(body), &mut problems);
         for (name, want) in &listed {
             match c.tags.get(name) {
                 None => problems.push(Problem::new(
                     name,
-                    format!("listed in {TAGMANIFEST_SHA512} but not in the bag"),
+                    format!("listed in {tm_name} but not in the bag"),
                 )),
-                Some(b) if hex::encode(Sha512::digest(b)) != *want => problems.push(Problem::new(
+                Some(b) if digest(b) != *want => problems.push(Problem::new(
                     name,
-                    format!("SHA-512 differs from {TAGMANIFEST_SHA512}: the tag file is damaged"),
+                    format!("{algo} differs from {tm_name}: the tag file is damaged"),
                 )),
                 Some(_) => {}
             }
         }
         for name in c.tags.keys() {
-            if name != TAGMANIFEST_SHA512 && !listed.contains_key(name) {
-                problems.push(Problem::new(
-                    name,
-                    format!("not listed in {TAGMANIFEST_SHA512}"),
-                ));
+            if ![TAGMANIFEST_SHA256, TAGMANIFEST_SHA512].contains(&name.as_str())
+                && !listed.contains_key(name)
+            {
+                problems.push(Problem::new(name, format!("not listed in {tm_name}")));
             }
         }
     }
@@ -707,11 +750,6 @@ mod tests {
                 .any(|p| p.file == "data/a.xlsx" && p.detail.contains("SHA-256")),
             "{p:?}"
         );
-        assert!(
-            p.iter()
-                .any(|p| p.file == "data/a.xlsx" && p.detail.contains("SHA-512")),
-            "{p:?}"
-        );
 
         let mut c = contents(files);
         c.payload.remove("data/c\nd");
@@ -732,8 +770,88 @@ mod tests {
         let p = validate(&c);
         assert!(
             p.iter()
-                .any(|p| p.file == BAG_INFO && p.detail.contains(TAGMANIFEST_SHA512)),
+                .any(|p| p.file == BAG_INFO && p.detail.contains(TAGMANIFEST_SHA256)),
             "{p:?}"
+        );
+        assert!(
+            !contents(files).tags.contains_key(MANIFEST_SHA512),
+            "one payload manifest"
+        );
+    }
+
+    /// A bag made before 2026-12: both payload manifests and a SHA-512 tag manifest.
+    fn older_bag(files: &[(&str, &[u8])]) -> Contents {
+        let mut c = Contents::default();
+        let mut payload = Vec::new();
+        for (p, b) in files {
+            let mut h = Hasher::for_reading();
+            h.update(b);
+            let (d, n) = h.finish();
+            c.payload.insert(format!("data/{p}"), (n, d.clone()));
+            payload.push(PayloadFile {
+                path: p.to_string(),
+                bytes: n,
+                digests: d,
+            });
+        }
+        let tags = [
+            (BAGIT, BAGIT_TXT.as_bytes().to_vec()),
+            (
+                MANIFEST_SHA256,
+                manifest(&payload, |d| &d.sha256).into_bytes(),
+            ),
+            (
+                MANIFEST_SHA512,
+                manifest(&payload, |d| d.sha512.as_deref().unwrap()).into_bytes(),
+            ),
+            (
+                BAG_INFO,
+                info()
+                    .render(payload.iter().map(|f| f.bytes).sum(), payload.len())
+                    .into_bytes(),
+            ),
+        ];
+        let mut tm = String::new();
+        for (name, body) in &tags {
+            tm.push_str(&format!("{} {name}\n", hex::encode(Sha512::digest(body))));
+        }
+        for (name, body) in tags {
+            c.tags.insert(name.into(), body);
+        }
+        c.tags.insert(TAGMANIFEST_SHA512.into(), tm.into_bytes());
+        c
+    }
+
+    #[test]
+    fn a_bag_made_before_one_manifest_still_validates_and_its_sha512_is_checked() {
+        let files: &[(&str, &[u8])] = &[("a.xlsx", b"hello"), ("b.pdf", b"world")];
+        assert_eq!(validate(&older_bag(files)), vec![]);
+
+        // A payload file whose SHA-512 alone disagrees (as a reader computes both).
+        let mut c = older_bag(files);
+        c.payload.get_mut("data/b.pdf").unwrap().1.sha512 = Some("0".repeat(128));
+        let p = validate(&c);
+        assert!(
+            p.iter()
+                .any(|p| p.file == "data/b.pdf" && p.detail.contains("SHA-512")),
+            "{p:?}"
+        );
+        // A tag file changed: the SHA-512 tag manifest names it.
+        let mut c = older_bag(files);
+        c.tags.get_mut(MANIFEST_SHA512).unwrap().push(b'\n');
+        let p = validate(&c);
+        assert!(
+            p.iter()
+                .any(|p| p.file == MANIFEST_SHA512 && p.detail.contains(TAGMANIFEST_SHA512)),
+            "{p:?}"
+        );
+        // Without any tag manifest, the bag is incomplete.
+        let mut c = older_bag(files);
+        c.tags.remove(TAGMANIFEST_SHA512);
+        assert!(
+            validate(&c).iter().any(|p| p.detail.contains("missing")),
+            "{:?}",
+            validate(&c)
         );
     }
 

@@ -119,7 +119,7 @@ fn problems_of(s: &Sidecar, read: &CopyRead) -> Vec<Problem> {
             for f in &s.files {
                 let name = format!("data/{}", f.path);
                 match c.payload.get(&name) {
-                    Some((n, d)) if *n == f.bytes && *d == f.digests => {}
+                    Some((n, d)) if *n == f.bytes && f.digests.match_read(d) => {}
                     Some(_) => out.push(Problem::new(
                         name,
                         format!(
@@ -507,7 +507,8 @@ pub async fn get(
                 Some((n, d))
                     if *n == entry.bytes
                         && d.sha256 == entry.sha256
-                        && d.sha512 == entry.sha512 =>
+                        // A bag made before 2026-12 lists a SHA-512 too.
+                        && (entry.sha512.is_none() || d.sha512 == entry.sha512) =>
                 {
                     Ok(())
                 }

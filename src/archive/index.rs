@@ -62,8 +62,10 @@ pub struct Entry {
     pub term: Period,
     /// SHA-256 of its content.
     pub sha256: String,
-    /// SHA-512 of its content.
-    pub sha512: String,
+    /// SHA-512 of its content, for a file of a bag made before 2026-12
+    /// (stored as an empty text since).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha512: Option<String>,
     /// Its length.
     pub bytes: u64,
     /// The bag it is in.
@@ -352,7 +354,7 @@ impl Index {
                 year,
                 term,
                 sha256,
-                sha512,
+                sha512: Some(sha512).filter(|h: &String| !h.is_empty()),
                 bytes: bytes as u64,
                 stores: copies.get(&bag).cloned().unwrap_or_default(),
                 bag,
@@ -489,7 +491,7 @@ fn insert_tx(
                 s.year,
                 period,
                 f.digests.sha256,
-                f.digests.sha512,
+                f.digests.sha512.as_deref().unwrap_or_default(),
                 f.bytes as i64,
                 at
             ])?;

@@ -18,7 +18,7 @@ use std::rc::Rc;
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::bag::{Contents, Hasher, TAG_FILES};
+use super::bag::{Contents, Hasher, KNOWN_TAG_FILES};
 
 /// The largest tag file accepted, whatever the index says.
 pub const MAX_TAG_FILE: u64 = 256 << 20;
@@ -103,7 +103,7 @@ impl Expect {
     /// Every decompressed byte the bag may hold, framing included.
     pub fn limit(&self) -> u64 {
         let payload: u64 = self.files.values().sum();
-        let entries = self.files.len() as u64 + TAG_FILES.len() as u64 + 2;
+        let entries = self.files.len() as u64 + KNOWN_TAG_FILES.len() as u64 + 2;
         payload
             .saturating_add(self.tag_bytes)
             .saturating_add(entries.saturating_mul(FRAMING_PER_ENTRY))
@@ -257,7 +257,9 @@ pub fn read_bag<R: Read>(
     let mut archive = tar::Archive::new(limited);
     let mut out = Contents::default();
     let mut seen: BTreeSet<String> = BTreeSet::new();
-    let mut tag_left = expect.tag_bytes.min(MAX_TAG_FILE * TAG_FILES.len() as u64);
+    let mut tag_left = expect
+        .tag_bytes
+        .min(MAX_TAG_FILE * KNOWN_TAG_FILES.len() as u64);
     {
         let entries = archive.entries().map_err(corrupt(None)).map_err(bomb)?;
         for entry in entries {
@@ -296,7 +298,7 @@ pub fn read_bag<R: Read>(
                     .files
                     .get(p)
                     .ok_or_else(|| refused(&rel, "a payload file the index does not list"))?,
-                None if TAG_FILES.contains(&rel.as_str()) => tag_left.min(MAX_TAG_FILE),
+                None if KNOWN_TAG_FILES.contains(&rel.as_str()) => tag_left.min(MAX_TAG_FILE),
                 None => {
                     return Err(refused(
                         &rel,
@@ -323,7 +325,7 @@ pub fn read_bag<R: Read>(
                     path: rel.clone(),
                     source,
                 })?;
-            let mut h = Hasher::default();
+            let mut h = Hasher::for_reading();
             let mut keep: Option<Vec<u8>> = payload
                 .is_none()
                 .then(|| Vec::with_capacity(declared as usize));
@@ -456,10 +458,10 @@ mod tests {
             let ids: Vec<_> = key.into_iter().cloned().collect();
             let c = read_bag(&obj[..], &ids, &expect, &mut HashOnly).unwrap();
             assert_eq!(c.payload.len(), 3);
-            assert_eq!(
-                c.payload["data/Báo cáo HK1.xlsx"].1,
-                Hasher::of(b"noi dung")
-            );
+            // Read back with both digests: what the bag lists matches.
+            let read = &c.payload["data/Báo cáo HK1.xlsx"].1;
+            assert!(Hasher::of(b"noi dung").match_read(read), "{read:?}");
+            assert!(read.sha512.is_some());
             assert_eq!(validate(&c), vec![]);
         }
     }
