@@ -30,7 +30,7 @@ run_eqvault_full() { eqvault_with full; }
 eqvault_with() {
   rm -rf "$DIR/bench-store" "$DIR/.bench-state" && mkdir -p "$DIR/bench-store"
   bench_config "$DIR/bench.toml" bench-store "$1"
-  "$EQ" --config "$DIR/bench.toml" store add bench-store >/dev/null   # the store's signed marker
+  "$EQ" --config "$DIR/bench.toml" store add "$DIR/bench-store" >/dev/null   # the store's signed marker
   measure "$EQ" --config "$DIR/bench.toml" backup
 }
 

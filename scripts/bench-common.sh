@@ -30,14 +30,14 @@ bench_setup() {
   export RESTIC_PASSWORD=bench-only-password
 }
 
-# A config with one local store STORE (a folder under DIR) and the check LEVEL.
+# A config with one local store DIR/STORE and the check LEVEL.
 bench_config() { # FILE STORE LEVEL
   cat > "$1" <<TOML
 [database]
 path = "equipment.db"
 integrity_check = "$3"
 [[store]]
-url = "$2"
+url = "$DIR/$2"
 [encryption]
 recipients = ["$RECIPIENT"]
 identity = "eqvault-identity.txt"

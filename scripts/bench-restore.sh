@@ -24,7 +24,7 @@ bench_setup age zstd restic
 # One snapshot to restore, and the same database in a restic repository.
 rm -rf "$DIR/restore-store" "$DIR/.bench-state" && mkdir -p "$DIR/restore-store"
 bench_config "$DIR/restore.toml" restore-store quick
-"$EQ" --config "$DIR/restore.toml" store add restore-store >/dev/null
+"$EQ" --config "$DIR/restore.toml" store add "$DIR/restore-store" >/dev/null
 "$EQ" --config "$DIR/restore.toml" backup >/dev/null
 OBJ=$(find "$DIR/restore-store/snapshots" -name '*.tar.zst.age')
 rm -rf "$DIR/restic" "$DIR/restic-src" && mkdir -p "$DIR/restic-src"

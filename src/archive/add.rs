@@ -407,8 +407,14 @@ impl Packing {
             .collect();
 
         let total: u64 = self.jobs.iter().map(|j| j.file.size).sum();
-        self.progress
-            .phase(if self.dry_run { "hash" } else { "archive" }, Some(total));
+        self.progress.phase(
+            if self.dry_run {
+                "băm / hash"
+            } else {
+                "lưu trữ / archive"
+            },
+            Some(total),
+        );
         let mut decisions: Vec<Decision> = self.jobs.iter().map(|_| Decision::Pending).collect();
         let mut finished = Vec::new();
         let mut window: VecDeque<(usize, Receiver<Reply>, u64)> = VecDeque::new();

@@ -112,6 +112,7 @@ async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         dry_run: a.dry_run,
         ..AddOptions::default()
     };
+    let started = std::time::Instant::now();
     let o = vault.archive_add(&a.paths, &opts, super::bar()).await?;
     if out.json {
         out.json(&o);
@@ -187,6 +188,11 @@ async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
             } else {
                 ""
             }
+        ));
+        out.line(super::output::processed(
+            o.added.len() as u64,
+            o.added.iter().map(|f| f.bytes).sum(),
+            started.elapsed().as_secs_f64(),
         ));
     }
     for b in &o.bags {

@@ -265,7 +265,7 @@ async fn hash_check(
 ) -> (Check, Option<String>) {
     // Hashing needs the bytes, not a copy: stream into a sink.
     let mut sink = tokio::io::sink();
-    progress.phase("verify", Some(meta.object_bytes));
+    progress.phase("kiểm tra / verify", Some(meta.object_bytes));
     let r = store.get_to(&meta.object, &mut sink, progress).await;
     progress.done();
     match r {
