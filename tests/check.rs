@@ -1483,3 +1483,67 @@ fn days_the_office_declares_in_its_config_are_shown_counted_and_cited() {
         "{err}"
     );
 }
+
+/// The same database read directly and through an identity mapping gives
+/// the same findings, window and notes for every kind of period, also when
+/// a use is its earliest record: through a mapping the uses are read in the
+/// background and the window waits for them only when they can move it.
+#[test]
+fn an_identity_mapping_gives_the_window_and_findings_of_the_database_read_directly() {
+    let (dir, db) = fixture();
+    let identity: String = [
+        "schools",
+        "staff",
+        "equipment",
+        "equipment_changes",
+        "monthly_approvals",
+        "equipment_usage",
+    ]
+    .iter()
+    .map(|t| format!("CREATE VIEW {t} AS SELECT * FROM main.{t};\n"))
+    .collect();
+    let map_path = dir.path().join("identity.sql");
+    std::fs::write(&map_path, identity).unwrap();
+    let mapping = eqvault::mapping::Mapping::load(&map_path).unwrap();
+    let periods: [(&str, Option<&str>, Option<&str>); 5] = [
+        (AS_OF, None, None),
+        (AS_OF, Some("2020-01-01"), None),
+        (AS_OF, Some("2025-03-01"), Some("2025-03-31")),
+        (AS_OF, None, Some("2023-06-30")),
+        ("2024-10-20", Some("2024-01-01"), None),
+    ];
+    let compare = |label: &str| {
+        for (as_of, from, to) in periods {
+            let direct = plan(&db, as_of, from, to);
+            let mut mapped = direct.clone();
+            mapped.mapping = Some(mapping.clone());
+            let (fa, a) = run(&direct);
+            let (fb, b) = run(&mapped);
+            let what = format!("{label} {as_of} {from:?} {to:?}");
+            assert_eq!(keys(&fa), keys(&fb), "{what}");
+            for (x, y) in [
+                (json(&a.window), json(&b.window)),
+                (json(&a.notes), json(&b.notes)),
+                (json(&a.skipped), json(&b.skipped)),
+                (json(&a.summary), json(&b.summary)),
+            ] {
+                assert_eq!(x, y, "{what}");
+            }
+        }
+    };
+    compare("as built");
+    // A use before every other record moves where the data starts.
+    let c = Connection::open(&db).unwrap();
+    c.execute(
+        "INSERT INTO equipment_usage (usage_id, equipment_id, school_id, used_on) \
+         SELECT 999999, equipment_id, school_id, '2023-05-10' FROM equipment LIMIT 1",
+        [],
+    )
+    .unwrap();
+    drop(c);
+    compare("with an early use");
+}
+
+fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap()
+}

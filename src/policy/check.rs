@@ -396,6 +396,10 @@ pub fn check(
     let on = |rule: Rule| rules.enabled(rule);
 
     // ---- the schools, and the window ----
+    // Through a mapping the days of uses take seconds to read (SQLite
+    // computes the mapped date of every use): they are read on other threads
+    // while the rules read the change log.
+    db.read_uses_ahead();
     let mut school_issues: Vec<Issue> = Vec::new();
     let schools = db.schools(&mut |i| school_issues.push(i))?;
     let by_id: HashMap<&str, &School> = schools.iter().map(|s| (s.id.as_str(), s)).collect();
@@ -418,10 +422,23 @@ pub fn check(
     for i in school_issues {
         issue(i);
     }
-    let window = Window::new(
+    // The window waits for the uses only when they can move it: when the
+    // data known so far starts on or before the day the window would start
+    // anyway (and before the rules apply), an earlier use changes nothing
+    // but `data_from`, completed once the rules are done.
+    let so_far = db.first_data_month_so_far(&schools)?;
+    let base = plan.from.unwrap_or(policies.effective_from);
+    let complete_later = !db.uses_known()
+        && base <= plan.until()
+        && so_far.is_some_and(|d| d <= base.min(policies.effective_from));
+    let mut window = Window::new(
         plan,
         policies.effective_from,
-        db.first_data_month(&schools)?,
+        if complete_later {
+            so_far
+        } else {
+            db.first_data_month(&schools)?
+        },
     );
     let (from, until) = (window.from, window.to);
     if window.empty {
@@ -753,6 +770,10 @@ pub fn check(
                 ));
             }
         }
+    }
+
+    if complete_later {
+        window.data_from = db.first_data_month(&schools)?;
     }
 
     let unreadable = unreadable.into_inner();

@@ -13,9 +13,11 @@
 //! asked per school and month with `EXISTS` on the reference schema's
 //! indexes (`changes_school_occurred`, `usage_school_day`).
 
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -167,12 +169,16 @@ pub struct Database {
     path: PathBuf,
     busy: Duration,
     mapping: Option<Mapping>,
-    /// Through a mapping only: the days of changes and uses per school, read once.
-    days: std::cell::OnceCell<Days>,
+    /// Through a mapping only: the days of changes per school, read once.
+    change_days: OnceCell<DaySets>,
+    /// Through a mapping only: the days of uses per school, read once.
+    use_days: OnceCell<DaySets>,
+    /// The read of `use_days` under way in the background ([`Database::read_uses_ahead`]).
+    uses_ahead: RefCell<Option<UsesAhead>>,
 }
 
-/// The distinct `occurred_on` and `used_on` values of each school, read in
-/// one pass each (in short statements of [`CHUNK`] row ids).
+/// The distinct `occurred_on` (or `used_on`) text values of each school,
+/// read in one pass (in short statements of [`CHUNK`] row ids).
 ///
 /// Why: a mapping computes dates (`dd/mm/yyyy` → ISO in SQL), so a date
 /// condition cannot use the office's indexes and every per-school, per-month
@@ -184,47 +190,27 @@ pub struct Database {
 ///
 /// Reading them means SQLite computes the mapped date of every change and
 /// usage row (9.4 million usage rows in the 1 GB demo, seconds of CPU), so
-/// they are read on every core ([`Database::read_days`]): each worker has
-/// its own connection through the mapping and takes the next [`CHUNK`] of
-/// row ids from a shared cursor.
-#[derive(Default)]
-struct Days {
-    changes: HashMap<String, BTreeSet<String>>,
-    usage: HashMap<String, BTreeSet<String>>,
-}
+/// they are read on every core ([`read_day_sets`]): each reader has its own
+/// connection through the mapping and takes the next [`CHUNK`] of row ids
+/// from a shared cursor. The uses, by far the larger part, can be read in
+/// the background while the rules read the change log
+/// ([`Database::read_uses_ahead`]).
+type DaySets = HashMap<String, BTreeSet<String>>;
 
-impl Days {
-    /// Adds the days `other` read (another worker's share).
-    fn merge(&mut self, other: Days) {
-        for (mine, theirs) in [
-            (&mut self.changes, other.changes),
-            (&mut self.usage, other.usage),
-        ] {
-            for (school, set) in theirs {
-                match mine.get_mut(&school) {
-                    Some(s) => s.extend(set),
-                    None => {
-                        mine.insert(school, set);
-                    }
-                }
+/// Adds the days another reader read to `mine`.
+fn merge_days(mine: &mut DaySets, theirs: DaySets) {
+    for (school, set) in theirs {
+        match mine.get_mut(&school) {
+            Some(s) => s.extend(set),
+            None => {
+                mine.insert(school, set);
             }
         }
     }
 }
 
-/// At most this many connections read [`Days`] at once (one per core up to it).
+/// At most this many connections read one [`DaySets`] at once (one per core up to it).
 const DAY_READERS: usize = 4;
-
-/// The two passes of [`Days`]: (rows, first id after) per relation.
-const DAY_PASSES: [(&str, &str); 2] = [(CHANGE_DAYS, CHANGE_NEXT), (USAGE_DAYS, USAGE_NEXT)];
-
-/// The shared cursor of the day readers: the pass under way and the last id handed out.
-struct DayCursor {
-    pass: usize,
-    after: i64,
-    /// A reader failed: the others stop at their next chunk.
-    failed: bool,
-}
 
 const CHANGE_DAYS: &str = "SELECT school_id, occurred_on FROM equipment_changes \
      WHERE change_id > ?1 AND change_id <= ?2";
@@ -232,6 +218,44 @@ const CHANGE_NEXT: &str = "SELECT min(change_id) FROM equipment_changes WHERE ch
 const USAGE_DAYS: &str = "SELECT school_id, used_on FROM equipment_usage \
      WHERE usage_id > ?1 AND usage_id <= ?2";
 const USAGE_NEXT: &str = "SELECT min(usage_id) FROM equipment_usage WHERE usage_id > ?1";
+
+/// The change days: (rows of a chunk, first id after).
+const CHANGE_DAY_PASS: (&str, &str) = (CHANGE_DAYS, CHANGE_NEXT);
+/// The use days: (rows of a chunk, first id after).
+const USE_DAY_PASS: (&str, &str) = (USAGE_DAYS, USAGE_NEXT);
+
+/// The shared cursor of the day readers: the last id handed out.
+struct DayCursor {
+    after: i64,
+    /// Every id is handed out.
+    done: bool,
+}
+
+/// The use days being read on other threads; dropping the [`Database`] stops the read.
+struct UsesAhead {
+    handle: std::thread::JoinHandle<Result<DaySets, PolicyError>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Database {
+    /// A read ahead nobody waited for (an error, or no rule asked) stops at its next chunk.
+    fn drop(&mut self) {
+        if let Some(a) = self.uses_ahead.get_mut().take() {
+            a.stop.store(true, Ordering::Relaxed);
+            let _ = a.handle.join();
+        }
+    }
+}
+
+impl UsesAhead {
+    /// Waits for the days.
+    fn join(self) -> Result<DaySets, PolicyError> {
+        // A reader that panicked is a bug: its panic goes on up.
+        self.handle
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    }
+}
 
 /// Whether `t` matches `GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]*'`.
 fn starts_iso_day(t: &str) -> bool {
@@ -266,7 +290,9 @@ impl Database {
             path: path.to_path_buf(),
             busy,
             mapping: mapping.cloned(),
-            days: std::cell::OnceCell::new(),
+            change_days: OnceCell::new(),
+            use_days: OnceCell::new(),
+            uses_ahead: RefCell::new(None),
         };
         for sql in [
             SCHOOLS,
@@ -293,47 +319,65 @@ impl Database {
         &self.path
     }
 
-    /// The days of [`Days`], read on first use; `None` without a mapping
-    /// (the reference schema's indexes answer each question directly).
-    fn days(&self) -> Result<Option<&Days>, PolicyError> {
+    /// The change days of [`DaySets`], read on first use; `None` without a
+    /// mapping (the reference schema's indexes answer each question directly).
+    fn change_days(&self) -> Result<Option<&DaySets>, PolicyError> {
         let Some(mapping) = &self.mapping else {
             return Ok(None);
         };
-        if let Some(d) = self.days.get() {
+        if let Some(d) = self.change_days.get() {
             return Ok(Some(d));
         }
-        let d = self.read_days(mapping)?;
-        Ok(Some(self.days.get_or_init(|| d)))
+        let d = read_day_sets(&self.path, self.busy, mapping, CHANGE_DAY_PASS, None)?;
+        Ok(Some(self.change_days.get_or_init(|| d)))
     }
 
-    /// Reads [`Days`] with one reader per core (at most [`DAY_READERS`]),
-    /// each on its own connection through `mapping`, taking chunks of row
-    /// ids from one cursor: the change log first, then the usage book.
-    fn read_days(&self, mapping: &Mapping) -> Result<Days, PolicyError> {
-        let readers = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, DAY_READERS);
-        let cursor = Mutex::new(DayCursor {
-            pass: 0,
-            after: i64::MIN,
-            failed: false,
-        });
-        let (path, busy) = (self.path.as_path(), self.busy);
-        let results: Vec<Result<Days, PolicyError>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..readers)
-                .map(|_| s.spawn(|| day_reader(path, busy, mapping, &cursor)))
-                .collect();
-            handles
-                .into_iter()
-                // A reader that panicked is a bug: its panic goes on up.
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        });
-        let mut days = Days::default();
-        for r in results {
-            days.merge(r?);
+    /// The use days of [`DaySets`]: those read ahead, or read now; `None` without a mapping.
+    fn use_days(&self) -> Result<Option<&DaySets>, PolicyError> {
+        if self.mapping.is_none() {
+            return Ok(None);
         }
-        Ok(days)
+        if let Some(d) = self.use_days.get() {
+            return Ok(Some(d));
+        }
+        let ahead = self.uses_ahead.borrow_mut().take();
+        let d = match (ahead, &self.mapping) {
+            (Some(a), _) => a.join()?,
+            (None, Some(m)) => read_day_sets(&self.path, self.busy, m, USE_DAY_PASS, None)?,
+            (None, None) => return Ok(None),
+        };
+        Ok(Some(self.use_days.get_or_init(|| d)))
+    }
+
+    /// Through a mapping, starts reading the days of uses on other threads
+    /// (their own connections), so that the rules can read the change log
+    /// meanwhile; the first question about uses waits for them. Without a
+    /// mapping, or once started, nothing.
+    pub fn read_uses_ahead(&self) {
+        let Some(mapping) = &self.mapping else {
+            return;
+        };
+        let mut ahead = self.uses_ahead.borrow_mut();
+        if self.use_days.get().is_some() || ahead.is_some() {
+            return;
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let (path, busy, mapping, halt) = (
+            self.path.clone(),
+            self.busy,
+            mapping.clone(),
+            Arc::clone(&stop),
+        );
+        let handle = std::thread::spawn(move || {
+            read_day_sets(&path, busy, &mapping, USE_DAY_PASS, Some(&halt))
+        });
+        *ahead = Some(UsesAhead { handle, stop });
+    }
+
+    /// Whether the answers about uses are at hand without waiting: always
+    /// without a mapping, through one once the uses are read.
+    pub fn uses_known(&self) -> bool {
+        self.mapping.is_none() || self.use_days.get().is_some()
     }
 
     /// Every school, staff and equipment identifier with its fingerprint, as
@@ -443,8 +487,8 @@ impl Database {
         let day = before.format("%Y-%m-%d").to_string();
         let month = Month::of(before).to_string();
         let mut last: Option<NaiveDate> = None;
-        if let Some(days) = self.days()? {
-            for set in [&days.changes, &days.usage] {
+        if let (Some(changes), Some(uses)) = (self.change_days()?, self.use_days()?) {
+            for set in [changes, uses] {
                 let found = set
                     .get(school_id)
                     .and_then(|s| {
@@ -490,12 +534,35 @@ impl Database {
     /// # Errors
     /// SQLite errors.
     pub fn first_data_month(&self, schools: &[School]) -> Result<Option<NaiveDate>, PolicyError> {
+        self.first_month(schools, true)
+    }
+
+    /// [`Database::first_data_month`] without waiting for uses still being
+    /// read ahead ([`Database::read_uses_ahead`]): the months of the uses are
+    /// left out until [`Database::uses_known`]. The answer is never earlier
+    /// than the full one.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn first_data_month_so_far(
+        &self,
+        schools: &[School],
+    ) -> Result<Option<NaiveDate>, PolicyError> {
+        self.first_month(schools, self.uses_known())
+    }
+
+    fn first_month(
+        &self,
+        schools: &[School],
+        with_uses: bool,
+    ) -> Result<Option<NaiveDate>, PolicyError> {
         let mut first: Option<NaiveDate> = schools
             .iter()
             .filter_map(|s| s.created_strict.or(s.created_on))
             .min();
-        if let Some(days) = self.days()? {
-            for set in [&days.changes, &days.usage] {
+        let uses = if with_uses { self.use_days()? } else { None };
+        if let Some(changes) = self.change_days()? {
+            for set in [Some(changes), uses].into_iter().flatten() {
                 for school in schools {
                     // The set is in text order: the first that matches the GLOB is its min.
                     let found = set
@@ -608,8 +675,8 @@ impl Database {
     pub fn has_activity(&self, school_id: &str, m: Month) -> Result<bool, PolicyError> {
         let from = m.first_day().format("%Y-%m-%d").to_string();
         let until = m.succ().first_day().format("%Y-%m-%d").to_string();
-        if let Some(days) = self.days()? {
-            let within = |set: &HashMap<String, BTreeSet<String>>| {
+        if let Some(changes) = self.change_days()? {
+            let within = |set: &DaySets| {
                 set.get(school_id).is_some_and(|s| {
                     s.range::<str, _>((
                         std::ops::Bound::Included(from.as_str()),
@@ -619,7 +686,11 @@ impl Database {
                     .is_some()
                 })
             };
-            return Ok(within(&days.changes) || within(&days.usage));
+            // The uses are asked only when the changes do not answer.
+            if within(changes) {
+                return Ok(true);
+            }
+            return Ok(self.use_days()?.is_some_and(within));
         }
         let mut stmt = self
             .conn
@@ -726,72 +797,93 @@ fn sql_error(path: &Path, mapping: Option<&Mapping>, e: rusqlite::Error) -> Poli
     }
 }
 
-/// One reader of [`Database::read_days`]: chunks until the cursor has none left.
+/// Reads one [`DaySets`] (`pass`: the chunk's rows, the first id after)
+/// with one reader per core (at most [`DAY_READERS`]), each on its own
+/// connection through `mapping`, taking chunks of row ids from one cursor.
+/// A reader that fails stops the others; so does `halt`, when set.
+fn read_day_sets(
+    path: &Path,
+    busy: Duration,
+    mapping: &Mapping,
+    pass: (&str, &str),
+    halt: Option<&AtomicBool>,
+) -> Result<DaySets, PolicyError> {
+    let readers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, DAY_READERS);
+    let cursor = Mutex::new(DayCursor {
+        after: i64::MIN,
+        done: false,
+    });
+    let failed = AtomicBool::new(false);
+    let stopped =
+        || failed.load(Ordering::Relaxed) || halt.is_some_and(|h| h.load(Ordering::Relaxed));
+    let results: Vec<Result<DaySets, PolicyError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..readers)
+            .map(|_| {
+                s.spawn(|| {
+                    let r = day_reader(path, busy, mapping, pass, &cursor, &stopped);
+                    if r.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    r
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A reader that panicked is a bug: its panic goes on up.
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut days = DaySets::new();
+    for r in results {
+        merge_days(&mut days, r?);
+    }
+    Ok(days)
+}
+
+/// One reader of [`read_day_sets`]: chunks until the cursor has none left or `stopped`.
 fn day_reader(
     path: &Path,
     busy: Duration,
     mapping: &Mapping,
+    (rows_sql, next_sql): (&str, &str),
     cursor: &Mutex<DayCursor>,
-) -> Result<Days, PolicyError> {
+    stopped: &dyn Fn() -> bool,
+) -> Result<DaySets, PolicyError> {
     let err = |e: rusqlite::Error| sql_error(path, Some(mapping), e);
-    // The cursor holds two numbers and a flag, valid whatever a panicking reader did.
-    let lock = || {
-        cursor
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
-    let stop = |e: PolicyError| {
-        lock().failed = true;
-        e
-    };
-    let conn =
-        crate::mapping::open_read_only(path, busy, Some(mapping)).map_err(|e| stop(e.into()))?;
-    let mut out = Days::default();
+    let conn = crate::mapping::open_read_only(path, busy, Some(mapping))?;
+    let mut out = DaySets::new();
     loop {
+        if stopped() {
+            return Ok(out);
+        }
         // The next chunk: the first id after the last one handed out (a
         // gap in the ids costs one statement, not one per CHUNK).
-        let (pass, lo, hi) = {
-            let mut c = lock();
-            loop {
-                if c.failed || c.pass >= DAY_PASSES.len() {
-                    return Ok(out);
-                }
-                let next = conn
-                    .prepare_cached(DAY_PASSES[c.pass].1)
-                    .and_then(|mut st| st.query_row([c.after], |r| r.get::<_, Option<i64>>(0)));
-                let next = match next {
-                    Ok(n) => n,
-                    Err(e) => {
-                        c.failed = true;
-                        return Err(err(e));
-                    }
-                };
-                match next {
-                    Some(start) => {
-                        let lo = start.saturating_sub(1);
-                        let hi = lo.saturating_add(CHUNK);
-                        let pass = c.pass;
-                        if hi == i64::MAX {
-                            c.pass += 1;
-                            c.after = i64::MIN;
-                        } else {
-                            c.after = hi;
-                        }
-                        break (pass, lo, hi);
-                    }
-                    None => {
-                        c.pass += 1;
-                        c.after = i64::MIN;
-                    }
-                }
+        let (lo, hi) = {
+            // An id and a flag, valid whatever a panicking reader did.
+            let mut c = cursor
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if c.done {
+                return Ok(out);
             }
+            let next = conn
+                .prepare_cached(next_sql)
+                .and_then(|mut st| st.query_row([c.after], |r| r.get::<_, Option<i64>>(0)))
+                .map_err(err)?;
+            let Some(start) = next else {
+                c.done = true;
+                return Ok(out);
+            };
+            let lo = start.saturating_sub(1);
+            let hi = lo.saturating_add(CHUNK);
+            c.after = hi;
+            c.done = hi == i64::MAX;
+            (lo, hi)
         };
-        let into = if pass == 0 {
-            &mut out.changes
-        } else {
-            &mut out.usage
-        };
-        read_day_chunk(&conn, DAY_PASSES[pass].0, lo, hi, into).map_err(|e| stop(err(e)))?;
+        read_day_chunk(&conn, rows_sql, lo, hi, &mut out).map_err(err)?;
     }
 }
 
