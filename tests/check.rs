@@ -1547,3 +1547,41 @@ fn an_identity_mapping_gives_the_window_and_findings_of_the_database_read_direct
 fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap()
 }
+
+/// The uses are read in the background through a mapping: a view that
+/// lacks a column they need still fails before the first finding.
+#[test]
+fn a_mapping_without_a_column_the_uses_need_fails_before_any_finding() {
+    let (dir, db) = fixture();
+    let mut views: String = [
+        "schools",
+        "staff",
+        "equipment",
+        "equipment_changes",
+        "monthly_approvals",
+    ]
+    .iter()
+    .map(|t| format!("CREATE VIEW {t} AS SELECT * FROM main.{t};\n"))
+    .collect();
+    views.push_str(
+        "CREATE VIEW equipment_usage AS SELECT equipment_id, school_id, staff_id, class_name, used_on, lesson_periods FROM main.equipment_usage;\n",
+    );
+    let map_path = dir.path().join("no-usage-id.sql");
+    std::fs::write(&map_path, views).unwrap();
+    let mut p = plan(&db, AS_OF, None, None);
+    p.mapping = Some(eqvault::mapping::Mapping::load(&map_path).unwrap());
+    let mut found = 0;
+    let r = eqvault::policy::check(
+        &Policies::built_in().unwrap(),
+        &p,
+        StoreInput::NoConfig,
+        &mut |_| found += 1,
+    );
+    match r {
+        Err(eqvault::policy::PolicyError::Schema { detail, .. }) => {
+            assert!(detail.contains("usage_id"), "{detail}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(found, 0);
+}

@@ -308,6 +308,12 @@ impl Database {
             FIRST_CHANGE,
             FIRST_USE,
             FIRST_APPROVED,
+            // Read through a mapping by other connections, the uses in the
+            // background: a column they lack fails here, before any finding.
+            CHANGE_DAYS,
+            CHANGE_NEXT,
+            USAGE_DAYS,
+            USAGE_NEXT,
         ] {
             db.conn.prepare_cached(sql).map_err(|e| db.err(e))?;
         }
