@@ -1491,20 +1491,7 @@ fn days_the_office_declares_in_its_config_are_shown_counted_and_cited() {
 #[test]
 fn an_identity_mapping_gives_the_window_and_findings_of_the_database_read_directly() {
     let (dir, db) = fixture();
-    let identity: String = [
-        "schools",
-        "staff",
-        "equipment",
-        "equipment_changes",
-        "monthly_approvals",
-        "equipment_usage",
-    ]
-    .iter()
-    .map(|t| format!("CREATE VIEW {t} AS SELECT * FROM main.{t};\n"))
-    .collect();
-    let map_path = dir.path().join("identity.sql");
-    std::fs::write(&map_path, identity).unwrap();
-    let mapping = eqvault::mapping::Mapping::load(&map_path).unwrap();
+    let mapping = identity_mapping(dir.path(), "identity.sql", |_| None);
     let periods: [(&str, Option<&str>, Option<&str>); 5] = [
         (AS_OF, None, None),
         (AS_OF, Some("2020-01-01"), None),
@@ -1544,6 +1531,25 @@ fn an_identity_mapping_gives_the_window_and_findings_of_the_database_read_direct
     compare("with an early use");
 }
 
+/// A mapping in `dir/name` with one view per reference table over the table
+/// itself: `SELECT *`, or the columns `columns` names for it.
+fn identity_mapping(
+    dir: &Path,
+    name: &str,
+    columns: impl Fn(&str) -> Option<&'static str>,
+) -> eqvault::mapping::Mapping {
+    let views: String = eqvault::mapping::reference::tables()
+        .iter()
+        .map(|t| {
+            let cols = columns(&t.name).unwrap_or("*");
+            format!("CREATE VIEW {0} AS SELECT {cols} FROM main.{0};\n", t.name)
+        })
+        .collect();
+    let path = dir.join(name);
+    std::fs::write(&path, views).unwrap();
+    eqvault::mapping::Mapping::load(&path).unwrap()
+}
+
 fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap()
 }
@@ -1553,23 +1559,12 @@ fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
 #[test]
 fn a_mapping_without_a_column_the_uses_need_fails_before_any_finding() {
     let (dir, db) = fixture();
-    let mut views: String = [
-        "schools",
-        "staff",
-        "equipment",
-        "equipment_changes",
-        "monthly_approvals",
-    ]
-    .iter()
-    .map(|t| format!("CREATE VIEW {t} AS SELECT * FROM main.{t};\n"))
-    .collect();
-    views.push_str(
-        "CREATE VIEW equipment_usage AS SELECT equipment_id, school_id, staff_id, class_name, used_on, lesson_periods FROM main.equipment_usage;\n",
-    );
-    let map_path = dir.path().join("no-usage-id.sql");
-    std::fs::write(&map_path, views).unwrap();
+    let mapping = identity_mapping(dir.path(), "no-usage-id.sql", |t| {
+        (t == "equipment_usage")
+            .then_some("equipment_id, school_id, staff_id, class_name, used_on, lesson_periods")
+    });
     let mut p = plan(&db, AS_OF, None, None);
-    p.mapping = Some(eqvault::mapping::Mapping::load(&map_path).unwrap());
+    p.mapping = Some(mapping);
     let mut found = 0;
     let r = eqvault::policy::check(
         &Policies::built_in().unwrap(),
