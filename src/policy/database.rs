@@ -340,17 +340,16 @@ impl Database {
 
     /// The use days of [`DaySets`]: those read ahead, or read now; `None` without a mapping.
     fn use_days(&self) -> Result<Option<&DaySets>, PolicyError> {
-        if self.mapping.is_none() {
+        let Some(mapping) = &self.mapping else {
             return Ok(None);
-        }
+        };
         if let Some(d) = self.use_days.get() {
             return Ok(Some(d));
         }
         let ahead = self.uses_ahead.borrow_mut().take();
-        let d = match (ahead, &self.mapping) {
-            (Some(a), _) => a.join()?,
-            (None, Some(m)) => read_day_sets(&self.path, self.busy, m, USE_DAY_PASS, None)?,
-            (None, None) => return Ok(None),
+        let d = match ahead {
+            Some(a) => a.join()?,
+            None => read_day_sets(&self.path, self.busy, mapping, USE_DAY_PASS, None)?,
         };
         Ok(Some(self.use_days.get_or_init(|| d)))
     }
