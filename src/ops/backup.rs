@@ -492,9 +492,15 @@ async fn run(
                     sk.why
                 ));
             }
+            let t = std::time::Instant::now();
             warnings.extend(
                 record_identifiers(cfg, &metadata, &ids.idents, &recipients, &good, &signer)
                     .await,
+            );
+            tracing::info!(
+                seconds = t.elapsed().as_secs_f64(),
+                identifiers = ids.idents.len(),
+                "identifier ledger recorded and sealed"
             );
         }
         Err(why) => warnings.push(format!(
