@@ -1035,6 +1035,27 @@ fn xlsx_cells_are_typed_and_match_the_json() {
             "{rule}"
         );
     }
+    // One verdict per article: on its first rule's row, blank on the others.
+    let verdicts: Vec<&Value> = summary
+        .iter()
+        .map(|r| &r["Kết quả"]["v"])
+        .filter(|v| !v.is_null() && *v != "")
+        .collect();
+    assert_eq!(
+        verdicts.len(),
+        v["articles"].as_array().unwrap().len(),
+        "{summary:?}"
+    );
+    // The notes sheet says what each sheet holds.
+    let notes = dump["Ghi chú"].as_array().unwrap();
+    for name in &names {
+        assert!(
+            notes
+                .iter()
+                .any(|r| r[0]["v"] == *name && r[1]["v"].as_str().is_some_and(|d| !d.is_empty())),
+            "{name} is not described in Ghi chú"
+        );
+    }
     // The period's dates are dates.
     let top = dump["Tổng hợp"].as_array().unwrap();
     let from = top.iter().find(|r| r[0]["v"] == "Từ ngày").unwrap();
@@ -1050,7 +1071,17 @@ fn xlsx_cells_are_typed_and_match_the_json() {
         assert_eq!(row["Cập nhật đến hạn"]["v"], js["entries_due"]);
         assert_eq!(row["Cập nhật đến hạn"]["t"], "n");
         assert_eq!(row["Chưa duyệt"]["v"], js["approvals_missing"]);
-        assert_eq!(row["Ngừng hoạt động"]["t"], "b");
+        // Yes or no in words, not Excel's TRUE/FALSE.
+        assert_eq!(row["Ngừng hoạt động"]["t"], "s");
+        assert_eq!(
+            row["Ngừng hoạt động"]["v"],
+            if js["inactive"] == true {
+                "Có"
+            } else {
+                "Không"
+            },
+            "{js}"
+        );
         match js["on_time_rate"].as_f64() {
             Some(rate) => {
                 assert_eq!(row["Tỉ lệ đúng hạn"]["t"], "n");
@@ -1100,6 +1131,66 @@ fn xlsx_cells_are_typed_and_match_the_json() {
         .find(|r| r[0]["v"] == "SHA-256 của cơ sở dữ liệu")
         .unwrap();
     assert_eq!(sha[1]["v"], v["provenance"]["database_sha256"]);
+}
+
+/// A report of a period that is not over says which days it covers, in every
+/// format a person reads; one of an ended period says nothing of the kind.
+#[test]
+fn a_report_of_part_of_a_period_says_so_and_an_ended_one_does_not() {
+    let (dir, db) = fixture();
+    let run = |as_of: &str, format: &str| -> (Value, String) {
+        let out_file = dir.path().join(format!("p-{as_of}.{format}"));
+        let out = eqvault(dir.path())
+            .args([
+                "--json",
+                "report",
+                "--period",
+                "2024-2025/hk1",
+                "--as-of",
+                as_of,
+            ])
+            .args(["--format", format, "--db"])
+            .arg(&db)
+            .arg("--out")
+            .arg(&out_file)
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let made: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let text = match format {
+            "xlsx" => serde_json::to_string(&openpyxl_dump(&out_file)).unwrap(),
+            _ => std::fs::read_to_string(&out_file).unwrap(),
+        };
+        (made, text)
+    };
+    for format in ["html", "md", "xlsx"] {
+        // Mid-term: 15/10/2024 is inside HK1 (05/09/2024 – its end in January).
+        let (made, text) = run("2024-10-15", format);
+        assert_eq!(made["partial"], true, "{made}");
+        assert_eq!(made["to"], "2024-10-15", "{made}");
+        assert!(
+            text.contains("kỳ chưa kết thúc"),
+            "{format}: not marked partial"
+        );
+        if format == "html" {
+            // The document's title names the days it covers.
+            assert!(
+                text.contains("Học kỳ I năm học 2024-2025, từ 05/09/2024 đến 15/10/2024"),
+                "{format}: the title does not say which days"
+            );
+        }
+        // After the term: the whole term, no mark.
+        let (made, text) = run(AS_OF, format);
+        assert_eq!(made["partial"], false, "{made}");
+        assert!(
+            !text.contains("chưa kết thúc"),
+            "{format}: an ended term marked partial"
+        );
+    }
 }
 
 /// Regression: one text longer than Excel's cell limit (32 767) in the
@@ -1691,10 +1782,35 @@ fn the_demo_ends_with_the_html_report() {
             .contains("name = \"Phòng Giáo dục và Đào tạo (demo)\""),
     );
     let json_out = dir.path().join("r.json");
+    // The default period is this school year so far: not over, so `--archive`
+    // refuses to file it in the whole year's place, and writes nothing.
     let out = eqvault(dir.path())
         .arg("--config")
         .arg(&config)
         .args(["--json", "report", "--format", "json", "--archive", "--out"])
+        .arg(&json_out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("is not archived") && err.contains("--even-if-partial"),
+        "{err}"
+    );
+    assert!(!json_out.exists(), "nothing written");
+    // Asked for explicitly, it is filed, and the outcome says it is partial.
+    let out = eqvault(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "--json",
+            "report",
+            "--format",
+            "json",
+            "--archive",
+            "--even-if-partial",
+            "--out",
+        ])
         .arg(&json_out)
         .output()
         .unwrap();
@@ -1704,6 +1820,7 @@ fn the_demo_ends_with_the_html_report() {
         String::from_utf8_lossy(&out.stderr)
     );
     let made: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(made["partial"], true, "{made}");
     let (year, term) = made["period"].as_str().unwrap().split_once('/').unwrap();
     assert_eq!(made["archived"]["year"], year);
     assert_eq!(made["archived"]["term"], term);
@@ -1762,7 +1879,15 @@ fn the_demo_ends_with_the_html_report() {
     let out = eqvault(dir.path())
         .arg("--config")
         .arg(&config)
-        .args(["--json", "report", "--format", "json", "--archive", "--out"])
+        .args([
+            "--json",
+            "report",
+            "--format",
+            "json",
+            "--archive",
+            "--even-if-partial",
+            "--out",
+        ])
         .arg(dir.path().join("~$r.json"))
         .output()
         .unwrap();

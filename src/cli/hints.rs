@@ -136,6 +136,9 @@ fn ops(e: &OpsError) -> Option<String> {
             s("pass --db PATH, or a config whose [database] path names the database")
         }
         OpsError::ArchiveNeedsConfig => s("pass --config (or leave out --archive)"),
+        OpsError::PeriodNotOver { .. } => s(
+            "archive the report of an ended period (--period YYYY-YYYY/hk1, /hk2 or YYYY-YYYY once it is over), or pass --even-if-partial to file this partial one in the period's place",
+        ),
         OpsError::ReportIsDatabase(_) => s("choose another file name for --out"),
         OpsError::NotArchived { .. } => s(
             "`eqvault sync` copies a bag to the stores that missed it and `eqvault archive list` shows what is archived; a name the archive does not take needs another --out",

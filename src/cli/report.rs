@@ -42,9 +42,13 @@ pub struct Args {
     /// reference schema) [default: [database] mapping of the config].
     #[arg(long, value_name = "FILE")]
     mapping: Option<PathBuf>,
-    /// File the report into the report archive under its school year and period.
+    /// File the report into the report archive under its school year and period (only once
+    /// the period is over).
     #[arg(long)]
     archive: bool,
+    /// With --archive: file a report of a period that is not over yet, in that period's place.
+    #[arg(long, requires = "archive")]
+    even_if_partial: bool,
     /// Replace --out and its .sha256 when they exist.
     #[arg(long)]
     force: bool,
@@ -69,6 +73,7 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
         office: a.office,
         detail_limit: a.findings_per_school,
         archive: a.archive,
+        archive_partial: a.even_if_partial,
     };
     let made = vault.report(&req, super::bar()).await?;
     if out.json {
@@ -84,10 +89,15 @@ fn print_human(out: &Out, m: &ReportOutcome) {
     out.line(format!("Báo cáo / report: {}", show(&m.path)));
     out.line(format!("SHA-256: {} ({})", m.sha256, show(&m.sidecar)));
     out.line(format!(
-        "Kỳ / period: {} ({} – {}), tính đến / as of {}",
+        "Kỳ / period: {} ({} – {}{}), tính đến / as of {}",
         m.period,
         dmy(m.from),
         dmy(m.to),
+        if m.partial {
+            "; kỳ chưa kết thúc / the period is not over"
+        } else {
+            ""
+        },
         dmy(m.as_of)
     ));
     out.line(format!(

@@ -539,6 +539,7 @@ async fn report(vault: &Vault, _job: &Job) -> Result<ops::report::ReportOutcome,
         office: None,
         detail_limit: crate::report::model::DETAIL_LIMIT,
         archive: false,
+        archive_partial: false,
     };
     vault.report(&req, Arc::new(Quiet)).await
 }

@@ -203,6 +203,19 @@ pub enum OpsError {
     /// `report --archive` without a config: the archive is in the configured stores.
     #[error("the report archive is in the configured stores, and there is no config")]
     ArchiveNeedsConfig,
+    /// `report --archive` of a period that is not over: it would take the slot
+    /// of the whole period's report for good.
+    #[error(
+        "{period} runs until {end} and this report covers it only up to {to}; a report of part of a period is not archived in that period's place, and nothing was written"
+    )]
+    PeriodNotOver {
+        /// The period's key.
+        period: String,
+        /// Its last day.
+        end: chrono::NaiveDate,
+        /// The last day reported on.
+        to: chrono::NaiveDate,
+    },
     /// The report would be written over the database it reads.
     #[error("{0} is the database the report reads; nothing was written")]
     ReportIsDatabase(PathBuf),

@@ -37,6 +37,8 @@ pub struct ReportRequest {
     pub detail_limit: usize,
     /// File the report in the report archive under its school year and period.
     pub archive: bool,
+    /// With `archive`: file it even though its period is not over.
+    pub archive_partial: bool,
 }
 
 /// A report made.
@@ -58,6 +60,8 @@ pub struct ReportOutcome {
     pub from: NaiveDate,
     /// The last day reported on.
     pub to: NaiveDate,
+    /// The period is not over: the report covers it up to `to`.
+    pub partial: bool,
     /// "Today".
     pub as_of: NaiveDate,
     /// Violations in the period.
@@ -136,6 +140,15 @@ impl Vault {
             detail_limit: req.detail_limit,
         };
         let period = plan.resolve(&policies.school_years)?;
+        // A year-to-date report filed as the whole year's would stand in its
+        // place for good (archived reports are never replaced).
+        if req.archive && period.partial() && !req.archive_partial {
+            return Err(OpsError::PeriodNotOver {
+                period: period.key.clone(),
+                end: period.end,
+                to: period.to,
+            });
+        }
         // --force replaces what --out names: never the database itself.
         if let (Ok(out), Ok(db)) = (
             std::fs::canonicalize(&req.out),
@@ -176,6 +189,7 @@ impl Vault {
             ),
             _ => None,
         };
+        let partial = period.partial();
         Ok(ReportOutcome {
             path,
             sha256,
@@ -185,6 +199,7 @@ impl Vault {
             period: period.key,
             from: period.from,
             to: period.to,
+            partial,
             as_of: period.as_of,
             violations: report.summary.violations,
             warnings: report.summary.warnings,
@@ -294,6 +309,7 @@ impl Vault {
             office: office_unset.then(|| "Đơn vị demo eqvault (dữ liệu giả lập)".to_string()),
             detail_limit: DETAIL_LIMIT,
             archive: false,
+            archive_partial: false,
         };
         self.report(&req, Arc::new(crate::progress::Quiet)).await
     }

@@ -258,7 +258,7 @@ fn head(out: &mut String, r: &Report, lang: Lang) {
         "eqvault {} · {}: {} · {}: {} · {}: {}",
         p.tool_version,
         w.p_period,
-        lang.period(&r.period.year, r.period.period),
+        r.period.label(lang),
         w.as_of,
         lang.date(p.as_of),
         w.p_generated,
@@ -281,7 +281,7 @@ fn head(out: &mut String, r: &Report, lang: Lang) {
         esc(&p.tool_version),
         esc(&r.period.key),
         esc(w.title),
-        esc(&lang.period(&r.period.year, r.period.period)),
+        esc(&r.period.label(lang)),
         css_str(&format!("{line1}\n{line2}")),
         w.page
     );
@@ -309,7 +309,7 @@ fn masthead(out: &mut String, r: &Report, lang: Lang) {
         esc(w.regulation),
         esc(&r.period.key),
         esc(w.period),
-        esc(&lang.period(&r.period.year, r.period.period)),
+        esc(&r.period.name(lang)),
         esc(w.range),
         esc(&lang.range(r.period.from, r.period.to)),
         r.period.as_of,
@@ -1182,7 +1182,7 @@ fn provenance(out: &mut String, r: &Report, lang: Lang) {
         "period",
         format!(
             "{} <code>{}</code> ({})",
-            esc(&lang.period(&r.period.year, r.period.period)),
+            esc(&r.period.name(lang)),
             esc(&p.period),
             esc(&lang.range(p.from, p.to))
         ),

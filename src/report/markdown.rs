@@ -122,7 +122,7 @@ pub fn render(r: &Report, lang: Lang) -> String {
         md(w.regulation),
         md(w.office),
         md(w.period),
-        md(&lang.period(&r.period.year, r.period.period)),
+        md(&r.period.name(lang)),
         md(&lang.range(r.period.from, r.period.to)),
         md(w.as_of),
         md(&lang.date(r.period.as_of))
@@ -332,7 +332,7 @@ pub fn render(r: &Report, lang: Lang) -> String {
         w.p_period,
         format!(
             "{} (`{}`, {})",
-            md(&lang.period(&r.period.year, r.period.period)),
+            md(&r.period.name(lang)),
             p.period,
             md(&lang.range(p.from, p.to))
         ),

@@ -96,6 +96,43 @@ pub struct PeriodInfo {
     pub provisional: bool,
 }
 
+impl PeriodInfo {
+    /// The period is not over at `as_of`: the report covers part of it.
+    pub fn partial(&self) -> bool {
+        self.to < self.end
+    }
+
+    /// The period's name, marked when it is not over, for places that show
+    /// the days covered beside it: "Cả năm học 2026-2027 (kỳ chưa kết thúc)".
+    pub fn name(&self, lang: super::text::Lang) -> String {
+        let name = lang.period(&self.year, self.period);
+        match (self.partial(), lang) {
+            (false, _) => name,
+            (true, super::text::Lang::Vi) => format!("{name} (kỳ chưa kết thúc)"),
+            (true, super::text::Lang::En) => format!("{name} (the period is not over)"),
+        }
+    }
+
+    /// The period as a person reads it, saying which part of it a report
+    /// covers when it is not over: "Cả năm học 2026-2027, từ 05/09/2026 đến
+    /// 06/12/2026 (kỳ chưa kết thúc)".
+    pub fn label(&self, lang: super::text::Lang) -> String {
+        let name = lang.period(&self.year, self.period);
+        if !self.partial() {
+            return name;
+        }
+        let (from, to) = (lang.date(self.from), lang.date(self.to));
+        match lang {
+            super::text::Lang::Vi => {
+                format!("{name}, từ {from} đến {to} (kỳ chưa kết thúc)")
+            }
+            super::text::Lang::En => {
+                format!("{name}, from {from} to {to} (the period is not over)")
+            }
+        }
+    }
+}
+
 impl Plan {
     /// The period: `--period`, or the school year `as_of` falls in.
     ///

@@ -130,7 +130,6 @@ enum V {
     /// A month: its first day, shown `mm/yyyy`.
     M(NaiveDate),
     Dt(Option<DateTime<FixedOffset>>),
-    B(bool),
 }
 
 fn t(s: impl AsRef<str>) -> V {
@@ -206,9 +205,6 @@ impl<'f> Sheet<'f> {
                     ws.write_datetime_with_format(r, c, local, &f.datetime)
                         .map_err(x)?;
                 }
-                V::B(b) => {
-                    ws.write_boolean(r, c, b).map_err(x)?;
-                }
                 V::N(None) | V::I(None) | V::F(None) | V::P(None) | V::D(None) | V::Dt(None) => {}
             }
         }
@@ -229,6 +225,46 @@ impl<'f> Sheet<'f> {
     fn gap(&mut self) {
         self.row += 1;
     }
+}
+
+/// What each sheet of [`sheet_names`] holds, in the same order.
+fn sheet_contents(lang: Lang) -> [&'static str; 11] {
+    match lang {
+        Lang::Vi => [
+            "Kết luận theo từng điều khoản (một lần mỗi điều), số phát hiện theo từng quy tắc, các chỉ số chung",
+            "Từng cơ sở: cập nhật đến hạn, đúng hạn, duyệt hằng tháng, phát hiện",
+            "Từng tháng: cập nhật, duyệt đúng hạn, số tiết sử dụng",
+            "Thiết bị theo môn học và khối lớp, số lượt và số tiết sử dụng",
+            "Các thiết bị được dùng nhiều nhất trong kỳ",
+            "Thiết bị chưa được sử dụng trong kỳ",
+            "Bản sao lưu và diễn tập phục hồi: kho lưu, bản mới nhất, số bản",
+            "Báo cáo định kỳ đã lưu trữ theo năm học và kỳ",
+            "Từng phát hiện: quy tắc, cơ sở, đối tượng, ngày, chi tiết",
+            "Trang này: nội dung từng trang, quy tắc không đánh giá được và ghi chú",
+            "Nguồn gốc: thời điểm lập, cơ sở dữ liệu và mã SHA-256, phiên bản eqvault",
+        ],
+        Lang::En => [
+            "The verdict per article (once per article), findings per rule, the overall figures",
+            "Each school: entries due, on time, monthly approvals, findings",
+            "Each month: entries, approvals on time, lesson periods of use",
+            "Equipment by subject and grade, uses and lesson periods",
+            "The most used equipment of the period",
+            "Equipment not used in the period",
+            "Backups and restore drills: stores, the newest copy, copies",
+            "Periodic reports archived by school year and period",
+            "Every finding: rule, school, subject, dates, detail",
+            "This sheet: what each sheet holds, rules not assessed, and notes",
+            "Provenance: when it was made, the database and its SHA-256, eqvault's version",
+        ],
+    }
+}
+
+/// Yes or no in words: Excel shows a boolean cell as TRUE/FALSE, in English.
+fn yes_no(b: bool, lang: Lang) -> V {
+    t(match b {
+        true => lang.choose("Có", "Yes"),
+        false => lang.choose("Không", "No"),
+    })
 }
 
 fn status(s: Status, lang: Lang) -> &'static str {
@@ -264,7 +300,7 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
     ])?;
     s.title(w.title)?;
     s.key_value(w.office, t(&r.office.name))?;
-    s.key_value(w.period, t(lang.period(&r.period.year, r.period.period)))?;
+    s.key_value(w.period, t(r.period.name(lang)))?;
     s.key_value(lang.choose("Từ ngày", "From"), V::D(Some(r.period.from)))?;
     s.key_value(lang.choose("Đến ngày", "To"), V::D(Some(r.period.to)))?;
     s.key_value(w.as_of, V::D(Some(r.period.as_of)))?;
@@ -283,18 +319,22 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
         w.not_assessed,
     ])?;
     for a in &r.articles {
-        for rule in &a.rules {
+        for (i, rule) in a.rules.iter().enumerate() {
+            // The article and its verdict once, on its first rule's row.
+            let first = i == 0;
+            let once = |v: V| if first { v } else { t("") };
+            let count = |n: u64| if first { V::N(Some(n)) } else { V::N(None) };
             s.line(vec![
-                t(a.article.label(lang)),
-                t(a.article.title(lang)),
+                once(t(a.article.label(lang))),
+                once(t(a.article.title(lang))),
                 t(rule.rule.as_str()),
                 t(lang.rule(rule.rule)),
                 t(lang.severity(rule.severity)),
                 V::N(Some(rule.findings)),
-                t(status(a.status, lang)),
-                V::N(Some(a.violations)),
-                V::N(Some(a.warnings)),
-                V::N(Some(a.schools)),
+                once(t(status(a.status, lang))),
+                count(a.violations),
+                count(a.warnings),
+                count(a.schools),
                 t(rule
                     .not_assessed
                     .as_ref()
@@ -349,7 +389,7 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
         s.line(vec![
             t(&sc.school_id),
             t(sc.name.as_deref().unwrap_or(w.not_in_schools_table)),
-            V::B(sc.inactive),
+            yes_no(sc.inactive, lang),
             V::N(Some(sc.entries_due)),
             V::N(sc.entries_on_time),
             V::N(Some(sc.entries_late)),
@@ -552,7 +592,7 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
         for st in &b.stores {
             s.line(vec![
                 t(&st.store),
-                V::B(st.reachable),
+                yes_no(st.reachable, lang),
                 V::N(Some(st.snapshots)),
                 t(st.newest.as_ref().map(|n| n.id.as_str()).unwrap_or("")),
                 V::Dt(st.newest.as_ref().map(|n| n.created_at)),
@@ -645,6 +685,11 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
     // Notes.
     let mut s = Sheet::new(names[9], &f)?;
     s.widths(&[28.0, 110.0])?;
+    s.title(lang.choose("Các trang của tệp này", "The sheets of this workbook"))?;
+    for (name, what) in names.iter().zip(sheet_contents(lang)) {
+        s.line(vec![t(name), t(what)])?;
+    }
+    s.gap();
     s.header(&[w.c_rule, w.c_detail])?;
     for k in &r.skipped {
         s.line(vec![
