@@ -308,7 +308,25 @@ pub struct JobOptions {
     pub pick: Option<String>,
     /// prune: only say what would be removed.
     pub dry_run: bool,
+    /// report: the period that has just ended, reported on each run.
+    pub period: Option<ReportEvery>,
+    /// report: the formats written, archived and attached (default pdf and xlsx).
+    pub formats: Vec<String>,
 }
+
+/// `[schedule] report`'s `period`: which ended period each run reports on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportEvery {
+    /// The calendar month before the run's.
+    PreviousMonth,
+    /// The last term (học kỳ) that has ended.
+    Term,
+    /// The last school year that has ended.
+    Year,
+}
+
+/// The formats a scheduled report may take.
+pub const REPORT_FORMATS: [&str; 6] = ["pdf", "xlsx", "html", "md", "csv", "json"];
 
 /// Healthchecks-style webhook URLs: pinged when a job starts, succeeds or fails.
 ///
@@ -373,8 +391,12 @@ pub struct Email {
     pub tls: SmtpTls,
     /// The sender, e.g. `eqvault <eqvault@sgddt.example.vn>`.
     pub from: String,
-    /// The people told.
+    /// The people told when a job needs attention (IT).
     pub to: Vec<String>,
+    /// The people who receive the scheduled report (leadership); none: the
+    /// report is written and archived, not mailed.
+    #[serde(default)]
+    pub report_to: Vec<String>,
     /// SMTP login, when the server wants one.
     #[serde(default)]
     pub username: Option<String>,
@@ -631,6 +653,10 @@ struct RawJob {
     #[serde(default)]
     dry_run: Option<Spanned<bool>>,
     #[serde(default)]
+    period: Option<Spanned<String>>,
+    #[serde(default)]
+    format: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
     ping_start: Option<Spanned<SecretSource>>,
     #[serde(default)]
     ping_success: Option<Spanned<SecretSource>>,
@@ -840,6 +866,70 @@ impl Config {
                         ));
                     }
                     p => p.map(Spanned::into_inner),
+                },
+                period: match job.period {
+                    Some(p) if *name != "report" => {
+                        return Err(invalid(
+                            p.span(),
+                            &key("period"),
+                            "only the report job takes `period`".into(),
+                        ));
+                    }
+                    None => None,
+                    Some(p) => Some(match p.as_ref().as_str() {
+                        "previous-month" => ReportEvery::PreviousMonth,
+                        "term" => ReportEvery::Term,
+                        "year" => ReportEvery::Year,
+                        other => {
+                            return Err(invalid(
+                                p.span(),
+                                &key("period"),
+                                format!(
+                                    "{other:?} is not a report period: write \"previous-month\", \"term\" or \"year\" (the period that has just ended at each run)"
+                                ),
+                            ));
+                        }
+                    }),
+                },
+                formats: match job.format {
+                    Some(f) if *name != "report" => {
+                        return Err(invalid(
+                            f.span(),
+                            &key("format"),
+                            "only the report job takes `format`".into(),
+                        ));
+                    }
+                    None => Vec::new(),
+                    Some(f) => {
+                        let span = f.span();
+                        let list = f.into_inner();
+                        if list.is_empty() {
+                            return Err(invalid(
+                                span,
+                                &key("format"),
+                                "name at least one format, e.g. [\"pdf\", \"xlsx\"]".into(),
+                            ));
+                        }
+                        for x in &list {
+                            if !REPORT_FORMATS.contains(&x.as_str()) {
+                                return Err(invalid(
+                                    span,
+                                    &key("format"),
+                                    format!(
+                                        "{x:?} is not a report format: write some of {}",
+                                        REPORT_FORMATS.join(", ")
+                                    ),
+                                ));
+                            }
+                        }
+                        let mut seen = Vec::new();
+                        for x in list {
+                            if !seen.contains(&x) {
+                                seen.push(x);
+                            }
+                        }
+                        seen
+                    }
                 },
             };
             let pings = Pings {
@@ -1336,7 +1426,11 @@ pub fn render_initial(plan: &InitPlan) -> String {
          # eqvault schedule run JOB at the same times instead: run_by = \"cron\"\n\
          # Job options: verify = { cron = \"…\", read_data = true, all = true },\n\
          # drill = { cron = \"…\", pick = \"random\" }, prune = { cron = \"…\", dry_run = true },\n\
-         # and per-job ping_start / ping_success / ping_fail URLs.\n\n\
+         # and per-job ping_start / ping_success / ping_fail URLs.\n\
+         # The report for leadership, for the term that has just ended, archived and\n\
+         # mailed to [alerts.email] report_to with the files attached:\n\
+         # report = { cron = \"0 0 7 20 1,6 *\", period = \"term\", format = [\"pdf\", \"xlsx\"] }\n\
+         # (period = \"previous-month\", \"term\" or \"year\")\n\n\
          # [alerts]\n\
          # Healthchecks-style pings for every job (a job's own ping_* wins).\n\
          # ping_start = \"https://hc-ping.com/<uuid>/start\"\n\
@@ -1348,6 +1442,7 @@ pub fn render_initial(plan: &InitPlan) -> String {
          # tls = \"starttls\"          # \"none\" only for a relay on this machine\n\
          # from = \"eqvault <eqvault@example.vn>\"\n\
          # to = [\"it@example.vn\"]\n\
+         # report_to = [\"lanhdao@example.vn\"]   # who receives the scheduled report\n\
          # username = \"eqvault\"\n\
          # password = \"…\"             # never printed\n\n\
          # [log]\n\

@@ -183,6 +183,41 @@ fn job_options_belong_to_their_job_and_alert_secrets_never_show() {
         "{e}"
     );
 
+    // The report job's own options: a period that has just ended, formats to write.
+    let report = format!(
+        "{base}[schedule]\nreport = {{ cron = \"0 0 7 1 * *\", period = \"previous-month\", format = [\"xlsx\", \"pdf\", \"xlsx\"] }}\n"
+    );
+    let c = Config::from_text(Path::new("c.toml"), &report).unwrap();
+    let job = c.schedule.jobs.iter().find(|j| j.name == "report").unwrap();
+    assert_eq!(
+        job.options.period,
+        Some(eqvault::config::ReportEvery::PreviousMonth)
+    );
+    assert_eq!(job.options.formats, ["xlsx", "pdf"], "each format once");
+    for (text, want) in [
+        (
+            "backup = { cron = \"0 0 7 1 * *\", period = \"term\" }",
+            "only the report job takes `period`",
+        ),
+        (
+            "report = { cron = \"0 0 7 1 * *\", period = \"quarter\" }",
+            "\"quarter\" is not a report period",
+        ),
+        (
+            "report = { cron = \"0 0 7 1 * *\", format = [\"docx\"] }",
+            "\"docx\" is not a report format",
+        ),
+        (
+            "report = { cron = \"0 0 7 1 * *\", format = [] }",
+            "at least one format",
+        ),
+    ] {
+        let e = Config::from_text(Path::new("c.toml"), &format!("{base}[schedule]\n{text}\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(want), "{text}: {e}");
+    }
+
     let bad_url = format!("{base}[alerts]\nping_fail = \"ftp://hc-ping.com/SECRET-TOKEN-3\"\n");
     let e = Config::from_text(Path::new("c.toml"), &bad_url)
         .unwrap_err()
@@ -737,23 +772,176 @@ fn check_and_report_run_as_jobs_and_an_unknown_job_is_refused() {
     assert!(j["summary"].as_str().unwrap().contains("violations"), "{j}");
     assert_eq!(r.code, Some(if j["status"] == "ok" { 0 } else { 1 }));
 
-    // The report job reaches the engine's report operation (issue 24; where
-    // it goes and who receives it is the scheduled-report issue).
+    // The report job files what it writes in the archive, which records the
+    // office: without [office] name it fails, naming it (IT is alerted).
     let r = f.run(&["schedule", "run", "report", "--json"]);
     let j = r.json();
+    assert_eq!(j["status"], "failed", "{j}");
     assert!(
-        matches!(j["status"].as_str(), Some("ok" | "warning")),
-        "the report ran: {j}\n{}",
-        r.stderr
+        j["error"]
+            .as_str()
+            .unwrap()
+            .contains("[office] name is empty"),
+        "{j}"
     );
+    append_config(
+        &f,
+        "[office]\nname = \"Phòng Giáo dục và Đào tạo Quận 1\"\n",
+    );
+    // Without [alerts.email] report_to it is written and archived, mailed to
+    // nobody: a warning, so IT hears of it.
+    let r = f.run(&["schedule", "run", "report", "--json"]);
+    let j = r.json();
+    assert!(j["summary"].as_str().unwrap().contains("not mailed"), "{j}");
+    assert_eq!(j["status"], "warning", "{j}\n{}", r.stderr);
     assert!(
         j["summary"].as_str().unwrap().contains("articles met"),
         "{j}"
     );
-    assert_eq!(r.code, Some(if j["status"] == "ok" { 0 } else { 1 }));
+    // A notice, not a problem found: `eqvault schedule run report` exits 0.
+    assert_eq!(r.code, Some(0));
     f.run(&["schedule", "run", "nope"])
         .code(2)
         .stderr_has(&["there is no job \"nope\""]);
+}
+
+/// Issue 27: the scheduled report is the period that has just ended, in PDF and
+/// XLSX, filed in the archive under that period and mailed with both attached to
+/// `report_to` (leadership) only; a second run in the same period sends nothing.
+#[test]
+fn the_scheduled_report_reaches_report_to_only_with_its_files_and_lands_in_the_archive() {
+    let f = Fixture::new();
+    f.config_local();
+    f.backup();
+    let inbox = f.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let mut smtp = PyChild::spawn(SMTP_SINK_PY, &[&inbox.to_string_lossy()]);
+    let port: u16 = smtp.line().parse().expect("aiosmtpd prints its port");
+    let doctor_line = || {
+        let d = f.run(&["doctor", "--json"]).json();
+        d["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "report")
+            .cloned()
+            .unwrap_or_else(|| panic!("no report line: {d:#}"))
+    };
+    // The job alone: doctor names what it lacks.
+    append_config(
+        &f,
+        "[schedule]\nreport = { cron = \"0 0 7 1 * *\", period = \"term\", format = [\"pdf\", \"xlsx\"] }\n",
+    );
+    let line = doctor_line();
+    assert_eq!(line["ok"], false, "{line}");
+    let detail = line["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("[office] name") && detail.contains("report_to"),
+        "{line}"
+    );
+    append_config(
+        &f,
+        &format!(
+            "[office]\nname = \"Phòng Giáo dục và Đào tạo Quận 1\"\ncode = \"79760\"\n\
+             [alerts.email]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n\
+             from = \"eqvault@pgd.example.vn\"\nto = [\"it@localhost\"]\n\
+             report_to = [\"truong.phong@localhost\", \"pho.phong@localhost\"]\n"
+        ),
+    );
+    assert_eq!(doctor_line()["ok"], true);
+    let r = f.run(&["schedule", "run", "report", "--json"]);
+    let j = r.json();
+    assert_eq!(j["status"], "ok", "{j}\n{}", r.stderr);
+    let summary = j["summary"].as_str().unwrap();
+    assert!(summary.contains("mailed to 2"), "{summary}");
+    // The period is the last term that ended before today: named in the summary.
+    let period = summary
+        .split_whitespace()
+        .nth(1)
+        .expect("report YEAR/TERM …")
+        .to_string();
+    let (year, term) = period.split_once('/').unwrap();
+    assert!(term == "hk1" || term == "hk2", "{summary}");
+    wait_until(Duration::from_secs(30), "the report email", || {
+        !mails(&inbox).is_empty()
+    });
+    let m = mails(&inbox);
+    assert_eq!(m.len(), 1, "one message: {m:#?}");
+    let m = &m[0];
+    assert_eq!(
+        m["to"],
+        serde_json::json!(["truong.phong@localhost", "pho.phong@localhost"]),
+        "report_to only, never the IT list"
+    );
+    let subject = m["subject"].as_str().unwrap();
+    let label = if term == "hk1" {
+        "Học kỳ I"
+    } else {
+        "Học kỳ II"
+    };
+    assert!(
+        subject.contains("Phòng Giáo dục và Đào tạo Quận 1")
+            && subject.contains(&format!("{label} năm học {year}")),
+        "{subject}"
+    );
+    let body = m["body"].as_str().unwrap();
+    assert!(
+        body.contains("điều khoản đạt") && body.contains("vi phạm"),
+        "{body}"
+    );
+    let files = m["attachments"].as_array().unwrap();
+    let kinds: Vec<&str> = files
+        .iter()
+        .map(|a| a["content_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "application/pdf",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        ],
+        "{files:?}"
+    );
+    assert!(
+        files.iter().all(|a| a["bytes"].as_u64().unwrap() > 1000),
+        "{files:?}"
+    );
+    // A Message-ID, and one Date, in the office's zone.
+    assert!(
+        m["message_id"]
+            .as_str()
+            .is_some_and(|id| id.ends_with("@pgd.example.vn>")),
+        "{m}"
+    );
+    let dates = m["dates"].as_array().unwrap();
+    assert_eq!(dates.len(), 1, "{dates:?}");
+    assert!(dates[0].as_str().unwrap().ends_with("+0700"), "{dates:?}");
+    // Both files are in the archive, under the period that ended.
+    let listed = f
+        .run(&["archive", "list", "--year", year, "--json"])
+        .ok()
+        .json();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["term"] == term)
+        .map(|e| e["file"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.ends_with(".pdf")) && names.iter().any(|n| n.ends_with(".xlsx")),
+        "{listed}"
+    );
+    // Run again in the same period: nothing is written, archived or sent twice.
+    let j = f.run(&["schedule", "run", "report", "--json"]).json();
+    assert_eq!(j["status"], "ok", "{j}");
+    assert!(
+        j["summary"].as_str().unwrap().contains("delivered before"),
+        "{j}"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(mails(&inbox).len(), 1);
+    assert_eq!(smtp.finish(), Some(0));
 }
 
 #[test]

@@ -136,6 +136,9 @@ fn ops(e: &OpsError) -> Option<String> {
             s("pass --db PATH, or a config whose [database] path names the database")
         }
         OpsError::ArchiveNeedsConfig => s("pass --config (or leave out --archive)"),
+        OpsError::NotMailed { .. } => s(
+            "`eqvault doctor --send-test-alert` tries the mail server; fix [alerts.email] and run `eqvault schedule run report` again",
+        ),
         OpsError::PeriodNotOver { .. } => s(
             "archive the report of an ended period (--period YYYY-YYYY/hk1, /hk2 or YYYY-YYYY once it is over), or pass --even-if-partial to file this partial one in the period's place",
         ),

@@ -494,12 +494,22 @@ async fn check(vault: &Vault) -> Result<Checked, OpsError> {
     })
 }
 
-impl JobOutcome for ops::report::ReportOutcome {
+impl JobOutcome for ops::deliver::Delivery {
     fn summary(&self) -> String {
+        let formats: Vec<&str> = self.files.iter().map(|f| f.format.as_str()).collect();
+        let sent = match (&self.delivered_before, self.mailed_to.len()) {
+            (Some(at), _) => format!(
+                "delivered before, on {}; nothing sent again",
+                at.format("%d/%m/%Y")
+            ),
+            (None, 0) => "written and archived, not mailed".to_string(),
+            (None, n) => format!("written, archived and mailed to {n}"),
+        };
         format!(
-            "report {} for {}: {} of {} articles met, {} violations",
-            self.path.display(),
+            "report {} ({}): {} {sent}; {} of {} articles met, {} violations",
             self.period,
+            formats.join(", "),
+            self.label,
             self.articles_met,
             self.articles,
             self.violations
@@ -507,41 +517,32 @@ impl JobOutcome for ops::report::ReportOutcome {
     }
 
     fn reason(&self) -> (String, Option<String>) {
-        (
-            format!("{} violations in {}", self.violations, self.period),
-            Some(format!(
-                "{} vi phạm trong kỳ {}",
-                self.violations, self.period
-            )),
-        )
-    }
-
-    fn found(&self) -> Level {
-        Level::Warning
+        match &self.not_mailed {
+            Some(why) => (
+                why.clone(),
+                Some(format!(
+                    "báo cáo {} đã được lập và lưu trữ nhưng chưa gửi cho ai: chưa có [alerts.email] report_to",
+                    self.period
+                )),
+            ),
+            None => (String::new(), None),
+        }
     }
 }
 
-/// `report`: reaches the engine's report operation. Where the report goes and
-/// who receives it are the scheduled-report work; until then the job writes
-/// the current period's HTML report into the state folder.
-async fn report(vault: &Vault, _job: &Job) -> Result<ops::report::ReportOutcome, OpsError> {
-    let cfg = vault.config()?;
-    let dir = cfg.state_dir.join("reports");
-    crate::scratch::create_private_dir(&dir)?;
-    let today = crate::calendar::today();
-    let req = ops::report::ReportRequest {
-        as_of: Some(today),
-        period: None,
-        format: crate::report::Format::Html,
-        lang: crate::report::Lang::Vi,
-        out: dir.join(format!("bao-cao-{}.html", today.format("%Y-%m-%d"))),
-        force: true,
-        office: None,
-        detail_limit: crate::report::model::DETAIL_LIMIT,
-        archive: false,
-        archive_partial: false,
-    };
-    vault.report(&req, Arc::new(Quiet)).await
+/// `report`: the period that has just ended (`period`, default the last
+/// ended term), in each of `format` (default pdf and xlsx), filed in the
+/// archive and mailed to `[alerts.email] report_to`.
+async fn report(vault: &Vault, job: &Job) -> Result<ops::deliver::Delivery, OpsError> {
+    vault
+        .deliver_report(
+            job.options
+                .period
+                .unwrap_or(crate::config::ReportEvery::Term),
+            &job.options.formats,
+            crate::calendar::today(),
+        )
+        .await
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ pub enum State {
 pub struct Line {
     /// A stable name: `config`, `database`, `signing`, `encryption`, `identity`,
     /// `store:URL`, `marker:URL`, `policies`, `retention`, `calendar:YEAR`,
-    /// `schedule`, `alerts`, `ping:KEY`, `email`.
+    /// `schedule`, `report` (the scheduled report), `alerts`, `ping:KEY`, `email`.
     pub name: String,
     /// Not a failure (a skipped line is not one either: the line it depends on is).
     pub ok: bool,
@@ -219,7 +219,54 @@ async fn check_all(cfg: &Config, opts: &DoctorOptions, now: DateTime<Utc>, lines
     }
     lines.extend(policies(cfg, now));
     lines.extend(schedule(cfg, now));
+    lines.extend(scheduled_report(cfg));
     lines.extend(alerts(cfg, opts).await);
+}
+
+/// `[schedule] report`: whether what it needs is there (an office name for
+/// the archive, someone to receive it, Chromium for a PDF).
+fn scheduled_report(cfg: &Config) -> Option<Line> {
+    let job = cfg.schedule.jobs.iter().find(|j| j.name == "report")?;
+    let title = t("Báo cáo theo lịch", "scheduled report");
+    let mut missing_vi = Vec::new();
+    let mut missing_en = Vec::new();
+    if cfg.office.name.trim().is_empty() {
+        missing_vi
+            .push("chưa có [office] name (kho lưu trữ ghi tên đơn vị vào mỗi báo cáo)".to_string());
+        missing_en.push(
+            "[office] name is empty (the archive records the office in every report)".to_string(),
+        );
+    }
+    let to = cfg.alerts.email.as_ref().map_or(0, |e| e.report_to.len());
+    if to == 0 {
+        missing_vi
+            .push("chưa có [alerts.email] report_to: báo cáo không được gửi cho ai".to_string());
+        missing_en.push("no [alerts.email] report_to: the report is mailed to nobody".to_string());
+    }
+    let pdf = job.options.formats.is_empty() || job.options.formats.iter().any(|f| f == "pdf");
+    if pdf && let Err(e) = crate::report::pdf::find_chromium() {
+        missing_vi.push(format!("định dạng pdf cần Chromium: {e}"));
+        missing_en.push(format!("the pdf format needs Chromium: {e}"));
+    }
+    Some(if missing_en.is_empty() {
+        Line::ok(
+            "report",
+            title,
+            format!("gửi tới {to} người nhận lãnh đạo ([alerts.email] report_to)"),
+            format!("mailed to {to} recipient(s) ([alerts.email] report_to)"),
+        )
+    } else {
+        Line::fail(
+            "report",
+            title,
+            missing_vi.join("; "),
+            missing_en.join("; "),
+            t(
+                "Đặt [office] name, thêm report_to = [\"…\"] vào [alerts.email], cài Chromium cho định dạng pdf (hoặc format = [\"xlsx\"])",
+                "Set [office] name, add report_to = [\"…\"] to [alerts.email], install Chromium for the pdf format (or format = [\"xlsx\"])",
+            ),
+        )
+    })
 }
 
 fn database(cfg: &Config) -> Line {
@@ -998,7 +1045,7 @@ async fn alerts(cfg: &Config, opts: &DoctorOptions) -> Vec<Line> {
                 format!("alert email via {server}"),
             );
             let m = test_email(cfg, &host);
-            match crate::schedule::alerts::send_email(e, &m).await {
+            match crate::schedule::alerts::send_email(e, &m, cfg.schedule.timezone).await {
                 Ok(()) => out.push(Line::ok(
                     "email",
                     title,

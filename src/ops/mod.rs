@@ -7,6 +7,7 @@ pub mod adopt;
 pub mod archive;
 pub mod backup;
 pub mod check;
+pub mod deliver;
 pub mod demo;
 pub mod doctor;
 pub mod drill;
@@ -215,6 +216,16 @@ pub enum OpsError {
         end: chrono::NaiveDate,
         /// The last day reported on.
         to: chrono::NaiveDate,
+    },
+    /// The scheduled report was written and archived; the mail server refused it.
+    #[error(
+        "the report for {period} was written and archived, but the mail to [alerts.email] report_to failed: {why}; the next run sends the same files"
+    )]
+    NotMailed {
+        /// The period.
+        period: String,
+        /// The server's or lettre's reason (never the password).
+        why: String,
     },
     /// The report would be written over the database it reads.
     #[error("{0} is the database the report reads; nothing was written")]

@@ -277,12 +277,39 @@ pub async fn send_ping(
     }
 }
 
-/// Sends `m` to `[alerts.email]`'s recipients.
+/// Sends `m` to `[alerts.email]`'s recipients (`to`: IT).
 ///
 /// # Errors
 /// A one-line reason (never the password) when the message cannot be built or sent in time.
-pub async fn send_email(e: &Email, m: &Composed) -> Result<(), String> {
-    use lettre::message::{Mailbox, header::ContentType};
+pub async fn send_email(e: &Email, m: &Composed, tz: Tz) -> Result<(), String> {
+    send_mail(e, &e.to, m, &[], tz).await
+}
+
+/// A file attached to a message.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// Its file name, as the reader's mail program shows it.
+    pub name: String,
+    /// Its MIME type, e.g. `application/pdf`.
+    pub content_type: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Sends `m` through `[alerts.email]`'s server to `to`, with `attachments`,
+/// a `Message-ID` and a `Date` in the office's zone `tz`.
+///
+/// # Errors
+/// A one-line reason (never the password) when the message cannot be built or sent in time.
+pub async fn send_mail(
+    e: &Email,
+    to: &[String],
+    m: &Composed,
+    attachments: &[Attachment],
+    tz: Tz,
+) -> Result<(), String> {
+    use lettre::message::header::ContentType;
+    use lettre::message::{Attachment as Part, Mailbox, MultiPart, SinglePart};
     use lettre::transport::smtp::authentication::Credentials;
     use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -290,17 +317,34 @@ pub async fn send_email(e: &Email, m: &Composed) -> Result<(), String> {
         .from
         .parse()
         .map_err(|x| format!("alerts.email.from is not an address: {x}"))?;
-    let mut b = Message::builder().from(from).subject(m.subject.clone());
-    for to in &e.to {
-        let to: Mailbox = to
+    // The Message-ID's right side: the sender's domain, as RFC 5322 suggests.
+    let domain = from.email.domain().to_string();
+    let mut b = Message::builder()
+        .from(from)
+        .subject(m.subject.clone())
+        .message_id(Some(format!(
+            "<{}.{}@{domain}>",
+            Utc::now().format("%Y%m%d%H%M%S%f"),
+            std::process::id()
+        )));
+    for t in to {
+        let t: Mailbox = t
             .parse()
-            .map_err(|x| format!("alerts.email.to {to:?} is not an address: {x}"))?;
-        b = b.to(to);
+            .map_err(|x| format!("alerts.email address {t:?} is not an address: {x}"))?;
+        b = b.to(t);
     }
-    let msg = b
-        .header(ContentType::TEXT_PLAIN)
-        .body(m.body.clone())
-        .map_err(|x| x.to_string())?;
+    let msg = if attachments.is_empty() {
+        b.header(ContentType::TEXT_PLAIN).body(m.body.clone())
+    } else {
+        let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(m.body.clone()));
+        for a in attachments {
+            let ct = ContentType::parse(&a.content_type)
+                .map_err(|x| format!("{}: {x}", a.content_type))?;
+            parts = parts.singlepart(Part::new(a.name.clone()).body(a.bytes.clone(), ct));
+        }
+        b.multipart(parts)
+    }
+    .map_err(|x| x.to_string())?;
     let timeout = Duration::from_secs(e.timeout.map_or(30, |t| t.approx_seconds()).max(1));
     type T = AsyncSmtpTransport<Tokio1Executor>;
     let builder = match e.tls {
@@ -313,11 +357,43 @@ pub async fn send_email(e: &Email, m: &Composed) -> Result<(), String> {
         builder = builder.credentials(Credentials::new(u.clone(), p.to_string()));
     }
     let transport = builder.build();
-    match tokio::time::timeout(timeout, transport.send(msg)).await {
+    // lettre writes the Date in GMT; the office reads its own time.
+    let raw = with_date(
+        &msg.formatted(),
+        &Utc::now().with_timezone(&tz).to_rfc2822(),
+    );
+    match tokio::time::timeout(timeout, transport.send_raw(msg.envelope(), &raw)).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(x)) => Err(x.to_string()),
         Err(_) => Err(format!("no answer within {}s", timeout.as_secs())),
     }
+}
+
+/// `message` with its `Date` header (in the head, before the first blank line) set to `date`.
+fn with_date(message: &[u8], date: &str) -> Vec<u8> {
+    let head_end = message
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(message.len());
+    let head = &message[..head_end];
+    let mut out = Vec::with_capacity(message.len() + 8);
+    let mut replaced = false;
+    for (i, line) in head.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        if !replaced && line.to_ascii_lowercase().starts_with(b"date:") {
+            out.extend_from_slice(format!("Date: {date}\r").as_bytes());
+            replaced = true;
+        } else {
+            out.extend_from_slice(line);
+        }
+    }
+    if !replaced {
+        out.extend_from_slice(format!("\r\nDate: {date}").as_bytes());
+    }
+    out.extend_from_slice(&message[head_end..]);
+    out
 }
 
 /// Announces the end of a run: the success or fail ping, and email unless it went well.
@@ -342,7 +418,7 @@ pub async fn on_end(cfg: &Config, job: &Job, n: &Notice) {
         let Some(e) = &cfg.alerts.email else { return };
         let m = compose(n, &cfg.office.name, &host_name(), cfg.schedule.timezone);
         let server = format!("{}:{}", e.host, e.port());
-        match send_email(e, &m).await {
+        match send_email(e, &m, cfg.schedule.timezone).await {
             Ok(()) => {
                 tracing::info!(job = %n.job, server = %server, to = e.to.len(), "alert email sent")
             }
@@ -418,6 +494,16 @@ mod tests {
         );
         assert!(!vi.contains("recorded late"), "{vi}");
         assert!(en.contains("Reason: 1 violations found, e.g. change 7 was recorded late"));
+    }
+
+    #[test]
+    fn the_date_header_is_replaced_in_the_head_only() {
+        let m = b"From: a@b\r\nDate: Sun, 06 Dec 2026 06:00:00 +0000\r\nSubject: x\r\n\r\nDate: in the body\r\n";
+        let out = String::from_utf8(with_date(m, "Sun, 06 Dec 2026 13:00:00 +0700")).unwrap();
+        assert_eq!(
+            out,
+            "From: a@b\r\nDate: Sun, 06 Dec 2026 13:00:00 +0700\r\nSubject: x\r\n\r\nDate: in the body\r\n"
+        );
     }
 
     #[test]

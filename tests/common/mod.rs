@@ -859,8 +859,14 @@ class Save:
         n = len(os.listdir(out))
         tmp = os.path.join(out, "%d.tmp" % n)
         with open(tmp, "w", encoding="utf-8") as f:
+            text = msg.get_body(preferencelist=("plain",))
+            files = [{"filename": p.get_filename(), "content_type": p.get_content_type(),
+                      "bytes": len(p.get_payload(decode=True) or b"")} for p in msg.iter_attachments()]
             json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos,
-                       "subject": str(msg["subject"]), "body": msg.get_content()}, f, ensure_ascii=False)
+                       "subject": str(msg["subject"]),
+                       "body": text.get_content() if text is not None else "",
+                       "attachments": files, "message_id": msg["Message-ID"],
+                       "dates": [str(d) for d in msg.get_all("Date", [])]}, f, ensure_ascii=False)
         os.rename(tmp, os.path.join(out, "%d.json" % n))
         return "250 OK"
 async def main():

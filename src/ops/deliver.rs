@@ -1,0 +1,410 @@
+//! The scheduled report (`[schedule] report`): the period that has just
+//! ended, written in each format, filed in the archive under that period, and
+//! mailed with the files attached to leadership (`[alerts.email] report_to`).
+//!
+//! Each ended period is delivered once: `[state] dir/reports/delivered.json`
+//! remembers what was written, archived and mailed, so a job that runs again
+//! in the same period (catch-up, a monthly cron for a termly report) sends
+//! nothing twice; a mail that failed is sent again from the files already
+//! written and archived, not from a new report.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::report::{ReportOutcome, ReportRequest};
+use super::{OpsError, Outcome, Quiet, Vault, Verdict};
+use crate::calendar::{Period, SchoolYears};
+use crate::config::ReportEvery;
+use crate::report::{Format, Lang, ReportPeriod};
+use crate::schedule::alerts::{Attachment, Composed, send_mail};
+
+/// What one run of the scheduled report did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivery {
+    /// The period reported on, `2025-2026/hk2`.
+    pub period: String,
+    /// Its name in Vietnamese.
+    pub label: String,
+    /// The files written and archived, one per format.
+    pub files: Vec<DeliveredFile>,
+    /// Who received it (`[alerts.email] report_to`); empty when not mailed.
+    pub mailed_to: Vec<String>,
+    /// Why it was not mailed, when it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_mailed: Option<String>,
+    /// When the period was delivered before: this run did nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivered_before: Option<DateTime<FixedOffset>>,
+    /// Articles met, of all.
+    pub articles_met: u64,
+    /// Articles judged.
+    pub articles: u64,
+    /// Violations found in the period.
+    pub violations: u64,
+    /// Warnings found in the period.
+    pub warnings: u64,
+}
+
+/// One file of a delivery.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeliveredFile {
+    /// Where it was written (under `[state] dir/reports/`).
+    pub path: PathBuf,
+    /// `pdf`, `xlsx`, ….
+    pub format: String,
+    /// Its SHA-256.
+    pub sha256: String,
+    /// The archive's bag holding it.
+    pub bag: Option<String>,
+}
+
+impl Outcome for Delivery {
+    fn verdict(&self) -> Verdict {
+        // The findings are the report's content, for leadership; what IT must
+        // hear about is a report that did not reach them.
+        if self.not_mailed.is_some() && self.delivered_before.is_none() {
+            Verdict::Notice
+        } else {
+            Verdict::Ok
+        }
+    }
+}
+
+/// What `delivered.json` remembers of a period.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Record {
+    at: DateTime<FixedOffset>,
+    files: Vec<DeliveredFile>,
+    mailed: bool,
+    articles_met: u64,
+    articles: u64,
+    violations: u64,
+    warnings: u64,
+}
+
+/// The period of kind `every` that has ended last before `today`.
+pub fn ended_period(
+    every: ReportEvery,
+    years: &SchoolYears,
+    today: NaiveDate,
+) -> Option<ReportPeriod> {
+    let through = years.years_through(today);
+    match every {
+        ReportEvery::Year => through
+            .iter()
+            .filter(|y| y.end < today)
+            .max_by_key(|y| y.end)
+            .map(|y| ReportPeriod {
+                year: y.name.clone(),
+                period: Period::CaNam,
+            }),
+        ReportEvery::Term => through
+            .iter()
+            .flat_map(|y| [(y, Period::Hk1, y.hk1_end), (y, Period::Hk2, y.end)])
+            .filter(|(_, _, end)| *end < today)
+            .max_by_key(|(_, _, end)| *end)
+            .map(|(y, p, _)| ReportPeriod {
+                year: y.name.clone(),
+                period: p,
+            }),
+        ReportEvery::PreviousMonth => {
+            let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1)?.pred_opt()?;
+            let (m, y) = (first.month(), first.year());
+            let first_year = if m >= 9 { y } else { y - 1 };
+            Some(ReportPeriod {
+                year: format!("{first_year}-{}", first_year + 1),
+                period: Period::Month(m),
+            })
+        }
+    }
+}
+
+fn format_of(name: &str) -> Option<Format> {
+    Some(match name {
+        "pdf" => Format::Pdf,
+        "xlsx" => Format::Xlsx,
+        "html" => Format::Html,
+        "md" => Format::Md,
+        "csv" => Format::Csv,
+        "json" => Format::Json,
+        _ => return None,
+    })
+}
+
+fn content_type(format: &str) -> &'static str {
+    match format {
+        "pdf" => "application/pdf",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "html" => "text/html; charset=utf-8",
+        "md" => "text/markdown; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        _ => "application/json",
+    }
+}
+
+fn ledger_path(state: &Path) -> PathBuf {
+    state.join("reports").join("delivered.json")
+}
+
+fn read_records(state: &Path) -> BTreeMap<String, Record> {
+    std::fs::read(ledger_path(state))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+fn write_records(state: &Path, r: &BTreeMap<String, Record>) -> Result<(), OpsError> {
+    let path = ledger_path(state);
+    let tmp = path.with_extension("json.tmp");
+    let body = serde_json::to_vec_pretty(r).expect("records serialise");
+    std::fs::write(&tmp, body)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(OpsError::io("cannot record the delivery in", &path))
+}
+
+impl Vault {
+    /// Delivers the report of the period of kind `every` that ended last
+    /// before `today`: each of `formats` (default pdf and xlsx) written under
+    /// `[state] dir/reports/YEAR/PERIOD/`, filed in the archive, and mailed
+    /// to `[alerts.email] report_to` with the files attached.
+    ///
+    /// # Errors
+    /// [`OpsError`]: no period of that kind has ended, a report that could not
+    /// be written or archived, or a mail the server refused (the files are
+    /// kept and the next run sends them).
+    pub async fn deliver_report(
+        &self,
+        every: ReportEvery,
+        formats: &[String],
+        today: NaiveDate,
+    ) -> Result<Delivery, OpsError> {
+        let cfg = self.config()?;
+        let policies = self.policies()?;
+        let period = ended_period(every, &policies.school_years, today).ok_or_else(|| {
+            OpsError::Refused(format!(
+                "no {} has ended before {today} in school-years.toml: nothing to report yet",
+                match every {
+                    ReportEvery::Year => "school year",
+                    ReportEvery::Term => "term",
+                    ReportEvery::PreviousMonth => "month",
+                }
+            ))
+        })?;
+        let key = period.key();
+        let label = Lang::Vi.period(&period.year, period.period);
+        let formats: Vec<String> = if formats.is_empty() {
+            vec!["pdf".into(), "xlsx".into()]
+        } else {
+            formats.to_vec()
+        };
+        let reports = cfg.state_dir.join("reports");
+        crate::scratch::create_private_dir(&reports)?;
+        let mut records = read_records(&cfg.state_dir);
+        let email = cfg.alerts.email.as_ref();
+        let recipients: Vec<String> = email.map(|e| e.report_to.clone()).unwrap_or_default();
+        let previous = records
+            .iter()
+            .filter(|(k, _)| **k != key)
+            .max_by_key(|(_, r)| r.at)
+            .map(|(k, r)| (k.clone(), r.clone()));
+
+        let record = match records.get(&key) {
+            Some(r) if r.mailed || recipients.is_empty() => {
+                return Ok(Delivery {
+                    period: key,
+                    label,
+                    files: r.files.clone(),
+                    mailed_to: Vec::new(),
+                    not_mailed: None,
+                    delivered_before: Some(r.at),
+                    articles_met: r.articles_met,
+                    articles: r.articles,
+                    violations: r.violations,
+                    warnings: r.warnings,
+                });
+            }
+            // Written and archived, not mailed: send those files, not a new report.
+            Some(r) => r.clone(),
+            None => {
+                let dir = reports.join(&period.year).join(period.period.to_string());
+                crate::scratch::create_private_dir(&dir)?;
+                let mut files = Vec::new();
+                let mut last: Option<ReportOutcome> = None;
+                for f in &formats {
+                    let format = format_of(f).ok_or_else(|| {
+                        OpsError::Refused(format!("{f:?} is not a report format"))
+                    })?;
+                    let req = ReportRequest {
+                        as_of: Some(today),
+                        period: Some(period.clone()),
+                        format,
+                        lang: Lang::Vi,
+                        out: dir.join(format!(
+                            "bao-cao-tuan-thu-{}-{}.{f}",
+                            period.year, period.period
+                        )),
+                        force: true,
+                        office: None,
+                        detail_limit: crate::report::model::DETAIL_LIMIT,
+                        archive: true,
+                        archive_partial: false,
+                    };
+                    let o = self.report(&req, Arc::new(Quiet)).await?;
+                    files.push(DeliveredFile {
+                        path: o.path.clone(),
+                        format: f.clone(),
+                        sha256: o.sha256.clone(),
+                        bag: o.archived.as_ref().and_then(|a| a.bag.clone()),
+                    });
+                    last = Some(o);
+                }
+                let o = last.expect("at least one format");
+                let r = Record {
+                    at: chrono::Utc::now().with_timezone(&crate::calendar::VIETNAM),
+                    files,
+                    mailed: false,
+                    articles_met: o.articles_met,
+                    articles: o.articles,
+                    violations: o.violations,
+                    warnings: o.warnings,
+                };
+                records.insert(key.clone(), r.clone());
+                write_records(&cfg.state_dir, &records)?;
+                r
+            }
+        };
+
+        let mut out = Delivery {
+            period: key.clone(),
+            label: label.clone(),
+            files: record.files.clone(),
+            mailed_to: Vec::new(),
+            not_mailed: None,
+            delivered_before: None,
+            articles_met: record.articles_met,
+            articles: record.articles,
+            violations: record.violations,
+            warnings: record.warnings,
+        };
+        let Some(e) = email.filter(|_| !recipients.is_empty()) else {
+            out.not_mailed = Some(
+                "no [alerts.email] report_to: the report was written and archived, and mailed to nobody".into(),
+            );
+            return Ok(out);
+        };
+        let mut attachments = Vec::new();
+        for f in &record.files {
+            let bytes =
+                std::fs::read(&f.path).map_err(OpsError::io("cannot read the report", &f.path))?;
+            attachments.push(Attachment {
+                name: f
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                content_type: content_type(&f.format).into(),
+                bytes,
+            });
+        }
+        let m = compose(&cfg.office.name, &label, &record, previous.as_ref());
+        send_mail(e, &recipients, &m, &attachments, cfg.schedule.timezone)
+            .await
+            .map_err(|why| OpsError::NotMailed {
+                period: key.clone(),
+                why,
+            })?;
+        if let Some(r) = records.get_mut(&key) {
+            r.mailed = true;
+        }
+        write_records(&cfg.state_dir, &records)?;
+        out.mailed_to = recipients;
+        Ok(out)
+    }
+}
+
+/// The message leadership receives: a Vietnamese subject naming the office
+/// and the period, and a short body that sums up the verdicts.
+fn compose(office: &str, label: &str, r: &Record, previous: Option<&(String, Record)>) -> Composed {
+    let office = if office.trim().is_empty() {
+        "Đơn vị"
+    } else {
+        office.trim()
+    };
+    let subject = format!("Báo cáo thiết bị dạy học — {office} — {label}");
+    let mut body = format!(
+        "Kính gửi lãnh đạo đơn vị,\n\n\
+         Đính kèm là báo cáo thực hiện Quyết định 146/QĐ-GDĐT của {office}, {label}.\n\n\
+         Kết quả: {}/{} điều khoản đạt; {} vi phạm, {} cảnh báo.\n",
+        r.articles_met, r.articles, r.violations, r.warnings
+    );
+    match previous {
+        Some((k, p)) => {
+            let change = |now: u64, was: u64| match now.cmp(&was) {
+                std::cmp::Ordering::Greater => format!("tăng {}", now - was),
+                std::cmp::Ordering::Less => format!("giảm {}", was - now),
+                std::cmp::Ordering::Equal => "không đổi".to_string(),
+            };
+            body.push_str(&format!(
+                "So với báo cáo gửi trước ({k}): điều khoản đạt {}, vi phạm {}, cảnh báo {}.\n",
+                change(r.articles_met, p.articles_met),
+                change(r.violations, p.violations),
+                change(r.warnings, p.warnings)
+            ));
+        }
+        None => body.push_str("Đây là báo cáo đầu tiên eqvault gửi theo lịch.\n"),
+    }
+    body.push_str(
+        "\nCác tệp đính kèm đã được lưu trữ trong kho báo cáo (eqvault archive list).\n\
+         Thư này do eqvault gửi tự động theo lịch; vui lòng không trả lời.\n",
+    );
+    Composed { subject, body }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn years() -> SchoolYears {
+        SchoolYears::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("policies")).unwrap()
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn key(every: ReportEvery, today: NaiveDate) -> String {
+        ended_period(every, &years(), today).unwrap().key()
+    }
+
+    #[test]
+    fn the_period_reported_is_the_one_that_has_just_ended() {
+        // December: the school year began in September; the last ended term is last year's HK2.
+        assert_eq!(key(ReportEvery::Term, d(2026, 12, 6)), "2025-2026/hk2");
+        assert_eq!(key(ReportEvery::Year, d(2026, 12, 6)), "2025-2026/ca-nam");
+        assert_eq!(
+            key(ReportEvery::PreviousMonth, d(2026, 12, 6)),
+            "2026-2027/11"
+        );
+        // February: HK1 has ended.
+        assert_eq!(key(ReportEvery::Term, d(2027, 2, 15)), "2026-2027/hk1");
+        // January's previous month is December, of the school year begun in September.
+        assert_eq!(
+            key(ReportEvery::PreviousMonth, d(2027, 1, 3)),
+            "2026-2027/12"
+        );
+        // Summer: the year has ended; July's previous month is June of the year that ended.
+        assert_eq!(key(ReportEvery::Year, d(2026, 7, 1)), "2025-2026/ca-nam");
+        assert_eq!(
+            key(ReportEvery::PreviousMonth, d(2026, 7, 1)),
+            "2025-2026/06"
+        );
+        // Nothing ends on its last day: it is reported from the day after.
+        let y = years();
+        let last = y.get("2025-2026").unwrap().end;
+        assert_ne!(key(ReportEvery::Year, last), "2025-2026/ca-nam");
+    }
+}
