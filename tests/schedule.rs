@@ -849,6 +849,45 @@ fn the_scheduled_report_reaches_report_to_only_with_its_files_and_lands_in_the_a
         ),
     );
     assert_eq!(doctor_line()["ok"], true);
+    // doctor --send-test-alert: a test alert to IT, and a test report to report_to,
+    // made as the job makes it, but neither archived nor remembered.
+    let d = f.run(&["doctor", "--send-test-alert", "--json"]).json();
+    let sent = d["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "report_email")
+        .cloned()
+        .unwrap_or_else(|| panic!("no report_email line: {d:#}"));
+    assert_eq!(sent["ok"], true, "{sent}");
+    wait_until(Duration::from_secs(30), "the two test emails", || {
+        mails(&inbox).len() == 2
+    });
+    let tests = mails(&inbox);
+    let test_report = tests
+        .iter()
+        .find(|m| m["subject"].as_str().unwrap().starts_with("[THỬ / TEST]"))
+        .unwrap_or_else(|| panic!("{tests:#?}"));
+    assert_eq!(
+        test_report["to"],
+        serde_json::json!(["truong.phong@localhost", "pho.phong@localhost"])
+    );
+    assert_eq!(test_report["attachments"].as_array().unwrap().len(), 2);
+    assert!(
+        tests
+            .iter()
+            .any(|m| m["to"] == serde_json::json!(["it@localhost"])),
+        "{tests:#?}"
+    );
+    let before = f.run(&["archive", "list", "--json"]).ok().json();
+    assert_eq!(
+        before,
+        serde_json::json!([]),
+        "a test report is not archived"
+    );
+    for m in files_ending(&inbox, ".json") {
+        std::fs::remove_file(m).unwrap();
+    }
     let r = f.run(&["schedule", "run", "report", "--json"]);
     let j = r.json();
     assert_eq!(j["status"], "ok", "{j}\n{}", r.stderr);

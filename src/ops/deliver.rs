@@ -296,20 +296,7 @@ impl Vault {
             );
             return Ok(out);
         };
-        let mut attachments = Vec::new();
-        for f in &record.files {
-            let bytes =
-                std::fs::read(&f.path).map_err(OpsError::io("cannot read the report", &f.path))?;
-            attachments.push(Attachment {
-                name: f
-                    .path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                content_type: content_type(&f.format).into(),
-                bytes,
-            });
-        }
+        let attachments = attach(&record.files)?;
         let m = compose(&cfg.office.name, &label, &record, previous.as_ref());
         send_mail(e, &recipients, &m, &attachments, cfg.schedule.timezone)
             .await
@@ -324,6 +311,122 @@ impl Vault {
         out.mailed_to = recipients;
         Ok(out)
     }
+}
+
+impl Vault {
+    /// `doctor --send-test-alert`: the report `[schedule] report` would send now
+    /// (its period and formats; XLSX of the last ended term without the job),
+    /// written into a private scratch folder, marked as a test in the subject,
+    /// and mailed to `[alerts.email] report_to`; neither archived nor
+    /// remembered as delivered. Returns the recipients and the period.
+    ///
+    /// # Errors
+    /// [`OpsError`]: no `report_to`, no ended period, a report that could not
+    /// be written, or the mail server's refusal.
+    pub async fn send_test_report(
+        &self,
+        today: NaiveDate,
+    ) -> Result<(Vec<String>, String), OpsError> {
+        let cfg = self.config()?;
+        let Some(e) = cfg
+            .alerts
+            .email
+            .as_ref()
+            .filter(|e| !e.report_to.is_empty())
+        else {
+            return Err(OpsError::Refused(
+                "no [alerts.email] report_to to send a test report to".into(),
+            ));
+        };
+        let job = cfg.schedule.jobs.iter().find(|j| j.name == "report");
+        let every = job
+            .and_then(|j| j.options.period)
+            .unwrap_or(ReportEvery::Term);
+        let formats = match job {
+            Some(j) if !j.options.formats.is_empty() => j.options.formats.clone(),
+            Some(_) => vec!["pdf".into(), "xlsx".into()],
+            None => vec!["xlsx".into()],
+        };
+        let policies = self.policies()?;
+        let period = ended_period(every, &policies.school_years, today)
+            .ok_or_else(|| OpsError::Refused("no period has ended yet to report on".into()))?;
+        let scratch = super::private_temp(cfg, "test-report")?;
+        let mut files = Vec::new();
+        let mut last = None;
+        for f in &formats {
+            let format = format_of(f)
+                .ok_or_else(|| OpsError::Refused(format!("{f:?} is not a report format")))?;
+            let req = ReportRequest {
+                as_of: Some(today),
+                period: Some(period.clone()),
+                format,
+                lang: Lang::Vi,
+                out: scratch.path().join(format!(
+                    "bao-cao-tuan-thu-{}-{}.{f}",
+                    period.year, period.period
+                )),
+                force: true,
+                office: None,
+                detail_limit: crate::report::model::DETAIL_LIMIT,
+                archive: false,
+                archive_partial: false,
+            };
+            let o = self.report(&req, Arc::new(Quiet)).await?;
+            files.push(DeliveredFile {
+                path: o.path.clone(),
+                format: f.clone(),
+                sha256: o.sha256.clone(),
+                bag: None,
+            });
+            last = Some(o);
+        }
+        let o = last.expect("at least one format");
+        let record = Record {
+            at: chrono::Utc::now().with_timezone(&crate::calendar::VIETNAM),
+            files,
+            mailed: false,
+            articles_met: o.articles_met,
+            articles: o.articles,
+            violations: o.violations,
+            warnings: o.warnings,
+        };
+        let label = Lang::Vi.period(&period.year, period.period);
+        let mut m = compose(&cfg.office.name, &label, &record, None);
+        m.subject = format!("[THỬ / TEST] {}", m.subject);
+        m.body = format!(
+            "Đây là thư thử do eqvault doctor --send-test-alert gửi: báo cáo theo lịch sẽ đến địa chỉ này như sau. Báo cáo thử không được lưu trữ.\n\n{}",
+            m.body
+        );
+        let attachments = attach(&record.files)?;
+        send_mail(e, &e.report_to, &m, &attachments, cfg.schedule.timezone)
+            .await
+            .map_err(|why| {
+                OpsError::Refused(format!(
+                    "the mail server did not take the test report: {why}"
+                ))
+            })?;
+        Ok((e.report_to.clone(), period.key()))
+    }
+}
+
+/// The files of a delivery as attachments.
+fn attach(files: &[DeliveredFile]) -> Result<Vec<Attachment>, OpsError> {
+    files
+        .iter()
+        .map(|f| {
+            let bytes =
+                std::fs::read(&f.path).map_err(OpsError::io("cannot read the report", &f.path))?;
+            Ok(Attachment {
+                name: f
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                content_type: content_type(&f.format).into(),
+                bytes,
+            })
+        })
+        .collect()
 }
 
 /// The message leadership receives: a Vietnamese subject naming the office

@@ -60,7 +60,8 @@ pub enum State {
 pub struct Line {
     /// A stable name: `config`, `database`, `signing`, `encryption`, `identity`,
     /// `store:URL`, `marker:URL`, `policies`, `retention`, `calendar:YEAR`,
-    /// `schedule`, `report` (the scheduled report), `alerts`, `ping:KEY`, `email`.
+    /// `schedule`, `report` (the scheduled report), `alerts`, `ping:KEY`, `email`,
+    /// `report_email` (the test report, with `--send-test-alert`).
     pub name: String,
     /// Not a failure (a skipped line is not one either: the line it depends on is).
     pub ok: bool,
@@ -1069,9 +1070,42 @@ async fn alerts(cfg: &Config, opts: &DoctorOptions) -> Vec<Line> {
                     ),
                 )),
             }
+            if !e.report_to.is_empty() {
+                out.push(test_report(cfg).await);
+            }
         }
     }
     out
+}
+
+/// A test of the scheduled report: made as the job makes it, mailed to `report_to`.
+async fn test_report(cfg: &Config) -> Line {
+    let title = t("Thư báo cáo thử", "test report email");
+    let vault = super::Vault::open(cfg.clone());
+    match vault.send_test_report(crate::calendar::today()).await {
+        Ok((to, period)) => Line::ok(
+            "report_email",
+            title,
+            format!(
+                "máy chủ thư đã nhận báo cáo thử ({period}) cho {} người nhận lãnh đạo; hãy kiểm tra hộp thư",
+                to.len()
+            ),
+            format!(
+                "the server accepted a test report ({period}) to {}; check the inbox",
+                to.join(", ")
+            ),
+        ),
+        Err(e) => Line::fail(
+            "report_email",
+            title,
+            "KHÔNG gửi được báo cáo thử tới report_to",
+            e.to_string(),
+            t(
+                "Xem dòng «report» ở trên ([office] name, Chromium cho pdf) và [alerts.email]",
+                "See the «report» line above ([office] name, Chromium for pdf) and [alerts.email]",
+            ),
+        ),
+    }
 }
 
 /// The test email: Vietnamese first, English underneath, as the real alerts.
