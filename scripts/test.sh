@@ -15,6 +15,10 @@ command -v zstd >/dev/null    || need_apt+=(zstd)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 command -v tar >/dev/null     || need_apt+=(tar)
 command -v chromium >/dev/null || need_apt+=(chromium)
+# The printed report's test reads the PDF (pdftotext, pdffonts, pdfinfo, pdftoppm)
+# and needs the document's font (Liberation Serif, metric-compatible with Times).
+command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
+fc-list 2>/dev/null | grep -q "Liberation Serif" || need_apt+=(fonts-liberation)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}" >&2
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -123,8 +123,9 @@ impl Default for ArchiveSettings {
     }
 }
 
-/// `[office]`: the office's name and code, printed in reports and bag metadata.
-#[derive(Debug, Clone, Deserialize, Default)]
+/// `[office]`: the office's name and code, printed in reports and bag metadata,
+/// and who signs the printed report.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Office {
     /// e.g. "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh".
@@ -133,6 +134,36 @@ pub struct Office {
     /// The office's code.
     #[serde(default)]
     pub code: String,
+    /// The signer's position on the printed report, in capitals as Nghị định
+    /// 30/2020/NĐ-CP writes it (default "TRƯỞNG PHÒNG").
+    #[serde(default = "default_signer_title")]
+    pub signer_title: String,
+    /// The signer's name under the signature (empty: left to be written by hand).
+    #[serde(default)]
+    pub signer_name: String,
+    /// The place in the date line (default "Thành phố Hồ Chí Minh").
+    #[serde(default = "default_place")]
+    pub place: String,
+}
+
+impl Default for Office {
+    fn default() -> Self {
+        Office {
+            name: String::new(),
+            code: String::new(),
+            signer_title: default_signer_title(),
+            signer_name: String::new(),
+            place: default_place(),
+        }
+    }
+}
+
+fn default_signer_title() -> String {
+    "TRƯỞNG PHÒNG".into()
+}
+
+fn default_place() -> String {
+    "Thành phố Hồ Chí Minh".into()
 }
 
 /// `[database]`.
@@ -1302,10 +1333,17 @@ pub fn render_initial(plan: &InitPlan) -> String {
          # The office or school that runs eqvault; printed in reports and archive packages.\n",
     );
     out.push_str(&format!(
-        "name = {}\ncode = {}\n\n",
+        "name = {}\ncode = {}\n",
         q(&plan.office_name),
         q(&plan.office_code)
     ));
+    out.push_str(
+        "# Who signs the printed report (Nghị định 30/2020/NĐ-CP): the position in\n\
+         # capitals, the name (empty: written by hand), and the place in the date line.\n\
+         # signer_title = \"TRƯỞNG PHÒNG\"\n\
+         # signer_name = \"\"\n\
+         # place = \"Thành phố Hồ Chí Minh\"\n\n",
+    );
     out.push_str(
         "[database]\n\
          # The live equipment database (SQLite). eqvault only reads it; `restore` never\n\

@@ -227,6 +227,7 @@ fn model(db: &Path) -> Report {
         office: Office {
             name: "Phòng Giáo dục và Đào tạo".into(),
             code: "PGD12".into(),
+            ..Office::default()
         },
         generated_at: chrono::DateTime::parse_from_rfc3339("2025-03-01T08:00:00+07:00").unwrap(),
         detail_limit: 25,
@@ -973,6 +974,175 @@ fn pdf_is_printed_by_chromium() {
     assert!(pdf.starts_with(b"%PDF-"), "a PDF");
     assert!(pdf.len() > 10_000);
     assert_eq!(v["format"], "pdf");
+}
+
+/// `pdftotext`/`pdfinfo`/`pdffonts`/`pdftoppm` (poppler-utils, which scripts/test.sh installs).
+fn poppler(tool: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool}: {e}; scripts/test.sh installs poppler-utils"));
+    assert!(
+        out.status.success(),
+        "{tool} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Issue 27: the demo's PDF is an administrative document in the form of Nghị
+/// định 30/2020/NĐ-CP: A4, the font embedded, the Quốc hiệu and tiêu ngữ on
+/// the first page, "Nơi nhận" and the signature block together, no page ending
+/// on a heading, fewer pages than the dashboard it replaces (10 on this demo).
+/// The first page and the signature page are written to docs/ as images.
+#[test]
+fn the_pdf_is_a_document_a_head_of_office_signs() {
+    let _ = chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let out = eqvault(dir.path())
+        .args(["demo", "--no-run", "--dir"])
+        .arg(&demo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = demo.join("eqvault.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("[office]\n"),
+        "the demo's config has an [office] section"
+    );
+    std::fs::write(
+        &config,
+        text.replacen(
+            "[office]\n",
+            "[office]\nsigner_name = \"Nguyễn Văn An\"\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let pdf = dir.path().join("bao-cao.pdf");
+    let out = eqvault(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["report", "--format", "pdf", "--out"])
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p = pdf.to_str().unwrap();
+    let info = poppler("pdfinfo", &[p]);
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(pages < 10, "{pages} pages, the dashboard took 10");
+    assert!(info.contains("(A4)"), "{info}");
+    // Every font is embedded; the text is in Liberation Serif (or Times).
+    let fonts = poppler("pdffonts", &[p]);
+    for l in fonts.lines().skip(2) {
+        let cols: Vec<&str> = l.split_whitespace().collect();
+        let emb = cols[cols.len() - 5];
+        assert_eq!(emb, "yes", "not embedded: {l}");
+    }
+    assert!(
+        fonts.contains("LiberationSerif") || fonts.contains("TimesNewRoman"),
+        "{fonts}"
+    );
+    let page = |n: usize| {
+        poppler(
+            "pdftotext",
+            &[
+                "-layout",
+                "-f",
+                &n.to_string(),
+                "-l",
+                &n.to_string(),
+                p,
+                "-",
+            ],
+        )
+    };
+    let first = page(1);
+    assert!(
+        first.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+            && first.contains("Độc lập - Tự do - Hạnh phúc")
+            && first.contains("BÁO CÁO")
+            && first.contains("ngày"),
+        "{first}"
+    );
+    let signed = (1..=pages)
+        .find(|&n| page(n).contains("TRƯỞNG PHÒNG"))
+        .expect("a signature block");
+    let sign = page(signed);
+    assert!(
+        sign.contains("Nơi nhận") && sign.contains("Nguyễn Văn An"),
+        "Nơi nhận and the signer on the signature page:\n{sign}"
+    );
+    assert!(
+        signed <= 2,
+        "the document itself is short: signed on page {signed}"
+    );
+    // No page ends on a section heading ("3. Diễn biến theo tháng").
+    for n in 1..=pages {
+        let text = page(n);
+        let last = text
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim();
+        let heading = last.len() > 3
+            && last.as_bytes()[0].is_ascii_digit()
+            && last[1..].starts_with(". ")
+            && !last.contains("  ");
+        assert!(
+            !heading && last != "PHỤ LỤC",
+            "page {n} ends on a heading: {last:?}"
+        );
+    }
+    // Page numbers from page 2: the second page's first line is its number.
+    let second = page(2);
+    assert_eq!(
+        second.lines().find(|l| !l.trim().is_empty()).map(str::trim),
+        Some("2")
+    );
+    assert!(
+        !first.lines().take(2).any(|l| l.trim() == "1"),
+        "no number on page 1"
+    );
+    // The images README and the note point to.
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    for (n, name) in [(1, "report-page-1"), (signed, "report-signature-page")] {
+        let target = docs.join(name);
+        poppler(
+            "pdftoppm",
+            &[
+                "-r",
+                "60",
+                "-png",
+                "-singlefile",
+                "-f",
+                &n.to_string(),
+                "-l",
+                &n.to_string(),
+                p,
+                target.to_str().unwrap(),
+            ],
+        );
+        assert!(docs.join(format!("{name}.png")).is_file());
+    }
 }
 
 #[test]

@@ -121,20 +121,26 @@ impl Vault {
             return Err(OpsError::ArchiveNeedsConfig);
         }
         let policies = self.policies()?;
+        // The config's office (its signer and place too), the name replaced by --office.
+        let mut office = cfg
+            .map(|c| Office {
+                name: c.office.name.clone(),
+                code: c.office.code.clone(),
+                signer_title: c.office.signer_title.clone(),
+                signer_name: c.office.signer_name.clone(),
+                place: c.office.place.clone(),
+            })
+            .unwrap_or_default();
+        if let Some(name) = &req.office {
+            office.name = name.clone();
+        }
         let plan = Plan {
             database: self.database()?.to_path_buf(),
             mapping: self.mapping()?.cloned(),
             busy_timeout: self.busy_timeout(),
             as_of: req.as_of.unwrap_or_else(crate::calendar::today),
             period: req.period.clone(),
-            office: Office {
-                name: req
-                    .office
-                    .clone()
-                    .or_else(|| cfg.map(|c| c.office.name.clone()))
-                    .unwrap_or_default(),
-                code: cfg.map(|c| c.office.code.clone()).unwrap_or_default(),
-            },
+            office,
             generated_at: chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0)
                 .with_timezone(&crate::calendar::VIETNAM),
             detail_limit: req.detail_limit,

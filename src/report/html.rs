@@ -53,7 +53,7 @@ fn css_str(s: &str) -> String {
     out
 }
 
-const STYLE: &str = r#"
+pub(super) const STYLE: &str = r#"
 :root{--ink:#202124;--muted:#5f6368;--line:#dadce0;--band:#0b3d6e;--green:#137333;--green-bg:#e6f4ea;--red:#c5221f;--red-bg:#fce8e6;--amber:#b06000;--amber-bg:#fef7e0;--grey:#5f6368;--grey-bg:#f1f3f4}
 *{box-sizing:border-box}
 html{font-family:"Segoe UI",Roboto,"Noto Sans","DejaVu Sans","Liberation Sans",Arial,sans-serif;color:var(--ink);font-size:14px;line-height:1.45;background:#eef1f4}
@@ -128,6 +128,7 @@ dl.prov dd{margin:0;word-break:break-all}
 code{font-family:"DejaVu Sans Mono",Consolas,monospace;font-size:11.5px}
 footer.end{padding:10px 32px 20px;color:var(--muted);font-size:11px}
 @media (max-width:900px){.kpis{grid-template-columns:repeat(3,1fr)}.charts{grid-template-columns:1fr}}
+@media screen and (max-width:700px){header.mast,main,.kpis{padding-left:12px;padding-right:12px}.kpis{grid-template-columns:repeat(2,1fr)}table{display:block;overflow-x:auto;white-space:nowrap}td.msg,td.ev,.why,.req{white-space:normal;min-width:16em}}
 @media print{
  html{background:#fff;font-size:10.5px}
  .page{box-shadow:none;max-width:none;margin:0}
@@ -466,7 +467,7 @@ fn summary(out: &mut String, r: &Report, lang: Lang) {
     );
 }
 
-fn schools(out: &mut String, r: &Report, lang: Lang) {
+pub(super) fn schools(out: &mut String, r: &Report, lang: Lang) {
     let w = lang.w();
     let _ = write!(
         out,
@@ -520,7 +521,7 @@ fn schools(out: &mut String, r: &Report, lang: Lang) {
     out.push_str("</tbody></table></section>");
 }
 
-fn trends(out: &mut String, r: &Report, lang: Lang) {
+pub(super) fn trends(out: &mut String, r: &Report, lang: Lang) {
     let w = lang.w();
     let labels: Vec<String> = r.months.iter().map(|m| lang.month_short(m.m)).collect();
     let _ = write!(
@@ -664,7 +665,7 @@ fn condition_color(c: &str) -> &'static str {
     }
 }
 
-fn equipment(out: &mut String, r: &Report, lang: Lang) {
+pub(super) fn equipment(out: &mut String, r: &Report, lang: Lang) {
     let w = lang.w();
     let e = &r.equipment;
     let _ = write!(
@@ -807,7 +808,7 @@ fn equipment(out: &mut String, r: &Report, lang: Lang) {
     out.push_str("</section>");
 }
 
-fn backup(out: &mut String, r: &Report, lang: Lang) {
+pub(super) fn backup(out: &mut String, r: &Report, lang: Lang) {
     let w = lang.w();
     let b = &r.backup;
     let _ = write!(
@@ -954,7 +955,7 @@ fn archive_state(s: ArchiveState, lang: Lang) -> (&'static str, &'static str) {
     }
 }
 
-fn archive(out: &mut String, r: &Report, lang: Lang) {
+pub(super) fn archive(out: &mut String, r: &Report, lang: Lang) {
     let w = lang.w();
     let a = &r.archive;
     let _ = write!(
@@ -1012,7 +1013,7 @@ fn archive(out: &mut String, r: &Report, lang: Lang) {
     out.push_str("</tbody></table></section>");
 }
 
-fn findings(out: &mut String, r: &Report, lang: Lang) {
+pub(super) fn findings(out: &mut String, r: &Report, lang: Lang) {
     let w = lang.w();
     let _ = write!(
         out,
@@ -1088,7 +1089,7 @@ fn findings(out: &mut String, r: &Report, lang: Lang) {
     out.push_str("</section>");
 }
 
-fn notes(out: &mut String, r: &Report, lang: Lang) {
+pub(super) fn notes(out: &mut String, r: &Report, lang: Lang) {
     let w = lang.w();
     if r.skipped.is_empty() && r.notes.is_empty() {
         return;
@@ -1157,7 +1158,7 @@ pub(crate) fn judged(r: &Report, lang: Lang) -> String {
     )
 }
 
-fn provenance(out: &mut String, r: &Report, lang: Lang) {
+pub(super) fn provenance(out: &mut String, r: &Report, lang: Lang) {
     let w = lang.w();
     let p = &r.provenance;
     let _ = write!(

@@ -22,6 +22,7 @@
 
 mod charts;
 pub mod csv;
+pub mod document;
 mod evidence;
 pub mod html;
 pub mod json;
@@ -175,7 +176,7 @@ pub fn render(report: &Report, format: Format, lang: Lang) -> Result<Vec<u8>, Re
         Format::Xlsx => xlsx::render(report, lang)?,
         Format::Pdf => {
             let browser = pdf::find_chromium()?;
-            pdf::print(&browser, html::render(report, lang).as_bytes())?
+            pdf::print(&browser, document::render(report, lang).as_bytes())?
         }
     })
 }

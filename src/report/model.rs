@@ -43,12 +43,32 @@ pub const TOP_ITEMS: usize = 20;
 pub const DETAIL_LIMIT: usize = 25;
 
 /// The office the report is for.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Office {
     /// `[office] name` (or `--office`); empty when not set.
     pub name: String,
     /// `[office] code`.
     pub code: String,
+    /// `[office] signer_title`: the position in the signature block.
+    pub signer_title: String,
+    /// `[office] signer_name`.
+    pub signer_name: String,
+    /// `[office] place`: the place in the date line.
+    pub place: String,
+}
+
+impl Default for Office {
+    /// No name or code; the signer and place of `[office]`'s defaults.
+    fn default() -> Self {
+        let c = crate::config::Office::default();
+        Office {
+            name: c.name,
+            code: c.code,
+            signer_title: c.signer_title,
+            signer_name: c.signer_name,
+            place: c.place,
+        }
+    }
 }
 
 /// What to report on, decided before anything is read.
