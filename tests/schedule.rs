@@ -983,6 +983,75 @@ fn the_scheduled_report_reaches_report_to_only_with_its_files_and_lands_in_the_a
     assert_eq!(smtp.finish(), Some(0));
 }
 
+/// A scheduled report whose mail fails is sent by the next run from the same
+/// files: nothing is written or archived twice, and leadership gets it once.
+#[test]
+fn a_scheduled_report_whose_mail_failed_is_sent_next_time_from_the_same_files() {
+    let f = Fixture::new();
+    f.config_local();
+    // A port nobody listens on: the first run's mail fails.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let email = |port: u16| {
+        format!(
+            "[office]\nname = \"Phòng Giáo dục và Đào tạo Quận 3\"\n\
+             [alerts.email]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\ntimeout = \"5s\"\n\
+             from = \"eqvault@pgd.example.vn\"\nto = [\"it@localhost\"]\nreport_to = [\"truong.phong@localhost\"]\n\
+             [schedule]\nreport = {{ cron = \"0 0 7 1 * *\", format = [\"xlsx\", \"csv\"] }}\n"
+        )
+    };
+    let base = std::fs::read_to_string(&f.config).unwrap();
+    std::fs::write(&f.config, format!("{base}\n{}", email(dead_port))).unwrap();
+    let j = f
+        .run(&["schedule", "run", "report", "--json"])
+        .code(2)
+        .json();
+    assert_eq!(j["status"], "failed", "{j}");
+    assert!(
+        j["error"].as_str().unwrap().contains("report_to failed"),
+        "{j}"
+    );
+    let archived = |f: &Fixture| -> Vec<(String, String)> {
+        let l = f.run(&["archive", "list", "--json"]).ok().json();
+        let mut v: Vec<(String, String)> = l
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["file"].as_str().unwrap().to_string(),
+                    e["sha256"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let first = archived(&f);
+    assert_eq!(
+        first.len(),
+        2,
+        "written and archived before the mail: {first:?}"
+    );
+
+    let inbox = f.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let mut smtp = PyChild::spawn(SMTP_SINK_PY, &[&inbox.to_string_lossy()]);
+    let port: u16 = smtp.line().parse().expect("aiosmtpd prints its port");
+    std::fs::write(&f.config, format!("{base}\n{}", email(port))).unwrap();
+    let j = f.run(&["schedule", "run", "report", "--json"]).ok().json();
+    assert_eq!(j["status"], "ok", "{j}");
+    wait_until(Duration::from_secs(30), "the report email", || {
+        !mails(&inbox).is_empty()
+    });
+    assert_eq!(archived(&f), first, "the same files, archived once");
+    let m = mails(&inbox);
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0]["attachments"].as_array().unwrap().len(), 2);
+    assert_eq!(smtp.finish(), Some(0));
+}
+
 #[test]
 fn daemon_abandons_a_job_that_outlasts_the_grace_period_leaving_nothing() {
     let f = Fixture::new();

@@ -79,6 +79,9 @@ impl Outcome for Delivery {
 struct Record {
     at: DateTime<FixedOffset>,
     files: Vec<DeliveredFile>,
+    /// Every file is in the archive.
+    #[serde(default)]
+    archived: bool,
     mailed: bool,
     articles_met: u64,
     articles: u64,
@@ -150,20 +153,93 @@ fn ledger_path(state: &Path) -> PathBuf {
     state.join("reports").join("delivered.json")
 }
 
-fn read_records(state: &Path) -> BTreeMap<String, Record> {
-    std::fs::read(ledger_path(state))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
+/// What was delivered: none when the file does not exist yet; any other
+/// failure refuses the run, since delivering again would archive and mail twice.
+fn read_records(state: &Path) -> Result<BTreeMap<String, Record>, OpsError> {
+    let path = ledger_path(state);
+    match std::fs::read(&path) {
+        Ok(b) => serde_json::from_slice(&b).map_err(|e| {
+            OpsError::Refused(format!(
+                "{} cannot be read ({e}): it records which reports were sent; move it aside only if nothing was sent since",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+        Err(e) => Err(OpsError::io("cannot read", &path)(e)),
+    }
 }
 
+/// Replaces `delivered.json` whole and durably (written beside, fsynced, renamed, folder fsynced).
 fn write_records(state: &Path, r: &BTreeMap<String, Record>) -> Result<(), OpsError> {
+    use std::io::Write;
     let path = ledger_path(state);
     let tmp = path.with_extension("json.tmp");
     let body = serde_json::to_vec_pretty(r).expect("records serialise");
-    std::fs::write(&tmp, body)
+    let written = std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(&body).and_then(|()| f.sync_all()))
         .and_then(|()| std::fs::rename(&tmp, &path))
-        .map_err(OpsError::io("cannot record the delivery in", &path))
+        .and_then(|()| {
+            let dir = path.parent().unwrap_or(state);
+            std::fs::File::open(dir).and_then(|d| d.sync_all())
+        });
+    written.map_err(OpsError::io("cannot record the delivery in", &path))
+}
+
+/// The totals a delivery's message sums up.
+struct Totals {
+    articles_met: u64,
+    articles: u64,
+    violations: u64,
+    warnings: u64,
+}
+
+impl Vault {
+    /// Writes the report of `period` as of `today` in each of `formats` into
+    /// `dir`, without archiving it.
+    async fn write_reports(
+        &self,
+        period: &ReportPeriod,
+        formats: &[String],
+        today: NaiveDate,
+        dir: &Path,
+    ) -> Result<(Vec<DeliveredFile>, Totals), OpsError> {
+        let mut files = Vec::new();
+        let mut totals = None;
+        for f in formats {
+            let format = format_of(f)
+                .ok_or_else(|| OpsError::Refused(format!("{f:?} is not a report format")))?;
+            let req = ReportRequest {
+                as_of: Some(today),
+                period: Some(period.clone()),
+                format,
+                lang: Lang::Vi,
+                out: dir.join(format!(
+                    "bao-cao-tuan-thu-{}-{}.{f}",
+                    period.year, period.period
+                )),
+                force: true,
+                office: None,
+                detail_limit: crate::report::model::DETAIL_LIMIT,
+                archive: false,
+                archive_partial: false,
+            };
+            let o: ReportOutcome = self.report(&req, Arc::new(Quiet)).await?;
+            files.push(DeliveredFile {
+                path: o.path.clone(),
+                format: f.clone(),
+                sha256: o.sha256.clone(),
+                bag: None,
+            });
+            totals = Some(Totals {
+                articles_met: o.articles_met,
+                articles: o.articles,
+                violations: o.violations,
+                warnings: o.warnings,
+            });
+        }
+        let totals = totals.ok_or_else(|| OpsError::Refused("no report format given".into()))?;
+        Ok((files, totals))
+    }
 }
 
 impl Vault {
@@ -203,7 +279,7 @@ impl Vault {
         };
         let reports = cfg.state_dir.join("reports");
         crate::scratch::create_private_dir(&reports)?;
-        let mut records = read_records(&cfg.state_dir);
+        let mut records = read_records(&cfg.state_dir)?;
         let email = cfg.alerts.email.as_ref();
         let recipients: Vec<String> = email.map(|e| e.report_to.clone()).unwrap_or_default();
         let previous = records
@@ -212,8 +288,8 @@ impl Vault {
             .max_by_key(|(_, r)| r.at)
             .map(|(k, r)| (k.clone(), r.clone()));
 
-        let record = match records.get(&key) {
-            Some(r) if r.mailed || recipients.is_empty() => {
+        let mut record = match records.get(&key) {
+            Some(r) if r.archived && (r.mailed || recipients.is_empty()) => {
                 return Ok(Delivery {
                     period: key,
                     label,
@@ -227,56 +303,46 @@ impl Vault {
                     warnings: r.warnings,
                 });
             }
-            // Written and archived, not mailed: send those files, not a new report.
+            // Written before, not yet archived or mailed: those files, not a new report.
             Some(r) => r.clone(),
             None => {
+                // Every format written and recorded first; then archived: a run
+                // that fails half-way archives the same bytes next time (the
+                // archive skips what it holds), never a new version.
                 let dir = reports.join(&period.year).join(period.period.to_string());
                 crate::scratch::create_private_dir(&dir)?;
-                let mut files = Vec::new();
-                let mut last: Option<ReportOutcome> = None;
-                for f in &formats {
-                    let format = format_of(f).ok_or_else(|| {
-                        OpsError::Refused(format!("{f:?} is not a report format"))
-                    })?;
-                    let req = ReportRequest {
-                        as_of: Some(today),
-                        period: Some(period.clone()),
-                        format,
-                        lang: Lang::Vi,
-                        out: dir.join(format!(
-                            "bao-cao-tuan-thu-{}-{}.{f}",
-                            period.year, period.period
-                        )),
-                        force: true,
-                        office: None,
-                        detail_limit: crate::report::model::DETAIL_LIMIT,
-                        archive: true,
-                        archive_partial: false,
-                    };
-                    let o = self.report(&req, Arc::new(Quiet)).await?;
-                    files.push(DeliveredFile {
-                        path: o.path.clone(),
-                        format: f.clone(),
-                        sha256: o.sha256.clone(),
-                        bag: o.archived.as_ref().and_then(|a| a.bag.clone()),
-                    });
-                    last = Some(o);
-                }
-                let o = last.expect("at least one format");
+                let (files, t) = self.write_reports(&period, &formats, today, &dir).await?;
                 let r = Record {
                     at: chrono::Utc::now().with_timezone(&crate::calendar::VIETNAM),
                     files,
+                    archived: false,
                     mailed: false,
-                    articles_met: o.articles_met,
-                    articles: o.articles,
-                    violations: o.violations,
-                    warnings: o.warnings,
+                    articles_met: t.articles_met,
+                    articles: t.articles,
+                    violations: t.violations,
+                    warnings: t.warnings,
                 };
                 records.insert(key.clone(), r.clone());
                 write_records(&cfg.state_dir, &records)?;
                 r
             }
         };
+        if !record.archived {
+            for f in &mut record.files {
+                let a = self
+                    .file_report(&f.path, &period.year, period.period, Arc::new(Quiet))
+                    .await
+                    .map_err(|e| OpsError::NotArchived {
+                        path: f.path.display().to_string(),
+                        sha256: f.sha256.clone(),
+                        why: e.to_string(),
+                    })?;
+                f.bag = a.bag;
+            }
+            record.archived = true;
+            records.insert(key.clone(), record.clone());
+            write_records(&cfg.state_dir, &records)?;
+        }
 
         let mut out = Delivery {
             period: key.clone(),
@@ -351,44 +417,18 @@ impl Vault {
         let period = ended_period(every, &policies.school_years, today)
             .ok_or_else(|| OpsError::Refused("no period has ended yet to report on".into()))?;
         let scratch = super::private_temp(cfg, "test-report")?;
-        let mut files = Vec::new();
-        let mut last = None;
-        for f in &formats {
-            let format = format_of(f)
-                .ok_or_else(|| OpsError::Refused(format!("{f:?} is not a report format")))?;
-            let req = ReportRequest {
-                as_of: Some(today),
-                period: Some(period.clone()),
-                format,
-                lang: Lang::Vi,
-                out: scratch.path().join(format!(
-                    "bao-cao-tuan-thu-{}-{}.{f}",
-                    period.year, period.period
-                )),
-                force: true,
-                office: None,
-                detail_limit: crate::report::model::DETAIL_LIMIT,
-                archive: false,
-                archive_partial: false,
-            };
-            let o = self.report(&req, Arc::new(Quiet)).await?;
-            files.push(DeliveredFile {
-                path: o.path.clone(),
-                format: f.clone(),
-                sha256: o.sha256.clone(),
-                bag: None,
-            });
-            last = Some(o);
-        }
-        let o = last.expect("at least one format");
+        let (files, t) = self
+            .write_reports(&period, &formats, today, scratch.path())
+            .await?;
         let record = Record {
             at: chrono::Utc::now().with_timezone(&crate::calendar::VIETNAM),
             files,
+            archived: false,
             mailed: false,
-            articles_met: o.articles_met,
-            articles: o.articles,
-            violations: o.violations,
-            warnings: o.warnings,
+            articles_met: t.articles_met,
+            articles: t.articles,
+            violations: t.violations,
+            warnings: t.warnings,
         };
         let label = Lang::Vi.period(&period.year, period.period);
         let mut m = compose(&cfg.office.name, &label, &record, None);

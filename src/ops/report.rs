@@ -216,7 +216,7 @@ impl Vault {
     }
 
     /// Files a written report under its school year and period.
-    async fn file_report(
+    pub(super) async fn file_report(
         &self,
         path: &Path,
         year: &str,

@@ -174,6 +174,10 @@ pub async fn restore(
                 notes,
             });
         }
+        // Ctrl-C while it read: stopped, not a store or disk failure; no next store.
+        if crate::stop::requested() {
+            return Err(OpsError::Stopped);
+        }
         if let Some(why) = rd.blocked {
             // The store or this disk failed, not the snapshot: say so, not "damaged".
             tracing::warn!(store = %store.label, error = %why, "copy could not be read, trying the next store");

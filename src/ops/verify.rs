@@ -396,14 +396,11 @@ pub async fn read_data(
             ))
         })
     };
-    // Stopped before the end for a reason of its own (a key that opens nothing, a
-    // disk that takes nothing): reading on would tell nothing more.
-    let early = |e: &Unpacking| {
-        matches!(
-            &e,
-            Err((pack::PackError::WrongIdentity, _)) | Err((_, Some(_)))
-        )
-    };
+    // Stopped before the end by this machine (a disk that takes nothing): reading
+    // on would tell nothing more. A key that opens nothing is not one of these:
+    // age says the same of a damaged header, so the object is hashed to the end
+    // and damage is named as damage.
+    let early = |e: &Unpacking| matches!(&e, Err((_, Some(_))));
     progress.phase(
         "tải về, giải mã / download, decrypt",
         Some(meta.object_bytes),
@@ -415,6 +412,10 @@ pub async fn read_data(
     let got: Result<(), OpsError> = async {
         let mut stream = store.get_stream(&meta.object).await?;
         while let Some(chunk) = stream.next().await {
+            // Ctrl-C: nothing more is read (the caller says it stopped).
+            if crate::stop::requested() {
+                return Err(OpsError::Stopped);
+            }
             let chunk = chunk?;
             n += chunk.len() as u64;
             progress.advance(chunk.len() as u64);
@@ -425,8 +426,9 @@ pub async fn read_data(
             }
             h.update(&chunk);
             if finished.is_none() && tx.send(chunk).await.is_err() {
-                // The unpacker stopped: damage is still hashed to the end, so it is
-                // named as damage; a wrong key or a full disk ends the read here.
+                // The unpacker stopped: damage, and a key that opens nothing, are
+                // hashed to the end, so damage is named as such; a full disk ends
+                // the read here.
                 let r = join((&mut unpacking).await);
                 let stop = early(&r);
                 finished = Some(r);

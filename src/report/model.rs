@@ -117,9 +117,10 @@ pub struct PeriodInfo {
 }
 
 impl PeriodInfo {
-    /// The period is not over at `as_of`: the report covers part of it.
+    /// The period is not over at `as_of`: the report covers part of it. Its
+    /// last day counts as not over: what falls due on `as_of` is not judged yet.
     pub fn partial(&self) -> bool {
-        self.to < self.end
+        self.as_of <= self.end
     }
 
     /// The period's name, marked when it is not over, for places that show

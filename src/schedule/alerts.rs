@@ -383,7 +383,9 @@ fn with_date(message: &[u8], date: &str) -> Vec<u8> {
             out.push(b'\n');
         }
         if !replaced && line.to_ascii_lowercase().starts_with(b"date:") {
-            out.extend_from_slice(format!("Date: {date}\r").as_bytes());
+            // The head's last line has no \r of its own: the \r\n\r\n follows it.
+            let cr = if line.ends_with(b"\r") { "\r" } else { "" };
+            out.extend_from_slice(format!("Date: {date}{cr}").as_bytes());
             replaced = true;
         } else {
             out.extend_from_slice(line);
@@ -504,6 +506,17 @@ mod tests {
             out,
             "From: a@b\r\nDate: Sun, 06 Dec 2026 13:00:00 +0700\r\nSubject: x\r\n\r\nDate: in the body\r\n"
         );
+    }
+
+    #[test]
+    fn a_date_that_is_the_last_header_gets_no_stray_carriage_return() {
+        let m = b"From: a@b\r\nDate: Sun, 06 Dec 2026 06:00:00 +0000\r\n\r\nbody\r\n";
+        let out = String::from_utf8(with_date(m, "Sun, 06 Dec 2026 13:00:00 +0700")).unwrap();
+        assert_eq!(
+            out,
+            "From: a@b\r\nDate: Sun, 06 Dec 2026 13:00:00 +0700\r\n\r\nbody\r\n"
+        );
+        assert!(!out.contains("\r\r"));
     }
 
     #[test]
