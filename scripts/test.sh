@@ -27,9 +27,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 py_need=()
-for mod in bagit openpyxl aiosmtpd; do
+for mod in bagit openpyxl aiosmtpd boto3; do
   python3 -c "import $mod" 2>/dev/null || py_need+=("$mod")
 done
+# moto's S3 server, with Object Lock, for tests/object_lock.rs.
+python3 -c "import moto.server" 2>/dev/null || py_need+=("moto[server]")
 if [ ${#py_need[@]} -gt 0 ]; then
   echo "installing PyPI packages: ${py_need[*]}" >&2
   python3 -m pip install --quiet --disable-pip-version-check "${py_need[@]}"

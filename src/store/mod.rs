@@ -338,6 +338,18 @@ const PARTS_IN_FLIGHT: usize = 3;
 /// Chunks read from a local file at a time.
 const READ_BYTES: usize = 1 << 20;
 
+/// Sent with every S3 request: the checksum algorithm of the SHA-256 each PUT
+/// and part carries (`x-amz-checksum-sha256`). A bucket with Object Lock
+/// refuses an upload that names neither this nor a Content-MD5 (AWS, moto).
+fn object_lock_headers() -> object_store::HeaderMap {
+    let mut h = object_store::HeaderMap::new();
+    h.insert(
+        "x-amz-sdk-checksum-algorithm",
+        object_store::HeaderValue::from_static("SHA256"),
+    );
+    h
+}
+
 impl Store {
     /// Opens the store a config entry describes. A local folder must exist.
     ///
@@ -377,9 +389,14 @@ impl Store {
                     .unwrap_or(Duration::from_secs(60));
                 let mut b = AmazonS3Builder::from_env()
                     .with_bucket_name(&bucket)
+                    // A SHA-256 on every PUT and part: a bucket with Object Lock refuses
+                    // uploads without an integrity checksum (as AWS does), and the
+                    // server checks each one arrived whole.
+                    .with_checksum_algorithm(object_store::aws::Checksum::SHA256)
                     .with_retry(retry)
                     .with_client_options(
                         ClientOptions::new()
+                            .with_default_headers(object_lock_headers())
                             .with_timeout(timeout)
                             .with_connect_timeout(Duration::from_secs(5))
                             .with_allow_http(cfg.allow_http),
