@@ -976,6 +976,26 @@ fn pdf_is_printed_by_chromium() {
     assert_eq!(v["format"], "pdf");
 }
 
+/// `eqvault [GLOBAL] demo [FLAGS] --dir DIR/demo` (a flag starting `--json` goes
+/// before `demo`), asserting success; returns the demo's config.
+fn demo_in(dir: &Path, flags: &[&str]) -> PathBuf {
+    let demo = dir.join("demo");
+    let mut c = eqvault(dir);
+    let (global, local): (Vec<&str>, Vec<&str>) = flags.iter().partition(|f| **f == "--json");
+    c.args(&global)
+        .arg("demo")
+        .args(&local)
+        .arg("--dir")
+        .arg(&demo);
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    demo.join("eqvault.toml")
+}
+
 /// `pdftotext`/`pdfinfo`/`pdffonts`/`pdftoppm` (poppler-utils, which scripts/test.sh installs).
 fn poppler(tool: &str, args: &[&str]) -> String {
     let out = std::process::Command::new(tool)
@@ -999,18 +1019,7 @@ fn poppler(tool: &str, args: &[&str]) -> String {
 fn the_pdf_is_a_document_a_head_of_office_signs() {
     let _ = chromium();
     let dir = tempfile::tempdir().unwrap();
-    let demo = dir.path().join("demo");
-    let out = eqvault(dir.path())
-        .args(["demo", "--no-run", "--dir"])
-        .arg(&demo)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let config = demo.join("eqvault.toml");
+    let config = demo_in(dir.path(), &["--no-run"]);
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(
         text.contains("[office]\n"),
@@ -2249,18 +2258,7 @@ fn a_future_school_year_is_derived_not_refused() {
 #[test]
 fn the_demos_check_keeps_to_the_regulations_time_and_its_report_to_this_years_backups() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = dir.path().join("demo");
-    let out = eqvault(dir.path())
-        .args(["--json", "demo", "--dir"])
-        .arg(&demo)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let config = demo.join("eqvault.toml");
+    let config = demo_in(dir.path(), &["--json"]);
     let out = eqvault(dir.path())
         .arg("--config")
         .arg(&config)

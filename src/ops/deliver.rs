@@ -89,6 +89,22 @@ struct Record {
     warnings: u64,
 }
 
+impl Record {
+    /// Files just written: neither archived nor mailed yet.
+    fn written(files: Vec<DeliveredFile>, t: &Totals) -> Record {
+        Record {
+            at: chrono::Utc::now().with_timezone(&crate::calendar::VIETNAM),
+            files,
+            archived: false,
+            mailed: false,
+            articles_met: t.articles_met,
+            articles: t.articles,
+            violations: t.violations,
+            warnings: t.warnings,
+        }
+    }
+}
+
 /// The period of kind `every` that has ended last before `today`.
 pub fn ended_period(
     every: ReportEvery,
@@ -312,16 +328,7 @@ impl Vault {
                 let dir = reports.join(&period.year).join(period.period.to_string());
                 crate::scratch::create_private_dir(&dir)?;
                 let (files, t) = self.write_reports(&period, &formats, today, &dir).await?;
-                let r = Record {
-                    at: chrono::Utc::now().with_timezone(&crate::calendar::VIETNAM),
-                    files,
-                    archived: false,
-                    mailed: false,
-                    articles_met: t.articles_met,
-                    articles: t.articles,
-                    violations: t.violations,
-                    warnings: t.warnings,
-                };
+                let r = Record::written(files, &t);
                 records.insert(key.clone(), r.clone());
                 write_records(&cfg.state_dir, &records)?;
                 r
@@ -420,16 +427,7 @@ impl Vault {
         let (files, t) = self
             .write_reports(&period, &formats, today, scratch.path())
             .await?;
-        let record = Record {
-            at: chrono::Utc::now().with_timezone(&crate::calendar::VIETNAM),
-            files,
-            archived: false,
-            mailed: false,
-            articles_met: t.articles_met,
-            articles: t.articles,
-            violations: t.violations,
-            warnings: t.warnings,
-        };
+        let record = Record::written(files, &t);
         let label = Lang::Vi.period(&period.year, period.period);
         let mut m = compose(&cfg.office.name, &label, &record, None);
         m.subject = format!("[THỬ / TEST] {}", m.subject);
