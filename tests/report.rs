@@ -1013,7 +1013,8 @@ fn poppler(tool: &str, args: &[&str]) -> String {
 /// Issue 27: the demo's PDF is an administrative document in the form of Nghị
 /// định 30/2020/NĐ-CP: A4, the font embedded, the Quốc hiệu and tiêu ngữ on
 /// the first page, "Nơi nhận" and the signature block together, no page ending
-/// on a heading, fewer pages than the dashboard it replaces (10 on this demo).
+/// on a heading, fewer pages than the dashboard it replaces (9 when the issue was
+/// filed, 10 on today's demo).
 /// The first page and the signature page are written to docs/ as images.
 #[test]
 fn the_pdf_is_a_document_a_head_of_office_signs() {
@@ -1056,7 +1057,8 @@ fn the_pdf_is_a_document_a_head_of_office_signs() {
         .trim()
         .parse()
         .unwrap();
-    assert!(pages < 10, "{pages} pages, the dashboard took 10");
+    // The issue counted 9 pages of the dashboard; today it prints 10 of this demo.
+    assert!(pages < 9, "{pages} pages, the dashboard took 10");
     assert!(info.contains("(A4)"), "{info}");
     // Every font is embedded; the text is in Liberation Serif (or Times).
     let fonts = poppler("pdffonts", &[p]);

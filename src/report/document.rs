@@ -55,16 +55,22 @@ td.ky{width:55%;text-align:center}
 .ky-space{height:30mm}
 .ky-ten{font-weight:700;font-size:13pt}
 h2,h3,h1.doc-title,.doc-sub,p.intro{break-after:avoid;page-break-after:avoid}
-.appendix{page:appendix;break-before:page}
+.appendix{page:appendix;break-before:page;font-size:9pt;line-height:1.25}
+.appendix p{font-size:9pt;margin:2pt 0 4pt}
+.appendix .box{padding:3pt 8pt}
+.appendix .facts{gap:6pt;margin-bottom:4pt}
+.appendix .fact .v{font-size:11pt}
+.appendix h3{font-size:10pt;margin:8pt 0 3pt}
 .appendix section{margin-top:10pt}
 .appendix h2{font-size:13pt;color:#000;border-bottom:1px solid #000}
 .appendix table,.appendix th,.appendix td{font-size:9pt}
 .appendix th,.appendix td{overflow-wrap:normal;word-break:normal;padding:1.5pt 4pt;line-height:1.2}
 .appendix .charts{display:grid;grid-template-columns:1fr 1fr;gap:8pt}
-.appendix figure.chart svg{max-height:48mm}
+.appendix figure.chart svg{max-height:42mm}
 .appendix #findings{break-before:auto}
 .appendix p.intro{font-size:8.5pt;margin:2pt 0 4pt}
 .appendix figure.chart{break-inside:avoid;padding:4pt 6pt}
+.appendix tr.group{break-after:avoid;page-break-after:avoid}
 @media print{html{font-size:10px}.appendix table{font-size:8pt}.appendix th{font-size:7.5pt}.appendix td.msg,.appendix td.ev{font-size:7.5pt}}
 "#;
 
