@@ -24,20 +24,8 @@ MB=${MB:-1024}
 RUNS=${RUNS:-3}
 DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/eqvault-bench-archive-$FILES-$MB}
 
-need=()
-for c in age zstd tar python3 bc; do command -v $c >/dev/null || need+=($c); done
-[ -x /usr/bin/time ] || need+=(time)
-if [ ${#need[@]} -gt 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-
-# EQVAULT_BIN=path/to/eqvault skips the build (e.g. a binary built from a clean checkout).
-if [ -n "${EQVAULT_BIN:-}" ]; then
-  EQ=$EQVAULT_BIN
-else
-  cargo build --release --locked -q
-  EQ=$PWD/target/release/eqvault
-fi
+. scripts/bench-common.sh
+bench_tools age zstd tar python3
 mkdir -p "$DIR"
 TREE=$DIR/tree
 if [ ! -f "$DIR/tree.done" ]; then
@@ -93,13 +81,6 @@ RECIPIENT=$(age-keygen -y "$DIR/identity.txt")
 [ -f "$DIR/signing-key" ] || ssh-keygen -q -t ed25519 -N '' -C eqvault-bench -f "$DIR/signing-key"
 TRUSTED=$(cat "$DIR/signing-key.pub")
 
-# One measurement: wall seconds and peak RSS (KiB) of a command, via GNU time.
-measure() {
-  /usr/bin/time -o "$DIR/time.out" -f '%e %M' "$@" >/dev/null 2>"$DIR/last.err" || {
-    echo "failed: $*" >&2; cat "$DIR/last.err" >&2; exit 1; }
-  tail -1 "$DIR/time.out"
-}
-
 run_eqvault() {
   rm -rf "$DIR/store" "$DIR/.state" && mkdir -p "$DIR/store"
   cat > "$DIR/bench.toml" <<TOML
@@ -129,9 +110,6 @@ run_tar() {
   measure bash -c "tar -C '$DIR' -cf - tree | zstd -3 -T0 -q > '$DIR/tree.tar.zst'"
 }
 
-stats() { # "w1 m1\nw2 m2..." -> best median peakMB
-  sort -n | awk '{w[NR]=$1; if ($2>m) m=$2} END {printf "%.2f %.2f %.0f", w[1], w[int((NR+1)/2)], m/1024}'
-}
 
 # Warm the page cache so both read the tree from memory.
 tar -C "$DIR" -cf - tree > /dev/null

@@ -1,10 +1,12 @@
-# Shared by scripts/bench-backup.sh and scripts/bench-restore.sh (sourced, not run):
+# Shared by scripts/bench-backup.sh, bench-restore.sh and bench-archive.sh (sourced, not run):
 # the tools, the binary, the ~1 GB demo database, and one way to time a command.
 #
 # Set before sourcing: SCHOOLS, YEARS, DIR. Sets: EQ (the eqvault binary), DB,
 # RECIPIENT (the demo's age public key), TRUSTED (its signing public key).
 
-bench_setup() {
+# The tools named (Debian packages of the same name), GNU time and bc; then the
+# binary in EQ: EQVAULT_BIN (e.g. one built from a clean checkout), else a release build.
+bench_tools() {
   local need=()
   for c in "$@"; do command -v "$c" >/dev/null || need+=("$c"); done
   [ -x /usr/bin/time ] || need+=(time)
@@ -12,13 +14,17 @@ bench_setup() {
   if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   fi
-  # EQVAULT_BIN=path/to/eqvault skips the build (e.g. a binary built from a clean checkout).
   if [ -n "${EQVAULT_BIN:-}" ]; then
     EQ=$EQVAULT_BIN
   else
     cargo build --release --locked -q
     EQ=$PWD/target/release/eqvault
   fi
+}
+
+# bench_tools, then the demo database in DIR.
+bench_setup() {
+  bench_tools "$@"
   mkdir -p "$DIR"
   if [ ! -f "$DIR/equipment.db" ]; then
     echo "generating the demo database ($SCHOOLS schools, $YEARS years) in $DIR ..." >&2

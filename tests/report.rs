@@ -996,6 +996,23 @@ fn demo_in(dir: &Path, flags: &[&str]) -> PathBuf {
     demo.join("eqvault.toml")
 }
 
+/// `eqvault --config CONFIG report --format FORMAT --out OUT`, asserting exit 0 or 1
+/// (a report with violations exits 1).
+fn report_with(dir: &Path, config: &Path, format: &str, out: &Path) {
+    let o = eqvault(dir)
+        .arg("--config")
+        .arg(config)
+        .args(["report", "--format", format, "--out"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 /// `pdftotext`/`pdfinfo`/`pdffonts`/`pdftoppm` (poppler-utils, which scripts/test.sh installs).
 fn poppler(tool: &str, args: &[&str]) -> String {
     let out = std::process::Command::new(tool)
@@ -1036,18 +1053,7 @@ fn the_pdf_is_a_document_a_head_of_office_signs() {
     )
     .unwrap();
     let pdf = dir.path().join("bao-cao.pdf");
-    let out = eqvault(dir.path())
-        .arg("--config")
-        .arg(&config)
-        .args(["report", "--format", "pdf", "--out"])
-        .arg(&pdf)
-        .output()
-        .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    report_with(dir.path(), &config, "pdf", &pdf);
     let p = pdf.to_str().unwrap();
     let info = poppler("pdfinfo", &[p]);
     let pages: usize = info
@@ -2295,18 +2301,7 @@ fn the_demos_check_keeps_to_the_regulations_time_and_its_report_to_this_years_ba
     );
 
     let file = dir.path().join("r.json");
-    let out = eqvault(dir.path())
-        .arg("--config")
-        .arg(&config)
-        .args(["report", "--format", "json", "--out"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    report_with(dir.path(), &config, "json", &file);
     let r: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     let (start, end) = (
         r["period"]["start"].as_str().unwrap(),

@@ -238,6 +238,16 @@ fn append_config(f: &Fixture, text: &str) {
     std::fs::write(&f.config, c).unwrap();
 }
 
+/// A real SMTP server (aiosmtpd) saving each message under `inbox/` in the
+/// fixture's folder: the folder, the server, its port.
+fn smtp_sink(f: &Fixture) -> (PathBuf, PyChild, u16) {
+    let inbox = f.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let mut smtp = PyChild::spawn(SMTP_SINK_PY, &[&inbox.to_string_lossy()]);
+    let port: u16 = smtp.line().parse().expect("aiosmtpd prints its port");
+    (inbox, smtp, port)
+}
+
 /// `eqvault --config CONFIG ARGS…` as a child process (stdout and stderr piped).
 fn spawn(f: &Fixture, args: &[&str]) -> Child {
     let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("eqvault"));
@@ -445,10 +455,7 @@ fn a_failing_backup_alerts_a_real_smtp_server_and_http_receiver_in_vietnamese() 
     let f = Fixture::new();
     let missing = f.path().join("gone").join("equipment.db");
     f.write_config_with(&missing, "5s", &[common::StoreSpec::Local(f.store.clone())]);
-    let inbox = f.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
-    let mut smtp = PyChild::spawn(SMTP_SINK_PY, &[&inbox.to_string_lossy()]);
-    let smtp_port: u16 = smtp.line().parse().expect("aiosmtpd prints its port");
+    let (inbox, smtp, smtp_port) = smtp_sink(&f);
     let web = Receiver::start();
     append_config(
         &f,
@@ -717,10 +724,7 @@ fn a_drill_that_is_not_a_success_is_emailed_as_a_warning() {
     let f = Fixture::new();
     f.config_local();
     f.backup();
-    let inbox = f.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
-    let mut smtp = PyChild::spawn(SMTP_SINK_PY, &[&inbox.to_string_lossy()]);
-    let port: u16 = smtp.line().parse().expect("aiosmtpd prints its port");
+    let (inbox, smtp, port) = smtp_sink(&f);
     // No restore is faster than zero seconds: the drill is a `warning`.
     append_config(
         &f,
@@ -813,10 +817,7 @@ fn the_scheduled_report_reaches_report_to_only_with_its_files_and_lands_in_the_a
     let f = Fixture::new();
     f.config_local();
     f.backup();
-    let inbox = f.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
-    let mut smtp = PyChild::spawn(SMTP_SINK_PY, &[&inbox.to_string_lossy()]);
-    let port: u16 = smtp.line().parse().expect("aiosmtpd prints its port");
+    let (inbox, smtp, port) = smtp_sink(&f);
     let doctor_line = || {
         let d = f.run(&["doctor", "--json"]).json();
         d["checks"]
@@ -1035,10 +1036,7 @@ fn a_scheduled_report_whose_mail_failed_is_sent_next_time_from_the_same_files() 
         "written and archived before the mail: {first:?}"
     );
 
-    let inbox = f.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
-    let mut smtp = PyChild::spawn(SMTP_SINK_PY, &[&inbox.to_string_lossy()]);
-    let port: u16 = smtp.line().parse().expect("aiosmtpd prints its port");
+    let (inbox, smtp, port) = smtp_sink(&f);
     std::fs::write(&f.config, format!("{base}\n{}", email(port))).unwrap();
     let j = f.run(&["schedule", "run", "report", "--json"]).ok().json();
     assert_eq!(j["status"], "ok", "{j}");
@@ -1094,10 +1092,7 @@ fn daemon_abandons_a_job_that_outlasts_the_grace_period_leaving_nothing() {
 fn a_check_alert_gives_the_findings_in_vietnamese_in_the_vietnamese_half() {
     let f = Fixture::new();
     f.config_local();
-    let inbox = f.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
-    let mut smtp = PyChild::spawn(SMTP_SINK_PY, &[&inbox.to_string_lossy()]);
-    let port: u16 = smtp.line().parse().expect("aiosmtpd prints its port");
+    let (inbox, smtp, port) = smtp_sink(&f);
     append_config(
         &f,
         &format!(
