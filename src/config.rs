@@ -776,10 +776,30 @@ impl Config {
             }
             match crate::store::Location::parse(&store.url) {
                 Ok(crate::store::Location::Local(p)) => {
+                    if store.lock.is_some() {
+                        return Err(invalid(
+                            span,
+                            &format!("store[{i}].lock"),
+                            "`lock` is for S3 stores whose bucket has Object Lock; protect a NAS folder with the NAS's own read-only snapshots (README, \"Protecting backups from ransomware\")".into(),
+                        ));
+                    }
                     store.url = resolve(&p).to_string_lossy().into_owned().into();
                 }
                 Ok(_) => {}
                 Err(e) => return Err(invalid(span, &key, e.to_string())),
+            }
+            if let Some(l) = store.lock {
+                let now = chrono::Utc::now();
+                if l.keep.after(now) <= now || l.keep.after(now) > l.max.after(now) {
+                    return Err(invalid(
+                        span,
+                        &format!("store[{i}].lock"),
+                        format!(
+                            "lock.keep ({}) must be longer than nothing and at most lock.max ({}); for instance keep = \"30days\", max = \"3years\"",
+                            l.keep, l.max
+                        ),
+                    ));
+                }
             }
             let skey = format!("store[{i}].secret_access_key");
             let src = match (
@@ -1387,7 +1407,8 @@ pub fn render_initial(plan: &InitPlan) -> String {
                 "# endpoint = \"http://127.0.0.1:9000\"   # MinIO, Ceph, …; omit for AWS\n\
                  # region = \"us-east-1\"\n\
                  # allow_http = false                   # true only on loopback or a trusted LAN\n\
-                 # access_key_id / secret_access_key: or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY\n",
+                 # access_key_id / secret_access_key: or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY\n\
+                 # lock = { mode = \"governance\", keep = \"30days\" }   # a bucket with Object Lock: copies nobody can delete\n",
             );
         }
         out.push('\n');

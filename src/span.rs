@@ -35,6 +35,17 @@ impl Span {
         }
     }
 
+    /// The instant this span after `t` (`t` itself past the end of the calendar).
+    pub fn after<Tz: TimeZone>(&self, t: DateTime<Tz>) -> DateTime<Tz> {
+        match *self {
+            Span::Seconds(s) => t
+                .clone()
+                .checked_add_signed(Duration::seconds(s.min(i64::MAX as u64 / 1000) as i64))
+                .unwrap_or(t),
+            Span::Months(m) => t.clone().checked_add_months(Months::new(m)).unwrap_or(t),
+        }
+    }
+
     /// The length in seconds, counting a month as 30 days (for display and timeouts only).
     pub fn approx_seconds(&self) -> u64 {
         match *self {

@@ -41,6 +41,22 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         for (id, s, e) in &o.not_removed {
             out.line(format!("NOT removed {id} from {s}: {e}"));
         }
+        for l in &o.locked {
+            out.line(format!(
+                "locked {} in {} until {} (S3 Object Lock): left, removed by a prune after that date",
+                l.what,
+                l.store,
+                l.until.with_timezone(&crate::catalog::vietnam()).format("%Y-%m-%d %H:%M")
+            ));
+        }
+        for (id, s, until) in &o.extended {
+            out.line(format!(
+                "lock of quarterly copy {id} in {s} lengthened to {}",
+                until
+                    .with_timezone(&crate::catalog::vietnam())
+                    .format("%Y-%m-%d")
+            ));
+        }
         for (s, k) in &o.incomplete {
             out.line(format!("{verb} incomplete upload {k} in {s}"));
         }
@@ -55,6 +71,9 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         let mut tail = format!("{} kept, {} {verb}", o.keep.len(), o.remove.len());
         if !o.not_removed.is_empty() {
             tail.push_str(&format!(", {} could not be removed", o.not_removed.len()));
+        }
+        if !o.locked.is_empty() {
+            tail.push_str(&format!(", {} locked until a later date", o.locked.len()));
         }
         out.line(tail);
     }

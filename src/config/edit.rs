@@ -95,6 +95,23 @@ pub fn add_store(path: &Path, url: &str, extra: &[(&str, Item)]) -> Result<(), C
     Ok(())
 }
 
+/// Sets `key = value` in the `[[store]]` whose url is `url` (a store the
+/// config has; nothing changes otherwise).
+///
+/// # Errors
+/// [`ConfigError`] when the file cannot be read, parsed or written.
+pub fn set_store_key(path: &Path, url: &str, key: &str, v: Item) -> Result<(), ConfigError> {
+    apply(path, |doc| {
+        if let Some(arr) = doc.get_mut("store").and_then(Item::as_array_of_tables_mut) {
+            for t in arr.iter_mut() {
+                if t.get("url").and_then(Item::as_str) == Some(url) {
+                    t.insert(key, v.clone());
+                }
+            }
+        }
+    })
+}
+
 /// Sets `[signing] key` and adds `public` to `[signing] trusted` (adopt).
 ///
 /// # Errors

@@ -197,6 +197,17 @@ impl Vault {
                 ..Default::default()
             })
             .await?;
+            // The two folders stand for two devices (a NAS and a USB disk): the
+            // config says so, or the two-copy rule would count them as one.
+            let cfg = crate::config::Config::load(&config_path)?;
+            for (s, medium) in cfg.stores.iter().zip(["demo-nas", "demo-usb"]) {
+                crate::config::edit::set_store_key(
+                    &config_path,
+                    &s.url,
+                    "medium",
+                    toml_edit::value(medium),
+                )?;
+            }
         }
         if req.schema == DemoSchema::Vendor {
             vendor_files(&dir, &config_path)?;

@@ -641,17 +641,74 @@ async fn store(
         probe(&store, &name, &title, listed, now).await
     };
     let mut out = vec![access, marker];
-    out.extend(object_lock(&store, s));
+    out.extend(object_lock(&store, s).await);
     out
 }
 
-/// Where a store sets `lock`, whether its bucket has Object Lock enabled.
-///
-/// Issue 18 writes this check in the store room (`lock` in `[[store]]`); it is
-/// wired here, one line after the store's marker, when that lands. Until then a
-/// store has no such line.
-fn object_lock(_store: &Store, _cfg: &StoreConfig) -> Option<Line> {
-    None
+/// An S3 store's Object Lock: with `lock` set, whether the bucket has it
+/// (a store whose bucket has none fails: nothing there is protected); without,
+/// a bucket that keeps versions is named (prune leaves delete markers there).
+/// Nothing for a local store, nor when an unlocked store's bucket cannot say.
+async fn object_lock(store: &Store, cfg: &StoreConfig) -> Option<Line> {
+    let label = store.label.clone();
+    let name = format!("lock:{label}");
+    let title = t(
+        format!("Khoá chống xoá (Object Lock) của {label}"),
+        format!("Object Lock of {label}"),
+    );
+    let versions_vi = "bucket giữ các phiên bản: prune chỉ đặt dấu xoá (delete marker), dung lượng không được giải phóng cho đến khi một quy tắc vòng đời (lifecycle) xoá các phiên bản cũ (NoncurrentVersionExpiration)";
+    let versions_en = "the bucket keeps versions: prune leaves delete markers and frees no space until a lifecycle rule expires noncurrent versions (NoncurrentVersionExpiration)";
+    let Some(lock) = cfg.lock else {
+        if !matches!(store.versioned().await, Ok(Some(true))) {
+            return None;
+        }
+        let mut l = Line::new(name, State::Warn, title);
+        l.detail_vi = versions_vi.to_string();
+        l.detail = versions_en.to_string();
+        l.todo_vi = Some("Thêm quy tắc vòng đời xoá phiên bản cũ sau một thời gian (xem README, \"Chống mã độc tống tiền\"), hoặc đặt lock = { … } cho kho này nếu bucket có Object Lock".into());
+        l.todo_en = Some("Add a lifecycle rule that expires noncurrent versions (README, \"Protecting backups from ransomware\"), or set lock = { … } on this store if the bucket has Object Lock".into());
+        return Some(l);
+    };
+    let mode = match lock.mode {
+        crate::store::LockMode::Governance => "governance",
+        crate::store::LockMode::Compliance => "compliance",
+    };
+    Some(match store.bucket_lock().await {
+        Ok(Some(crate::store::BucketLock::Enabled)) => Line::ok(
+            name,
+            title,
+            format!(
+                "bucket có Object Lock: mỗi đối tượng eqvault ghi được khoá ({mode}) {}; bản mỗi quý được khoá tới {} (lock.max). {versions_vi}",
+                lock.keep, lock.max
+            ),
+            format!(
+                "the bucket has Object Lock: every object eqvault writes is locked ({mode}) for {}; each quarter's copy up to {} ahead (lock.max). {versions_en}",
+                lock.keep, lock.max
+            ),
+        ),
+        Ok(_) => Line::fail(
+            name,
+            title,
+            "kho đặt lock nhưng bucket KHÔNG bật Object Lock: không đối tượng nào được bảo vệ, ai có khoá ghi đều xoá được",
+            format!(
+                "lock is set, but the bucket of {label} has no Object Lock: nothing there is protected, and anyone with its keys can delete every copy"
+            ),
+            t(
+                "Tạo một bucket mới có Object Lock (aws s3api create-bucket --object-lock-enabled-for-bucket …, hoặc mc mb --with-lock với MinIO), trỏ [[store]] url tới đó, chạy eqvault store add rồi eqvault sync",
+                "Create a bucket with Object Lock (aws s3api create-bucket --object-lock-enabled-for-bucket …, or mc mb --with-lock on MinIO), point the [[store]] url at it, run eqvault store add, then eqvault sync",
+            ),
+        ),
+        Err(e) => Line::fail(
+            name,
+            title,
+            "không hỏi được bucket có bật Object Lock hay không",
+            e.to_string(),
+            t(
+                "Cấp quyền s3:GetBucketObjectLockConfiguration, s3:GetObjectRetention và s3:PutObjectRetention cho khoá trong [[store]]",
+                "Grant s3:GetBucketObjectLockConfiguration, s3:GetObjectRetention and s3:PutObjectRetention to the key in [[store]]",
+            ),
+        ),
+    })
 }
 
 async fn probe(
@@ -708,7 +765,20 @@ async fn probe(
             format!("{done_vi} và xoá được một đối tượng thử"),
             format!("{done_en}, removed it"),
         ),
-        // A locked or write-only store refusing the removal is what it is meant to do.
+        // A locked store keeps the probe too, until its date: the lock works.
+        Err(StoreError::Locked { until, .. }) => Line::ok(
+            name,
+            title.clone(),
+            format!(
+                "{done_vi}; đối tượng thử bị khoá (Object Lock) tới {}, như mọi đối tượng eqvault ghi ở đây, nên nó được để lại: {key}",
+                until.format("%d/%m/%Y")
+            ),
+            format!(
+                "{done_en}; it is locked (Object Lock) until {}, as every object eqvault writes here, so it stays: {key}",
+                until.format("%Y-%m-%d")
+            ),
+        ),
+        // A write-only store refusing the removal is what it is meant to do.
         Err(e @ StoreError::Denied { .. }) => Line::ok(
             name,
             title.clone(),

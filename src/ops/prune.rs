@@ -185,8 +185,118 @@ pub struct PruneOutcome {
     pub not_removed: Vec<(SnapshotId, String, String)>,
     /// Failures: (store, what). What failed was not removed.
     pub errors: Vec<(String, String)>,
+    /// What retention (or cleaning) would remove that S3 Object Lock still
+    /// protects: never asked to go, removed by a prune after the date.
+    pub locked: Vec<Locked>,
+    /// Quarterly copies whose lock was lengthened: (id, store, until).
+    pub extended: Vec<(SnapshotId, String, DateTime<Utc>)>,
     /// Nothing was deleted.
     pub dry_run: bool,
+}
+
+/// Something prune leaves because S3 Object Lock protects it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Locked {
+    /// The snapshot, or the key of what else it is (an incomplete upload, a ledger).
+    pub what: String,
+    /// The store.
+    pub store: String,
+    /// Locked until.
+    pub until: DateTime<Utc>,
+}
+
+/// The latest retain-until date in the future among `keys` (S3 Object Lock),
+/// or `None` when nothing of them is locked (always for a local store).
+async fn locked_until(
+    s: &Store,
+    keys: &[String],
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let mut latest = None;
+    for k in keys {
+        if let Some(r) = s.retention(k).await?
+            && r.until > now
+        {
+            latest = latest.max(Some(r.until));
+        }
+    }
+    Ok(latest)
+}
+
+/// A failed removal: a lock (listed, not a failure) or an error.
+fn failed(out: &mut PruneOutcome, store: &Store, e: StoreError) {
+    match e {
+        StoreError::Locked { key, until, .. } => out.locked.push(Locked {
+            what: key,
+            store: store.label.clone(),
+            until,
+        }),
+        e => out.errors.push((store.label.clone(), e.to_string())),
+    }
+}
+
+/// Lengthens the lock of every quarter's copy (the Art. 12.1 floor) once its
+/// quarter has ended, so nothing can delete it: to the quarterly retention,
+/// at most `lock.max` ahead (rolled on by later runs). Its object, metadata
+/// and signature.
+async fn lock_floors(
+    s: &Store,
+    keep: &[Decision],
+    created: &BTreeMap<SnapshotId, DateTime<FixedOffset>>,
+    r: &Retention,
+    now: DateTime<Utc>,
+    out: &mut PruneOutcome,
+) {
+    let Some(lock) = s.lock() else {
+        return;
+    };
+    let vn = catalog::vietnam();
+    let quarter = |t: DateTime<FixedOffset>| {
+        let l = t.with_timezone(&vn);
+        (l.year(), (l.month() - 1) / 3)
+    };
+    let this_quarter = quarter(now.with_timezone(&vn).fixed_offset());
+    let cap = lock.max.after(now);
+    for d in keep {
+        if !d.reasons.iter().any(|r| r.starts_with("quarterly ")) {
+            continue;
+        }
+        let Some(t) = created.get(&d.id).copied() else {
+            continue;
+        };
+        if quarter(t) >= this_quarter {
+            continue; // its quarter may still get a newer snapshot
+        }
+        let until = match r.keep_quarterly {
+            Keep::Forever => cap,
+            Keep::For(span) => span.after(t.with_timezone(&Utc)).min(cap),
+        };
+        if until <= now {
+            continue;
+        }
+        let object = d.id.object_key();
+        // A week's slack: the lock rolls on once a week, not on every run.
+        match s.retention(&object).await {
+            Ok(Some(have)) if have.until + chrono::Duration::days(7) >= until => continue,
+            Ok(_) => {}
+            Err(e) => {
+                out.errors.push((s.label.clone(), e.to_string()));
+                continue;
+            }
+        }
+        let meta = d.id.metadata_key();
+        let mut ok = true;
+        for k in [object, crate::trust::sig_key(&meta), meta] {
+            if let Err(e) = s.extend_retention(&k, until).await {
+                out.errors.push((s.label.clone(), e.to_string()));
+                ok = false;
+                break;
+            }
+        }
+        if ok {
+            out.extended.push((d.id.clone(), s.label.clone(), until));
+        }
+    }
 }
 
 /// Applies retention to every store.
@@ -216,6 +326,7 @@ pub async fn prune(
         .iter()
         .map(|v| (v.meta.id.clone(), v.meta.created_at))
         .collect();
+    let created: BTreeMap<SnapshotId, DateTime<FixedOffset>> = snaps.iter().cloned().collect();
     let mut out = PruneOutcome {
         keep: Vec::new(),
         remove: Vec::new(),
@@ -224,6 +335,8 @@ pub async fn prune(
         untrusted: Vec::new(),
         not_removed: Vec::new(),
         errors: Vec::new(),
+        locked: Vec::new(),
+        extended: Vec::new(),
         dry_run,
     };
     let mut drilled: Option<SnapshotId> = None;
@@ -285,7 +398,7 @@ pub async fn prune(
             }
             if l.modified < grace {
                 if !dry_run && let Err(e) = s.delete(&l.key).await {
-                    out.errors.push((s.label.clone(), e.to_string()));
+                    failed(&mut out, s, e);
                     continue;
                 }
                 out.incomplete.push((s.label.clone(), l.key.clone()));
@@ -305,12 +418,43 @@ pub async fn prune(
         }
         prune_ledgers(s, &vet, dry_run, &mut out).await?;
         prune_orphan_bags(s, grace, dry_run, &mut out).await?;
-        if dry_run {
-            continue;
+        if !dry_run {
+            lock_floors(
+                s,
+                &out.keep.clone(),
+                &created,
+                &cfg.retention,
+                now,
+                &mut out,
+            )
+            .await;
         }
         let mut removed = Vec::new();
-        for d in &out.remove {
+        for d in &out.remove.clone() {
             if !inv.snapshots.contains_key(&d.id) {
+                continue;
+            }
+            // Never ask a locked copy to go (see `Store::delete`): list it with its date.
+            let meta = d.id.metadata_key();
+            let keys = [d.id.object_key(), crate::trust::sig_key(&meta), meta];
+            match locked_until(s, &keys, now).await {
+                Ok(Some(until)) => {
+                    out.locked.push(Locked {
+                        what: d.id.to_string(),
+                        store: s.label.clone(),
+                        until,
+                    });
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    out.not_removed
+                        .push((d.id.clone(), s.label.clone(), e.to_string()));
+                    out.errors.push((s.label.clone(), e.to_string()));
+                    continue;
+                }
+            }
+            if dry_run {
                 continue;
             }
             // Metadata first: from this moment the snapshot is not listed, then the object goes.
@@ -328,16 +472,17 @@ pub async fn prune(
                 }
             }
         }
-        if let Err(e) = super::seen::removed(&cfg.state_dir, &s.label, &removed) {
+        if !dry_run && let Err(e) = super::seen::removed(&cfg.state_dir, &s.label, &removed) {
             tracing::warn!(error = %e, "cannot record what prune removed");
         }
     }
     // "Removed" means removed from every store that held it.
-    let refused: BTreeSet<SnapshotId> = out
+    let mut refused: BTreeSet<SnapshotId> = out
         .not_removed
         .iter()
         .map(|(id, _, _)| id.clone())
         .collect();
+    refused.extend(out.locked.iter().filter_map(|l| l.what.parse().ok()));
     out.remove.retain(|d| !refused.contains(&d.id));
     Ok(out)
 }
@@ -377,7 +522,7 @@ async fn prune_ledgers(
                 }
                 .await;
                 if let Err(e) = res {
-                    out.errors.push((s.label.clone(), e.to_string()));
+                    failed(out, s, e);
                     continue;
                 }
             }
@@ -415,7 +560,7 @@ async fn prune_orphan_bags(
             continue;
         }
         if !dry_run && let Err(e) = s.delete(&l.key).await {
-            out.errors.push((s.label.clone(), e.to_string()));
+            failed(out, s, e);
             continue;
         }
         out.incomplete.push((s.label.clone(), l.key.clone()));
@@ -584,10 +729,13 @@ pub async fn unhold(cfg: &Config, id: &str) -> Result<Vec<(String, Option<String
                             .put_signed(&r.key(), body, crate::trust::Kind::Hold, &signer)
                             .await
                         {
+                            // A hold locked by S3 Object Lock stays until its date;
+                            // the signed release already makes it void.
                             Ok(()) | Err(StoreError::Exists { .. }) => s
                                 .delete_signed(&hold_key(&id))
                                 .await
                                 .err()
+                                .filter(|e| !matches!(e, StoreError::Locked { .. }))
                                 .map(|e| e.to_string()),
                             Err(e) => Some(e.to_string()),
                         }
@@ -635,6 +783,14 @@ impl Serialize for PruneOutcome {
             not_removed: Vec<NotRemoved<'a>>,
             untrusted: Vec<Untrusted<'a>>,
             errors: Vec<StoreFailure<'a>>,
+            locked: &'a [Locked],
+            extended: Vec<Extended<'a>>,
+        }
+        #[derive(Serialize)]
+        struct Extended<'a> {
+            id: &'a SnapshotId,
+            store: &'a str,
+            until: &'a DateTime<Utc>,
         }
         fn keys(v: &[(String, String)]) -> Vec<Key<'_>> {
             v.iter().map(|(store, key)| Key { store, key }).collect()
@@ -652,6 +808,12 @@ impl Serialize for PruneOutcome {
                 .collect(),
             untrusted: untrusted(&self.untrusted),
             errors: failures(&self.errors),
+            locked: &self.locked,
+            extended: self
+                .extended
+                .iter()
+                .map(|(id, store, until)| Extended { id, store, until })
+                .collect(),
         }
         .serialize(s)
     }

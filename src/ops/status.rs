@@ -197,6 +197,17 @@ pub async fn status(
                 "the marker of store {label} is not trusted ({why}): this may not be your store"
             )),
         }
+        if store.lock().is_some() {
+            match store.bucket_lock().await {
+                Ok(Some(crate::store::BucketLock::Enabled)) => {}
+                Ok(_) => problems.push(format!(
+                    "store {label} sets lock, but its bucket has no Object Lock: nothing there is protected from deletion (eqvault doctor says how to fix it)"
+                )),
+                Err(e) => problems.push(format!(
+                    "store {label} sets lock, and whether its bucket has Object Lock cannot be asked: {e}"
+                )),
+            }
+        }
         stores.push(StoreStatus {
             url: label.clone(),
             reachable: true,

@@ -399,6 +399,7 @@ pub async fn survey_all(
 pub async fn store_facts(cfg: &Config) -> Result<StoreFacts, OpsError> {
     let mut facts = StoreFacts {
         labels: cfg.store_labels(),
+        media: cfg.stores.iter().map(crate::store::medium).collect(),
         ..StoreFacts::default()
     };
     let mut invs = Vec::new();

@@ -278,6 +278,9 @@ pub struct BackupEvidence {
     /// Copies required, for `backup_copies`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required_copies: Option<u32>,
+    /// Holding stores that are on one medium and so count as one copy, by medium.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub stores_on_one_medium: Vec<Vec<String>>,
     /// Configured stores.
     pub stores_configured: Vec<String>,
     /// Stores that could not be listed (they may hold copies nobody saw).

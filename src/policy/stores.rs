@@ -39,6 +39,9 @@ use crate::span::Span;
 pub struct StoreFacts {
     /// Every configured store's label (URL without secrets), in config order.
     pub labels: Vec<String>,
+    /// The medium of each store, in config order ([`crate::store::medium`]):
+    /// stores on one medium are one copy. Missing or `None`: a medium of its own.
+    pub media: Vec<Option<String>>,
     /// Complete snapshots across stores, newest first.
     pub snapshots: Vec<SnapshotView>,
     /// Stores that could not be opened or listed: (label, why).
@@ -131,6 +134,7 @@ fn backup_evidence(
             })
             .unwrap_or_default(),
         required_copies: None,
+        stores_on_one_medium: Vec::new(),
         stores_configured: facts.labels.clone(),
         stores_unreachable: facts.unreachable.iter().map(|(l, _)| l.clone()).collect(),
     }
@@ -212,12 +216,50 @@ pub fn backup_copies(facts: &StoreFacts, rules: &Rules, at: NaiveDate) -> Option
             Evidence::Backup(evidence),
         ));
     };
-    let held = newest.stores.len();
+    // Copies on one medium (two folders of one disk, two prefixes of one bucket) are one copy.
+    let mut by_medium: Vec<(String, Vec<String>)> = Vec::new();
+    for &i in &newest.stores {
+        let m = facts
+            .media
+            .get(i)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| format!("store:{i}"));
+        let label = facts.labels.get(i).cloned().unwrap_or_default();
+        match by_medium.iter_mut().find(|(k, _)| *k == m) {
+            Some((_, v)) => v.push(label),
+            None => by_medium.push((m, vec![label])),
+        }
+    }
+    let held = by_medium.len();
     if held >= required as usize {
         return None;
     }
     let mut evidence = backup_evidence(facts, Some(newest), at);
     evidence.required_copies = Some(required);
+    evidence.stores_on_one_medium = by_medium
+        .into_iter()
+        .map(|(_, v)| v)
+        .filter(|v| v.len() > 1)
+        .collect();
+    let (shared_vi, shared_en) = if evidence.stores_on_one_medium.is_empty() {
+        (String::new(), String::new())
+    } else {
+        let groups = evidence
+            .stores_on_one_medium
+            .iter()
+            .map(|g| g.join(" + "))
+            .collect::<Vec<_>>()
+            .join("; ");
+        (
+            format!(
+                " Các kho {groups} nằm trên cùng một thiết bị lưu trữ (cùng ổ đĩa, hoặc cùng một bucket), nên chỉ tính là một bản: một sự cố hay một lần xoá mất cả hai. Đặt một kho trên thiết bị khác (NAS, ổ ngoài, S3), hoặc ghi `medium = \"…\"` khác nhau cho các kho nếu chúng thật sự nằm trên thiết bị khác nhau."
+            ),
+            format!(
+                " The stores {groups} are on one medium (one disk, or one bucket), so they count as one copy: one failure or one deletion loses both. Put a store on another medium (a NAS, an external disk, S3), or give them different `medium = \"…\"` if they really are on different media."
+            ),
+        )
+    };
     let fewer_stores = facts.labels.len() < required as usize;
     let (todo_vi, todo_en) = if fewer_stores {
         (
@@ -254,12 +296,12 @@ pub fn backup_copies(facts: &StoreFacts, rules: &Rules, at: NaiveDate) -> Option
     };
     let message = Message {
         vi: format!(
-            "Bản sao lưu gần nhất ({}, lúc {}) chỉ có {held}/{required} bản trên các kho lưu trữ độc lập (Thông tư 05/2025/TT-BNV, Điều 27 yêu cầu ít nhất {required} bản).{unreachable_vi} {todo_vi}",
+            "Bản sao lưu gần nhất ({}, lúc {}) chỉ có {held}/{required} bản trên các kho lưu trữ độc lập (Thông tư 05/2025/TT-BNV, Điều 27 yêu cầu ít nhất {required} bản).{shared_vi}{unreachable_vi} {todo_vi}",
             newest.meta.id.as_str(),
             dmy_hm(&newest.meta.created_at),
         ),
         en: format!(
-            "The newest backup ({}, {}) is held by {held} of the {required} independent stores required (Circular 05/2025/TT-BNV, Art. 27).{unreachable_en} {todo_en}",
+            "The newest backup ({}, {}) is held by {held} of the {required} independent stores required (Circular 05/2025/TT-BNV, Art. 27).{shared_en}{unreachable_en} {todo_en}",
             newest.meta.id.as_str(),
             newest.meta.created_at.to_rfc3339(),
         ),

@@ -163,6 +163,16 @@ pub fn columns(f: &Finding, r: &Report, lang: Lang) -> Columns {
                     .map(|r| format!("/{r}"))
                     .unwrap_or_default()
             ));
+            for g in &e.stores_on_one_medium {
+                other.push(format!(
+                    "{}: {}",
+                    lang.choose(
+                        "cùng một thiết bị, tính là một bản",
+                        "on one medium, counted as one copy"
+                    ),
+                    g.join(" + ")
+                ));
+            }
             if !e.stores_unreachable.is_empty() {
                 other.push(format!(
                     "{}: {}",

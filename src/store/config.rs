@@ -43,6 +43,62 @@ pub struct StoreConfig {
     /// How long one request may take before it is retried.
     #[serde(default)]
     pub timeout: Option<Span>,
+    /// S3: every object eqvault writes is locked (S3 Object Lock) for this long.
+    #[serde(default)]
+    pub lock: Option<LockConfig>,
+    /// The medium this store is on, named by the office: stores with the same
+    /// name are one copy (`backup_copies`). Without it, local stores on one
+    /// device are one medium, and so are the prefixes of one bucket.
+    #[serde(default)]
+    pub medium: Option<String>,
+}
+
+/// `lock = { mode, keep, max }` on an S3 store: the retention every object
+/// eqvault writes there gets. The bucket must have Object Lock enabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockConfig {
+    /// `governance` (an account with the bypass permission can still delete)
+    /// or `compliance` (nobody can, not even the bucket's owner, until it passes).
+    #[serde(default)]
+    pub mode: LockMode,
+    /// How long each object stays locked from when it is written (default 30 days).
+    #[serde(default = "default_keep")]
+    pub keep: Span,
+    /// The longest retention eqvault ever asks for (default 3 years): the
+    /// quarterly copies are locked for the quarterly retention, at most this
+    /// far ahead, and extended while eqvault runs.
+    #[serde(default = "default_max")]
+    pub max: Span,
+}
+
+/// The S3 Object Lock retention mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LockMode {
+    /// Deletable before its date only with `s3:BypassGovernanceRetention`.
+    #[default]
+    Governance,
+    /// Deletable by nobody before its date.
+    Compliance,
+}
+
+impl LockMode {
+    /// As S3 writes it.
+    pub fn as_s3(self) -> &'static str {
+        match self {
+            LockMode::Governance => "GOVERNANCE",
+            LockMode::Compliance => "COMPLIANCE",
+        }
+    }
+}
+
+fn default_keep() -> Span {
+    Span::Seconds(30 * 86_400)
+}
+
+fn default_max() -> Span {
+    Span::Months(36)
 }
 
 fn default_retries() -> usize {

@@ -10,10 +10,12 @@ mod config;
 mod fanout;
 mod local;
 pub mod marker;
+mod s3;
 pub mod signed;
-pub use config::{StoreConfig, StoreUrl};
+pub use config::{LockConfig, LockMode, StoreConfig, StoreUrl};
 pub use fanout::{FanOut, Upload};
 pub use marker::{MARKER_KEY, Marker, MarkerState};
+pub use s3::{BucketLock, Retention};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,11 +24,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::StreamExt;
 use object_store::aws::AmazonS3Builder;
+use object_store::client::{HttpConnector as _, ReqwestConnector};
 use object_store::path::Path as Key;
 use object_store::prefix::PrefixStore;
 use object_store::{
-    BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
-    RetryConfig, WriteMultipart,
+    BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, PutMode, PutMultipartOptions,
+    PutOptions, PutPayload, RetryConfig, WriteMultipart,
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -160,6 +163,18 @@ pub enum StoreError {
         /// What was tried besides, when anything was.
         imds: &'static str,
     },
+    /// An object S3 Object Lock protects until a date: eqvault never asks to delete it.
+    #[error(
+        "{key} in store {store} is locked (S3 Object Lock) until {until}; it stays until then, and prune removes it after"
+    )]
+    Locked {
+        /// The store.
+        store: String,
+        /// The key.
+        key: String,
+        /// Until when.
+        until: chrono::DateTime<chrono::Utc>,
+    },
     /// The upload was abandoned before it was committed.
     #[error(
         "the upload of {key} to {store} was abandoned before it completed; nothing was committed"
@@ -236,6 +251,39 @@ impl Location {
     }
 }
 
+/// The medium a store is on, for counting independent copies: the name the
+/// office gave it (`medium`); a local folder's device; an S3 bucket at its
+/// endpoint (every prefix of a bucket is one medium). `None` when it cannot be
+/// told (a folder that cannot be read): such a store counts on its own.
+pub fn medium(cfg: &StoreConfig) -> Option<String> {
+    if let Some(m) = &cfg.medium {
+        return Some(format!("named:{}", m.trim()));
+    }
+    match Location::parse(&cfg.url).ok()? {
+        Location::Local(p) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                std::fs::metadata(&p)
+                    .ok()
+                    .map(|m| format!("device:{}", m.dev()))
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = p;
+                None
+            }
+        }
+        Location::S3 { bucket, .. } => Some(format!(
+            "s3:{}/{bucket}",
+            cfg.endpoint
+                .as_deref()
+                .map(|e| e.trim_end_matches('/').to_ascii_lowercase())
+                .unwrap_or_else(|| format!("aws:{}", cfg.region.as_deref().unwrap_or("us-east-1")))
+        )),
+    }
+}
+
 /// A URL safe to print: any `user:password@` part removed.
 pub fn redact_url(url: &str) -> String {
     match url.split_once("://") {
@@ -304,6 +352,10 @@ pub struct Store {
     /// vault, empty for the store's root (the marker, and vaults made
     /// before there were vaults).
     scope: String,
+    /// S3: the requests object_store does not make (Object Lock).
+    s3: Option<Arc<s3::Api>>,
+    /// S3: the retention every object written gets (`[[store]] lock`).
+    lock: Option<LockConfig>,
 }
 
 /// What a streaming upload receives.
@@ -338,18 +390,6 @@ const PARTS_IN_FLIGHT: usize = 3;
 /// Chunks read from a local file at a time.
 const READ_BYTES: usize = 1 << 20;
 
-/// Sent with every S3 request: the checksum algorithm of the SHA-256 each PUT
-/// and part carries (`x-amz-checksum-sha256`). A bucket with Object Lock
-/// refuses an upload that names neither this nor a Content-MD5 (AWS, moto).
-fn object_lock_headers() -> object_store::HeaderMap {
-    let mut h = object_store::HeaderMap::new();
-    h.insert(
-        "x-amz-sdk-checksum-algorithm",
-        object_store::HeaderValue::from_static("SHA256"),
-    );
-    h
-}
-
 impl Store {
     /// Opens the store a config entry describes. A local folder must exist.
     ///
@@ -367,10 +407,18 @@ impl Store {
                     what: "cannot open the store folder".into(),
                     source,
                 })?;
+                if cfg.lock.is_some() {
+                    return Err(StoreError::BadUrl {
+                        url: label,
+                        why: "`lock` is for S3 stores with Object Lock; a folder is protected by the NAS's own read-only snapshots (README, \"Protecting backups from ransomware\")".into(),
+                    });
+                }
                 Ok(Store {
                     label,
                     backend: Backend::Local(l),
                     scope: String::new(),
+                    s3: None,
+                    lock: None,
                 })
             }
             Location::S3 { bucket, prefix } => {
@@ -387,6 +435,11 @@ impl Store {
                     .timeout
                     .map(|s| Duration::from_secs(s.approx_seconds()))
                     .unwrap_or(Duration::from_secs(60));
+                let options = ClientOptions::new()
+                    .with_timeout(timeout)
+                    .with_connect_timeout(Duration::from_secs(5))
+                    .with_allow_http(cfg.allow_http);
+                let credentials = s3::Credentials::default();
                 let mut b = AmazonS3Builder::from_env()
                     .with_bucket_name(&bucket)
                     // A SHA-256 on every PUT and part: a bucket with Object Lock refuses
@@ -394,24 +447,21 @@ impl Store {
                     // server checks each one arrived whole.
                     .with_checksum_algorithm(object_store::aws::Checksum::SHA256)
                     .with_retry(retry)
-                    .with_client_options(
-                        ClientOptions::new()
-                            .with_default_headers(object_lock_headers())
-                            .with_timeout(timeout)
-                            .with_connect_timeout(Duration::from_secs(5))
-                            .with_allow_http(cfg.allow_http),
-                    );
+                    .with_http_connector(s3::Connector {
+                        credentials: credentials.clone(),
+                    })
+                    .with_client_options(options.clone());
                 if let Some(e) = &cfg.endpoint {
                     b = b.with_endpoint(e).with_virtual_hosted_style_request(false);
                 }
                 b = b.with_allow_http(cfg.allow_http);
-                if let Some(r) = &cfg.region {
-                    b = b.with_region(r);
-                } else if std::env::var_os("AWS_REGION").is_none()
-                    && std::env::var_os("AWS_DEFAULT_REGION").is_none()
-                {
-                    b = b.with_region("us-east-1");
-                }
+                let region = cfg
+                    .region
+                    .clone()
+                    .or_else(|| std::env::var("AWS_REGION").ok())
+                    .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+                    .unwrap_or_else(|| "us-east-1".to_string());
+                b = b.with_region(&region);
                 if let Some(k) = &cfg.access_key_id {
                     b = b.with_access_key_id(k.expose());
                 }
@@ -441,6 +491,18 @@ impl Store {
                     url: label.clone(),
                     why: e.to_string(),
                 })?;
+                let _ = credentials.set(s3.credentials().clone());
+                let api = s3::Api {
+                    s3: s3.clone(),
+                    http: ReqwestConnector::default().connect(&options).map_err(|e| {
+                        StoreError::BadUrl {
+                            url: label.clone(),
+                            why: e.to_string(),
+                        }
+                    })?,
+                    region,
+                    prefix: prefix.clone(),
+                };
                 let inner: Arc<dyn ObjectStore> = if prefix.is_empty() {
                     Arc::new(s3)
                 } else {
@@ -450,6 +512,8 @@ impl Store {
                     label,
                     backend: Backend::Remote(inner),
                     scope: String::new(),
+                    s3: Some(Arc::new(api)),
+                    lock: cfg.lock,
                 })
             }
         }
@@ -569,6 +633,126 @@ impl Store {
         }
     }
 
+    /// The retention a write made now gets (`[[store]] lock`), if any.
+    fn write_retention(&self) -> Option<Retention> {
+        self.lock.map(|l| Retention {
+            mode: l.mode,
+            until: l.keep.after(chrono::Utc::now()),
+        })
+    }
+
+    /// The lock settings of this store, if any.
+    pub fn lock(&self) -> Option<LockConfig> {
+        self.lock
+    }
+
+    /// Checks that an object completed from parts carries the retention asked at
+    /// its creation, and sets it when the server did not apply it (moto, some
+    /// S3-compatible servers): the object is protected from its completion on,
+    /// or the upload fails loudly.
+    async fn locked_from_completion(&self, key: &str, r: Retention) -> Result<(), StoreError> {
+        let api = self.s3.as_ref().expect("an S3 store");
+        let fail = |why: String| StoreError::Request {
+            store: self.label.clone(),
+            key: key.to_string(),
+            detail: format!("the object was written but could not be locked: {why}"),
+        };
+        match api.retention(key).await.map_err(fail)? {
+            Some(have) if have.until >= r.until - chrono::Duration::minutes(1) => Ok(()),
+            _ => api.set_retention(key, r).await.map_err(fail),
+        }
+    }
+
+    /// The retention an object carries now (S3 Object Lock); `None` for a local
+    /// store, an object without one, or an absent object.
+    ///
+    /// # Errors
+    /// [`StoreError::Request`] when the store cannot answer.
+    pub async fn retention(&self, key: &str) -> Result<Option<Retention>, StoreError> {
+        let Some(api) = &self.s3 else {
+            return Ok(None);
+        };
+        let key = &*self.sk(key);
+        api.retention(key)
+            .await
+            .map_err(|detail| StoreError::Request {
+                store: self.label.clone(),
+                key: key.to_string(),
+                detail,
+            })
+    }
+
+    /// Lengthens an object's retention to `until` (never shortens it; a no-op on
+    /// a store without `lock`). Returns the retention it now has.
+    ///
+    /// # Errors
+    /// [`StoreError::Request`] when the store refuses or cannot answer.
+    pub async fn extend_retention(
+        &self,
+        key: &str,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<Retention>, StoreError> {
+        let (Some(api), Some(lock)) = (&self.s3, self.lock) else {
+            return Ok(None);
+        };
+        let key = &*self.sk(key);
+        let fail = |detail: String| StoreError::Request {
+            store: self.label.clone(),
+            key: key.to_string(),
+            detail,
+        };
+        let have = api.retention(key).await.map_err(fail)?;
+        if let Some(h) = have
+            && h.until >= until
+        {
+            return Ok(have);
+        }
+        // A compliance lock stays compliance; governance can be raised to it.
+        let mode = match have {
+            Some(h) if h.mode == LockMode::Compliance => LockMode::Compliance,
+            _ => lock.mode,
+        };
+        let r = Retention { mode, until };
+        api.set_retention(key, r).await.map_err(fail)?;
+        Ok(Some(r))
+    }
+
+    /// Whether this store's bucket has Object Lock (`None`: a local store).
+    ///
+    /// # Errors
+    /// [`StoreError::Request`] when the bucket cannot be asked.
+    pub async fn bucket_lock(&self) -> Result<Option<BucketLock>, StoreError> {
+        let Some(api) = &self.s3 else {
+            return Ok(None);
+        };
+        api.bucket_lock()
+            .await
+            .map(Some)
+            .map_err(|detail| StoreError::Request {
+                store: self.label.clone(),
+                key: "?object-lock".into(),
+                detail,
+            })
+    }
+
+    /// Whether this store's bucket keeps versions (`None`: a local store).
+    ///
+    /// # Errors
+    /// [`StoreError::Request`] when the bucket cannot be asked.
+    pub async fn versioned(&self) -> Result<Option<bool>, StoreError> {
+        let Some(api) = &self.s3 else {
+            return Ok(None);
+        };
+        api.versioned()
+            .await
+            .map(Some)
+            .map_err(|detail| StoreError::Request {
+                store: self.label.clone(),
+                key: "?versioning".into(),
+                detail,
+            })
+    }
+
     /// Writes a small object only if the key is absent.
     ///
     /// # Errors
@@ -580,10 +764,13 @@ impl Store {
                 .put_new(key, &bytes)
                 .map_err(|e| self.io(key, "cannot write", e)),
             Backend::Remote(inner) => {
-                let opts = PutOptions {
+                let mut opts = PutOptions {
                     mode: PutMode::Create,
                     ..Default::default()
                 };
+                if let Some(r) = self.write_retention() {
+                    opts.extensions.insert(r);
+                }
                 inner
                     .put_opts(&self.key(key)?, PutPayload::from(bytes), opts)
                     .await
@@ -664,8 +851,13 @@ impl Store {
                 key: key.to_string(),
             });
         }
+        let retention = self.write_retention();
+        let mut opts = PutMultipartOptions::default();
+        if let Some(r) = retention {
+            opts.extensions.insert(r);
+        }
         let up = inner
-            .put_multipart(&self.key(key)?)
+            .put_multipart_opts(&self.key(key)?, opts)
             .await
             .map_err(|e| self.err(key, e))?;
         let mut w = WriteMultipart::new_with_chunk_size(up, PART_BYTES);
@@ -688,6 +880,9 @@ impl Store {
                         return Err(self.err(key, e));
                     }
                     w.finish().await.map_err(|e| self.err(key, e))?;
+                    if let Some(r) = retention {
+                        self.locked_from_completion(key, r).await?;
+                    }
                     return Ok(n);
                 }
                 None => {
@@ -924,6 +1119,19 @@ impl Store {
     /// # Errors
     /// [`StoreError::Request`].
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        // A locked object is never asked to go: in a versioned bucket (every bucket
+        // with Object Lock) the delete would "succeed" with a delete marker that hides
+        // the copy while it stays, locked and paid for.
+        if self.s3.is_some()
+            && let Some(r) = self.retention(key).await?
+            && r.until > chrono::Utc::now()
+        {
+            return Err(StoreError::Locked {
+                store: self.label.clone(),
+                key: crate::sanitize::for_terminal(key).into_owned(),
+                until: r.until,
+            });
+        }
         let key = &*self.sk(key);
         match &self.backend {
             Backend::Local(l) => l.delete(key).map_err(|e| self.io(key, "cannot remove", e)),
@@ -1062,6 +1270,8 @@ mod tests {
             secret_access_key_file: None,
             max_retries: 0,
             timeout: None,
+            lock: None,
+            medium: None,
         };
         let s = Store::open(&cfg).unwrap();
         s.put_if_absent("a/b.json", Bytes::from_static(b"1"))

@@ -348,10 +348,16 @@ impl Fixture {
             q(&db.to_string_lossy()),
             q(busy_timeout)
         ));
-        for s in stores {
+        for (i, s) in stores.iter().enumerate() {
             match s {
+                // The test's folders share one disk; each stands for a device of its own
+                // (a NAS, a USB disk), as the config says. tests/object_lock.rs counts
+                // folders without `medium` as one medium.
                 StoreSpec::Local(p) => {
-                    t.push_str(&format!("[[store]]\nurl = {}\n\n", q(&p.to_string_lossy())));
+                    t.push_str(&format!(
+                        "[[store]]\nurl = {}\nmedium = \"test-disk-{i}\"\n\n",
+                        q(&p.to_string_lossy())
+                    ));
                 }
                 StoreSpec::S3 { endpoint, .. } => {
                     t.push_str(&format!(
