@@ -365,7 +365,7 @@ async fn a_quarters_copy_is_locked_for_the_quarterly_retention_once_its_quarter_
 
 #[test]
 fn doctor_and_status_name_a_locked_store_whose_bucket_has_no_object_lock() {
-    let mut moto = Moto::start();
+    let moto = Moto::start();
     let fx = Fixture::new();
     let locked = moto.store("office-1");
     fx.write_config(&[StoreSpec::Local(fx.store.clone()), locked.clone()]);
@@ -429,7 +429,7 @@ fn copies_findings(fx: &Fixture) -> Vec<Value> {
 
 #[test]
 fn two_folders_on_one_disk_are_one_copy_and_a_folder_and_a_bucket_are_two() {
-    let mut moto = Moto::start();
+    let moto = Moto::start();
     let fx = Fixture::new();
     let second = fx.path().join("store-b");
     std::fs::create_dir(&second).unwrap();
