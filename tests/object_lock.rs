@@ -316,7 +316,27 @@ async fn a_quarters_copy_is_locked_for_the_quarterly_retention_once_its_quarter_
         "lock = { mode = \"governance\", keep = \"10days\", max = \"2years\" }",
     );
     append(&fx, KEEP_ONE);
-    let id = fx.backup()["id"].as_str().unwrap().to_string();
+    let b = fx.backup();
+    let id = b["id"].as_str().unwrap().to_string();
+    let made = DateTime::parse_from_rfc3339(b["created_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    // A second locked store that came later and lacks the snapshot: nothing of it
+    // is touched (and no error made) by the first store's quarter.
+    fx.write_config(&[
+        StoreSpec::Local(fx.store.clone()),
+        s3.clone(),
+        moto.store("office-2"),
+    ]);
+    let mut more = std::fs::read_to_string(&fx.config).unwrap();
+    more = more.replacen("office-2\"\n", &format!("office-2\"\n{LOCK}\n"), 1);
+    std::fs::write(&fx.config, more).unwrap();
+    add_to_store(
+        &fx,
+        &s3.url(),
+        "lock = { mode = \"governance\", keep = \"10days\", max = \"2years\" }",
+    );
+    append(&fx, KEEP_ONE);
     let object = moto
         .keys()
         .into_iter()
@@ -326,11 +346,13 @@ async fn a_quarters_copy_is_locked_for_the_quarterly_retention_once_its_quarter_
     let first = first.unwrap();
     assert!(first < Utc::now() + Duration::days(11), "{first}");
 
-    // While its quarter runs, it is only the newest so far: prune leaves its lock.
+    // While its quarter runs (prune told the moment the snapshot was made), it is
+    // only the newest so far: prune leaves its lock.
     let cfg = eqvault::config::Config::load(&fx.config).unwrap();
-    let now = Utc::now();
+    let now = made;
     let p = eqvault::ops::prune::prune(&cfg, false, now).await.unwrap();
     assert!(p.extended.is_empty(), "{:?}", p.extended);
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
     // The quarter over (prune told the date four months on), it is the quarter's
     // copy, Art. 12.1's floor: locked for the quarterly retention (forever), at most
     // lock.max ahead.
@@ -338,11 +360,14 @@ async fn a_quarters_copy_is_locked_for_the_quarterly_retention_once_its_quarter_
     let p = eqvault::ops::prune::prune(&cfg, false, later)
         .await
         .unwrap();
-    assert!(
-        p.extended.iter().any(|(x, _, _)| x.as_str() == id),
-        "{:?} {:?}",
-        p.extended,
-        p.errors
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!(
+        p.extended
+            .iter()
+            .map(|(x, store, _)| (x.as_str(), store.as_str()))
+            .collect::<Vec<_>>(),
+        [(id.as_str(), s3.url().as_str())],
+        "only the store that holds it"
     );
     let meta = object.replace(".tar.zst.age", ".json");
     for k in [object.clone(), format!("{meta}.sig"), meta] {
@@ -379,6 +404,18 @@ fn doctor_and_status_name_a_locked_store_whose_bucket_has_no_object_lock() {
         .find(|l| l["name"] == format!("lock:{}", locked.url()))
         .unwrap_or_else(|| panic!("no lock line: {d:#}"));
     assert_eq!(lock_line["state"], "ok", "{lock_line:#}");
+    let probe = lines
+        .iter()
+        .find(|l| l["name"] == format!("store:{}", locked.url()))
+        .unwrap();
+    assert_eq!(probe["state"], "ok", "{probe:#}");
+    assert!(
+        probe["detail"]
+            .as_str()
+            .unwrap()
+            .contains("locked (Object Lock) until"),
+        "the probe reads back locked and stays: {probe:#}"
+    );
 
     // The same settings on a bucket without Object Lock.
     let text = std::fs::read_to_string(&fx.config).unwrap();

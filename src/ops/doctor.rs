@@ -720,7 +720,7 @@ async fn probe(
 ) -> Line {
     let key = format!("{PROBE_PREFIX}{:016x}", rand::random::<u64>());
     let body = format!(
-        "eqvault doctor probe, written {} by {}; it is removed at once, and safe to delete\n",
+        "eqvault doctor probe, written {} by {}; it is removed at once (in a bucket with Object Lock, left locked for a day), and safe to delete\n",
         now.to_rfc3339(),
         crate::trust::host_name()
     );
@@ -733,11 +733,33 @@ async fn probe(
             store_todo(&e),
         )
     };
-    if let Err(e) = store.put_if_absent(&key, Bytes::from(body.clone())).await {
+    if let Err(e) = store.put_probe(&key, Bytes::from(body.clone())).await {
         return fail(
             e,
             "liệt kê được nhưng KHÔNG ghi được: sao lưu sẽ thất bại ở kho này",
         );
+    }
+    // With `lock`, the probe must read back locked: else eqvault cannot see a
+    // lock (s3:GetObjectRetention) and would take a locked copy for a free one.
+    if store.lock().is_some() {
+        match store.retention(&key).await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return Line::fail(
+                    name.to_string(),
+                    title.clone(),
+                    "đã ghi đối tượng thử nhưng không thấy nó bị khoá (Object Lock)",
+                    format!(
+                        "the probe {key} was written but reads back with no lock: the key may lack s3:GetObjectRetention, or the server ignores Object Lock"
+                    ),
+                    t(
+                        "Cấp quyền s3:GetObjectRetention và s3:PutObjectRetention cho khoá trong [[store]], và kiểm tra bucket có bật Object Lock",
+                        "Grant s3:GetObjectRetention and s3:PutObjectRetention to the key in [[store]], and check that the bucket has Object Lock",
+                    ),
+                );
+            }
+            Err(e) => return fail(e, "ghi được nhưng không đọc được khoá của đối tượng thử"),
+        }
     }
     match store.get_bytes_max(&key, 4096).await {
         Ok(b) if b == body.as_bytes() => {}

@@ -241,6 +241,7 @@ fn failed(out: &mut PruneOutcome, store: &Store, e: StoreError) {
 /// and signature.
 async fn lock_floors(
     s: &Store,
+    inv: &super::Inventory,
     keep: &[Decision],
     created: &BTreeMap<SnapshotId, DateTime<FixedOffset>>,
     r: &Retention,
@@ -261,6 +262,10 @@ async fn lock_floors(
         if !d.reasons.iter().any(|r| r.starts_with("quarterly ")) {
             continue;
         }
+        // Only what this store holds: another store's copy is not locked from here.
+        if !inv.snapshots.contains_key(&d.id) {
+            continue;
+        }
         let Some(t) = created.get(&d.id).copied() else {
             continue;
         };
@@ -274,9 +279,12 @@ async fn lock_floors(
         if until <= now {
             continue;
         }
-        let object = d.id.object_key();
+        let meta = d.id.metadata_key();
+        // The records first, the object last: a run cut off half-way finds the
+        // object short and does all three again.
+        let keys = [crate::trust::sig_key(&meta), meta, d.id.object_key()];
         // A week's slack: the lock rolls on once a week, not on every run.
-        match s.retention(&object).await {
+        match s.retention(&keys[2]).await {
             Ok(Some(have)) if have.until + chrono::Duration::days(7) >= until => continue,
             Ok(_) => {}
             Err(e) => {
@@ -284,9 +292,8 @@ async fn lock_floors(
                 continue;
             }
         }
-        let meta = d.id.metadata_key();
         let mut ok = true;
-        for k in [object, crate::trust::sig_key(&meta), meta] {
+        for k in keys {
             if let Err(e) = s.extend_retention(&k, until).await {
                 out.errors.push((s.label.clone(), e.to_string()));
                 ok = false;
@@ -421,6 +428,7 @@ pub async fn prune(
         if !dry_run {
             lock_floors(
                 s,
+                inv,
                 &out.keep.clone(),
                 &created,
                 &cfg.retention,

@@ -297,9 +297,17 @@ async fn copy_snapshot(
     meta: &crate::catalog::Metadata,
     dst_inv: &super::Inventory,
 ) -> Result<u64, OpsError> {
-    // A leftover incomplete upload under the same key would block the copy.
+    // A leftover incomplete upload under the same key would block the copy. One
+    // S3 Object Lock keeps is used as it is when it is the very object (the read
+    // back below checks its hash).
     if dst_inv.incomplete.iter().any(|l| l.key == meta.object) {
-        dst.delete(&meta.object).await?;
+        match dst.delete(&meta.object).await {
+            Ok(()) => {}
+            Err(StoreError::Locked { .. }) => {
+                return finish_copy(src, dst, meta, meta.object_bytes).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     let (tx, task) = dst.start_upload(&meta.object, 8);
     let mut stream = src.get_stream(&meta.object).await?;
@@ -329,6 +337,16 @@ async fn copy_snapshot(
     let _ = tx.send(Chunk::Commit).await;
     task.await
         .map_err(|e| OpsError::Internal(e.to_string()))??;
+    finish_copy(src, dst, meta, n).await
+}
+
+/// Reads the copy back, checks its hash, then writes the signature and the metadata.
+async fn finish_copy(
+    src: &Store,
+    dst: &Store,
+    meta: &crate::catalog::Metadata,
+    n: u64,
+) -> Result<u64, OpsError> {
     let mut sink = tokio::io::sink();
     let (back, _) = dst.get_to(&meta.object, &mut sink, &super::Quiet).await?;
     if back != meta.object_sha256 {

@@ -260,16 +260,31 @@ pub fn backup_copies(facts: &StoreFacts, rules: &Rules, at: NaiveDate) -> Option
             ),
         )
     };
-    let fewer_stores = facts.labels.len() < required as usize;
+    // Configured media, not stores: two folders of one disk are one.
+    let mut media: Vec<String> = (0..facts.labels.len())
+        .map(|i| {
+            facts
+                .media
+                .get(i)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| format!("store:{i}"))
+        })
+        .collect();
+    media.sort();
+    media.dedup();
+    let fewer_stores = media.len() < required as usize;
     let (todo_vi, todo_en) = if fewer_stores {
         (
             format!(
-                "Cấu hình chỉ có {} kho: thêm [[store]] trên một thiết bị lưu trữ độc lập rồi chạy `eqvault sync`.",
-                facts.labels.len()
+                "Cấu hình chỉ có {} kho trên {} thiết bị: thêm [[store]] trên một thiết bị lưu trữ độc lập rồi chạy `eqvault sync`.",
+                facts.labels.len(),
+                media.len()
             ),
             format!(
-                "Only {} store(s) are configured: add a [[store]] on an independent medium, then run `eqvault sync`.",
-                facts.labels.len()
+                "Only {} store(s) on {} medium/media are configured: add a [[store]] on an independent medium, then run `eqvault sync`.",
+                facts.labels.len(),
+                media.len()
             ),
         )
     } else {

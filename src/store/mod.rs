@@ -274,12 +274,13 @@ pub fn medium(cfg: &StoreConfig) -> Option<String> {
                 None
             }
         }
+        // AWS bucket names are global: the bucket alone, whatever the region.
         Location::S3 { bucket, .. } => Some(format!(
             "s3:{}/{bucket}",
             cfg.endpoint
                 .as_deref()
                 .map(|e| e.trim_end_matches('/').to_ascii_lowercase())
-                .unwrap_or_else(|| format!("aws:{}", cfg.region.as_deref().unwrap_or("us-east-1")))
+                .unwrap_or_else(|| "aws".to_string())
         )),
     }
 }
@@ -502,6 +503,7 @@ impl Store {
                     })?,
                     region,
                     prefix: prefix.clone(),
+                    bucket: tokio::sync::OnceCell::new(),
                 };
                 let inner: Arc<dyn ObjectStore> = if prefix.is_empty() {
                     Arc::new(s3)
@@ -758,6 +760,29 @@ impl Store {
     /// # Errors
     /// [`StoreError::Exists`] when it is there already; others on failure.
     pub async fn put_if_absent(&self, key: &str, bytes: Bytes) -> Result<(), StoreError> {
+        self.put_new(key, bytes, self.write_retention()).await
+    }
+
+    /// Writes a probe only if the key is absent: on a store with `lock`, locked
+    /// for a day only (the shortest S3 takes), so that `doctor`'s probes do
+    /// not stay for `lock.keep`.
+    ///
+    /// # Errors
+    /// As [`Store::put_if_absent`].
+    pub async fn put_probe(&self, key: &str, bytes: Bytes) -> Result<(), StoreError> {
+        let short = self.lock.map(|l| Retention {
+            mode: l.mode,
+            until: chrono::Utc::now() + chrono::Duration::days(1),
+        });
+        self.put_new(key, bytes, short).await
+    }
+
+    async fn put_new(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        retention: Option<Retention>,
+    ) -> Result<(), StoreError> {
         let key = &*self.sk(key);
         match &self.backend {
             Backend::Local(l) => l
@@ -768,7 +793,7 @@ impl Store {
                     mode: PutMode::Create,
                     ..Default::default()
                 };
-                if let Some(r) = self.write_retention() {
+                if let Some(r) = retention {
                     opts.extensions.insert(r);
                 }
                 inner
@@ -1122,7 +1147,11 @@ impl Store {
         // A locked object is never asked to go: in a versioned bucket (every bucket
         // with Object Lock) the delete would "succeed" with a delete marker that hides
         // the copy while it stays, locked and paid for.
-        if self.s3.is_some()
+        let guarded = match &self.s3 {
+            Some(api) => self.lock.is_some() || api.may_lock().await,
+            None => false,
+        };
+        if guarded
             && let Some(r) = self.retention(key).await?
             && r.until > chrono::Utc::now()
         {

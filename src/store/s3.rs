@@ -82,6 +82,10 @@ const LOCK_UNTIL: &str = "x-amz-object-lock-retain-until-date";
 #[async_trait]
 impl HttpService for Signing {
     async fn call(&self, mut req: HttpRequest) -> Result<HttpResponse, HttpError> {
+        // S3 Express signs with a session of its own: left as object_store made it.
+        if req.headers().contains_key("x-amz-s3session-token") {
+            return self.inner.execute(req).await;
+        }
         let query = req.uri().query().unwrap_or("").to_string();
         let part_or_completion = query.split('&').any(|q| q.starts_with("uploadId="));
         // A new object: a PUT, or the creation of a multipart upload (POST ?uploads).
@@ -176,6 +180,8 @@ pub(super) struct Api {
     pub region: String,
     /// The store's prefix in the bucket, without slashes at either end.
     pub prefix: String,
+    /// Whether the bucket has Object Lock, once asked and answered.
+    pub bucket: tokio::sync::OnceCell<BucketLock>,
 }
 
 /// What an S3 request answered.
@@ -186,17 +192,14 @@ struct Answer {
 }
 
 impl Api {
-    fn full(&self, key: &str) -> String {
-        if self.prefix.is_empty() {
-            key.to_string()
-        } else {
-            format!("{}/{key}", self.prefix)
-        }
-    }
-
-    /// The object's URL, built (and encoded) as object_store builds it.
+    /// The object's URL, built (and encoded) as object_store builds it: the
+    /// prefix as `PrefixStore` takes it, then the key.
     async fn url(&self, key: &str) -> Result<url::Url, String> {
-        let path = Key::parse(self.full(key)).map_err(|e| e.to_string())?;
+        let key = Key::parse(key).map_err(|e| e.to_string())?;
+        let path: Key = Key::from(self.prefix.as_str())
+            .parts()
+            .chain(key.parts())
+            .collect();
         let mut u = self
             .s3
             .signed_url(Method::HEAD, &path, Duration::from_secs(60))
@@ -220,7 +223,40 @@ impl Api {
         Ok(u)
     }
 
+    /// One request, tried up to three times when the server is busy or cannot
+    /// be reached (as object_store retries its own).
     async fn send(
+        &self,
+        method: Method,
+        url: url::Url,
+        query: Option<&str>,
+        body: Bytes,
+    ) -> Result<Answer, String> {
+        let mut wait = Duration::from_millis(200);
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self
+                .send_once(method.clone(), url.clone(), query, body.clone())
+                .await
+            {
+                Ok(a)
+                    if !(a.status.is_server_error()
+                        || a.status == StatusCode::TOO_MANY_REQUESTS)
+                        || tries >= 3 =>
+                {
+                    return Ok(a);
+                }
+                Err(e) if tries >= 3 => return Err(e),
+                _ => {
+                    tokio::time::sleep(wait).await;
+                    wait *= 4;
+                }
+            }
+        }
+    }
+
+    async fn send_once(
         &self,
         method: Method,
         mut url: url::Url,
@@ -277,13 +313,14 @@ impl Api {
             Some(m) if m.eq_ignore_ascii_case("GOVERNANCE") => LockMode::Governance,
             _ => return Ok(None),
         };
-        let Some(until) = a
-            .headers
-            .get(LOCK_UNTIL)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok())
-        else {
-            return Ok(None);
+        // A mode with a date that cannot be read is not "unlocked": say so.
+        let text = a.headers.get(LOCK_UNTIL).and_then(|v| v.to_str().ok());
+        let Some(until) = text.and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok()) else {
+            return Err(format!(
+                "the object is locked ({}) with a retain-until date that cannot be read: {:?}",
+                mode.as_s3(),
+                text.unwrap_or("")
+            ));
         };
         Ok(Some(Retention {
             mode,
@@ -339,6 +376,22 @@ impl Api {
             a.status,
             error_code(&a.body)
         ))
+    }
+
+    /// Whether the bucket may hold locked objects: `false` only when it said it
+    /// has no Object Lock (asked once per store handle; an answer that is no
+    /// answer is asked again, and counts as "may").
+    pub async fn may_lock(&self) -> bool {
+        if let Some(b) = self.bucket.get() {
+            return *b == BucketLock::Enabled;
+        }
+        match self.bucket_lock().await {
+            Ok(b) => {
+                let _ = self.bucket.set(b);
+                b == BucketLock::Enabled
+            }
+            Err(_) => true,
+        }
     }
 
     /// Whether the bucket keeps versions (every bucket with Object Lock does):
