@@ -430,6 +430,44 @@ fn the_model_counts_what_was_planted() {
 /// Regression: the archive table listed every term of the school year, so an
 /// HK1 report showed HK2 "incomplete" in red while Art. 12.2 said "met"
 /// (`check` judges only the periods that overlap the report's).
+/// Issue 29: an item entered (`created_at`) after the period but used during it
+/// counts in the schools' and subjects' usage as it does in the months'.
+#[test]
+fn usage_totals_agree_across_months_schools_and_subjects() {
+    let (_dir, db) = fixture();
+    let c = Connection::open(&db).unwrap();
+    c.execute(
+        "INSERT INTO equipment (equipment_id, school_id, name, subject, condition, created_at, updated_at)
+         VALUES ('TB_LATE', ?1, 'Bộ lắp ghép hình', 'Toán', 'good', '2025-06-05T08:00:00+07:00', '2025-06-05T08:00:00+07:00')",
+        [A],
+    )
+    .unwrap();
+    c.execute(
+        "INSERT INTO equipment_usage (equipment_id, school_id, used_on, lesson_periods) VALUES ('TB_LATE', ?1, '2024-11-20', 3)",
+        [A],
+    )
+    .unwrap();
+    drop(c);
+    let r = model(&db);
+    let months: u64 = r.months.iter().map(|m| m.lesson_periods).sum();
+    let schools: u64 = r.schools.iter().map(|s| s.lesson_periods).sum();
+    let subjects: u64 = r.equipment.subjects.iter().map(|s| s.lesson_periods).sum();
+    let unknown = r.equipment.unknown_usage.lesson_periods;
+    assert!(months >= 3, "{months}");
+    assert_eq!(schools + unknown, months, "schools + unknown ids = months");
+    assert_eq!(
+        subjects + unknown,
+        months,
+        "subjects + unknown ids = months"
+    );
+    assert_eq!(r.equipment.total.lesson_periods + unknown, months);
+    let uses: u64 = r.months.iter().map(|m| m.uses).sum();
+    assert_eq!(
+        r.equipment.total.uses + r.equipment.unknown_usage.uses,
+        uses
+    );
+}
+
 #[test]
 fn the_archive_table_has_the_periods_the_verdict_judged() {
     use eqvault::calendar::Period;

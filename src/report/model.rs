@@ -458,6 +458,13 @@ impl SubjectRow {
         self.lesson_periods += item.lesson_periods;
     }
 
+    /// The use in the period of an item entered after it: its lessons were
+    /// taught in the period, so they count, though the item is not yet listed.
+    fn add_usage(&mut self, item: &stats::Item) {
+        self.uses += item.uses;
+        self.lesson_periods += item.lesson_periods;
+    }
+
     fn finish(&mut self) {
         let held = self.items - self.by_condition.get(DISPOSED).copied().unwrap_or(0);
         self.periods_per_item = (held > 0).then(|| self.lesson_periods as f64 / held as f64);
@@ -981,12 +988,15 @@ impl Figures {
         }
         let closed = closed_by(raw, period.from);
         for item in &raw.items {
-            if item.created_on.is_some_and(|d| d > period.to) {
-                continue;
-            }
             let row = schools
                 .entry(item.school_id.clone())
                 .or_insert_with(|| SchoolRow::new(&item.school_id));
+            // Entered after the period: not in its inventory, but its uses in the
+            // period count, as in the months.
+            if item.created_on.is_some_and(|d| d > period.to) {
+                row.lesson_periods += item.lesson_periods;
+                continue;
+            }
             if item.condition != DISPOSED {
                 row.items += 1;
             }
@@ -1240,6 +1250,12 @@ fn equipment(raw: &Raw, from: NaiveDate, to: NaiveDate) -> EquipmentStats {
     for item in &raw.items {
         if item.created_on.is_some_and(|d| d > to) {
             after += 1;
+            // Not in the period's inventory; its uses in the period count.
+            subjects
+                .entry(item.subject.as_deref())
+                .or_insert_with(|| SubjectRow::new(item.subject.clone()))
+                .add_usage(item);
+            total.add_usage(item);
             continue;
         }
         if !conditions.contains(&item.condition) {
