@@ -449,6 +449,22 @@ fn doctor_and_status_name_a_locked_store_whose_bucket_has_no_object_lock() {
         )),
         "{st:#}"
     );
+    // The locked (so versioned) bucket without `lock` in the config: a warning that
+    // prune leaves delete markers there and frees no space.
+    std::fs::write(&fx.config, text.replace(&format!("{LOCK}\n"), "")).unwrap();
+    let d = fx.run(&["doctor", "--json"]).json();
+    let line = d["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == format!("lock:{}", locked.url()))
+        .unwrap_or_else(|| panic!("no lock line: {d:#}"))
+        .clone();
+    assert_eq!(line["state"], "warn", "{line:#}");
+    assert!(
+        line["detail"].as_str().unwrap().contains("delete markers"),
+        "{line:#}"
+    );
     assert_eq!(moto.child.finish(), Some(0));
 }
 
