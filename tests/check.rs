@@ -943,7 +943,6 @@ fn cli_with_a_config_checks_the_stores() {
             t("deleted_identifier", "CB0104", "ledger"),
             t("deleted_identifier", "TB0101", "equipment_changes+ledger"),
             t("deleted_identifier", "TB0299", "equipment_changes"),
-            t("deleted_identifier", "TB0301", "ledger"),
         ]
     );
     let staff = v["findings"]
@@ -1388,6 +1387,135 @@ fn a_renamed_code_pairs_one_to_one_and_lookalikes_are_deletions_naming_the_candi
             .contains("not one-to-one"),
         "{f}"
     );
+}
+
+/// Issue 29: one rename is one finding. After a backup, an equipment id with
+/// change-log history renamed, a staff id written in lower case and another
+/// given a trailing space: each is `changed_identifier` with both codes, the
+/// change-log rows inside it, and no `deleted_identifier` beside it.
+#[test]
+fn a_rename_is_one_changed_identifier_finding_with_the_change_log_inside() {
+    let (dir, db) = fixture();
+    let root = dir.path();
+    configured(root, &db);
+    let backup = eqvault(root)
+        .args(["backup", "--at", "2025-03-01T03:00:00Z"])
+        .output()
+        .unwrap();
+    assert!(
+        backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "UPDATE equipment SET equipment_id = 'TB0999' WHERE equipment_id = 'TB0101';
+             UPDATE staff SET staff_id = lower(staff_id) WHERE staff_id = 'CB0104';",
+        )
+        .unwrap();
+    let (_, v) = check_json(root, &["--as-of", "2025-06-01"]);
+    let of = |id: &str| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["subject"] == id)
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(of("TB0101"), ["changed_identifier"], "{}", v["findings"]);
+    assert_eq!(of("CB0104"), ["changed_identifier"], "{}", v["findings"]);
+    let f = findings_of(&v, "changed_identifier")
+        .into_iter()
+        .find(|f| f["subject"] == "TB0101")
+        .unwrap();
+    assert_eq!(f["evidence"]["new_id"], "TB0999");
+    assert!(f["evidence"]["change_count"].as_u64().unwrap() > 0, "{f}");
+    assert!(
+        f["evidence"]["last_seen_change"]["change_id"].is_i64(),
+        "{f}"
+    );
+    assert!(
+        f["message"]["vi"].as_str().unwrap().contains("TB0999"),
+        "{f}"
+    );
+    // The report's Art. 6 line counts two violations: two renames, not four.
+    let staff = findings_of(&v, "changed_identifier")
+        .into_iter()
+        .find(|f| f["subject"] == "CB0104")
+        .unwrap();
+    assert_eq!(staff["evidence"]["new_id"], "cb0104");
+    assert_eq!(
+        v["summary"]["by_rule"]["changed_identifier"].as_u64(),
+        Some(2),
+        "{}",
+        v["summary"]
+    );
+}
+
+/// Issue 29: a code deleted after a backup and issued again to a different
+/// item of another school is `reused_identifier`, from the ledger and the
+/// change log, and stays so after the next backup.
+#[test]
+fn a_code_issued_again_to_another_schools_item_is_reused_identifier() {
+    let (dir, db) = fixture();
+    let root = dir.path();
+    configured(root, &db);
+    let backup = |at: &str| {
+        let out = eqvault(root).args(["backup", "--at", at]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    backup("2025-03-01T03:00:00Z");
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch(&format!(
+            "DELETE FROM equipment WHERE equipment_id = 'TB0101';
+             INSERT INTO equipment (equipment_id, school_id, name, subject, condition, created_at, updated_at)
+               VALUES ('TB0101', '{LATE}', 'Đàn organ điện tử', 'Âm nhạc', 'good',
+                       '2025-04-01T08:00:00+07:00', '2025-04-01T08:00:00+07:00');"
+        ))
+        .unwrap();
+    for phase in ["before the next backup", "after it"] {
+        if phase == "after it" {
+            backup("2025-04-02T03:00:00Z");
+        }
+        let (code, v) = check_json(root, &["--as-of", "2025-06-01"]);
+        assert_eq!(code, 1, "{phase}");
+        let found = findings_of(&v, "reused_identifier");
+        assert_eq!(found.len(), 1, "{phase}: {}", v["findings"]);
+        let f = found[0];
+        assert_eq!(f["subject"], "TB0101");
+        assert_eq!(f["school_id"], LATE);
+        assert_eq!(f["severity"], "violation");
+        assert_eq!(f["evidence"]["earlier_school_id"], CLEAN, "{f}");
+        assert_eq!(f["evidence"]["school_id_now"], LATE, "{f}");
+        assert_eq!(
+            f["evidence"]["sources"],
+            serde_json::json!(["ledger", "equipment_changes"]),
+            "{phase}: {f}"
+        );
+        assert!(
+            f["message"]["en"].as_str().unwrap().contains("Art. 6.2"),
+            "{f}"
+        );
+        // It exists, so it is no deletion; and it is one fact, said once.
+        assert!(
+            !v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["subject"] == "TB0101"
+                    && x["rule"] != "reused_identifier"
+                    && x["rule"].as_str().unwrap().ends_with("_identifier")),
+            "{phase}: {}",
+            v["findings"]
+        );
+    }
 }
 
 /// Issue 14: an office must be able to declare a day off (24 Nov, Vietnam

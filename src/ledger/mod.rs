@@ -11,7 +11,10 @@
 //! Each identifier carries a fingerprint of the parts of its row that never
 //! change lawfully (an item's school, catalog code, name, creation date…), so
 //! that a vanished identifier whose fingerprint reappears under a new code is a
-//! renamed identifier (`changed_identifier`), not only a deleted one.
+//! renamed identifier (`changed_identifier`), not only a deleted one. An
+//! equipment id keeps the school it was first seen at (an item never changes
+//! school lawfully), so that the same code on another school's item is seen
+//! as issued again (`reused_identifier`) in every later check.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -381,7 +384,9 @@ impl Ledger {
                 .prepare(
                     "INSERT INTO identifiers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)
                      ON CONFLICT (kind, id) DO UPDATE SET
-                       school_id = CASE WHEN excluded.last_snapshot > last_snapshot THEN excluded.school_id ELSE school_id END,
+                       school_id = CASE WHEN kind = 'equipment' THEN school_id
+                                        WHEN excluded.last_snapshot > last_snapshot THEN excluded.school_id
+                                        ELSE school_id END,
                        fingerprint = CASE WHEN excluded.last_snapshot > last_snapshot THEN excluded.fingerprint ELSE fingerprint END,
                        first_snapshot = min(first_snapshot, excluded.first_snapshot),
                        first_seen = CASE WHEN excluded.first_snapshot < first_snapshot THEN excluded.first_seen ELSE first_seen END,

@@ -688,11 +688,15 @@ pub fn check(
     }
 
     // Identifiers: the ledger of earlier backups, when there is one, and the
-    // change log; an equipment id found by both is one finding.
-    let vanished = match ledger {
-        Some(Ok(entries))
-            if live && (on(Rule::DeletedIdentifier) || on(Rule::ChangedIdentifier)) =>
-        {
+    // change log. One finding per fact: an equipment id found by both is one
+    // finding, and a rename is `changed_identifier` only.
+    let ident_rules = [
+        Rule::DeletedIdentifier,
+        Rule::ChangedIdentifier,
+        Rule::ReusedIdentifier,
+    ];
+    let current = match ledger {
+        Some(Ok(_)) if live && ident_rules.iter().any(|&r| on(r)) => {
             let ids = db.identifiers()?;
             // What the identifier read left out is said, never silently dropped.
             for sk in &ids.skipped {
@@ -705,24 +709,54 @@ pub fn check(
                     },
                     None,
                     None,
-                    &[Rule::DeletedIdentifier, Rule::ChangedIdentifier],
+                    &ident_rules,
                     sk.why.clone(),
                 ));
             }
-            Some(crate::ledger::vanished(entries, &ids.idents))
+            Some(ids.idents)
         }
         _ => None,
     };
-    if on(Rule::DeletedIdentifier) && live {
+    let vanished = match (ledger, &current) {
+        (Some(Ok(entries)), Some(idents))
+            if on(Rule::DeletedIdentifier) || on(Rule::ChangedIdentifier) =>
+        {
+            Some(crate::ledger::vanished(entries, idents))
+        }
+        _ => None,
+    };
+    let equipment = crate::ledger::Kind::Equipment;
+    // Renames `changed_identifier` reports: no deletion of their own.
+    let renamed: HashSet<(crate::ledger::Kind, String)> = if on(Rule::ChangedIdentifier) {
+        vanished
+            .iter()
+            .flatten()
+            .filter(|v| v.renamed_to.is_some())
+            .map(|v| (v.entry.ident.kind, v.entry.ident.id.clone()))
+            .collect()
+    } else {
+        HashSet::new()
+    };
+    // The change-log rows of renamed equipment ids: evidence inside the rename.
+    let mut renamed_log: HashMap<String, identifiers::VanishedEquipment> = HashMap::new();
+    let deleted_on = on(Rule::DeletedIdentifier) && live;
+    if deleted_on || (live && renamed.iter().any(|(k, _)| *k == equipment)) {
         let severity = rules.severity(Rule::DeletedIdentifier);
         let ledger_equipment: HashMap<&str, &crate::ledger::Vanished> = vanished
             .iter()
             .flatten()
-            .filter(|v| v.entry.ident.kind == crate::ledger::Kind::Equipment)
+            .filter(|v| v.entry.ident.kind == equipment)
             .map(|v| (v.entry.ident.id.as_str(), v))
             .collect();
         let mut both: HashSet<String> = HashSet::new();
         db.for_each_vanished_equipment(&mut |v| {
+            if renamed.contains(&(equipment, v.equipment_id.clone())) {
+                renamed_log.insert(v.equipment_id.clone(), v);
+                return;
+            }
+            if !deleted_on {
+                return;
+            }
             let known = ledger_equipment.get(v.equipment_id.as_str()).copied();
             if known.is_some() {
                 both.insert(v.equipment_id.clone());
@@ -735,40 +769,90 @@ pub fn check(
                 severity,
             ));
         })?;
-        for v in vanished.iter().flatten() {
-            let e = &v.entry;
-            if e.ident.kind == crate::ledger::Kind::Equipment && both.contains(&e.ident.id) {
-                continue;
+        if deleted_on {
+            for v in vanished.iter().flatten() {
+                let e = &v.entry;
+                if (e.ident.kind == equipment && both.contains(&e.ident.id))
+                    || renamed.contains(&(e.ident.kind, e.ident.id.clone()))
+                {
+                    continue;
+                }
+                emit(identifiers::deleted_from_ledger(
+                    e,
+                    &v.candidates,
+                    name_of(&e.ident.school_id),
+                    severity,
+                ));
             }
-            emit(identifiers::deleted_from_ledger(
-                e,
-                &v.candidates,
-                name_of(&e.ident.school_id),
-                severity,
-            ));
-        }
-        if vanished.is_none() {
-            notes.push(Note {
-                code: "identifier_history_missing".into(),
-                message: Message {
-                    vi: "Chưa có sổ mã định danh từ các bản sao lưu: deleted_identifier chỉ dựa trên nhật ký thay đổi thiết bị; mã trường, mã cán bộ bị xoá chưa phát hiện được.".into(),
-                    en: "No identifier ledger from backups: deleted_identifier uses the equipment change log only; deleted school and staff ids cannot be seen.".into(),
-                },
-                examples: Vec::new(),
-            });
+            if vanished.is_none() {
+                notes.push(Note {
+                    code: "identifier_history_missing".into(),
+                    message: Message {
+                        vi: "Chưa có sổ mã định danh từ các bản sao lưu: deleted_identifier chỉ dựa trên nhật ký thay đổi thiết bị; mã trường, mã cán bộ bị xoá chưa phát hiện được.".into(),
+                        en: "No identifier ledger from backups: deleted_identifier uses the equipment change log only; deleted school and staff ids cannot be seen.".into(),
+                    },
+                    examples: Vec::new(),
+                });
+            }
         }
     }
     if on(Rule::ChangedIdentifier) && live {
         let severity = rules.severity(Rule::ChangedIdentifier);
         for v in vanished.iter().flatten() {
             if let Some(new_id) = &v.renamed_to {
+                let log = (v.entry.ident.kind == equipment)
+                    .then(|| renamed_log.get(&v.entry.ident.id))
+                    .flatten();
                 emit(identifiers::changed(
                     &v.entry,
                     new_id,
+                    log,
                     name_of(&v.entry.ident.school_id),
                     severity,
                 ));
             }
+        }
+    }
+    // A code issued again to an item of another school: from the ledger (the
+    // school it was issued at) and from the change log (rows at another school).
+    if on(Rule::ReusedIdentifier) && live {
+        let severity = rules.severity(Rule::ReusedIdentifier);
+        type Reuse<'e> = (
+            String,
+            Option<&'e crate::ledger::Entry>,
+            Option<identifiers::ReusedInLog>,
+        );
+        let mut by_id: BTreeMap<String, Reuse> = BTreeMap::new();
+        if let (Some(Ok(entries)), Some(idents)) = (ledger, &current) {
+            let now: HashMap<&str, &str> = idents
+                .iter()
+                .filter(|i| i.kind == equipment)
+                .map(|i| (i.id.as_str(), i.school_id.as_str()))
+                .collect();
+            for e in entries.iter().filter(|e| e.ident.kind == equipment) {
+                if let Some(&school) = now.get(e.ident.id.as_str())
+                    && school != e.ident.school_id
+                {
+                    by_id
+                        .entry(e.ident.id.clone())
+                        .or_insert_with(|| (school.to_string(), None, None))
+                        .1 = Some(e);
+                }
+            }
+        }
+        for r in db.reused_equipment()? {
+            let (id, school) = (r.equipment_id.clone(), r.school_now.clone());
+            by_id.entry(id).or_insert_with(|| (school, None, None)).2 = Some(r);
+        }
+        for (id, (now, e, log)) in &by_id {
+            emit(identifiers::reused(
+                id,
+                now,
+                *e,
+                log.as_ref(),
+                &|s| name_of(s).map(str::to_string),
+                severity,
+            ));
         }
     }
 

@@ -148,6 +148,12 @@ const ID_PAGE_SQL: &str = "SELECT d.equipment_id, \
        WHERE equipment_id > ?1 ORDER BY equipment_id LIMIT ?2) d";
 const CHANGES_OF: &str = "SELECT change_id, school_id, kind, occurred_on, recorded_at \
      FROM equipment_changes WHERE equipment_id = ?1 ORDER BY occurred_on, change_id";
+/// Change rows of a code that name another school than the item carrying it now.
+const REUSED: &str = "SELECT c.equipment_id, e.school_id, c.school_id, c.change_id, c.kind, \
+       c.occurred_on, c.recorded_at \
+     FROM equipment_changes c JOIN equipment e ON e.equipment_id = c.equipment_id \
+     WHERE c.school_id <> e.school_id \
+     ORDER BY c.equipment_id, c.occurred_on, c.change_id";
 const LAST_CHANGE: &str = "SELECT max(occurred_on) FROM equipment_changes \
      WHERE school_id = ?1 AND occurred_on < ?2";
 const LAST_USE: &str = "SELECT max(used_on) FROM equipment_usage \
@@ -703,6 +709,40 @@ impl Database {
             .map_err(|e| self.err(e))?;
         stmt.query_row(params![school_id, from, until], |r| r.get::<_, bool>(0))
             .map_err(|e| self.err(e))
+    }
+
+    /// Every equipment code whose change rows name another school than the
+    /// item carrying it now (`reused_identifier`), with those rows' evidence.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn reused_equipment(&self) -> Result<Vec<super::identifiers::ReusedInLog>, PolicyError> {
+        let mut stmt = self.conn.prepare(REUSED).map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        let mut out: Vec<super::identifiers::ReusedInLog> = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            let id = lossy(row, 0);
+            let last = ChangeRef {
+                change_id: row.get(3).map_err(|e| self.err(e))?,
+                kind: lossy(row, 4),
+                occurred_on: lossy(row, 5),
+                recorded_at: lossy(row, 6),
+            };
+            match out.last_mut() {
+                Some(r) if r.equipment_id == id => {
+                    r.change_count += 1;
+                    r.last = last;
+                }
+                _ => out.push(super::identifiers::ReusedInLog {
+                    equipment_id: id,
+                    school_now: lossy(row, 1),
+                    earlier_school: lossy(row, 2),
+                    change_count: 1,
+                    last,
+                }),
+            }
+        }
+        Ok(out)
     }
 
     /// Hands every equipment id that the change log names and `equipment`

@@ -56,6 +56,8 @@ pub enum Evidence {
     Deleted(DeletedEvidence),
     /// `changed_identifier`.
     Changed(ChangedEvidence),
+    /// `reused_identifier`.
+    Reused(ReusedEvidence),
     /// `backup_overdue`, `backup_copies`.
     Backup(BackupEvidence),
     /// `drill_overdue`.
@@ -255,6 +257,42 @@ pub struct ChangedEvidence {
     pub new_id: String,
     /// The last snapshot that held the old one.
     pub last_seen_snapshot: Option<String>,
+    /// Change-log rows that still name the old code (equipment), when any:
+    /// how many, and the latest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_count: Option<u64>,
+    /// The latest change-log row of the old code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen_change: Option<ChangeRef>,
+}
+
+/// Evidence of `reused_identifier`: a code that belonged to an item of one
+/// school and now names an item of another. From the identifier history
+/// (`ledger`), the change log (`equipment_changes`), or both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReusedEvidence {
+    /// Whose identifier: `equipment`.
+    pub table: String,
+    /// The code.
+    pub id: String,
+    /// The school of the item it was issued to first.
+    pub earlier_school_id: String,
+    /// The school of the item that carries it now.
+    pub school_id_now: String,
+    /// `ledger`, `equipment_changes`, or both.
+    pub sources: Vec<String>,
+    /// The first snapshot that held the earlier item.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_seen_snapshot: Option<String>,
+    /// The last snapshot that held the earlier item.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen_snapshot: Option<String>,
+    /// How many change-log rows name the code at the earlier school.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_count: Option<u64>,
+    /// The latest of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen_change: Option<ChangeRef>,
 }
 
 /// Evidence of the backup rules.

@@ -20,7 +20,9 @@
 //! the ledger). Status changes (`inactive`, `transferred`, `resigned`,
 //! `disposed`) keep the row and are never findings.
 
-use super::finding::{ChangeRef, ChangedEvidence, DeletedEvidence, Evidence, Finding, Message};
+use super::finding::{
+    ChangeRef, ChangedEvidence, DeletedEvidence, Evidence, Finding, Message, ReusedEvidence,
+};
 use super::text::{change_kind_vi, dmy, school_en, school_vi};
 use super::{Rule, Severity};
 use crate::ledger::{Entry, Kind};
@@ -200,20 +202,41 @@ pub fn deleted_from_ledger(
     }
 }
 
-/// The finding for an identifier whose row now carries another code.
-pub fn changed(e: &Entry, new_id: &str, school_name: Option<&str>, severity: Severity) -> Finding {
+/// The finding for an identifier whose row now carries another code: one
+/// finding for the rename, with the change-log rows that still name the old
+/// code (`log`) when there are any (they are no deletion of their own).
+pub fn changed(
+    e: &Entry,
+    new_id: &str,
+    log: Option<&VanishedEquipment>,
+    school_name: Option<&str>,
+    severity: Severity,
+) -> Finding {
     let kind = e.ident.kind;
     let old = &e.ident.id;
     let school = &e.ident.school_id;
+    let (log_vi, log_en) = match log {
+        Some(v) => (
+            format!(
+                " Nhật ký thay đổi còn {} dòng mang mã cũ (gần nhất: số {}).",
+                v.change_count, v.last.change_id
+            ),
+            format!(
+                " The change log still has {} row(s) under the old id (latest: {}).",
+                v.change_count, v.last.change_id
+            ),
+        ),
+        None => (String::new(), String::new()),
+    };
     let message = Message {
         vi: format!(
-            "{}: mã {} {old} đã bị đổi thành {new_id} (bản ghi giữ nguyên nội dung; mã cũ có lần cuối trong bản sao lưu {}). Mã định danh được cấp một lần và không được thay đổi (Điều 6 QĐ 146/QĐ-GDĐT): khôi phục mã {old}.",
+            "{}: mã {} {old} đã bị đổi thành {new_id} (bản ghi giữ nguyên nội dung; mã cũ có lần cuối trong bản sao lưu {}).{log_vi} Mã định danh được cấp một lần và không được thay đổi (Điều 6 QĐ 146/QĐ-GDĐT): khôi phục mã {old}.",
             school_vi(school, school_name),
             kind_vi(kind),
             e.last_snapshot,
         ),
         en: format!(
-            "{}: {} id {old} was changed to {new_id} (the rest of the row is the same; the old id was last in backup {}). Identifiers are issued once and never changed (Art. 6): restore {old}.",
+            "{}: {} id {old} was changed to {new_id} (the rest of the row is the same; the old id was last in backup {}).{log_en} Identifiers are issued once and never changed (Art. 6): restore {old}.",
             school_en(school, school_name),
             kind_en(kind),
             e.last_snapshot,
@@ -233,6 +256,108 @@ pub fn changed(e: &Entry, new_id: &str, school_name: Option<&str>, severity: Sev
             old_id: old.clone(),
             new_id: new_id.to_string(),
             last_seen_snapshot: Some(e.last_snapshot.clone()),
+            change_count: log.map(|v| v.change_count),
+            last_seen_change: log.map(|v| v.last.clone()),
+        }),
+    }
+}
+
+/// An equipment code whose change-log rows name another school than the item
+/// that carries it now (from the change log alone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReusedInLog {
+    /// The code.
+    pub equipment_id: String,
+    /// The school of the item that carries it now.
+    pub school_now: String,
+    /// The school its earlier change rows name.
+    pub earlier_school: String,
+    /// How many rows name it there.
+    pub change_count: u64,
+    /// The latest of them.
+    pub last: ChangeRef,
+}
+
+/// The finding for a code issued again to an item of another school: what the
+/// ledger knew of the earlier item (`ledger`), and what the change log says
+/// (`log`); at least one of them.
+pub fn reused(
+    id: &str,
+    school_now: &str,
+    ledger: Option<&Entry>,
+    log: Option<&ReusedInLog>,
+    names: &dyn Fn(&str) -> Option<String>,
+    severity: Severity,
+) -> Finding {
+    let earlier = ledger
+        .map(|e| e.ident.school_id.clone())
+        .or_else(|| log.map(|l| l.earlier_school.clone()))
+        .unwrap_or_default();
+    let earlier_vi = school_vi(&earlier, names(&earlier).as_deref());
+    let earlier_en = school_en(&earlier, names(&earlier).as_deref());
+    let mut seen_vi = Vec::new();
+    let mut seen_en = Vec::new();
+    if let Some(e) = ledger {
+        seen_vi.push(format!(
+            "có trong các bản sao lưu từ {} đến {}",
+            e.first_snapshot, e.last_snapshot
+        ));
+        seen_en.push(format!(
+            "in the backups from {} to {}",
+            e.first_snapshot, e.last_snapshot
+        ));
+    }
+    if let Some(l) = log {
+        seen_vi.push(format!(
+            "{} dòng nhật ký thay đổi ở trường đó (gần nhất: số {}, {} ngày {})",
+            l.change_count,
+            l.last.change_id,
+            change_kind_vi(&l.last.kind),
+            vi_date(&l.last.occurred_on)
+        ));
+        seen_en.push(format!(
+            "{} change-log row(s) at that school (latest: {}, {} on {})",
+            l.change_count, l.last.change_id, l.last.kind, l.last.occurred_on
+        ));
+    }
+    let message = Message {
+        vi: format!(
+            "{}: mã thiết bị {id} đang mang một thiết bị khác; mã này đã được cấp cho một thiết bị của {earlier_vi} ({}). Mã định danh được cấp một lần, không được cấp lại (Điều 6 QĐ 146/QĐ-GDĐT): cấp mã mới cho thiết bị mới và khôi phục bản ghi cũ của mã {id} từ bản sao lưu.",
+            school_vi(school_now, names(school_now).as_deref()),
+            seen_vi.join("; "),
+        ),
+        en: format!(
+            "{}: equipment id {id} now names another item; it was issued to an item of {earlier_en} ({}). Identifiers are issued once and never re-issued (Art. 6.2): give the new item a new id and restore the earlier item under {id} from a backup.",
+            school_en(school_now, names(school_now).as_deref()),
+            seen_en.join("; "),
+        ),
+    };
+    let mut sources = Vec::new();
+    if ledger.is_some() {
+        sources.push("ledger".to_string());
+    }
+    if log.is_some() {
+        sources.push("equipment_changes".to_string());
+    }
+    Finding {
+        rule: Rule::ReusedIdentifier,
+        severity,
+        school_id: Some(school_now.to_string()),
+        change_id: None,
+        equipment_id: Some(id.to_string()),
+        period: None,
+        subject: Some(id.to_string()),
+        message,
+        evidence: Evidence::Reused(ReusedEvidence {
+            table: "equipment".into(),
+            id: id.to_string(),
+            earlier_school_id: earlier,
+            school_id_now: school_now.to_string(),
+            sources,
+            first_seen_snapshot: ledger.map(|e| e.first_snapshot.clone()),
+            last_seen_snapshot: ledger.map(|e| e.last_snapshot.clone()),
+            change_count: log.map(|l| l.change_count),
+            last_seen_change: log.map(|l| l.last.clone()),
         }),
     }
 }

@@ -132,6 +132,8 @@ pub enum Rule {
     DeletedIdentifier,
     /// An identifier replaced by another on an otherwise equal row (Art. 6).
     ChangedIdentifier,
+    /// An identifier issued again, to another item (Art. 6.2).
+    ReusedIdentifier,
     /// No complete snapshot within the backup interval (Art. 12.1).
     BackupOverdue,
     /// The newest snapshot on fewer stores than required (TT 05/2025 Art. 27).
@@ -148,7 +150,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 12] = [
+    pub const ALL: [Rule; 13] = [
         Rule::LateUpdate,
         Rule::MissingApproval,
         Rule::LateApproval,
@@ -156,6 +158,7 @@ impl Rule {
         Rule::NoMonthlyUpdate,
         Rule::DeletedIdentifier,
         Rule::ChangedIdentifier,
+        Rule::ReusedIdentifier,
         Rule::BackupOverdue,
         Rule::BackupCopies,
         Rule::DrillOverdue,
@@ -173,6 +176,7 @@ impl Rule {
             Rule::NoMonthlyUpdate => "no_monthly_update",
             Rule::DeletedIdentifier => "deleted_identifier",
             Rule::ChangedIdentifier => "changed_identifier",
+            Rule::ReusedIdentifier => "reused_identifier",
             Rule::BackupOverdue => "backup_overdue",
             Rule::BackupCopies => "backup_copies",
             Rule::DrillOverdue => "drill_overdue",

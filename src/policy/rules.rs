@@ -31,6 +31,10 @@ pub struct Rules {
     pub deleted_identifier: Basic,
     /// `changed_identifier`: Art. 6.
     pub changed_identifier: Basic,
+    /// `reused_identifier`: Art. 6.2. Optional in the file (a policy folder
+    /// copied before it existed still loads): a violation by default.
+    #[serde(default = "violation_default")]
+    pub reused_identifier: Basic,
     /// `backup_overdue`: Art. 12.1.
     pub backup_overdue: Interval,
     /// `backup_copies`: TT 05/2025/TT-BNV Art. 27.
@@ -44,6 +48,13 @@ pub struct Rules {
     /// warning by default.
     #[serde(default = "data_quality_default")]
     pub data_quality: Basic,
+}
+
+fn violation_default() -> Basic {
+    Basic {
+        severity: Severity::Violation,
+        enabled: true,
+    }
 }
 
 fn data_quality_default() -> Basic {
@@ -291,6 +302,7 @@ impl Rules {
             ),
             Rule::DeletedIdentifier => b(&self.deleted_identifier),
             Rule::ChangedIdentifier => b(&self.changed_identifier),
+            Rule::ReusedIdentifier => b(&self.reused_identifier),
             Rule::BackupOverdue => (self.backup_overdue.severity, self.backup_overdue.enabled),
             Rule::BackupCopies => (self.backup_copies.severity, self.backup_copies.enabled),
             Rule::DrillOverdue => (self.drill_overdue.severity, self.drill_overdue.enabled),

@@ -143,6 +143,21 @@ pub fn columns(f: &Finding, r: &Report, lang: Lang) -> Columns {
                 other.push(format!("{}: {s}", w.e_last_seen));
             }
         }
+        Evidence::Reused(e) => {
+            other.push(format!("{}: {}", w.e_table, lang.table(&e.table)));
+            other.push(format!(
+                "{}: {} → {}",
+                lang.choose("trường", "school"),
+                e.earlier_school_id,
+                e.school_id_now
+            ));
+            if let Some(n) = e.change_count {
+                other.push(format!("{n} {}", w.e_changes));
+            }
+            if let Some(s) = &e.last_seen_snapshot {
+                other.push(format!("{}: {s}", w.e_last_seen));
+            }
+        }
         Evidence::Changed(e) => {
             other.push(format!("{}: {}", w.e_table, lang.table(&e.table)));
             other.push(format!("{} → {}: {}", e.old_id, w.e_new_id, e.new_id));

@@ -1036,7 +1036,7 @@ impl Figures {
                     Rule::MissingApproval => row.approvals_missing += 1,
                     Rule::LateApproval => row.approvals_late += 1,
                     Rule::ApprovalNotByPrincipal => row.approvals_not_by_principal += 1,
-                    Rule::DeletedIdentifier | Rule::ChangedIdentifier => {
+                    Rule::DeletedIdentifier | Rule::ChangedIdentifier | Rule::ReusedIdentifier => {
                         row.identifiers_deleted += 1
                     }
                     Rule::NoMonthlyUpdate => row.months_without_activity += 1,

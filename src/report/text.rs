@@ -240,6 +240,7 @@ impl Lang {
             Rule::NoMonthlyUpdate => ("Tháng không cập nhật", "Month without activity"),
             Rule::DeletedIdentifier => ("Mã định danh bị xoá", "Identifier deleted"),
             Rule::ChangedIdentifier => ("Mã định danh bị thay đổi", "Identifier changed"),
+            Rule::ReusedIdentifier => ("Mã định danh bị cấp lại", "Identifier re-issued"),
             Rule::BackupOverdue => ("Quá hạn sao lưu", "Backup overdue"),
             Rule::BackupCopies => ("Thiếu bản sao độc lập", "Too few independent copies"),
             Rule::DrillOverdue => ("Quá hạn diễn tập phục hồi", "Restore drill overdue"),
@@ -866,7 +867,11 @@ impl Article {
     /// The rules that judge it.
     pub fn rules(self) -> &'static [Rule] {
         match self {
-            Article::Art6 => &[Rule::DeletedIdentifier, Rule::ChangedIdentifier],
+            Article::Art6 => &[
+                Rule::DeletedIdentifier,
+                Rule::ChangedIdentifier,
+                Rule::ReusedIdentifier,
+            ],
             Article::Art7_2 => &[
                 Rule::MissingApproval,
                 Rule::LateApproval,
