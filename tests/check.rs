@@ -391,6 +391,7 @@ fn plan(db: &Path, as_of: &str, from: Option<&str>, to: Option<&str>) -> CheckPl
         as_of: d(as_of),
         from: from.map(d),
         to: to.map(d),
+        strict: false,
     }
 }
 
@@ -618,6 +619,118 @@ fn a_year_without_a_schedule_is_provisional() {
 
 // ---- through the binary ----
 
+/// Issue 29: a late entry whose deadline runs across a year with no published
+/// holiday schedule (2027 here) is provisional: a warning, counted apart,
+/// and no reason by itself for `check` to exit 1; `--strict` keeps it a
+/// violation.
+#[test]
+fn a_late_entry_on_a_proposed_calendar_is_a_provisional_warning_unless_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("equipment.db");
+    let f = Fixture::new(&db);
+    f.school(
+        "79769999",
+        "Trường THCS Tương Lai",
+        "2027-03-01T08:00:00+07:00",
+        None,
+    );
+    f.staff(
+        "CB9",
+        "79769999",
+        "Nguyễn Văn Hiệu",
+        "principal",
+        "working",
+        None,
+    );
+    f.equipment("TB9", "79769999", "good");
+    f.change(
+        1,
+        "TB9",
+        "79769999",
+        "acquired",
+        "2027-03-01",
+        "2027-04-20T08:00:00+07:00",
+    );
+    f.approve_months("79769999", "CB9", &months((2027, 3), (2027, 5)));
+    f.use_months("79769999", "TB9", &months((2027, 3), (2027, 5)));
+    drop(f);
+    let run = |strict: bool| -> (i32, serde_json::Value) {
+        let mut c = eqvault(dir.path());
+        c.args([
+            "check",
+            "--json",
+            "--as-of",
+            "2027-06-30",
+            "--from",
+            "2027-03-01",
+            "--db",
+        ])
+        .arg(&db);
+        if strict {
+            c.arg("--strict");
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.code().unwrap(),
+            serde_json::from_slice(&out.stdout).unwrap(),
+        )
+    };
+    let (code, v) = run(false);
+    let late = findings_of(&v, "late_update");
+    assert_eq!(late.len(), 1, "{}", v["findings"]);
+    assert_eq!(late[0]["provisional"], true, "{}", late[0]);
+    assert_eq!(late[0]["severity"], "warning", "{}", late[0]);
+    assert!(
+        late[0]["message"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("provisional")
+    );
+    assert_eq!(v["summary"]["provisional"], 1, "{}", v["summary"]);
+    assert_eq!(v["summary"]["violations"], 0, "{}", v["findings"]);
+    assert_eq!(
+        code, 0,
+        "a provisional finding alone exits 0: {}",
+        v["findings"]
+    );
+    let (code, v) = run(true);
+    let late = findings_of(&v, "late_update");
+    assert_eq!(late[0]["severity"], "violation", "{}", late[0]);
+    assert_eq!(late[0]["provisional"], true);
+    assert_eq!(code, 1);
+    // The report says "tạm tính" beside Art. 7.3's verdict, and is no "Chưa đạt".
+    let md = dir.path().join("bao-cao.md");
+    let out = eqvault(dir.path())
+        .args([
+            "report",
+            "--period",
+            "2026-2027",
+            "--as-of",
+            "2027-06-30",
+            "--format",
+            "md",
+            "--db",
+        ])
+        .arg(&db)
+        .arg("--out")
+        .arg(&md)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&md).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("| **Điều 7, khoản 3**"))
+        .unwrap_or_else(|| panic!("no Art. 7.3 row in\n{text}"))
+        .replace('\u{a0}', " ");
+    assert!(line.contains("(tạm tính: 1)"), "{line}");
+    assert!(!line.contains("Chưa đạt"), "{line}");
+}
+
 fn eqvault(cwd: &Path) -> Command {
     let mut c = Command::cargo_bin("eqvault").unwrap();
     c.current_dir(cwd).env_remove("EQVAULT_CONFIG");
@@ -659,6 +772,7 @@ fn cli_json_exit_codes_and_keys() {
                 "evidence",
                 "message",
                 "period",
+                "provisional",
                 "rule",
                 "school_id",
                 "severity",

@@ -45,6 +45,10 @@ pub struct Args {
     /// The last day examined (YYYY-MM-DD) [default: --as-of].
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     to: Option<NaiveDate>,
+    /// A verdict on a working-day calendar not yet published (a provisional
+    /// late entry) is a violation, as its rule says, not a warning.
+    #[arg(long)]
+    strict: bool,
 }
 
 /// Exactly `YYYY-MM-DD`.
@@ -106,6 +110,7 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
         as_of: a.as_of,
         from: a.from,
         to: a.to,
+        strict: a.strict,
     };
     let outcome = if out.json {
         let stream = JsonStream::new(&vault.check_plan(&req)?, &*vault.policies()?);

@@ -24,6 +24,8 @@ pub struct CheckRequest {
     pub from: Option<NaiveDate>,
     /// The last day examined [default: `as_of`].
     pub to: Option<NaiveDate>,
+    /// Provisional verdicts keep their rule's severity (`--strict`).
+    pub strict: bool,
 }
 
 /// Where `check` sends each finding as it is found: a closure, or a writer
@@ -83,6 +85,10 @@ impl Vault {
             req.as_of.unwrap_or_else(crate::calendar::today),
         )
         .between(req.from, req.to);
+        let plan = CheckPlan {
+            strict: req.strict,
+            ..plan
+        };
         plan.validate().map_err(OpsError::policy)?;
         Ok(plan)
     }

@@ -72,6 +72,7 @@ pub fn finding(school: &School, m: Month, severity: Severity) -> Finding {
     };
     Finding {
         rule: Rule::NoMonthlyUpdate,
+        provisional: false,
         severity,
         school_id: Some(school.id.clone()),
         change_id: None,

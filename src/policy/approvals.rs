@@ -259,6 +259,7 @@ fn finding(
 ) -> Finding {
     Finding {
         rule,
+        provisional: false,
         severity: rules.severity(rule),
         school_id: Some(school.id.clone()),
         change_id: None,

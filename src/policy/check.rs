@@ -32,6 +32,9 @@ pub struct CheckPlan {
     pub from: Option<NaiveDate>,
     /// The last day examined (`--to`); `as_of` when not given.
     pub to: Option<NaiveDate>,
+    /// `--strict`: a verdict that rests on a calendar not yet published keeps
+    /// its rule's severity (by default it is a provisional warning).
+    pub strict: bool,
 }
 
 impl CheckPlan {
@@ -50,6 +53,7 @@ impl CheckPlan {
             as_of,
             from: None,
             to: None,
+            strict: false,
         }
     }
 
@@ -128,6 +132,9 @@ pub struct Summary {
     pub violations: u64,
     /// Findings of severity `warning`.
     pub warnings: u64,
+    /// Findings that rest on a working-day calendar not yet published (counted
+    /// in `warnings`, or in `violations` with `--strict`).
+    pub provisional: u64,
     /// Per rule (every rule, 0 when none or skipped).
     pub by_rule: BTreeMap<String, u64>,
     /// Per severity.
@@ -146,6 +153,7 @@ pub struct Tally {
     by_rule: BTreeMap<Rule, u64>,
     by_severity: BTreeMap<Severity, u64>,
     schools: HashSet<String>,
+    provisional: u64,
 }
 
 impl Tally {
@@ -153,6 +161,9 @@ impl Tally {
     pub fn count(&mut self, f: &Finding) {
         *self.by_rule.entry(f.rule).or_default() += 1;
         *self.by_severity.entry(f.severity).or_default() += 1;
+        if f.provisional {
+            self.provisional += 1;
+        }
         if let Some(s) = &f.school_id
             && !self.schools.contains(s)
         {
@@ -166,6 +177,7 @@ impl Tally {
             findings: self.by_rule.values().sum(),
             violations: n(Severity::Violation),
             warnings: n(Severity::Warning),
+            provisional: self.provisional,
             by_rule: Rule::ALL
                 .iter()
                 .map(|r| (r.to_string(), self.by_rule.get(r).copied().unwrap_or(0)))
@@ -616,7 +628,8 @@ pub fn check(
     if on(Rule::LateUpdate) && live {
         let lu = &rules.late_update;
         let mut judge = LateUpdates::new(&policies.calendar, lu.working_days, as_of, lu.severity)
-            .within(Some(from), until);
+            .within(Some(from), until)
+            .strict(plan.strict);
         changes_read = db.for_each_change(
             &mut |row| match judge.judge(row, name_of(row.school_id)) {
                 Judged::Finding(f) => emit(f),

@@ -17,6 +17,10 @@ pub struct Finding {
     pub rule: Rule,
     /// How grave (from `rules.toml`).
     pub severity: Severity,
+    /// The verdict rests on a working-day calendar not yet published (the
+    /// proposed one): a `warning` until the year's schedule is out, unless
+    /// `check --strict` (see `late_update`).
+    pub provisional: bool,
     /// The school concerned, when the finding concerns one.
     pub school_id: Option<String>,
     /// The change-log row, for `late_update`.

@@ -75,6 +75,7 @@ pub fn deleted_equipment(
     };
     Finding {
         rule: Rule::DeletedIdentifier,
+        provisional: false,
         severity,
         school_id: Some(v.school_id.clone()),
         change_id: None,
@@ -182,6 +183,7 @@ pub fn deleted_from_ledger(
     };
     Finding {
         rule: Rule::DeletedIdentifier,
+        provisional: false,
         severity,
         school_id: Some(school.clone()),
         change_id: None,
@@ -244,6 +246,7 @@ pub fn changed(
     };
     Finding {
         rule: Rule::ChangedIdentifier,
+        provisional: false,
         severity,
         school_id: Some(school.clone()),
         change_id: None,
@@ -341,6 +344,7 @@ pub fn reused(
     }
     Finding {
         rule: Rule::ReusedIdentifier,
+        provisional: false,
         severity,
         school_id: Some(school_now.to_string()),
         change_id: None,

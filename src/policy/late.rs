@@ -54,6 +54,7 @@ pub struct LateUpdates<'a> {
     deadlines: HashMap<NaiveDate, NaiveDate>,
     from: Option<NaiveDate>,
     to: NaiveDate,
+    strict: bool,
 }
 
 impl<'a> LateUpdates<'a> {
@@ -72,7 +73,15 @@ impl<'a> LateUpdates<'a> {
             deadlines: HashMap::new(),
             from: None,
             to: NaiveDate::MAX,
+            strict: false,
         }
+    }
+
+    /// Provisional findings (a deadline counted across a year whose schedule
+    /// is not published) keep the rule's severity instead of being warnings.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 
     /// Only changes that occurred within `from..=to` (`--from/--to`) are judged.
@@ -271,9 +280,17 @@ impl<'a> LateUpdates<'a> {
             en_date(deadline),
             provisional_en(&proposed_years),
         );
+        // A verdict on a proposed calendar is a warning until the year's
+        // schedule is out (unless strict): it may yet change.
+        let provisional = !proposed_years.is_empty();
         Finding {
             rule: Rule::LateUpdate,
-            severity: self.severity,
+            provisional,
+            severity: if provisional && !self.strict {
+                Severity::Warning
+            } else {
+                self.severity
+            },
             school_id: Some(row.school_id.to_string()),
             change_id: Some(row.change_id),
             equipment_id: Some(row.equipment_id.to_string()),

@@ -142,6 +142,7 @@ impl Issue {
         let subject = Some(format!("{table} ({row})"));
         Finding {
             rule: Rule::DataQuality,
+            provisional: false,
             severity,
             school_id: self.school_id,
             change_id: self.change_id,

@@ -130,6 +130,7 @@ pub fn report_missing(
                 };
                 out.push(Finding {
                     rule: Rule::ReportMissing,
+                    provisional: false,
                     severity: r.severity,
                     school_id: None,
                     change_id: None,

@@ -103,6 +103,7 @@ pub fn last_restorable_drill(facts: &StoreFacts, at: NaiveDate) -> Option<&Drill
 fn store_finding(rule: Rule, severity: Severity, message: Message, evidence: Evidence) -> Finding {
     Finding {
         rule,
+        provisional: false,
         severity,
         school_id: None,
         change_id: None,

@@ -210,7 +210,11 @@ pub fn render(r: &Report, lang: Lang) -> String {
             esc(a.article.label(lang)),
             esc(a.article.title(lang)),
             esc(a.article.requirement(lang)),
-            esc(verdict(a.status, lang)),
+            esc(&format!(
+                "{}{}",
+                verdict(a.status, lang),
+                a.provisional_note(lang)
+            )),
             lang.int(a.violations),
             lang.int(a.warnings),
         );

@@ -438,7 +438,11 @@ fn summary(out: &mut String, r: &Report, lang: Lang) {
             "<td><span class=\"status {}\">{} {}</span></td></tr>",
             status_key(a.status),
             status_mark(a.status),
-            esc(status_label(a.status, lang))
+            esc(&format!(
+                "{}{}",
+                status_label(a.status, lang),
+                a.provisional_note(lang)
+            ))
         );
     }
     let s = &r.summary;

@@ -201,7 +201,8 @@ pub fn render(r: &Report, lang: Lang) -> String {
                 lang.int(a.violations),
                 lang.int(a.warnings),
                 lang.int(a.schools),
-                status(a.status, lang).replace(' ', "\u{a0}"),
+                format!("{}{}", status(a.status, lang), a.provisional_note(lang))
+                    .replace(' ', "\u{a0}"),
             ],
         );
     }

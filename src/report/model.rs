@@ -240,6 +240,9 @@ pub struct ArticleRow {
     pub warnings: u64,
     /// Schools with a finding under it.
     pub schools: u64,
+    /// Findings that rest on a working-day calendar not yet published
+    /// (provisional: warnings until the year's schedule is out).
+    pub provisional: u64,
     /// Its rules.
     pub rules: Vec<RuleRow>,
     /// The days judged, and the day the evidence was judged at.
@@ -249,6 +252,19 @@ pub struct ArticleRow {
     /// for the articles judged from the database (the findings are its
     /// evidence) and when no record existed.
     pub evidence: Vec<EvidenceUsed>,
+}
+
+impl ArticleRow {
+    /// Said after the verdict when some of its findings are provisional.
+    pub fn provisional_note(&self, lang: super::Lang) -> String {
+        if self.provisional == 0 {
+            return String::new();
+        }
+        match lang {
+            super::Lang::Vi => format!(" (tạm tính: {})", self.provisional),
+            super::Lang::En => format!(" (provisional: {})", self.provisional),
+        }
+    }
 }
 
 /// The window an article was judged over.
@@ -1110,12 +1126,15 @@ fn articles(
     archive: &ArchiveSection,
 ) -> Vec<ArticleRow> {
     let (summary, skipped, window) = (&outcome.summary, &outcome.skipped, &outcome.window);
-    let mut by_article: HashMap<Article, (u64, u64, BTreeSet<&str>)> = HashMap::new();
+    let mut by_article: HashMap<Article, (u64, u64, BTreeSet<&str>, u64)> = HashMap::new();
     for f in findings {
         let e = by_article.entry(article_of(f)).or_default();
         match f.severity {
             Severity::Violation => e.0 += 1,
             Severity::Warning => e.1 += 1,
+        }
+        if f.provisional {
+            e.3 += 1;
         }
         if let Some(s) = &f.school_id {
             e.2.insert(s);
@@ -1141,7 +1160,8 @@ fn articles(
                         .map(|k| k.reason.clone()),
                 })
                 .collect();
-            let (violations, warnings, schools) = by_article.remove(&article).unwrap_or_default();
+            let (violations, warnings, schools, provisional) =
+                by_article.remove(&article).unwrap_or_default();
             let status = if violations > 0 {
                 Status::NotMet
             } else if rules.iter().any(|r| r.not_assessed.is_some()) {
@@ -1161,6 +1181,7 @@ fn articles(
                 violations,
                 warnings,
                 schools: schools.len() as u64,
+                provisional,
                 rules,
                 window: ArticleWindow {
                     from: window.from,

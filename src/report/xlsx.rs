@@ -331,7 +331,11 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
                 t(lang.rule(rule.rule)),
                 t(lang.severity(rule.severity)),
                 V::N(Some(rule.findings)),
-                once(t(status(a.status, lang))),
+                once(t(format!(
+                    "{}{}",
+                    status(a.status, lang),
+                    a.provisional_note(lang)
+                ))),
                 count(a.violations),
                 count(a.warnings),
                 count(a.schools),
