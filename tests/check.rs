@@ -619,6 +619,86 @@ fn a_year_without_a_schedule_is_provisional() {
 
 // ---- through the binary ----
 
+/// Issue 29: a time written without seconds (`08:30+07:00`, as some exports
+/// write it) is read as 08:30:00, not an unreadable row.
+#[test]
+fn timestamps_written_without_seconds_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("equipment.db");
+    let f = Fixture::new(&db);
+    f.school(
+        "79769998",
+        "Trường THCS Hai Bà Trưng",
+        "2025-03-01T08:00+07:00",
+        None,
+    );
+    f.staff(
+        "CB8",
+        "79769998",
+        "Lê Thị Hoa",
+        "principal",
+        "working",
+        None,
+    );
+    f.equipment("TB8", "79769998", "good");
+    f.change(
+        1,
+        "TB8",
+        "79769998",
+        "acquired",
+        "2025-03-03",
+        "2025-03-28T08:30+07:00",
+    );
+    f.change(
+        2,
+        "TB8",
+        "79769998",
+        "relocated",
+        "2025-04-01",
+        "2025-04-02 09:15+07:00",
+    );
+    f.approval("79769998", "2025-03", "CB8", "2025-04-05T09:00+07:00");
+    f.approval("79769998", "2025-04", "CB8", "2025-05-05 10:00+07:00");
+    f.use_months("79769998", "TB8", &months((2025, 3), (2025, 4)));
+    drop(f);
+    let out = eqvault(dir.path())
+        .args([
+            "check",
+            "--json",
+            "--as-of",
+            "2025-05-20",
+            "--from",
+            "2025-03-01",
+            "--to",
+            "2025-04-30",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        findings_of(&v, "data_quality").is_empty(),
+        "{}",
+        v["findings"]
+    );
+    let late = findings_of(&v, "late_update");
+    assert_eq!(late.len(), 1, "{}", v["findings"]);
+    assert_eq!(late[0]["change_id"], 1);
+    assert_eq!(late[0]["evidence"]["recorded_local_date"], "2025-03-28");
+    assert!(
+        findings_of(&v, "late_approval").is_empty(),
+        "{}",
+        v["findings"]
+    );
+    assert!(
+        findings_of(&v, "missing_approval").is_empty(),
+        "{}",
+        v["findings"]
+    );
+    assert_eq!(out.status.code(), Some(1), "the late entry is a violation");
+}
+
 /// Issue 29: a late entry whose deadline runs across a year with no published
 /// holiday schedule (2027 here) is provisional: a warning, counted apart,
 /// and no reason by itself for `check` to exit 1; `--strict` keeps it a

@@ -187,19 +187,39 @@ pub fn local_date(ts: &str) -> Result<NaiveDate, CalendarError> {
     if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
         return Ok(local_date_of(&instant));
     }
-    // SQLite and many exports write a space between date and time, and some
-    // write the offset without a colon.
+    // SQLite and many exports write a space between date and time, some write
+    // the offset without a colon, and some the time without seconds (`08:30`,
+    // which means 08:30:00); `Z` is UTC.
+    let zulu;
+    let text = match text.strip_suffix('Z').or_else(|| text.strip_suffix('z')) {
+        Some(t) => {
+            zulu = format!("{t}+00:00");
+            zulu.as_str()
+        }
+        None => text,
+    };
     for format in [
         "%Y-%m-%d %H:%M:%S%.f%:z",
         "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M:%S%.f%:z",
         "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%d %H:%M%:z",
+        "%Y-%m-%dT%H:%M%z",
+        "%Y-%m-%d %H:%M%z",
     ] {
         if let Ok(instant) = DateTime::parse_from_str(text, format) {
             return Ok(local_date_of(&instant));
         }
     }
-    let message = if chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
-        || chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").is_ok()
+    let message = if [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .any(|f| chrono::NaiveDateTime::parse_from_str(text, f).is_ok())
     {
         "it has no UTC offset, so its date in Vietnam is unknown; store it with +07:00 or Z"
     } else {
@@ -313,6 +333,23 @@ pub fn is_year_name(s: &str) -> bool {
 mod tests {
     use super::*;
     use chrono::Datelike;
+
+    #[test]
+    fn a_time_without_seconds_is_read() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        for (ts, want) in [
+            ("2025-02-14T23:30+07:00", d(2025, 2, 14)),
+            ("2025-02-14 23:30+07:00", d(2025, 2, 14)),
+            ("2025-02-14T23:30+0700", d(2025, 2, 14)),
+            ("2025-02-14T17:30Z", d(2025, 2, 15)),
+            ("2025-02-14T16:30:00Z", d(2025, 2, 14)),
+        ] {
+            assert_eq!(local_date(ts).unwrap(), want, "{ts}");
+        }
+        let e = local_date("2025-02-14 08:30").unwrap_err().to_string();
+        assert!(e.contains("no UTC offset"), "{e}");
+        assert!(local_day("2025-02-14 08:30").unwrap().is_unsure());
+    }
 
     #[test]
     fn a_timestamp_without_an_offset_gives_the_days_it_can_be_on() {
