@@ -728,3 +728,86 @@ fn an_identity_mapping_gives_the_findings_of_the_database_read_directly() {
     assert_eq!(direct["window"], mapped["window"]);
     assert_eq!(direct["summary"], mapped["summary"]);
 }
+
+/// Issue 29: a database in its own schema with no mapping is named on day
+/// one. `init` says to write a mapping, `doctor` fails its `schema` line, the
+/// backup says the identifier ledger recorded nothing, and the drill's
+/// identifier check says "not checked", never "ok".
+#[test]
+fn a_database_in_its_own_schema_is_named_before_any_check_says_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let db = root.join("rieng.db");
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE thiet_bi (ma TEXT PRIMARY KEY, ten TEXT NOT NULL, truong TEXT);
+             INSERT INTO thiet_bi VALUES ('TB1', 'Kính hiển vi', 'THCS A');",
+        )
+        .unwrap();
+    let init = run(
+        root,
+        &[
+            "init",
+            "--store",
+            "store-a",
+            "--store",
+            "store-b",
+            "--create-store",
+            "--dir",
+            ".",
+            "--db",
+            s(&db),
+        ],
+    )
+    .code(0);
+    assert!(
+        init.stderr.contains("mapping init --out mapping.sql"),
+        "{}",
+        init.stderr
+    );
+    let d = run(root, &["doctor", "--json"]).code(1).json();
+    let line = d["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "schema")
+        .unwrap_or_else(|| panic!("no schema line: {d:#}"))
+        .clone();
+    assert_eq!(line["state"], "fail", "{line:#}");
+    assert!(
+        line["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no table or view schools"),
+        "{line:#}"
+    );
+    assert!(
+        line["todo_en"]
+            .as_str()
+            .unwrap()
+            .contains("Write a mapping"),
+        "{line:#}"
+    );
+    let b = run(root, &["backup"]).code(0);
+    assert!(b.stderr.contains("recorded no identifier"), "{}", b.stderr);
+    let dr = run(root, &["drill", "--json"]).json();
+    let check = dr["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "identifiers_unique")
+        .unwrap_or_else(|| panic!("{dr:#}"))
+        .clone();
+    assert_eq!(check["not_checked"], true, "{check:#}");
+    assert!(
+        check["detail"].as_str().unwrap().contains("mapping"),
+        "{check:#}"
+    );
+    let text = run(root, &["drill"]).stdout;
+    assert!(
+        text.contains("not checked identifiers_unique")
+            && !text.contains("ok   identifiers_unique"),
+        "{text}"
+    );
+}

@@ -1251,7 +1251,7 @@ fn xlsx_cells_are_typed_and_match_the_json() {
     };
     // Summary: one row per rule, counts as numbers equal to the JSON's.
     let summary = table("Tổng hợp", "Điều khoản");
-    assert_eq!(summary.len(), 11);
+    assert_eq!(summary.len(), 13);
     for row in &summary {
         let rule = row["Mã quy tắc"]["v"].as_str().unwrap();
         assert_eq!(row["Phát hiện"]["t"], "n", "{rule}");
@@ -1810,7 +1810,7 @@ fn the_html_report_in_headless_chromium() {
     );
     let dom: Value = serde_json::from_str(dom.as_str().unwrap()).unwrap();
     let rules = dom["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 11, "every rule once");
+    assert_eq!(rules.len(), 13, "every rule once");
     for r in rules {
         let rule = r[0].as_str().unwrap();
         let want = summary["by_rule"][rule].as_u64().unwrap();

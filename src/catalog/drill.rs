@@ -13,15 +13,28 @@ pub struct Check {
     pub ok: bool,
     /// What was seen.
     pub detail: String,
+    /// Nothing was there to check (e.g. no reference table without a
+    /// mapping): not a failure, and never said as "ok".
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_checked: bool,
 }
 
 impl Check {
+    /// A check that had nothing to judge, and why.
+    pub fn not_checked(name: &str, detail: impl Into<String>) -> Self {
+        Check {
+            not_checked: true,
+            ..Check::new(name, true, detail)
+        }
+    }
+
     /// A check named `name` that passed or not, with what was seen.
     pub fn new(name: &str, ok: bool, detail: impl Into<String>) -> Self {
         Check {
             name: name.into(),
             ok,
             detail: detail.into(),
+            not_checked: false,
         }
     }
 }

@@ -43,7 +43,13 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         for c in &r.checks {
             out.line(format!(
                 "  {} {}: {}",
-                if c.ok { "ok  " } else { "FAIL" },
+                if c.not_checked {
+                    "chưa kiểm tra / not checked"
+                } else if c.ok {
+                    "ok  "
+                } else {
+                    "FAIL"
+                },
                 c.name,
                 crate::sanitize::for_terminal(&c.detail)
             ));

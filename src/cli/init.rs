@@ -110,6 +110,13 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<Exit> {
                 s.url, s.marker
             )));
         }
+        if !w.schema_missing.is_empty() {
+            out.warn(format!(
+                "cơ sở dữ liệu không theo lược đồ tham chiếu ({}); các quy tắc kiểm tra, sổ mã định danh và diễn tập sẽ không kiểm tra được gì cho đến khi có tệp ánh xạ: eqvault mapping init --out mapping.sql, điền vào, đặt [database] mapping / the database is not in the reference schema ({}); the checks, the identifier ledger and the drill can judge nothing until a mapping is written: eqvault mapping init --out mapping.sql, fill it in, set [database] mapping",
+                w.schema_missing.iter().take(3).cloned().collect::<Vec<_>>().join("; "),
+                w.schema_missing.iter().take(3).cloned().collect::<Vec<_>>().join("; "),
+            ));
+        }
         out.line("next: eqvault backup   (then: eqvault verify --read-data)");
     }
     Ok(w.verdict().into())

@@ -58,6 +58,47 @@ pub struct Issue {
     pub detail: String,
 }
 
+/// The reference tables (views) and columns `conn` lacks: the quick test
+/// `doctor` and `init` make on day one, before any rule reads a row.
+///
+/// # Errors
+/// SQLite errors while reading the schema.
+pub fn missing(conn: &Connection) -> rusqlite::Result<Vec<Issue>> {
+    let mut out = Vec::new();
+    for t in reference::tables() {
+        if !super::has_relation(conn, &t.name)? {
+            out.push(Issue {
+                view: t.name.clone(),
+                column: None,
+                problem: Problem::MissingTable,
+                rows: None,
+                example_row: None,
+                example_value: None,
+                detail: format!("no table or view {}", t.name),
+            });
+            continue;
+        }
+        let s = conn.prepare(&format!("SELECT * FROM {} LIMIT 0", quote(&t.name)))?;
+        let have: Vec<String> = s.column_names().iter().map(|c| c.to_string()).collect();
+        for c in t
+            .columns
+            .iter()
+            .filter(|c| !have.iter().any(|h| h.eq_ignore_ascii_case(&c.name)))
+        {
+            out.push(Issue {
+                view: t.name.clone(),
+                column: Some(c.name.clone()),
+                problem: Problem::MissingColumn,
+                rows: None,
+                example_row: None,
+                example_value: None,
+                detail: format!("{} has no column {}", t.name, c.name),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Holds every view of `conn` (a connection with the mapping applied) to the reference schema.
 ///
 /// # Errors

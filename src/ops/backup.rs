@@ -492,6 +492,12 @@ async fn run(
                     sk.why
                 ));
             }
+            if ids.idents.is_empty() {
+                // Nothing of the reference schema: a ledger of nothing is no evidence.
+                warnings.push(
+                    "the identifier ledger recorded no identifier: no row of schools, staff or equipment was found; a database not in the reference schema needs a mapping ([database] mapping, `eqvault mapping init --out mapping.sql`) before deleted, changed or re-issued identifiers can be seen; the snapshot is complete".to_string(),
+                );
+            }
             let t = std::time::Instant::now();
             warnings.extend(
                 record_identifiers(cfg, &metadata, &ids.idents, &recipients, &good, &signer)

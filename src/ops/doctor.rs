@@ -194,7 +194,12 @@ pub async fn doctor(config_path: &Path, opts: &DoctorOptions, now: DateTime<Utc>
 }
 
 async fn check_all(cfg: &Config, opts: &DoctorOptions, now: DateTime<Utc>, lines: &mut Vec<Line>) {
-    lines.push(database(cfg));
+    let db = database(cfg);
+    let db_ok = db.state == State::Ok;
+    lines.push(db);
+    if db_ok {
+        lines.push(schema(cfg));
+    }
     lines.push(state_folder(cfg));
     let signing = signing(cfg);
     let trusted = cfg.signing.trusted().ok();
@@ -299,6 +304,96 @@ fn database(cfg: &Config) -> Line {
                 "Kiểm tra [database] path trong tệp cấu hình: đó phải là tệp SQLite của hệ thống quản lý thiết bị, và người dùng chạy eqvault phải đọc được",
                 "Check [database] path in the config: it must be the equipment system's SQLite file, readable by the user running eqvault",
             ),
+        ),
+    }
+}
+
+/// Whether the database reads as the reference schema, directly or through
+/// `[database] mapping`: without it every rule, the identifier ledger and the
+/// drill's identifier check would judge nothing.
+fn schema(cfg: &Config) -> Line {
+    let title = t("Lược đồ dữ liệu", "schema");
+    let busy = Duration::from_secs(cfg.database.busy_timeout.approx_seconds().max(1));
+    let mapping = match cfg
+        .database
+        .mapping
+        .as_deref()
+        .map(crate::mapping::Mapping::load)
+    {
+        None => None,
+        Some(Ok(m)) => Some(m),
+        Some(Err(e)) => {
+            return Line::fail(
+                "schema",
+                title,
+                "không đọc được tệp ánh xạ",
+                e.to_string(),
+                t(
+                    "Sửa tệp ánh xạ ([database] mapping) rồi chạy eqvault mapping check",
+                    "Fix the mapping file ([database] mapping), then run eqvault mapping check",
+                ),
+            );
+        }
+    };
+    let via_vi = if mapping.is_some() {
+        " qua tệp ánh xạ"
+    } else {
+        ""
+    };
+    let via_en = if mapping.is_some() {
+        " through the mapping"
+    } else {
+        ""
+    };
+    let found = crate::mapping::open_read_only(&cfg.database.path, busy, mapping.as_ref())
+        .map_err(|e| e.to_string())
+        .and_then(|c| crate::mapping::validate::missing(&c).map_err(|e| e.to_string()));
+    match found {
+        Ok(m) if m.is_empty() => Line::ok(
+            "schema",
+            title,
+            format!("đọc được theo lược đồ tham chiếu{via_vi}"),
+            format!("reads as the reference schema{via_en}"),
+        ),
+        Ok(m) => {
+            let list = m
+                .iter()
+                .take(6)
+                .map(|i| i.detail.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let more = if m.len() > 6 {
+                format!(" (+{})", m.len() - 6)
+            } else {
+                String::new()
+            };
+            Line::fail(
+                "schema",
+                title,
+                format!(
+                    "cơ sở dữ liệu không theo lược đồ tham chiếu{via_vi}: các quy tắc, sổ mã định danh và diễn tập sẽ không kiểm tra được gì"
+                ),
+                format!(
+                    "the database does not read as the reference schema{via_en}: {list}{more}; no rule, identifier ledger or drill check could judge anything"
+                ),
+                if mapping.is_some() {
+                    t(
+                        "Sửa tệp ánh xạ cho đủ các bảng và cột, rồi chạy eqvault mapping check",
+                        "Complete the mapping's views and columns, then run eqvault mapping check",
+                    )
+                } else {
+                    t(
+                        "Viết một tệp ánh xạ: eqvault mapping init --out mapping.sql, điền vào, đặt [database] mapping = \"mapping.sql\", rồi chạy eqvault mapping check",
+                        "Write a mapping: eqvault mapping init --out mapping.sql, fill it in, set [database] mapping = \"mapping.sql\", then run eqvault mapping check",
+                    )
+                },
+            )
+        }
+        Err(e) => Line::skipped(
+            "schema",
+            title,
+            "chưa kiểm tra: không mở được cơ sở dữ liệu",
+            format!("not judged: {e}"),
         ),
     }
 }

@@ -347,15 +347,23 @@ fn extra_checks(db: &Path, mapping: Result<Option<crate::mapping::Mapping>, Stri
             Err(e) => dup.push(format!("{table}.{col}: {e}")),
         }
     }
-    out.push(Check::new(
-        "identifiers_unique",
-        dup.is_empty(),
-        if dup.is_empty() {
-            format!("{seen} identifier columns checked")
-        } else {
-            dup.join("; ")
-        },
-    ));
+    out.push(if seen == 0 {
+        // A database in its own schema: nothing here is the reference's.
+        Check::not_checked(
+            "identifiers_unique",
+            "no table schools, staff or equipment: the database is not in the reference schema; write a mapping ([database] mapping, `eqvault mapping init --out mapping.sql` writes one to fill in) so identifiers can be checked",
+        )
+    } else {
+        Check::new(
+            "identifiers_unique",
+            dup.is_empty(),
+            if dup.is_empty() {
+                format!("{seen} identifier columns checked")
+            } else {
+                dup.join("; ")
+            },
+        )
+    });
     out
 }
 

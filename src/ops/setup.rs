@@ -82,6 +82,11 @@ pub struct InitOutcome {
     /// The vault (`[database] vault`): this database's folder in the stores.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vault: Option<String>,
+    /// What the database lacks of the reference schema (tables, columns), when
+    /// anything: the checks, the identifier ledger and the drill's identifier
+    /// check need a mapping before they can judge anything.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub schema_missing: Vec<String>,
 }
 
 /// Errors of setting up that no lower room names.
@@ -258,6 +263,15 @@ pub async fn init(req: &InitRequest) -> Result<InitOutcome, OpsError> {
         }
         marked.push(mark(&cfg, s, &signer).await);
     }
+    // Day one: is the database in the reference schema? (A mapping comes later.)
+    let busy = std::time::Duration::from_secs(cfg.database.busy_timeout.approx_seconds().max(1));
+    let schema_missing = crate::mapping::open_read_only(&cfg.database.path, busy, None)
+        .ok()
+        .and_then(|c| crate::mapping::validate::missing(&c).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|i| i.detail)
+        .collect();
     Ok(InitOutcome {
         config: config_path,
         identity,
@@ -270,6 +284,7 @@ pub async fn init(req: &InitRequest) -> Result<InitOutcome, OpsError> {
             .as_ref()
             .map(|f| crate::store::redact_url(&f.url)),
         vault,
+        schema_missing,
     })
 }
 

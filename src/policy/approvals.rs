@@ -27,6 +27,11 @@
 //!   date). When it closed is read from its own records: the day after its
 //!   last change, use or approved month before the reopening. A month it
 //!   spent wholly closed is owed nothing ([`School::open_in`]).
+//! - An approval dated before its month ended (on or before the month's last
+//!   day; for a school that closed in that month, before the day it closed)
+//!   still counts: the month is neither missing nor late. It is a warning of
+//!   its own, `approval_before_month_end`: what was entered after it that
+//!   month was never reviewed.
 //! - An `approved_at` without a UTC offset is judged when every offset from
 //!   UTC−12 to UTC+14 gives the same verdict; otherwise it is a
 //!   `data_quality` issue naming the row.
@@ -191,6 +196,15 @@ pub fn judge_school(
             {
                 out.push(f);
             }
+            // The month ends at its last day, or for a school that closed in it,
+            // on the day it closed (nothing is entered after that).
+            let ended = match (school.inactive, school.status_changed_on) {
+                (true, Some(closed)) if Month::of(closed) == m => closed,
+                _ => m.last_day() + chrono::Duration::days(1),
+            };
+            if on(Rule::ApprovalBeforeMonthEnd) && approved < ended {
+                out.push(early(school, m, due, row, approved, rules));
+            }
             out
         };
         let first = verdict(day.earliest());
@@ -230,6 +244,7 @@ pub const APPROVAL_RULES: &[Rule] = &[
     Rule::MissingApproval,
     Rule::LateApproval,
     Rule::ApprovalNotByPrincipal,
+    Rule::ApprovalBeforeMonthEnd,
 ];
 
 fn evidence(m: Month, due: NaiveDate, row: Option<(&ApprovalRow, NaiveDate)>) -> ApprovalEvidence {
@@ -292,6 +307,44 @@ fn missing(school: &School, m: Month, due: NaiveDate, rules: &Rules) -> Finding 
         m,
         message,
         evidence(m, due, None),
+        rules,
+    )
+}
+
+/// An approval dated within (or before) the month it approves: it counts,
+/// but what was entered after it that month was never approved.
+fn early(
+    school: &School,
+    m: Month,
+    due: NaiveDate,
+    row: &ApprovalRow,
+    approved: NaiveDate,
+    rules: &Rules,
+) -> Finding {
+    let message = Message {
+        vi: format!(
+            "{}: dữ liệu tháng {} được phê duyệt ngày {}, trước khi tháng kết thúc ({}): việc phê duyệt được tính, nhưng các cập nhật sau ngày đó trong tháng chưa được Thủ trưởng xem xét. Phê duyệt sau khi tháng kết thúc và trước hạn {} (Điều 7.2 QĐ 146/QĐ-GDĐT).",
+            school_vi(&school.id, Some(&school.name)),
+            m.vi(),
+            dmy(approved),
+            dmy(m.last_day()),
+            dmy(due)
+        ),
+        en: format!(
+            "{}: the updates of {} were approved on {}, before the month ended ({}): the approval counts, but what was entered after it that month was never reviewed. Approve after the month ends and by {} (Art. 7.2).",
+            school_en(&school.id, Some(&school.name)),
+            m.en(),
+            en_date(approved),
+            en_date(m.last_day()),
+            en_date(due)
+        ),
+    };
+    finding(
+        Rule::ApprovalBeforeMonthEnd,
+        school,
+        m,
+        message,
+        evidence(m, due, Some((row, approved))),
         rules,
     )
 }
@@ -571,12 +624,13 @@ mod tests {
             closed: Some((d(2024, 11, 11), d(2025, 3, 2))),
             ..school(None)
         };
-        let rows: Vec<ApprovalRow> = ["2024-09", "2024-10"]
+        // Each approved early the next month.
+        let rows: Vec<ApprovalRow> = [("2024-09", "2024-10"), ("2024-10", "2024-11")]
             .iter()
-            .map(|p| {
+            .map(|(p, next)| {
                 approval(
                     p,
-                    &format!("{p}-28T08:00:00+07:00"),
+                    &format!("{next}-02T08:00:00+07:00"),
                     principal("working", None),
                 )
             })
@@ -587,6 +641,31 @@ mod tests {
                 (Rule::MissingApproval, "2024-11".into()),
                 (Rule::MissingApproval, "2025-03".into()),
             ]
+        );
+    }
+
+    /// Issue 29: an approval recorded before its month ended counts (the month
+    /// is neither missing nor late) and is a warning of its own.
+    #[test]
+    fn an_approval_before_its_month_ended_counts_and_is_a_warning() {
+        let s = school(None);
+        let rows = [
+            approval(
+                "2024-09",
+                "2024-09-30T16:00:00+07:00",
+                principal("working", None),
+            ),
+            approval(
+                "2024-10",
+                "2024-11-01T08:00:00+07:00",
+                principal("working", None),
+            ),
+        ];
+        let found = run(&s, &rows, d(2024, 12, 15));
+        assert_eq!(
+            found,
+            vec![(Rule::ApprovalBeforeMonthEnd, "2024-09".into())],
+            "no missing or late approval for September"
         );
     }
 

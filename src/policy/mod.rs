@@ -126,6 +126,8 @@ pub enum Rule {
     LateApproval,
     /// An approval by someone who is not the school's principal (Art. 7.2).
     ApprovalNotByPrincipal,
+    /// An approval recorded before the month it approves had ended (Art. 7.2).
+    ApprovalBeforeMonthEnd,
     /// A teaching month with neither a change nor a use recorded (Art. 8, 14).
     NoMonthlyUpdate,
     /// An identifier that existed and is gone (Art. 6).
@@ -150,11 +152,12 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 13] = [
+    pub const ALL: [Rule; 14] = [
         Rule::LateUpdate,
         Rule::MissingApproval,
         Rule::LateApproval,
         Rule::ApprovalNotByPrincipal,
+        Rule::ApprovalBeforeMonthEnd,
         Rule::NoMonthlyUpdate,
         Rule::DeletedIdentifier,
         Rule::ChangedIdentifier,
@@ -173,6 +176,7 @@ impl Rule {
             Rule::MissingApproval => "missing_approval",
             Rule::LateApproval => "late_approval",
             Rule::ApprovalNotByPrincipal => "approval_not_by_principal",
+            Rule::ApprovalBeforeMonthEnd => "approval_before_month_end",
             Rule::NoMonthlyUpdate => "no_monthly_update",
             Rule::DeletedIdentifier => "deleted_identifier",
             Rule::ChangedIdentifier => "changed_identifier",

@@ -25,6 +25,9 @@ pub struct Rules {
     pub late_approval: Basic,
     /// `approval_not_by_principal`.
     pub approval_not_by_principal: Basic,
+    /// `approval_before_month_end`: Art. 7.2. Optional in the file: a warning by default.
+    #[serde(default = "data_quality_default")]
+    pub approval_before_month_end: Basic,
     /// `no_monthly_update`: Art. 8, 14.
     pub no_monthly_update: NoMonthlyUpdate,
     /// `deleted_identifier`: Art. 6.
@@ -296,6 +299,7 @@ impl Rules {
             Rule::MissingApproval => b(&self.missing_approval),
             Rule::LateApproval => b(&self.late_approval),
             Rule::ApprovalNotByPrincipal => b(&self.approval_not_by_principal),
+            Rule::ApprovalBeforeMonthEnd => b(&self.approval_before_month_end),
             Rule::NoMonthlyUpdate => (
                 self.no_monthly_update.severity,
                 self.no_monthly_update.enabled,

@@ -241,6 +241,10 @@ impl Lang {
             Rule::DeletedIdentifier => ("Mã định danh bị xoá", "Identifier deleted"),
             Rule::ChangedIdentifier => ("Mã định danh bị thay đổi", "Identifier changed"),
             Rule::ReusedIdentifier => ("Mã định danh bị cấp lại", "Identifier re-issued"),
+            Rule::ApprovalBeforeMonthEnd => (
+                "Duyệt trước khi hết tháng",
+                "Approved before the month ended",
+            ),
             Rule::BackupOverdue => ("Quá hạn sao lưu", "Backup overdue"),
             Rule::BackupCopies => ("Thiếu bản sao độc lập", "Too few independent copies"),
             Rule::DrillOverdue => ("Quá hạn diễn tập phục hồi", "Restore drill overdue"),
@@ -876,6 +880,7 @@ impl Article {
                 Rule::MissingApproval,
                 Rule::LateApproval,
                 Rule::ApprovalNotByPrincipal,
+                Rule::ApprovalBeforeMonthEnd,
             ],
             Article::Art7_3 => &[Rule::LateUpdate],
             Article::Art8_14 => &[Rule::NoMonthlyUpdate],
