@@ -434,6 +434,18 @@ pub async fn store_facts(cfg: &Config) -> Result<StoreFacts, OpsError> {
     }
     facts.snapshots = merged(&invs);
     one_copy_per_store(&mut facts.snapshots, &same_marker(&markers));
+    // Signed markers cannot be moved later (a store without its marker is an
+    // error) nor forged: deleting old snapshots cannot hide a period.
+    let local = |t: &chrono::DateTime<chrono::FixedOffset>| crate::calendar::local_date_of(t);
+    facts.evidence_since = markers
+        .iter()
+        .filter_map(|m| match m {
+            Some(crate::store::MarkerState::Trusted(m)) => Some(local(&m.created_at)),
+            _ => None,
+        })
+        .chain(facts.snapshots.iter().map(|s| local(&s.meta.created_at)))
+        .chain(facts.drills.iter().map(|d| local(&d.started_at)))
+        .min();
     let ledger_path = crate::ledger::Ledger::path_in(&cfg.state_dir);
     facts.ledger = match crate::ledger::Ledger::open_existing(&ledger_path) {
         Ok(None) => None,

@@ -544,19 +544,46 @@ pub fn check(
                         .collect(),
                 });
             }
+            // A period that ended before eqvault kept any evidence cannot be
+            // judged from the stores: absence of evidence is not a fault.
+            let before_eqvault = facts.evidence_since.filter(|&since| until < since);
+            if let Some(since) = before_eqvault {
+                for rule in [Rule::BackupOverdue, Rule::BackupCopies, Rule::DrillOverdue]
+                    .into_iter()
+                    .filter(|&r| on(r))
+                {
+                    skipped.push(Skipped {
+                        rule,
+                        reason: Message {
+                            vi: format!(
+                                "eqvault chưa giữ bằng chứng nào trước ngày {} (ngày bắt đầu có dấu kho, bản sao lưu hoặc diễn tập đầu tiên): kỳ này kết thúc trước đó nên không đánh giá được từ các kho; việc sao lưu theo cách khác trước đó cần được chứng minh bằng hồ sơ riêng của đơn vị.",
+                                super::text::dmy(since)
+                            ),
+                            en: format!(
+                                "eqvault holds no evidence before {} (its first store marker, snapshot or drill): this period ended earlier, so the stores cannot judge it; copies kept another way before then need the office's own records.",
+                                super::text::en_date(since)
+                            ),
+                        },
+                    });
+                }
+            }
             // Judged as of the window's last day: a backup made after it
             // proves nothing about it.
-            if on(Rule::BackupOverdue)
+            let judged = before_eqvault.is_none();
+            if judged
+                && on(Rule::BackupOverdue)
                 && let Some(f) = stores::backup_overdue(facts, rules, until)
             {
                 emit(f);
             }
-            if on(Rule::BackupCopies)
+            if judged
+                && on(Rule::BackupCopies)
                 && let Some(f) = stores::backup_copies(facts, rules, until)
             {
                 emit(f);
             }
-            if on(Rule::DrillOverdue)
+            if judged
+                && on(Rule::DrillOverdue)
                 && let Some(f) = stores::drill_overdue(facts, rules, until)
             {
                 emit(f);

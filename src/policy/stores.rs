@@ -46,6 +46,11 @@ pub struct StoreFacts {
     pub snapshots: Vec<SnapshotView>,
     /// Stores that could not be opened or listed: (label, why).
     pub unreachable: Vec<(String, String)>,
+    /// The first day eqvault holds evidence for (in Vietnam): the earliest of
+    /// the stores' signed markers, snapshots and drill records. A period that
+    /// ended before it cannot be judged by the store rules: no evidence from
+    /// before eqvault is not evidence that nothing was done.
+    pub evidence_since: Option<NaiveDate>,
     /// Every drill record found, by id (duplicates across stores removed), oldest first.
     pub drills: Vec<DrillRecord>,
     /// The report kinds archived per school year and period, or why the
