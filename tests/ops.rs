@@ -386,11 +386,7 @@ fn write_drill_record(fx: &Fixture, snapshot: &SnapshotId, at: DateTime<Utc>, st
         target_seconds: 1800,
         object_bytes: 40,
         database_bytes: 4096,
-        checks: vec![Check {
-            name: "object_sha256".into(),
-            ok,
-            detail: "synthetic".into(),
-        }],
+        checks: vec![Check::new("object_sha256", ok, "synthetic")],
         reason: (!ok).then(|| "object_sha256: synthetic".to_string()),
         tool_version: "synthetic".into(),
         vault: None,
