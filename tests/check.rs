@@ -619,6 +619,100 @@ fn a_year_without_a_schedule_is_provisional() {
 
 // ---- through the binary ----
 
+/// Issue 29: an approval recorded on the last afternoon of the month it
+/// approves counts (no missing or late approval) and is a warning of its own.
+#[test]
+fn an_approval_recorded_before_its_month_ended_counts_and_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("equipment.db");
+    let f = Fixture::new(&db);
+    f.school(
+        "79769997",
+        "Trường Tiểu học Hoà Bình",
+        "2025-03-01T08:00:00+07:00",
+        None,
+    );
+    f.staff(
+        "CB7",
+        "79769997",
+        "Phạm Văn Minh",
+        "principal",
+        "working",
+        None,
+    );
+    f.equipment("TB7", "79769997", "good");
+    f.approval("79769997", "2025-03", "CB7", "2025-03-31T15:00:00+07:00");
+    f.approval("79769997", "2025-04", "CB7", "2025-05-02T09:00:00+07:00");
+    f.use_months("79769997", "TB7", &months((2025, 3), (2025, 4)));
+    drop(f);
+    let out = eqvault(dir.path())
+        .args([
+            "check",
+            "--json",
+            "--as-of",
+            "2025-06-15",
+            "--from",
+            "2025-03-01",
+            "--to",
+            "2025-04-30",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let early = findings_of(&v, "approval_before_month_end");
+    assert_eq!(early.len(), 1, "{}", v["findings"]);
+    assert_eq!(early[0]["period"], "2025-03");
+    assert_eq!(early[0]["severity"], "warning");
+    assert!(
+        early[0]["message"]["vi"]
+            .as_str()
+            .unwrap()
+            .contains("31/03/2025"),
+        "{}",
+        early[0]
+    );
+    for rule in ["missing_approval", "late_approval"] {
+        assert!(
+            findings_of(&v, rule).is_empty(),
+            "{rule}: {}",
+            v["findings"]
+        );
+    }
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a warning alone exits 0: {}",
+        v["findings"]
+    );
+}
+
+/// Issue 29: a database with no school judges no per-school rule: each is
+/// "not checked", with the reason, never a silent "no finding".
+#[test]
+fn a_database_with_no_school_says_the_school_rules_checked_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("equipment.db");
+    drop(Fixture::new(&db));
+    let out = eqvault(dir.path())
+        .args(["check", "--json", "--as-of", "2025-06-15", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let skipped: Vec<&str> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["reason"]["en"].as_str().unwrap_or("").contains("no school"))
+        .map(|k| k["rule"].as_str().unwrap())
+        .collect();
+    for rule in ["missing_approval", "late_approval", "no_monthly_update"] {
+        assert!(skipped.contains(&rule), "{rule}: {}", v["skipped"]);
+    }
+}
+
 /// Issue 29: a time written without seconds (`08:30+07:00`, as some exports
 /// write it) is read as 08:30:00, not an unreadable row.
 #[test]

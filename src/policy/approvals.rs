@@ -644,6 +644,42 @@ mod tests {
         );
     }
 
+    /// Issue 29: `status_changed_on` of a principal who left is their last day
+    /// in office: an approval made that day is theirs; one the next day is not.
+    #[test]
+    fn a_principal_signs_on_the_day_their_status_changed_and_not_after() {
+        let s = school(None);
+        let on_the_day = [
+            approval(
+                "2024-09",
+                "2024-10-04T09:00:00+07:00",
+                principal("working", None),
+            ),
+            approval(
+                "2024-10",
+                "2024-11-04T09:00:00+07:00",
+                principal("transferred", Some(d(2024, 11, 4))),
+            ),
+        ];
+        assert_eq!(run(&s, &on_the_day, d(2024, 12, 1)), vec![]);
+        let the_day_after = [
+            approval(
+                "2024-09",
+                "2024-10-04T09:00:00+07:00",
+                principal("working", None),
+            ),
+            approval(
+                "2024-10",
+                "2024-11-05T09:00:00+07:00",
+                principal("transferred", Some(d(2024, 11, 4))),
+            ),
+        ];
+        assert_eq!(
+            run(&s, &the_day_after, d(2024, 12, 1)),
+            vec![(Rule::ApprovalNotByPrincipal, "2024-10".into())]
+        );
+    }
+
     /// Issue 29: an approval recorded before its month ended counts (the month
     /// is neither missing nor late) and is a warning of its own.
     #[test]

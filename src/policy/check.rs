@@ -500,6 +500,26 @@ pub fn check(
         });
     }
     let live = !window.empty;
+    // A database with no school gives the per-school rules nothing to judge:
+    // said, never counted as "no finding".
+    if live && schools.is_empty() {
+        for rule in [
+            Rule::MissingApproval,
+            Rule::LateApproval,
+            Rule::ApprovalNotByPrincipal,
+            Rule::ApprovalBeforeMonthEnd,
+            Rule::NoMonthlyUpdate,
+        ]
+        .into_iter()
+        .filter(|&r| on(r))
+        {
+            skipped.push(skip(
+                rule,
+                "Cơ sở dữ liệu không có trường nào (bảng schools trống, hoặc tệp ánh xạ chưa chỉ tới bảng trường): không có gì để đánh giá.",
+                "The database has no school (schools is empty, or the mapping does not reach the schools table yet): nothing to judge.",
+            ));
+        }
+    }
 
     let facts = match &stores {
         StoreInput::Facts(f) => Some(*f),
