@@ -645,22 +645,18 @@ fn an_approval_recorded_before_its_month_ended_counts_and_is_a_warning() {
     f.approval("79769997", "2025-04", "CB7", "2025-05-02T09:00:00+07:00");
     f.use_months("79769997", "TB7", &months((2025, 3), (2025, 4)));
     drop(f);
-    let out = eqvault(dir.path())
-        .args([
-            "check",
-            "--json",
+    let (code, v) = check_db(
+        dir.path(),
+        &db,
+        &[
             "--as-of",
             "2025-06-15",
             "--from",
             "2025-03-01",
             "--to",
             "2025-04-30",
-            "--db",
-        ])
-        .arg(&db)
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        ],
+    );
     let early = findings_of(&v, "approval_before_month_end");
     assert_eq!(early.len(), 1, "{}", v["findings"]);
     assert_eq!(early[0]["period"], "2025-03");
@@ -680,12 +676,21 @@ fn an_approval_recorded_before_its_month_ended_counts_and_is_a_warning() {
             v["findings"]
         );
     }
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "a warning alone exits 0: {}",
-        v["findings"]
-    );
+    assert_eq!(code, 0, "a warning alone exits 0: {}", v["findings"]);
+}
+
+/// `check --json ARGS --db DB` in `dir`: (exit code, document).
+fn check_db(dir: &Path, db: &Path, args: &[&str]) -> (i32, serde_json::Value) {
+    let out = eqvault(dir)
+        .args(["check", "--json"])
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), v)
 }
 
 /// Issue 29: a database with no school judges no per-school rule: each is
@@ -695,17 +700,17 @@ fn a_database_with_no_school_says_the_school_rules_checked_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("equipment.db");
     drop(Fixture::new(&db));
-    let out = eqvault(dir.path())
-        .args(["check", "--json", "--as-of", "2025-06-15", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, v) = check_db(dir.path(), &db, &["--as-of", "2025-06-15"]);
     let skipped: Vec<&str> = v["skipped"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|k| k["reason"]["en"].as_str().unwrap_or("").contains("no school"))
+        .filter(|k| {
+            k["reason"]["en"]
+                .as_str()
+                .unwrap_or("")
+                .contains("no school")
+        })
         .map(|k| k["rule"].as_str().unwrap())
         .collect();
     for rule in ["missing_approval", "late_approval", "no_monthly_update"] {
@@ -755,22 +760,18 @@ fn timestamps_written_without_seconds_are_read() {
     f.approval("79769998", "2025-04", "CB8", "2025-05-05 10:00+07:00");
     f.use_months("79769998", "TB8", &months((2025, 3), (2025, 4)));
     drop(f);
-    let out = eqvault(dir.path())
-        .args([
-            "check",
-            "--json",
+    let (code, v) = check_db(
+        dir.path(),
+        &db,
+        &[
             "--as-of",
             "2025-05-20",
             "--from",
             "2025-03-01",
             "--to",
             "2025-04-30",
-            "--db",
-        ])
-        .arg(&db)
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        ],
+    );
     assert!(
         findings_of(&v, "data_quality").is_empty(),
         "{}",
@@ -790,7 +791,7 @@ fn timestamps_written_without_seconds_are_read() {
         "{}",
         v["findings"]
     );
-    assert_eq!(out.status.code(), Some(1), "the late entry is a violation");
+    assert_eq!(code, 1, "the late entry is a violation");
 }
 
 /// Issue 29: a late entry whose deadline runs across a year with no published

@@ -58,6 +58,61 @@ pub struct Issue {
     pub detail: String,
 }
 
+/// What `conn` lacks of the reference table `t` (the table itself, or some
+/// columns), and the columns it has (`None`: there is no such table or view).
+fn shape_of(
+    conn: &Connection,
+    t: &reference::Table,
+) -> rusqlite::Result<(Vec<Issue>, Option<Vec<String>>)> {
+    if !super::has_relation(conn, &t.name)? {
+        let issue = Issue {
+            view: t.name.clone(),
+            column: None,
+            problem: Problem::MissingTable,
+            rows: None,
+            example_row: None,
+            example_value: None,
+            detail: format!(
+                "no view {} in the mapping (nor a table of that name): write CREATE VIEW {} AS SELECT {} FROM …",
+                t.name,
+                t.name,
+                t.columns
+                    .iter()
+                    .map(|c| format!("… AS {}", c.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        return Ok((vec![issue], None));
+    }
+    let have: Vec<String> = {
+        let s = conn.prepare(&format!("SELECT * FROM {} LIMIT 0", quote(&t.name)))?;
+        s.column_names().iter().map(|c| c.to_string()).collect()
+    };
+    let issues = t
+        .columns
+        .iter()
+        .filter(|c| !have.iter().any(|h| h.eq_ignore_ascii_case(&c.name)))
+        .map(|c| Issue {
+            view: t.name.clone(),
+            column: Some(c.name.clone()),
+            problem: Problem::MissingColumn,
+            rows: None,
+            example_row: None,
+            example_value: None,
+            detail: format!(
+                "the view {} has no column {} ({}{}): add `… AS {}` to its SELECT",
+                t.name,
+                c.name,
+                c.decl,
+                if c.not_null { ", NOT NULL" } else { "" },
+                c.name
+            ),
+        })
+        .collect();
+    Ok((issues, Some(have)))
+}
+
 /// The reference tables (views) and columns `conn` lacks: the quick test
 /// `doctor` and `init` make on day one, before any rule reads a row.
 ///
@@ -66,35 +121,7 @@ pub struct Issue {
 pub fn missing(conn: &Connection) -> rusqlite::Result<Vec<Issue>> {
     let mut out = Vec::new();
     for t in reference::tables() {
-        if !super::has_relation(conn, &t.name)? {
-            out.push(Issue {
-                view: t.name.clone(),
-                column: None,
-                problem: Problem::MissingTable,
-                rows: None,
-                example_row: None,
-                example_value: None,
-                detail: format!("no table or view {}", t.name),
-            });
-            continue;
-        }
-        let s = conn.prepare(&format!("SELECT * FROM {} LIMIT 0", quote(&t.name)))?;
-        let have: Vec<String> = s.column_names().iter().map(|c| c.to_string()).collect();
-        for c in t
-            .columns
-            .iter()
-            .filter(|c| !have.iter().any(|h| h.eq_ignore_ascii_case(&c.name)))
-        {
-            out.push(Issue {
-                view: t.name.clone(),
-                column: Some(c.name.clone()),
-                problem: Problem::MissingColumn,
-                rows: None,
-                example_row: None,
-                example_value: None,
-                detail: format!("{} has no column {}", t.name, c.name),
-            });
-        }
+        out.extend(shape_of(conn, &t)?.0);
     }
     Ok(out)
 }
@@ -106,46 +133,12 @@ pub fn missing(conn: &Connection) -> rusqlite::Result<Vec<Issue>> {
 pub fn check(conn: &Connection) -> rusqlite::Result<Vec<Issue>> {
     let mut out = Vec::new();
     for t in reference::tables() {
-        if !super::has_relation(conn, &t.name)? {
-            out.push(Issue {
-                view: t.name.clone(),
-                column: None,
-                problem: Problem::MissingTable,
-                rows: None,
-                example_row: None,
-                example_value: None,
-                detail: format!(
-                    "no view {} in the mapping (nor a table of that name): write CREATE VIEW {} AS SELECT {} FROM …",
-                    t.name,
-                    t.name,
-                    t.columns.iter().map(|c| format!("… AS {}", c.name)).collect::<Vec<_>>().join(", ")
-                ),
-            });
+        let (issues, have) = shape_of(conn, &t)?;
+        out.extend(issues);
+        let Some(have) = have else {
             continue;
-        }
-        let have: Vec<String> = {
-            let s = conn.prepare(&format!("SELECT * FROM {} LIMIT 0", quote(&t.name)))?;
-            s.column_names().iter().map(|c| c.to_string()).collect()
         };
         let has = |c: &str| have.iter().any(|h| h.eq_ignore_ascii_case(c));
-        for c in t.columns.iter().filter(|c| !has(&c.name)) {
-            out.push(Issue {
-                view: t.name.clone(),
-                column: Some(c.name.clone()),
-                problem: Problem::MissingColumn,
-                rows: None,
-                example_row: None,
-                example_value: None,
-                detail: format!(
-                    "the view {} has no column {} ({}{}): add `… AS {}` to its SELECT",
-                    t.name,
-                    c.name,
-                    c.decl,
-                    if c.not_null { ", NOT NULL" } else { "" },
-                    c.name
-                ),
-            });
-        }
         let key: Vec<&str> = reference::key_of(&t.name).to_vec();
         let key_ok = key.iter().all(|k| has(k));
         let key_expr = if key_ok {

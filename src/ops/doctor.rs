@@ -358,7 +358,7 @@ fn schema(cfg: &Config) -> Line {
         Ok(m) => {
             let list = m
                 .iter()
-                .take(6)
+                .take(3)
                 .map(|i| i.detail.clone())
                 .collect::<Vec<_>>()
                 .join("; ");
