@@ -824,7 +824,7 @@ fn a_late_entry_on_a_proposed_calendar_is_a_provisional_warning_unless_strict() 
         "79769999",
         "acquired",
         "2027-03-01",
-        "2027-04-20T08:00:00+07:00",
+        "2027-03-18T08:00:00+07:00",
     );
     f.approve_months("79769999", "CB9", &months((2027, 3), (2027, 5)));
     f.use_months("79769999", "TB9", &months((2027, 3), (2027, 5)));
@@ -904,6 +904,26 @@ fn a_late_entry_on_a_proposed_calendar_is_a_provisional_warning_unless_strict() 
         .replace('\u{a0}', " ");
     assert!(line.contains("(tạm tính: 1)"), "{line}");
     assert!(!line.contains("Chưa đạt"), "{line}");
+    // Weeks past the deadline, no published schedule could change the verdict:
+    // late, firm, a violation.
+    Connection::open(&db)
+        .unwrap()
+        .execute(
+            "INSERT INTO equipment_changes (change_id, equipment_id, school_id, kind, occurred_on, recorded_at)
+             VALUES (2, 'TB9', '79769999', 'condition_changed', '2027-03-01', '2027-04-20T08:00:00+07:00')",
+            [],
+        )
+        .unwrap();
+    let (code, v) = run(false);
+    let firm = findings_of(&v, "late_update")
+        .into_iter()
+        .find(|f| f["change_id"] == 2)
+        .unwrap_or_else(|| panic!("{}", v["findings"]))
+        .clone();
+    assert_eq!(firm["provisional"], false, "{firm}");
+    assert_eq!(firm["severity"], "violation", "{firm}");
+    assert_eq!(v["summary"]["provisional"], 1, "{}", v["summary"]);
+    assert_eq!(code, 1);
 }
 
 fn eqvault(cwd: &Path) -> Command {
@@ -1740,6 +1760,42 @@ fn a_rename_is_one_changed_identifier_finding_with_the_change_log_inside() {
         Some(2),
         "{}",
         v["summary"]
+    );
+}
+
+/// Issue 29: an item moved to another school as the change log records it
+/// (`relocated` there), and a school whose id was changed, are not codes
+/// issued again (the school's own change is its finding).
+#[test]
+fn a_moved_item_or_a_renamed_school_is_no_reused_identifier() {
+    let (dir, db) = fixture();
+    let root = dir.path();
+    configured(root, &db);
+    let out = eqvault(root)
+        .args(["backup", "--at", "2025-03-01T03:00:00Z"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch(&format!(
+            "PRAGMA foreign_keys = OFF;
+             UPDATE equipment SET school_id = '{LATE}' WHERE equipment_id = 'TB0101';
+             INSERT INTO equipment_changes (equipment_id, school_id, kind, occurred_on, recorded_at)
+               VALUES ('TB0101', '{LATE}', 'relocated', '2025-04-01', '2025-04-02T08:00:00+07:00');
+             UPDATE schools SET school_id = '79769901' WHERE school_id = '{APPROVALS}';
+             UPDATE equipment SET school_id = '79769901' WHERE school_id = '{APPROVALS}';"
+        ))
+        .unwrap();
+    let (_, v) = check_json(root, &["--as-of", "2025-06-01"]);
+    assert!(
+        findings_of(&v, "reused_identifier").is_empty(),
+        "{}",
+        v["findings"]
     );
 }
 

@@ -427,9 +427,6 @@ fn the_model_counts_what_was_planted() {
     assert_eq!(r.provenance.database_sha256.len(), 64);
 }
 
-/// Regression: the archive table listed every term of the school year, so an
-/// HK1 report showed HK2 "incomplete" in red while Art. 12.2 said "met"
-/// (`check` judges only the periods that overlap the report's).
 /// Issue 29: an item entered (`created_at`) after the period but used during it
 /// counts in the schools' and subjects' usage as it does in the months'.
 #[test]
@@ -468,6 +465,9 @@ fn usage_totals_agree_across_months_schools_and_subjects() {
     );
 }
 
+/// Regression: the archive table listed every term of the school year, so an
+/// HK1 report showed HK2 "incomplete" in red while Art. 12.2 said "met"
+/// (`check` judges only the periods that overlap the report's).
 #[test]
 fn the_archive_table_has_the_periods_the_verdict_judged() {
     use eqvault::calendar::Period;

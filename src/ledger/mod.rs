@@ -384,7 +384,9 @@ impl Ledger {
                 .prepare(
                     "INSERT INTO identifiers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)
                      ON CONFLICT (kind, id) DO UPDATE SET
-                       school_id = CASE WHEN kind = 'equipment' THEN school_id
+                       school_id = CASE WHEN kind = 'equipment'
+                                             THEN CASE WHEN excluded.first_snapshot < first_snapshot
+                                                       THEN excluded.school_id ELSE school_id END
                                         WHEN excluded.last_snapshot > last_snapshot THEN excluded.school_id
                                         ELSE school_id END,
                        fingerprint = CASE WHEN excluded.last_snapshot > last_snapshot THEN excluded.fingerprint ELSE fingerprint END,
@@ -627,6 +629,44 @@ mod tests {
 
     fn at(s: &str) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    /// Issue 29: an item keeps the school of the earliest snapshot that saw it,
+    /// whatever order snapshots are recorded in (`ledger rebuild` merges).
+    #[test]
+    fn an_item_keeps_the_school_of_its_earliest_snapshot() {
+        let d = tempfile::tempdir().unwrap();
+        let mut l = Ledger::open(&d.path().join("ledger.db")).unwrap();
+        let ident = |school: &str| Ident {
+            kind: Kind::Equipment,
+            id: "TB7".into(),
+            school_id: school.into(),
+            fingerprint: school.into(),
+        };
+        l.record(
+            "20260301T000000Z-000002",
+            at("2026-03-01T07:00:00+07:00"),
+            &[ident("B")],
+        )
+        .unwrap();
+        l.record(
+            "20260101T000000Z-000001",
+            at("2026-01-01T07:00:00+07:00"),
+            &[ident("A")],
+        )
+        .unwrap();
+        l.record(
+            "20260401T000000Z-000003",
+            at("2026-04-01T07:00:00+07:00"),
+            &[ident("C")],
+        )
+        .unwrap();
+        let (entries, _) = l.entries_and_unreadable().unwrap();
+        assert_eq!(entries[0].ident.school_id, "A");
+        assert_eq!(
+            entries[0].ident.fingerprint, "C",
+            "the fingerprint is the newest"
+        );
     }
 
     #[test]

@@ -362,8 +362,8 @@ fn schema(cfg: &Config) -> Line {
                 .map(|i| i.detail.clone())
                 .collect::<Vec<_>>()
                 .join("; ");
-            let more = if m.len() > 6 {
-                format!(" (+{})", m.len() - 6)
+            let more = if m.len() > 3 {
+                format!(" (+{})", m.len() - 3)
             } else {
                 String::new()
             };

@@ -31,6 +31,56 @@ struct Seen {
     /// Per store label: the id of the trusted marker seen there.
     #[serde(default)]
     markers: BTreeMap<String, String>,
+    /// The first day (Vietnam) eqvault was ever seen to hold evidence for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    evidence_since: Option<chrono::NaiveDate>,
+}
+
+#[cfg(test)]
+mod evidence_tests {
+    use super::*;
+
+    #[test]
+    fn the_first_day_of_evidence_never_moves_later() {
+        let d = |m, day| chrono::NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(evidence_since(dir.path(), None).unwrap(), None);
+        assert_eq!(
+            evidence_since(dir.path(), Some(d(3, 1))).unwrap(),
+            Some(d(3, 1))
+        );
+        // Old evidence gone (a store replaced, snapshots deleted): the day stays.
+        assert_eq!(
+            evidence_since(dir.path(), Some(d(9, 1))).unwrap(),
+            Some(d(3, 1))
+        );
+        assert_eq!(evidence_since(dir.path(), None).unwrap(), Some(d(3, 1)));
+        // Older evidence found (an adopted snapshot): the day moves earlier.
+        assert_eq!(
+            evidence_since(dir.path(), Some(d(1, 2))).unwrap(),
+            Some(d(1, 2))
+        );
+    }
+}
+
+/// The first day eqvault holds evidence for: the earlier of `now` (what the
+/// stores show today) and every day recorded before, which is kept. It never
+/// moves later.
+///
+/// # Errors
+/// As [`observe`].
+pub fn evidence_since(
+    state_dir: &Path,
+    now: Option<chrono::NaiveDate>,
+) -> Result<Option<chrono::NaiveDate>, OpsError> {
+    update(state_dir, |s| {
+        let earliest = match (s.evidence_since, now) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        s.evidence_since = earliest;
+        earliest
+    })
 }
 
 /// Records the marker id of `store` the first time; returns the one seen

@@ -434,18 +434,30 @@ pub async fn store_facts(cfg: &Config) -> Result<StoreFacts, OpsError> {
     }
     facts.snapshots = merged(&invs);
     one_copy_per_store(&mut facts.snapshots, &same_marker(&markers));
-    // Signed markers cannot be moved later (a store without its marker is an
-    // error) nor forged: deleting old snapshots cannot hide a period.
+    // The first day eqvault held evidence: the earliest trusted marker,
+    // snapshot or drill seen now (none dated in the future: a clock in 2099
+    // excuses nothing), and never later than any day seen before (kept in the
+    // state folder): a store removed, replaced, unreachable or emptied, or a
+    // key rotated, cannot hide a period that was once judged.
     let local = |t: &chrono::DateTime<chrono::FixedOffset>| crate::calendar::local_date_of(t);
-    facts.evidence_since = markers
+    let seen_now = markers
         .iter()
         .filter_map(|m| match m {
-            Some(crate::store::MarkerState::Trusted(m)) => Some(local(&m.created_at)),
+            Some(crate::store::MarkerState::Trusted(m)) if !vet.is_future(&m.created_at) => {
+                Some(local(&m.created_at))
+            }
             _ => None,
         })
         .chain(facts.snapshots.iter().map(|s| local(&s.meta.created_at)))
         .chain(facts.drills.iter().map(|d| local(&d.started_at)))
         .min();
+    facts.evidence_since = match super::seen::evidence_since(&cfg.state_dir, seen_now) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read or record the first day of evidence");
+            seen_now
+        }
+    };
     let ledger_path = crate::ledger::Ledger::path_in(&cfg.state_dir);
     facts.ledger = match crate::ledger::Ledger::open_existing(&ledger_path) {
         Ok(None) => None,

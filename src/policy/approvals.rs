@@ -196,17 +196,29 @@ pub fn judge_school(
             {
                 out.push(f);
             }
-            // The month ends at its last day, or for a school that closed in it,
-            // on the day it closed (nothing is entered after that).
-            let ended = match (school.inactive, school.status_changed_on) {
-                (true, Some(closed)) if Month::of(closed) == m => closed,
-                _ => m.last_day() + chrono::Duration::days(1),
-            };
-            if on(Rule::ApprovalBeforeMonthEnd) && approved < ended {
-                out.push(early(school, m, due, row, approved, rules));
-            }
             out
         };
+        // Early: judged on the latest day the approval can be (the one most
+        // favourable to the school), so an unknown offset never turns the
+        // month's other verdicts into a data-quality question.
+        if on(Rule::ApprovalBeforeMonthEnd) && day.latest() <= as_of {
+            // The month ends at its last day, or for a school that closed in it
+            // (for good, or until it reopened), on the day it closed.
+            let mut ended = m.last_day() + chrono::Duration::days(1);
+            if let (true, Some(closed)) = (school.inactive, school.status_changed_on)
+                && Month::of(closed) == m
+            {
+                ended = closed;
+            }
+            if let Some((closed, _)) = school.closed
+                && Month::of(closed) == m
+            {
+                ended = ended.min(closed);
+            }
+            if day.latest() < ended {
+                emit(early(school, m, due, row, day.latest(), rules));
+            }
+        }
         let first = verdict(day.earliest());
         if day.is_unsure() {
             let rules_of = |v: &[Finding]| v.iter().map(|f| f.rule).collect::<Vec<_>>();
@@ -678,6 +690,32 @@ mod tests {
             run(&s, &the_day_after, d(2024, 12, 1)),
             vec![(Rule::ApprovalNotByPrincipal, "2024-10".into())]
         );
+    }
+
+    /// Issue 29: an approval without an offset late on the month's last day may
+    /// be early or not: the early warning takes the day most favourable to the
+    /// school, and the month's other verdicts are judged as usual.
+    #[test]
+    fn an_approval_without_offset_at_the_months_end_is_no_data_quality_question() {
+        let s = school(None);
+        let rows = [approval(
+            "2024-09",
+            "2024-09-30 20:00:00",
+            principal("working", None),
+        )];
+        let rules = Policies::built_in().unwrap().rules;
+        let (mut found, mut issues) = (Vec::new(), Vec::new());
+        judge_school(
+            &s,
+            &rows,
+            &owed(&s, None, d(2024, 10, 31)),
+            d(2024, 10, 31),
+            &rules,
+            &mut |f| found.push(f.rule),
+            &mut |i| issues.push(i),
+        );
+        assert!(issues.is_empty(), "{issues:?}");
+        assert!(found.is_empty(), "{found:?}");
     }
 
     /// Issue 29: an approval recorded before its month ended counts (the month

@@ -647,7 +647,11 @@ pub fn check(
                 format!("{kind} {id}"),
                 None,
                 None,
-                &[Rule::DeletedIdentifier, Rule::ChangedIdentifier],
+                &[
+                    Rule::DeletedIdentifier,
+                    Rule::ChangedIdentifier,
+                    Rule::ReusedIdentifier,
+                ],
                 why.clone(),
             ));
         }
@@ -691,6 +695,7 @@ pub fn check(
         Rule::MissingApproval,
         Rule::LateApproval,
         Rule::ApprovalNotByPrincipal,
+        Rule::ApprovalBeforeMonthEnd,
     ];
     let approvals_on = approval_rules.iter().any(|&r| on(r));
     let activity_on = on(Rule::NoMonthlyUpdate);
@@ -877,6 +882,7 @@ pub fn check(
     // school it was issued at) and from the change log (rows at another school).
     if on(Rule::ReusedIdentifier) && live {
         let severity = rules.severity(Rule::ReusedIdentifier);
+        let by_id_school = |s: &str| by_id.contains_key(s);
         type Reuse<'e> = (
             String,
             Option<&'e crate::ledger::Entry>,
@@ -892,6 +898,7 @@ pub fn check(
             for e in entries.iter().filter(|e| e.ident.kind == equipment) {
                 if let Some(&school) = now.get(e.ident.id.as_str())
                     && school != e.ident.school_id
+                    && !db.moved_to(&e.ident.id, school)?
                 {
                     by_id
                         .entry(e.ident.id.clone())
@@ -905,6 +912,15 @@ pub fn check(
             by_id.entry(id).or_insert_with(|| (school, None, None)).2 = Some(r);
         }
         for (id, (now, e, log)) in &by_id {
+            // A school that is gone or renamed is its own finding: its items
+            // were not issued again.
+            let earlier = e
+                .map(|e| e.ident.school_id.as_str())
+                .or(log.as_ref().map(|l| l.earlier_school.as_str()))
+                .unwrap_or("");
+            if !by_id_school(earlier) {
+                continue;
+            }
             emit(identifiers::reused(
                 id,
                 now,

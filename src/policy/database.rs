@@ -153,7 +153,12 @@ const REUSED: &str = "SELECT c.equipment_id, e.school_id, c.school_id, c.change_
        c.occurred_on, c.recorded_at \
      FROM equipment_changes c JOIN equipment e ON e.equipment_id = c.equipment_id \
      WHERE c.school_id <> e.school_id \
+       AND NOT EXISTS (SELECT 1 FROM equipment_changes r WHERE r.equipment_id = c.equipment_id \
+                       AND r.school_id = e.school_id AND r.kind IN ('relocated', 'corrected')) \
      ORDER BY c.equipment_id, c.occurred_on, c.change_id";
+/// Whether the change log explains an item at `school`: moved or corrected there.
+const MOVED_TO: &str = "SELECT EXISTS (SELECT 1 FROM equipment_changes WHERE equipment_id = ?1 \
+       AND school_id = ?2 AND kind IN ('relocated', 'corrected'))";
 const LAST_CHANGE: &str = "SELECT max(occurred_on) FROM equipment_changes \
      WHERE school_id = ?1 AND occurred_on < ?2";
 const LAST_USE: &str = "SELECT max(used_on) FROM equipment_usage \
@@ -708,6 +713,20 @@ impl Database {
             .prepare_cached(ACTIVITY)
             .map_err(|e| self.err(e))?;
         stmt.query_row(params![school_id, from, until], |r| r.get::<_, bool>(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Whether the change log records the item `equipment_id` moved to, or
+    /// corrected at, `school` (a `relocated` or `corrected` row there).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn moved_to(&self, equipment_id: &str, school: &str) -> Result<bool, PolicyError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(MOVED_TO)
+            .map_err(|e| self.err(e))?;
+        stmt.query_row(params![equipment_id, school], |r| r.get::<_, bool>(0))
             .map_err(|e| self.err(e))
     }
 

@@ -57,6 +57,10 @@ pub struct LateUpdates<'a> {
     strict: bool,
 }
 
+/// How many days past a deadline counted on a proposed calendar the verdict
+/// stays provisional.
+pub const PROVISIONAL_DAYS: i64 = 7;
+
 impl<'a> LateUpdates<'a> {
     /// A judge for `working_days` (10) at `as_of`.
     pub fn new(
@@ -281,8 +285,11 @@ impl<'a> LateUpdates<'a> {
             provisional_en(&proposed_years),
         );
         // A verdict on a proposed calendar is a warning until the year's
-        // schedule is out (unless strict): it may yet change.
-        let provisional = !proposed_years.is_empty();
+        // schedule is out (unless strict), where it may yet change: an entry
+        // within a week of its deadline (a published schedule moves a
+        // 10-working-day deadline by a few days at most: bridge days, swaps).
+        // Later than that it is late whatever the schedule says.
+        let provisional = !proposed_years.is_empty() && days_late <= PROVISIONAL_DAYS;
         Finding {
             rule: Rule::LateUpdate,
             provisional,
