@@ -144,6 +144,10 @@ pub struct Office {
     /// The place in the date line (default "Thành phố Hồ Chí Minh").
     #[serde(default = "default_place")]
     pub place: String,
+    /// The language people read (`vi`, the default, or `en`); `--lang` and
+    /// `EQVAULT_LANG` choose another for one run.
+    #[serde(default)]
+    pub lang: Option<crate::lang::Lang>,
 }
 
 impl Default for Office {
@@ -154,6 +158,7 @@ impl Default for Office {
             signer_title: default_signer_title(),
             signer_name: String::new(),
             place: default_place(),
+            lang: None,
         }
     }
 }

@@ -270,7 +270,7 @@ fn prune_leaves_a_locked_snapshot_and_removes_it_once_its_lock_has_passed() {
         "prune asked a locked object to go (a delete marker): {p:#}"
     );
     // A person reads when the lock passes.
-    let text = fx.run(&["prune"]).ok().stdout;
+    let text = fx.run(&["--lang", "en", "prune"]).ok().stdout;
     assert!(
         text.contains(&format!("locked {old} in {}", s3.url())) && text.contains("until"),
         "{text}"

@@ -10,11 +10,9 @@ use crate::sanitize::for_terminal;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Also send a test ping to each configured ping URL and a test email through [alerts.email].
+    /// (With --lang, in one language only; without, Vietnamese with English under each line.)
     #[arg(long)]
     send_test_alert: bool,
-    /// Print in one language only [default: Vietnamese with English under each line].
-    #[arg(long, value_enum, value_name = "vi|en")]
-    lang: Option<Lang>,
 }
 
 pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Result<Exit> {
@@ -23,20 +21,21 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
         send_test_alert: a.send_test_alert,
     };
     let o = Vault::doctor(&path, &opts, chrono::Utc::now()).await;
+    let lang = out.lang_flag;
     if out.json {
         out.json(&o);
     } else {
         let shown = super::show(&o.config);
-        out.line(match a.lang {
+        out.line(match lang {
             None => format!("eqvault doctor — kiểm tra cài đặt / set-up check: {shown}"),
             Some(Lang::Vi) => format!("eqvault doctor — kiểm tra cài đặt: {shown}"),
             Some(Lang::En) => format!("eqvault doctor — set-up check: {shown}"),
         });
         for l in &o.checks {
-            print_line(out, l, a.lang);
+            print_line(out, l, lang);
         }
         let n = o.failed().count();
-        out.line(match (n, a.lang) {
+        out.line(match (n, lang) {
             (0, None) => "Tất cả đều đạt / everything is OK".to_string(),
             (0, Some(Lang::Vi)) => "Tất cả đều đạt".to_string(),
             (0, Some(Lang::En)) => "Everything is OK".to_string(),

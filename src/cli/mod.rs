@@ -38,8 +38,9 @@ use clap::{Parser, Subcommand};
 use crate::config::{self, Config};
 use crate::ops::Vault;
 
+pub(crate) use crate::lang::Lang;
 pub(crate) use exit::Exit;
-pub(crate) use output::{Lang, Out, bar};
+pub(crate) use output::{Out, bar};
 
 /// eqvault: encrypted, verified backups of the teaching-equipment database,
 /// restore drills, the report archive and compliance checks (QĐ 146/QĐ-GDĐT).
@@ -55,6 +56,15 @@ pub struct Cli {
     /// More log output on stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// The language people read: vi or en [default: $EQVAULT_LANG, then the config's office lang, then vi].
+    #[arg(
+        long,
+        global = true,
+        env = "EQVAULT_LANG",
+        value_name = "LANG",
+        hide_possible_values = true
+    )]
+    pub lang: Option<Lang>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -142,7 +152,7 @@ pub fn main() -> ExitCode {
             return Exit::Failed.into();
         }
     };
-    let out = Out::new(cli.json);
+    let out = Out::new(cli.json, cli.lang);
     // Scheduled jobs put the same next step in their alerts as an error here.
     crate::daemon::use_hints(hints::hint);
     let left = signals::Left::of(&cli.command);

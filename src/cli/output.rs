@@ -5,24 +5,25 @@ use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// The language of output for people, where a command offers `--lang`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Lang {
-    /// Tiếng Việt.
-    Vi,
-    /// English.
-    En,
-}
+use crate::lang::Lang;
 
 /// Where command output goes, and in which form.
 pub struct Out {
     /// `--json` was given.
     pub json: bool,
+    /// `--lang` (or `EQVAULT_LANG`), when given.
+    pub lang_flag: Option<Lang>,
 }
 
 impl Out {
-    pub fn new(json: bool) -> Self {
-        Out { json }
+    pub fn new(json: bool, lang_flag: Option<Lang>) -> Self {
+        Out { json, lang_flag }
+    }
+
+    /// The language of this run: `--lang`, `EQVAULT_LANG`, then `configured`
+    /// (`[office] lang`), then Vietnamese.
+    pub fn lang(&self, configured: Option<Lang>) -> Lang {
+        Lang::choose_for(self.lang_flag, configured)
     }
 
     /// Prints a JSON document (with `--json`). A closed stdout is not an error.

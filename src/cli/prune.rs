@@ -1,6 +1,6 @@
 //! `eqvault prune [--dry-run]`, `eqvault hold ID --reason …`, `eqvault unhold ID`.
 
-use super::{Exit, Out};
+use super::{Exit, Lang, Out};
 use crate::ops::prune::HoldOutcome;
 use crate::ops::{Outcome, Vault};
 
@@ -28,52 +28,85 @@ pub struct UnholdArgs {
 
 pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     let o = vault.prune(a.dry_run, chrono::Utc::now()).await?;
+    let lang = out.lang(vault.config_if_any().and_then(|c| c.office.lang));
     if out.json {
         out.json(&o);
     } else {
-        let verb = if o.dry_run { "would remove" } else { "removed" };
+        let vn = crate::catalog::vietnam();
+        let day = |t: &chrono::DateTime<chrono::Utc>| match lang {
+            Lang::Vi => t.with_timezone(&vn).format("%H:%M %d/%m/%Y").to_string(),
+            Lang::En => t.with_timezone(&vn).format("%Y-%m-%d %H:%M").to_string(),
+        };
         for d in &o.keep {
-            out.line(format!("keep   {}  {}", d.id, d.reasons.join(", ")));
+            let reasons: Vec<String> = d.reasons.iter().map(|r| reason(lang, r)).collect();
+            out.line(lang.t(
+                "prune-keep",
+                &[("id", &d.id), ("reasons", &reasons.join(", "))],
+            ));
         }
+        let (removed, incomplete, ledger, total) = if o.dry_run {
+            (
+                "prune-would-remove",
+                "prune-incomplete-would-remove",
+                "prune-ledger-would-remove",
+                "prune-total-would-remove",
+            )
+        } else {
+            (
+                "prune-removed",
+                "prune-incomplete-removed",
+                "prune-ledger-removed",
+                "prune-total-removed",
+            )
+        };
         for d in &o.remove {
-            out.line(format!("{verb} {}", d.id));
+            out.line(lang.t(removed, &[("id", &d.id)]));
         }
         for (id, s, e) in &o.not_removed {
-            out.line(format!("NOT removed {id} from {s}: {e}"));
+            out.line(lang.t(
+                "prune-not-removed",
+                &[("id", id), ("store", s), ("error", e)],
+            ));
         }
         for l in &o.locked {
-            out.line(format!(
-                "locked {} in {} until {} (S3 Object Lock): left, removed by a prune after that date",
-                l.what,
-                l.store,
-                l.until.with_timezone(&crate::catalog::vietnam()).format("%Y-%m-%d %H:%M")
+            out.line(lang.t(
+                "prune-locked",
+                &[
+                    ("id", &l.what),
+                    ("store", &l.store),
+                    ("until", &day(&l.until)),
+                ],
             ));
         }
         for (id, s, until) in &o.extended {
-            out.line(format!(
-                "lock of quarterly copy {id} in {s} lengthened to {}",
-                until
-                    .with_timezone(&crate::catalog::vietnam())
-                    .format("%Y-%m-%d")
+            out.line(lang.t(
+                "prune-extended",
+                &[("id", id), ("store", s), ("until", &day(until))],
             ));
         }
         for (s, k) in &o.incomplete {
-            out.line(format!("{verb} incomplete upload {k} in {s}"));
+            out.line(lang.t(incomplete, &[("key", k), ("store", s)]));
         }
         for (s, k) in &o.ledgers {
-            out.line(format!("{verb} superseded sealed ledger {k} in {s}"));
+            out.line(lang.t(ledger, &[("key", k), ("store", s)]));
         }
         for (s, k, why) in &o.untrusted {
-            out.line(crate::sanitize::for_terminal(&format!(
-                "left alone (not trusted) {k} in {s}: {why}"
-            )));
+            out.line(crate::sanitize::for_terminal(
+                &lang.t("prune-untrusted", &[("key", k), ("store", s), ("why", why)]),
+            ));
         }
-        let mut tail = format!("{} kept, {} {verb}", o.keep.len(), o.remove.len());
+        let mut tail = lang.t(
+            total,
+            &[("kept", &o.keep.len()), ("removed", &o.remove.len())],
+        );
         if !o.not_removed.is_empty() {
-            tail.push_str(&format!(", {} could not be removed", o.not_removed.len()));
+            tail.push_str(&lang.t(
+                "prune-total-not-removed",
+                &[("count", &o.not_removed.len())],
+            ));
         }
         if !o.locked.is_empty() {
-            tail.push_str(&format!(", {} locked until a later date", o.locked.len()));
+            tail.push_str(&lang.t("prune-total-locked", &[("count", &o.locked.len())]));
         }
         out.line(tail);
     }
@@ -83,23 +116,57 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     Ok(o.verdict().into())
 }
 
+/// A reason prune gives for keeping a snapshot (see `ops::prune::plan`), in `lang`.
+fn reason(lang: Lang, r: &str) -> String {
+    let word = |prefix: &str| r.strip_prefix(prefix).map(str::to_string);
+    if r == "last" {
+        lang.t("prune-reason-last", &[])
+    } else if let Some(b) = word("daily ") {
+        lang.t("prune-reason-daily", &[("bucket", &b)])
+    } else if let Some(b) = word("weekly ") {
+        lang.t("prune-reason-weekly", &[("bucket", &b)])
+    } else if let Some(b) = word("monthly ") {
+        lang.t("prune-reason-monthly", &[("bucket", &b)])
+    } else if let Some(b) = word("yearly ") {
+        lang.t("prune-reason-yearly", &[("bucket", &b)])
+    } else if let Some(b) = word("within ") {
+        lang.t("prune-reason-within", &[("span", &b)])
+    } else if let Some(q) =
+        word("quarterly ").and_then(|q| q.strip_suffix(" (floor)").map(str::to_string))
+    {
+        lang.t("prune-reason-quarterly", &[("bucket", &q)])
+    } else if r == "newest snapshot that passed a drill (floor)" {
+        lang.t("prune-reason-drilled", &[])
+    } else if r == "held (floor)" {
+        lang.t("prune-reason-held", &[])
+    } else if let Some(when) = word("dated in the future (").and_then(|w| {
+        w.strip_suffix("): kept until its time comes")
+            .map(str::to_string)
+    }) {
+        lang.t("prune-reason-future", &[("when", &when)])
+    } else {
+        r.to_string()
+    }
+}
+
 pub async fn hold(a: HoldArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     let o = vault.hold(&a.id, &a.reason, chrono::Utc::now()).await?;
-    Ok(render_hold(out, "held", &o))
+    Ok(render_hold(out, vault, "hold-held", &o))
 }
 
 pub async fn unhold(a: UnholdArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     let o = vault.unhold(&a.id).await?;
-    Ok(render_hold(out, "released", &o))
+    Ok(render_hold(out, vault, "hold-released", &o))
 }
 
-fn render_hold(out: &Out, verb: &str, o: &HoldOutcome) -> Exit {
+fn render_hold(out: &Out, vault: &Vault, done: &str, o: &HoldOutcome) -> Exit {
     if out.json {
         out.json(o);
     }
+    let lang = out.lang(vault.config_if_any().and_then(|c| c.office.lang));
     for (s, e) in &o.stores {
         match e {
-            None => out.line(format!("{verb} {} in {s}", o.id)),
+            None => out.line(lang.t(done, &[("id", &o.id), ("store", s)])),
             Some(e) => out.warn(format!("{s}: {e}")),
         }
     }

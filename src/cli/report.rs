@@ -14,7 +14,7 @@ use super::{Exit, Out, show};
 use crate::ops::Outcome;
 use crate::ops::report::{ReportOutcome, ReportRequest};
 use crate::report::model::DETAIL_LIMIT;
-use crate::report::{Format, Lang, ReportPeriod};
+use crate::report::{Format, ReportPeriod};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -31,9 +31,6 @@ pub struct Args {
     /// "Today" (YYYY-MM-DD): nothing due on or after it is a finding [default: today in Vietnam].
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     as_of: Option<NaiveDate>,
-    /// vi (Vietnamese, the default) or en.
-    #[arg(long, default_value = "vi", value_name = "LANG")]
-    lang: Lang,
     /// The database [default: [database] path of the config]. With --db, a missing
     /// config is fine: backup and archive evidence are then not available.
     #[arg(long, value_name = "PATH")]
@@ -67,7 +64,7 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
         as_of: a.as_of,
         period: a.period,
         format: a.format,
-        lang: a.lang,
+        lang: out.lang(vault.config_if_any().and_then(|c| c.office.lang)),
         out: a.out,
         force: a.force,
         office: a.office,

@@ -11,42 +11,13 @@ use serde::Serialize;
 use crate::calendar::Period;
 use crate::policy::{Message, Month, Rule, Severity};
 
-/// The report's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// Vietnamese, with diacritics.
-    #[default]
-    Vi,
-    /// English.
-    En,
-}
-
-impl std::str::FromStr for Lang {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "vi" => Ok(Lang::Vi),
-            "en" => Ok(Lang::En),
-            _ => Err(format!("{s:?} is not a report language: write vi or en")),
-        }
-    }
-}
+pub use crate::lang::Lang;
 
 const MONTHS_EN: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
 impl Lang {
-    /// `vi` or `en` (the HTML `lang` attribute).
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Vi => "vi",
-            Lang::En => "en",
-        }
-    }
-
     /// The labels.
     pub fn w(self) -> &'static Words {
         match self {

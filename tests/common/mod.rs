@@ -481,6 +481,7 @@ pub fn eqvault() -> Command {
     let mut c = Command::cargo_bin("eqvault").expect("the eqvault binary");
     for v in [
         "EQVAULT_CONFIG",
+        "EQVAULT_LANG",
         "EQVAULT_LOG",
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",

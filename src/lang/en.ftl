@@ -1,0 +1,33 @@
+# eqvault: English. One message per line a person reads; $arguments are data.
+# To add a message: add the same id to vi.ftl and en.ftl, with the same
+# arguments, then call lang.t("id", &[("arg", &value)]) in the code.
+
+prune-keep = keep   { $id }  { $reasons }
+prune-removed = removed { $id }
+prune-would-remove = would remove { $id }
+prune-not-removed = NOT removed { $id } from { $store }: { $error }
+prune-locked = locked { $id } in { $store } until { $until } (S3 Object Lock): left, removed by the first prune after that date
+prune-extended = lock of quarterly copy { $id } in { $store } lengthened to { $until }
+prune-incomplete-removed = removed incomplete upload { $key } in { $store }
+prune-incomplete-would-remove = would remove incomplete upload { $key } in { $store }
+prune-ledger-removed = removed superseded sealed ledger { $key } in { $store }
+prune-ledger-would-remove = would remove superseded sealed ledger { $key } in { $store }
+prune-untrusted = left alone (not trusted) { $key } in { $store }: { $why }
+prune-total-removed = { $kept } kept, { $removed } removed
+prune-total-would-remove = { $kept } kept, { $removed } would remove
+prune-total-not-removed = , { $count } could not be removed
+prune-total-locked = , { $count } locked until a later date
+
+prune-reason-last = last
+prune-reason-daily = daily { $bucket }
+prune-reason-weekly = weekly { $bucket }
+prune-reason-monthly = monthly { $bucket }
+prune-reason-yearly = yearly { $bucket }
+prune-reason-within = within { $span }
+prune-reason-quarterly = quarterly { $bucket } (floor)
+prune-reason-drilled = newest snapshot that passed a drill (floor)
+prune-reason-held = held (floor)
+prune-reason-future = dated in the future ({ $when }): kept until its time comes
+
+hold-held = held { $id } in { $store }
+hold-released = released { $id } in { $store }
