@@ -870,10 +870,22 @@ fn restore_rests_on_the_backups_check_and_check_full_runs_it_again() {
     let target = fx.path().join("read.db");
     let run = fx.run(&["restore", "latest", "--to", p(&target)]).ok();
     assert!(
+        run.stdout.contains("quick_check đạt khi sao lưu") && run.stdout.contains("đã xử lý 1 tệp"),
+        "{}",
+        run.stdout
+    );
+    let target = fx.path().join("read-en.db");
+    let run = fx
+        .run(&["restore", "latest", "--to", p(&target), "--lang", "en"])
+        .ok();
+    assert!(
         run.stdout.contains("quick_check ok at backup") && run.stdout.contains("processed 1 file"),
         "{}",
         run.stdout
     );
+    for w in ["phục hồi", "tệp", "khớp"] {
+        assert!(!run.stdout.contains(w), "{w} in English: {}", run.stdout);
+    }
     // Anything but `full` is a usage error that writes nothing.
     let target = fx.path().join("never.db");
     fx.run(&["restore", "latest", "--to", p(&target), "--check", "quick"])

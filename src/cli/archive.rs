@@ -190,6 +190,7 @@ async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
             }
         ));
         out.line(super::output::processed(
+            out.lang_of(vault),
             o.added.len() as u64,
             o.added.iter().map(|f| f.bytes).sum(),
             started.elapsed().as_secs_f64(),

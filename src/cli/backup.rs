@@ -65,7 +65,12 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
                 ))),
             }
         }
-        out.line(super::output::processed(1, m.database_bytes, o.seconds));
+        out.line(super::output::processed(
+            out.lang_of(vault),
+            1,
+            m.database_bytes,
+            o.seconds,
+        ));
     }
     for w in &o.warnings {
         out.warn(w);

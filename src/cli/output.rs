@@ -26,6 +26,11 @@ impl Out {
         Lang::choose_for(self.lang_flag, configured)
     }
 
+    /// [`Out::lang`] with the vault's config, when it has one.
+    pub fn lang_of(&self, vault: &crate::ops::Vault) -> Lang {
+        self.lang(vault.config_if_any().and_then(|c| c.office.lang))
+    }
+
     /// Prints a JSON document (with `--json`). A closed stdout is not an error.
     pub fn json<T: serde::Serialize>(&self, v: &T) {
         let mut s = serde_json::to_string_pretty(v).expect("output serialises");
@@ -131,16 +136,20 @@ impl crate::progress::Progress for Bar {
 
 /// The line a long command ends with: what it moved and how long it took,
 /// as restic says it ("processed 1 file, 944.7 MiB in 0:02").
-pub fn processed(files: u64, bytes: u64, seconds: f64) -> String {
+pub fn processed(lang: Lang, files: u64, bytes: u64, seconds: f64) -> String {
     let secs = seconds.round() as u64;
     let clock = if secs >= 3600 {
         format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
     } else {
         format!("{}:{:02}", secs / 60, secs % 60)
     };
-    let file = if files == 1 { "file" } else { "files" };
     let size = super::backup::human_bytes(bytes);
-    format!(
-        "đã xử lý {files} tệp, {size} trong {clock} / processed {files} {file}, {size} in {clock}"
+    lang.t(
+        if files == 1 {
+            "processed-one"
+        } else {
+            "processed-many"
+        },
+        &[("files", &files), ("size", &size), ("clock", &clock)],
     )
 }

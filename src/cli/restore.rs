@@ -60,30 +60,35 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
     if out.json {
         out.json(&o);
     } else {
-        out.line(format!(
-            "restored {} from {} to {}",
-            o.id,
-            o.store,
-            show(&o.path)
+        let lang = out.lang_of(&vault);
+        out.line(lang.t(
+            "restore-done",
+            &[("id", &o.id), ("store", &o.store), ("path", &show(&o.path))],
         ));
-        let check = match (o.checked_now, o.integrity_check) {
-            (true, _) => "integrity_check ok, run now".to_string(),
-            (false, level) => format!(
-                "{} ok at backup; the same bytes",
-                match level {
-                    crate::snapshot::Level::Full => "integrity_check",
-                    crate::snapshot::Level::Quick => "quick_check",
-                }
+        let checked = match (o.checked_now, o.integrity_check) {
+            (true, _) => lang.t("restore-checked-now", &[("sha", &o.sha256)]),
+            (false, level) => lang.t(
+                "restore-checked-at-backup",
+                &[
+                    ("sha", &o.sha256),
+                    (
+                        "check",
+                        &match level {
+                            crate::snapshot::Level::Full => "integrity_check",
+                            crate::snapshot::Level::Quick => "quick_check",
+                        },
+                    ),
+                ],
             ),
         };
-        out.line(format!(
-            "  sha256 {} (matches the signed manifest; {check})",
-            o.sha256
-        ));
+        out.line(format!("  {checked}"));
         if let Some(b) = &o.before_restore {
-            out.line(format!("  the previous file is kept as {}", show(b)));
+            out.line(format!(
+                "  {}",
+                lang.t("restore-kept", &[("path", &show(b))])
+            ));
         }
-        out.line(super::output::processed(1, o.bytes, o.seconds));
+        out.line(super::output::processed(lang, 1, o.bytes, o.seconds));
     }
     for n in &o.notes {
         out.warn(crate::sanitize::for_terminal(n));

@@ -70,6 +70,7 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         ));
         let read: Vec<&crate::ops::VerifyResult> = results.iter().filter(|r| r.bytes > 0).collect();
         out.line(super::output::processed(
+            out.lang_of(vault),
             read.len() as u64,
             read.iter().map(|r| r.bytes).sum(),
             started.elapsed().as_secs_f64(),

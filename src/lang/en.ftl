@@ -31,3 +31,11 @@ prune-reason-future = dated in the future ({ $when }): kept until its time comes
 
 hold-held = held { $id } in { $store }
 hold-released = released { $id } in { $store }
+
+restore-done = restored { $id } from { $store } to { $path }
+restore-checked-now = sha256 { $sha } (matches the signed manifest; integrity_check ok, run now)
+restore-checked-at-backup = sha256 { $sha } (matches the signed manifest; { $check } ok at backup; the same bytes)
+restore-kept = the previous file is kept as { $path }
+
+processed-one = processed { $files } file, { $size } in { $clock }
+processed-many = processed { $files } files, { $size } in { $clock }

@@ -31,3 +31,11 @@ prune-reason-future = ghi ngày trong tương lai ({ $when }): giữ đến khi 
 
 hold-held = đã giữ { $id } ở { $store }
 hold-released = đã thôi giữ { $id } ở { $store }
+
+restore-done = đã phục hồi { $id } từ { $store } vào { $path }
+restore-checked-now = sha256 { $sha } (khớp với bản kê đã ký; integrity_check đạt, vừa chạy)
+restore-checked-at-backup = sha256 { $sha } (khớp với bản kê đã ký; { $check } đạt khi sao lưu; cùng các byte đó)
+restore-kept = tệp cũ được giữ lại ở { $path }
+
+processed-one = đã xử lý { $files } tệp, { $size } trong { $clock }
+processed-many = đã xử lý { $files } tệp, { $size } trong { $clock }
