@@ -57,3 +57,67 @@ fn prune_and_hold_speak_vietnamese_by_default_and_english_on_request() {
         "{released}"
     );
 }
+
+#[test]
+fn init_speaks_vietnamese_by_default_and_english_on_request() {
+    for lang in ["vi", "en"] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("equipment.db");
+        let schema = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/equipment.sql"),
+        )
+        .unwrap();
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute_batch(&schema)
+            .unwrap();
+        let mut c = common::eqvault();
+        c.current_dir(dir.path()).args([
+            "init",
+            "--store",
+            "store-a",
+            "--store",
+            "store-b",
+            "--create-store",
+            "--dir",
+            ".",
+            "--db",
+            db.to_str().unwrap(),
+        ]);
+        if lang == "en" {
+            c.args(["--lang", "en"]);
+        }
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if lang == "vi" {
+            for want in [
+                "đã ghi",
+                "HÃY GIỮ MỘT BẢN",
+                "người nhận:",
+                "dấu kho đã ghi",
+                "tiếp theo: eqvault backup",
+            ] {
+                assert!(text.contains(want), "{want}: {text}");
+            }
+            assert!(!text.contains("KEEP A COPY"), "{text}");
+        } else {
+            for want in [
+                "wrote ",
+                "KEEP A COPY",
+                "recipients:",
+                "marker written",
+                "next: eqvault backup",
+            ] {
+                assert!(text.contains(want), "{want}: {text}");
+            }
+            for w in ["đã ghi", "khoá", "người nhận", "tiếp theo"] {
+                assert!(!text.contains(w), "{w} in English: {text}");
+            }
+        }
+    }
+}

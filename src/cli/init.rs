@@ -78,46 +78,49 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<Exit> {
     if out.json {
         out.json(&w);
     } else {
-        out.line(format!("wrote {}", show(&w.config)));
+        let lang = out.lang(None);
+        out.line(lang.t("init-wrote-config", &[("path", &show(&w.config))]));
         if let Some(from) = &w.from_store {
-            out.line(format!(
-                "going on from {from}: its snapshots stay trusted beside this host's new key"
-            ));
+            out.line(lang.t("init-from-store", &[("store", from)]));
         }
         if let Some(id) = &w.identity {
+            out.line(lang.t("init-wrote-identity", &[("path", &show(id))]));
             out.line(format!(
-                "wrote {} (mode 0600): the private key and the way back (the keys to trust).",
-                show(id)
-            ));
-            out.line(format!(
-                "  KEEP A COPY OF {} IN THE SAFE: with it and the stores, `eqvault restore latest --store URL --identity FILE --to PATH` works on any machine",
-                show(id)
+                "  {}",
+                lang.t("init-keep-identity", &[("path", &show(id))])
             ));
         } else {
-            out.line(format!(
-                "no identity was generated (--recipient): keep this host's public signing key with your identity, it is the way back: {}",
-                w.signing_public_key
-            ));
+            out.line(lang.t("init-no-identity", &[("key", &w.signing_public_key)]));
         }
-        out.line(format!(
-            "wrote {} (mode 0600): this host's signing key; its public half is trusted in the config",
-            show(&w.signing_key)
-        ));
-        out.line(format!("recipients: {}", w.recipients.join(", ")));
+        out.line(lang.t("init-wrote-signing-key", &[("path", &show(&w.signing_key))]));
+        out.line(lang.t("init-recipients", &[("list", &w.recipients.join(", "))]));
         for s in &w.stores {
-            out.line(crate::sanitize::for_terminal(&format!(
-                "store {}: marker {}",
-                s.url, s.marker
-            )));
+            let marker = match s.marker.as_str() {
+                "written" => lang.t("init-marker-written", &[]),
+                "present" => lang.t("init-marker-present", &[]),
+                other => other.to_string(),
+            };
+            out.line(crate::sanitize::for_terminal(
+                &lang.t("init-store", &[("store", &s.url), ("marker", &marker)]),
+            ));
         }
         if !w.schema_missing.is_empty() {
-            out.warn(format!(
-                "cơ sở dữ liệu không theo lược đồ tham chiếu ({}); các quy tắc kiểm tra, sổ mã định danh và diễn tập sẽ không kiểm tra được gì cho đến khi có tệp ánh xạ: eqvault mapping init --out mapping.sql, điền vào, đặt [database] mapping / the database is not in the reference schema ({}); the checks, the identifier ledger and the drill can judge nothing until a mapping is written: eqvault mapping init --out mapping.sql, fill it in, set [database] mapping",
-                w.schema_missing.iter().take(3).cloned().collect::<Vec<_>>().join("; "),
-                w.schema_missing.iter().take(3).cloned().collect::<Vec<_>>().join("; "),
-            ));
+            out.warn(
+                lang.t(
+                    "init-schema-missing",
+                    &[(
+                        "missing",
+                        &w.schema_missing
+                            .iter()
+                            .take(3)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    )],
+                ),
+            );
         }
-        out.line("next: eqvault backup   (then: eqvault verify --read-data)");
+        out.line(lang.t("init-next", &[]));
     }
     Ok(w.verdict().into())
 }

@@ -39,3 +39,16 @@ restore-kept = the previous file is kept as { $path }
 
 processed-one = processed { $files } file, { $size } in { $clock }
 processed-many = processed { $files } files, { $size } in { $clock }
+
+init-wrote-config = wrote { $path }
+init-from-store = going on from { $store }: its snapshots stay trusted beside this host's new signing key
+init-wrote-identity = wrote { $path } (mode 0600): the private key and the way back (the keys to trust).
+init-keep-identity = KEEP A COPY OF { $path } IN THE SAFE: with it and the stores, `eqvault restore latest --store URL --identity FILE --to PATH` works on any machine
+init-no-identity = no identity was generated (--recipient): keep this host's public signing key with your identity, it is the way back: { $key }
+init-wrote-signing-key = wrote { $path } (mode 0600): this host's signing key; its public half is trusted in the config
+init-recipients = recipients: { $list }
+init-marker-written = written
+init-marker-present = present
+init-store = store { $store }: marker { $marker }
+init-schema-missing = the database is not in the reference schema ({ $missing }); the checks, the identifier ledger and the drill can judge nothing until a mapping is written: eqvault mapping init --out mapping.sql, fill it in, then set [database] mapping
+init-next = next: eqvault backup   (then: eqvault verify --read-data)

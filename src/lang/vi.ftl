@@ -39,3 +39,16 @@ restore-kept = tệp cũ được giữ lại ở { $path }
 
 processed-one = đã xử lý { $files } tệp, { $size } trong { $clock }
 processed-many = đã xử lý { $files } tệp, { $size } trong { $clock }
+
+init-wrote-config = đã ghi { $path }
+init-from-store = tiếp nối từ { $store }: các bản sao lưu ở đó vẫn được tin cậy bên cạnh khoá ký mới của máy này
+init-wrote-identity = đã ghi { $path } (quyền 0600): khoá bí mật và đường quay về (các khoá cần tin cậy).
+init-keep-identity = HÃY GIỮ MỘT BẢN { $path } TRONG KÉT SẮT: có nó và các kho, `eqvault restore latest --store URL --identity FILE --to PATH` chạy được trên bất kỳ máy nào
+init-no-identity = không tạo khoá bí mật (--recipient): hãy giữ khoá ký công khai của máy này cùng khoá bí mật của bạn, đó là đường quay về: { $key }
+init-wrote-signing-key = đã ghi { $path } (quyền 0600): khoá ký của máy này; nửa công khai của nó được tin cậy trong tệp cấu hình
+init-recipients = người nhận: { $list }
+init-marker-written = đã ghi
+init-marker-present = đã có
+init-store = kho { $store }: dấu kho { $marker }
+init-schema-missing = cơ sở dữ liệu không theo lược đồ tham chiếu ({ $missing }); các quy tắc kiểm tra, sổ mã định danh và diễn tập sẽ không kiểm tra được gì cho đến khi có tệp ánh xạ: eqvault mapping init --out mapping.sql, điền vào, rồi đặt [database] mapping
+init-next = tiếp theo: eqvault backup   (sau đó: eqvault verify --read-data)
