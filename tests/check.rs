@@ -1108,15 +1108,7 @@ fn cli_with_a_config_checks_the_stores() {
     let (dir, db) = fixture();
     let root = dir.path();
     configured(root, &db);
-    let backup = eqvault(root)
-        .args(["backup", "--at", "2025-03-01T03:00:00Z"])
-        .output()
-        .unwrap();
-    assert!(
-        backup.status.success(),
-        "{}",
-        String::from_utf8_lossy(&backup.stderr)
-    );
+    backup_at(root, "2025-03-01T03:00:00Z");
 
     let check = |as_of: &str| -> serde_json::Value {
         let out = eqvault(root)
@@ -1358,6 +1350,16 @@ fn configured(root: &Path, db: &Path) -> PathBuf {
         .collect();
     std::fs::write(&config, text).unwrap();
     config
+}
+
+/// `backup --at AT` in `root` (the history is dated on purpose), asserting it succeeded.
+fn backup_at(root: &Path, at: &str) {
+    let out = eqvault(root).args(["backup", "--at", at]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `check --json ARGS` in `root`: (exit code, document).
@@ -1644,15 +1646,7 @@ fn a_renamed_code_pairs_one_to_one_and_lookalikes_are_deletions_naming_the_candi
         }
     }
     configured(root, &db);
-    let backup = eqvault(root)
-        .args(["backup", "--at", "2025-03-01T03:00:00Z"])
-        .output()
-        .unwrap();
-    assert!(
-        backup.status.success(),
-        "{}",
-        String::from_utf8_lossy(&backup.stderr)
-    );
+    backup_at(root, "2025-03-01T03:00:00Z");
     Connection::open(&db)
         .unwrap()
         .execute_batch(
@@ -1707,15 +1701,7 @@ fn a_rename_is_one_changed_identifier_finding_with_the_change_log_inside() {
     let (dir, db) = fixture();
     let root = dir.path();
     configured(root, &db);
-    let backup = eqvault(root)
-        .args(["backup", "--at", "2025-03-01T03:00:00Z"])
-        .output()
-        .unwrap();
-    assert!(
-        backup.status.success(),
-        "{}",
-        String::from_utf8_lossy(&backup.stderr)
-    );
+    backup_at(root, "2025-03-01T03:00:00Z");
     Connection::open(&db)
         .unwrap()
         .execute_batch(
@@ -1771,15 +1757,7 @@ fn a_moved_item_or_a_renamed_school_is_no_reused_identifier() {
     let (dir, db) = fixture();
     let root = dir.path();
     configured(root, &db);
-    let out = eqvault(root)
-        .args(["backup", "--at", "2025-03-01T03:00:00Z"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    backup_at(root, "2025-03-01T03:00:00Z");
     Connection::open(&db)
         .unwrap()
         .execute_batch(&format!(
@@ -1807,15 +1785,7 @@ fn a_code_issued_again_to_another_schools_item_is_reused_identifier() {
     let (dir, db) = fixture();
     let root = dir.path();
     configured(root, &db);
-    let backup = |at: &str| {
-        let out = eqvault(root).args(["backup", "--at", at]).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    backup("2025-03-01T03:00:00Z");
+    backup_at(root, "2025-03-01T03:00:00Z");
     Connection::open(&db)
         .unwrap()
         .execute_batch(&format!(
@@ -1827,7 +1797,7 @@ fn a_code_issued_again_to_another_schools_item_is_reused_identifier() {
         .unwrap();
     for phase in ["before the next backup", "after it"] {
         if phase == "after it" {
-            backup("2025-04-02T03:00:00Z");
+            backup_at(root, "2025-04-02T03:00:00Z");
         }
         let (code, v) = check_json(root, &["--as-of", "2025-06-01"]);
         assert_eq!(code, 1, "{phase}");

@@ -137,6 +137,20 @@ fn append(fx: &Fixture, more: &str) {
     std::fs::write(&fx.config, text).unwrap();
 }
 
+/// A backup, asserting that every configured store took it.
+fn backup_to_every_store(fx: &Fixture) -> Value {
+    let b = fx.backup();
+    assert!(
+        b["stores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["ok"] == true),
+        "{b:#}"
+    );
+    b
+}
+
 const LOCK: &str = "lock = { mode = \"governance\", keep = \"10days\" }";
 
 /// Keeps one snapshot, beside the floors that no setting lowers.
@@ -170,15 +184,7 @@ fn every_write_reaches_a_locked_bucket_with_the_configured_retention() {
 
     // Backup (a multipart object, its metadata, signatures, the ledger), a drill,
     // a hold, a report archive, sync, verify.
-    let b = fx.backup();
-    assert!(
-        b["stores"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|s| s["ok"] == true),
-        "{b:#}"
-    );
+    let b = backup_to_every_store(&fx);
     let id = b["id"].as_str().unwrap().to_string();
     let d = fx.run(&["drill", "--json"]).ok().json();
     assert_eq!(d["status"], "success", "{d:#}");
@@ -516,15 +522,7 @@ fn two_folders_on_one_disk_are_one_copy_and_a_folder_and_a_bucket_are_two() {
     let third = fx.path().join("store-c");
     std::fs::create_dir(&third).unwrap();
     fx.write_config(&[StoreSpec::Local(third), s3]);
-    let b = fx.backup();
-    assert!(
-        b["stores"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|s| s["ok"] == true),
-        "{b:#}"
-    );
+    backup_to_every_store(&fx);
     let found = copies_findings(&fx);
     assert!(found.is_empty(), "{found:#?}");
     fx.write_config(&[moto.store("office-2"), moto.store("office-3")]);
