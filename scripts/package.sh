@@ -41,9 +41,12 @@ version="$("$bin" --version | awk '{print $2}')"
 # Man pages and completions: exactly what the binary itself prints, so every
 # command (also those added later) is in them. Fixed place: Cargo.toml's deb assets.
 gen=target/package
-rm -rf "$gen/man" "$gen/completions"
+rm -rf "$gen/man" "$gen/man-en" "$gen/completions"
 mkdir -p "$gen/completions"
-"$bin" man --dir "$gen/man" >/dev/null
+# Vietnamese pages are what `man eqvault` shows; English ones are found under
+# an English locale (LANG=en_US.UTF-8 man eqvault), as man-db looks in man/en.
+"$bin" man --lang vi --dir "$gen/man" >/dev/null
+"$bin" man --lang en --dir "$gen/man-en" >/dev/null
 "$bin" completions bash > "$gen/completions/eqvault.bash"
 "$bin" completions zsh  > "$gen/completions/_eqvault"
 "$bin" completions fish > "$gen/completions/eqvault.fish"
@@ -52,9 +55,10 @@ mkdir -p "$gen/completions"
 name="eqvault-$version-x86_64-linux-gnu"
 stage="$gen/$name"
 rm -rf "$stage"
-mkdir -p "$stage/man/man1" "$stage/completions" "$stage/systemd"
+mkdir -p "$stage/man/man1" "$stage/man/en/man1" "$stage/completions" "$stage/systemd"
 install -m 0755 "$bin" "$stage/eqvault"
 install -m 0644 "$gen"/man/*.1 "$stage/man/man1/"
+install -m 0644 "$gen"/man-en/*.1 "$stage/man/en/man1/"
 install -m 0644 "$gen"/completions/* "$stage/completions/"
 install -m 0644 packaging/eqvault.service packaging/eqvault@.service "$stage/systemd/"
 install -m 0644 packaging/eqvault.toml.example README.md "$stage/"

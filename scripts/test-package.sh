@@ -89,15 +89,21 @@ cmp -s /usr/bin/eqvault "$bin" || fail "/usr/bin/eqvault is not the portable bin
 man -w eqvault-archive-add >/dev/null || fail "no man page for eqvault-archive-add"
 warnings="$(MANWIDTH=80 man --warnings eqvault 2>&1 >/dev/null || true)"
 [ -z "$warnings" ] || fail "man eqvault warns: $warnings"
-MANWIDTH=80 man eqvault 2>/dev/null | grep -q "EXIT STATUS" || fail "man eqvault lacks EXIT STATUS"
-# Installed pages are exactly what the binary prints, one per command.
-eqvault man --dir "$tmp/man" >/dev/null
-for page in "$tmp"/man/*.1; do
-  name="$(basename "$page")"
-  zcat "/usr/share/man/man1/$name.gz" | cmp -s - "$page" || fail "$name differs from eqvault man"
+MANWIDTH=80 man eqvault 2>/dev/null | grep -q "TRẠNG THÁI THOÁT" || fail "man eqvault lacks TRẠNG THÁI THOÁT (exit status)"
+[ "$(man -L en -w eqvault)" = /usr/share/man/en/man1/eqvault.1.gz ] || fail "man -L en -w eqvault: $(man -L en -w eqvault 2>&1)"
+MANWIDTH=80 man -L en eqvault 2>/dev/null | grep -q "EXIT STATUS" || fail "the English man eqvault lacks EXIT STATUS"
+# Installed pages are exactly what the binary prints, one per command, in each language.
+for lang in vi en; do
+  dir=/usr/share/man/man1
+  [ "$lang" = en ] && dir=/usr/share/man/en/man1
+  eqvault man --lang "$lang" --dir "$tmp/man-$lang" >/dev/null
+  for page in "$tmp/man-$lang"/*.1; do
+    name="$(basename "$page")"
+    zcat "$dir/$name.gz" | cmp -s - "$page" || fail "$dir/$name differs from eqvault man --lang $lang"
+  done
+  installed_pages="$(find "$dir" -name 'eqvault*.1.gz' | wc -l)"
+  [ "$installed_pages" -eq "$(find "$tmp/man-$lang" -name '*.1' | wc -l)" ] || fail "$installed_pages pages installed in $dir"
 done
-installed_pages="$(find /usr/share/man/man1 -name 'eqvault*.1.gz' | wc -l)"
-[ "$installed_pages" -eq "$(find "$tmp/man" -name '*.1' | wc -l)" ] || fail "$installed_pages pages installed"
 
 for shell_file in "bash /usr/share/bash-completion/completions/eqvault" \
                   "zsh /usr/share/zsh/vendor-completions/_eqvault" \

@@ -4,7 +4,8 @@
 
 /// Progress reported by long operations; the CLI draws it, tests ignore it.
 pub trait Progress: Send + Sync {
-    /// A new phase starts, with a total in bytes when known.
+    /// A new phase starts, with a total in bytes when known. `name` is a
+    /// message id (`phase-copy`) the front end says in its reader's language.
     fn phase(&self, _name: &str, _total: Option<u64>) {}
     /// Bytes done in the current phase.
     fn advance(&self, _bytes: u64) {}

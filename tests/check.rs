@@ -993,8 +993,9 @@ fn cli_json_exit_codes_and_keys() {
         .collect();
     assert!(skipped.contains(&"backup_overdue") && skipped.contains(&"report_missing"));
 
-    // Human output: Vietnamese first, grouped by school.
+    // Human output: Vietnamese unless told, grouped by school, one language.
     let out = eqvault(dir.path())
+        .env_remove("EQVAULT_LANG")
         .args(["check", "--as-of", AS_OF, "--db"])
         .arg(&db)
         .output()
@@ -1004,9 +1005,19 @@ fn cli_json_exit_codes_and_keys() {
     assert!(text.starts_with("Kiểm tra tuân thủ"), "{text}");
     assert!(text.contains("9 vi phạm, 1 cảnh báo"), "{text}");
     assert!(
-        text.contains("Trường Tiểu học Lê Văn Tám — mã / id 79760002"),
+        text.contains("Trường Tiểu học Lê Văn Tám (mã 79760002)"),
         "{text}"
     );
+    assert!(!text.contains("violation"), "{text}");
+    let out = eqvault(dir.path())
+        .args(["check", "--as-of", AS_OF, "--lang", "en", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("Compliance check"), "{text}");
+    assert!(text.contains("9 violation(s), 1 warning(s)"), "{text}");
+    assert!(!text.contains("vi phạm"), "{text}");
 }
 
 /// A school with nothing to find over 2024-2025.

@@ -290,6 +290,7 @@ fn every_help_text_is_pinned() {
     ];
     for c in commands {
         let o = eqvault()
+            .env_remove("COLUMNS")
             .args(c.iter())
             .arg("--help")
             .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
@@ -300,6 +301,24 @@ fn every_help_text_is_pinned() {
             "help_eqvault".to_string()
         } else {
             format!("help_{}", c.join("_").replace('-', "_"))
+        };
+        insta::assert_snapshot!(name, String::from_utf8_lossy(&o.stdout));
+    }
+    // A reader who sets no language reads Vietnamese (a few pages pinned).
+    for c in [&[][..], &["restore"], &["archive", "add"]] {
+        let o = eqvault()
+            .env_remove("EQVAULT_LANG")
+            .env_remove("COLUMNS")
+            .args(c.iter())
+            .arg("--help")
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{c:?} --help");
+        let name = if c.is_empty() {
+            "help_vi_eqvault".to_string()
+        } else {
+            format!("help_vi_{}", c.join("_").replace('-', "_"))
         };
         insta::assert_snapshot!(name, String::from_utf8_lossy(&o.stdout));
     }

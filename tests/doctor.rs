@@ -713,28 +713,38 @@ fn a_state_folder_that_cannot_be_written_fails_the_state_line() {
     all_ok_but(&v, &["state"]);
 }
 
-/// Issue 15: `backup`, `snapshots`, `verify` and `sync` speak Vietnamese first, English beside it.
+/// Issues 15 and 30: `backup`, `snapshots`, `verify` and `sync` speak the
+/// reader's language, one language per line (Vietnamese unless told).
 #[test]
-fn backup_snapshots_verify_and_sync_print_vietnamese_with_english() {
+fn backup_snapshots_verify_and_sync_speak_one_language() {
     let f = Fixture::new();
     f.config_local();
-    let b = f.run(&["backup"]).ok();
+    let vi = |args: &[&str]| {
+        let mut c = f.cmd();
+        c.env_remove("EQVAULT_LANG").args(args);
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{args:?}: {o:?}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let b = vi(&["backup"]);
+    assert!(b.starts_with("Bản sao lưu "), "{b}");
     assert!(
-        b.stdout.starts_with("Bản sao lưu / snapshot "),
-        "{}",
-        b.stdout
+        b.contains("cơ sở dữ liệu") && b.contains("đối tượng mã hoá") && !b.contains("database"),
+        "{b}"
     );
+    let b = f.run(&["backup"]).ok().stdout;
     assert!(
-        b.stdout.contains("cơ sở dữ liệu / database")
-            && b.stdout.contains("đối tượng mã hoá / encrypted object"),
-        "{}",
-        b.stdout
+        b.starts_with("Snapshot ") && b.contains("encrypted object"),
+        "{b}"
     );
-    let s = f.run(&["snapshots"]).ok();
-    assert!(s.stdout.contains("số bản / copies"), "{}", s.stdout);
+    assert!(!b.contains("Bản sao lưu"), "{b}");
+    let s = vi(&["snapshots"]);
+    assert!(s.contains("số bản") && !s.contains("copies"), "{s}");
+    let s = f.run(&["snapshots"]).ok().stdout;
+    assert!(s.contains("copies") && !s.contains("số bản"), "{s}");
     let v = f.run(&["verify", "--all"]).ok();
     assert!(
-        v.stdout.contains("1 đã kiểm tra / checked, 0 lỗi / failed"),
+        v.stdout.contains("2 đã kiểm tra / checked, 0 lỗi / failed"),
         "{}",
         v.stdout
     );
@@ -746,13 +756,12 @@ fn backup_snapshots_verify_and_sync_print_vietnamese_with_english() {
     );
     let g = Fixture::new();
     g.config_local();
-    let e = g.run(&["snapshots"]).ok();
-    assert!(
-        e.stdout
-            .starts_with("Chưa có bản sao lưu hoàn chỉnh nào / no complete snapshot yet"),
-        "{}",
-        e.stdout
-    );
+    let mut c = g.cmd();
+    c.env_remove("EQVAULT_LANG").arg("snapshots");
+    let e = String::from_utf8_lossy(&c.output().unwrap().stdout).into_owned();
+    assert!(e.starts_with("Chưa có bản sao lưu hoàn chỉnh nào"), "{e}");
+    let e = g.run(&["snapshots"]).ok().stdout;
+    assert!(e.starts_with("No complete snapshot yet"), "{e}");
 }
 
 #[test]

@@ -61,6 +61,8 @@ fn commands_in_help() -> BTreeSet<String> {
         .next()
         .unwrap_or_default()
         .lines()
+        // A command's line starts two columns in; a wrapped description goes on further in.
+        .filter(|l| !l.starts_with("   "))
         .filter_map(|l| l.strip_prefix("  ")?.split_whitespace().next())
         .filter(|c| *c != "help")
         .map(str::to_string)

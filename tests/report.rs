@@ -989,7 +989,9 @@ fn usage_errors_exit_two_before_writing() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("Install Debian's `chromium`") && err.contains("--format html"),
+        err.contains("`chromium`")
+            && err.contains("apt-get install chromium")
+            && err.contains("--format html"),
         "{err}"
     );
     assert!(!dir.path().join("r.pdf").exists());

@@ -868,7 +868,10 @@ fn restore_rests_on_the_backups_check_and_check_full_runs_it_again() {
 
     // A person reads which check vouches for the file, and what was done in how long.
     let target = fx.path().join("read.db");
-    let run = fx.run(&["restore", "latest", "--to", p(&target)]).ok();
+    let mut c = fx.cmd();
+    c.env_remove("EQVAULT_LANG")
+        .args(["restore", "latest", "--to", p(&target)]);
+    let run = common::Run::of(c.output().unwrap()).ok();
     assert!(
         run.stdout.contains("quick_check đạt khi sao lưu") && run.stdout.contains("đã xử lý 1 tệp"),
         "{}",

@@ -36,6 +36,7 @@ use super::{
 };
 use crate::calendar::{Period, SchoolYears};
 use crate::config::Config;
+use crate::lang::Msg;
 use crate::progress::Progress;
 use crate::store::Store;
 use crate::store::{FanOut, Upload};
@@ -118,8 +119,8 @@ pub struct Skipped {
     /// The bag that already holds the same content.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bag: Option<String>,
-    /// Why.
-    pub reason: String,
+    /// Why (English in `--json`).
+    pub reason: Msg,
 }
 
 /// A file not stored because it could not be placed or read.
@@ -127,12 +128,20 @@ pub struct Skipped {
 pub struct Refused {
     /// The path found.
     pub file: String,
-    /// Why.
-    pub reason: String,
+    /// Why (English in `--json`).
+    pub reason: Msg,
     /// The candidate placements, when there were several.
     pub candidates: Vec<String>,
-    /// What to do, naming the flag to pass.
-    pub hint: String,
+    /// What to do, naming the flag to pass (`""` in `--json` when nothing is).
+    #[serde(serialize_with = "hint_or_empty")]
+    pub hint: Option<Msg>,
+}
+
+fn hint_or_empty<S: serde::Serializer>(h: &Option<Msg>, s: S) -> Result<S::Ok, S::Error> {
+    match h {
+        Some(m) => m.serialize(s),
+        None => s.serialize_str(""),
+    }
 }
 
 /// One store's result for one bag.
@@ -213,10 +222,10 @@ enum Decision {
     },
     Skip {
         digests: Digests,
-        reason: String,
+        reason: Msg,
         bag: Option<String>,
     },
-    Fail(String),
+    Fail(Msg),
 }
 
 struct OpenBag {
@@ -257,19 +266,20 @@ fn unix_secs(t: SystemTime) -> u64 {
 }
 
 /// Reads and hashes one file (a worker's job).
-fn hash_file(path: &Path, size: u64) -> Result<Hashed, String> {
+fn hash_file(path: &Path, size: u64) -> Result<Hashed, Msg> {
     let changed = |now: u64| {
-        format!(
-            "it changed size since it was listed ({size} bytes, now {now}): archive it again once nothing is writing it"
-        )
+        Msg::new("archive-changed-size")
+            .arg("size", size)
+            .arg("now", now)
     };
-    let mut f = std::fs::File::open(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let unreadable = |e: std::io::Error| Msg::new("archive-unreadable").arg("why", e);
+    let mut f = std::fs::File::open(path).map_err(unreadable)?;
     if size <= IN_MEMORY_MAX {
         let mut v = Vec::with_capacity(size as usize);
         (&mut f)
             .take(size + 1)
             .read_to_end(&mut v)
-            .map_err(|e| format!("cannot read it: {e}"))?;
+            .map_err(unreadable)?;
         if v.len() as u64 != size {
             return Err(changed(v.len() as u64));
         }
@@ -282,9 +292,7 @@ fn hash_file(path: &Path, size: u64) -> Result<Hashed, String> {
     let mut h = Hasher::for_bag();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let k = f
-            .read(&mut buf)
-            .map_err(|e| format!("cannot read it: {e}"))?;
+        let k = f.read(&mut buf).map_err(unreadable)?;
         if k == 0 {
             break;
         }
@@ -300,7 +308,7 @@ fn hash_file(path: &Path, size: u64) -> Result<Hashed, String> {
     })
 }
 
-type Reply = Result<Hashed, String>;
+type Reply = Result<Hashed, Msg>;
 type Work = (PathBuf, u64, SyncSender<Reply>);
 
 impl Packing {
@@ -409,9 +417,9 @@ impl Packing {
         let total: u64 = self.jobs.iter().map(|j| j.file.size).sum();
         self.progress.phase(
             if self.dry_run {
-                "băm / hash"
+                "phase-hash"
             } else {
-                "lưu trữ / archive"
+                "phase-archive"
             },
             Some(total),
         );
@@ -446,7 +454,7 @@ impl Packing {
             };
             let hashed = rx
                 .recv()
-                .unwrap_or_else(|_| Err("the hashing worker died".into()));
+                .unwrap_or_else(|_| Err(Msg::new("archive-worker-died")));
             in_flight -= mem;
             let job = &self.jobs[i];
             let g = (job.placement.year.clone(), job.placement.period);
@@ -475,10 +483,10 @@ impl Packing {
             if let Some((bag, path)) = self.known.get(&g).and_then(|k| k.get(&sha)) {
                 decisions[i] = Decision::Skip {
                     digests: h.digests,
-                    reason: format!(
-                        "the same content is already archived in {}/{} as {path} (bag {bag})",
-                        g.0, g.1
-                    ),
+                    reason: Msg::new("archive-same-archived")
+                        .arg("place", format!("{}/{}", g.0, g.1))
+                        .arg("path", path)
+                        .arg("bag", bag),
                     bag: Some(bag.clone()),
                 };
                 continue;
@@ -486,7 +494,7 @@ impl Packing {
             if let Some(other) = seen.get(&sha) {
                 decisions[i] = Decision::Skip {
                     digests: h.digests,
-                    reason: format!("the same content as {other}, archived in this run"),
+                    reason: Msg::new("archive-same-this-run").arg("other", other),
                     bag: None,
                 };
                 continue;
@@ -524,7 +532,7 @@ impl Packing {
                     bags.push(b);
                     bags.len() - 1
                 }
-                Err(e) => return Decision::Fail(format!("cannot start its bag: {e}")),
+                Err(e) => return Decision::Fail(Msg::new("archive-bag-start").arg("why", e)),
             },
         };
         let b = &mut bags[slot];
@@ -561,8 +569,7 @@ impl Packing {
             Err(e) => {
                 // The tar stream is broken: abandon this bag (its uploads abort) and its files.
                 let broken = bags.remove(slot);
-                let why =
-                    format!("reading it failed while it was packed ({e}); its bag was abandoned");
+                let why = Msg::new("archive-bag-abandoned").arg("why", e);
                 drop(broken.writer);
                 for t in broken.tasks {
                     drop(t);
@@ -586,7 +593,7 @@ impl Packing {
                 Err((jobs, why)) => {
                     for j in jobs {
                         decisions[j] =
-                            Decision::Fail(format!("its bag could not be finished: {why}"));
+                            Decision::Fail(Msg::new("archive-bag-unfinished").arg("why", &why));
                     }
                 }
             }
@@ -714,7 +721,7 @@ pub async fn add(
             file: p.file,
             reason: p.reason,
             candidates: Vec::new(),
-            hint: String::new(),
+            hint: None,
         });
     }
     let mut jobs = Vec::new();
@@ -733,7 +740,7 @@ pub async fn add(
                 file: file.path.to_string_lossy().into_owned(),
                 reason: r.reason,
                 candidates: r.candidates,
-                hint: r.hint,
+                hint: Some(r.hint),
             }),
         }
     }
@@ -809,7 +816,7 @@ pub async fn add(
                 .collect::<Vec<_>>()
                 .join("; ");
             for j in &fin.jobs {
-                decisions[*j] = Decision::Fail(format!("no store took its bag: {why}"));
+                decisions[*j] = Decision::Fail(Msg::new("archive-no-store-took").arg("why", &why));
             }
         }
         let s = &fin.sidecar;
@@ -862,13 +869,13 @@ pub async fn add(
                 file: path,
                 reason,
                 candidates: Vec::new(),
-                hint: String::new(),
+                hint: None,
             }),
             Decision::Pending => out.refused.push(Refused {
                 file: path,
-                reason: "the run stopped before it was read".into(),
+                reason: Msg::new("archive-stopped-before"),
                 candidates: Vec::new(),
-                hint: String::new(),
+                hint: None,
             }),
         }
     }

@@ -24,6 +24,7 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 use crate::calendar::{Period, SchoolYears};
+use crate::lang::Msg;
 
 /// Text folded for matching: NFD, combining marks removed, `đ`/`Đ` → `d`, lowercase.
 pub fn fold(s: &str) -> String {
@@ -266,6 +267,18 @@ pub enum Source {
     Date,
 }
 
+impl Source {
+    /// Where the value came from, as words (`name`, `folder`, …).
+    pub fn msg(self) -> Msg {
+        Msg::new(match self {
+            Source::Flag => "archive-from-flag",
+            Source::Name => "archive-from-name",
+            Source::Folder => "archive-from-folder",
+            Source::Date => "archive-from-date",
+        })
+    }
+}
+
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -294,11 +307,11 @@ pub struct Placement {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     /// One sentence: what is wrong.
-    pub reason: String,
+    pub reason: Msg,
     /// The candidates, e.g. `2024-2025/hk1 (name: "hk 1")`.
     pub candidates: Vec<String>,
     /// What to do, naming the flag.
-    pub hint: String,
+    pub hint: Msg,
 }
 
 /// What the classifier is told about one file.
@@ -328,10 +341,17 @@ pub use crate::calendar::is_year_name;
 
 /// The value the first source names (the file name, then the folders nearest
 /// first), or a refusal when that source names two different ones.
+/// What [`first_named`] looks for.
+#[derive(Debug, Clone, Copy)]
+enum Named {
+    Years,
+    Periods,
+}
+
 fn first_named<T: Ord + Clone + fmt::Display>(
     sources: &[(&Found, Source, &str)],
     values: impl Fn(&Found) -> Vec<(T, String)>,
-    what: &str,
+    what: Named,
     flag: &str,
     prefix: &str,
 ) -> Result<Option<(T, Source)>, Refusal> {
@@ -342,23 +362,24 @@ fn first_named<T: Ord + Clone + fmt::Display>(
             let alternatives: Vec<String> =
                 distinct.iter().map(|v| format!("{flag} {v}")).collect();
             return Err(Refusal {
-                reason: format!(
-                    "its {} {text:?} names {} {what}",
-                    if *source == Source::Name {
-                        "name"
-                    } else {
-                        "folder"
-                    },
-                    distinct.len()
-                ),
+                reason: Msg::new(match (*source == Source::Name, what) {
+                    (true, Named::Years) => "archive-name-names-years",
+                    (true, Named::Periods) => "archive-name-names-periods",
+                    (false, Named::Years) => "archive-folder-names-years",
+                    (false, Named::Periods) => "archive-folder-names-periods",
+                })
+                .arg("text", format!("{text:?}"))
+                .arg("count", distinct.len()),
                 candidates: all
                     .iter()
                     .map(|(v, s)| format!("{prefix}{v} ({source}: \"{s}\")"))
                     .collect(),
-                hint: format!(
-                    "add this file on its own with {}",
-                    alternatives.join(" or ")
-                ),
+                hint: {
+                    let (last, rest) = alternatives.split_last().expect("two or more");
+                    Msg::new("archive-hint-either")
+                        .arg("some", rest.join(", "))
+                        .arg("last", last)
+                },
             });
         }
         if let Some(v) = distinct.into_iter().next() {
@@ -380,7 +401,7 @@ pub fn classify(
 ) -> Result<Placement, Refusal> {
     let name = scan(subject.name);
     let folders: Vec<Found> = subject.folders.iter().map(|f| scan(f)).collect();
-    let one_file = |flag: &str| format!("add this file on its own with {flag}");
+    let one_file = |flag: &str| Msg::new("archive-hint-one-file").arg("flags", flag);
 
     // Year and period each from the flag, else the name, else the nearest folder that names one.
     let sources: Vec<(&Found, Source, &str)> = std::iter::once((&name, Source::Name, subject.name))
@@ -393,7 +414,7 @@ pub fn classify(
         .collect();
     let year = match flags.year.clone() {
         Some(y) => Some((y, Source::Flag)),
-        None => first_named(&sources, |f| f.years.clone(), "school years", "--year", "")?,
+        None => first_named(&sources, |f| f.years.clone(), Named::Years, "--year", "")?,
     };
     let prefix = year
         .as_ref()
@@ -404,7 +425,7 @@ pub fn classify(
         None => first_named(
             &sources,
             |f| f.periods.clone(),
-            "report periods",
+            Named::Periods,
             "--term",
             &prefix,
         )?,
@@ -422,8 +443,7 @@ pub fn classify(
     // The date fills in what is left.
     let Some(date) = subject.date else {
         return Err(Refusal {
-            reason: "no school year or period in its name or folders, and no date to place it by"
-                .into(),
+            reason: Msg::new("archive-no-place"),
             candidates: Vec::new(),
             hint: one_file(&format!("{YEAR_HINT} {TERM_HINT}")),
         });
@@ -431,22 +451,24 @@ pub fn classify(
     let covered = || {
         let ys = years.years();
         match (ys.first(), ys.last()) {
-            (Some(a), Some(b)) => format!("{} to {}", a.name, b.name),
-            _ => "none".into(),
+            (Some(a), Some(b)) => format!("{} – {}", a.name, b.name),
+            _ => "—".into(),
         }
     };
     let Some((date_year, date_term)) = years.term_of(date) else {
         return Err(Refusal {
-            reason: format!(
-                "{}, and its date {date} is outside the school years in the policy data ({})",
-                match (&year, &period) {
-                    (None, None) => "no school year or period in its name or folders".to_string(),
-                    (Some((y, s)), None) => format!("only the school year {y} ({s}), no period"),
-                    (None, Some((p, s))) => format!("only the period {p} ({s}), no school year"),
-                    (Some(_), Some(_)) => unreachable!("placed above"),
-                },
-                covered()
-            ),
+            reason: match (&year, &period) {
+                (None, None) => Msg::new("archive-outside-nothing"),
+                (Some((y, s)), None) => Msg::new("archive-outside-year-only")
+                    .arg("year", y)
+                    .arg_msg("from", s.msg()),
+                (None, Some((p, s))) => Msg::new("archive-outside-period-only")
+                    .arg("period", p)
+                    .arg_msg("from", s.msg()),
+                (Some(_), Some(_)) => unreachable!("placed above"),
+            }
+            .arg("date", date)
+            .arg("covered", covered()),
             candidates: Vec::new(),
             hint: one_file(match (&year, &period) {
                 (Some(_), None) => TERM_HINT,
@@ -475,9 +497,11 @@ pub fn classify(
             period_from: Source::Date,
         }),
         (Some((y, yf)), None) => Err(Refusal {
-            reason: format!(
-                "its {yf} says {y} but names no period, and its date {date} is in {date_year}, so the date cannot give the period"
-            ),
+            reason: Msg::new("archive-year-no-period")
+                .arg_msg("from", yf.msg())
+                .arg("year", &y)
+                .arg("date", date)
+                .arg("date_year", &date_year),
             candidates: vec![
                 format!("{y}/? ({yf})"),
                 format!("{date_year}/{date_term} (date {date})"),
@@ -609,10 +633,13 @@ mod tests {
         let r = place("Báo cáo HK1 và HK2 2024-2025.xlsx", None).unwrap_err();
         assert_eq!(r.candidates.len(), 2, "{r:?}");
         assert!(r.candidates[0].contains("2024-2025/hk1"), "{r:?}");
-        assert!(r.hint.contains("--term hk1 or --term hk2"), "{r:?}");
+        assert!(
+            r.hint.to_string().contains("--term hk1 or --term hk2"),
+            "{r:?}"
+        );
         let r = place("BC tháng 12 HK1 2024-2025.xlsx", None).unwrap_err();
         assert!(
-            r.hint.contains("--term 12") && r.hint.contains("--term hk1"),
+            r.hint.to_string().contains("--term 12") && r.hint.to_string().contains("--term hk1"),
             "{r:?}"
         );
     }
@@ -621,7 +648,9 @@ mod tests {
     fn two_years_in_a_name_are_refused() {
         let r = place("So sánh HK1 2023-2024 và 2024-2025.xlsx", None).unwrap_err();
         assert!(
-            r.hint.contains("--year 2023-2024 or --year 2024-2025"),
+            r.hint
+                .to_string()
+                .contains("--year 2023-2024 or --year 2024-2025"),
             "{r:?}"
         );
     }
@@ -660,7 +689,7 @@ mod tests {
             ok("2025-2026", Period::Hk1)
         );
         let r = place("BC 2023-2024.xlsx", Some(d(2025, 10, 1))).unwrap_err();
-        assert!(r.hint.contains("--term"), "{r:?}");
+        assert!(r.hint.to_string().contains("--term"), "{r:?}");
         assert_eq!(r.candidates.len(), 2, "{r:?}");
     }
 
@@ -668,15 +697,16 @@ mod tests {
     fn outside_the_school_years_or_without_a_date_is_refused() {
         let r = place("bao-cao.xlsx", Some(d(2019, 3, 1))).unwrap_err();
         assert!(
-            r.reason.contains("2019-03-01") && r.reason.contains("2023-2024 to 2026-2027"),
+            r.reason.to_string().contains("2019-03-01")
+                && r.reason.to_string().contains("2023-2024 – 2026-2027"),
             "{r:?}"
         );
         assert!(
-            r.hint.contains("--year") && r.hint.contains("--term"),
+            r.hint.to_string().contains("--year") && r.hint.to_string().contains("--term"),
             "{r:?}"
         );
         let r = place("bao-cao.xlsx", None).unwrap_err();
-        assert!(r.hint.contains("--year"), "{r:?}");
+        assert!(r.hint.to_string().contains("--year"), "{r:?}");
     }
 
     #[test]

@@ -68,7 +68,7 @@ async fn read_copy<S: Sink + Send + 'static>(
     let reader = tokio_util::io::StreamReader::new(stream.map_err(io::Error::other));
     let bridge = tokio_util::io::SyncIoBridge::new(reader);
     let expect = s.expect();
-    progress.phase("đọc / read", Some(s.object_bytes));
+    progress.phase("phase-read", Some(s.object_bytes));
     tokio::task::spawn_blocking(move || {
         let mut input = Counting {
             inner: bridge,

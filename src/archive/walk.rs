@@ -13,6 +13,8 @@ use std::time::SystemTime;
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::lang::Msg;
+
 /// One file to classify and archive.
 #[derive(Debug, Clone)]
 pub struct FoundFile {
@@ -35,8 +37,8 @@ pub struct FoundFile {
 pub struct Passed {
     /// The path as found.
     pub file: String,
-    /// Why.
-    pub reason: String,
+    /// Why (a catalog message; English in `--json`).
+    pub reason: Msg,
 }
 
 /// What a walk found.
@@ -54,9 +56,9 @@ pub struct Walked {
 fn is_clutter(name: &str) -> Option<&'static str> {
     let lower = name.to_lowercase();
     if name.starts_with("~$") || (name.starts_with(".~lock.") && name.ends_with('#')) {
-        Some("an office program's lock file, not a report")
+        Some("archive-skip-lock-file")
     } else if matches!(lower.as_str(), ".ds_store" | "thumbs.db" | "desktop.ini") {
-        Some("a file browser's settings file, not a report")
+        Some("archive-skip-browser-file")
     } else {
         None
     }
@@ -80,7 +82,7 @@ pub fn walk(paths: &[PathBuf]) -> Walked {
             Err(e) => {
                 out.refused.push(Passed {
                     file: show(root),
-                    reason: format!("cannot read it: {e}"),
+                    reason: Msg::new("archive-unreadable").arg("why", e),
                 });
                 continue;
             }
@@ -89,7 +91,7 @@ pub fn walk(paths: &[PathBuf]) -> Walked {
             let Some(name) = root.file_name().and_then(|n| n.to_str()) else {
                 out.refused.push(Passed {
                     file: show(root),
-                    reason: "its name is not valid UTF-8: rename it".into(),
+                    reason: Msg::new("archive-not-utf8"),
                 });
                 continue;
             };
@@ -110,7 +112,7 @@ pub fn walk(paths: &[PathBuf]) -> Walked {
             // never opened. Found inside a folder, such a file is only skipped.
             out.refused.push(Passed {
                 file: show(root),
-                reason: "not a regular file or folder (fifo, socket or device); name the report files or their folders".into(),
+                reason: Msg::new("archive-not-regular-named"),
             });
             continue;
         }
@@ -130,7 +132,7 @@ pub fn walk(paths: &[PathBuf]) -> Walked {
                         .unwrap_or_else(|| e.to_string());
                     out.refused.push(Passed {
                         file,
-                        reason: format!("cannot read it: {why}"),
+                        reason: Msg::new("archive-unreadable").arg("why", why),
                     });
                     continue;
                 }
@@ -144,18 +146,18 @@ pub fn walk(paths: &[PathBuf]) -> Walked {
                 let inside = std::fs::canonicalize(path).is_ok_and(|t| t.starts_with(&canon_root));
                 out.skipped.push(Passed {
                     file: show(path),
-                    reason: if inside {
-                        "a symbolic link inside the tree: what it points at is archived on its own".into()
+                    reason: Msg::new(if inside {
+                        "archive-skip-link-inside"
                     } else {
-                        "a symbolic link pointing out of the tree (or nowhere): not followed; archive its target by naming it".into()
-                    },
+                        "archive-skip-link-outside"
+                    }),
                 });
                 continue;
             }
             if !ft.is_file() {
                 out.skipped.push(Passed {
                     file: show(path),
-                    reason: "not a regular file (fifo, socket or device)".into(),
+                    reason: Msg::new("archive-skip-not-regular"),
                 });
                 continue;
             }
@@ -164,7 +166,7 @@ pub fn walk(paths: &[PathBuf]) -> Walked {
             let Some(parts) = parts else {
                 out.refused.push(Passed {
                     file: show(path),
-                    reason: "its name (or a folder's) is not valid UTF-8: rename it".into(),
+                    reason: Msg::new("archive-not-utf8-path"),
                 });
                 continue;
             };
@@ -180,7 +182,7 @@ pub fn walk(paths: &[PathBuf]) -> Walked {
                 Err(e) => {
                     out.refused.push(Passed {
                         file: show(path),
-                        reason: format!("cannot read it: {e}"),
+                        reason: Msg::new("archive-unreadable").arg("why", e),
                     });
                     continue;
                 }
@@ -236,14 +238,14 @@ fn push_file(
     if let Some(why) = is_clutter(&name) {
         out.skipped.push(Passed {
             file: show(path),
-            reason: why.into(),
+            reason: Msg::new(why),
         });
         return;
     }
     if !seen.insert(identity(path, meta)) {
         out.skipped.push(Passed {
             file: show(path),
-            reason: "named twice on the command line (archived once)".into(),
+            reason: Msg::new("archive-skip-twice"),
         });
         return;
     }
@@ -281,7 +283,7 @@ mod tests {
             w.files[0].folders,
             vec!["HK1".to_string(), "Năm học 2024-2025".to_string()]
         );
-        let reasons: Vec<&str> = w.skipped.iter().map(|p| p.reason.as_str()).collect();
+        let reasons: Vec<String> = w.skipped.iter().map(|p| p.reason.to_string()).collect();
         assert!(
             reasons.iter().any(|r| r.contains("lock file")),
             "{reasons:?}"
@@ -312,7 +314,11 @@ mod tests {
         let w = walk(std::slice::from_ref(&fifo));
         assert!(w.files.is_empty() && w.skipped.is_empty());
         assert_eq!(w.refused.len(), 1);
-        assert!(w.refused[0].reason.contains("fifo"), "{:?}", w.refused);
+        assert!(
+            w.refused[0].reason.to_string().contains("fifo"),
+            "{:?}",
+            w.refused
+        );
         let w = walk(&[d.path().to_path_buf()]);
         assert!(w.files.is_empty() && w.refused.is_empty());
         assert_eq!(w.skipped.len(), 1, "{:?}", w.skipped);

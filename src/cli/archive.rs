@@ -114,18 +114,23 @@ async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     };
     let started = std::time::Instant::now();
     let o = vault.archive_add(&a.paths, &opts, super::bar()).await?;
+    let lang = out.lang_of(vault);
     if out.json {
         out.json(&o);
     } else {
-        let verb = if o.dry_run { "would add" } else { "added" };
         for f in &o.added {
-            out.line(format!(
-                "{verb:<9} {}/{:<6} {}  (year: {}, period: {})",
-                f.year,
-                f.term.to_string(),
-                for_terminal(&f.file),
-                f.year_from,
-                f.term_from
+            out.line(lang.t(
+                if o.dry_run {
+                    "archive-line-would-add"
+                } else {
+                    "archive-line-added"
+                },
+                &[
+                    ("place", &format!("{}/{:<6}", f.year, f.term.to_string())),
+                    ("file", &for_terminal(&f.file)),
+                    ("year_from", &lang.say(&f.year_from.msg())),
+                    ("term_from", &lang.say(&f.term_from.msg())),
+                ],
             ));
         }
         for s in &o.skipped {
@@ -133,26 +138,31 @@ async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
                 (Some(y), Some(t)) => format!("{y}/{t:<6} "),
                 _ => String::new(),
             };
-            out.line(format!(
-                "skipped   {place}{}: {}",
-                for_terminal(&s.file),
-                for_terminal(&s.reason)
+            out.line(lang.t(
+                "archive-line-skipped",
+                &[
+                    ("place", &place),
+                    ("file", &for_terminal(&s.file)),
+                    ("reason", &for_terminal(&lang.say(&s.reason))),
+                ],
             ));
         }
         for r in &o.refused {
-            out.line(format!(
-                "REFUSED   {}: {}",
-                for_terminal(&r.file),
-                for_terminal(&r.reason)
+            out.line(lang.t(
+                "archive-line-refused",
+                &[
+                    ("file", &for_terminal(&r.file)),
+                    ("reason", &for_terminal(&lang.say(&r.reason))),
+                ],
             ));
             if !r.candidates.is_empty() {
-                out.line(format!(
-                    "          candidates: {}",
-                    for_terminal(&r.candidates.join(", "))
-                ));
+                let joined = r.candidates.join(", ");
+                let list = for_terminal(&joined);
+                let line = lang.t("archive-line-candidates", &[("list", &list)]);
+                out.line(format!("          {line}"));
             }
-            if !r.hint.is_empty() {
-                out.line(format!("          {}", r.hint));
+            if let Some(h) = &r.hint {
+                out.line(format!("          {}", lang.say(h)));
             }
         }
         for b in &o.bags {
@@ -160,37 +170,43 @@ async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
                 .stores
                 .iter()
                 .map(|s| {
-                    if s.ok {
-                        format!("ok {}", s.url)
-                    } else {
-                        format!("FAILED {}", s.url)
-                    }
+                    lang.t(
+                        if s.ok {
+                            "archive-store-ok"
+                        } else {
+                            "archive-store-failed"
+                        },
+                        &[("url", &s.url)],
+                    )
                 })
                 .collect();
-            out.line(format!(
-                "bag {}  {}/{}  {} files, {} → {}  [{}]",
-                b.bag,
-                b.year,
-                b.term,
-                b.files,
-                super::backup::human_bytes(b.bytes),
-                super::backup::human_bytes(b.object_bytes),
-                stores.join(", ")
+            out.line(lang.t(
+                "archive-line-bag",
+                &[
+                    ("bag", &b.bag),
+                    ("place", &format!("{}/{}", b.year, b.term)),
+                    ("files", &b.files),
+                    ("size", &super::backup::human_bytes(b.bytes)),
+                    ("packed", &super::backup::human_bytes(b.object_bytes)),
+                    ("stores", &stores.join(", ")),
+                ],
             ));
         }
-        out.line(format!(
-            "{} {verb}, {} skipped, {} refused{}",
-            o.added.len(),
-            o.skipped.len(),
-            o.refused.len(),
+        let counts: [(&str, &dyn std::fmt::Display); 3] = [
+            ("added", &o.added.len()),
+            ("skipped", &o.skipped.len()),
+            ("refused", &o.refused.len()),
+        ];
+        out.line(lang.t(
             if o.dry_run {
-                " (dry run: nothing stored)"
+                "archive-total-dry-run"
             } else {
-                ""
-            }
+                "archive-total"
+            },
+            &counts,
         ));
         out.line(super::output::processed(
-            out.lang_of(vault),
+            lang,
             o.added.len() as u64,
             o.added.iter().map(|f| f.bytes).sum(),
             started.elapsed().as_secs_f64(),
@@ -198,23 +214,21 @@ async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     }
     for b in &o.bags {
         for s in b.stores.iter().filter(|s| !s.ok) {
-            out.warn(format!(
-                "store {} does not hold bag {}: {}. Run `eqvault sync` once it is fixed",
-                s.url,
-                b.bag,
-                s.error.as_deref().unwrap_or("unknown error")
+            let error = s.error.as_deref().unwrap_or("?");
+            out.warn(lang.t(
+                "archive-store-lacks-bag",
+                &[("store", &s.url), ("bag", &b.bag), ("error", &error)],
             ));
         }
     }
     if !o.refused.is_empty() {
-        out.warn(format!(
-            "{} file(s) refused and not stored; the others were{}",
-            o.refused.len(),
+        out.warn(lang.t(
             if o.dry_run {
-                " placed (dry run)"
+                "archive-refused-dry-run"
             } else {
-                " archived"
-            }
+                "archive-refused"
+            },
+            &[("count", &o.refused.len())],
         ));
     }
     Ok(o.verdict().into())

@@ -1,8 +1,8 @@
-//! `eqvault backup`: one snapshot to every store; Vietnamese with English beside it.
+//! `eqvault backup`: one snapshot to every store.
 
 use chrono::{DateTime, Utc};
 
-use super::{Exit, Out};
+use super::{Exit, Lang, Out};
 use crate::ops::backup::BackupOptions;
 use crate::ops::{Outcome, Vault};
 
@@ -42,61 +42,52 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     opts.allow_clock_behind = a.allow_clock_behind;
     let o = vault.backup(&opts, super::bar()).await?;
     let m = &o.metadata;
+    let lang = out.lang_of(vault);
     if out.json {
         out.json(&o);
     } else {
-        out.line(format!(
-            "Bản sao lưu / snapshot {}  ({})",
-            m.id,
-            m.created_at.format("%d/%m/%Y %H:%M:%S %:z")
+        out.line(lang.t(
+            "backup-snapshot",
+            &[("id", &m.id), ("when", &lang.when(&m.created_at))],
         ));
         out.line(format!(
-            "  cơ sở dữ liệu / database {} → đối tượng mã hoá / encrypted object {}  sha256 {}",
-            human_bytes(m.database_bytes),
-            human_bytes(m.object_bytes),
-            m.object_sha256
+            "  {}",
+            lang.t(
+                "backup-sizes",
+                &[
+                    ("database", &lang.size(m.database_bytes)),
+                    ("object", &lang.size(m.object_bytes)),
+                    ("sha", &m.object_sha256),
+                ],
+            )
         ));
-        for s in &o.stores {
-            match &s.error {
-                None => out.line(format!("  ok            {}", s.url)),
-                Some(e) => out.line(crate::sanitize::for_terminal(&format!(
-                    "  LỖI / FAILED  {}: {e}",
-                    s.url
-                ))),
-            }
+        for s in o.stores.iter().filter(|s| s.ok) {
+            out.line(format!(
+                "  {}",
+                lang.t("backup-store-ok", &[("store", &s.url)])
+            ));
         }
+    }
+    // A store that failed: one short line (the whole text with -v, and in --json).
+    for s in o.stores.iter().filter(|s| !s.ok) {
+        let e = s.error.as_deref().unwrap_or("?");
+        super::output::store_failed(out, lang, "backup-store-failed", &s.url, e, false);
+    }
+    if !out.json {
         out.line(super::output::processed(
-            out.lang_of(vault),
+            lang,
             1,
             m.database_bytes,
             o.seconds,
         ));
     }
     for w in &o.warnings {
-        out.warn(w);
-    }
-    for s in o.stores.iter().filter(|s| !s.ok) {
-        out.warn(format!(
-            "store {} does not hold this snapshot: {}. The other stores do; fix it, then `eqvault sync` copies the snapshot there",
-            s.url,
-            s.error.as_deref().unwrap_or("unknown error")
-        ));
+        out.warn(lang.say(w));
     }
     Ok(o.verdict().into())
 }
 
 /// 1536 → "1.5 KiB".
 pub fn human_bytes(n: u64) -> String {
-    const U: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut i = 0;
-    while v >= 1024.0 && i < U.len() - 1 {
-        v /= 1024.0;
-        i += 1;
-    }
-    if i == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", U[i])
-    }
+    Lang::En.size(n)
 }

@@ -119,7 +119,7 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
         outcome
     } else {
         let (outcome, groups) = vault.check(&req, Groups::default()).await?;
-        print_human(out, &outcome, &groups);
+        print_human(out, out.lang_of(&vault), &outcome, &groups);
         outcome
     };
     Ok(outcome.verdict().into())
@@ -231,47 +231,51 @@ impl Groups {
     }
 }
 
-fn print_human(out: &Out, o: &CheckOutcome, groups: &Groups) {
+fn print_human(out: &Out, lang: super::Lang, o: &CheckOutcome, groups: &Groups) {
     let t = |s: &str| for_terminal(s).into_owned();
     let s = &o.summary;
-    let dmy = |d: NaiveDate| d.format("%d/%m/%Y").to_string();
-    out.line(format!(
-        "Kiểm tra tuân thủ QĐ 146/QĐ-GDĐT tính đến ngày {} — compliance check as of {}",
-        dmy(o.as_of),
-        o.as_of
-    ));
+    out.line(lang.t("check-title", &[("as_of", &lang.day(o.as_of))]));
     let w = &o.window;
-    let range = format!("{} – {}", dmy(w.from), dmy(w.to));
+    let range = format!("{} – {}", lang.day(w.from), lang.day(w.to));
     let why = if w.before_regulation {
-        " (--from trước ngày áp dụng quy định / before the rules apply)".to_string()
+        format!(" ({})", lang.t("check-before-rules", &[]))
     } else if o.from.is_none() {
+        let data = w
+            .data_from
+            .filter(|d| *d > w.effective_from)
+            .map(|d| {
+                lang.t(
+                    "check-data-from",
+                    &[("month", &d.format("%m/%Y").to_string())],
+                )
+            })
+            .unwrap_or_default();
         format!(
-            " (từ ngày áp dụng {} / from effective_from{})",
-            dmy(w.effective_from),
-            w.data_from
-                .filter(|d| *d > w.effective_from)
-                .map(|d| format!(", dữ liệu từ / data from {}", d.format("%m/%Y")))
-                .unwrap_or_default()
+            " ({}{data})",
+            lang.t(
+                "check-from-effective",
+                &[("date", &lang.day(w.effective_from))]
+            )
         )
     } else {
         String::new()
     };
-    let range = format!("{range}{why}");
-    out.line(format!("Cơ sở dữ liệu / database: {}", show(&o.database)));
-    out.line(format!(
-        "Giai đoạn / period: {range} · quy định / policies: {}",
-        t(&o.policies)
+    out.line(lang.t("check-database", &[("path", &show(&o.database))]));
+    out.line(lang.t(
+        "check-period",
+        &[
+            ("range", &format!("{range}{why}")),
+            ("policies", &t(&o.policies)),
+        ],
     ));
-    out.line(format!(
-        "Kết quả: {} vi phạm, {} cảnh báo tại {}/{} đơn vị — {} violation(s), {} warning(s) at {} of {} schools",
-        s.violations,
-        s.warnings,
-        s.schools_with_findings,
-        s.schools_checked,
-        s.violations,
-        s.warnings,
-        s.schools_with_findings,
-        s.schools_checked
+    out.line(lang.t(
+        "check-result",
+        &[
+            ("violations", &s.violations),
+            ("warnings", &s.warnings),
+            ("schools", &s.schools_with_findings),
+            ("checked", &s.schools_checked),
+        ],
     ));
     let counts: Vec<String> = s
         .by_rule
@@ -285,50 +289,47 @@ fn print_human(out: &Out, o: &CheckOutcome, groups: &Groups) {
     for (school, (shown, more)) in &groups.by_school {
         out.line("");
         match school {
-            None => out.line("Toàn hệ thống — office-wide"),
+            None => out.line(lang.t("check-office-wide", &[])),
             Some(id) => match o.school_names.get(id) {
-                Some(name) => out.line(format!("{} — mã / id {}", t(name), t(id))),
-                None => out.line(format!("Đơn vị mã {} — school {} (không có trong bảng schools / not in the schools table)", t(id), t(id))),
+                Some(name) => {
+                    out.line(lang.t("check-school", &[("name", &t(name)), ("id", &t(id))]))
+                }
+                None => out.line(lang.t("check-school-unknown", &[("id", &t(id))])),
             },
         }
         for f in shown {
-            let tag = match f.severity {
-                Severity::Violation => "[VI PHẠM]",
-                Severity::Warning => "[CẢNH BÁO]",
-            };
+            let tag = lang.t(
+                match f.severity {
+                    Severity::Violation => "check-tag-violation",
+                    Severity::Warning => "check-tag-warning",
+                },
+                &[],
+            );
             let what = f
                 .period
                 .as_deref()
                 .or(f.subject.as_deref())
                 .map(|s| format!(" {}", t(s)))
                 .unwrap_or_default();
-            out.line(format!("  {tag} {}{what}", f.rule));
-            out.line(format!("      {}", t(&f.message.vi)));
-            out.line(format!("      {}", t(&f.message.en)));
+            out.line(format!("  [{tag}] {}{what}", f.rule));
+            out.line(format!("      {}", t(f.message.of(lang))));
         }
         if *more > 0 {
-            out.line(format!(
-                "  … và {more} phát hiện khác — and {more} more (xem / see --json)"
-            ));
+            out.line(format!("  {}", lang.t("check-more", &[("count", more)])));
         }
     }
     if !o.skipped.is_empty() {
         out.line("");
-        out.line("Không kiểm tra — skipped:");
+        out.line(lang.t("check-skipped", &[]));
         for k in &o.skipped {
-            out.line(format!(
-                "  {}: {} — {}",
-                k.rule,
-                t(&k.reason.vi),
-                t(&k.reason.en)
-            ));
+            out.line(format!("  {}: {}", k.rule, t(k.reason.of(lang))));
         }
     }
     if !o.notes.is_empty() {
         out.line("");
-        out.line("Ghi chú — notes:");
+        out.line(lang.t("check-notes", &[]));
         for n in &o.notes {
-            out.line(format!("  {} — {}", t(&n.message.vi), t(&n.message.en)));
+            out.line(format!("  {}", t(n.message.of(lang))));
             for e in &n.examples {
                 out.line(format!("    · {}", t(e)));
             }
@@ -336,6 +337,6 @@ fn print_human(out: &Out, o: &CheckOutcome, groups: &Groups) {
     }
     if s.findings == 0 {
         out.line("");
-        out.line("Không có phát hiện nào — no findings.");
+        out.line(lang.t("check-no-findings", &[]));
     }
 }

@@ -30,7 +30,12 @@ pub struct Args {
     /// `reference` (schema/equipment.sql) or `vendor`: the same data in a
     /// Vietnamese-named schema of its own (codes as words, dates dd/mm/yyyy),
     /// with the mapping.sql that reads it as the reference schema.
-    #[arg(long, default_value = "reference", value_name = "SCHEMA")]
+    #[arg(
+        long,
+        default_value = "reference",
+        value_name = "SCHEMA",
+        hide_possible_values = true
+    )]
     schema: Schema,
 }
 

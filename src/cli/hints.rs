@@ -20,19 +20,34 @@ use crate::report::ReportError;
 use crate::snapshot::SnapshotError;
 use crate::trust::TrustError;
 
-/// The next step for `e` (or the first error in its chain that has one).
-pub fn hint(e: &(dyn Error + 'static)) -> Option<String> {
+use super::Lang;
+
+/// The next step for `e` (or the first error in its chain that has one), in `lang`.
+pub fn hint(e: &(dyn Error + 'static), lang: Lang) -> Option<String> {
     let mut cur: Option<&(dyn Error + 'static)> = Some(e);
     while let Some(e) = cur {
-        if let Some(h) = one(e) {
-            return Some(h);
+        if let Some((id, args)) = one(e) {
+            let refs: Vec<(&str, &dyn std::fmt::Display)> = args
+                .iter()
+                .map(|(k, v)| (*k, v as &dyn std::fmt::Display))
+                .collect();
+            return Some(lang.t(id, &refs));
         }
         cur = e.source();
     }
     None
 }
 
-fn one(e: &(dyn Error + 'static)) -> Option<String> {
+/// A hint in English, for the daemon's alerts (their reasons are English;
+/// the Vietnamese reason is added beside them).
+pub fn hint_en(e: &(dyn Error + 'static)) -> Option<String> {
+    hint(e, Lang::En)
+}
+
+/// A catalog id and its arguments.
+type Said = (&'static str, Vec<(&'static str, String)>);
+
+fn one(e: &(dyn Error + 'static)) -> Option<Said> {
     if let Some(e) = e.downcast_ref::<OpsError>() {
         return ops(e);
     }
@@ -69,11 +84,11 @@ fn one(e: &(dyn Error + 'static)) -> Option<String> {
     None
 }
 
-fn s(t: &str) -> Option<String> {
-    Some(t.to_string())
+fn s(id: &'static str) -> Option<Said> {
+    Some((id, Vec::new()))
 }
 
-fn ops(e: &OpsError) -> Option<String> {
+fn ops(e: &OpsError) -> Option<Said> {
     match e {
         // Transparent wrappers: the inner error's hint.
         OpsError::Snapshot(e) => snapshot(e),
@@ -90,179 +105,122 @@ fn ops(e: &OpsError) -> Option<String> {
         OpsError::Mapping(e) => mapping(e),
         OpsError::Report(e) => report(e),
         OpsError::Archive(e) => archive(e),
-        OpsError::ClockBehind { .. } => s(
-            "if the snapshot's date is the wrong one, `eqvault backup --allow-clock-behind` backs up anyway",
-        ),
-        OpsError::NoSuchSnapshot(_) => s("list them with `eqvault snapshots`"),
-        OpsError::NotTrusted { .. } => Some(format!(
-            "run `eqvault verify --all` to see each, and `eqvault snapshots` for the trusted ones. {BARE}"
-        )),
-        OpsError::RolledBack { newest, .. } => Some(format!(
-            "if it was removed on purpose (or by another host's prune), `eqvault forget {newest}` acknowledges it and `latest` goes on; `eqvault snapshots` lists what is left, and naming a snapshot's id restores that one"
-        )),
-        OpsError::NoSuchHold(_) => s("list what is held with `eqvault prune --dry-run`"),
-        OpsError::NoSnapshots => Some(format!(
-            "run `eqvault backup` first; if the backups were made by a host that is lost: {BARE}. If the store holds several vaults (offices), `eqvault snapshots --all-vaults` lists them and --vault ID picks one"
-        )),
-        OpsError::NoAnchor => s(
-            "pass the lost host's public signing key with --trust \"ssh-ed25519 AAAA…\" (its eqvault-signing-key.pub, or signing_public_key in init's output), or recover by hand: age -d -i IDENTITY OBJECT | zstd -d | tar -x (README, \"Recovering a snapshot without eqvault\")",
-        ),
-        OpsError::ForeignStore { .. } => s(
-            "check the URL and that the identity file is this vault's (its `# eqvault-trusted:` lines), or name the key that made the store with --trust",
-        ),
-        OpsError::TargetExists(_) => {
-            s("pass --force (the old file is kept as *.before-restore), or restore --to a new path")
+        OpsError::ClockBehind { .. } => s("hint-clock-behind"),
+        OpsError::NoSuchSnapshot(_) => s("hint-no-such-snapshot"),
+        OpsError::NotTrusted { .. } => s("hint-not-trusted"),
+        OpsError::RolledBack { newest, .. } => {
+            Some(("hint-rolled-back", vec![("newest", newest.clone())]))
         }
-        OpsError::TargetIsFolder(p) => Some(format!(
-            "hãy đưa cho --to đường dẫn tới một tệp (ví dụ {0}/equipment.db) / give a file path to --to (e.g. {0}/equipment.db)",
-            p.display()
+        OpsError::NoSuchHold(_) => s("hint-no-such-hold"),
+        OpsError::NoSnapshots => s("hint-no-snapshots"),
+        OpsError::NoAnchor => s("hint-no-anchor"),
+        OpsError::ForeignStore { .. } => s("hint-foreign-store"),
+        OpsError::TargetExists(_) => s("hint-target-exists"),
+        OpsError::TargetIsFolder(p) => Some((
+            "hint-target-is-folder",
+            vec![("path", crate::sanitize::path(p))],
         )),
-        OpsError::TargetOpen { .. } => s(
-            "hãy dừng ứng dụng trước rồi chạy lại restore, hoặc thêm --even-if-open để vẫn thay thế / stop the application first and run restore again, or pass --even-if-open to replace it anyway (the application would go on writing to the old file)",
-        ),
-        OpsError::TargetFolder(_) => s("create it or choose another --to"),
+        OpsError::TargetOpen { .. } => s("hint-target-open"),
+        OpsError::TargetFolder(_) => s("hint-target-folder"),
         OpsError::CheckFailed {
             wrong_identity: true,
             ..
-        } => s(
-            "pass the identity that matches one of its recipients with --identity; if it is the right one, try another snapshot (`eqvault snapshots`)",
-        ),
-        OpsError::CheckFailed { .. } => s(
-            "try another snapshot (`eqvault snapshots`) or the copy in another store, and run `eqvault verify --all` to find damaged copies",
-        ),
-        OpsError::LocalWrite { .. } => s("or restore --to another disk"),
-        OpsError::NoConfig => s("pass --config PATH, or run it where eqvault.toml is"),
-        OpsError::NoDatabase => {
-            s("pass --db PATH, or a config whose [database] path names the database")
-        }
-        OpsError::ArchiveNeedsConfig => s("pass --config (or leave out --archive)"),
-        OpsError::NotMailed { .. } => s(
-            "`eqvault doctor --send-test-alert` tries the mail server; fix [alerts.email] and run `eqvault schedule run report` again",
-        ),
-        OpsError::PeriodNotOver { .. } => s(
-            "archive the report of an ended period (--period YYYY-YYYY/hk1, /hk2 or YYYY-YYYY once it is over), or pass --even-if-partial to file this partial one in the period's place",
-        ),
-        OpsError::ReportIsDatabase(_) => s("choose another file name for --out"),
-        OpsError::NotArchived { .. } => s(
-            "`eqvault sync` copies a bag to the stores that missed it and `eqvault archive list` shows what is archived; a name the archive does not take needs another --out",
-        ),
-        OpsError::NoMapping => s("pass --mapping FILE, or set [database] mapping in the config"),
-        OpsError::MappingExists(_) => s("choose another --out, or pass --force to replace it"),
-        OpsError::AllStoresFailed(_) => s(
-            "fix the stores named above, then run the command again; `eqvault doctor` checks each one",
-        ),
+        } => s("hint-wrong-identity-or-snapshot"),
+        OpsError::CheckFailed { .. } => s("hint-check-failed"),
+        OpsError::LocalWrite { .. } => s("hint-local-write"),
+        OpsError::NoConfig => s("hint-no-config"),
+        OpsError::NoDatabase => s("hint-no-database"),
+        OpsError::ArchiveNeedsConfig => s("hint-archive-needs-config"),
+        OpsError::NotMailed { .. } => s("hint-not-mailed"),
+        OpsError::PeriodNotOver { .. } => s("hint-period-not-over"),
+        OpsError::ReportIsDatabase(_) => s("hint-other-out"),
+        OpsError::NotArchived { .. } => s("hint-not-archived"),
+        OpsError::NoMapping => s("hint-no-mapping"),
+        OpsError::MappingExists(_) => s("hint-other-out-or-force"),
+        OpsError::AllStoresFailed(_) => s("hint-all-stores-failed"),
         _ => None,
     }
 }
 
-/// The two ways to a snapshot when the host that made it is lost.
-const BARE: &str = "On a machine without the old config: `eqvault restore latest --store URL --identity FILE --to PATH` (the identity file names the keys to trust); by hand: age -d -i FILE OBJECT | zstd -d | tar -x (README, \"Disaster recovery\")";
-
-fn key(e: &KeyError) -> Option<String> {
+fn key(e: &KeyError) -> Option<Said> {
     match e {
-        KeyError::NoIdentity => {
-            s("pass --identity FILE or set [encryption] identity in the config")
-        }
-        KeyError::ReadIdentity { .. } => {
-            s("check the path given with --identity or [encryption] identity")
-        }
-        KeyError::IdentityExists { .. } => s("choose another --dir or move the file away"),
+        KeyError::NoIdentity => s("hint-no-identity"),
+        KeyError::ReadIdentity { .. } => s("hint-read-identity"),
+        KeyError::IdentityExists { .. } => s("hint-other-dir"),
         _ => None,
     }
 }
 
-fn pack(e: &PackError) -> Option<String> {
+fn pack(e: &PackError) -> Option<Said> {
     match e {
-        PackError::WrongIdentity => {
-            s("pass the identity that matches one of its recipients with --identity")
-        }
+        PackError::WrongIdentity => s("hint-wrong-identity"),
         _ => None,
     }
 }
 
-fn trust(e: &TrustError) -> Option<String> {
+fn trust(e: &TrustError) -> Option<Said> {
     match e {
-        TrustError::NoTrustedKey => s(
-            "add this host's public key (the .pub beside [signing] key) to [signing] trusted; an old config is upgraded by `eqvault adopt`",
-        ),
-        TrustError::NoSigningKey => {
-            s("`eqvault init` creates one; `eqvault adopt` adds one to an old config")
-        }
-        TrustError::Exists { .. } => s("choose another --dir or move the file away"),
+        TrustError::NoTrustedKey => s("hint-no-trusted-key"),
+        TrustError::NoSigningKey => s("hint-no-signing-key"),
+        TrustError::Exists { .. } => s("hint-other-dir"),
         _ => None,
     }
 }
 
-fn config(e: &ConfigError) -> Option<String> {
+fn config(e: &ConfigError) -> Option<Said> {
     match e {
-        ConfigError::Read { .. } => s("create one with `eqvault init`, or pass --config PATH"),
+        ConfigError::Read { .. } => s("hint-config-read"),
         _ => None,
     }
 }
 
-fn snapshot(e: &SnapshotError) -> Option<String> {
+fn snapshot(e: &SnapshotError) -> Option<Said> {
     match e {
-        SnapshotError::Missing(_) | SnapshotError::NotAFile(_) => {
-            s("check [database] path in the config (or --db)")
-        }
+        SnapshotError::Missing(_) | SnapshotError::NotAFile(_) => s("hint-database-path"),
         _ => None,
     }
 }
 
-fn report(e: &ReportError) -> Option<String> {
+fn report(e: &ReportError) -> Option<Said> {
     match e {
-        ReportError::Exists(_) => s("choose another --out, or pass --force to replace it"),
-        ReportError::NoChromium(_) => s(
-            "Install Debian's `chromium` (sudo apt-get install chromium), or use --format html and print it from a browser",
-        ),
-        ReportError::Chromium(_) => s("try --format html and print it from a browser"),
+        ReportError::Exists(_) => s("hint-other-out-or-force"),
+        ReportError::NoChromium(_) => s("hint-no-chromium"),
+        ReportError::Chromium(_) => s("hint-chromium"),
         _ => None,
     }
 }
 
-fn mapping(e: &MappingError) -> Option<String> {
+fn mapping(e: &MappingError) -> Option<Said> {
     match e {
-        MappingError::Read { .. } => s(
-            "check [database] mapping in the config (or --mapping FILE); `eqvault mapping init --out FILE` writes a template",
-        ),
-        MappingError::Sql { .. } => s("`eqvault mapping check` lists what else is missing"),
+        MappingError::Read { .. } => s("hint-mapping-read"),
+        MappingError::Sql { .. } => s("hint-mapping-sql"),
         _ => None,
     }
 }
 
-fn archive(e: &ArchiveError) -> Option<String> {
+fn archive(e: &ArchiveError) -> Option<Said> {
     match e {
-        ArchiveError::Index { .. } => {
-            s("move it away and run `eqvault archive rebuild-index` to recreate it from the stores")
-        }
-        ArchiveError::NotFound(_) => s("list what is archived with `eqvault archive list`"),
-        ArchiveError::TargetExists(_) => s("move it away or choose another --to"),
-        ArchiveError::NotAFolder(_) => s("create it or choose another --to"),
-        ArchiveError::NoGoodCopy { .. } => {
-            s("run `eqvault archive verify --all` to see which copies are damaged")
-        }
+        ArchiveError::Index { .. } => s("hint-archive-index"),
+        ArchiveError::NotFound(_) => s("hint-archive-not-found"),
+        ArchiveError::TargetExists(_) => s("hint-archive-target-exists"),
+        ArchiveError::NotAFolder(_) => s("hint-target-folder"),
+        ArchiveError::NoGoodCopy { .. } => s("hint-archive-no-good-copy"),
         _ => None,
     }
 }
 
-fn setup(e: &SetupError) -> Option<String> {
+fn setup(e: &SetupError) -> Option<Said> {
     match e {
-        SetupError::ConfigExists(_) => {
-            s("edit it (or `eqvault store add`), or choose another --dir")
-        }
-        SetupError::StoreFolderMissing(_) => {
-            s("mount the NAS or disk it belongs on, or pass --create-store to create it here")
-        }
+        SetupError::ConfigExists(_) => s("hint-config-exists"),
+        SetupError::StoreFolderMissing(_) => s("hint-store-folder-missing"),
         _ => None,
     }
 }
 
-fn policy(e: &PolicyError) -> Option<String> {
+fn policy(e: &PolicyError) -> Option<Said> {
     match e {
         PolicyError::Mapping(e) => mapping(e),
-        PolicyError::Schema { .. } => s(
-            "give the mapping with --mapping FILE or [database] mapping (`eqvault mapping init` writes a template, `eqvault mapping check` tests one)",
-        ),
+        PolicyError::Schema { .. } => s("hint-schema"),
         _ => None,
     }
 }
@@ -274,10 +232,10 @@ mod tests {
     #[test]
     fn a_wrapped_error_gets_its_inner_hint_and_a_plain_one_none() {
         let e = OpsError::Key(KeyError::NoIdentity);
-        assert!(hint(&e).unwrap().contains("--identity"));
+        assert!(hint(&e, Lang::En).unwrap().contains("--identity"));
         let e = anyhow::Error::from(OpsError::TargetExists("/x".into()));
-        assert!(hint(e.as_ref()).unwrap().contains("--force"));
+        assert!(hint(e.as_ref(), Lang::Vi).unwrap().contains("--force"));
         let e = OpsError::Stopped;
-        assert_eq!(hint(&e), None);
+        assert_eq!(hint(&e, Lang::En), None);
     }
 }

@@ -9,10 +9,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use clap::CommandFactory;
 use clap_mangen::roff::{Roff, bold, italic, roman};
 
-use super::{Exit, Out};
+use super::{Exit, Lang, Out};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -25,7 +24,8 @@ pub struct Args {
 }
 
 pub fn run(a: Args, out: &Out) -> anyhow::Result<Exit> {
-    let pages = pages();
+    let lang = out.lang(None);
+    let pages = pages(lang);
     let Some(dir) = a.dir else {
         let name = std::iter::once("eqvault".to_string())
             .chain(a.command.iter().cloned())
@@ -52,23 +52,13 @@ pub fn run(a: Args, out: &Out) -> anyhow::Result<Exit> {
     if out.json {
         out.json(&serde_json::json!({ "dir": dir, "files": files }));
     } else {
-        out.line(format!(
-            "{} trang hướng dẫn trong / manual pages in {}",
-            files.len(),
-            super::show(&dir)
+        out.line(lang.t(
+            "man-wrote",
+            &[("count", &files.len()), ("dir", &super::show(&dir))],
         ));
     }
     Ok(Exit::Ok)
 }
-
-const DESCRIPTION: &str = "eqvault giữ an toàn cơ sở dữ liệu thiết bị dạy học theo Quyết định 146/QĐ-GDĐT (2024): \
-sao lưu mã hoá, có kiểm tra, tới hai kho độc lập; diễn tập phục hồi có bằng chứng; lưu trữ báo cáo theo năm học và học kỳ; \
-kiểm tra tuân thủ theo lịch ngày làm việc Việt Nam; báo cáo cho lãnh đạo.
-
-eqvault keeps the teaching-equipment database safe and lawful under Decision 146/QĐ-GDĐT (2024): \
-encrypted, verified snapshots to two independent stores (a local folder or NAS, S3); restore drills with evidence; \
-the report archive by school year and term (BagIt); compliance checks on the Vietnamese working-day calendar; \
-the report for leadership. Each command has its own page: eqvault-backup(1), eqvault-archive-add(1), …";
 
 /// One manual page: its name (`eqvault-archive-add`) and its roff text.
 struct Page {
@@ -77,18 +67,26 @@ struct Page {
 }
 
 /// Every page: eqvault(1), then each visible command and sub-command, depth first.
-fn pages() -> Vec<Page> {
-    // The top page's DESCRIPTION says more than `--help` does; Vietnamese first.
-    let mut root = super::Cli::command()
-        .disable_help_subcommand(true)
-        .long_about(DESCRIPTION);
-    root.build();
+fn pages(lang: Lang) -> Vec<Page> {
+    // The top page's DESCRIPTION says more than `--help` does.
+    let root = super::help::finish(
+        super::help::localized(lang)
+            .disable_help_subcommand(true)
+            .long_about(lang.t("man-description", &[])),
+        lang,
+    );
     let mut pages = Vec::new();
-    collect(&root, &root, None, &mut pages);
+    collect(lang, &root, &root, None, &mut pages);
     pages
 }
 
-fn collect(root: &clap::Command, cmd: &clap::Command, parent: Option<&str>, pages: &mut Vec<Page>) {
+fn collect(
+    lang: Lang,
+    root: &clap::Command,
+    cmd: &clap::Command,
+    parent: Option<&str>,
+    pages: &mut Vec<Page>,
+) {
     let name = cmd.get_display_name().unwrap_or(cmd.get_name()).to_string();
     let mut roff = Vec::new();
     let man = clap_mangen::Man::new(cmd.clone())
@@ -96,90 +94,59 @@ fn collect(root: &clap::Command, cmd: &clap::Command, parent: Option<&str>, page
             "eqvault {}",
             root.get_version().unwrap_or_default()
         ))
-        .manual("eqvault manual");
+        .manual(lang.t("man-manual", &[]));
     man.render(&mut roff).expect("rendering into memory");
     let subs: Vec<&clap::Command> = cmd.get_subcommands().filter(|s| !s.is_hide_set()).collect();
-    roff.extend(extra_sections(parent, &subs));
+    roff.extend(extra_sections(lang, parent, &subs));
     pages.push(Page {
         name: name.clone(),
         roff,
     });
     for sub in subs {
-        collect(root, sub, Some(&name), pages);
+        collect(lang, root, sub, Some(&name), pages);
     }
 }
 
 /// What clap does not know: exit codes, environment, files, related pages.
 /// `parent` is the page one level up (none for eqvault(1) itself).
-fn extra_sections(parent: Option<&str>, subs: &[&clap::Command]) -> Vec<u8> {
+fn extra_sections(lang: Lang, parent: Option<&str>, subs: &[&clap::Command]) -> Vec<u8> {
     let top = parent.is_none();
+    let t = |id: &str| lang.t(id, &[]);
     let mut r = Roff::default();
-    r.control("SH", ["EXIT STATUS"]);
-    for (code, meaning) in [
-        ("0", "Mọi thứ ổn. / All good."),
-        (
-            "1",
-            "Lệnh chạy xong và thấy vấn đề. / The command worked and found a problem: \
-             a failed store, a failed verification or drill, a stale backup, a violation.",
-        ),
-        (
-            "2",
-            "Lệnh không làm được việc của nó. / It could not do its job: \
-             bad usage or config, unreadable input, a store out of reach.",
-        ),
+    r.control("SH", [t("man-exit-status").as_str()]);
+    for (code, id) in [
+        ("0", "man-exit-0"),
+        ("1", "man-exit-1"),
+        ("2", "man-exit-2"),
     ] {
-        r.control("TP", [])
-            .text([bold(code)])
-            .text([roman(meaning)]);
+        r.control("TP", []).text([bold(code)]).text([roman(t(id))]);
     }
     if top {
-        r.control("SH", ["ENVIRONMENT"]);
-        for (var, meaning) in [
-            (
-                "EQVAULT_CONFIG",
-                "The config file when --config is not given; else ./eqvault.toml.",
-            ),
-            (
-                "EQVAULT_LOG",
-                "A log filter for stderr and the log file (warn, info, debug).",
-            ),
-            (
-                "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY",
-                "S3 credentials for a store whose config gives none.",
-            ),
+        r.control("SH", [t("man-environment").as_str()]);
+        for (var, id) in [
+            ("EQVAULT_CONFIG", "man-env-config"),
+            ("EQVAULT_LANG", "man-env-lang"),
+            ("EQVAULT_LOG", "man-env-log"),
+            ("AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY", "man-env-aws"),
         ] {
-            r.control("TP", []).text([bold(var)]).text([roman(meaning)]);
+            r.control("TP", []).text([bold(var)]).text([roman(t(id))]);
         }
-        r.control("SH", ["FILES"]);
-        for (file, meaning) in [
-            (
-                "/etc/eqvault/eqvault.toml",
-                "The config the packaged service reads; /etc/eqvault/eqvault.toml.example is a commented example.",
-            ),
-            (
-                "/etc/eqvault/NAME.toml",
-                "One more config, run by the template unit eqvault@NAME.service.",
-            ),
-            (
-                "/var/lib/eqvault",
-                "The service's state: catalog, job history, locks, private temporary folders.",
-            ),
-            ("/var/log/eqvault", "The service's log folder ([log] file)."),
+        r.control("SH", [t("man-files").as_str()]);
+        for (file, id) in [
+            ("/etc/eqvault/eqvault.toml", "man-file-config"),
+            ("/etc/eqvault/NAME.toml", "man-file-more"),
+            ("/var/lib/eqvault", "man-file-state"),
+            ("/var/log/eqvault", "man-file-log"),
             (
                 "/usr/lib/systemd/system/eqvault.service, eqvault@.service",
-                "The hardened units: the daemon for one config, or one per config.",
+                "man-file-units",
             ),
-            (
-                "/usr/share/doc/eqvault/README.md",
-                "The whole guide: set-up, promises, config reference.",
-            ),
+            ("/usr/share/doc/eqvault/README.md", "man-file-readme"),
         ] {
-            r.control("TP", [])
-                .text([bold(file)])
-                .text([roman(meaning)]);
+            r.control("TP", []).text([bold(file)]).text([roman(t(id))]);
         }
     }
-    r.control("SH", ["SEE ALSO"]);
+    r.control("SH", [t("man-see-also").as_str()]);
     let see: Vec<String> = parent
         .map(str::to_string)
         .into_iter()

@@ -52,7 +52,7 @@ pub async fn run(c: Cmd, config_path: Option<PathBuf>, out: &Out) -> anyhow::Res
             if out.json {
                 out.json(&o);
             } else {
-                print_human(out, &o.database, &o.mapping, &o.issues);
+                print_human(out, out.lang_of(&vault), &o.database, &o.mapping, &o.issues);
             }
             Ok(o.verdict().into())
         }
@@ -66,50 +66,41 @@ pub async fn run(c: Cmd, config_path: Option<PathBuf>, out: &Out) -> anyhow::Res
             if out.json {
                 out.json(&o);
             } else {
-                out.line(format!(
-                    "đã ghi mẫu ánh xạ / wrote a mapping template: {} ({} tables of {} listed)",
-                    show(&o.out),
-                    o.tables.len(),
-                    show(&o.database)
+                let lang = out.lang_of(&vault);
+                let (file, db) = (show(&o.out), show(&o.database));
+                out.line(lang.t(
+                    "mapping-wrote",
+                    &[("file", &file), ("tables", &o.tables.len()), ("db", &db)],
                 ));
-                out.line(format!(
-                    "next: fill in each view, then eqvault mapping check --mapping {} --db {}",
-                    show(&o.out),
-                    show(&o.database)
-                ));
+                out.line(lang.t("mapping-next", &[("file", &file), ("db", &db)]));
             }
             Ok(o.verdict().into())
         }
     }
 }
 
-fn vi(p: Problem) -> &'static str {
+/// A problem's catalog id.
+fn problem(p: Problem) -> &'static str {
     match p {
-        Problem::MissingTable => "thiếu bảng (view)",
-        Problem::MissingColumn => "thiếu cột",
-        Problem::Null => "NULL ở cột bắt buộc",
-        Problem::UnknownCode => "mã không có trong lược đồ chuẩn",
-        Problem::BadDate => "ngày giờ sai định dạng",
-        Problem::DuplicateIdentifier => "mã định danh trùng",
-        Problem::NoRows => "không có dòng nào",
+        Problem::MissingTable => "mapping-missing-table",
+        Problem::MissingColumn => "mapping-missing-column",
+        Problem::Null => "mapping-null",
+        Problem::UnknownCode => "mapping-unknown-code",
+        Problem::BadDate => "mapping-bad-date",
+        Problem::DuplicateIdentifier => "mapping-duplicate",
+        Problem::NoRows => "mapping-no-rows",
     }
 }
 
-fn print_human(out: &Out, db: &Path, m: &Path, issues: &[Issue]) {
+fn print_human(out: &Out, lang: super::Lang, db: &Path, m: &Path, issues: &[Issue]) {
+    let (m, db) = (show(m), show(db));
     if issues.is_empty() {
-        out.line(format!(
-            "ánh xạ hợp lệ / the mapping is clean: {} reads {} as the reference schema",
-            show(m),
-            show(db)
-        ));
+        out.line(lang.t("mapping-clean", &[("mapping", &m), ("db", &db)]));
         return;
     }
-    out.line(format!(
-        "{} vấn đề trong ánh xạ / {} problem(s) in the mapping {} over {}:",
-        issues.len(),
-        issues.len(),
-        show(m),
-        show(db)
+    out.line(lang.t(
+        "mapping-problems",
+        &[("count", &issues.len()), ("mapping", &m), ("db", &db)],
     ));
     for i in issues {
         let place = match &i.column {
@@ -117,14 +108,19 @@ fn print_human(out: &Out, db: &Path, m: &Path, issues: &[Issue]) {
             None => i.view.clone(),
         };
         let example = match (&i.example_row, &i.example_value) {
-            (Some(r), Some(v)) => format!(" (ví dụ / e.g. {r}: {v:?})"),
-            (Some(r), None) => format!(" (ví dụ / e.g. {r})"),
-            (None, Some(v)) => format!(" (ví dụ / e.g. {v:?})"),
+            (Some(r), Some(v)) => format!("{r}: {v:?}"),
+            (Some(r), None) => r.to_string(),
+            (None, Some(v)) => format!("{v:?}"),
             (None, None) => String::new(),
+        };
+        let example = if example.is_empty() {
+            example
+        } else {
+            format!(" ({})", lang.t("mapping-example", &[("example", &example)]))
         };
         out.line(for_terminal(&format!(
             "  {place}: {}{example}",
-            vi(i.problem)
+            lang.t(problem(i.problem), &[])
         )));
         out.line(for_terminal(&format!("    {}", i.detail)));
     }

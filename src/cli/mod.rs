@@ -11,7 +11,9 @@ mod daemon;
 mod demo;
 mod doctor;
 mod drill;
+mod errors;
 mod exit;
+mod help;
 pub mod hints;
 mod init;
 mod ledger;
@@ -33,7 +35,7 @@ mod verify;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{FromArgMatches, Parser, Subcommand};
 
 use crate::config::{self, Config};
 use crate::ops::Vault;
@@ -45,7 +47,7 @@ pub(crate) use output::{Out, bar};
 /// eqvault: encrypted, verified backups of the teaching-equipment database,
 /// restore drills, the report archive and compliance checks (QĐ 146/QĐ-GDĐT).
 #[derive(Debug, Parser)]
-#[command(name = "eqvault", version, about, long_about = None, max_term_width = 100)]
+#[command(name = "eqvault", version, about, long_about = None)]
 pub struct Cli {
     /// The config file [default: $EQVAULT_CONFIG, then ./eqvault.toml].
     #[arg(long, global = true, env = "EQVAULT_CONFIG", value_name = "PATH")]
@@ -133,7 +135,15 @@ pub enum Command {
 
 /// The program: parse, log, run, map to the exit code of the CLI contract.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let lang = help::lang_of_args(&args);
+    let cli = match help::command(lang)
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => return usage(&e, &args, lang),
+    };
     // The daemon logs its life (jobs, stop) at info; `[log] file` adds a rotating file.
     let daemon = matches!(cli.command, Command::Daemon(_));
     let log_file = match cli.command {
@@ -152,9 +162,10 @@ pub fn main() -> ExitCode {
             return Exit::Failed.into();
         }
     };
-    let out = Out::new(cli.json, cli.lang);
+    let out = Out::new(cli.json, cli.lang, lang, cli.verbose);
+    output::bar_lang(lang);
     // Scheduled jobs put the same next step in their alerts as an error here.
-    crate::daemon::use_hints(hints::hint);
+    crate::daemon::use_hints(hints::hint_en);
     let left = signals::Left::of(&cli.command);
     let r = rt.block_on(async {
         match left {
@@ -181,6 +192,26 @@ pub fn main() -> ExitCode {
         "signing cost"
     );
     code.into()
+}
+
+/// `--help` and `--version` print their page (exit 0); a usage error is said
+/// once in the reader's language (exit 2).
+fn usage(e: &clap::Error, args: &[std::ffi::OsString], lang: Lang) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            Exit::Ok.into()
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            Exit::Failed.into()
+        }
+        _ => {
+            eprintln!("{}", help::usage_error(e, args, lang));
+            Exit::Failed.into()
+        }
+    }
 }
 
 fn init_logging(verbose: u8, settings: Option<&logfile::Settings>) {

@@ -13,17 +13,31 @@ pub struct Out {
     pub json: bool,
     /// `--lang` (or `EQVAULT_LANG`), when given.
     pub lang_flag: Option<Lang>,
+    /// The language known before the config was read (`--lang`,
+    /// `EQVAULT_LANG`, the default config's `[office] lang`, else vi): errors
+    /// that come before a config are said in it.
+    pub lang_early: Lang,
+    /// `-v` given this many times: errors show their whole chain of causes.
+    pub verbose: u8,
 }
 
 impl Out {
-    pub fn new(json: bool, lang_flag: Option<Lang>) -> Self {
-        Out { json, lang_flag }
+    pub fn new(json: bool, lang_flag: Option<Lang>, lang_early: Lang, verbose: u8) -> Self {
+        Out {
+            json,
+            lang_flag,
+            lang_early,
+            verbose,
+        }
     }
 
     /// The language of this run: `--lang`, `EQVAULT_LANG`, then `configured`
-    /// (`[office] lang`), then Vietnamese.
+    /// (`[office] lang`), then what was known before the config was read.
     pub fn lang(&self, configured: Option<Lang>) -> Lang {
-        Lang::choose_for(self.lang_flag, configured)
+        if self.lang_flag.is_some() {
+            return Lang::choose_for(self.lang_flag, None);
+        }
+        configured.unwrap_or(self.lang_early)
     }
 
     /// [`Out::lang`] with the vault's config, when it has one.
@@ -52,20 +66,44 @@ impl Out {
 
     /// Prints a warning on stderr.
     pub fn warn(&self, s: impl AsRef<str>) {
-        let _ = writeln!(std::io::stderr().lock(), "warning: {}", s.as_ref());
+        let word = self.lang_early.t("word-warning", &[]);
+        let _ = writeln!(std::io::stderr().lock(), "{word} {}", s.as_ref());
     }
 
-    /// Prints an error and its causes on stderr, once.
+    /// Prints an error on stderr, once: what happened (naming the path or
+    /// key) and what to do, in the reader's language. The technical causes
+    /// under it are shown with `-v`; without it only the innermost one of an
+    /// error the catalog does not say, when it is short and adds something.
     pub fn error(&self, e: &anyhow::Error) {
-        let mut msg = format!("error: {e}");
-        for cause in e.chain().skip(1) {
-            let c = cause.to_string();
-            if !msg.contains(&c) {
-                msg.push_str(&format!("\n  caused by: {c}"));
+        let lang = self.lang_early;
+        let said: Vec<(String, bool)> = e.chain().map(|x| super::errors::said(x, lang)).collect();
+        let (head, head_said) = &said[0];
+        let mut msg = format!("{} {head}", lang.t("word-error", &[]));
+        let causes = &said[1..];
+        let shown: Vec<&String> = if self.verbose > 0 {
+            causes.iter().map(|(c, _)| c).collect()
+        } else if *head_said {
+            // The catalog's headline already says the cause in words.
+            Vec::new()
+        } else {
+            // Under a context ("cannot open …"): the first cause the catalog
+            // says, else the innermost when it is short.
+            causes
+                .iter()
+                .find(|(_, s)| *s)
+                .or_else(|| causes.last().filter(|(c, _)| c.chars().count() <= 100))
+                .map(|(c, _)| c)
+                .into_iter()
+                .collect()
+        };
+        let cause = lang.t("word-cause", &[]);
+        for c in shown {
+            if !msg.contains(c.as_str()) {
+                msg.push_str(&format!("\n  {cause} {c}"));
             }
         }
-        if let Some(h) = super::hints::hint(e.as_ref()) {
-            msg.push_str(&format!("\n  hint: {h}"));
+        if let Some(h) = super::hints::hint(e.as_ref(), lang) {
+            msg.push_str(&format!("\n  {} {h}", lang.t("word-hint", &[])));
         }
         let _ = writeln!(
             std::io::stderr().lock(),
@@ -75,17 +113,51 @@ impl Out {
     }
 }
 
+/// A store that failed, said once: a line under 160 characters naming the
+/// store and what happened in words, then what to do; the full text of the
+/// failure follows with `-v`. The line is a warning on stderr when `warn`
+/// (or with `--json`, as stdout holds the document), else one of the
+/// command's result lines on stdout, indented.
+pub fn store_failed(out: &Out, lang: Lang, id: &str, store: &str, detail: &str, warn: bool) {
+    let why = lang.say(&crate::store::brief(detail));
+    let line = crate::sanitize::for_terminal(&lang.t(id, &[("store", &store), ("why", &why)]))
+        .into_owned();
+    if out.json || warn {
+        out.warn(&line);
+    } else {
+        out.line(format!("  {line}"));
+    }
+    if out.verbose > 0 {
+        let full = crate::sanitize::for_terminal(detail).into_owned();
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "  {} {full}",
+            lang.t("word-cause", &[])
+        );
+    }
+}
+
+/// The language of the progress bars' labels, set once when it is known.
+static BAR_LANG: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
+
+/// Sets the language of the progress bars (the first call wins).
+pub fn bar_lang(lang: Lang) {
+    let _ = BAR_LANG.set(lang);
+}
+
 /// A progress bar on stderr when it is a terminal; silent otherwise.
 pub fn bar() -> Arc<dyn crate::progress::Progress> {
     Arc::new(Bar {
         pb: std::sync::Mutex::new(None),
         enabled: std::io::stderr().is_terminal(),
+        lang: BAR_LANG.get().copied().unwrap_or_default(),
     })
 }
 
 struct Bar {
     pb: std::sync::Mutex<Option<ProgressBar>>,
     enabled: bool,
+    lang: Lang,
 }
 
 impl crate::progress::Progress for Bar {
@@ -97,16 +169,17 @@ impl crate::progress::Progress for Bar {
             Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr())
                 .with_style(
                     ProgressStyle::with_template(
-                        "{msg:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+                        "{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
                     )
                     .expect("template")
                     .progress_chars("=> "),
                 ),
             None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
-                ProgressStyle::with_template("{msg:>10} {spinner} {elapsed}").expect("template"),
+                ProgressStyle::with_template("{msg:>12} {spinner} {elapsed}").expect("template"),
             ),
         };
-        pb.set_message(name.to_string());
+        // A phase is a message id; a name that is none (integrity_check) is shown as it is.
+        pb.set_message(self.lang.get(name).unwrap_or_else(|| name.to_string()));
         *self.pb.lock().expect("bar lock") = Some(pb);
     }
 
@@ -143,7 +216,7 @@ pub fn processed(lang: Lang, files: u64, bytes: u64, seconds: f64) -> String {
     } else {
         format!("{}:{:02}", secs / 60, secs % 60)
     };
-    let size = super::backup::human_bytes(bytes);
+    let size = lang.size(bytes);
     lang.t(
         if files == 1 {
             "processed-one"

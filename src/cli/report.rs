@@ -60,11 +60,12 @@ pub struct Args {
 
 pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Result<Exit> {
     let vault = super::check::vault_for(a.db, a.mapping, config_path, "report", out)?;
+    let req_lang = out.lang_of(&vault);
     let req = ReportRequest {
         as_of: a.as_of,
         period: a.period,
         format: a.format,
-        lang: out.lang(vault.config_if_any().and_then(|c| c.office.lang)),
+        lang: req_lang,
         out: a.out,
         force: a.force,
         office: a.office,
@@ -76,42 +77,50 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
     if out.json {
         out.json(&made);
     } else {
-        print_human(out, &made);
+        print_human(out, req_lang, &made);
     }
     Ok(made.verdict().into())
 }
 
-fn print_human(out: &Out, m: &ReportOutcome) {
-    let dmy = |d: NaiveDate| d.format("%d/%m/%Y").to_string();
-    out.line(format!("Báo cáo / report: {}", show(&m.path)));
+fn print_human(out: &Out, lang: super::Lang, m: &ReportOutcome) {
+    out.line(lang.t("report-file", &[("path", &show(&m.path))]));
     out.line(format!("SHA-256: {} ({})", m.sha256, show(&m.sidecar)));
-    out.line(format!(
-        "Kỳ / period: {} ({} – {}{}), tính đến / as of {}",
-        m.period,
-        dmy(m.from),
-        dmy(m.to),
-        if m.partial {
-            "; kỳ chưa kết thúc / the period is not over"
-        } else {
-            ""
-        },
-        dmy(m.as_of)
+    let partial = if m.partial {
+        format!("; {}", lang.t("report-partial", &[]))
+    } else {
+        String::new()
+    };
+    out.line(lang.t(
+        "report-period",
+        &[
+            ("period", &m.period),
+            (
+                "range",
+                &format!("{} – {}{partial}", lang.day(m.from), lang.day(m.to)),
+            ),
+            ("as_of", &lang.day(m.as_of)),
+        ],
     ));
-    out.line(format!(
-        "Kết quả: {}/{} điều khoản đạt, {} vi phạm, {} cảnh báo — {} of {} articles met, {} violation(s), {} warning(s)",
-        m.articles_met, m.articles, m.violations, m.warnings, m.articles_met, m.articles, m.violations, m.warnings
+    out.line(lang.t(
+        "report-result",
+        &[
+            ("met", &m.articles_met),
+            ("articles", &m.articles),
+            ("violations", &m.violations),
+            ("warnings", &m.warnings),
+        ],
     ));
     if let Some(a) = &m.archived {
-        let how = if a.already {
-            "đã có sẵn / already archived"
-        } else {
-            "đã lưu trữ / archived"
-        };
-        out.line(format!(
-            "Lưu trữ / archive: {how} {}/{} {}",
-            a.year,
-            a.term,
-            a.bag.as_deref().unwrap_or("")
+        out.line(lang.t(
+            if a.already {
+                "report-already-archived"
+            } else {
+                "report-archived"
+            },
+            &[
+                ("place", &format!("{}/{}", a.year, a.term)),
+                ("bag", &a.bag.as_deref().unwrap_or("")),
+            ],
         ));
     }
 }

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use super::backup::human_bytes;
 use super::bare::BareArgs;
 use super::{Exit, Out};
 use crate::ops::Outcome;
@@ -27,6 +26,7 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
         super::open(config_path)?
     };
     let o = vault.snapshots(a.all_vaults).await?;
+    let lang = out.lang_of(&vault);
     let sv = &o.survey;
     let labels = &sv.labels;
     for (n, label) in sv.labels.iter().enumerate() {
@@ -34,7 +34,7 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
             let e = sv.errors[n]
                 .as_ref()
                 .map_or(String::new(), |e| e.to_string());
-            out.warn(format!("cannot list store {label}: {e}"));
+            super::output::store_failed(out, lang, "snapshots-store-unreadable", label, &e, true);
             continue;
         };
         if !i.incomplete.is_empty() {
@@ -42,45 +42,50 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
         }
         // Not listed, and not silently: each of these hides or fakes a snapshot.
         for (key, why) in &i.unreadable {
-            out.warn(crate::sanitize::for_terminal(&format!(
-                "{key} in {label} cannot be read and is not listed: {why}. Run `eqvault verify --all`"
+            out.warn(crate::sanitize::for_terminal(&lang.t(
+                "snapshots-unreadable",
+                &[("key", key), ("store", label), ("why", why)],
             )));
         }
         for (key, why) in &i.untrusted {
-            out.warn(crate::sanitize::for_terminal(&format!(
-                "{key} in {label} is not trusted and is not listed: {why}. Run `eqvault verify --all`"
+            out.warn(crate::sanitize::for_terminal(&lang.t(
+                "snapshots-untrusted",
+                &[("key", key), ("store", label), ("why", why)],
             )));
         }
         for (id, (m, _)) in &i.future {
-            out.warn(format!(
-                "{id} in {label} is dated {} in the future (a wrong clock) and is not listed until its time comes",
-                m.created_at.format("%d/%m/%Y %H:%M")
+            out.warn(lang.t(
+                "snapshots-future",
+                &[
+                    ("id", id),
+                    ("store", label),
+                    ("when", &lang.when(&m.created_at)),
+                ],
             ));
         }
         for id in &sv.vanished[n] {
-            out.warn(format!(
-                "{id} was in {label} before and is gone, with no prune by this host; `eqvault forget` acknowledges it"
-            ));
+            out.warn(lang.t("snapshots-vanished", &[("id", id), ("store", label)]));
         }
     }
     let all = &o.snapshots;
     if out.json {
         out.json(&o);
     } else if all.is_empty() {
-        out.line(
-            "Chưa có bản sao lưu hoàn chỉnh nào / no complete snapshot yet: run `eqvault backup`",
-        );
+        out.line(lang.t("snapshots-none", &[]));
     } else {
         out.line(format!(
-            "{:<24} {:<20} {:>10}  số bản / copies",
-            "mã / id", "lúc / time", "cỡ / size"
+            "{:<24} {:<17} {:>10}  {}",
+            lang.t("snapshots-col-id", &[]),
+            lang.t("snapshots-col-time", &[]),
+            lang.t("snapshots-col-size", &[]),
+            lang.t("snapshots-col-copies", &[]),
         ));
         for s in all {
             out.line(format!(
-                "{:<24} {:<20} {:>10}  {}/{}",
+                "{:<24} {:<17} {:>10}  {}/{}",
                 s.meta.id.as_str(),
-                s.meta.created_at.format("%d/%m/%Y %H:%M"),
-                human_bytes(s.meta.object_bytes),
+                lang.when(&s.meta.created_at),
+                lang.size(s.meta.object_bytes),
                 s.stores.len(),
                 labels.len()
             ));
@@ -89,21 +94,21 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
     if !out.json {
         for (vault, views) in o.others.iter().flatten() {
             let name = if vault == "-" {
-                "(gốc của kho / the store's root)".to_string()
+                lang.t("snapshots-store-root", &[])
             } else {
                 vault.clone()
             };
             out.line("");
-            out.line(format!(
-                "Kho lưu trữ khác / another vault: {name} — {} bản / snapshots (không bao giờ được `latest` chọn / never taken by `latest`)",
-                views.len()
+            out.line(lang.t(
+                "snapshots-other-vault",
+                &[("name", &name), ("count", &views.len())],
             ));
             for s in views {
                 out.line(format!(
-                    "  {:<24} {:<20} {:>10}",
+                    "  {:<24} {:<17} {:>10}",
                     s.meta.id.as_str(),
-                    s.meta.created_at.format("%d/%m/%Y %H:%M"),
-                    human_bytes(s.meta.object_bytes),
+                    lang.when(&s.meta.created_at),
+                    lang.size(s.meta.object_bytes),
                 ));
             }
         }

@@ -17,6 +17,7 @@ use serde::Serialize;
 use super::{OpsError, Outcome, Progress, Vault, Verdict};
 use crate::catalog::{self, Manifest, Metadata, SnapshotId};
 use crate::config::Config;
+use crate::lang::Msg;
 use crate::ledger;
 use crate::pack::{self, Packer};
 use crate::snapshot;
@@ -72,7 +73,7 @@ pub struct BackupOutcome {
     /// Per store, in config order.
     pub stores: Vec<StoreOutcome>,
     /// Things to show that did not fail the backup (e.g. the ledger not stored somewhere).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Msg>,
     /// Seconds from the start to the last store's metadata.
     pub seconds: f64,
 }
@@ -210,10 +211,11 @@ async fn run(
         if let Some(crate::store::MarkerState::Trusted(m)) = m
             && let Ok(Some(was)) = super::seen::marker(&cfg.state_dir, &s.label, &m.store_id)
         {
-            changed.push(format!(
-                "the marker of store {} changed since this host last saw it (it was {was}): another store is mounted there, or the store was replaced; `eqvault store add {}` accepts it",
-                s.label, s.label
-            ));
+            changed.push(
+                Msg::new("backup-warn-marker-changed")
+                    .arg("store", &s.label)
+                    .arg("was", was),
+            );
         }
     }
     let at: Vec<usize> = live.iter().map(|(i, _)| *i).collect();
@@ -239,7 +241,7 @@ async fn run(
 
     let tmp = super::private_temp(cfg, "backup")?;
     let copy = tmp.path().join(pack::DATABASE_ENTRY);
-    progress.phase("sao chép / copy", None);
+    progress.phase("phase-copy", None);
     let copy_started = std::time::Instant::now();
     {
         let (src, dst) = (cfg.database.path.clone(), copy.clone());
@@ -319,7 +321,7 @@ async fn run(
 
     // The bar counts the database as it goes into the compressor: what the
     // stores receive is the compressed object, a fraction of it.
-    progress.phase("nén, mã hoá, tải lên / pack, upload", Some(db_bytes));
+    progress.phase("phase-upload", Some(db_bytes));
     let source_name = cfg
         .database
         .path
@@ -478,30 +480,25 @@ async fn run(
     // What this host wrote, it has seen: deleted right after, it is named as vanished.
     for s in &good {
         if let Err(e) = super::seen::wrote(&cfg.state_dir, &s.label, &metadata.id) {
-            warnings.push(format!(
-                "the snapshot could not be recorded as seen ({e}); if it vanishes, nothing will name it"
-            ));
+            warnings.push(Msg::new("backup-warn-not-seen").arg("why", e));
         }
     }
     match ids {
         Ok(ids) => {
             for sk in &ids.skipped {
-                warnings.push(format!(
-                    "identifier ledger, table {}: {}; the snapshot is complete (`eqvault check` reports these rows)",
-                    sk.kind.table(),
-                    sk.why
-                ));
+                warnings.push(
+                    Msg::new("backup-warn-ledger-table")
+                        .arg("table", sk.kind.table())
+                        .arg("why", &sk.why),
+                );
             }
             if ids.idents.is_empty() {
                 // Nothing of the reference schema: a ledger of nothing is no evidence.
-                warnings.push(
-                    "the identifier ledger recorded no identifier: no row of schools, staff or equipment was found; a database not in the reference schema needs a mapping ([database] mapping, `eqvault mapping init --out mapping.sql`) before deleted, changed or re-issued identifiers can be seen; the snapshot is complete".to_string(),
-                );
+                warnings.push(Msg::new("backup-warn-ledger-empty"));
             }
             let t = std::time::Instant::now();
             warnings.extend(
-                record_identifiers(cfg, &metadata, &ids.idents, &recipients, &good, &signer)
-                    .await,
+                record_identifiers(cfg, &metadata, &ids.idents, &recipients, &good, &signer).await,
             );
             tracing::info!(
                 seconds = t.elapsed().as_secs_f64(),
@@ -509,9 +506,7 @@ async fn run(
                 "identifier ledger recorded and sealed"
             );
         }
-        Err(why) => warnings.push(format!(
-            "the identifiers could not be read ({why}), so the identifier ledger was not updated; the snapshot is complete"
-        )),
+        Err(why) => warnings.push(Msg::new("backup-warn-ids-unread").arg("why", why)),
     }
     Ok(BackupOutcome {
         metadata,
@@ -531,7 +526,7 @@ async fn record_identifiers(
     recipients: &[age::x25519::Recipient],
     stores: &[&Store],
     signer: &crate::trust::Signer,
-) -> Vec<String> {
+) -> Vec<Msg> {
     let mut warnings = Vec::new();
     let path = ledger::Ledger::path_in(&cfg.state_dir);
     let sealed = (|| -> Result<Vec<u8>, String> {
@@ -570,13 +565,15 @@ async fn record_identifiers(
                 }
                 .await;
                 if let Err(e) = r {
-                    warnings.push(format!("identifier ledger not stored in {}: {e}", s.label));
+                    warnings.push(
+                        Msg::new("backup-warn-ledger-not-stored")
+                            .arg("store", &s.label)
+                            .arg("why", e),
+                    );
                 }
             }
         }
-        Err(e) => warnings.push(format!(
-            "the identifier ledger was not updated ({e}); run `eqvault ledger rebuild` after fixing it"
-        )),
+        Err(e) => warnings.push(Msg::new("backup-warn-ledger-not-updated").arg("why", e)),
     }
     warnings
 }

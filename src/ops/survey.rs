@@ -212,7 +212,7 @@ pub async fn survey(cfg: &Config, vet: &Vetting) -> Result<Survey, OpsError> {
             Err(e) => (None, None, Some(e)),
         };
         if let Some(e) = &err {
-            tracing::warn!(store = %label, error = %e, "store unavailable");
+            tracing::info!(store = %label, error = %e, "store unavailable");
         }
         let marker = match (&store, &inv) {
             (Some(s), Some(_)) => match s.marker(&vet.trusted).await {

@@ -265,7 +265,7 @@ async fn hash_check(
 ) -> (Check, Option<String>) {
     // Hashing needs the bytes, not a copy: stream into a sink.
     let mut sink = tokio::io::sink();
-    progress.phase("kiểm tra / verify", Some(meta.object_bytes));
+    progress.phase("phase-verify", Some(meta.object_bytes));
     let r = store.get_to(&meta.object, &mut sink, progress).await;
     progress.done();
     match r {
@@ -401,10 +401,7 @@ pub async fn read_data(
     // age says the same of a damaged header, so the object is hashed to the end
     // and damage is named as damage.
     let early = |e: &Unpacking| matches!(&e, Err((_, Some(_))));
-    progress.phase(
-        "tải về, giải mã / download, decrypt",
-        Some(meta.object_bytes),
-    );
+    progress.phase("phase-download", Some(meta.object_bytes));
     let mut h = sha2::Sha256::new();
     let mut n = 0u64;
     let mut finished: Option<Unpacking> = None;
@@ -444,7 +441,7 @@ pub async fn read_data(
     progress.done();
     out.download_secs = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    progress.phase("ghi đĩa / write", None);
+    progress.phase("phase-write", None);
     let stopped_early = finished.as_ref().is_some_and(early);
     let unpacked: Unpacking = match finished {
         Some(r) => r,
@@ -626,7 +623,7 @@ pub async fn read_data(
         return out;
     }
     let t = Instant::now();
-    progress.phase("kiểm tra / check", None);
+    progress.phase("phase-check", None);
     let m2 = manifest.clone();
     let db2 = db.clone();
     let more = tokio::task::spawn_blocking(move || check_database(&db2, &m2))

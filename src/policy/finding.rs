@@ -46,6 +46,16 @@ pub struct Message {
     pub en: String,
 }
 
+impl Message {
+    /// The text in `lang`.
+    pub fn of(&self, lang: crate::lang::Lang) -> &str {
+        match lang {
+            crate::lang::Lang::Vi => &self.vi,
+            crate::lang::Lang::En => &self.en,
+        }
+    }
+}
+
 /// The evidence of a finding; each rule has its own shape.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]

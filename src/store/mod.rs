@@ -1225,6 +1225,88 @@ async fn next_chunk(rx: &mut mpsc::Receiver<Chunk>) -> Option<Chunk> {
 }
 
 /// An error and its sources on one line (object_store's, and the schedule's job reasons).
+/// A store's failure in one short line for a person (what happened, in
+/// words), from the full text an outcome carries: the S3 client's
+/// "Generic S3 error: Error performing HEAD … after 3 retries, max_retries:
+/// 3, retry_timeout: 120s - HTTP error: … Connection refused" becomes
+/// "did not answer (connection refused) after 4 tries". The full text stays
+/// in `--json` and behind `-v`.
+pub fn brief(detail: &str) -> crate::lang::Msg {
+    use crate::lang::Msg;
+    let d = detail.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| d.contains(w));
+    let tries = d
+        .split("after ")
+        .skip(1)
+        .find_map(|rest| {
+            let (n, tail) = rest.split_once(' ')?;
+            tail.starts_with("retries")
+                .then(|| n.parse::<u32>().ok())
+                .flatten()
+        })
+        .map(|r| r + 1);
+    let unreachable = |why: &'static str| {
+        let m = Msg::new(match tries {
+            Some(_) => "store-brief-unreachable-tries",
+            None => "store-brief-unreachable",
+        })
+        .arg_msg("why", Msg::new(why));
+        match tries {
+            Some(n) => m.arg("tries", n),
+            None => m,
+        }
+    };
+    if let Some(rest) = detail.split("lists a name eqvault never writes, ").nth(1) {
+        // Someone planted a name the S3 client refuses: say which, and how to remove it.
+        let key = rest.split(" (someone").next().unwrap_or(rest);
+        Msg::new("store-brief-foreign-name").arg("key", key)
+    } else if has(&["connection refused"]) {
+        unreachable("store-why-refused")
+    } else if has(&[
+        "dns error",
+        "failed to lookup address",
+        "name or service not known",
+    ]) {
+        unreachable("store-why-dns")
+    } else if has(&["timed out", "timeout"]) && !has(&["retry_timeout: "])
+        || has(&["operation timed out"])
+    {
+        unreachable("store-why-timeout")
+    } else if has(&["certificate", "tls", "ssl"]) {
+        unreachable("store-why-tls")
+    } else if has(&["connection reset", "broken pipe", "connection closed"]) {
+        unreachable("store-why-reset")
+    } else if has(&["nosuchbucket"]) {
+        Msg::new("store-brief-no-bucket")
+    } else if has(&[
+        "invalidaccesskeyid",
+        "signaturedoesnotmatch",
+        "accessdenied",
+        "403 forbidden",
+        "status 403",
+    ]) {
+        Msg::new("store-brief-denied")
+    } else if has(&["has no credentials", "không có thông tin đăng nhập"]) {
+        Msg::new("store-brief-no-credentials")
+    } else if has(&["is not an eqvault store"]) {
+        Msg::new("store-brief-not-a-store")
+    } else if has(&["does not exist or is not a folder"]) {
+        Msg::new("store-brief-no-folder")
+    } else if has(&["the same store as"]) {
+        Msg::new("store-brief-same-store")
+    } else {
+        // Something else: its first clause, short.
+        let first: String = detail
+            .split(". ")
+            .next()
+            .unwrap_or(detail)
+            .chars()
+            .take(90)
+            .collect();
+        Msg::new("store-brief-other").arg("why", first)
+    }
+}
+
 pub(crate) fn flatten_error(e: &dyn std::error::Error) -> String {
     // A store's own message can quote a planted key: never let it reach a terminal raw.
     crate::sanitize::for_terminal(&flatten_raw(e)).into_owned()
@@ -1247,6 +1329,24 @@ fn flatten_raw(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_store_failure_is_said_briefly() {
+        let s3 = "store s3://bkt/eq failed on vaults/v-1/snapshots/x: Generic S3 error: Error performing HEAD http://127.0.0.1:9/bkt/eq/x in 969.186114ms, after 3 retries, max_retries: 3, retry_timeout: 120s  - HTTP error: error sending request: client error (Connect): tcp connect error: Connection refused (os error 111). Check that the store is reachable and the credentials are right";
+        let m = brief(s3);
+        assert_eq!(m.id, "store-brief-unreachable-tries");
+        let en = m.to_string();
+        assert!(
+            en.contains("connection refused") && en.contains("4 tries"),
+            "{en}"
+        );
+        assert!(en.len() < 80, "{en}");
+        assert_eq!(
+            brief("AccessDenied: 403 Forbidden").id,
+            "store-brief-denied"
+        );
+        assert_eq!(brief("odd. more").to_string().contains("odd"), true);
+    }
 
     #[test]
     fn urls_are_read() {

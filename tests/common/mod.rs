@@ -476,7 +476,10 @@ fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// `eqvault` from this build, with no AWS or eqvault variables leaking in from the environment.
+/// `eqvault` from this build, with no AWS or eqvault variables leaking in
+/// from the environment, speaking English (`EQVAULT_LANG=en`): the tests
+/// pin English lines. The Vietnamese default is tested in `tests/lang.rs`,
+/// which removes the variable.
 pub fn eqvault() -> Command {
     let mut c = Command::cargo_bin("eqvault").expect("the eqvault binary");
     for v in [
@@ -495,6 +498,7 @@ pub fn eqvault() -> Command {
     ] {
         c.env_remove(v);
     }
+    c.env("EQVAULT_LANG", "en");
     c
 }
 
@@ -510,7 +514,8 @@ pub struct Run {
 }
 
 impl Run {
-    fn of(o: std::process::Output) -> Run {
+    /// What the finished process `o` did.
+    pub fn of(o: std::process::Output) -> Run {
         Run {
             code: o.status.code(),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),

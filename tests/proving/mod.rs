@@ -68,6 +68,8 @@ pub fn child_cmd(fx: &Fixture) -> std::process::Command {
     ] {
         c.env_remove(v);
     }
+    // English, as common::eqvault speaks (tests/lang.rs tests the default).
+    c.env("EQVAULT_LANG", "en");
     c.arg("--config").arg(&fx.config);
     c
 }

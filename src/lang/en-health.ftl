@@ -1,0 +1,1 @@
+# eqvault: English of the health commands: status, doctor, verify, sync, drill.
