@@ -13,7 +13,7 @@ pub trait Progress: Send + Sync {
     fn done(&self) {}
     /// A step of a long job begins, said in a few words for a person watching
     /// (the demo's "backup to both stores …"); never part of a result.
-    fn note(&self, _text: &str) {}
+    fn note(&self, _message: &crate::lang::Msg) {}
 }
 
 /// A [`Progress`] that shows nothing.

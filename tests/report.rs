@@ -1901,7 +1901,16 @@ fn the_demo_ends_with_the_html_report() {
             c.arg("--json");
         }
         let out = c
-            .args(["demo", "--schools", "6", "--years", "1", "--dir"])
+            .args([
+                "demo",
+                "--lang",
+                "en",
+                "--schools",
+                "6",
+                "--years",
+                "1",
+                "--dir",
+            ])
             .arg(&demo)
             .output()
             .unwrap();
@@ -1942,9 +1951,9 @@ fn the_demo_ends_with_the_html_report() {
         text.contains("left out on purpose: tan-suat-su-dung"),
         "{text}"
     );
-    assert!(text.contains("  check      "), "{text}");
+    assert!(text.contains("  check          "), "{text}");
     assert!(
-        text.contains(&format!("report     {}", report.display())),
+        text.contains(&format!("report         {}", report.display())),
         "{text}"
     );
     let names = |d: &Path| {

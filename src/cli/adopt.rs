@@ -49,30 +49,31 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     if out.json {
         out.json(&o);
     } else {
+        let lang = out.lang_of(vault);
         if let Some(k) = &o.new_signing_key {
-            out.line(format!(
-                "wrote {} (mode 0600) and trusted it in {}",
-                super::show(k),
-                super::show(&cfg.path)
+            out.line(lang.t(
+                "adopt-wrote-key",
+                &[
+                    ("path", &super::show(k)),
+                    ("config", &super::show(&cfg.path)),
+                ],
             ));
         }
         for m in &o.markers {
-            out.line(crate::sanitize::for_terminal(&format!(
-                "store {}: marker {}",
-                m.url, m.marker
-            )));
+            out.line(super::init::marker_line(lang, &m.url, &m.marker));
         }
         for s in &o.snapshots {
-            out.line(format!(
-                "{} {} {}: {}",
-                if s.ok { "adopted" } else { "NOT adopted" },
-                s.id,
-                s.store,
-                s.detail
+            out.line(lang.t(
+                if s.ok {
+                    "adopt-adopted"
+                } else {
+                    "adopt-not-adopted"
+                },
+                &[("id", &s.id), ("store", &s.store), ("detail", &s.detail)],
             ));
         }
         if o.snapshots.is_empty() {
-            out.line("no unsigned snapshot to adopt");
+            out.line(lang.t("adopt-nothing", &[]));
         }
     }
     Ok(o.verdict().into())
@@ -84,13 +85,15 @@ pub async fn forget(a: ForgetArgs, vault: &Vault, out: &Out) -> anyhow::Result<E
     if out.json {
         out.json(&o);
     } else {
+        let lang = out.lang_of(vault);
         for (s, id) in &o.snapshots {
-            out.line(format!("forgot {id} in {s}"));
+            out.line(lang.t("forget-snapshot", &[("id", id), ("store", s)]));
         }
         for id in &o.drills {
-            out.line(format!("forgot the vanished drill record {id}"));
+            out.line(lang.t("forget-drill", &[("id", id)]));
         }
-        out.line(format!("{} forgotten", o.snapshots.len() + o.drills.len()));
+        let count = o.snapshots.len() + o.drills.len();
+        out.line(lang.t("forget-total", &[("count", &count)]));
     }
     Ok(o.verdict().into())
 }

@@ -186,8 +186,8 @@ async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
                     ("bag", &b.bag),
                     ("place", &format!("{}/{}", b.year, b.term)),
                     ("files", &b.files),
-                    ("size", &super::backup::human_bytes(b.bytes)),
-                    ("packed", &super::backup::human_bytes(b.object_bytes)),
+                    ("size", &lang.size(b.bytes)),
+                    ("packed", &lang.size(b.object_bytes)),
                     ("stores", &stores.join(", ")),
                 ],
             ));
@@ -240,18 +240,25 @@ async fn list(a: ListArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     if out.json {
         out.json(&o);
     } else {
+        let lang = out.lang_of(vault);
         for e in entries {
+            // The day it was archived, as its reader writes a date.
+            let day = chrono::NaiveDate::parse_from_str(
+                &e.archived_at[..10.min(e.archived_at.len())],
+                "%Y-%m-%d",
+            )
+            .map(|d| lang.day(d))
+            .unwrap_or_else(|_| e.archived_at.clone());
             out.line(format!(
-                "{}/{:<6} {}  {}  {}  {}",
+                "{}/{:<6} {day:<10}  {}  {}  {}",
                 e.year,
                 e.term.to_string(),
-                &e.archived_at[..10.min(e.archived_at.len())],
                 &e.sha256[..12],
                 e.bag,
                 for_terminal(&e.file)
             ));
         }
-        out.line(format!("{} archived files", entries.len()));
+        out.line(lang.t("archive-list-total", &[("count", &entries.len())]));
     }
     Ok(o.verdict().into())
 }
@@ -263,27 +270,28 @@ async fn get(a: GetArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     if out.json {
         out.json(&o);
     } else {
+        let lang = out.lang_of(vault);
         if o.already_there {
-            out.line(format!(
-                "{} is already there with the same content; nothing written",
-                show(&o.path)
-            ));
+            out.line(lang.t("archive-get-already", &[("path", &show(&o.path))]));
         } else {
-            out.line(format!(
-                "{} → {}  (bag {}, from {})",
-                for_terminal(&o.file),
-                show(&o.path),
-                o.bag,
-                o.store.as_deref().unwrap_or("")
+            out.line(lang.t(
+                "archive-get-done",
+                &[
+                    ("file", &for_terminal(&o.file)),
+                    ("path", &show(&o.path)),
+                    ("bag", &o.bag),
+                    ("store", &o.store.as_deref().unwrap_or("")),
+                ],
             ));
         }
         if let Some(sha) = &o.sha256 {
-            out.line(format!("  sha256 {sha} (matches the index)"));
+            out.line(format!("  {}", lang.t("archive-get-sha", &[("sha", sha)])));
         }
         if !o.other_versions.is_empty() {
+            let count = o.other_versions.len();
             out.line(format!(
-                "  {} older version(s) archived; get one by its SHA-256 (eqvault archive list)",
-                o.other_versions.len()
+                "  {}",
+                lang.t("archive-get-older", &[("count", &count)])
             ));
         }
     }
@@ -304,16 +312,21 @@ async fn verify(a: VerifyArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit>
     if out.json {
         out.json(&o);
     } else {
+        let lang = out.lang_of(vault);
         for r in results {
-            out.line(format!(
-                "{} {}  {}/{}  {}  ({}, {} files)",
-                if r.ok { "ok    " } else { "FAILED" },
-                r.bag,
-                r.year,
-                r.term,
-                r.store,
-                r.check,
-                r.files
+            out.line(lang.t(
+                if r.ok {
+                    "archive-verify-ok"
+                } else {
+                    "archive-verify-failed"
+                },
+                &[
+                    ("bag", &r.bag),
+                    ("place", &format!("{}/{}", r.year, r.term)),
+                    ("store", &r.store),
+                    ("check", &r.check),
+                    ("files", &r.files),
+                ],
             ));
             for p in &r.problems {
                 out.line(format!(
@@ -324,7 +337,10 @@ async fn verify(a: VerifyArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit>
             }
         }
         let bad = results.iter().filter(|r| !r.ok).count();
-        out.line(format!("{} checked, {} failed", results.len(), bad));
+        out.line(lang.t(
+            "archive-verify-total",
+            &[("checked", &results.len()), ("failed", &bad)],
+        ));
     }
     Ok(o.verdict().into())
 }
@@ -334,10 +350,10 @@ async fn rebuild(vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     if out.json {
         out.json(&r);
     } else {
-        out.line(format!(
-            "index rebuilt from the stores: {} bags, {} files",
-            r.bags, r.files
-        ));
+        out.line(
+            out.lang_of(vault)
+                .t("archive-rebuilt", &[("bags", &r.bags), ("files", &r.files)]),
+        );
         for (s, k, w) in &r.problems {
             out.line(format!("  {s}: {}: {w}", for_terminal(k)));
         }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Exit, Lang, Out};
+use super::{Exit, Out};
 use crate::ops::backup::BackupOptions;
 use crate::ops::{Outcome, Vault};
 
@@ -24,15 +24,16 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     let _lock = match crate::schedule::lock::try_lock(&cfg.state_dir, "backup")? {
         crate::schedule::TryLock::Acquired(l) => l,
         crate::schedule::TryLock::Held { pid } => {
+            let lang = out.lang_of(vault);
             let who = pid.map_or_else(
-                || "another eqvault process".to_string(),
+                || lang.t("backup-running-unknown", &[]),
                 |p| format!("eqvault (pid {p})"),
             );
-            anyhow::bail!(
-                "a backup is already running: {who} holds {}; this one was not started. \
-                 Wait for it to end (`eqvault snapshots` then lists its snapshot) and run `eqvault backup` again if needed",
-                crate::schedule::lock::lock_path(&cfg.state_dir, "backup").display()
-            );
+            let lock = crate::schedule::lock::lock_path(&cfg.state_dir, "backup");
+            anyhow::bail!(lang.t(
+                "backup-running",
+                &[("who", &who), ("lock", &super::show(&lock))]
+            ));
         }
     };
     let mut opts = BackupOptions::default();
@@ -85,9 +86,4 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         out.warn(lang.say(w));
     }
     Ok(o.verdict().into())
-}
-
-/// 1536 → "1.5 KiB".
-pub fn human_bytes(n: u64) -> String {
-    Lang::En.size(n)
 }

@@ -94,7 +94,8 @@ pub(super) fn vault_for(
         optional_config(config_path, out)?
     } else {
         Some(super::load(config_path).with_context(|| {
-            format!("{what} needs a database: pass --db PATH, or a config whose [database] path names it")
+            out.lang(None)
+                .t("check-needs-database", &[("command", &what)])
         })?)
     };
     Ok(match cfg {

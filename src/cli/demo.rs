@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use super::backup::human_bytes;
 use super::{Exit, Out, show};
 use crate::ops::demo::{DemoRequest, DemoSchema};
 use crate::ops::{Outcome, Vault};
@@ -70,70 +69,102 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<Exit> {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    let lang = out.lang(None);
+    // One row: a label in a column of its own, then what it is.
+    let row = |label: &str, text: String| {
+        out.line(format!("  {:<15}{text}", lang.t(label, &[])));
+    };
     out.line("");
-    out.line(format!("demo in {}", show(&dir)));
-    out.line(format!(
-        "  database   {} ({})",
-        show(&o.database),
-        human_bytes(o.database_bytes)
-    ));
-    out.line(format!("  config     {}", show(&o.config)));
+    out.line(lang.t("demo-in", &[("dir", &show(&dir))]));
+    row(
+        "demo-label-database",
+        format!("{} ({})", show(&o.database), lang.size(o.database_bytes)),
+    );
+    row("demo-label-config", show(&o.config));
     if let Some(id) = &o.identity {
-        out.line(format!(
-            "  identity   {} (the private key, mode 0600)",
-            show(id)
-        ));
+        row(
+            "demo-label-identity",
+            lang.t("demo-identity", &[("path", &show(id))]),
+        );
     }
     for s in &o.stores {
-        out.line(format!("  store      {s}"));
+        row("demo-label-store", s.to_string());
     }
     if let Some(s) = &o.snapshot {
-        out.line(format!("  snapshot   {s}"));
+        row("demo-label-snapshot", s.to_string());
     }
     if let Some(d) = &o.drill {
-        out.line(format!(
-            "  drill      {} in {:.2} s ({})",
-            serde_json::to_value(d.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-            d.seconds,
-            "record under drills/ in both stores"
-        ));
+        let status = serde_json::to_value(d.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let status = if status == "success" {
+            lang.t("demo-drill-success", &[])
+        } else {
+            status
+        };
+        row(
+            "demo-label-drill",
+            lang.t(
+                "demo-drill",
+                &[
+                    ("status", &status),
+                    ("seconds", &lang.decimal(d.seconds, 2)),
+                ],
+            ),
+        );
     }
     if let Some(a) = &o.archive {
-        out.line(format!(
-            "  archive    {} sample reports from {} filed in {} bags by school year and term",
-            a.added + a.skipped,
-            show(&a.exports),
-            a.bags,
-        ));
+        row(
+            "demo-label-archive",
+            lang.t(
+                "demo-archive",
+                &[
+                    ("count", &(a.added + a.skipped)),
+                    ("exports", &show(&a.exports)),
+                    ("bags", &a.bags),
+                ],
+            ),
+        );
         if let Some((y, p, k)) = &a.left_out {
             out.line(format!(
-                "             left out on purpose: {k} {y}/{p} (check finds it missing)",
+                "  {:<15}{}",
+                "",
+                lang.t(
+                    "demo-left-out",
+                    &[("kind", k), ("place", &format!("{y}/{p}"))]
+                )
             ));
         }
     }
     if let Some(c) = &o.check {
-        out.line(format!(
-            "  check      {} violations, {} warnings from {} on, as `eqvault check` judges",
-            c.summary.violations, c.summary.warnings, c.from,
-        ));
+        row(
+            "demo-label-check",
+            lang.t(
+                "demo-check",
+                &[
+                    ("violations", &c.summary.violations),
+                    ("warnings", &c.summary.warnings),
+                    ("from", &lang.day(c.from)),
+                ],
+            ),
+        );
     }
     if let Some(path) = &o.report {
-        out.line(format!(
-            "  report     {} (open it in a browser; print it on A4)",
-            show(path)
-        ));
+        row(
+            "demo-label-report",
+            lang.t("demo-report", &[("path", &show(path))]),
+        );
     }
     if !o.planted.is_empty() {
-        out.line(format!(
-            "  planted    {} violations for the checks to find:",
-            o.planted.len()
-        ));
+        row(
+            "demo-label-planted",
+            lang.t("demo-planted", &[("count", &o.planted.len())]),
+        );
         for p in &o.planted {
             out.line(format!(
-                "             {} {} {}",
+                "  {:<15}{} {} {}",
+                "",
                 p.rule,
                 p.school_id,
                 crate::sanitize::for_terminal(&p.subject)
@@ -141,9 +172,11 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<Exit> {
         }
     }
     out.line("");
-    out.line(format!(
-        "try: eqvault --config {} snapshots | verify --read-data | drill random | status",
-        show(&o.config)
-    ));
+    // Each a command that runs as pasted.
+    out.line(lang.t("demo-try", &[]));
+    let config = show(&o.config);
+    for cmd in ["snapshots", "verify --read-data", "drill random", "status"] {
+        out.line(format!("  eqvault --config {config} {cmd}"));
+    }
     Ok(o.verdict().into())
 }

@@ -95,32 +95,26 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<Exit> {
         out.line(lang.t("init-wrote-signing-key", &[("path", &show(&w.signing_key))]));
         out.line(lang.t("init-recipients", &[("list", &w.recipients.join(", "))]));
         for s in &w.stores {
-            let marker = match s.marker.as_str() {
-                "written" => lang.t("init-marker-written", &[]),
-                "present" => lang.t("init-marker-present", &[]),
-                other => other.to_string(),
-            };
-            out.line(crate::sanitize::for_terminal(
-                &lang.t("init-store", &[("store", &s.url), ("marker", &marker)]),
-            ));
+            out.line(marker_line(lang, &s.url, &s.marker));
         }
         if !w.schema_missing.is_empty() {
-            out.warn(
-                lang.t(
-                    "init-schema-missing",
-                    &[(
-                        "missing",
-                        &w.schema_missing
-                            .iter()
-                            .take(3)
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    )],
-                ),
-            );
+            out.warn(lang.t(
+                "init-schema-missing",
+                &[("missing", &w.schema_missing.join(", "))],
+            ));
         }
         out.line(lang.t("init-next", &[]));
     }
     Ok(w.verdict().into())
+}
+
+/// `store URL: marker written|present`, for init, `store add` and adopt.
+pub(super) fn marker_line(lang: super::Lang, url: &str, marker: &str) -> String {
+    let marker = match marker {
+        "written" => lang.t("init-marker-written", &[]),
+        "present" => lang.t("init-marker-present", &[]),
+        other => other.to_string(),
+    };
+    crate::sanitize::for_terminal(&lang.t("init-store", &[("store", &url), ("marker", &marker)]))
+        .into_owned()
 }

@@ -23,12 +23,14 @@ pub async fn run(c: Cmd, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
             if out.json {
                 out.json(&r);
             } else {
-                out.line(format!(
-                    "merged {} identifiers from {} ({}) into {}",
-                    r.identifiers,
-                    r.key,
-                    r.store,
-                    show(&r.path)
+                out.line(out.lang_of(vault).t(
+                    "ledger-merged",
+                    &[
+                        ("count", &r.identifiers),
+                        ("key", &r.key),
+                        ("store", &r.store),
+                        ("path", &show(&r.path)),
+                    ],
                 ));
             }
             Ok(r.verdict().into())

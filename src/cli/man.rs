@@ -32,21 +32,18 @@ pub fn run(a: Args, out: &Out) -> anyhow::Result<Exit> {
             .collect::<Vec<_>>()
             .join("-");
         let Some(page) = pages.iter().find(|p| p.name == name) else {
-            bail!(
-                "`{}` is not an eqvault command: `eqvault --help` lists them, `eqvault man --dir DIR` writes every page",
-                a.command.join(" ")
-            );
+            bail!(lang.t("man-no-such-command", &[("command", &a.command.join(" "))]));
         };
         let _ = std::io::stdout().lock().write_all(&page.roff);
         return Ok(Exit::Ok);
     };
     std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create the folder {}", super::show(&dir)))?;
+        .with_context(|| lang.t("man-cannot-create", &[("dir", &super::show(&dir))]))?;
     let mut files = Vec::new();
     for page in &pages {
         let path = dir.join(format!("{}.1", page.name));
         std::fs::write(&path, &page.roff)
-            .with_context(|| format!("cannot write {}", super::show(&path)))?;
+            .with_context(|| lang.t("man-cannot-write", &[("path", &super::show(&path))]))?;
         files.push(path);
     }
     if out.json {

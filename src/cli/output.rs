@@ -195,7 +195,8 @@ impl crate::progress::Progress for Bar {
         }
     }
 
-    fn note(&self, text: &str) {
+    fn note(&self, message: &crate::lang::Msg) {
+        let text = self.lang.say(message);
         // Always on stderr, terminal or not (stdout stays clean for --json).
         let say = || {
             let _ = writeln!(std::io::stderr().lock(), "{text}");

@@ -111,7 +111,8 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         out.line(tail);
     }
     for (s, e) in &o.errors {
-        out.warn(format!("{s}: {e}"));
+        let lang = out.lang_of(vault);
+        super::output::store_failed(out, lang, "prune-store-failed", s, e, true);
     }
     Ok(o.verdict().into())
 }
@@ -167,7 +168,9 @@ fn render_hold(out: &Out, vault: &Vault, done: &str, o: &HoldOutcome) -> Exit {
     for (s, e) in &o.stores {
         match e {
             None => out.line(lang.t(done, &[("id", &o.id), ("store", s)])),
-            Some(e) => out.warn(format!("{s}: {e}")),
+            Some(e) => {
+                super::output::store_failed(out, lang, "hold-store-failed", s, &e.to_string(), true)
+            }
         }
     }
     o.verdict().into()

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use super::{Exit, Out};
+use super::{Exit, Lang, Out};
 
 /// How long the operation may take to return once asked to stop.
 const UNWIND: Duration = Duration::from_secs(10);
@@ -89,9 +89,7 @@ pub(super) async fn run_stoppable(
     {
         // It was done (and printed) before it could stop: its result stands. Any other
         // ending after the signal is the signal's doing (uploads it aborted failed).
-        out.progress(format!(
-            "eqvault: nhận {name} khi lệnh đã xong; kết quả ở trên vẫn đúng / received {name} as the command had finished; its result above stands"
-        ));
+        out.progress(out.lang_early.t("signal-after-done", &[("name", &name)]));
         return Ok(code);
     }
     let (mut vi, mut en) = left_as_it_was.text();
@@ -122,9 +120,14 @@ pub(super) async fn run_stoppable(
             "left": en,
         }));
     }
-    out.progress(format!(
-        "eqvault: đã dừng do {name}; {vi} / stopped by {name}; {en}"
-    ));
+    let left = match out.lang_early {
+        Lang::Vi => vi,
+        Lang::En => en,
+    };
+    out.progress(
+        out.lang_early
+            .t("signal-stopped", &[("name", &name), ("left", &left)]),
+    );
     Ok(Exit::Signal(number))
 }
 

@@ -43,10 +43,11 @@ pub async fn run(c: Cmd, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     if out.json {
         out.json(&r);
     } else {
-        out.line(crate::sanitize::for_terminal(&format!(
-            "store {}: marker {}",
-            r.url, r.marker
-        )));
+        out.line(super::init::marker_line(
+            out.lang_of(vault),
+            &r.url,
+            &r.marker,
+        ));
     }
     Ok(r.verdict().into())
 }

@@ -15,6 +15,7 @@ use super::outcome::{Outcome, Verdict};
 use super::{OpsError, Vault};
 use crate::config::Config;
 use crate::demo::{DemoOptions, DemoSummary, PlantedCase};
+use crate::lang::Msg;
 use crate::progress::{Progress, Quiet};
 use crate::sanitize;
 
@@ -155,14 +156,14 @@ impl Vault {
         let mut rows = None;
         let mut planted = Vec::new();
         if db.exists() {
-            progress.note(&format!("reusing the demo database {}", show(&db)));
+            progress.note(&Msg::new("demo-note-reusing").arg("path", show(&db)));
         } else {
-            progress.note(&format!(
-                "generating a demo database: {} schools, {} school years up to {} …",
-                req.schools,
-                req.years,
-                today.format("%d/%m/%Y")
-            ));
+            progress.note(
+                &Msg::new("demo-note-generating")
+                    .arg("schools", req.schools)
+                    .arg("years", req.years)
+                    .arg("today", today.format("%d/%m/%Y")),
+            );
             let opts = DemoOptions {
                 schools: req.schools,
                 years: req.years,
@@ -249,11 +250,11 @@ impl Vault {
         progress: Arc<dyn Progress>,
     ) -> Result<(), OpsError> {
         let cfg = self.config()?;
-        progress.note("backup to both stores …");
+        progress.note(&Msg::new("demo-note-backup"));
         let b = self.backup(&Default::default(), progress.clone()).await?;
         o.verdict = o.verdict.and(b.verdict());
         o.snapshot = Some(b.metadata.id.to_string());
-        progress.note("restore drill of the new snapshot …");
+        progress.note(&Msg::new("demo-note-drill"));
         let identity = cfg
             .encryption
             .identity
@@ -273,7 +274,7 @@ impl Vault {
         o.drill = Some(d.record);
 
         // Sample periodic reports, filed in the report archive by school year and period.
-        progress.note("archive of sample reports …");
+        progress.note(&Msg::new("demo-note-archive"));
         let policies = self.policies()?;
         let since = first_day(self)?.unwrap_or(today);
         let exports_dir = dir.join(EXPORTS);
@@ -303,7 +304,7 @@ impl Vault {
 
         // The compliance checks as `eqvault check` runs them with no dates:
         // the demo's whole history within the regulation's time.
-        progress.note("compliance checks …");
+        progress.note(&Msg::new("demo-note-check"));
         let req = super::CheckRequest {
             as_of: Some(today),
             ..Default::default()
@@ -316,7 +317,7 @@ impl Vault {
             summary: checked.summary.clone(),
         });
         // Last, the compliance report of the current school year, as leadership reads it.
-        progress.note("compliance report (HTML) …");
+        progress.note(&Msg::new("demo-note-report"));
         let made = self.demo_report(dir, today).await?;
         o.report = Some(made.path);
         Ok(())

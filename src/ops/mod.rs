@@ -116,14 +116,10 @@ pub enum OpsError {
     #[error("{0} already exists; restore never overwrites a file unless told")]
     TargetExists(PathBuf),
     /// Restore target is a folder.
-    #[error(
-        "{0} là một thư mục, không phải một tệp; không có gì bị thay đổi / {0} is a folder, not a file; nothing was changed"
-    )]
+    #[error("{0} is a folder, not a file; nothing was changed")]
     TargetIsFolder(PathBuf),
     /// Restore target is a database another process has open.
-    #[error(
-        "{path} đang được một tiến trình khác mở ({who}); không có gì bị thay đổi / {path} is open in another process ({who}); nothing was changed"
-    )]
+    #[error("{path} is open in another process ({who}); nothing was changed")]
     TargetOpen {
         /// The target.
         path: PathBuf,

@@ -270,7 +270,10 @@ pub async fn init(req: &InitRequest) -> Result<InitOutcome, OpsError> {
         .and_then(|c| crate::mapping::validate::missing(&c).ok())
         .unwrap_or_default()
         .into_iter()
-        .map(|i| i.detail)
+        .map(|i| match &i.column {
+            Some(c) => format!("{}.{c}", i.view),
+            None => i.view.clone(),
+        })
         .collect();
     Ok(InitOutcome {
         config: config_path,

@@ -155,7 +155,7 @@ pub enum StoreError {
     },
     /// An S3 store with no credentials anywhere eqvault (object_store) looks.
     #[error(
-        "kho {store} không có thông tin đăng nhập: không có trong [[store]] của nó (access_key_id cùng secret_access_key hoặc secret_access_key_file) cũng không có trong biến môi trường AWS_ACCESS_KEY_ID và AWS_SECRET_ACCESS_KEY; hãy đặt chúng rồi chạy lại / store {store} has no credentials: none in its [[store]] (access_key_id with secret_access_key or secret_access_key_file) nor in the variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY{imds}. Set them and run again; nothing was written there"
+        "store {store} has no credentials: none in its [[store]] (access_key_id with secret_access_key or secret_access_key_file) nor in the variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY{imds}. Set them and run again; nothing was written there"
     )]
     NoCredentials {
         /// The store.
@@ -1286,7 +1286,7 @@ pub fn brief(detail: &str) -> crate::lang::Msg {
         "status 403",
     ]) {
         Msg::new("store-brief-denied")
-    } else if has(&["has no credentials", "không có thông tin đăng nhập"]) {
+    } else if has(&["has no credentials"]) {
         Msg::new("store-brief-no-credentials")
     } else if has(&["is not an eqvault store"]) {
         Msg::new("store-brief-not-a-store")
