@@ -287,7 +287,8 @@ impl Vault {
             ))
         })?;
         let key = period.key();
-        let label = Lang::Vi.period(&period.year, period.period);
+        let lang = cfg.office.lang.unwrap_or_default();
+        let label = lang.period(&period.year, period.period);
         let formats: Vec<String> = if formats.is_empty() {
             vec!["pdf".into(), "xlsx".into()]
         } else {
@@ -370,7 +371,7 @@ impl Vault {
             return Ok(out);
         };
         let attachments = attach(&record.files)?;
-        let m = compose(&cfg.office.name, &label, &record, previous.as_ref());
+        let m = compose(lang, &cfg.office.name, &label, &record, previous.as_ref());
         send_mail(e, &recipients, &m, &attachments, cfg.schedule.timezone)
             .await
             .map_err(|why| OpsError::NotMailed {
@@ -428,13 +429,11 @@ impl Vault {
             .write_reports(&period, &formats, today, scratch.path())
             .await?;
         let record = Record::written(files, &t);
-        let label = Lang::Vi.period(&period.year, period.period);
-        let mut m = compose(&cfg.office.name, &label, &record, None);
-        m.subject = format!("[THỬ / TEST] {}", m.subject);
-        m.body = format!(
-            "Đây là thư thử do eqvault doctor --send-test-alert gửi: báo cáo theo lịch sẽ đến địa chỉ này như sau. Báo cáo thử không được lưu trữ.\n\n{}",
-            m.body
-        );
+        let lang = cfg.office.lang.unwrap_or_default();
+        let label = lang.period(&period.year, period.period);
+        let mut m = compose(lang, &cfg.office.name, &label, &record, None);
+        m.subject = format!("[{}] {}", lang.t("mail-test-tag", &[]), m.subject);
+        m.body = format!("{}\n\n{}", lang.t("mail-test-intro", &[]), m.body);
         let attachments = attach(&record.files)?;
         send_mail(e, &e.report_to, &m, &attachments, cfg.schedule.timezone)
             .await
@@ -467,41 +466,60 @@ fn attach(files: &[DeliveredFile]) -> Result<Vec<Attachment>, OpsError> {
         .collect()
 }
 
-/// The message leadership receives: a Vietnamese subject naming the office
-/// and the period, and a short body that sums up the verdicts.
-fn compose(office: &str, label: &str, r: &Record, previous: Option<&(String, Record)>) -> Composed {
+/// The message leadership receives, in the office's language (`[office]
+/// lang`, Vietnamese unless set): a subject naming the office and the
+/// period, and a short body that sums up the verdicts.
+fn compose(
+    lang: Lang,
+    office: &str,
+    label: &str,
+    r: &Record,
+    previous: Option<&(String, Record)>,
+) -> Composed {
     let office = if office.trim().is_empty() {
-        "Đơn vị"
+        lang.t("mail-office-unnamed", &[])
     } else {
-        office.trim()
+        office.trim().to_string()
     };
-    let subject = format!("Báo cáo thiết bị dạy học — {office} — {label}");
+    let subject = lang.t("mail-subject", &[("office", &office), ("label", &label)]);
     let mut body = format!(
-        "Kính gửi lãnh đạo đơn vị,\n\n\
-         Đính kèm là báo cáo thực hiện Quyết định 146/QĐ-GDĐT của {office}, {label}.\n\n\
-         Kết quả: {}/{} điều khoản đạt; {} vi phạm, {} cảnh báo.\n",
-        r.articles_met, r.articles, r.violations, r.warnings
+        "{}\n\n{}\n\n{}\n",
+        lang.t("mail-greeting", &[]),
+        lang.t("mail-attached", &[("office", &office), ("label", &label)]),
+        lang.t(
+            "mail-result",
+            &[
+                ("met", &r.articles_met),
+                ("articles", &r.articles),
+                ("violations", &r.violations),
+                ("warnings", &r.warnings),
+            ],
+        )
     );
     match previous {
         Some((k, p)) => {
             let change = |now: u64, was: u64| match now.cmp(&was) {
-                std::cmp::Ordering::Greater => format!("tăng {}", now - was),
-                std::cmp::Ordering::Less => format!("giảm {}", was - now),
-                std::cmp::Ordering::Equal => "không đổi".to_string(),
+                std::cmp::Ordering::Greater => lang.t("mail-up", &[("by", &(now - was))]),
+                std::cmp::Ordering::Less => lang.t("mail-down", &[("by", &(was - now))]),
+                std::cmp::Ordering::Equal => lang.t("mail-same", &[]),
             };
-            body.push_str(&format!(
-                "So với báo cáo gửi trước ({k}): điều khoản đạt {}, vi phạm {}, cảnh báo {}.\n",
-                change(r.articles_met, p.articles_met),
-                change(r.violations, p.violations),
-                change(r.warnings, p.warnings)
+            body.push_str(&lang.t(
+                "mail-compared",
+                &[
+                    ("previous", k),
+                    ("met", &change(r.articles_met, p.articles_met)),
+                    ("violations", &change(r.violations, p.violations)),
+                    ("warnings", &change(r.warnings, p.warnings)),
+                ],
             ));
         }
-        None => body.push_str("Đây là báo cáo đầu tiên eqvault gửi theo lịch.\n"),
+        None => body.push_str(&lang.t("mail-first", &[])),
     }
-    body.push_str(
-        "\nCác tệp đính kèm đã được lưu trữ trong kho báo cáo (eqvault archive list).\n\
-         Thư này do eqvault gửi tự động theo lịch; vui lòng không trả lời.\n",
-    );
+    body.push_str("\n\n");
+    body.push_str(&lang.t("mail-archived", &[]));
+    body.push('\n');
+    body.push_str(&lang.t("mail-automatic", &[]));
+    body.push('\n');
     Composed { subject, body }
 }
 

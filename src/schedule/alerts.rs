@@ -13,6 +13,7 @@ use chrono_tz::Tz;
 
 use super::history::RunStatus;
 use crate::config::{Config, Email, Job, PingMethod, SmtpTls};
+use crate::lang::Lang;
 
 /// What happened, for the message.
 #[derive(Debug, Clone)]
@@ -43,67 +44,39 @@ pub struct Composed {
     pub body: String,
 }
 
-/// The job's name in Vietnamese.
-pub fn job_vi(job: &str) -> &'static str {
-    match job {
-        "backup" => "Sao lưu",
-        "sync" => "Đồng bộ các kho",
-        "verify" => "Kiểm tra bản sao lưu",
-        "drill" => "Diễn tập khôi phục",
-        "prune" => "Dọn bản sao lưu cũ",
-        "check" => "Kiểm tra tuân thủ",
-        "report" => "Lập báo cáo",
-        _ => "Công việc",
-    }
+/// The job's name in `lang` (`Sao lưu`, `Backup`).
+pub fn job_name(job: &str, lang: Lang) -> String {
+    lang.t(
+        match job {
+            "backup" => "job-backup",
+            "sync" => "job-sync",
+            "verify" => "job-verify",
+            "drill" => "job-drill",
+            "prune" => "job-prune",
+            "check" => "job-check",
+            "report" => "job-report",
+            _ => "job-other",
+        },
+        &[],
+    )
 }
 
-/// What to do, in Vietnamese and English.
-fn what_to_do(job: &str, status: RunStatus) -> (String, String) {
+/// What to do, in `lang`.
+fn what_to_do(job: &str, status: RunStatus, lang: Lang) -> String {
     if status == RunStatus::Interrupted {
-        return (
-            format!(
-                "eqvault bị dừng khi công việc đang chạy; phần dở dang không được ghi thành bản hoàn chỉnh. Công việc sẽ chạy bù khi eqvault khởi động lại, hoặc chạy ngay: eqvault schedule run {job}"
-            ),
-            format!(
-                "eqvault was stopped while the job ran; nothing unfinished was left looking complete. It runs again (catch-up) when eqvault starts, or run it now: eqvault schedule run {job}"
-            ),
-        );
+        return lang.t("alert-todo-interrupted", &[("job", &job)]);
     }
-    let (vi, en) = match job {
-        "backup" => (
-            "Kiểm tra tệp cơ sở dữ liệu và các kho sao lưu (ổ NAS, máy chủ S3) còn truy cập được, sửa lỗi nêu ở trên, rồi chạy lại: eqvault schedule run backup",
-            "Check that the database file and the backup stores (NAS, S3 server) are reachable, fix the error above, then run it again: eqvault schedule run backup",
-        ),
-        "sync" => (
-            "Kiểm tra kho sao lưu bị lỗi còn truy cập được và còn chỗ trống, rồi chạy lại: eqvault schedule run sync",
-            "Check that the failing store is reachable and has space, then run again: eqvault schedule run sync",
-        ),
-        "verify" => (
-            "Một bản sao lưu không khớp siêu dữ liệu của nó: chạy eqvault verify --all để tìm các bản hỏng, rồi eqvault sync để chép lại từ kho còn tốt và eqvault backup để có bản mới",
-            "A stored copy does not match its metadata: run eqvault verify --all to find the damaged copies, then eqvault sync to copy them again from a good store, and eqvault backup for a fresh snapshot",
-        ),
-        "drill" => (
-            "Chạy eqvault drill để xem từng bước kiểm tra; thử một bản khác (eqvault drill random); nếu bản mới nhất không khôi phục được, chạy eqvault backup ngay",
-            "Run eqvault drill to see each check; try another snapshot (eqvault drill random); if the newest cannot be restored, run eqvault backup now",
-        ),
-        "prune" => (
-            "Xem kế hoạch bằng eqvault prune --dry-run, kiểm tra quyền ghi trên các kho, rồi chạy lại: eqvault schedule run prune",
-            "See the plan with eqvault prune --dry-run, check write access to the stores, then run again: eqvault schedule run prune",
-        ),
-        "check" => (
-            "Xem danh sách vi phạm bằng eqvault check, báo cho các trường liên quan cập nhật sổ thiết bị và phê duyệt hằng tháng đúng hạn",
-            "See the violations with eqvault check and tell the schools concerned to update their equipment records and monthly approvals on time",
-        ),
-        "report" => (
-            "Phiên bản eqvault này chưa có công việc báo cáo: bỏ dòng report trong [schedule] hoặc nâng cấp eqvault",
-            "This version of eqvault has no report job: remove report from [schedule] or upgrade eqvault",
-        ),
-        _ => (
-            "Xem nhật ký và lịch sử các lần chạy: eqvault schedule history",
-            "See the log and the run history: eqvault schedule history",
-        ),
+    let id = match job {
+        "backup" => "alert-todo-backup",
+        "sync" => "alert-todo-sync",
+        "verify" => "alert-todo-verify",
+        "drill" => "alert-todo-drill",
+        "prune" => "alert-todo-prune",
+        "check" => "alert-todo-check",
+        "report" => "alert-todo-report",
+        _ => "alert-todo-other",
     };
-    (vi.to_string(), en.to_string())
+    lang.t(id, &[])
 }
 
 /// The machine's name, for "where did this happen".
@@ -116,64 +89,82 @@ pub fn host_name() -> String {
         .unwrap_or_else(|| "localhost".to_string())
 }
 
-/// The email for `n`: Vietnamese first, English underneath.
+/// The email for `n`: Vietnamese first, English underneath, each its own
+/// block (the reader of an alert is not known), the words from the catalog.
 pub fn compose(n: &Notice, office: &str, host: &str, tz: Tz) -> Composed {
-    let name = job_vi(&n.job);
-    let (tag, outcome_vi, outcome_en) = match (n.status, n.job.as_str()) {
-        (RunStatus::Interrupted, _) => ("LỖI", "bị dừng giữa chừng", "interrupted"),
-        (RunStatus::Warning, "drill") => ("CẢNH BÁO", "không đạt «thành công»", "not a success"),
-        (RunStatus::Warning, "check") => ("CẢNH BÁO", "phát hiện vi phạm", "found violations"),
-        (RunStatus::Warning, _) => ("CẢNH BÁO", "cần xem lại", "needs a look"),
-        (RunStatus::Ok, _) => ("OK", "thành công", "succeeded"),
-        _ => ("LỖI", "thất bại", "failed"),
+    let (vi, en) = (Lang::Vi, Lang::En);
+    let name = job_name(&n.job, vi);
+    let (tag, outcome) = match (n.status, n.job.as_str()) {
+        (RunStatus::Interrupted, _) => ("alert-tag-fail", "alert-outcome-interrupted"),
+        (RunStatus::Warning, "drill") => ("alert-tag-warning", "alert-outcome-drill"),
+        (RunStatus::Warning, "check") => ("alert-tag-warning", "alert-outcome-check"),
+        (RunStatus::Warning, _) => ("alert-tag-warning", "alert-outcome-look"),
+        (RunStatus::Ok, _) => ("alert-tag-ok", "alert-outcome-ok"),
+        _ => ("alert-tag-fail", "alert-outcome-failed"),
     };
     let place = if office.trim().is_empty() {
         host.to_string()
     } else {
         format!("{} ({host})", office.trim())
     };
-    let subject = format!(
-        "[eqvault] {tag}: {name} {outcome_vi} – {place} [{} {outcome_en}]",
-        n.job
+    let outcome_vi = vi.t(outcome, &[]);
+    let outcome_en = en.t(outcome, &[]);
+    let subject = vi.t(
+        "alert-subject",
+        &[
+            ("tag", &vi.t(tag, &[])),
+            ("name", &name),
+            ("outcome", &outcome_vi),
+            ("place", &place),
+            ("job", &n.job),
+            ("outcome_en", &outcome_en),
+        ],
     );
     let reason = n.reason.as_deref().unwrap_or("-");
     let reason_vi = match (&n.reason_vi, &n.reason) {
-        (Some(vi), _) => vi.clone(),
-        (None, Some(_)) => {
-            "thông báo lỗi của chương trình, bằng tiếng Anh, ở mục «Reason» phần dưới".to_string()
-        }
+        (Some(r), _) => r.clone(),
+        (None, Some(_)) => vi.t("alert-reason-in-english", &[]),
         (None, None) => "-".to_string(),
     };
-    let (todo_vi, todo_en) = what_to_do(&n.job, n.status);
     let vn = |t: DateTime<Utc>| t.with_timezone(&tz).format("%H:%M:%S %d/%m/%Y").to_string();
     let iso = |t: DateTime<Utc>| t.with_timezone(&tz).to_rfc3339();
+    let lines = |lang: Lang, start: String, end: String, result: &str, reason: &str| {
+        [
+            lang.t(
+                "alert-line-job",
+                &[("name", &job_name(&n.job, lang)), ("job", &n.job)],
+            ),
+            lang.t("alert-line-where", &[("place", &place)]),
+            lang.t("alert-line-start", &[("when", &start), ("tz", &tz)]),
+            lang.t("alert-line-end", &[("when", &end)]),
+            lang.t("alert-line-result", &[("result", &result)]),
+            lang.t("alert-line-reason", &[("reason", &reason)]),
+            lang.t(
+                "alert-line-todo",
+                &[("todo", &what_to_do(&n.job, n.status, lang))],
+            ),
+            lang.t("alert-line-history", &[]),
+        ]
+        .join("\n")
+    };
     let body = format!(
-        "{name} {outcome_vi}.\n\
-         \n\
-         Công việc: {name} ({job})\n\
-         Nơi chạy: {place}\n\
-         Bắt đầu: {start} ({tz})\n\
-         Kết thúc: {end}\n\
-         Kết quả: {outcome_vi}\n\
-         Lý do: {reason_vi}\n\
-         Cần làm: {todo_vi}\n\
-         Lịch sử các lần chạy: eqvault schedule history\n\
-         \n\
-         -- English --\n\
-         The {job} job {outcome_en}.\n\
-         Where: {place}\n\
-         Started: {start_iso}\n\
-         Ended: {end_iso}\n\
-         Result: {summary}\n\
-         Reason: {reason}\n\
-         What to do: {todo_en}\n\
-         Run history: eqvault schedule history\n",
-        job = n.job,
-        start = vn(n.started_at),
-        end = vn(n.ended_at),
-        summary = n.summary,
-        start_iso = iso(n.started_at),
-        end_iso = iso(n.ended_at),
+        "{}\n\n{}\n\n-- English --\n{}\n{}\n",
+        vi.t(
+            "alert-headline",
+            &[("name", &name), ("outcome", &outcome_vi)]
+        ),
+        lines(
+            vi,
+            vn(n.started_at),
+            vn(n.ended_at),
+            &outcome_vi,
+            &reason_vi
+        ),
+        en.t(
+            "alert-headline-en",
+            &[("job", &n.job), ("outcome", &outcome_en)]
+        ),
+        lines(en, iso(n.started_at), iso(n.ended_at), &n.summary, reason),
     );
     Composed { subject, body }
 }
