@@ -574,3 +574,35 @@ fn a_name_with_terminal_escapes_in_an_s3_store_is_named_escaped_with_how_to_remo
     assert_eq!(listed_ids(&fx), vec![id]);
     fx.run(&["status"]).ok();
 }
+
+/// A streamed upload into a vault's folder on S3 never replaces an object
+/// already under its key. (Its check once put the vault's folder before the
+/// key twice, so it looked in the wrong place, found nothing, and wrote.)
+#[test]
+fn a_streamed_upload_to_s3_in_a_vault_never_replaces_an_object() {
+    use eqvault::store::{Chunk, Store, StoreError};
+    let tmp = tempfile::tempdir().unwrap();
+    let server = S3Server::start(tmp.path());
+    let fx = Fixture::new();
+    fx.config_s3(&server, "eq");
+    let cfg = eqvault::Config::load(&fx.config).unwrap();
+    let s3 = Store::open(&cfg.stores[0])
+        .unwrap()
+        .in_vault(Some("v-planted"));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let key = "snapshots/2026/Q4/x.tar.zst.age";
+        s3.put_if_absent(key, bytes::Bytes::from_static(b"first"))
+            .await
+            .unwrap();
+        let (tx, task) = s3.start_upload(key, 4);
+        // The task may refuse before it reads anything: a closed channel is fine.
+        let _ = tx
+            .send(Chunk::Data(bytes::Bytes::from_static(b"second")))
+            .await;
+        let _ = tx.send(Chunk::Commit).await;
+        let r = task.await.unwrap();
+        assert!(matches!(r, Err(StoreError::Exists { .. })), "{r:?}");
+        assert_eq!(&s3.get_bytes(key).await.unwrap()[..], b"first");
+    });
+}

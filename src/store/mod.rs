@@ -870,7 +870,9 @@ impl Store {
         key: &str,
         mut rx: mpsc::Receiver<Chunk>,
     ) -> Result<u64, StoreError> {
-        if self.head(key).await?.is_some() {
+        // `key` is already the store's key (scoped by `start_upload`): ask at the root,
+        // or a vault's folder would be prefixed twice and nothing ever found.
+        if self.root().head(key).await?.is_some() {
             return Err(StoreError::Exists {
                 store: self.label.clone(),
                 key: key.to_string(),
