@@ -1078,7 +1078,7 @@ fn cli_errors_exit_two_and_name_the_path() {
         .execute_batch("CREATE TABLE t (x);")
         .unwrap();
     let out = eqvault(dir.path())
-        .args(["check", "--db"])
+        .args(["check", "--lang", "en", "--db"])
         .arg(&other)
         .output()
         .unwrap();

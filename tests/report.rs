@@ -887,10 +887,7 @@ fn an_existing_file_is_never_overwritten_without_force() {
     let out = run(false);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("already exists") && err.contains("--force"),
-        "{err}"
-    );
+    assert!(err.contains("đã có") && err.contains("--force"), "{err}");
     assert_eq!(
         std::fs::read_to_string(&out_file).unwrap(),
         "the principal's own notes"
@@ -932,7 +929,7 @@ fn an_existing_file_is_never_overwritten_without_force() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("is the database the report reads"), "{err}");
+    assert!(err.contains("là chính cơ sở dữ liệu báo cáo đọc"), "{err}");
     assert_eq!(std::fs::read(&db).unwrap(), before);
     assert!(!dir.path().join("equipment.db.sha256").exists());
 }
@@ -2030,7 +2027,7 @@ fn the_demo_ends_with_the_html_report() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("is not archived") && err.contains("--even-if-partial"),
+        err.contains("không được lưu trữ thay cho cả kỳ") && err.contains("--even-if-partial"),
         "{err}"
     );
     assert!(!json_out.exists(), "nothing written");
@@ -2130,7 +2127,7 @@ fn the_demo_ends_with_the_html_report() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("could not be archived") && err.contains("lock file"),
+        err.contains("không lưu trữ được") && err.contains("lock file"),
         "{err}"
     );
     assert!(out.stdout.is_empty());

@@ -1055,5 +1055,5 @@ fn s3_store_refusing_or_down_is_named_and_nothing_changes() {
     server.stop();
     let before = world(&fx);
     let run = fx.run(&["backup"]);
-    assert_refused_without_change(&fx, &before, run, &[&url, "reachable"]);
+    assert_refused_without_change(&fx, &before, run, &[&url, "did not answer"]);
 }

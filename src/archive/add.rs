@@ -131,7 +131,7 @@ pub struct Refused {
     /// Why (English in `--json`).
     pub reason: Msg,
     /// The candidate placements, when there were several.
-    pub candidates: Vec<String>,
+    pub candidates: Vec<Msg>,
     /// What to do, naming the flag to pass (`""` in `--json` when nothing is).
     #[serde(serialize_with = "hint_or_empty")]
     pub hint: Option<Msg>,
@@ -812,7 +812,11 @@ pub async fn add(
         if holders.is_empty() {
             let why = results
                 .iter()
-                .filter_map(|r| r.error.as_ref().map(|e| format!("{}: {e}", r.url)))
+                .filter_map(|r| {
+                    r.error
+                        .as_ref()
+                        .map(|e| format!("{}: {}", r.url, crate::store::brief(e)))
+                })
                 .collect::<Vec<_>>()
                 .join("; ");
             for j in &fin.jobs {

@@ -309,7 +309,7 @@ pub struct Refusal {
     /// One sentence: what is wrong.
     pub reason: Msg,
     /// The candidates, e.g. `2024-2025/hk1 (name: "hk 1")`.
-    pub candidates: Vec<String>,
+    pub candidates: Vec<Msg>,
     /// What to do, naming the flag.
     pub hint: Msg,
 }
@@ -372,7 +372,12 @@ fn first_named<T: Ord + Clone + fmt::Display>(
                 .arg("count", distinct.len()),
                 candidates: all
                     .iter()
-                    .map(|(v, s)| format!("{prefix}{v} ({source}: \"{s}\")"))
+                    .map(|(v, s)| {
+                        Msg::new("archive-candidate")
+                            .arg("place", format!("{prefix}{v}"))
+                            .arg_msg("from", source.msg())
+                            .arg("text", format!("{s:?}"))
+                    })
                     .collect(),
                 hint: {
                     let (last, rest) = alternatives.split_last().expect("two or more");
@@ -451,8 +456,10 @@ pub fn classify(
     let covered = || {
         let ys = years.years();
         match (ys.first(), ys.last()) {
-            (Some(a), Some(b)) => format!("{} – {}", a.name, b.name),
-            _ => "—".into(),
+            (Some(a), Some(b)) => Msg::new("archive-years-range")
+                .arg("first", &a.name)
+                .arg("last", &b.name),
+            _ => Msg::new("archive-years-none"),
         }
     };
     let Some((date_year, date_term)) = years.term_of(date) else {
@@ -467,8 +474,8 @@ pub fn classify(
                     .arg_msg("from", s.msg()),
                 (Some(_), Some(_)) => unreachable!("placed above"),
             }
-            .arg("date", date)
-            .arg("covered", covered()),
+            .day("date", date)
+            .arg_msg("covered", covered()),
             candidates: Vec::new(),
             hint: one_file(match (&year, &period) {
                 (Some(_), None) => TERM_HINT,
@@ -500,11 +507,15 @@ pub fn classify(
             reason: Msg::new("archive-year-no-period")
                 .arg_msg("from", yf.msg())
                 .arg("year", &y)
-                .arg("date", date)
+                .day("date", date)
                 .arg("date_year", &date_year),
             candidates: vec![
-                format!("{y}/? ({yf})"),
-                format!("{date_year}/{date_term} (date {date})"),
+                Msg::new("archive-candidate-year")
+                    .arg("place", format!("{y}/?"))
+                    .arg_msg("from", yf.msg()),
+                Msg::new("archive-candidate-date")
+                    .arg("place", format!("{date_year}/{date_term}"))
+                    .day("date", date),
             ],
             hint: one_file(TERM_HINT),
         }),
@@ -632,7 +643,10 @@ mod tests {
     fn two_periods_in_a_name_are_refused_with_both_candidates() {
         let r = place("Báo cáo HK1 và HK2 2024-2025.xlsx", None).unwrap_err();
         assert_eq!(r.candidates.len(), 2, "{r:?}");
-        assert!(r.candidates[0].contains("2024-2025/hk1"), "{r:?}");
+        assert!(
+            r.candidates[0].to_string().contains("2024-2025/hk1"),
+            "{r:?}"
+        );
         assert!(
             r.hint.to_string().contains("--term hk1 or --term hk2"),
             "{r:?}"
@@ -698,7 +712,7 @@ mod tests {
         let r = place("bao-cao.xlsx", Some(d(2019, 3, 1))).unwrap_err();
         assert!(
             r.reason.to_string().contains("2019-03-01")
-                && r.reason.to_string().contains("2023-2024 – 2026-2027"),
+                && r.reason.to_string().contains("2023-2024 to 2026-2027"),
             "{r:?}"
         );
         assert!(

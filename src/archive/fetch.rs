@@ -200,15 +200,21 @@ pub async fn verify(
     progress: Arc<dyn Progress>,
 ) -> Result<Vec<VerifyResult>, ArchiveError> {
     let (mut index, _) = open_index(cfg).await?;
-    let (stores, failed) = open_stores(cfg)?;
+    let (stores, mut failed) = open_stores(cfg)?;
     // Copies that `sync` made and bags another machine added count too.
-    refresh(
+    let unreachable = refresh(
         &mut index,
         &stores,
         &format!("{REPORTS}/"),
         &super::refresh::trusted(cfg)?,
     )
     .await?;
+    // A store that did not answer is named as such, never as missing the bags.
+    let stores: Vec<Store> = stores
+        .into_iter()
+        .filter(|s| !unreachable.iter().any(|(l, _)| *l == s.label))
+        .collect();
+    failed.extend(unreachable);
     let mut rows = index.bags(sel.year.as_deref(), sel.period)?;
     if !sel.bags.is_empty() {
         for b in &sel.bags {
@@ -240,7 +246,7 @@ pub async fn verify(
                 "present",
                 vec![Problem::new(
                     s.object.clone(),
-                    format!("the store could not be opened: {e}"),
+                    format!("the store could not be read: {e}"),
                 )],
             ));
         }
@@ -290,7 +296,7 @@ pub async fn verify(
                 "present",
                 vec![Problem::new(
                     s.object.clone(),
-                    format!("the store could not be opened, so this copy is unknown: {e}"),
+                    format!("the store could not be read, so this copy is unknown: {e}"),
                 )],
             ));
         }

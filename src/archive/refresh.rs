@@ -39,7 +39,10 @@ pub(crate) fn open_stores(cfg: &Config) -> Result<Opened, ArchiveError> {
     for s in &cfg.stores {
         match Store::open(s) {
             Ok(st) => ok.push(st.in_vault(cfg.database.vault.as_deref())),
-            Err(e) => failed.push((crate::store::redact_url(&s.url), e.to_string())),
+            Err(e) => failed.push((
+                crate::store::redact_url(&s.url),
+                crate::store::brief(&e.to_string()).to_string(),
+            )),
         }
     }
     if ok.is_empty() {
@@ -229,7 +232,8 @@ pub async fn open_index(cfg: &Config) -> Result<(Index, Option<RebuildOutcome>),
 /// Adds to the index the bags under `prefix` that another machine or run
 /// stored and this index does not know yet, and the copies of known bags that
 /// `sync` made. Stores that fail to answer are skipped (their bags are found
-/// in the others or on the next run).
+/// in the others or on the next run) and returned: (label, what happened, in
+/// a few words; the whole text is logged at info, shown with `-v`).
 ///
 /// # Errors
 /// [`ArchiveError::Index`].
@@ -238,7 +242,8 @@ pub(crate) async fn refresh(
     stores: &[Store],
     prefix: &str,
     trusted: &crate::trust::Trusted,
-) -> Result<(), ArchiveError> {
+) -> Result<Vec<(String, String)>, ArchiveError> {
+    let mut unreachable = Vec::new();
     let mut problems = Vec::new();
     for store in stores {
         let found = match scan(
@@ -252,7 +257,9 @@ pub(crate) async fn refresh(
         {
             Ok(f) => f,
             Err(ArchiveError::Store(e)) => {
-                tracing::warn!("{}: {e}", store.label);
+                tracing::info!(store = %store.label, error = %e, "store unavailable");
+                let why = crate::store::brief(&crate::store::flatten_error(&e)).to_string();
+                unreachable.push((store.label.clone(), why));
                 continue;
             }
             Err(e) => return Err(e),
@@ -263,5 +270,5 @@ pub(crate) async fn refresh(
             }
         }
     }
-    Ok(())
+    Ok(unreachable)
 }

@@ -63,12 +63,13 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
             out.line(super::init::marker_line(lang, &m.url, &m.marker));
         }
         for s in &o.snapshots {
+            let id = match (s.ok, s.store.is_empty()) {
+                (true, _) => "adopt-adopted",
+                (false, false) => "adopt-not-adopted",
+                (false, true) => "adopt-not-adopted-anywhere",
+            };
             out.line(lang.t(
-                if s.ok {
-                    "adopt-adopted"
-                } else {
-                    "adopt-not-adopted"
-                },
+                id,
                 &[("id", &s.id), ("store", &s.store), ("detail", &s.detail)],
             ));
         }

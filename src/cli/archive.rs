@@ -156,7 +156,12 @@ async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
                 ],
             ));
             if !r.candidates.is_empty() {
-                let joined = r.candidates.join(", ");
+                let joined = r
+                    .candidates
+                    .iter()
+                    .map(|c| lang.say(c))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let list = for_terminal(&joined);
                 let line = lang.t("archive-line-candidates", &[("list", &list)]);
                 out.line(format!("          {line}"));
@@ -215,21 +220,16 @@ async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     for b in &o.bags {
         for s in b.stores.iter().filter(|s| !s.ok) {
             let error = s.error.as_deref().unwrap_or("?");
-            out.warn(lang.t(
-                "archive-store-lacks-bag",
-                &[("store", &s.url), ("bag", &b.bag), ("error", &error)],
-            ));
+            super::output::store_failed(out, lang, "archive-store-lacks-bag", &s.url, error, true);
         }
     }
     if !o.refused.is_empty() {
-        out.warn(lang.t(
-            if o.dry_run {
-                "archive-refused-dry-run"
-            } else {
-                "archive-refused"
-            },
-            &[("count", &o.refused.len())],
-        ));
+        let id = match (o.dry_run, o.added.is_empty()) {
+            (true, _) => "archive-refused-dry-run",
+            (false, true) => "archive-refused-nothing-added",
+            (false, false) => "archive-refused",
+        };
+        out.warn(lang.t(id, &[("count", &o.refused.len())]));
     }
     Ok(o.verdict().into())
 }
@@ -324,7 +324,17 @@ async fn verify(a: VerifyArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit>
                     ("bag", &r.bag),
                     ("place", &format!("{}/{}", r.year, r.term)),
                     ("store", &r.store),
-                    ("check", &r.check),
+                    (
+                        "check",
+                        &lang.t(
+                            if r.check == "full" {
+                                "archive-check-full"
+                            } else {
+                                "archive-check-present"
+                            },
+                            &[],
+                        ),
+                    ),
                     ("files", &r.files),
                 ],
             ));

@@ -64,7 +64,8 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         ));
         for s in o.stores.iter().filter(|s| s.ok) {
             out.line(format!(
-                "  {}",
+                "  {:<8}{}",
+                lang.t("word-ok", &[]),
                 lang.t("backup-store-ok", &[("store", &s.url)])
             ));
         }

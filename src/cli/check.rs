@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context;
 use chrono::NaiveDate;
 
 use super::{Exit, Out, show};
@@ -68,10 +67,10 @@ pub(super) fn optional_config(path: Option<PathBuf>, out: &Out) -> anyhow::Resul
         Ok(c) => Ok(Some(c)),
         Err(ConfigError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             if given {
-                out.warn(format!(
-                    "the config {} does not exist; going on without it (no stores, built-in policies)",
-                    show(&path)
-                ));
+                out.warn(
+                    out.lang(None)
+                        .t("check-no-config", &[("path", &show(&path))]),
+                );
             }
             Ok(None)
         }
@@ -93,10 +92,23 @@ pub(super) fn vault_for(
     let cfg = if db.is_some() {
         optional_config(config_path, out)?
     } else {
-        Some(super::load(config_path).with_context(|| {
-            out.lang(None)
-                .t("check-needs-database", &[("command", &what)])
-        })?)
+        // Only a config that is not there is a question of where the database is;
+        // any other failure of the config is said as it is.
+        match super::load(config_path) {
+            Ok(c) => Some(c),
+            Err(e)
+                if e.downcast_ref::<ConfigError>().is_some_and(|c| {
+                    matches!(c, ConfigError::Read { source, .. }
+                        if source.kind() == std::io::ErrorKind::NotFound)
+                }) =>
+            {
+                let says = out
+                    .lang(None)
+                    .t("check-needs-database", &[("command", &what)]);
+                return Err(e.context(says));
+            }
+            Err(e) => return Err(e),
+        }
     };
     Ok(match cfg {
         Some(c) => Vault::open(c).reading(db, mapping),

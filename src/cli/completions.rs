@@ -4,8 +4,6 @@ use std::io::Write;
 
 use super::Exit;
 
-use clap::CommandFactory;
-
 /// The completion script for one shell.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -15,15 +13,19 @@ pub struct Args {
 }
 
 /// Prints the script on stdout (the package installs the same bytes).
-pub fn run(a: Args) -> anyhow::Result<Exit> {
-    let _ = std::io::stdout().lock().write_all(&script(a.shell));
+pub fn run(a: Args, out: &super::Out) -> anyhow::Result<Exit> {
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(&script(a.shell, out.lang(None)));
     Ok(Exit::Ok)
 }
 
 /// The script, built in memory: clap_complete panics on a failed write, and a
 /// closed stdout pipe (`eqvault completions bash | head`) is not an error here.
-fn script(shell: clap_complete::Shell) -> Vec<u8> {
+/// The descriptions shells show beside each command and flag are the
+/// `--help` texts in `lang`.
+fn script(shell: clap_complete::Shell, lang: super::Lang) -> Vec<u8> {
     let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut super::Cli::command(), "eqvault", &mut buf);
+    clap_complete::generate(shell, &mut super::help::command(lang), "eqvault", &mut buf);
     buf
 }

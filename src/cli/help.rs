@@ -206,8 +206,22 @@ fn command_path(args: &[OsString]) -> String {
     let root = Cli::command();
     let mut cmd = &root;
     let mut path = vec!["eqvault".to_string()];
-    for a in args.iter().skip(1).map(|a| a.to_string_lossy()) {
+    let mut it = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
         if a.starts_with('-') {
+            // A flag that takes a value (`--config PATH`): its value is no command.
+            let takes = a.starts_with("--")
+                && !a.contains('=')
+                && cmd
+                    .get_arguments()
+                    .chain(root.get_arguments())
+                    .any(|x| x.get_long() == Some(&a[2..]) && x.get_action().takes_values());
+            if takes {
+                it.next();
+            }
             continue;
         }
         match cmd.find_subcommand(a.as_ref()) {
@@ -222,8 +236,20 @@ fn command_path(args: &[OsString]) -> String {
 }
 
 /// `[office] lang` of the config at `path`, when it can be read and names one.
+/// Only a regular file of at most 1 MiB is read: this runs before every
+/// command, `--version` too, and a fifo or a device must not hold it up.
 fn configured_lang(path: &std::path::Path) -> Option<Lang> {
-    let text = std::fs::read_to_string(path).ok()?;
+    use std::io::Read;
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > 1 << 20 {
+        return None;
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(1 << 20)
+        .read_to_string(&mut text)
+        .ok()?;
     let doc: toml::Table = text.parse().ok()?;
     doc.get("office")?.get("lang")?.as_str()?.parse().ok()
 }
@@ -235,6 +261,9 @@ pub fn usage_error(e: &clap::Error, args: &[OsString], lang: Lang) -> String {
     let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
     let value = ctx(ContextKind::InvalidValue).unwrap_or_default();
     let mut line = match e.kind() {
+        ErrorKind::UnknownArgument if !arg.starts_with('-') => {
+            lang.t("usage-unexpected", &[("arg", &arg)])
+        }
         ErrorKind::UnknownArgument => lang.t("usage-unknown-argument", &[("arg", &arg)]),
         ErrorKind::InvalidSubcommand => {
             let name = ctx(ContextKind::InvalidSubcommand).unwrap_or_default();
@@ -253,7 +282,12 @@ pub fn usage_error(e: &clap::Error, args: &[OsString], lang: Lang) -> String {
         ErrorKind::MissingRequiredArgument => lang.t("usage-missing", &[("arg", &arg)]),
         ErrorKind::ArgumentConflict => {
             let other = ctx(ContextKind::PriorArg).unwrap_or_default();
-            lang.t("usage-conflict", &[("arg", &arg), ("other", &other)])
+            if other == arg || other.is_empty() {
+                // The same flag twice.
+                lang.t("usage-once", &[("arg", &arg)])
+            } else {
+                lang.t("usage-conflict", &[("arg", &arg), ("other", &other)])
+            }
         }
         ErrorKind::ValueValidation => {
             let why = std::error::Error::source(e)

@@ -81,6 +81,9 @@ fn one(e: &(dyn Error + 'static)) -> Option<Said> {
     if let Some(e) = e.downcast_ref::<PolicyError>() {
         return policy(e);
     }
+    if e.downcast_ref::<crate::store::StoreError>().is_some() {
+        return s("hint-store");
+    }
     None
 }
 
@@ -94,10 +97,8 @@ fn ops(e: &OpsError) -> Option<Said> {
         OpsError::Snapshot(e) => snapshot(e),
         OpsError::Pack(e) => pack(e),
         OpsError::Key(e) => key(e),
-        // A store's own failures (no marker, a bad listing) keep their advice
-        // in their text: they travel inside outcomes (each store's result of a
-        // backup, a sync), where no front end sees their kind.
-        OpsError::Store(_) => None,
+        // A store's failure: its words say what happened; doctor says more.
+        OpsError::Store(_) => s("hint-store"),
         OpsError::Trust(e) => trust(e),
         OpsError::Config(e) => config(e),
         OpsError::Setup(e) => setup(e),
@@ -220,6 +221,7 @@ fn setup(e: &SetupError) -> Option<Said> {
 fn policy(e: &PolicyError) -> Option<Said> {
     match e {
         PolicyError::Mapping(e) => mapping(e),
+        PolicyError::Snapshot(e) => snapshot(e),
         PolicyError::Schema { .. } => s("hint-schema"),
         _ => None,
     }

@@ -113,7 +113,19 @@ pub(super) fn marker_line(lang: super::Lang, url: &str, marker: &str) -> String 
     let marker = match marker {
         "written" => lang.t("init-marker-written", &[]),
         "present" => lang.t("init-marker-present", &[]),
-        other => other.to_string(),
+        other => match other.strip_prefix("not written: ") {
+            // "not written: WHY; when the store is reachable, run …": the store's
+            // failure in a few words, and the step.
+            Some(rest) => {
+                let why = rest
+                    .split("; when the store is reachable")
+                    .next()
+                    .unwrap_or(rest);
+                let why = lang.say(&crate::store::brief(why));
+                lang.t("init-marker-not-written", &[("why", &why), ("url", &url)])
+            }
+            None => other.to_string(),
+        },
     };
     crate::sanitize::for_terminal(&lang.t("init-store", &[("store", &url), ("marker", &marker)]))
         .into_owned()

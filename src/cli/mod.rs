@@ -64,7 +64,7 @@ pub struct Cli {
         global = true,
         env = "EQVAULT_LANG",
         value_name = "LANG",
-        hide_possible_values = true
+        value_parser = |s: &str| s.parse::<Lang>()
     )]
     pub lang: Option<Lang>,
     #[command(subcommand)]
@@ -275,7 +275,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<Exit> {
         Command::Store(c) => store::run(c, &open(config_path)?, out).await,
         Command::Adopt(a) => adopt::run(a, &open(config_path)?, out).await,
         Command::Forget(a) => adopt::forget(a, &open(config_path)?, out).await,
-        Command::Completions(a) => completions::run(a),
+        Command::Completions(a) => completions::run(a, out),
         Command::Man(a) => man::run(a, out),
     }
 }

@@ -120,12 +120,35 @@ impl Out {
 /// command's result lines on stdout, indented.
 pub fn store_failed(out: &Out, lang: Lang, id: &str, store: &str, detail: &str, warn: bool) {
     let why = lang.say(&crate::store::brief(detail));
-    let line = crate::sanitize::for_terminal(&lang.t(id, &[("store", &store), ("why", &why)]))
-        .into_owned();
-    if out.json || warn {
+    let why = why.trim_end_matches('.');
+    let say = |store: &str| {
+        crate::sanitize::for_terminal(&lang.t(id, &[("store", &store), ("why", &why)])).into_owned()
+    };
+    let to_stderr = out.json || warn;
+    // What stands before the line: `warning: ` on stderr, the store's state on stdout.
+    let lead = if to_stderr {
+        format!("{} ", lang.t("word-warning", &[]))
+    } else {
+        format!("  {:<8}", lang.t("word-failed", &[]))
+    };
+    let budget = 159usize.saturating_sub(lead.chars().count());
+    let mut line = say(store);
+    let over = line.chars().count().saturating_sub(budget);
+    if over > 0 {
+        // A long URL is shortened in its middle.
+        let chars: Vec<char> = store.chars().collect();
+        let keep = chars.len().saturating_sub(over + 1);
+        if keep >= 16 {
+            let head: String = chars[..keep / 2].iter().collect();
+            let tail: String = chars[chars.len() - (keep - keep / 2)..].iter().collect();
+            line = say(&format!("{head}…{tail}"));
+        }
+        // The rest is kept whole: a key to remove or a path must stay usable.
+    }
+    if to_stderr {
         out.warn(&line);
     } else {
-        out.line(format!("  {line}"));
+        out.line(format!("{lead}{line}"));
     }
     if out.verbose > 0 {
         let full = crate::sanitize::for_terminal(detail).into_owned();

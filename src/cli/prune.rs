@@ -33,10 +33,7 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         out.json(&o);
     } else {
         let vn = crate::catalog::vietnam();
-        let day = |t: &chrono::DateTime<chrono::Utc>| match lang {
-            Lang::Vi => t.with_timezone(&vn).format("%H:%M %d/%m/%Y").to_string(),
-            Lang::En => t.with_timezone(&vn).format("%Y-%m-%d %H:%M").to_string(),
-        };
+        let day = |t: &chrono::DateTime<chrono::Utc>| lang.when(&t.with_timezone(&vn));
         for d in &o.keep {
             let reasons: Vec<String> = d.reasons.iter().map(|r| reason(lang, r)).collect();
             out.line(lang.t(

@@ -70,6 +70,9 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
     let all = &o.snapshots;
     if out.json {
         out.json(&o);
+    } else if all.is_empty() && sv.invs.iter().all(Option::is_none) {
+        // Nothing could be read: that is not "no backup yet".
+        out.line(lang.t("snapshots-none-readable", &[]));
     } else if all.is_empty() {
         out.line(lang.t("snapshots-none", &[]));
     } else {

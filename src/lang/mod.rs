@@ -31,8 +31,10 @@ pub enum Lang {
 impl std::str::FromStr for Lang {
     type Err = String;
 
+    /// `vi` or `en`, in any case, also as a locale names them (`vi_VN.UTF-8`, `en-US`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
+        let lower = s.trim().to_ascii_lowercase();
+        match lower.split(['_', '.', '-']).next().unwrap_or("") {
             "vi" => Ok(Lang::Vi),
             "en" => Ok(Lang::En),
             _ => Err(format!(
@@ -174,6 +176,8 @@ impl Lang {
                 let v = match v {
                     Arg::Text(t) => t.clone(),
                     Arg::Msg(inner) => self.say(inner),
+                    Arg::Day(d) => self.day(*d),
+                    Arg::Size(n) => self.size(*n),
                 };
                 (*k, v)
             })
@@ -221,10 +225,14 @@ pub struct Msg {
 /// A message's argument: text, or a message of its own (said in the same language).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arg {
-    /// Data: a path, a count, a date.
+    /// Data: a path, a count, a name.
     Text(String),
     /// Words: said in the reader's language too.
     Msg(Msg),
+    /// A day, written as its reader writes one ([`Lang::day`]).
+    Day(chrono::NaiveDate),
+    /// A size in bytes, as its reader writes one ([`Lang::size`]).
+    Size(u64),
 }
 
 impl Msg {
@@ -239,6 +247,18 @@ impl Msg {
     /// Adds the argument `name`.
     pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Msg {
         self.args.push((name, Arg::Text(value.to_string())));
+        self
+    }
+
+    /// Adds the argument `name`, a day (said as its reader writes a date).
+    pub fn day(mut self, name: &'static str, d: chrono::NaiveDate) -> Msg {
+        self.args.push((name, Arg::Day(d)));
+        self
+    }
+
+    /// Adds the argument `name`, a size in bytes (`1,5 GiB` / `1.5 GiB`).
+    pub fn size(mut self, name: &'static str, bytes: u64) -> Msg {
+        self.args.push((name, Arg::Size(bytes)));
         self
     }
 

@@ -69,6 +69,46 @@ fn every_message_is_used_by_the_code() {
     assert!(unused.is_empty(), "messages no code uses: {unused:?}");
 }
 
+/// The ids the code asks for by name (`lang.t("id"`, `Msg::new("id"`):
+/// `Lang::t` panics on one the catalog lacks, so a typo on a rare error path
+/// must fail here, not at an office.
+#[test]
+fn every_id_the_code_asks_for_is_in_the_catalog() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let vi = all(&VI);
+    let mut asked = BTreeSet::new();
+    for e in walkdir::WalkDir::new(&root) {
+        let e = e.unwrap();
+        if e.path().extension().is_none_or(|x| x != "rs") || e.path().ends_with("lang/tests.rs") {
+            continue;
+        }
+        let code = std::fs::read_to_string(e.path()).unwrap();
+        for opener in [".t(", "Msg::new("] {
+            for (i, _) in code.match_indices(opener) {
+                let rest = code[i + opener.len()..].trim_start();
+                let Some(rest) = rest.strip_prefix('"') else {
+                    continue;
+                };
+                let id: String = rest.chars().take_while(|c| *c != '"').collect();
+                let is_id = id.contains('-')
+                    && id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                    && id.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
+                    });
+                if is_id {
+                    asked.insert(id);
+                }
+            }
+        }
+    }
+    assert!(asked.len() > 100, "{}", asked.len());
+    let missing: Vec<&String> = asked.iter().filter(|id| !vi.contains_key(*id)).collect();
+    assert!(
+        missing.is_empty(),
+        "ids the code asks for that no catalog has: {missing:?}"
+    );
+}
+
 #[test]
 fn every_message_formats_in_both_languages() {
     for (id, args) in all(&VI) {
@@ -100,5 +140,8 @@ fn the_language_is_the_flag_then_the_environment_then_the_config_then_vietnamese
     }
     assert_eq!(Lang::choose_for(Some(Lang::En), Some(Lang::Vi)), Lang::En);
     assert_eq!("EN".parse::<Lang>(), Ok(Lang::En));
+    assert_eq!("vi_VN.UTF-8".parse::<Lang>(), Ok(Lang::Vi));
+    assert_eq!(" en-US".parse::<Lang>(), Ok(Lang::En));
+    assert!("".parse::<Lang>().is_err());
     assert!("fr".parse::<Lang>().unwrap_err().contains("vi or en"));
 }

@@ -624,12 +624,11 @@ async fn check_clock(live: &[(usize, Store)], vet: &crate::trust::Vetting) -> Re
     Ok(())
 }
 
-fn failures(outcomes: &[StoreOutcome]) -> String {
+fn failures(outcomes: &[StoreOutcome]) -> Vec<(String, String)> {
     outcomes
         .iter()
-        .filter_map(|o| o.error.as_ref().map(|e| format!("  {}: {e}", o.url)))
-        .collect::<Vec<_>>()
-        .join("\n")
+        .filter_map(|o| o.error.as_ref().map(|e| (o.url.clone(), e.clone())))
+        .collect()
 }
 
 type Packed = (Manifest, String, u64);

@@ -162,7 +162,7 @@ impl Vault {
                 &Msg::new("demo-note-generating")
                     .arg("schools", req.schools)
                     .arg("years", req.years)
-                    .arg("today", today.format("%d/%m/%Y")),
+                    .day("today", today),
             );
             let opts = DemoOptions {
                 schools: req.schools,

@@ -46,6 +46,14 @@ pub use check::{CheckRequest, Gathered};
 pub use outcome::{Outcome, Verdict};
 pub use vault::Vault;
 
+/// `  store: why` per line.
+fn list_failures(list: &[(String, String)]) -> String {
+    list.iter()
+        .map(|(s, e)| format!("  {s}: {e}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Errors of the operations: one room's error, or a decision the operation made.
 #[derive(Debug, thiserror::Error)]
 pub enum OpsError {
@@ -91,8 +99,8 @@ pub enum OpsError {
     #[error("no store is configured: add a [[store]] with a url to {0}")]
     NoStore(PathBuf),
     /// Every store failed.
-    #[error("every store failed, nothing was backed up:\n{0}")]
-    AllStoresFailed(String),
+    #[error("every store failed, nothing was backed up:\n{}", list_failures(.0))]
+    AllStoresFailed(Vec<(String, String)>),
     /// The snapshot asked for does not exist.
     #[error("no complete snapshot {0} in any store")]
     NoSuchSnapshot(String),

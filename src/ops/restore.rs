@@ -180,7 +180,7 @@ pub async fn restore(
         }
         if let Some(why) = rd.blocked {
             // The store or this disk failed, not the snapshot: say so, not "damaged".
-            tracing::warn!(store = %store.label, error = %why, "copy could not be read, trying the next store");
+            tracing::info!(store = %store.label, error = %why, "copy could not be read, trying the next store");
             unreadable.push(format!("{}: {why}", store.label));
             blocked.get_or_insert(why);
             continue;
@@ -195,7 +195,7 @@ pub async fn restore(
             .filter(|c| !c.ok)
             .map(|c| format!("{} ({}): {}", c.name, store.label, c.detail))
             .collect();
-        tracing::warn!(store = %store.label, "copy failed its checks, trying the next store");
+        tracing::info!(store = %store.label, "copy failed its checks, trying the next store");
         failures.push(bad.join("; "));
     }
     if failures.is_empty()

@@ -126,8 +126,9 @@ pub fn compose(n: &Notice, office: &str, host: &str, tz: Tz) -> Composed {
         (None, Some(_)) => vi.t("alert-reason-in-english", &[]),
         (None, None) => "-".to_string(),
     };
-    let vn = |t: DateTime<Utc>| t.with_timezone(&tz).format("%H:%M:%S %d/%m/%Y").to_string();
-    let iso = |t: DateTime<Utc>| t.with_timezone(&tz).to_rfc3339();
+    // To the minute, as each reader writes a time (no seconds, no nanoseconds).
+    let vn = |t: DateTime<Utc>| vi.when(&t.with_timezone(&tz));
+    let iso = |t: DateTime<Utc>| en.when(&t.with_timezone(&tz));
     let lines = |lang: Lang, start: String, end: String, result: &str, reason: &str| {
         [
             lang.t(
@@ -461,7 +462,7 @@ mod tests {
         assert!(m.body.contains("Cần làm: Kiểm tra tệp cơ sở dữ liệu"));
         assert!(
             m.body
-                .contains("Bắt đầu: 01:30:00 17/02/2026 (Asia/Ho_Chi_Minh)")
+                .contains("Bắt đầu: 17/02/2026 01:30 (Asia/Ho_Chi_Minh)")
         );
         assert!(vi.contains("Sao lưu thất bại."));
         assert!(en.contains("What to do: Check that the database file"));

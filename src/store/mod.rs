@@ -1227,6 +1227,28 @@ async fn next_chunk(rx: &mut mpsc::Receiver<Chunk>) -> Option<Chunk> {
 }
 
 /// An error and its sources on one line (object_store's, and the schedule's job reasons).
+impl StoreError {
+    /// The store it happened in, as printed (none for a URL that is no store yet).
+    pub fn store(&self) -> Option<String> {
+        match self {
+            StoreError::Scheme(_) | StoreError::BadUrl { .. } => None,
+            StoreError::MissingFolder(p) => Some(p.to_string_lossy().into_owned()),
+            StoreError::NotFound { store, .. }
+            | StoreError::Exists { store, .. }
+            | StoreError::Request { store, .. }
+            | StoreError::UnlistableKey { store, .. }
+            | StoreError::Denied { store, .. }
+            | StoreError::Io { store, .. }
+            | StoreError::Foreign { store, .. }
+            | StoreError::TooLarge { store, .. }
+            | StoreError::NoMarker { store, .. }
+            | StoreError::NoCredentials { store, .. }
+            | StoreError::Locked { store, .. }
+            | StoreError::Abandoned { store, .. } => Some(store.clone()),
+        }
+    }
+}
+
 /// A store's failure in one short line for a person (what happened, in
 /// words), from the full text an outcome carries: the S3 client's
 /// "Generic S3 error: Error performing HEAD … after 3 retries, max_retries:
@@ -1235,9 +1257,20 @@ async fn next_chunk(rx: &mut mpsc::Receiver<Chunk>) -> Option<Chunk> {
 /// in `--json` and behind `-v`.
 pub fn brief(detail: &str) -> crate::lang::Msg {
     use crate::lang::Msg;
-    let d = detail.to_ascii_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| d.contains(w));
-    let tries = d
+    // Judged on the words of the failure, never on a name the admin chose: a
+    // URL, a path or a key (anything with a '/') and the client's retry
+    // settings are left out, so that a bucket called `ssl-backups` or a
+    // folder `timeout-test` does not read as a TLS problem or a timeout.
+    let words: String = detail
+        .split_whitespace()
+        .filter(|w| {
+            !w.contains('/') && !w.starts_with("retry_timeout") && !w.starts_with("max_retries")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
+    let has = |list: &[&str]| list.iter().any(|w| words.contains(w));
+    let tries = words
         .split("after ")
         .skip(1)
         .find_map(|rest| {
@@ -1262,6 +1295,20 @@ pub fn brief(detail: &str) -> crate::lang::Msg {
         // Someone planted a name the S3 client refuses: say which, and how to remove it.
         let key = rest.split(" (someone").next().unwrap_or(rest);
         Msg::new("store-brief-foreign-name").arg("key", key)
+    } else if has(&["has no credentials"]) {
+        Msg::new("store-brief-no-credentials")
+    } else if has(&["is not an eqvault store"]) && has(&["not trusted", "signature"]) {
+        Msg::new("store-brief-marker-untrusted")
+    } else if has(&["is not an eqvault store"]) {
+        Msg::new("store-brief-not-a-store")
+    } else if has(&["does not exist or is not a folder"]) {
+        Msg::new("store-brief-no-folder")
+    } else if has(&["the same store as"]) {
+        Msg::new("store-brief-same-store")
+    } else if has(&["no space left on device", "disk quota exceeded"]) {
+        Msg::new("store-brief-io").arg_msg("why", Msg::new("io-full"))
+    } else if has(&["read-only file system"]) {
+        Msg::new("store-brief-io").arg_msg("why", Msg::new("io-read-only"))
     } else if has(&["connection refused"]) {
         unreachable("store-why-refused")
     } else if has(&[
@@ -1270,12 +1317,10 @@ pub fn brief(detail: &str) -> crate::lang::Msg {
         "name or service not known",
     ]) {
         unreachable("store-why-dns")
-    } else if has(&["timed out", "timeout"]) && !has(&["retry_timeout: "])
-        || has(&["operation timed out"])
-    {
+    } else if has(&["no route to host", "network is unreachable"]) {
+        unreachable("store-why-no-route")
+    } else if has(&["timed out", "deadline has elapsed"]) {
         unreachable("store-why-timeout")
-    } else if has(&["certificate", "tls", "ssl"]) {
-        unreachable("store-why-tls")
     } else if has(&["connection reset", "broken pipe", "connection closed"]) {
         unreachable("store-why-reset")
     } else if has(&["nosuchbucket"]) {
@@ -1288,24 +1333,23 @@ pub fn brief(detail: &str) -> crate::lang::Msg {
         "status 403",
     ]) {
         Msg::new("store-brief-denied")
-    } else if has(&["has no credentials"]) {
-        Msg::new("store-brief-no-credentials")
-    } else if has(&["is not an eqvault store"]) {
-        Msg::new("store-brief-not-a-store")
-    } else if has(&["does not exist or is not a folder"]) {
-        Msg::new("store-brief-no-folder")
-    } else if has(&["the same store as"]) {
-        Msg::new("store-brief-same-store")
+    } else if has(&["permission denied"]) {
+        Msg::new("store-brief-io").arg_msg("why", Msg::new("io-permission"))
+    } else if has(&["certificate", "tls handshake", "invalid peer certificate"]) {
+        unreachable("store-why-tls")
     } else {
-        // Something else: its first clause, short.
-        let first: String = detail
-            .split(". ")
+        // Something else: its innermost cause (the text after the last ": "), short.
+        let inner = detail
+            .trim_end_matches('.')
+            .rsplit(": ")
             .next()
-            .unwrap_or(detail)
-            .chars()
-            .take(90)
-            .collect();
-        Msg::new("store-brief-other").arg("why", first)
+            .unwrap_or(detail);
+        let inner = inner.split(". ").next().unwrap_or(inner);
+        let mut short: String = inner.chars().take(100).collect();
+        if inner.chars().count() > 100 {
+            short.push('…');
+        }
+        Msg::new("store-brief-other").arg("why", short)
     }
 }
 
