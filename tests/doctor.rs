@@ -91,6 +91,13 @@ fn doctor(f: &Fixture, args: &[&str]) -> (Option<i32>, serde_json::Value, String
     (code, r.json(), err)
 }
 
+/// `eqvault ARGS…` as a person runs it: no language set, so Vietnamese.
+fn vi_run(f: &Fixture, args: &[&str]) -> common::Run {
+    let mut c = f.cmd();
+    c.env_remove("EQVAULT_LANG").args(args);
+    common::Run::of(c.output().unwrap())
+}
+
 fn line<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     v["checks"]
         .as_array()
@@ -183,20 +190,24 @@ fn a_good_set_up_passes_every_line_and_leaves_the_stores_as_they_were() {
     assert_eq!(tree(&f.store), local_before);
     assert_eq!(stored_files(&bucket), s3_before);
 
-    // The human checklist: every line OK, Vietnamese first, English under it.
-    let r = f.run(&["doctor"]).ok();
-    assert!(
-        r.stdout.contains("kiểm tra cài đặt / set-up check"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stdout.contains("Tất cả đều đạt / everything is OK"));
+    // The human checklist: every line OK, in one language: Vietnamese by
+    // default, English when asked (EQVAULT_LANG here, or --lang).
+    let r = vi_run(&f, &["doctor"]);
+    assert_eq!(r.code, Some(0), "{}", r.stdout);
+    assert!(r.stdout.contains("kiểm tra cài đặt: "), "{}", r.stdout);
+    assert!(r.stdout.contains("Tất cả đều đạt"), "{}", r.stdout);
     assert!(!r.stdout.contains("LỖI"), "{}", r.stdout);
-    assert!(r.stdout.contains("  OK     Khoá giải mã"), "{}", r.stdout);
-    assert!(r.stdout.contains("identity "), "{}", r.stdout);
-    let en = f.run(&["doctor", "--lang", "en"]).ok();
-    assert!(!en.stdout.contains("Khoá"), "{}", en.stdout);
-    assert!(en.stdout.contains("Everything is OK"), "{}", en.stdout);
+    assert!(r.stdout.contains("  ĐẠT    Khoá giải mã"), "{}", r.stdout);
+    for english in ["set-up check", "everything is OK", "identity ", "  OK "] {
+        assert!(!r.stdout.contains(english), "{english}: {}", r.stdout);
+    }
+    for args in [&["doctor"][..], &["doctor", "--lang", "en"]] {
+        let en = f.run(args).ok();
+        assert!(!en.stdout.contains("Khoá"), "{}", en.stdout);
+        assert!(en.stdout.contains("set-up check: "), "{}", en.stdout);
+        assert!(en.stdout.contains("  OK     identity "), "{}", en.stdout);
+        assert!(en.stdout.contains("Everything is OK"), "{}", en.stdout);
+    }
 
     // Nothing doctor did shows as a record anywhere.
     let st = f.run(&["status", "--json"]).json();
@@ -226,11 +237,21 @@ fn a_store_that_is_down_fails_its_own_line() {
     assert_eq!(line(&v, &marker)["state"], "skipped");
     all_ok_but(&v, &[&s3, &marker]);
 
-    let r = f.run(&["doctor"]).code(1);
+    let r = vi_run(&f, &["doctor"]);
+    assert_eq!(r.code, Some(1), "{}", r.stdout);
     assert!(r.stdout.contains("  LỖI    Kho s3://"), "{}", r.stdout);
     assert!(r.stdout.contains("→ Cần làm:"), "{}", r.stdout);
-    assert!(r.stdout.contains("→ What to do:"), "{}", r.stdout);
+    assert!(!r.stdout.contains("→ What to do:"), "{}", r.stdout);
     assert!(r.stdout.contains("1 mục LỖI"), "{}", r.stdout);
+    // The English of the error is behind -v, under its word.
+    assert!(!r.stdout.contains("nguyên nhân:"), "{}", r.stdout);
+    let v = vi_run(&f, &["-v", "doctor"]);
+    assert!(v.stdout.contains("nguyên nhân: "), "{}", v.stdout);
+    let r = f.run(&["doctor"]).code(1);
+    assert!(r.stdout.contains("  FAIL   store s3://"), "{}", r.stdout);
+    assert!(r.stdout.contains("→ What to do:"), "{}", r.stdout);
+    assert!(!r.stdout.contains("→ Cần làm:"), "{}", r.stdout);
+    assert!(r.stdout.contains("1 problem(s)"), "{}", r.stdout);
 }
 
 #[test]
@@ -652,11 +673,12 @@ fn schedule_status_shows_a_missed_run_and_history_shows_past_runs() {
         "it just ran"
     );
     let human = f.run(&["schedule", "status"]).code(1);
-    assert!(
-        human.stdout.contains("lỡ lần chạy / missed:"),
-        "{}",
-        human.stdout
-    );
+    assert!(human.stdout.contains("missed: "), "{}", human.stdout);
+    assert!(!human.stdout.contains("lỡ lần chạy"), "{}", human.stdout);
+    let human = vi_run(&f, &["schedule", "status"]);
+    assert_eq!(human.code, Some(1), "{}", human.stdout);
+    assert!(human.stdout.contains("lỡ lần chạy: "), "{}", human.stdout);
+    assert!(!human.stdout.contains("missed"), "{}", human.stdout);
 
     let v = f.run(&["schedule", "history", "--json"]).ok().json();
     let runs = v["runs"].as_array().unwrap();
@@ -743,16 +765,18 @@ fn backup_snapshots_verify_and_sync_speak_one_language() {
     let s = f.run(&["snapshots"]).ok().stdout;
     assert!(s.contains("copies") && !s.contains("số bản"), "{s}");
     let v = f.run(&["verify", "--all"]).ok();
-    assert!(
-        v.stdout.contains("2 đã kiểm tra / checked, 0 lỗi / failed"),
-        "{}",
-        v.stdout
-    );
+    assert!(v.stdout.contains("2 checked, 0 failed"), "{}", v.stdout);
+    assert!(!v.stdout.contains("kiểm tra"), "{}", v.stdout);
+    let v = vi(&["verify", "--all"]);
+    assert!(v.contains("đã kiểm tra 2, 0 lỗi"), "{v}");
+    assert!(!v.contains("checked"), "{v}");
     let y = f.run(&["sync"]).ok();
+    assert!(y.stdout.contains("0 copied, 0 errors"), "{}", y.stdout);
+    assert!(!y.stdout.contains("đã chép"), "{}", y.stdout);
+    let y = vi(&["sync"]);
     assert!(
-        y.stdout.contains("0 đã chép / copied, 0 lỗi / errors"),
-        "{}",
-        y.stdout
+        y.contains("đã chép 0, 0 lỗi") && !y.contains("copied"),
+        "{y}"
     );
     let g = Fixture::new();
     g.config_local();
@@ -762,6 +786,107 @@ fn backup_snapshots_verify_and_sync_speak_one_language() {
     assert!(e.starts_with("Chưa có bản sao lưu hoàn chỉnh nào"), "{e}");
     let e = g.run(&["snapshots"]).ok().stdout;
     assert!(e.starts_with("No complete snapshot yet"), "{e}");
+}
+
+/// Issue 30: `status`, `drill`, `schedule` and `calendar` say each line in
+/// one language: Vietnamese by default, English with --lang en.
+#[test]
+fn status_drill_schedule_and_calendar_speak_one_language() {
+    let f = Fixture::new();
+    f.config_local();
+    append_config(&f, "[schedule]\nbackup = { cron = \"0 0 0 1 1 *\" }\n");
+    f.backup();
+    let both = |args: &[&str]| {
+        let v = vi_run(&f, args);
+        let mut e = args.to_vec();
+        e.extend(["--lang", "en"]);
+        let e = vi_run(&f, &e);
+        assert_eq!(v.code, e.code, "{args:?}: {}", v.stdout);
+        (v.stdout, e.stdout)
+    };
+    let (v, e) = both(&["drill"]);
+    assert!(
+        v.starts_with("Diễn tập phục hồi ") && v.contains("THÀNH CÔNG"),
+        "{v}"
+    );
+    assert!(
+        v.contains("thời gian phục hồi:") && v.contains("biên bản:"),
+        "{v}"
+    );
+    assert!(v.contains("  đạt integrity_check: đạt"), "{v}");
+    assert!(!v.contains("restore time") && !v.contains("record:"), "{v}");
+    assert!(
+        e.starts_with("Restore drill ") && e.contains("SUCCESS"),
+        "{e}"
+    );
+    assert!(e.contains("  ok   integrity_check: ok"), "{e}");
+    assert!(!e.contains("Diễn tập") && !e.contains("biên bản"), "{e}");
+    let (v, e) = both(&["status", "--max-age", "1h"]);
+    assert!(v.starts_with("Bản sao lưu mới nhất: "), "{v}");
+    assert!(
+        v.contains("thành công") && v.trim_end().ends_with("Đạt"),
+        "{v}"
+    );
+    assert!(
+        !v.contains("last backup") && !v.contains("snapshots"),
+        "{v}"
+    );
+    assert!(
+        e.starts_with("Last backup: ") && e.contains("success"),
+        "{e}"
+    );
+    assert!(!e.contains("Bản sao lưu") && !e.contains("bản"), "{e}");
+    // A dd/mm/yyyy date in Vietnamese, an ISO one in English; never seconds.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    assert!(v.contains(&today.format("%d/%m/%Y").to_string()), "{v}");
+    assert!(e.contains(&today.format("%Y-%m-%d").to_string()), "{e}");
+    let (v, e) = both(&["schedule", "status"]);
+    assert!(
+        v.starts_with("Lịch chạy ") && v.contains("KHÔNG có tiến trình"),
+        "{v}"
+    );
+    assert!(
+        !v.contains("daemon is running") && !v.contains(" / "),
+        "{v}"
+    );
+    assert!(
+        e.starts_with("Schedule ") && e.contains("NO daemon is running"),
+        "{e}"
+    );
+    assert!(!e.contains("tiến trình") && !e.contains("Cần làm"), "{e}");
+    let (v, e) = both(&["calendar", "deadline", "2025-02-14"]);
+    assert!(
+        v.starts_with("Hạn 10 ngày làm việc") && v.contains("28/02/2025"),
+        "{v}"
+    );
+    assert!(
+        v.contains("Ngày không tính:") && v.contains("cuối tuần"),
+        "{v}"
+    );
+    assert!(!v.contains("working day") && !v.contains("weekend"), "{v}");
+    assert!(
+        e.starts_with("The 10th working day after 2025-02-14"),
+        "{e}"
+    );
+    assert!(e.contains("2025-02-28") && e.contains("weekend"), "{e}");
+    assert!(!e.contains("Hạn") && !e.contains("cuối tuần"), "{e}");
+    let (v, e) = both(&["calendar", "2025"]);
+    assert!(
+        v.starts_with("Lịch làm việc năm 2025") && v.contains("Âm lịch: Tết"),
+        "{v}"
+    );
+    assert!(
+        !v.contains("working-day calendar") && !v.contains("lunar"),
+        "{v}"
+    );
+    assert!(
+        e.starts_with("Working-day calendar 2025") && e.contains("Lunar: Tết"),
+        "{e}"
+    );
+    assert!(
+        !e.contains("Lịch làm việc") && !e.contains("Số ngày"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -248,11 +248,13 @@ fn smtp_sink(f: &Fixture) -> (PathBuf, PyChild, u16) {
     (inbox, smtp, port)
 }
 
-/// `eqvault --config CONFIG ARGS…` as a child process (stdout and stderr piped).
+/// `eqvault --config CONFIG ARGS…` as a child process (stdout and stderr
+/// piped), as a person runs it: no language set, so Vietnamese.
 fn spawn(f: &Fixture, args: &[&str]) -> Child {
     let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("eqvault"));
     for v in [
         "EQVAULT_CONFIG",
+        "EQVAULT_LANG",
         "EQVAULT_LOG",
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
@@ -371,8 +373,8 @@ fn two_schedule_runs_started_together_run_the_backup_once() {
     let winner = a.or(b).unwrap();
     let (code, out, err) = finish(loser, Duration::from_secs(5));
     assert_eq!(code, Some(0), "the second run exits 0\n{out}\n{err}");
-    assert!(out.contains("backup is already running (pid"), "{out}");
-    assert!(out.contains("nothing was done"), "{out}");
+    assert!(out.contains("backup đang chạy (pid"), "{out}");
+    assert!(out.contains("lần này không làm gì"), "{out}");
     assert_eq!(
         snapshots(&f.store),
         0,
@@ -382,7 +384,7 @@ fn two_schedule_runs_started_together_run_the_backup_once() {
     assert_eq!(holder.finish(), Some(0));
     let (code, out, err) = finish(winner, Duration::from_secs(60));
     assert_eq!(code, Some(0), "{out}\n{err}");
-    assert!(out.starts_with("backup: ok"), "{out}");
+    assert!(out.starts_with("backup: đạt — "), "{out}");
     assert_eq!(snapshots(&f.store), 1, "exactly one new snapshot");
     assert_nothing_incomplete(&f.store);
     // The history holds the one run; the process that found the job running wrote nothing.

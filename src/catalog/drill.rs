@@ -17,6 +17,10 @@ pub struct Check {
     /// mapping): not a failure, and never said as "ok".
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_checked: bool,
+    /// `detail` in words from the catalog, when eqvault says it (not
+    /// serialised: records and `--json` keep the English `detail`).
+    #[serde(skip)]
+    pub said: Option<crate::lang::Msg>,
 }
 
 impl Check {
@@ -35,6 +39,23 @@ impl Check {
             ok,
             detail: detail.into(),
             not_checked: false,
+            said: None,
+        }
+    }
+
+    /// A check whose detail eqvault says in words: `detail` is its English text.
+    pub fn said(name: &str, ok: bool, msg: crate::lang::Msg) -> Self {
+        Check {
+            said: Some(msg.clone()),
+            ..Check::new(name, ok, msg.to_string())
+        }
+    }
+
+    /// A check that had nothing to judge, and why, in words.
+    pub fn not_checked_said(name: &str, msg: crate::lang::Msg) -> Self {
+        Check {
+            not_checked: true,
+            ..Check::said(name, true, msg)
         }
     }
 }

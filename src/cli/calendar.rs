@@ -5,16 +5,18 @@
 
 use std::path::PathBuf;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Serialize;
 
 use super::check::{optional_config, parse_date};
 use super::{Exit, Out};
+use crate::calendar::holidays::PROPOSED_SOURCE;
 use crate::calendar::today;
-use crate::calendar::{DayStatus, Origin, WorkCalendar};
+use crate::calendar::{DayStatus, HolidayKind, Origin, WorkCalendar};
+use crate::lang::Lang;
 use crate::ops::Vault;
 use crate::policy::Policies;
-use crate::policy::text::{en_date, weekday_vi};
+use crate::policy::text::weekday_vi;
 use crate::sanitize::for_terminal;
 
 #[derive(Debug, clap::Args)]
@@ -46,19 +48,22 @@ pub fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Result<E
         None => Vault::without_config(),
     };
     let policies = vault.policies()?;
+    let lang = out.lang_of(&vault);
     match a.command {
         Some(Sub::Deadline { date, days }) => {
             let n = days.unwrap_or(policies.rules.late_update.working_days);
-            deadline(&policies.calendar, date, n, out);
+            deadline(&policies.calendar, date, n, out, lang);
         }
         None => {
             let year = a.year.unwrap_or_else(|| today().year());
             if !(1900..=2199).contains(&year) {
+                // Said in the reader's language: the error is this command's own.
                 anyhow::bail!(
-                    "{year} is outside the years the lunar calendar is computed for (1900–2199)"
+                    "{}",
+                    lang.t("calendar-year-out-of-range", &[("year", &year)])
                 );
             }
-            year_view(&policies, year, out);
+            year_view(&policies, year, out, lang);
         }
     }
     Ok(Exit::Ok)
@@ -79,7 +84,50 @@ struct EntryJson {
     office: bool,
 }
 
-fn year_view(policies: &Policies, year: i32, out: &Out) {
+/// The day of the week, in words.
+fn weekday(lang: Lang, d: NaiveDate) -> String {
+    lang.t(
+        match d.weekday() {
+            Weekday::Mon => "weekday-mon",
+            Weekday::Tue => "weekday-tue",
+            Weekday::Wed => "weekday-wed",
+            Weekday::Thu => "weekday-thu",
+            Weekday::Fri => "weekday-fri",
+            Weekday::Sat => "weekday-sat",
+            Weekday::Sun => "weekday-sun",
+        },
+        &[],
+    )
+}
+
+/// Why a day is off, in words.
+fn kind(lang: Lang, k: HolidayKind) -> String {
+    lang.t(
+        match k {
+            HolidayKind::NewYear => "calendar-kind-new-year",
+            HolidayKind::Tet => "calendar-kind-tet",
+            HolidayKind::HungKings => "calendar-kind-hung-kings",
+            HolidayKind::Reunification => "calendar-kind-reunification",
+            HolidayKind::Labour => "calendar-kind-labour",
+            HolidayKind::NationalDay => "calendar-kind-national-day",
+            HolidayKind::Swap => "calendar-kind-swap",
+            HolidayKind::Weekend => "calendar-kind-weekend",
+            HolidayKind::Other => "calendar-kind-other",
+        },
+        &[],
+    )
+}
+
+/// A month's short name: `T2` in Vietnamese, `Feb` in English.
+fn month(lang: Lang, year: i32, m: u32) -> String {
+    match lang {
+        Lang::Vi => format!("T{m}"),
+        Lang::En => NaiveDate::from_ymd_opt(year, m, 1)
+            .map_or_else(|| m.to_string(), |d| d.format("%b").to_string()),
+    }
+}
+
+fn year_view(policies: &Policies, year: i32, out: &Out, lang: Lang) {
     let view = policies.calendar.year_view(year);
     let file = match &view.origin {
         Origin::File(p) => Some(p.display().to_string()),
@@ -130,47 +178,47 @@ fn year_view(policies: &Policies, year: i32, out: &Out) {
         return;
     }
     let t = |s: &str| for_terminal(s).into_owned();
-    out.line(format!(
-        "Lịch làm việc năm {year} (lịch công vụ) — working-day calendar {year} (public servants)"
-    ));
+    out.line(lang.t("calendar-title", &[("year", &year)]));
     match &file {
-        Some(f) => out.line(format!(
-            "Nguồn: lịch đã công bố, tệp {} — source: the published schedule",
-            t(f)
-        )),
-        None => out.line(format!(
-            "Nguồn: ĐỀ XUẤT — chưa có lịch công bố cho năm {year}; ngày nghỉ tính theo Bộ luật Lao động 2019 Điều 112 và âm lịch, thời hạn là tạm tính.\n\
-             Source: PROPOSED — no published schedule for {year}; days off computed from the Labour Code 2019 Art. 112 and the lunar calendar, so deadlines are provisional."
-        )),
+        Some(f) => out.line(lang.t("calendar-source-file", &[("file", &t(f))])),
+        None => out.line(lang.t("calendar-source-proposed", &[("year", &year)])),
     }
     out.line("");
-    out.line("Ngày nghỉ và ngày làm bù — days off and working Saturdays:");
+    out.line(lang.t("calendar-days-off", &[]));
     for e in &view.entries {
         let what = match e.status {
-            DayStatus::DayOff(k) => format!("nghỉ / off ({k})"),
+            DayStatus::DayOff(k) => lang.t("calendar-off", &[("kind", &kind(lang, k))]),
             DayStatus::WorkingSaturday { replaces: Some(r) } => {
-                format!("làm bù / worked, thay cho / for {}", r.format("%d/%m/%Y"))
+                lang.t("calendar-worked-for", &[("day", &lang.day(r))])
             }
-            DayStatus::WorkingSaturday { replaces: None } => "làm bù / worked".to_string(),
-            DayStatus::OfficeWorkingDay => "làm việc / working day".to_string(),
+            DayStatus::WorkingSaturday { replaces: None } => lang.t("calendar-worked", &[]),
+            DayStatus::OfficeWorkingDay => lang.t("calendar-working-day", &[]),
         };
         let what = if e.office {
-            format!("{what}, đơn vị khai báo / declared by the office")
+            lang.t("calendar-declared", &[("what", &what)])
         } else {
             what
         };
-        let en = e
-            .name_en
-            .as_deref()
-            .map(|n| format!(" — {}", t(n)))
-            .unwrap_or_default();
+        // A name the announcement gives in Vietnamese only is shown as it is.
+        let name = match lang {
+            Lang::Vi => &e.name_vi,
+            Lang::En => e.name_en.as_ref().unwrap_or(&e.name_vi),
+        };
         out.line(format!(
-            "  {} {:<9} {what}: {}{en}",
-            e.date.format("%d/%m/%Y"),
-            weekday_vi(e.date),
-            t(&e.name_vi)
+            "  {} {:<9} {what}: {}",
+            lang.day(e.date),
+            weekday(lang, e.date),
+            t(name)
         ));
-        out.line(format!("             nguồn / source: {}", t(&e.source)));
+        let source = if e.source == PROPOSED_SOURCE {
+            lang.t("calendar-proposed-source", &[])
+        } else {
+            t(&e.source)
+        };
+        out.line(format!(
+            "             {}",
+            lang.t("calendar-source", &[("source", &source)])
+        ));
         if e.office
             && let Some(note) = &e.note
         {
@@ -178,25 +226,36 @@ fn year_view(policies: &Policies, year: i32, out: &Out) {
         }
     }
     out.line("");
-    out.line("Số ngày làm việc — working days:");
+    out.line(lang.t("calendar-working-days", &[]));
     let months: Vec<String> = view
         .working_days_per_month
         .iter()
         .enumerate()
-        .map(|(i, n)| format!("T{} {n}", i + 1))
+        .map(|(i, n)| {
+            lang.t(
+                "calendar-month",
+                &[("month", &month(lang, year, i as u32 + 1)), ("days", n)],
+            )
+        })
         .collect();
     out.line(format!("  {}", months.join(" · ")));
-    out.line(format!("  Cả năm / whole year: {}", view.working_days()));
+    out.line(format!(
+        "  {}",
+        lang.t("calendar-whole-year", &[("days", &view.working_days())])
+    ));
     let tet = crate::calendar::tet(year);
     let leap = match crate::calendar::lunar::leap_month(year) {
-        Some(m) => format!("tháng {m} nhuận / leap month {m}"),
-        None => "không có tháng nhuận / no leap month".to_string(),
+        Some(m) => lang.t("calendar-leap-month", &[("month", &m)]),
+        None => lang.t("calendar-no-leap-month", &[]),
     };
-    out.line(format!(
-        "Âm lịch / lunar: Tết {} {} ({}); {leap}",
-        crate::calendar::lunar::year_name(year),
-        tet.format("%d/%m/%Y"),
-        weekday_vi(tet),
+    out.line(lang.t(
+        "calendar-lunar",
+        &[
+            ("name", &crate::calendar::lunar::year_name(year)),
+            ("day", &lang.day(tet)),
+            ("weekday", &weekday(lang, tet)),
+            ("leap", &leap),
+        ],
     ));
 }
 
@@ -232,7 +291,7 @@ struct NotCounted {
     why_en: String,
 }
 
-fn deadline(calendar: &WorkCalendar, date: NaiveDate, n: u32, out: &Out) {
+fn deadline(calendar: &WorkCalendar, date: NaiveDate, n: u32, out: &Out, lang: Lang) {
     let due = calendar.nth_working_day_after(date, n);
     let mut counted = Vec::new();
     let mut skipped = Vec::new();
@@ -273,46 +332,46 @@ fn deadline(calendar: &WorkCalendar, date: NaiveDate, n: u32, out: &Out) {
         return;
     }
     let t = |s: &str| for_terminal(s).into_owned();
-    out.line(format!(
-        "Hạn {n} ngày làm việc kể từ sau ngày {} ({}): {} ({})",
-        date.format("%d/%m/%Y"),
-        weekday_vi(date),
-        due.format("%d/%m/%Y"),
-        weekday_vi(due)
-    ));
-    out.line(format!(
-        "The {} working day after {} {}: {} {} (an entry on {} is on time; the next day is late)",
-        ordinal(n),
-        date.format("%a"),
-        en_date(date),
-        due.format("%a"),
-        en_date(due),
-        due
+    let nth = match lang {
+        Lang::Vi => n.to_string(),
+        Lang::En => ordinal(n),
+    };
+    out.line(lang.t(
+        "calendar-deadline",
+        &[
+            ("nth", &nth),
+            ("date", &lang.day(date)),
+            ("weekday", &weekday(lang, date)),
+            ("due", &lang.day(due)),
+            ("due_weekday", &weekday(lang, due)),
+        ],
     ));
     let list: Vec<String> = counted
         .iter()
-        .map(|d| d.format("%d/%m").to_string())
+        .map(|d| match lang {
+            Lang::Vi => d.format("%d/%m").to_string(),
+            Lang::En => d.format("%m-%d").to_string(),
+        })
         .collect();
-    out.line(format!("Ngày được tính — counted: {}", list.join(", ")));
+    out.line(lang.t("calendar-counted", &[("list", &list.join(", "))]));
     if !skipped.is_empty() {
-        out.line("Ngày không tính — not counted:");
+        out.line(lang.t("calendar-not-counted", &[]));
         for s in &skipped {
+            let why = match lang {
+                Lang::Vi => &s.why_vi,
+                Lang::En => &s.why_en,
+            };
             out.line(format!(
-                "  {} {:<9} {} — {}",
-                s.date.format("%d/%m/%Y"),
-                s.weekday,
-                t(&s.why_vi),
-                t(&s.why_en)
+                "  {} {:<9} {}",
+                lang.day(s.date),
+                weekday(lang, s.date),
+                t(why)
             ));
         }
     }
     if !proposed.is_empty() {
         let years: Vec<String> = proposed.iter().map(i32::to_string).collect();
-        out.line(format!(
-            "Lưu ý: năm {} dùng lịch đề xuất (chưa công bố), hạn là tạm tính — note: proposed schedule for {}, the deadline is provisional.",
-            years.join(", "),
-            years.join(", ")
-        ));
+        out.line(lang.t("calendar-provisional", &[("years", &years.join(", "))]));
     }
 }
 

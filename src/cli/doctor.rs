@@ -1,4 +1,4 @@
-//! `eqvault doctor [--send-test-alert] [--lang vi|en]`: the set-up checklist, exit 1 on any problem.
+//! `eqvault doctor [--send-test-alert]`: the set-up checklist, exit 1 on any problem.
 
 use std::path::PathBuf;
 
@@ -10,7 +10,6 @@ use crate::sanitize::for_terminal;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Also send a test ping to each configured ping URL and a test email through [alerts.email].
-    /// (With --lang, in one language only; without, Vietnamese with English under each line.)
     #[arg(long)]
     send_test_alert: bool,
 }
@@ -21,71 +20,59 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
         send_test_alert: a.send_test_alert,
     };
     let o = Vault::doctor(&path, &opts, chrono::Utc::now()).await;
-    let lang = out.lang_flag;
+    // The config's [office] lang when it reads; else what was known before.
+    let configured = crate::config::Config::load(&path)
+        .ok()
+        .and_then(|c| c.office.lang);
+    let lang = out.lang(configured);
     if out.json {
         out.json(&o);
     } else {
         let shown = super::show(&o.config);
-        out.line(match lang {
-            None => format!("eqvault doctor — kiểm tra cài đặt / set-up check: {shown}"),
-            Some(Lang::Vi) => format!("eqvault doctor — kiểm tra cài đặt: {shown}"),
-            Some(Lang::En) => format!("eqvault doctor — set-up check: {shown}"),
-        });
+        out.line(lang.t("doctor-title", &[("config", &shown)]));
         for l in &o.checks {
             print_line(out, l, lang);
         }
         let n = o.failed().count();
-        out.line(match (n, lang) {
-            (0, None) => "Tất cả đều đạt / everything is OK".to_string(),
-            (0, Some(Lang::Vi)) => "Tất cả đều đạt".to_string(),
-            (0, Some(Lang::En)) => "Everything is OK".to_string(),
-            (n, None) => format!(
-                "{n} mục LỖI, xem «Cần làm» ở trên / {n} problem(s): see «What to do» above"
-            ),
-            (n, Some(Lang::Vi)) => format!("{n} mục LỖI, xem «Cần làm» ở trên"),
-            (n, Some(Lang::En)) => format!("{n} problem(s): see «What to do» above"),
+        out.line(if n == 0 {
+            lang.t("doctor-all-ok", &[])
+        } else {
+            lang.t("doctor-failed", &[("count", &n)])
         });
     }
     Ok(o.verdict().into())
 }
 
-fn print_line(out: &Out, l: &Line, lang: Option<Lang>) {
-    let tag = match (l.state, lang) {
-        (State::Ok, _) => "OK     ",
-        (State::Fail, Some(Lang::En)) => "FAIL   ",
-        (State::Fail, _) => "LỖI    ",
-        (State::Skipped, Some(Lang::En)) => "SKIP   ",
-        (State::Skipped, _) => "BỎ QUA ",
-        (State::Warn, Some(Lang::En)) => "WARN   ",
-        (State::Warn, _) => "CHÚ Ý  ",
-    };
+/// One line of the checklist: its state, what was checked and what was
+/// found, then what to do, all in `lang`. In Vietnamese the technical text
+/// behind a failure or a warning (English: an error's message) follows with `-v`.
+fn print_line(out: &Out, l: &Line, lang: Lang) {
+    let tag = lang.t(
+        match l.state {
+            State::Ok => "doctor-tag-ok",
+            State::Fail => "doctor-tag-fail",
+            State::Skipped => "doctor-tag-skipped",
+            State::Warn => "doctor-tag-warn",
+        },
+        &[],
+    );
     let pad = "         ";
-    let vi = format!("{}: {}", l.title_vi, l.detail_vi);
-    let en = format!("{}: {}", l.title_en, l.detail);
-    match lang {
-        Some(Lang::En) => out.line(for_terminal(&format!("  {tag}{en}"))),
-        Some(Lang::Vi) => {
-            out.line(for_terminal(&format!("  {tag}{vi}")));
-            if matches!(l.state, State::Fail | State::Warn) {
-                out.line(for_terminal(&format!(
-                    "{pad}chi tiết (tiếng Anh): {}",
-                    l.detail
-                )));
-            }
-        }
-        None => {
-            out.line(for_terminal(&format!("  {tag}{vi}")));
-            out.line(for_terminal(&format!("{pad}{en}")));
-        }
+    let (title, detail, todo) = match lang {
+        Lang::Vi => (&l.title_vi, &l.detail_vi, &l.todo_vi),
+        Lang::En => (&l.title_en, &l.detail, &l.todo_en),
+    };
+    out.line(for_terminal(&format!("  {tag:<7}{title}: {detail}")));
+    if lang == Lang::Vi && out.verbose > 0 && matches!(l.state, State::Fail | State::Warn) {
+        out.line(for_terminal(&format!(
+            "{pad}{} {}",
+            lang.t("word-cause", &[]),
+            l.detail
+        )));
     }
-    if lang != Some(Lang::En)
-        && let Some(t) = &l.todo_vi
-    {
-        out.line(for_terminal(&format!("{pad}→ Cần làm: {t}")));
-    }
-    if lang != Some(Lang::Vi)
-        && let Some(t) = &l.todo_en
-    {
-        out.line(for_terminal(&format!("{pad}→ What to do: {t}")));
+    if let Some(t) = todo {
+        out.line(for_terminal(&format!(
+            "{pad}{}",
+            lang.t("doctor-todo", &[("todo", t)])
+        )));
     }
 }

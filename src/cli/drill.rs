@@ -23,62 +23,85 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         .drill(&pick, &identity, chrono::Utc::now(), super::bar())
         .await?;
     let r = &o.record;
+    let lang = out.lang_of(vault);
     if out.json {
         out.json(&o);
     } else {
-        out.line(format!(
-            "Diễn tập phục hồi / Restore drill {}: {} / {}",
-            r.snapshot,
-            r.status.vi().to_uppercase(),
-            serde_json::to_value(r.status)
-                .expect("status")
-                .as_str()
-                .unwrap_or("")
-                .to_uppercase()
+        let status = crate::ops::drill::status_msg(r.status);
+        out.line(lang.t(
+            "drill-title",
+            &[
+                ("snapshot", &r.snapshot),
+                ("status", &lang.say(&status).to_uppercase()),
+            ],
         ));
+        let secs = |v: f64| lang.decimal(v, 1);
         out.line(format!(
-            "  thời gian phục hồi / restore time: {:.1} s (tải về, giải mã, giải nén / download, decrypt, decompress {:.1} s; ghi đĩa / write {:.1} s; kiểm tra / checks {:.1} s; mục tiêu / target {} s)",
-            r.seconds, r.phases.download, r.phases.decrypt_decompress, r.phases.checks, r.target_seconds
+            "  {}",
+            lang.t(
+                "drill-time",
+                &[
+                    ("seconds", &secs(r.seconds)),
+                    ("download", &secs(r.phases.download)),
+                    ("write", &secs(r.phases.decrypt_decompress)),
+                    ("checks", &secs(r.phases.checks)),
+                    ("target", &r.target_seconds),
+                ],
+            )
         ));
         for c in &r.checks {
+            out.line(format!("  {}", super::verify::check_line(lang, c)));
+        }
+        if let Some(why) = reason(lang, r) {
             out.line(format!(
-                "  {} {}: {}",
-                if c.not_checked {
-                    "chưa kiểm tra / not checked"
-                } else if c.ok {
-                    "ok  "
-                } else {
-                    "FAIL"
-                },
-                c.name,
-                crate::sanitize::for_terminal(&c.detail)
+                "  {}",
+                crate::sanitize::for_terminal(&lang.t("drill-reason", &[("why", &why)]))
             ));
         }
-        if let Some(why) = &r.reason {
-            out.line(format!(
-                "  lý do / reason: {}",
-                crate::sanitize::for_terminal(why)
-            ));
-        }
-        if o.unrecorded.is_empty() {
-            out.line(format!(
-                "  biên bản / record: {} (trong mọi kho / in every store)",
-                r.key()
-            ));
-        } else {
-            out.line(format!(
-                "  biên bản / record: {} — THIẾU ở {} kho / MISSING from {} store(s)",
-                r.key(),
-                o.unrecorded.len(),
-                o.unrecorded.len()
-            ));
-        }
+        out.line(format!(
+            "  {}",
+            if o.unrecorded.is_empty() {
+                lang.t("drill-record", &[("key", &r.key())])
+            } else {
+                lang.t(
+                    "drill-record-missing",
+                    &[("key", &r.key()), ("count", &o.unrecorded.len())],
+                )
+            }
+        ));
     }
     for (store, why) in &o.unrecorded {
-        out.warn(format!(
-            "the drill record could not be written to {store}: {why}. The evidence is in the other stores only; run the drill again when the store is back"
-        ));
+        super::output::store_failed(out, lang, "drill-not-recorded", store, why, true);
     }
     // Evidence missing from a store is a problem found, as a failed drill is.
     Ok(o.verdict().into())
+}
+
+/// Why the drill is not a success, in `lang`: the checks that failed, or the
+/// time over its target (the record keeps the English).
+fn reason(lang: crate::lang::Lang, r: &crate::ops::drill::DrillRecord) -> Option<String> {
+    use crate::ops::drill::Status;
+    let failed: Vec<String> = r
+        .checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| {
+            let detail = c
+                .said
+                .as_ref()
+                .map_or_else(|| c.detail.clone(), |m| lang.say(m));
+            format!("{}: {detail}", c.name)
+        })
+        .collect();
+    match r.status {
+        Status::Failed if !failed.is_empty() => Some(failed.join("; ")),
+        Status::Warning => Some(lang.t(
+            "drill-reason-slow",
+            &[
+                ("seconds", &lang.decimal(r.seconds, 1)),
+                ("target", &r.target_seconds),
+            ],
+        )),
+        _ => r.reason.clone(),
+    }
 }

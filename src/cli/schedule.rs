@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use super::{Exit, Out};
 use crate::config::Config;
 use crate::daemon::{self as runner, RunOutcome};
+use crate::lang::Lang;
 use crate::schedule::history::{History, RunStatus};
 use crate::schedule::{Due, Trigger, state};
 
@@ -46,7 +47,63 @@ fn local(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).to_rfc3339()
 }
 
+/// A run's result in words.
+fn status_word(lang: Lang, s: RunStatus) -> String {
+    lang.t(
+        match s {
+            RunStatus::Running => "schedule-status-running",
+            RunStatus::Ok => "schedule-status-ok",
+            RunStatus::Warning => "schedule-status-warning",
+            RunStatus::Failed => "schedule-status-failed",
+            RunStatus::Interrupted => "schedule-status-interrupted",
+            RunStatus::Skipped => "schedule-status-skipped",
+            RunStatus::AlreadyRunning => "schedule-status-already-running",
+        },
+        &[],
+    )
+}
+
+/// Why a run started (as the history spells it), in words.
+fn trigger_word(lang: Lang, t: &str) -> String {
+    let id = match t {
+        _ if t == Trigger::Schedule.as_str() => "schedule-trigger-schedule",
+        _ if t == Trigger::CatchUp.as_str() => "schedule-trigger-catch-up",
+        _ if t == Trigger::Manual.as_str() => "schedule-trigger-manual",
+        _ => return t.to_string(),
+    };
+    lang.t(id, &[])
+}
+
+/// `text` padded with spaces to `width` characters.
+fn pad(text: &str, width: usize) -> String {
+    format!("{text:<width$}")
+}
+
+/// The daemon and the missed runs, in one line.
+fn summary(lang: Lang, st: &state::ScheduleState) -> String {
+    let mut s = match (st.daemon.running, st.daemon.pid) {
+        (true, Some(p)) => lang.t("schedule-daemon-pid", &[("pid", &p)]),
+        (true, None) => lang.t("schedule-daemon", &[]),
+        (false, _) if st.run_by == crate::config::RunBy::Cron => lang.t("schedule-by-cron", &[]),
+        (false, _) => lang.t("schedule-no-daemon", &[("count", &st.jobs.len())]),
+    };
+    for j in &st.jobs {
+        if let Some(m) = j.missed {
+            s.push_str("; ");
+            s.push_str(&lang.t(
+                "schedule-missed-at",
+                &[
+                    ("job", &j.name),
+                    ("when", &lang.when(&m.with_timezone(&st.timezone))),
+                ],
+            ));
+        }
+    }
+    s
+}
+
 fn status(cfg: &Config, out: &Out) -> anyhow::Result<Exit> {
+    let lang = out.lang(cfg.office.lang);
     let now = Utc::now();
     let st = state::look(cfg, now)?;
     let tz = st.timezone;
@@ -76,40 +133,68 @@ fn status(cfg: &Config, out: &Out) -> anyhow::Result<Exit> {
             "daemon": { "running": st.daemon.running, "pid": st.daemon.pid },
         }));
     } else if st.jobs.is_empty() {
-        out.line(format!(
-            "Chưa lên lịch công việc nào / no job is scheduled: add a [schedule] section to {}",
-            super::show(&cfg.path)
-        ));
+        out.line(lang.t("schedule-none", &[("path", &super::show(&cfg.path))]));
     } else {
         let when = |t: Option<DateTime<Utc>>| {
-            t.map(|t| t.with_timezone(&tz).format("%d/%m/%Y %H:%M:%S").to_string())
+            t.map(|t| lang.when(&t.with_timezone(&tz)))
                 .unwrap_or_else(|| "-".into())
         };
-        out.line(format!("Lịch chạy / schedule ({tz})"));
-        let (vi, en) = st.summary();
+        out.line(lang.t("schedule-title", &[("timezone", &tz)]));
+        let state = if st.problem() {
+            "schedule-state-failed"
+        } else {
+            "schedule-state-ok"
+        };
         out.line(format!(
-            "  {} {vi}",
-            if st.problem() { "LỖI / FAIL:" } else { "OK:" }
+            "  {}",
+            lang.t(state, &[("summary", &summary(lang, &st))])
         ));
-        out.line(format!("      {en}"));
         if st.not_running() {
-            out.line(
-                "      Cần làm: systemctl enable --now eqvault (hoặc eqvault daemon) / what to do: start the daemon",
-            );
+            out.line(format!("      {}", lang.t("schedule-start-daemon", &[])));
         }
+        let heads = [
+            lang.t("schedule-col-job", &[]),
+            lang.t("schedule-col-cron", &[]),
+            lang.t("schedule-col-next", &[]),
+            lang.t("schedule-col-last", &[]),
+            lang.t("schedule-col-last-status", &[]),
+        ];
+        let w_job = st
+            .jobs
+            .iter()
+            .map(|j| j.name.chars().count())
+            .chain([heads[0].chars().count(), 7])
+            .max()
+            .unwrap_or(7);
+        let w_cron = st
+            .jobs
+            .iter()
+            .map(|j| j.cron.chars().count())
+            .chain([heads[1].chars().count(), 22])
+            .max()
+            .unwrap_or(22);
+        let w_time = heads[2]
+            .chars()
+            .count()
+            .max(heads[3].chars().count())
+            .max(16);
         out.line(format!(
-            "  {:<7} {:<22} {:<20} {:<20} {}",
-            "job", "cron", "tiếp / next", "gần nhất / last", "kết quả / last status"
+            "  {} {} {} {} {}",
+            pad(&heads[0], w_job),
+            pad(&heads[1], w_cron),
+            pad(&heads[2], w_time),
+            pad(&heads[3], w_time),
+            heads[4]
         ));
         for j in &st.jobs {
             let last = j.last.as_ref();
             out.line(format!(
-                "  {:<7} {:<22} {:<20} {:<20} {}",
-                j.name,
-                j.cron,
-                when(j.next),
-                when(last.map(|r| r.started_at)),
-                last.map_or("-", |r| r.status.as_str())
+                "  {} {} {} {} {}",
+                pad(&j.name, w_job),
+                pad(&j.cron, w_cron),
+                pad(&when(j.next), w_time),
+                pad(&when(last.map(|r| r.started_at)), w_time),
+                last.map_or_else(|| "-".to_string(), |r| status_word(lang, r.status))
             ));
             if let Some(e) = last.and_then(|r| r.error.as_deref())
                 && last.is_some_and(|r| r.status != RunStatus::Ok)
@@ -118,9 +203,11 @@ fn status(cfg: &Config, out: &Out) -> anyhow::Result<Exit> {
             }
             if let Some(m) = j.missed {
                 out.line(format!(
-                    "          lỡ lần chạy / missed: {} (eqvault schedule run {})",
-                    when(Some(m)),
-                    j.name
+                    "          {}",
+                    lang.t(
+                        "schedule-missed",
+                        &[("when", &when(Some(m))), ("job", &j.name)],
+                    )
                 ));
             }
         }
@@ -133,6 +220,7 @@ fn history(a: HistoryArgs, cfg: &Config, out: &Out) -> anyhow::Result<Exit> {
     if let Some(j) = &a.job {
         runner::job_of(cfg, j)?;
     }
+    let lang = out.lang(cfg.office.lang);
     let tz = cfg.schedule.timezone;
     let runs = match History::open_read_only(&cfg.state_dir)? {
         Some(h) => h.recent(a.job.as_deref(), a.last)?,
@@ -157,15 +245,53 @@ fn history(a: HistoryArgs, cfg: &Config, out: &Out) -> anyhow::Result<Exit> {
             .collect();
         out.json(&serde_json::json!({ "timezone": tz.name(), "runs": v }));
     } else if runs.is_empty() {
-        out.line("Chưa có lần chạy nào được ghi lại / no run recorded yet");
+        out.line(lang.t("schedule-no-history", &[]));
     } else {
-        let when = |t: DateTime<Utc>| t.with_timezone(&tz).format("%d/%m/%Y %H:%M:%S").to_string();
-        out.line(format!("Lịch sử chạy / run history ({tz})"));
+        let when = |t: DateTime<Utc>| lang.when(&t.with_timezone(&tz));
+        out.line(lang.t("schedule-history-title", &[("timezone", &tz)]));
+        let heads = [
+            lang.t("schedule-col-start", &[]),
+            lang.t("schedule-col-end", &[]),
+            lang.t("schedule-col-job", &[]),
+            lang.t("schedule-col-result", &[]),
+            lang.t("schedule-col-reason", &[]),
+        ];
+        let results: Vec<String> = runs
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} ({})",
+                    status_word(lang, r.status),
+                    trigger_word(lang, &r.trigger)
+                )
+            })
+            .collect();
+        let w_time = heads[0]
+            .chars()
+            .count()
+            .max(heads[1].chars().count())
+            .max(16);
+        let w_job = runs
+            .iter()
+            .map(|r| r.job.chars().count())
+            .chain([heads[2].chars().count(), 7])
+            .max()
+            .unwrap_or(7);
+        let w_result = results
+            .iter()
+            .map(|r| r.chars().count())
+            .chain([heads[3].chars().count(), 15])
+            .max()
+            .unwrap_or(15);
         out.line(format!(
-            "  {:<19} {:<19} {:<7} {:<15} {}",
-            "bắt đầu / start", "kết thúc / end", "job", "kết quả / result", "lý do / reason"
+            "  {} {} {} {} {}",
+            pad(&heads[0], w_time),
+            pad(&heads[1], w_time),
+            pad(&heads[2], w_job),
+            pad(&heads[3], w_result),
+            heads[4]
         ));
-        for r in &runs {
+        for (r, result) in runs.iter().zip(&results) {
             let why = r
                 .error
                 .as_deref()
@@ -173,11 +299,11 @@ fn history(a: HistoryArgs, cfg: &Config, out: &Out) -> anyhow::Result<Exit> {
                 .map(|s| crate::sanitize::for_terminal(s).into_owned())
                 .unwrap_or_default();
             out.line(format!(
-                "  {:<19} {:<19} {:<7} {:<15} {why}",
-                when(r.started_at),
-                r.ended_at.map_or_else(|| "-".to_string(), when),
-                r.job,
-                format!("{} ({})", r.status.as_str(), r.trigger),
+                "  {} {} {} {} {why}",
+                pad(&when(r.started_at), w_time),
+                pad(&r.ended_at.map_or_else(|| "-".to_string(), when), w_time),
+                pad(&r.job, w_job),
+                pad(result, w_result),
             ));
         }
     }
@@ -193,6 +319,7 @@ async fn run_one(a: RunArgs, cfg: &Config, out: &Out) -> anyhow::Result<Exit> {
         trigger: Trigger::Manual,
     };
     let tz = cfg.schedule.timezone;
+    let lang = out.lang(cfg.office.lang);
     match runner::run_now(cfg, &job, &due, &stop, None).await? {
         RunOutcome::AlreadyRunning { pid } => {
             if out.json {
@@ -203,11 +330,11 @@ async fn run_one(a: RunArgs, cfg: &Config, out: &Out) -> anyhow::Result<Exit> {
                 }));
             } else {
                 out.line(match pid {
-                    Some(p) => format!(
-                        "{} is already running (pid {p}); nothing was done",
-                        job.name
+                    Some(p) => lang.t(
+                        "schedule-already-running-pid",
+                        &[("job", &job.name), ("pid", &p)],
                     ),
-                    None => format!("{} is already running; nothing was done", job.name),
+                    None => lang.t("schedule-already-running", &[("job", &job.name)]),
                 });
             }
             Ok(Exit::Ok)
@@ -224,13 +351,16 @@ async fn run_one(a: RunArgs, cfg: &Config, out: &Out) -> anyhow::Result<Exit> {
                     "error": r.reason,
                 }));
             } else {
-                out.line(format!(
-                    "{}: {} — {} ({:.1}s)",
-                    r.job,
-                    r.status.as_str(),
-                    r.summary,
-                    (r.ended_at - r.started_at).num_milliseconds() as f64 / 1000.0
-                ));
+                let seconds = (r.ended_at - r.started_at).num_milliseconds() as f64 / 1000.0;
+                out.line(crate::sanitize::for_terminal(&lang.t(
+                    "schedule-ran",
+                    &[
+                        ("job", &r.job),
+                        ("status", &status_word(lang, r.status)),
+                        ("summary", &r.summary),
+                        ("seconds", &lang.decimal(seconds, 1)),
+                    ],
+                )));
             }
             // The reason is in the log line the run wrote (stderr, and the log file).
             Ok(r.verdict.into())

@@ -2,31 +2,43 @@
 
 use super::{Exit, Out};
 use crate::ops::{Outcome, Vault};
+use crate::sanitize::for_terminal;
 
 pub async fn run(vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     let o = vault.sync().await?;
+    let lang = out.lang_of(vault);
     if out.json {
         out.json(&o);
     } else {
         for c in &o.copied {
-            out.line(format!(
-                "đã chép / copied {} ({} byte) {} → {}",
-                c.key, c.bytes, c.from, c.to
-            ));
-        }
-        for (s, k, why) in &o.untrusted {
-            out.line(crate::sanitize::for_terminal(&format!(
-                "không chép, không tin cậy / not copied, not trusted: {k} in {s}: {why}"
+            out.line(for_terminal(&lang.t(
+                "sync-copied",
+                &[
+                    ("key", &c.key),
+                    ("size", &lang.size(c.bytes)),
+                    ("from", &c.from),
+                    ("to", &c.to),
+                ],
             )));
         }
-        out.line(format!(
-            "{} đã chép / copied, {} lỗi / errors",
-            o.copied.len(),
-            o.errors.len()
+        for (s, k, why) in &o.untrusted {
+            out.line(for_terminal(
+                &lang.t("sync-untrusted", &[("key", k), ("store", s), ("why", why)]),
+            ));
+        }
+        out.line(lang.t(
+            "sync-total",
+            &[("copied", &o.copied.len()), ("errors", &o.errors.len())],
         ));
     }
-    for (s, e) in &o.errors {
-        out.warn(format!("{s}: {e}"));
+    // A store that failed: one short line (the whole text with -v, and in --json).
+    for (i, (s, e)) in o.errors.iter().enumerate() {
+        match o.said.get(i).and_then(Option::as_ref) {
+            Some(m) => out.warn(for_terminal(
+                &lang.t("sync-store-failed", &[("store", s), ("why", &lang.say(m))]),
+            )),
+            None => super::output::store_failed(out, lang, "sync-store-failed", s, e, true),
+        }
     }
     Ok(o.verdict().into())
 }

@@ -39,38 +39,38 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         .verify(&sel, identity.as_deref(), super::bar())
         .await?;
     let results = &o.results;
+    let lang = out.lang_of(vault);
     if out.json {
         out.json(&o);
     } else {
         for r in results {
-            out.line(format!(
-                "{} {}  {}",
-                if r.ok {
-                    "ok          "
-                } else {
-                    "LỖI / FAILED"
-                },
-                r.id,
-                r.store
-            ));
+            // The labels of results about records, or about every store, are words.
+            let id = if r.id == crate::ops::verify::RECORDS {
+                lang.t("verify-records", &[])
+            } else {
+                r.id.clone()
+            };
+            let store = if r.store == crate::ops::verify::EVERY_STORE {
+                lang.t("verify-every-store", &[])
+            } else {
+                r.store.clone()
+            };
+            out.line(crate::sanitize::for_terminal(&lang.t(
+                if r.ok { "verify-ok" } else { "verify-failed" },
+                &[("id", &id), ("store", &store)],
+            )));
             for c in r.checks.iter().filter(|c| !c.ok || !r.ok) {
-                out.line(format!(
-                    "    {} {}: {}",
-                    if c.ok { "ok        " } else { "LỖI / FAIL" },
-                    c.name,
-                    crate::sanitize::for_terminal(&c.detail)
-                ));
+                out.line(format!("    {}", check_line(lang, c)));
             }
         }
         let bad = results.iter().filter(|r| !r.ok).count();
-        out.line(format!(
-            "{} đã kiểm tra / checked, {} lỗi / failed",
-            results.len(),
-            bad
+        out.line(lang.t(
+            "verify-total",
+            &[("checked", &results.len()), ("failed", &bad)],
         ));
         let read: Vec<&crate::ops::VerifyResult> = results.iter().filter(|r| r.bytes > 0).collect();
         out.line(super::output::processed(
-            out.lang_of(vault),
+            lang,
             read.len() as u64,
             read.iter().map(|r| r.bytes).sum(),
             started.elapsed().as_secs_f64(),
@@ -78,13 +78,37 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     }
     // A store that failed mid-read gave no verdict: exit 2, as for any store unreachable.
     for r in o.blocked() {
-        out.warn(format!(
-            "{} in {} could not be read through: {}. This says nothing about the snapshot; \
-             fix the store or make room, then verify it again",
-            r.id,
-            r.store,
-            r.blocked.as_deref().unwrap_or_default()
-        ));
+        let detail = r.blocked.as_deref().unwrap_or_default();
+        let why = lang.say(&crate::store::brief(detail));
+        out.warn(crate::sanitize::for_terminal(&lang.t(
+            "verify-blocked",
+            &[("id", &r.id), ("store", &r.store), ("why", &why)],
+        )));
+        if out.verbose > 0 {
+            out.progress(format!(
+                "  {} {}",
+                lang.t("word-cause", &[]),
+                crate::sanitize::for_terminal(detail)
+            ));
+        }
     }
     Ok(o.verdict().into())
+}
+
+/// One check of a verification or a drill: passed, failed or not checked,
+/// its name and what was seen, in `lang` (one line, safe for a terminal).
+pub(super) fn check_line(lang: crate::lang::Lang, c: &crate::catalog::Check) -> String {
+    let detail = c
+        .said
+        .as_ref()
+        .map_or_else(|| c.detail.clone(), |m| super::status::say_dated(lang, m));
+    let id = if c.not_checked {
+        "verify-check-not-checked"
+    } else if c.ok {
+        "verify-check-ok"
+    } else {
+        "verify-check-failed"
+    };
+    crate::sanitize::for_terminal(&lang.t(id, &[("name", &c.name), ("detail", &detail)]))
+        .into_owned()
 }

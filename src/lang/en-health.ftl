@@ -1,1 +1,175 @@
-# eqvault: English of the health commands: status, doctor, verify, sync, drill.
+# eqvault: English of the health commands: status, doctor, verify, sync, drill, schedule, calendar.
+
+# status
+status-last-backup = Last backup: { $id } ({ $when }), { $copies } copies
+status-no-backup = No backup yet
+status-last-drill = Last restore drill: { $snapshot } ({ $day }) { $status }, { $seconds } s
+status-no-drill = No restore drill yet
+status-store-ok = ok     { $store }: { $count } snapshots, newest { $newest }
+status-store-failed = FAILED { $store }: { $why }
+status-ok = OK
+status-problem = PROBLEM: { $problem }
+status-problem-no-marker = store { $store } has no eqvault marker (eqvault-store.json): if it is the right store, `eqvault store add { $store }` writes one
+status-problem-marker-untrusted = the marker of store { $store } is not trusted ({ $why }): this may not be your store
+status-problem-no-object-lock = store { $store } sets lock, but its bucket has no Object Lock: nothing there is protected from deletion (eqvault doctor says how to fix it)
+status-problem-lock-unknown = store { $store } sets lock, and whether its bucket has Object Lock cannot be asked: { $why }
+status-problem-same-store = stores { $first } and { $second } carry the same marker: they are one store (a link or a second mount), or its marker was copied; they count as one copy
+status-problem-marker-changed = the marker of store { $store } changed since this host last saw it (it was { $was }): another store is mounted there, or the store was replaced
+status-problem-no-snapshot = no complete snapshot in any store
+status-problem-stale = the newest snapshot { $id } is older than { $max_age }
+status-problem-unreadable = store { $store } cannot be read: { $why }
+status-problem-empty-store = store { $store } holds no complete snapshot
+status-problem-drill-failed = the last restore drill { $drill } failed
+status-problem-future = snapshot { $id } is dated { $when } in the future (made while a clock was wrong): it is not the latest and does not count
+status-problem-vanished = snapshot { $id } was in { $store } and is gone, with no prune by this host; `eqvault forget { $id }` acknowledges it
+status-problem-drill-vanished = the drill record { $drill } ({ $status }, of snapshot { $snapshot }) was seen and is gone from every store, with no prune by this host; `eqvault forget --vanished` acknowledges it
+status-problem-untrusted = { $key } in { $store } is not trusted ({ $why }); it is ignored: someone wrote to the store who is not eqvault
+status-why-foreign = foreign: not a regular file or not a valid key; never read
+
+# doctor
+doctor-title = eqvault doctor — set-up check: { $config }
+doctor-tag-ok = OK
+doctor-tag-fail = FAIL
+doctor-tag-skipped = SKIP
+doctor-tag-warn = WARN
+doctor-todo = → What to do: { $todo }
+doctor-all-ok = Everything is OK
+doctor-failed = { $count } problem(s): see «What to do» above
+
+# verify (the check lines serve drill too)
+verify-ok = ok     { $id }  { $store }
+verify-failed = FAILED { $id }  { $store }
+verify-check-ok = ok   { $name }: { $detail }
+verify-check-failed = FAIL { $name }: { $detail }
+verify-check-not-checked = not checked { $name }: { $detail }
+verify-total = { $checked } checked, { $failed } failed
+verify-blocked = { $id } in { $store } could not be read through: { $why }. This says nothing about the snapshot; fix the store or make room, then verify it again
+verify-records = drills, holds, ledgers
+verify-every-store = every store
+verify-detail-object-missing = { $object } is missing
+verify-detail-size = { $bytes } bytes, metadata says { $expected }
+verify-detail-not-believed = not believed: { $why }
+verify-detail-future = dated { $when } in the future: made while a clock was wrong; it is never `latest` until its time comes
+verify-detail-vanished = seen in this store before and gone now, with no prune by this host: someone removed it (or another host pruned it); `eqvault forget` acknowledges it
+verify-detail-foreign = not a regular file or not a valid key: never read
+verify-detail-drill-vanished = the record of drill { $drill } ({ $status }, of snapshot { $snapshot }) was seen and is gone from every store, with no prune by this host; `eqvault forget --vanished` acknowledges it
+verify-detail-hash = object hashes to { $sha }, metadata says { $expected }
+verify-detail-longer = the object is longer than the { $expected } bytes the metadata says
+verify-detail-object-hash = object ({ $bytes } bytes) hashes to { $sha }; metadata says { $expected_sha } ({ $expected } bytes)
+verify-detail-bytes = { $bytes } bytes
+verify-detail-signed-by = signed by { $key }
+verify-detail-unsigned = not signed (made before signing); the signed metadata's object hash covers it
+verify-detail-manifest-other = manifest is for { $other }, not { $id }
+verify-detail-tampered = the clear metadata disagrees with the manifest inside the snapshot ({ $what }): the metadata was tampered with
+verify-detail-manifest-ok = format { $format }, eqvault { $version }; matches the metadata
+verify-detail-database-hash = database hashes to { $sha }; manifest says { $expected }
+verify-detail-integrity-ok = ok
+verify-detail-schema-hash = schema hashes to { $sha }; manifest says { $expected }
+verify-detail-rows = { $table }: { $rows } rows, manifest says { $expected }
+verify-detail-no-table = { $table }: no table rows, manifest says { $expected }
+verify-detail-table-unknown = { $table }: not in the manifest
+verify-detail-row-counts = { $tables } tables, { $rows } rows
+detail-join = { $first }; { $rest }
+
+# sync
+sync-copied = copied { $key } ({ $size }) { $from } → { $to }
+sync-untrusted = not copied (not trusted) { $key } in { $store }: { $why }
+sync-total = { $copied } copied, { $errors } errors
+sync-store-failed = { $store } was not brought up to date: { $why }
+sync-object-missing = { $id }: metadata present but object missing; run `eqvault verify --all` and remove the broken metadata
+sync-not-the-trusted-copy = { $key } is already there but is not the trusted copy; remove it and sync again
+
+# drill
+drill-status-success = success
+drill-status-warning = warning
+drill-status-failed = failed
+drill-title = Restore drill { $snapshot }: { $status }
+drill-time = restore time: { $seconds } s (download, decrypt, decompress { $download } s; write { $write } s; checks { $checks } s; target { $target } s)
+drill-reason = reason: { $why }
+drill-reason-slow = restore took { $seconds } s, more than the { $target } s target
+drill-record = record: { $key } (in every store)
+drill-record-missing = record: { $key } — MISSING from { $count } store(s)
+drill-not-recorded = the drill record could not be written to { $store }: { $why }. The evidence is in the other stores only; run the drill again when the store is back
+drill-detail-fk-row = { $table } row { $row } → { $parent }
+drill-detail-fk-ok = no violations
+drill-detail-duplicates = { $column }: { $duplicates } duplicates, { $empty } empty
+drill-detail-column-error = { $column }: { $why }
+drill-detail-not-reference = no table schools, staff or equipment: the database is not in the reference schema; write a mapping ([database] mapping, `eqvault mapping init --out mapping.sql` writes one to fill in) so identifiers can be checked
+drill-detail-identifiers-ok = { $count } identifier columns checked
+
+# schedule
+schedule-none = No job is scheduled: add a [schedule] section to { $path }
+schedule-title = Schedule (time zone { $timezone })
+schedule-daemon-pid = the daemon is running (pid { $pid })
+schedule-daemon = the daemon is running
+schedule-by-cron = the jobs are run by cron (run_by = "cron"); no daemon is expected
+schedule-no-daemon = NO daemon is running: the { $count } scheduled job(s) do not run
+schedule-missed-at = { $job } missed its run at { $when }
+schedule-state-ok = OK: { $summary }
+schedule-state-failed = FAIL: { $summary }
+schedule-start-daemon = What to do: systemctl enable --now eqvault (or eqvault daemon)
+schedule-col-job = job
+schedule-col-cron = cron
+schedule-col-next = next
+schedule-col-last = last
+schedule-col-last-status = last status
+schedule-col-start = start
+schedule-col-end = end
+schedule-col-result = result
+schedule-col-reason = reason
+schedule-status-running = running
+schedule-status-ok = ok
+schedule-status-warning = warning
+schedule-status-failed = failed
+schedule-status-interrupted = interrupted
+schedule-status-skipped = skipped
+schedule-status-already-running = already running
+schedule-trigger-schedule = schedule
+schedule-trigger-catch-up = catch-up
+schedule-trigger-manual = manual
+schedule-missed = missed: { $when } (eqvault schedule run { $job })
+schedule-no-history = No run recorded yet
+schedule-history-title = Run history (time zone { $timezone })
+schedule-already-running-pid = { $job } is already running (pid { $pid }); nothing was done
+schedule-already-running = { $job } is already running; nothing was done
+schedule-ran = { $job }: { $status } — { $summary } ({ $seconds } s)
+
+# calendar
+calendar-title = Working-day calendar { $year } (public servants)
+calendar-source-file = Source: the published schedule, file { $file }
+calendar-source-proposed = Source: PROPOSED — no published schedule for { $year }; days off computed from the Labour Code 2019 Art. 112 and the lunar calendar, so deadlines are provisional.
+calendar-days-off = Days off and working Saturdays:
+calendar-off = off ({ $kind })
+calendar-worked-for = working Saturday, for { $day }
+calendar-worked = working Saturday
+calendar-working-day = working day
+calendar-declared = { $what }, declared by the office
+calendar-source = source: { $source }
+calendar-proposed-source = computed proposal (Labour Code 2019, Art. 112) — no announcement published yet
+calendar-working-days = Working days:
+calendar-month = { $month } { $days }
+calendar-whole-year = Whole year: { $days }
+calendar-lunar = Lunar: Tết { $name } { $day } ({ $weekday }); { $leap }
+calendar-leap-month = leap month { $month }
+calendar-no-leap-month = no leap month
+calendar-kind-new-year = New Year
+calendar-kind-tet = Lunar New Year
+calendar-kind-hung-kings = Hung Kings
+calendar-kind-reunification = Reunification Day
+calendar-kind-labour = Labour Day
+calendar-kind-national-day = National Day
+calendar-kind-swap = swapped
+calendar-kind-weekend = weekend
+calendar-kind-other = other
+calendar-deadline = The { $nth } working day after { $date } ({ $weekday }): { $due } ({ $due_weekday }); an entry on { $due } is on time, the next day is late
+calendar-counted = Counted: { $list }
+calendar-not-counted = Not counted:
+calendar-provisional = Note: { $years } use a proposed schedule (not yet published), so the deadline is provisional.
+calendar-year-out-of-range = { $year } is outside the years the lunar calendar is computed for (1900–2199)
+weekday-mon = Mon
+weekday-tue = Tue
+weekday-wed = Wed
+weekday-thu = Thu
+weekday-fri = Fri
+weekday-sat = Sat
+weekday-sun = Sun

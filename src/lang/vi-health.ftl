@@ -1,1 +1,175 @@
-# eqvault: tiếng Việt của các lệnh sức khoẻ: status, doctor, verify, sync, drill.
+# eqvault: tiếng Việt của các lệnh sức khoẻ: status, doctor, verify, sync, drill, schedule, calendar.
+
+# status
+status-last-backup = Bản sao lưu mới nhất: { $id } ({ $when }), { $copies } bản
+status-no-backup = Chưa có bản sao lưu nào
+status-last-drill = Diễn tập phục hồi gần nhất: { $snapshot } ({ $day }) { $status }, { $seconds } giây
+status-no-drill = Chưa diễn tập phục hồi lần nào
+status-store-ok = đạt { $store }: { $count } bản sao lưu, mới nhất { $newest }
+status-store-failed = LỖI { $store }: { $why }
+status-ok = Đạt
+status-problem = VẤN ĐỀ: { $problem }
+status-problem-no-marker = kho { $store } không có dấu kho eqvault (eqvault-store.json): nếu đúng là kho của đơn vị, `eqvault store add { $store }` ghi dấu kho
+status-problem-marker-untrusted = dấu kho của kho { $store } không được tin cậy ({ $why }): đây có thể không phải kho của đơn vị
+status-problem-no-object-lock = kho { $store } đặt lock nhưng bucket của nó không bật Object Lock: không gì ở đó được bảo vệ khỏi bị xoá (eqvault doctor nói cách sửa)
+status-problem-lock-unknown = kho { $store } đặt lock, nhưng không hỏi được bucket của nó có bật Object Lock hay không: { $why }
+status-problem-same-store = kho { $first } và { $second } mang cùng một dấu kho: đó là một kho (liên kết hoặc gắn hai lần), hoặc dấu kho đã bị chép; chỉ tính là một bản
+status-problem-marker-changed = dấu kho của kho { $store } đã đổi kể từ lần cuối máy này thấy nó (trước là { $was }): một kho khác đang được gắn ở đó, hoặc kho đã bị thay
+status-problem-no-snapshot = không kho nào có bản sao lưu hoàn chỉnh
+status-problem-stale = bản sao lưu mới nhất { $id } đã cũ hơn { $max_age }
+status-problem-unreadable = không đọc được kho { $store }: { $why }
+status-problem-empty-store = kho { $store } không có bản sao lưu hoàn chỉnh nào
+status-problem-drill-failed = lần diễn tập phục hồi gần nhất { $drill } không đạt
+status-problem-future = bản sao lưu { $id } ghi ngày { $when }, trong tương lai (tạo khi đồng hồ sai): nó không phải bản mới nhất và không được tính
+status-problem-vanished = bản sao lưu { $id } từng có ở { $store } và nay đã mất, mà máy này không dọn bản cũ nào; `eqvault forget { $id }` xác nhận việc đó
+status-problem-drill-vanished = biên bản diễn tập { $drill } ({ $status }, của bản sao lưu { $snapshot }) từng được thấy và nay đã mất khỏi mọi kho, mà máy này không dọn bản cũ nào; `eqvault forget --vanished` xác nhận việc đó
+status-problem-untrusted = { $key } ở { $store } không được tin cậy ({ $why }); nó bị bỏ qua: có ai đó không phải eqvault đã ghi vào kho
+status-why-foreign = tên lạ: không phải tệp thường hoặc không phải khoá hợp lệ; không bao giờ được đọc
+
+# doctor
+doctor-title = eqvault doctor — kiểm tra cài đặt: { $config }
+doctor-tag-ok = ĐẠT
+doctor-tag-fail = LỖI
+doctor-tag-skipped = BỎ QUA
+doctor-tag-warn = CHÚ Ý
+doctor-todo = → Cần làm: { $todo }
+doctor-all-ok = Tất cả đều đạt
+doctor-failed = { $count } mục LỖI, xem «Cần làm» ở trên
+
+# verify (các dòng kiểm tra cũng dùng cho drill)
+verify-ok = đạt { $id }  { $store }
+verify-failed = LỖI { $id }  { $store }
+verify-check-ok = đạt { $name }: { $detail }
+verify-check-failed = LỖI { $name }: { $detail }
+verify-check-not-checked = chưa kiểm tra { $name }: { $detail }
+verify-total = đã kiểm tra { $checked }, { $failed } lỗi
+verify-blocked = không đọc hết được { $id } ở { $store }: { $why }. Điều này không nói gì về bản sao lưu; hãy sửa kho hoặc dọn chỗ trống, rồi kiểm tra lại
+verify-records = biên bản diễn tập, giữ bản, sổ mã định danh
+verify-every-store = mọi kho
+verify-detail-object-missing = thiếu { $object }
+verify-detail-size = { $bytes } byte, siêu dữ liệu ghi { $expected }
+verify-detail-not-believed = không được tin: { $why }
+verify-detail-future = ghi ngày { $when }, trong tương lai: tạo khi đồng hồ sai; nó không bao giờ là `latest` cho đến khi tới ngày đó
+verify-detail-vanished = từng có ở kho này và nay đã mất, mà máy này không dọn bản cũ nào: ai đó đã xoá nó (hoặc một máy khác đã dọn); `eqvault forget` xác nhận việc đó
+verify-detail-foreign = không phải tệp thường hoặc không phải khoá hợp lệ: không bao giờ được đọc
+verify-detail-drill-vanished = biên bản của lần diễn tập { $drill } ({ $status }, của bản sao lưu { $snapshot }) từng được thấy và nay đã mất khỏi mọi kho, mà máy này không dọn bản cũ nào; `eqvault forget --vanished` xác nhận việc đó
+verify-detail-hash = đối tượng có mã băm { $sha }, siêu dữ liệu ghi { $expected }
+verify-detail-longer = đối tượng dài hơn { $expected } byte mà siêu dữ liệu ghi
+verify-detail-object-hash = đối tượng ({ $bytes } byte) có mã băm { $sha }; siêu dữ liệu ghi { $expected_sha } ({ $expected } byte)
+verify-detail-bytes = { $bytes } byte
+verify-detail-signed-by = được ký bởi { $key }
+verify-detail-unsigned = không có chữ ký (tạo trước khi có ký số); mã băm đối tượng trong siêu dữ liệu đã ký bảo đảm cho nó
+verify-detail-manifest-other = bản kê là của { $other }, không phải của { $id }
+verify-detail-tampered = siêu dữ liệu không mã hoá không khớp với bản kê bên trong bản sao lưu ({ $what }): siêu dữ liệu đã bị sửa
+verify-detail-manifest-ok = định dạng { $format }, eqvault { $version }; khớp với siêu dữ liệu
+verify-detail-database-hash = cơ sở dữ liệu có mã băm { $sha }; bản kê ghi { $expected }
+verify-detail-integrity-ok = đạt
+verify-detail-schema-hash = lược đồ có mã băm { $sha }; bản kê ghi { $expected }
+verify-detail-rows = { $table }: { $rows } dòng, bản kê ghi { $expected }
+verify-detail-no-table = { $table }: không có bảng này, bản kê ghi { $expected } dòng
+verify-detail-table-unknown = { $table }: không có trong bản kê
+verify-detail-row-counts = { $tables } bảng, { $rows } dòng
+detail-join = { $first }; { $rest }
+
+# sync
+sync-copied = đã chép { $key } ({ $size }) { $from } → { $to }
+sync-untrusted = không chép (không tin cậy) { $key } ở { $store }: { $why }
+sync-total = đã chép { $copied }, { $errors } lỗi
+sync-store-failed = kho { $store } chưa được chép đủ: { $why }
+sync-object-missing = { $id }: có siêu dữ liệu nhưng thiếu đối tượng; hãy chạy `eqvault verify --all` và xoá siêu dữ liệu hỏng
+sync-not-the-trusted-copy = { $key } đã có ở đó nhưng không phải bản được tin cậy; hãy xoá nó rồi chạy lại eqvault sync
+
+# drill
+drill-status-success = thành công
+drill-status-warning = cảnh báo
+drill-status-failed = thất bại
+drill-title = Diễn tập phục hồi { $snapshot }: { $status }
+drill-time = thời gian phục hồi: { $seconds } giây (tải về, giải mã, giải nén { $download } giây; ghi đĩa { $write } giây; kiểm tra { $checks } giây; mục tiêu { $target } giây)
+drill-reason = lý do: { $why }
+drill-reason-slow = phục hồi mất { $seconds } giây, lâu hơn mục tiêu { $target } giây
+drill-record = biên bản: { $key } (trong mọi kho)
+drill-record-missing = biên bản: { $key } — THIẾU ở { $count } kho
+drill-not-recorded = không ghi được biên bản diễn tập vào { $store }: { $why }. Bằng chứng chỉ có ở các kho khác; hãy diễn tập lại khi kho hoạt động trở lại
+drill-detail-fk-row = { $table } dòng { $row } → { $parent }
+drill-detail-fk-ok = không có vi phạm
+drill-detail-duplicates = { $column }: { $duplicates } mã trùng, { $empty } ô trống
+drill-detail-column-error = { $column }: { $why }
+drill-detail-not-reference = không có bảng schools, staff hay equipment: cơ sở dữ liệu không theo lược đồ tham chiếu; hãy viết một tệp ánh xạ ([database] mapping; `eqvault mapping init --out mapping.sql` ghi một tệp mẫu để điền) thì mới kiểm tra được các mã định danh
+drill-detail-identifiers-ok = đã kiểm tra { $count } cột mã định danh
+
+# schedule
+schedule-none = Chưa lên lịch công việc nào: hãy thêm mục [schedule] vào { $path }
+schedule-title = Lịch chạy (múi giờ { $timezone })
+schedule-daemon-pid = tiến trình chạy lịch đang chạy (pid { $pid })
+schedule-daemon = tiến trình chạy lịch đang chạy
+schedule-by-cron = các công việc do cron chạy (run_by = "cron"), không cần tiến trình chạy lịch
+schedule-no-daemon = KHÔNG có tiến trình nào chạy lịch: { $count } công việc đã lên lịch sẽ không chạy
+schedule-missed-at = { $job } lỡ lần chạy lúc { $when }
+schedule-state-ok = ĐẠT: { $summary }
+schedule-state-failed = LỖI: { $summary }
+schedule-start-daemon = Cần làm: systemctl enable --now eqvault (hoặc eqvault daemon)
+schedule-col-job = công việc
+schedule-col-cron = lịch cron
+schedule-col-next = lần tới
+schedule-col-last = lần gần nhất
+schedule-col-last-status = kết quả gần nhất
+schedule-col-start = bắt đầu
+schedule-col-end = kết thúc
+schedule-col-result = kết quả
+schedule-col-reason = lý do
+schedule-status-running = đang chạy
+schedule-status-ok = đạt
+schedule-status-warning = cảnh báo
+schedule-status-failed = lỗi
+schedule-status-interrupted = bị ngắt
+schedule-status-skipped = bỏ qua
+schedule-status-already-running = đang chạy ở tiến trình khác
+schedule-trigger-schedule = theo lịch
+schedule-trigger-catch-up = chạy bù
+schedule-trigger-manual = chạy tay
+schedule-missed = lỡ lần chạy: { $when } (eqvault schedule run { $job })
+schedule-no-history = Chưa có lần chạy nào được ghi lại
+schedule-history-title = Lịch sử chạy (múi giờ { $timezone })
+schedule-already-running-pid = { $job } đang chạy (pid { $pid }); lần này không làm gì
+schedule-already-running = { $job } đang chạy; lần này không làm gì
+schedule-ran = { $job }: { $status } — { $summary } ({ $seconds } giây)
+
+# calendar
+calendar-title = Lịch làm việc năm { $year } (lịch công vụ)
+calendar-source-file = Nguồn: lịch đã công bố, tệp { $file }
+calendar-source-proposed = Nguồn: ĐỀ XUẤT — chưa có lịch công bố cho năm { $year }; ngày nghỉ tính theo Bộ luật Lao động 2019 Điều 112 và âm lịch, thời hạn là tạm tính.
+calendar-days-off = Ngày nghỉ và ngày làm bù:
+calendar-off = nghỉ ({ $kind })
+calendar-worked-for = làm bù, thay cho { $day }
+calendar-worked = làm bù
+calendar-working-day = ngày làm việc
+calendar-declared = { $what }, đơn vị khai báo
+calendar-source = nguồn: { $source }
+calendar-proposed-source = đề xuất tính toán (Bộ luật Lao động 2019, Điều 112) — chưa có văn bản công bố
+calendar-working-days = Số ngày làm việc:
+calendar-month = { $month } { $days }
+calendar-whole-year = Cả năm: { $days }
+calendar-lunar = Âm lịch: Tết { $name } { $day } ({ $weekday }); { $leap }
+calendar-leap-month = tháng { $month } nhuận
+calendar-no-leap-month = không có tháng nhuận
+calendar-kind-new-year = Tết Dương lịch
+calendar-kind-tet = Tết Nguyên đán
+calendar-kind-hung-kings = Giỗ Tổ Hùng Vương
+calendar-kind-reunification = Giải phóng miền Nam
+calendar-kind-labour = Quốc tế Lao động
+calendar-kind-national-day = Quốc khánh
+calendar-kind-swap = hoán đổi
+calendar-kind-weekend = cuối tuần
+calendar-kind-other = khác
+calendar-deadline = Hạn { $nth } ngày làm việc kể từ sau ngày { $date } ({ $weekday }): { $due } ({ $due_weekday }); ghi nhận trong ngày { $due } là đúng hạn, ngày hôm sau là trễ
+calendar-counted = Ngày được tính: { $list }
+calendar-not-counted = Ngày không tính:
+calendar-provisional = Lưu ý: năm { $years } dùng lịch đề xuất (chưa công bố), nên hạn là tạm tính.
+calendar-year-out-of-range = năm { $year } nằm ngoài các năm mà âm lịch được tính (1900–2199)
+weekday-mon = Thứ Hai
+weekday-tue = Thứ Ba
+weekday-wed = Thứ Tư
+weekday-thu = Thứ Năm
+weekday-fri = Thứ Sáu
+weekday-sat = Thứ Bảy
+weekday-sun = Chủ nhật

@@ -172,7 +172,7 @@ pub async fn doctor(config_path: &Path, opts: &DoctorOptions, now: DateTime<Utc>
             "không đọc hoặc không kiểm tra được tệp cấu hình",
             e.to_string(),
             t(
-                "Sửa tệp cấu hình đúng chỗ mà thông báo tiếng Anh ở trên chỉ ra (dòng, khoá), rồi chạy lại eqvault doctor",
+                "Sửa tệp cấu hình ở chỗ bị lỗi (dòng, khoá: eqvault doctor -v in chi tiết), rồi chạy lại eqvault doctor",
                 "Fix the config where the message says (line, key), then run eqvault doctor again",
             ),
         )),
@@ -962,7 +962,7 @@ fn policies(cfg: &Config, now: DateTime<Utc>) -> Vec<Line> {
                 "bộ quy định không đọc được",
                 e.to_string(),
                 t(
-                    "Sửa tệp nêu trong thông báo (trong thư mục [policies] dir), hoặc bỏ [policies] dir để dùng bộ có sẵn",
+                    "Sửa tệp bị lỗi trong thư mục [policies] dir (eqvault doctor -v nêu tệp và chỗ lỗi), hoặc bỏ [policies] dir để dùng bộ có sẵn",
                     "Fix the file the message names (in [policies] dir), or remove [policies] dir to use the built-in set",
                 ),
             ));

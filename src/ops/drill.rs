@@ -12,10 +12,21 @@ use super::verify::{Check, check_database, read_data};
 use super::{OpsError, Outcome, Progress, Vault, Verdict};
 use crate::catalog;
 use crate::config::Config;
+use crate::lang::Msg;
 use crate::pack;
 use crate::store::{Store, StoreError};
 
 pub use crate::catalog::drill::{DRILLS, DrillRecord, Phases, Status};
+
+/// A drill's verdict in words; its English is the record's spelling
+/// (`success`, `warning`, `failed`).
+pub fn status_msg(s: Status) -> Msg {
+    Msg::new(match s {
+        Status::Success => "drill-status-success",
+        Status::Warning => "drill-status-warning",
+        Status::Failed => "drill-status-failed",
+    })
+}
 
 /// Which snapshot to drill.
 #[derive(Debug, Clone)]
@@ -279,7 +290,13 @@ async fn run(
                     unrecorded.push((s.label.clone(), e.to_string()));
                 }
             }
-            None => unrecorded.push((labels[i].clone(), "store unavailable".into())),
+            // Why the store could not be opened or listed, when the survey knows.
+            None => unrecorded.push((
+                labels[i].clone(),
+                sv.errors[i]
+                    .as_ref()
+                    .map_or_else(|| "store unavailable".into(), |e| e.to_string()),
+            )),
         }
     }
     if unrecorded.len() < labels.len()
@@ -308,22 +325,23 @@ fn extra_checks(db: &Path, mapping: Result<Option<crate::mapping::Mapping>, Stri
         Ok(c) => c,
         Err(e) => return vec![Check::new("open", false, e.to_string())],
     };
-    let fk: rusqlite::Result<Vec<String>> =
-        c.prepare("PRAGMA foreign_key_check").and_then(|mut s| {
-            s.query_map([], |r| {
-                Ok(format!(
-                    "{} row {} → {}",
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<i64>>(1)?.unwrap_or(-1),
-                    r.get::<_, String>(2)?
-                ))
-            })?
-            .take(20)
-            .collect()
-        });
-    match fk {
-        Ok(v) if v.is_empty() => out.push(Check::new("foreign_key_check", true, "no violations")),
-        Ok(v) => out.push(Check::new("foreign_key_check", false, v.join("; "))),
+    let fk: rusqlite::Result<Vec<Msg>> = c.prepare("PRAGMA foreign_key_check").and_then(|mut s| {
+        s.query_map([], |r| {
+            Ok(Msg::new("drill-detail-fk-row")
+                .arg("table", r.get::<_, String>(0)?)
+                .arg("row", r.get::<_, Option<i64>>(1)?.unwrap_or(-1))
+                .arg("parent", r.get::<_, String>(2)?))
+        })?
+        .take(20)
+        .collect()
+    });
+    match fk.map(super::verify::joined) {
+        Ok(None) => out.push(Check::said(
+            "foreign_key_check",
+            true,
+            Msg::new("drill-detail-fk-ok"),
+        )),
+        Ok(Some(m)) => out.push(Check::said("foreign_key_check", false, m)),
         Err(e) => out.push(Check::new("foreign_key_check", false, e.to_string())),
     }
     let mut dup = Vec::new();
@@ -341,28 +359,34 @@ fn extra_checks(db: &Path, mapping: Result<Option<crate::mapping::Mapping>, Stri
         let q = format!(
             "SELECT count(*) - count(DISTINCT {col}), count(*) - count({col}) FROM {table}"
         );
+        let column = format!("{table}.{col}");
         match c.query_row(&q, [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))) {
             Ok((0, 0)) => {}
-            Ok((d, n)) => dup.push(format!("{table}.{col}: {d} duplicates, {n} empty")),
-            Err(e) => dup.push(format!("{table}.{col}: {e}")),
+            Ok((d, n)) => dup.push(
+                Msg::new("drill-detail-duplicates")
+                    .arg("column", column)
+                    .arg("duplicates", d)
+                    .arg("empty", n),
+            ),
+            Err(e) => dup.push(
+                Msg::new("drill-detail-column-error")
+                    .arg("column", column)
+                    .arg("why", e),
+            ),
         }
     }
     out.push(if seen == 0 {
         // A database in its own schema: nothing here is the reference's.
-        Check::not_checked(
-            "identifiers_unique",
-            "no table schools, staff or equipment: the database is not in the reference schema; write a mapping ([database] mapping, `eqvault mapping init --out mapping.sql` writes one to fill in) so identifiers can be checked",
-        )
+        Check::not_checked_said("identifiers_unique", Msg::new("drill-detail-not-reference"))
     } else {
-        Check::new(
-            "identifiers_unique",
-            dup.is_empty(),
-            if dup.is_empty() {
-                format!("{seen} identifier columns checked")
-            } else {
-                dup.join("; ")
-            },
-        )
+        match super::verify::joined(dup) {
+            None => Check::said(
+                "identifiers_unique",
+                true,
+                Msg::new("drill-detail-identifiers-ok").arg("count", seen),
+            ),
+            Some(m) => Check::said("identifiers_unique", false, m),
+        }
     });
     out
 }

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::OpsError;
 use super::drill::{DrillRecord, Status};
+use crate::lang::Msg;
 use crate::span::Span;
 
 /// One store's view.
@@ -82,11 +83,19 @@ pub struct StatusReport {
     pub future: Vec<BackupRef>,
     /// Snapshots seen before and gone, with no prune by this host.
     pub vanished: Vec<Vanished>,
-    /// Each problem in one line (English; the CLI adds Vietnamese).
     /// Drill records seen before and gone from every store.
     pub vanished_drills: Vec<super::seen::SeenDrill>,
-    pub problems: Vec<String>,
+    /// Each problem in one line, in words the CLI says in the reader's
+    /// language (`--json` has the English).
+    pub problems: Vec<Msg>,
 }
+
+/// The id of the problem "store … cannot be read": the CLI says it on the
+/// store's own line instead.
+pub const UNREADABLE: &str = "status-problem-unreadable";
+
+/// Why a foreign name is not believed.
+const FOREIGN: &str = "status-why-foreign";
 
 /// A record that is not believed.
 #[derive(Debug, Clone, Serialize)]
@@ -161,12 +170,11 @@ pub async fn status(
             .iter()
             .chain(&inv.unreadable)
             .cloned()
-            .chain(inv.foreign.iter().map(|k| {
-                (
-                    k.clone(),
-                    "foreign: not a regular file or not a valid key; never read".to_string(),
-                )
-            }))
+            .chain(
+                inv.foreign
+                    .iter()
+                    .map(|k| (k.clone(), Msg::new(FOREIGN).to_string())),
+            )
             .collect();
         match super::untrusted_records(store, &vet).await {
             Ok(more) => bad.extend(more),
@@ -190,22 +198,26 @@ pub async fn status(
         }));
         match &sv.markers[i] {
             Some(crate::store::MarkerState::Trusted(_)) | None => {}
-            Some(crate::store::MarkerState::Missing) => problems.push(format!(
-                "store {label} has no eqvault marker (eqvault-store.json): if it is the right store, `eqvault store add {label}` writes one"
-            )),
-            Some(crate::store::MarkerState::Untrusted(why)) => problems.push(format!(
-                "the marker of store {label} is not trusted ({why}): this may not be your store"
-            )),
+            Some(crate::store::MarkerState::Missing) => {
+                problems.push(Msg::new("status-problem-no-marker").arg("store", label));
+            }
+            Some(crate::store::MarkerState::Untrusted(why)) => problems.push(
+                Msg::new("status-problem-marker-untrusted")
+                    .arg("store", label)
+                    .arg("why", why),
+            ),
         }
         if store.lock().is_some() {
             match store.bucket_lock().await {
                 Ok(Some(crate::store::BucketLock::Enabled)) => {}
-                Ok(_) => problems.push(format!(
-                    "store {label} sets lock, but its bucket has no Object Lock: nothing there is protected from deletion (eqvault doctor says how to fix it)"
-                )),
-                Err(e) => problems.push(format!(
-                    "store {label} sets lock, and whether its bucket has Object Lock cannot be asked: {e}"
-                )),
+                Ok(_) => {
+                    problems.push(Msg::new("status-problem-no-object-lock").arg("store", label))
+                }
+                Err(e) => problems.push(
+                    Msg::new("status-problem-lock-unknown")
+                        .arg("store", label)
+                        .arg("why", e),
+                ),
             }
         }
         stores.push(StoreStatus {
@@ -267,55 +279,62 @@ pub async fn status(
         .as_ref()
         .is_none_or(|b| b.created_at.with_timezone(&Utc) < limit);
     match &last_backup {
-        None => problems.push("no complete snapshot in any store".to_string()),
-        Some(b) if stale => problems.push(format!(
-            "the newest snapshot {} is older than {max_age}",
-            b.id
-        )),
+        None => problems.push(Msg::new("status-problem-no-snapshot")),
+        Some(b) if stale => problems.push(
+            Msg::new("status-problem-stale")
+                .arg("id", &b.id)
+                .arg("max_age", max_age),
+        ),
         _ => {}
     }
     for s in &stores {
         if !s.reachable {
-            problems.push(format!(
-                "store {} cannot be read: {}",
-                s.url,
-                s.error.as_deref().unwrap_or("")
-            ));
+            problems.push(
+                Msg::new(UNREADABLE)
+                    .arg("store", &s.url)
+                    .arg("why", s.error.as_deref().unwrap_or("")),
+            );
         } else if s.snapshots == 0 {
-            problems.push(format!("store {} holds no complete snapshot", s.url));
+            problems.push(Msg::new("status-problem-empty-store").arg("store", &s.url));
         }
     }
     if let Some(d) = &last_drill
         && d.status == Status::Failed
     {
-        problems.push(format!("the last restore drill {} failed", d.id));
+        problems.push(Msg::new("status-problem-drill-failed").arg("drill", &d.id));
     }
     for f in &future {
-        problems.push(format!(
-            "snapshot {} is dated {} in the future (made while a clock was wrong): it is not the latest and does not count",
-            f.id,
-            f.created_at.to_rfc3339()
-        ));
+        problems.push(
+            Msg::new("status-problem-future")
+                .arg("id", &f.id)
+                .arg("when", f.created_at.to_rfc3339()),
+        );
     }
     for v in &vanished {
-        problems.push(format!(
-            "snapshot {} was in {} and is gone, with no prune by this host; `eqvault forget {}` acknowledges it",
-            v.id, v.store, v.id
-        ));
+        problems.push(
+            Msg::new("status-problem-vanished")
+                .arg("id", &v.id)
+                .arg("store", &v.store),
+        );
     }
     for d in &vanished_drills {
-        problems.push(format!(
-            "the drill record {} ({}, of snapshot {}) was seen and is gone from every store, with no prune by this host; `eqvault forget --vanished` acknowledges it",
-            d.id,
-            format!("{:?}", d.status).to_lowercase(),
-            d.snapshot
-        ));
+        problems.push(
+            Msg::new("status-problem-drill-vanished")
+                .arg("drill", &d.id)
+                .arg_msg("status", super::drill::status_msg(d.status))
+                .arg("snapshot", &d.snapshot),
+        );
     }
+    let foreign = Msg::new(FOREIGN).to_string();
     for u in &untrusted {
-        problems.push(format!(
-            "{} in {} is not trusted ({}); it is ignored: someone wrote to the store who is not eqvault",
-            u.key, u.store, u.why
-        ));
+        let m = Msg::new("status-problem-untrusted")
+            .arg("key", &u.key)
+            .arg("store", &u.store);
+        problems.push(if u.why == foreign {
+            m.arg_msg("why", Msg::new(FOREIGN))
+        } else {
+            m.arg("why", &u.why)
+        });
     }
     Ok(StatusReport {
         last_backup,

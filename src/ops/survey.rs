@@ -80,22 +80,25 @@ impl Survey {
     }
 
     /// What is wrong with the stores' identities, one line each.
-    pub fn identity_problems(&self) -> Vec<String> {
+    pub fn identity_problems(&self) -> Vec<crate::lang::Msg> {
+        use crate::lang::Msg;
         let mut out = Vec::new();
         for (j, same) in self.same_as.iter().enumerate() {
             if let Some(i) = same {
-                out.push(format!(
-                    "stores {} and {} carry the same marker: they are one store (a link or a second mount), or its marker was copied; they count as one copy",
-                    self.labels[*i], self.labels[j]
-                ));
+                out.push(
+                    Msg::new("status-problem-same-store")
+                        .arg("first", &self.labels[*i])
+                        .arg("second", &self.labels[j]),
+                );
             }
         }
         for (j, was) in self.marker_was.iter().enumerate() {
             if let Some(was) = was {
-                out.push(format!(
-                    "the marker of store {} changed since this host last saw it (it was {was}): another store is mounted there, or the store was replaced",
-                    self.labels[j]
-                ));
+                out.push(
+                    Msg::new("status-problem-marker-changed")
+                        .arg("store", &self.labels[j])
+                        .arg("was", was),
+                );
             }
         }
         out

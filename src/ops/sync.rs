@@ -33,8 +33,25 @@ pub struct SyncOutcome {
     pub copied: Vec<Copied>,
     /// What failed: (store, why).
     pub errors: Vec<(String, String)>,
+    /// Each error of `errors` in words, when eqvault says it (the others are
+    /// a store's own message): one entry per error, in the same order.
+    pub said: Vec<Option<crate::lang::Msg>>,
     /// What was not copied because it is not believed: (store, key, why).
     pub untrusted: Vec<(String, String, String)>,
+}
+
+impl SyncOutcome {
+    /// A store that failed, with the store's own message.
+    fn failed(&mut self, store: &str, why: String) {
+        self.errors.push((store.to_string(), why));
+        self.said.push(None);
+    }
+
+    /// A store that failed, in eqvault's words (its English is the error).
+    fn failed_said(&mut self, store: &str, why: crate::lang::Msg) {
+        self.errors.push((store.to_string(), why.to_string()));
+        self.said.push(Some(why));
+    }
 }
 
 /// The object a record covers by hash: (key, bytes, SHA-256).
@@ -77,10 +94,10 @@ pub async fn sync(cfg: &crate::Config) -> Result<SyncOutcome, OpsError> {
                 continue;
             }
             if inv.snapshots.contains_key(&v.meta.id) {
-                out.errors.push((
-                    dst.label.clone(),
-                    format!("{}: metadata present but object missing; run `eqvault verify --all` and remove the broken metadata", v.meta.id),
-                ));
+                out.failed_said(
+                    &dst.label,
+                    crate::lang::Msg::new("sync-object-missing").arg("id", &v.meta.id),
+                );
                 continue;
             }
             let src = stores[v.stores[0]];
@@ -91,7 +108,7 @@ pub async fn sync(cfg: &crate::Config) -> Result<SyncOutcome, OpsError> {
                     to: dst.label.clone(),
                     bytes: n,
                 }),
-                Err(e) => out.errors.push((dst.label.clone(), e.to_string())),
+                Err(e) => out.failed(&dst.label, e.to_string()),
             }
         }
         for ev in &evidence {
@@ -111,14 +128,12 @@ pub async fn sync(cfg: &crate::Config) -> Result<SyncOutcome, OpsError> {
                         to: dst.label.clone(),
                         bytes,
                     })),
-                Err(StoreError::Exists { key, .. }) => out.errors.push((
-                    dst.label.clone(),
-                    format!(
-                        "{} is already there but is not the trusted copy; remove it and sync again",
-                        crate::sanitize::for_terminal(&key)
-                    ),
-                )),
-                Err(e) => out.errors.push((dst.label.clone(), e.to_string())),
+                Err(StoreError::Exists { key, .. }) => out.failed_said(
+                    &dst.label,
+                    crate::lang::Msg::new("sync-not-the-trusted-copy")
+                        .arg("key", crate::sanitize::for_terminal(&key)),
+                ),
+                Err(e) => out.failed(&dst.label, e.to_string()),
             }
         }
     }

@@ -12,6 +12,7 @@ use super::{OpsError, Progress};
 pub use crate::catalog::Check;
 use crate::catalog::{Manifest, Metadata};
 use crate::config::Config;
+use crate::lang::Msg;
 use crate::pack;
 use crate::snapshot;
 use crate::store::Store;
@@ -35,6 +36,22 @@ pub struct VerifyResult {
     /// Bytes read from the store (the object, when its data was read).
     #[serde(skip)]
     pub bytes: u64,
+}
+
+/// The `id` of the result for the records (drills, holds, ledgers) of a store
+/// that could not be read.
+pub const RECORDS: &str = "drills, holds, ledgers";
+/// The `store` of a result about every store (a drill record gone from all).
+pub const EVERY_STORE: &str = "every store";
+
+/// Several details said as one (`a; b; c`).
+pub fn joined(mut parts: Vec<Msg>) -> Option<Msg> {
+    let last = parts.pop()?;
+    Some(parts.into_iter().rev().fold(last, |rest, first| {
+        Msg::new("detail-join")
+            .arg_msg("first", first)
+            .arg_msg("rest", rest)
+    }))
 }
 
 /// What to verify.
@@ -98,17 +115,19 @@ pub async fn verify(
             let mut blocked = None;
             let mut bytes = 0;
             match obj {
-                None => checks.push(Check::new(
+                None => checks.push(Check::said(
                     "object_present",
                     false,
-                    format!("{} is missing", meta.object),
+                    Msg::new("verify-detail-object-missing").arg("object", &meta.object),
                 )),
                 Some(o) => {
                     checks.push(Check::new("object_present", true, meta.object.clone()));
-                    checks.push(Check::new(
+                    checks.push(Check::said(
                         "object_size",
                         o.size == meta.object_bytes,
-                        format!("{} bytes, metadata says {}", o.size, meta.object_bytes),
+                        Msg::new("verify-detail-size")
+                            .arg("bytes", o.size)
+                            .arg("expected", meta.object_bytes),
                     ));
                     bytes = o.size;
                     match &identities {
@@ -150,24 +169,31 @@ pub async fn verify(
             Selection::Id(x) => x == id,
             _ => true,
         };
-        let mut fail = |id: String, check: &str, why: String| {
+        let mut fail = |id: String, check: Check| {
             results.push(VerifyResult {
                 id,
                 store: label.clone(),
                 ok: false,
-                checks: vec![Check::new(check, false, why)],
+                checks: vec![check],
                 blocked: None,
                 bytes: 0,
             })
+        };
+        let not_believed = |why: &str| {
+            Check::said(
+                "signature",
+                false,
+                Msg::new("verify-detail-not-believed").arg("why", why),
+            )
         };
         for (id, (m, _)) in &inv.future {
             if named(id.as_str()) {
                 fail(
                     id.to_string(),
-                    "created_at",
-                    format!(
-                        "dated {} in the future: made while a clock was wrong; it is never `latest` until its time comes",
-                        m.created_at.to_rfc3339()
+                    Check::said(
+                        "created_at",
+                        false,
+                        Msg::new("verify-detail-future").arg("when", m.created_at.to_rfc3339()),
                     ),
                 );
             }
@@ -176,8 +202,7 @@ pub async fn verify(
             if named(id.as_str()) {
                 fail(
                     id.to_string(),
-                    "present",
-                    "seen in this store before and gone now, with no prune by this host: someone removed it (or another host pruned it); `eqvault forget` acknowledges it".into(),
+                    Check::said("present", false, Msg::new("verify-detail-vanished")),
                 );
             }
         }
@@ -185,27 +210,26 @@ pub async fn verify(
             continue;
         }
         for (key, why) in &inv.unreadable {
-            fail(key.clone(), "metadata", why.clone());
+            fail(key.clone(), Check::new("metadata", false, why.clone()));
         }
         for (key, why) in &inv.untrusted {
-            fail(key.clone(), "signature", format!("not believed: {why}"));
+            fail(key.clone(), not_believed(why));
         }
         for key in &inv.foreign {
             fail(
                 key.clone(),
-                "foreign",
-                "not a regular file or not a valid key: never read".into(),
+                Check::said("foreign", false, Msg::new("verify-detail-foreign")),
             );
         }
         match super::untrusted_records(store, &vet).await {
             Ok(bad) => {
                 for (key, why) in bad {
-                    fail(key, "signature", format!("not believed: {why}"));
+                    fail(key, not_believed(&why));
                 }
             }
             // The store failed, not a record: no verdict, as for a snapshot it cut off.
             Err(e) => results.push(VerifyResult {
-                id: "drills, holds, ledgers".into(),
+                id: RECORDS.into(),
                 store: label.clone(),
                 ok: false,
                 checks: vec![Check::new("records", false, e.to_string())],
@@ -230,17 +254,15 @@ pub async fn verify(
         for d in gone {
             results.push(VerifyResult {
                 id: d.id.clone(),
-                store: "every store".into(),
+                store: EVERY_STORE.into(),
                 ok: false,
-                checks: vec![Check::new(
+                checks: vec![Check::said(
                     "present",
                     false,
-                    format!(
-                        "the record of drill {} ({}, of snapshot {}) was seen and is gone from every store, with no prune by this host; `eqvault forget --vanished` acknowledges it",
-                        d.id,
-                        format!("{:?}", d.status).to_lowercase(),
-                        d.snapshot
-                    ),
+                    Msg::new("verify-detail-drill-vanished")
+                        .arg("drill", &d.id)
+                        .arg_msg("status", super::drill::status_msg(d.status))
+                        .arg("snapshot", &d.snapshot),
                 )],
                 blocked: None,
                 bytes: 0,
@@ -270,18 +292,17 @@ async fn hash_check(
     progress.done();
     match r {
         Ok((sha, _)) => (
-            Check::new(
-                "object_sha256",
-                sha == meta.object_sha256,
-                if sha == meta.object_sha256 {
-                    sha
-                } else {
-                    format!(
-                        "object hashes to {sha}, metadata says {}",
-                        meta.object_sha256
-                    )
-                },
-            ),
+            if sha == meta.object_sha256 {
+                Check::new("object_sha256", true, sha)
+            } else {
+                Check::said(
+                    "object_sha256",
+                    false,
+                    Msg::new("verify-detail-hash")
+                        .arg("sha", sha)
+                        .arg("expected", &meta.object_sha256),
+                )
+            },
             None,
         ),
         Err(e) => {
@@ -461,23 +482,25 @@ pub async fn read_data(
         _ => {
             let sha = hex::encode(h.finalize());
             let ok = !longer && sha == meta.object_sha256 && n == meta.object_bytes;
-            out.checks.push(Check::new(
-                "object_sha256",
-                ok,
-                if ok {
-                    sha
-                } else if longer {
-                    format!(
-                        "the object is longer than the {} bytes the metadata says",
-                        meta.object_bytes
-                    )
-                } else {
-                    format!(
-                        "object ({n} bytes) hashes to {sha}; metadata says {} ({} bytes)",
-                        meta.object_sha256, meta.object_bytes
-                    )
-                },
-            ));
+            out.checks.push(if ok {
+                Check::new("object_sha256", true, sha)
+            } else if longer {
+                Check::said(
+                    "object_sha256",
+                    false,
+                    Msg::new("verify-detail-longer").arg("expected", meta.object_bytes),
+                )
+            } else {
+                Check::said(
+                    "object_sha256",
+                    false,
+                    Msg::new("verify-detail-object-hash")
+                        .arg("bytes", n)
+                        .arg("sha", sha)
+                        .arg("expected_sha", &meta.object_sha256)
+                        .arg("expected", meta.object_bytes),
+                )
+            });
             if !ok {
                 return out;
             }
@@ -485,10 +508,10 @@ pub async fn read_data(
     }
     let unpacked = match unpacked {
         Ok(u) => {
-            out.checks.push(Check::new(
+            out.checks.push(Check::said(
                 "decrypt_unpack",
                 true,
-                format!("{} bytes", u.database_bytes),
+                Msg::new("verify-detail-bytes").arg("bytes", u.database_bytes),
             ));
             u
         }
@@ -511,10 +534,10 @@ pub async fn read_data(
     // signing is covered by the object hash the signed metadata carries.
     match &unpacked.manifest_sig {
         Some(sig) => match trusted.verify(crate::trust::Kind::Manifest, &unpacked.manifest, sig) {
-            Ok(fp) => out.checks.push(Check::new(
+            Ok(fp) => out.checks.push(Check::said(
                 "manifest_signature",
                 true,
-                format!("signed by {fp}"),
+                Msg::new("verify-detail-signed-by").arg("key", fp),
             )),
             Err(why) => {
                 out.checks
@@ -522,19 +545,21 @@ pub async fn read_data(
                 return out;
             }
         },
-        None => out.checks.push(Check::new(
+        None => out.checks.push(Check::said(
             "manifest_signature",
             true,
-            "not signed (made before signing); the signed metadata's object hash covers it",
+            Msg::new("verify-detail-unsigned"),
         )),
     }
     let manifest = match Manifest::from_slice(&unpacked.manifest) {
         Ok(m) if m.snapshot_id == meta.id => m,
         Ok(m) => {
-            out.checks.push(Check::new(
+            out.checks.push(Check::said(
                 "manifest",
                 false,
-                format!("manifest is for {}, not {}", m.snapshot_id, meta.id),
+                Msg::new("verify-detail-manifest-other")
+                    .arg("other", &m.snapshot_id)
+                    .arg("id", &meta.id),
             ));
             return out;
         }
@@ -580,39 +605,34 @@ pub async fn read_data(
         ));
     }
     if !lies.is_empty() {
-        out.checks.push(Check::new(
+        out.checks.push(Check::said(
             "manifest",
             false,
-            format!(
-                "the clear metadata disagrees with the manifest inside the snapshot ({}): the metadata was tampered with",
-                lies.join(", ")
-            ),
+            Msg::new("verify-detail-tampered").arg("what", lies.join(", ")),
         ));
         out.manifest = Some(manifest);
         return out;
     }
-    out.checks.push(Check::new(
+    out.checks.push(Check::said(
         "manifest",
         true,
-        format!(
-            "format {}, eqvault {}; matches the metadata",
-            manifest.format_version, manifest.tool_version
-        ),
+        Msg::new("verify-detail-manifest-ok")
+            .arg("format", manifest.format_version)
+            .arg("version", &manifest.tool_version),
     ));
     let ok = unpacked.database_sha256 == manifest.database_sha256
         && unpacked.database_bytes == manifest.database_bytes;
-    out.checks.push(Check::new(
-        "database_sha256",
-        ok,
-        if ok {
-            unpacked.database_sha256.clone()
-        } else {
-            format!(
-                "database hashes to {}; manifest says {}",
-                unpacked.database_sha256, manifest.database_sha256
-            )
-        },
-    ));
+    out.checks.push(if ok {
+        Check::new("database_sha256", true, unpacked.database_sha256.clone())
+    } else {
+        Check::said(
+            "database_sha256",
+            false,
+            Msg::new("verify-detail-database-hash")
+                .arg("sha", &unpacked.database_sha256)
+                .arg("expected", &manifest.database_sha256),
+        )
+    });
     if !ok {
         out.manifest = Some(manifest);
         return out;
@@ -678,7 +698,11 @@ fn io_copy(e: &std::io::Error) -> std::io::Error {
 pub fn check_database(db: &Path, manifest: &Manifest) -> Vec<Check> {
     let mut checks = Vec::new();
     match snapshot::integrity_check(db) {
-        Ok(()) => checks.push(Check::new("integrity_check", true, "ok")),
+        Ok(()) => checks.push(Check::said(
+            "integrity_check",
+            true,
+            Msg::new("verify-detail-integrity-ok"),
+        )),
         Err(e) => {
             checks.push(Check::new("integrity_check", false, e.to_string()));
             return checks;
@@ -687,48 +711,51 @@ pub fn check_database(db: &Path, manifest: &Manifest) -> Vec<Check> {
     match snapshot::facts(db) {
         Ok(f) => {
             let schema_ok = f.schema_sha256 == manifest.facts.schema_sha256;
-            checks.push(Check::new(
-                "schema",
-                schema_ok,
-                if schema_ok {
-                    f.schema_sha256.clone()
-                } else {
-                    format!(
-                        "schema hashes to {}; manifest says {}",
-                        f.schema_sha256, manifest.facts.schema_sha256
-                    )
-                },
-            ));
-            let diffs: Vec<String> = manifest
+            checks.push(if schema_ok {
+                Check::new("schema", true, f.schema_sha256.clone())
+            } else {
+                Check::said(
+                    "schema",
+                    false,
+                    Msg::new("verify-detail-schema-hash")
+                        .arg("sha", &f.schema_sha256)
+                        .arg("expected", &manifest.facts.schema_sha256),
+                )
+            });
+            let diffs: Vec<Msg> = manifest
                 .facts
                 .row_counts
                 .iter()
                 .filter_map(|(t, n)| {
                     let got = f.row_counts.get(t).copied();
-                    (got != Some(*n)).then(|| {
-                        format!(
-                            "{t}: {} rows, manifest says {n}",
-                            got.map_or("no table".into(), |g| g.to_string())
-                        )
+                    (got != Some(*n)).then(|| match got {
+                        Some(g) => Msg::new("verify-detail-rows")
+                            .arg("table", t)
+                            .arg("rows", g)
+                            .arg("expected", n),
+                        None => Msg::new("verify-detail-no-table")
+                            .arg("table", t)
+                            .arg("expected", n),
                     })
                 })
                 .chain(
                     f.row_counts
                         .keys()
                         .filter(|t| !manifest.facts.row_counts.contains_key(*t))
-                        .map(|t| format!("{t}: not in the manifest")),
+                        .map(|t| Msg::new("verify-detail-table-unknown").arg("table", t)),
                 )
                 .collect();
             let total: u64 = f.row_counts.values().sum();
-            checks.push(Check::new(
-                "row_counts",
-                diffs.is_empty(),
-                if diffs.is_empty() {
-                    format!("{} tables, {total} rows", f.row_counts.len())
-                } else {
-                    diffs.join("; ")
-                },
-            ));
+            checks.push(match joined(diffs) {
+                None => Check::said(
+                    "row_counts",
+                    true,
+                    Msg::new("verify-detail-row-counts")
+                        .arg("tables", f.row_counts.len())
+                        .arg("rows", total),
+                ),
+                Some(m) => Check::said("row_counts", false, m),
+            });
         }
         Err(e) => checks.push(Check::new("schema", false, e.to_string())),
     }
