@@ -639,7 +639,9 @@ fn a_backup_to_an_unmounted_nas_exits_2_and_writes_nothing_there() {
         evil.sign(Kind::Marker, m),
     )
     .unwrap();
-    fx.run(&["backup"]).code(2).stderr_has(&["not trusted"]);
+    fx.run(&["backup"])
+        .code(2)
+        .stderr_has(&["not signed by a key this host trusts"]);
     assert_eq!(
         names_in(&mount),
         ["eqvault-store.json", "eqvault-store.json.sig"]
