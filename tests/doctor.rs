@@ -114,7 +114,13 @@ fn all_ok_but(v: &serde_json::Value, except: &[&str]) {
         if except.contains(&name) {
             continue;
         }
-        assert_eq!(c["state"], "ok", "{name} should be ok: {c:#}");
+        // These set-ups configure no alert: that line warns (issue 31) and is still ok.
+        let want = if name == "alerts" && c["todo_en"].is_string() {
+            "warn"
+        } else {
+            "ok"
+        };
+        assert_eq!(c["state"], want, "{name} should be {want}: {c:#}");
         assert_eq!(c["ok"], true, "{c:#}");
     }
 }

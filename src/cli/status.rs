@@ -8,9 +8,10 @@ use crate::span::Span;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The newest complete snapshot must be younger than this (Art. 12.1: 3 months).
-    #[arg(long, default_value = "3months", value_name = "DURATION")]
-    max_age: Span,
+    /// The newest complete snapshot must be younger than this [default: twice
+    /// the scheduled backup's interval, at most 3 months (Art. 12.1)].
+    #[arg(long, value_name = "DURATION")]
+    max_age: Option<Span>,
 }
 
 pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {

@@ -1160,12 +1160,23 @@ async fn alerts(cfg: &Config, opts: &DoctorOptions) -> Vec<Line> {
     if !opts.send_test_alert {
         let title = t("Cảnh báo", "alerts");
         return vec![match (pings.len(), email) {
-            (0, None) => Line::ok(
-                "alerts",
-                title,
-                "chưa cấu hình cảnh báo nào: lỗi của công việc ban đêm chỉ được ghi vào nhật ký",
-                "no alert is configured: a failed night job is only logged",
-            ),
+            (0, None) => {
+                // Works, but a failed night job would be noticed by nobody.
+                let mut l = Line::ok(
+                    "alerts",
+                    title,
+                    "chưa cấu hình cảnh báo nào: lỗi của công việc ban đêm chỉ được ghi vào nhật ký",
+                    "no alert is configured: a failed night job is only logged",
+                );
+                l.state = State::Warn;
+                l.todo_vi = Some(
+                    "Thêm [alerts.email] (to = [\"…\"], host) hoặc [alerts] ping_fail = \"https://…\", rồi chạy eqvault doctor --send-test-alert".into(),
+                );
+                l.todo_en = Some(
+                    "Add [alerts.email] (to = [\"…\"], host) or [alerts] ping_fail = \"https://…\", then run eqvault doctor --send-test-alert".into(),
+                );
+                l
+            }
             (n, e) => Line::ok(
                 "alerts",
                 title,

@@ -236,6 +236,51 @@ pub async fn status(
             .find(|v| v.meta.id == *id)
             .map_or(0, |v| v.stores.len())
     };
+    // The newest snapshot must be in every store that answered, and on as
+    // many independent media as the copy rule asks (a store "behind" is a
+    // backup that silently stopped reaching it).
+    if let Some(newest) = all.first() {
+        for (i, label) in sv.labels.iter().enumerate() {
+            if sv.invs[i].is_some() && !newest.stores.contains(&i) {
+                problems.push(
+                    Msg::new("status-problem-behind")
+                        .arg("store", label)
+                        .arg("id", &newest.meta.id),
+                );
+            }
+        }
+        // As many as the rule asks, and the configured stores' media allow: a
+        // set-up with too few stores is `check`'s and `doctor`'s finding
+        // (backup_copies); here, what is configured must be reached.
+        let configured: std::collections::BTreeSet<String> = cfg
+            .stores
+            .iter()
+            .enumerate()
+            .map(|(i, s)| crate::store::medium(s).unwrap_or_else(|| format!("store {i}")))
+            .collect();
+        let need = crate::policy::Policies::from_config(Some(cfg))
+            .map(|p| p.rules.backup_copies.required_copies)
+            .unwrap_or(2)
+            .min(configured.len() as u32);
+        let media: std::collections::BTreeSet<String> = newest
+            .stores
+            .iter()
+            .map(|&i| {
+                cfg.stores
+                    .get(i)
+                    .and_then(crate::store::medium)
+                    .unwrap_or_else(|| format!("store {i}"))
+            })
+            .collect();
+        if (media.len() as u32) < need {
+            problems.push(
+                Msg::new("status-problem-copies")
+                    .arg("id", &newest.meta.id)
+                    .arg("have", media.len())
+                    .arg("need", need),
+            );
+        }
+    }
     for (s, inv) in stores.iter_mut().zip(&sv.invs) {
         if let Some(m) = inv
             .as_ref()
@@ -367,11 +412,38 @@ impl super::Vault {
     ///
     /// # Errors
     /// As [`status`].
+    /// `max_age` `None`: [`default_max_age`].
     pub async fn status(
         &self,
-        max_age: Span,
+        max_age: Option<Span>,
         now: DateTime<Utc>,
     ) -> Result<StatusReport, OpsError> {
-        status(self.config()?, max_age, now).await
+        let cfg = self.config()?;
+        let max_age = max_age.unwrap_or_else(|| default_max_age(cfg, now));
+        status(cfg, max_age, now).await
+    }
+}
+
+/// The age past which the newest backup is news when none is given: twice
+/// the scheduled backup's interval (a nightly backup that stopped two days
+/// ago is news, not "OK"), never more than the regulation's three months
+/// (Art. 12.1), and three months when no backup is scheduled.
+pub fn default_max_age(cfg: &crate::config::Config, now: DateTime<Utc>) -> Span {
+    let ceiling = Span::Months(3);
+    let Ok(t) = crate::schedule::timetable::Timetable::new(&cfg.schedule) else {
+        return ceiling;
+    };
+    let (Some(a), Some(b)) = (
+        t.next_after("backup", now),
+        t.next_after("backup", now)
+            .and_then(|a| t.next_after("backup", a)),
+    ) else {
+        return ceiling;
+    };
+    let twice = (b - a).num_seconds().max(1) as u64 * 2;
+    if twice < ceiling.approx_seconds() {
+        Span::Seconds(twice)
+    } else {
+        ceiling
     }
 }
