@@ -17,6 +17,21 @@ pub use crate::store::StoreConfig;
 /// The name of the config file `init` writes and the CLI looks for.
 pub const FILE_NAME: &str = "eqvault.toml";
 
+/// Where the package puts the config the service reads.
+pub const SYSTEM_PATH: &str = "/etc/eqvault/eqvault.toml";
+
+/// The config to read when none is named (`--config`, `EQVAULT_CONFIG`):
+/// `./eqvault.toml` when it exists, else `/etc/eqvault/eqvault.toml` when
+/// that exists, else `./eqvault.toml` (so that the error names it).
+pub fn default_path() -> PathBuf {
+    let here = PathBuf::from(FILE_NAME);
+    if here.exists() {
+        return here;
+    }
+    let system = PathBuf::from(SYSTEM_PATH);
+    if system.exists() { system } else { here }
+}
+
 pub mod edit;
 
 /// Errors reading or validating a config file.
@@ -741,6 +756,27 @@ impl Config {
             path: path.to_path_buf(),
             message: parse_message(text, &e),
         })?;
+        // A line break or an escape in a value would reach an email's headers and
+        // body, a log line, a report: refused where it is written.
+        if let Ok(table) = text.parse::<toml::Table>()
+            && let Some(key) = control_character(&table, "")
+        {
+            let last = key.rsplit('.').next().unwrap_or(&key).to_string();
+            let line = text
+                .lines()
+                .position(|l| {
+                    l.trim_start()
+                        .strip_prefix(last.as_str())
+                        .is_some_and(|r| r.trim_start().starts_with('='))
+                })
+                .map_or(1, |i| i + 1);
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                key,
+                message: "holds a control character (a line break, a tab or an escape like \\n or \\u001b): write the value on one line, without them".into(),
+            });
+        }
         let base_dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -1313,6 +1349,27 @@ fn parse_message(text: &str, e: &toml::de::Error) -> String {
         Some(k) => format!("line {line}, column {column}, at `{k}`: {what}"),
         None => format!("line {line}, column {column}: {what}"),
     }
+}
+
+/// The dotted key of the first string value in `t` that holds a control
+/// character.
+fn control_character(t: &toml::Table, prefix: &str) -> Option<String> {
+    fn value(v: &toml::Value, key: &str) -> Option<String> {
+        match v {
+            toml::Value::String(s) => s.chars().any(char::is_control).then(|| key.to_string()),
+            toml::Value::Array(a) => a.iter().find_map(|x| value(x, key)),
+            toml::Value::Table(t) => control_character(t, key),
+            _ => None,
+        }
+    }
+    t.iter().find_map(|(k, v)| {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        value(v, &key)
+    })
 }
 
 /// The 1-based line number of byte `offset` in `text`.

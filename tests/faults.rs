@@ -1163,8 +1163,13 @@ fn names_with_terminal_escapes_are_sanitised_wherever_they_are_printed() {
     let run = run_of(eqvault().arg("--config").arg(&bad_config).arg("snapshots"));
     assert_eq!(run.code, Some(2));
     clean(&["--config", "…", "snapshots"], &run);
+    // The config is refused where the escape is written (issue 31), naming the key.
     fx.write_config_with(&db, "2s", &[StoreSpec::Local(fx.store.clone())]);
     let run = fx.run(&["backup"]).code(2);
     clean(&["backup"], &run);
-    assert!(run.stderr.contains("\\u{1b}"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("database.path") && run.stderr.contains("control character"),
+        "{}",
+        run.stderr
+    );
 }

@@ -189,6 +189,10 @@ fn ops(e: &OpsError) -> Option<Msg> {
             .arg("more", more)
             .arg("latest", latest),
         OpsError::NoAnchor => Msg::new("err-no-anchor"),
+        OpsError::NotARecipient { id, given, needs } => Msg::new("err-not-a-recipient")
+            .arg("id", id)
+            .arg("given", given)
+            .arg("needs", needs),
         OpsError::NotMailed { period, why } => Msg::new("err-not-mailed")
             .arg("period", period)
             .arg("why", why),

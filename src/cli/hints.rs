@@ -115,6 +115,7 @@ fn ops(e: &OpsError) -> Option<Said> {
         OpsError::NoSuchHold(_) => s("hint-no-such-hold"),
         OpsError::NoSnapshots => s("hint-no-snapshots"),
         OpsError::NoAnchor => s("hint-no-anchor"),
+        OpsError::NotARecipient { .. } => s("hint-not-a-recipient"),
         OpsError::ForeignStore { .. } => s("hint-foreign-store"),
         OpsError::TargetExists(_) => s("hint-target-exists"),
         OpsError::TargetIsFolder(p) => Some((

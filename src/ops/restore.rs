@@ -119,6 +119,26 @@ pub async fn restore(
         }
     };
 
+    // The identity must be one the snapshot was encrypted to: said before any
+    // download, naming the key it needs, never as "the copies are damaged".
+    let ours: Vec<String> = identities
+        .iter()
+        .map(|i| i.to_public().to_string())
+        .collect();
+    if !view.meta.recipients.is_empty()
+        && !view
+            .meta
+            .recipients
+            .iter()
+            .any(|r| ours.iter().any(|o| o.eq_ignore_ascii_case(r.trim())))
+    {
+        return Err(OpsError::NotARecipient {
+            id: view.meta.id.to_string(),
+            given: ours.join(", "),
+            needs: view.meta.recipients.join(", "),
+        });
+    }
+
     // Unpack next to the target so the final rename is atomic on one filesystem. The
     // folder's name carries the pid: a restore killed mid-way (kill -9, power cut) leaves
     // its plaintext there, and the next restore into the same folder removes it.
@@ -156,6 +176,7 @@ pub async fn restore(
             }
             // The application may have started while this was downloading.
             refuse_if_open(&target, work.path(), replace)?;
+            as_private_as(&restored, &target, &cfg.database.path);
             let before = put_in_place(&restored, &target, replace.force)?;
             return Ok(RestoreOutcome {
                 id: view.meta.id.to_string(),
@@ -246,6 +267,26 @@ fn refuse_if_open(target: &Path, scratch: &Path, replace: Replace) -> Result<(),
         }
         None => Ok(()),
     }
+}
+
+/// Gives the restored file the mode of the file it replaces, else of the live
+/// database, else 0600: a restored copy of staff and equipment data is never
+/// left world-readable by the umask (0644).
+fn as_private_as(restored: &Path, target: &Path, live: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(target)
+            .or_else(|_| std::fs::metadata(live))
+            .ok()
+            .filter(|m| m.is_file())
+            .map_or(0o600, |m| m.permissions().mode() & 0o777);
+        if let Err(e) = std::fs::set_permissions(restored, std::fs::Permissions::from_mode(mode)) {
+            tracing::warn!(path = %restored.display(), error = %e, "cannot set the restored file's mode");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (restored, target, live);
 }
 
 fn absolute(p: &Path) -> PathBuf {
