@@ -681,13 +681,13 @@ fn an_approval_recorded_before_its_month_ended_counts_and_is_a_warning() {
 
 /// `check --json ARGS --db DB` in `dir`: (exit code, document).
 fn check_db(dir: &Path, db: &Path, args: &[&str]) -> (i32, serde_json::Value) {
-    let out = eqvault(dir)
-        .args(["check", "--json"])
-        .args(args)
-        .arg("--db")
-        .arg(db)
-        .output()
-        .unwrap();
+    let mut c = eqvault(dir);
+    c.args(["check", "--json"]).args(args);
+    // A config the test wrote is named: `--db` alone reads none (issue 31).
+    if dir.join("eqvault.toml").is_file() && !args.contains(&"--config") {
+        c.arg("--config").arg(dir.join("eqvault.toml"));
+    }
+    let out = c.arg("--db").arg(db).output().unwrap();
     let v = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap(), v)
@@ -1089,11 +1089,11 @@ fn cli_errors_exit_two_and_name_the_path() {
         "{err}"
     );
 
-    // A config that exists but is broken is an error even with --db.
+    // A config named but broken is an error even with --db.
     let (fixture_dir, db) = fixture();
     std::fs::write(fixture_dir.path().join("eqvault.toml"), "[database\n").unwrap();
     let out = eqvault(fixture_dir.path())
-        .args(["check", "--db"])
+        .args(["check", "--config", "eqvault.toml", "--db"])
         .arg(&db)
         .output()
         .unwrap();
@@ -1883,7 +1883,17 @@ fn days_the_office_declares_in_its_config_are_shown_counted_and_cited() {
         "[database]\npath = \"equipment.db\"\n\n[calendar]\nextra_days_off = [\n  { date = 2026-11-24, reason = \"Ngày Văn hóa Việt Nam\", source = \"Công văn 999/UBND-VX (thử)\" },\n]\n",
     )
     .unwrap();
-    let (_, v) = check_json(root, &["--as-of", "2026-12-31", "--db", "equipment.db"]);
+    let (_, v) = check_json(
+        root,
+        &[
+            "--as-of",
+            "2026-12-31",
+            "--config",
+            "eqvault.toml",
+            "--db",
+            "equipment.db",
+        ],
+    );
     let late = findings_of(&v, "late_update");
     assert_eq!(late.len(), 1, "{}", v["findings"]);
     assert_eq!(late[0]["change_id"], 2);
@@ -1938,7 +1948,7 @@ fn days_the_office_declares_in_its_config_are_shown_counted_and_cited() {
     )
     .unwrap();
     let out = eqvault(root)
-        .args(["check", "--db", "equipment.db"])
+        .args(["check", "--config", "eqvault.toml", "--db", "equipment.db"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -62,7 +62,7 @@ pub(super) fn parse_date(s: &str) -> Result<NaiveDate, String> {
 /// exists but does not read or validate is still an error.
 pub(super) fn optional_config(path: Option<PathBuf>, out: &Out) -> anyhow::Result<Option<Config>> {
     let given = path.is_some();
-    let path = path.unwrap_or_else(|| PathBuf::from(crate::config::FILE_NAME));
+    let path = path.unwrap_or_else(crate::config::default_path);
     match Config::load(&path) {
         Ok(c) => Ok(Some(c)),
         Err(ConfigError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
@@ -90,7 +90,12 @@ pub(super) fn vault_for(
     out: &Out,
 ) -> anyhow::Result<Vault> {
     let cfg = if db.is_some() {
-        optional_config(config_path, out)?
+        // `--db` without `--config`: that database alone, with the shipped
+        // policies; a config lying in this folder (or /etc) is not read.
+        match config_path {
+            Some(p) => optional_config(Some(p), out)?,
+            None => None,
+        }
     } else {
         // Only a config that is not there is a question of where the database is;
         // any other failure of the config is said as it is.

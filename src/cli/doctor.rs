@@ -15,7 +15,7 @@ pub struct Args {
 }
 
 pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Result<Exit> {
-    let path = config_path.unwrap_or_else(|| PathBuf::from(crate::config::FILE_NAME));
+    let path = config_path.unwrap_or_else(crate::config::default_path);
     let opts = DoctorOptions {
         send_test_alert: a.send_test_alert,
     };

@@ -180,7 +180,7 @@ pub fn lang_of_args(args: &[OsString]) -> Lang {
     let config = value_of(args, "--config")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("EQVAULT_CONFIG").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(crate::config::FILE_NAME));
+        .unwrap_or_else(crate::config::default_path);
     Lang::choose_for(None, configured_lang(&config))
 }
 

@@ -29,7 +29,7 @@ pub struct Settings {
 /// The settings of the config the command will use, read quietly: a broken
 /// config is reported by the command itself.
 pub fn settings(path: Option<PathBuf>) -> Option<Settings> {
-    let path = path.unwrap_or_else(|| crate::config::FILE_NAME.into());
+    let path = path.unwrap_or_else(crate::config::default_path);
     Config::load(&path).ok().map(|c| Settings {
         log: c.log,
         tz: c.schedule.timezone,

@@ -55,6 +55,9 @@ pub struct Cli {
     /// Print exactly one JSON document on stdout (logs and progress go to stderr).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Print no result lines: only warnings and errors (the exit code says the rest).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     /// More log output on stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -124,7 +127,7 @@ pub enum Command {
     Adopt(adopt::Args),
     /// Stop naming snapshots that vanished from a store (removed by hand, or by another host's prune).
     Forget(adopt::ForgetArgs),
-    /// Stores: `add URL` adds one and writes its signed marker.
+    /// Stores: `add URL` adds one and writes its signed marker, `remove URL` takes one out of the config.
     #[command(subcommand)]
     Store(store::Cmd),
     /// The shell completion script (bash, zsh, fish, …) on stdout, as the package installs it.
@@ -162,7 +165,8 @@ pub fn main() -> ExitCode {
             return Exit::Failed.into();
         }
     };
-    let out = Out::new(cli.json, cli.lang, lang, cli.verbose);
+    let mut out = Out::new(cli.json, cli.lang, lang, cli.verbose);
+    out.quiet = cli.quiet;
     output::bar_lang(lang);
     // Scheduled jobs put the same next step in their alerts as an error here.
     crate::daemon::use_hints(hints::hint_en);
@@ -282,7 +286,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<Exit> {
 
 /// Loads the config from `--config`, `$EQVAULT_CONFIG` (both arrive here) or `./eqvault.toml`.
 fn load(path: Option<PathBuf>) -> anyhow::Result<Config> {
-    let path = path.unwrap_or_else(|| PathBuf::from(config::FILE_NAME));
+    let path = path.unwrap_or_else(config::default_path);
     Ok(Config::load(&path)?)
 }
 

@@ -19,6 +19,8 @@ pub struct Out {
     pub lang_early: Lang,
     /// `-v` given this many times: errors show their whole chain of causes.
     pub verbose: u8,
+    /// `-q`: no result lines, only warnings and errors.
+    pub quiet: bool,
 }
 
 impl Out {
@@ -28,6 +30,7 @@ impl Out {
             lang_flag,
             lang_early,
             verbose,
+            quiet: false,
         }
     }
 
@@ -54,7 +57,7 @@ impl Out {
 
     /// Prints a line for a person (only without `--json`).
     pub fn line(&self, s: impl AsRef<str>) {
-        if !self.json {
+        if !self.json && !self.quiet {
             let _ = writeln!(std::io::stdout().lock(), "{}", s.as_ref());
         }
     }

@@ -13,7 +13,8 @@ pub struct Args {
 
 #[derive(Debug, clap::Args)]
 pub struct HoldArgs {
-    /// The snapshot id.
+    /// The snapshot id, or `latest`.
+    #[arg(value_name = "ID|latest")]
     id: String,
     /// Why it must be kept (e.g. an inspection, a dispute).
     #[arg(long)]

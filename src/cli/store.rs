@@ -8,6 +8,15 @@ use crate::ops::{Outcome, Vault};
 pub enum Cmd {
     /// Add a store to the config (or find it there) and write its signed marker.
     Add(AddArgs),
+    /// Take a store out of the config; nothing in the store is deleted.
+    Remove(RemoveArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RemoveArgs {
+    /// The store as the config names it (a folder, file:///path or s3://bucket/prefix).
+    #[arg(value_name = "URL")]
+    url: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -30,7 +39,10 @@ pub struct AddArgs {
 }
 
 pub async fn run(c: Cmd, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
-    let Cmd::Add(a) = c;
+    let a = match c {
+        Cmd::Add(a) => a,
+        Cmd::Remove(r) => return remove(r, vault, out),
+    };
     let r = vault
         .add_store(&AddStore {
             url: a.url,
@@ -50,4 +62,18 @@ pub async fn run(c: Cmd, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         ));
     }
     Ok(r.verdict().into())
+}
+
+fn remove(a: RemoveArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+    let r = vault.remove_store(&a.url)?;
+    if out.json {
+        out.json(&r);
+    } else {
+        let lang = out.lang_of(vault);
+        out.line(lang.t(
+            "store-removed",
+            &[("store", &r.url), ("config", &super::show(&r.config))],
+        ));
+    }
+    Ok(Exit::Ok)
 }

@@ -95,6 +95,20 @@ pub fn add_store(path: &Path, url: &str, extra: &[(&str, Item)]) -> Result<(), C
     Ok(())
 }
 
+/// Removes the `at`-th `[[store]]` table (in file order, as `Config::stores`).
+///
+/// # Errors
+/// [`ConfigError`] when the file cannot be read, parsed or written.
+pub fn remove_store(path: &Path, at: usize) -> Result<(), ConfigError> {
+    apply(path, |doc| {
+        if let Some(arr) = doc.get_mut("store").and_then(Item::as_array_of_tables_mut)
+            && at < arr.len()
+        {
+            arr.remove(at);
+        }
+    })
+}
+
 /// Sets `key = value` in the `[[store]]` whose url is `url` (a store the
 /// config has; nothing changes otherwise).
 ///

@@ -476,3 +476,6 @@ adopt-not-adopted-anywhere = NOT adopted { $id }: { $detail }{ $store }
 init-marker-not-written = not written: { $why }; when the store is reachable, run `eqvault store add { $url }`
 archive-check-full = read whole
 archive-check-present = present
+err-not-a-recipient = the identity given ({ $given }) is not one snapshot { $id } was encrypted to; it needs the identity of { $needs }. Nothing was downloaded or changed
+hint-not-a-recipient = pass --identity FILE with the private key of that public key (an identity file says its public key on its "# public key:" line); the copies are not damaged
+store-removed = took { $store } out of { $config }; nothing in the store was deleted (its snapshots stay there)

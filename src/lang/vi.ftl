@@ -476,3 +476,6 @@ adopt-not-adopted-anywhere = KHÔNG tiếp nhận được { $id }: { $detail }{
 init-marker-not-written = chưa ghi: { $why }; khi tới được kho, hãy chạy `eqvault store add { $url }`
 archive-check-full = đọc toàn bộ
 archive-check-present = có mặt
+err-not-a-recipient = khoá bí mật đã đưa ({ $given }) không phải khoá mà bản sao lưu { $id } được mã hoá cho; cần khoá bí mật của { $needs }. Không tải về và không thay đổi gì
+hint-not-a-recipient = dùng --identity FILE với khoá bí mật của khoá công khai đó (tệp khoá bí mật ghi khoá công khai của nó ở dòng "# public key:"); các bản sao không bị hỏng
+store-removed = đã bỏ { $store } khỏi { $config }; không có gì trong kho bị xoá (các bản sao lưu vẫn còn ở đó)

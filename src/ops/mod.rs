@@ -98,6 +98,19 @@ pub enum OpsError {
     /// No store is configured.
     #[error("no store is configured: add a [[store]] with a url to {0}")]
     NoStore(PathBuf),
+    /// The identity given is none of the snapshot's recipients (found before
+    /// anything is downloaded).
+    #[error(
+        "the identity given ({given}) is not one snapshot {id} was encrypted to; it needs the identity of {needs}. Nothing was downloaded or changed"
+    )]
+    NotARecipient {
+        /// The snapshot.
+        id: String,
+        /// The public keys of the identities given.
+        given: String,
+        /// The snapshot's recipients.
+        needs: String,
+    },
     /// Every store failed.
     #[error("every store failed, nothing was backed up:\n{}", list_failures(.0))]
     AllStoresFailed(Vec<(String, String)>),

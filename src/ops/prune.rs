@@ -659,11 +659,24 @@ pub async fn hold(
     id: &str,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<(String, Option<String>)>, OpsError> {
-    let id: SnapshotId = id.parse()?;
+) -> Result<(String, Vec<(String, Option<String>)>), OpsError> {
     let signer = super::signer(cfg)?;
     let vet = super::vetting(cfg, now)?;
     let mut sv = super::survey(cfg, &vet).await?;
+    // `latest`: the newest trusted snapshot, as restore and drill mean it.
+    let id: SnapshotId = if id == "latest" {
+        match sv.snapshots().first() {
+            Some(v) => v.meta.id.clone(),
+            None => {
+                return Err(match sv.first_error() {
+                    Some(e) => e.into(),
+                    None => OpsError::NoSnapshots,
+                });
+            }
+        }
+    } else {
+        id.parse()?
+    };
     let known = sv
         .invs
         .iter()
@@ -704,7 +717,7 @@ pub async fn hold(
         };
         out.push((sv.labels[i].clone(), res));
     }
-    Ok(out)
+    Ok((id.to_string(), out))
 }
 
 /// Removes the hold on `id` from every store.
@@ -899,11 +912,8 @@ impl super::Vault {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<HoldOutcome, OpsError> {
-        let stores = hold(self.config()?, id, reason, now).await?;
-        Ok(HoldOutcome {
-            id: id.to_string(),
-            stores,
-        })
+        let (id, stores) = hold(self.config()?, id, reason, now).await?;
+        Ok(HoldOutcome { id, stores })
     }
 
     /// Releases the hold on `id`.

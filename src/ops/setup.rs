@@ -459,6 +459,50 @@ pub async fn add_store(cfg: &Config, req: &AddStore) -> Result<StoreMarked, OpsE
     Ok(marked)
 }
 
+/// What `store remove` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreRemoved {
+    /// The store taken out, as the config named it.
+    pub url: String,
+    /// The config it was taken out of.
+    pub config: PathBuf,
+}
+
+/// Takes the store `url` out of the config: its `[[store]]` table goes, and
+/// nothing in the store is touched (its snapshots stay, for another host or
+/// for later). The last store is not taken out: every command needs one.
+///
+/// # Errors
+/// [`OpsError::Refused`] when the config has no such store, or it is the only one.
+pub fn remove_store(cfg: &Config, url: &str) -> Result<StoreRemoved, OpsError> {
+    let wanted = store_url(url)
+        .map(|(u, _)| u)
+        .unwrap_or_else(|_| url.to_string());
+    let at = cfg
+        .stores
+        .iter()
+        .position(|s| s.url == wanted || s.url == url || crate::store::redact_url(&s.url) == url);
+    let Some(at) = at else {
+        let known: Vec<String> = cfg.store_labels();
+        return Err(OpsError::Refused(format!(
+            "{url} is not a store of {}: its stores are {}",
+            crate::sanitize::path(&cfg.path),
+            known.join(", ")
+        )));
+    };
+    if cfg.stores.len() == 1 {
+        return Err(OpsError::Refused(format!(
+            "{url} is the only store of {}: add another first (`eqvault store add URL`), then remove this one",
+            crate::sanitize::path(&cfg.path)
+        )));
+    }
+    config::edit::remove_store(&cfg.path, at)?;
+    Ok(StoreRemoved {
+        url: crate::store::redact_url(&cfg.stores[at].url),
+        config: cfg.path.clone(),
+    })
+}
+
 /// Writes a new file, refusing to replace one that appeared meanwhile.
 fn write_new(path: &Path, text: &str) -> Result<(), OpsError> {
     use std::io::Write;
@@ -504,6 +548,14 @@ impl super::Vault {
     ///
     /// # Errors
     /// As [`add_store`].
+    /// Takes a store out of the config (see [`remove_store`]).
+    ///
+    /// # Errors
+    /// As [`remove_store`].
+    pub fn remove_store(&self, url: &str) -> Result<StoreRemoved, OpsError> {
+        remove_store(self.config()?, url)
+    }
+
     pub async fn add_store(&self, req: &AddStore) -> Result<StoreMarked, OpsError> {
         add_store(self.config()?, req).await
     }
