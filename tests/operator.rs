@@ -319,3 +319,303 @@ fn check_with_db_and_no_config_reads_no_default_config() {
     ]);
     assert_eq!(c.output().unwrap().status.code(), Some(2));
 }
+
+// ---- The archive: placement advice, terms not begun, --term for a folder,
+// report kinds, withdrawal.
+
+fn office(fx: &Fixture) {
+    fx.config_local();
+    append(
+        fx,
+        "\n[office]\nname = \"Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh\"\ncode = \"79\"\n",
+    );
+}
+
+fn report(dir: &std::path::Path, rel: &str) -> std::path::PathBuf {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, format!("report {rel}")).unwrap();
+    p
+}
+
+/// A school year that has not begun, whenever the test runs.
+fn next_year() -> String {
+    use chrono::Datelike;
+    let y = chrono::Utc::now().year() + 1;
+    format!("{y}-{}", y + 1)
+}
+
+/// The archive's advice for a file naming two terms keeps the year its folder
+/// named; done exactly as said, the report lands in that year. The old
+/// advice (`--term` alone) put it in the year of the file's date, a term that
+/// had not begun: that is now refused unless forced.
+#[test]
+fn archive_advice_keeps_the_folder_year_and_a_term_not_begun_is_refused() {
+    let fx = Fixture::new();
+    office(&fx);
+    let file = report(fx.path(), "Năm học 2024-2025/Báo cáo HK1 và HK2.xlsx");
+    let folder = file.parent().unwrap().to_str().unwrap().to_string();
+    let v = fx
+        .run(&["archive", "add", "--json", &folder])
+        .code(2)
+        .json();
+    let hint = v["refused"][0]["hint"].as_str().unwrap().to_string();
+    assert!(
+        hint.contains("--year 2024-2025 --term hk1 or --year 2024-2025 --term hk2"),
+        "{v:#}"
+    );
+    // Done as said.
+    let v = fx
+        .run(&[
+            "archive",
+            "add",
+            "--json",
+            file.to_str().unwrap(),
+            "--year",
+            "2024-2025",
+            "--term",
+            "hk2",
+        ])
+        .ok()
+        .json();
+    assert_eq!(v["added"][0]["year"], "2024-2025", "{v:#}");
+    assert_eq!(v["added"][0]["term"], "hk2", "{v:#}");
+    // A period that has not begun: refused, naming its start and --force.
+    let later = report(fx.path(), "later/Thống kê thiết bị.xlsx");
+    let year = next_year();
+    let args = |force: bool| {
+        let mut a = vec![
+            "archive".to_string(),
+            "add".into(),
+            later.to_str().unwrap().into(),
+            "--year".into(),
+            year.clone(),
+            "--term".into(),
+            "hk1".into(),
+        ];
+        if force {
+            a.push("--force".into());
+        }
+        a
+    };
+    let a = args(false);
+    let run = fx
+        .run(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        .code(2);
+    assert!(
+        run.stdout.contains("has not begun") && run.stdout.contains("--force"),
+        "{}",
+        run.stdout
+    );
+    assert!(!fx.run(&["archive", "list"]).ok().stdout.contains(&year));
+    let a = args(true);
+    fx.run(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        .ok();
+    assert!(fx.run(&["archive", "list"]).ok().stdout.contains(&year));
+}
+
+/// `--term` given for a folder applies only to the files whose own names name
+/// no term, and the run says which files kept their own.
+#[test]
+fn a_term_given_for_a_folder_applies_only_to_files_whose_names_name_none() {
+    let fx = Fixture::new();
+    office(&fx);
+    report(fx.path(), "2024-2025/Thống kê thiết bị HK1.xlsx");
+    report(fx.path(), "2024-2025/Thống kê thiết bị.xlsx");
+    let folder = fx.path().join("2024-2025");
+    let run = fx
+        .run(&["archive", "add", folder.to_str().unwrap(), "--term", "hk2"])
+        .ok();
+    assert!(
+        run.stdout
+            .contains("--term hk2 was not applied to 1 file(s)")
+            && run.stdout.contains("Thống kê thiết bị HK1.xlsx: hk1"),
+        "{}",
+        run.stdout
+    );
+    let v = fx.run(&["archive", "list", "--json"]).ok().json();
+    let terms: Vec<(String, String)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["file"].as_str().unwrap().to_string(),
+                e["term"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        terms.contains(&("Thống kê thiết bị HK1.xlsx".into(), "hk1".into()))
+            && terms.contains(&("Thống kê thiết bị.xlsx".into(), "hk2".into())),
+        "{terms:?}"
+    );
+}
+
+/// A file that is none of the periodic report kinds `check` counts is
+/// archived, and the run says so and how to make it count.
+#[test]
+fn archive_add_says_when_a_file_is_no_report_kind_the_checks_count() {
+    let fx = Fixture::new();
+    office(&fx);
+    let not = report(fx.path(), "Báo cáo thiết bị học kì 2 2024-2025.xlsx");
+    let yes = report(fx.path(), "Thống kê thiết bị HK2 2024-2025.xlsx");
+    let run = fx
+        .run(&[
+            "archive",
+            "add",
+            not.to_str().unwrap(),
+            yes.to_str().unwrap(),
+        ])
+        .ok();
+    assert!(
+        run.stdout
+            .contains("1 added file(s) are none of the periodic reports `check` counts")
+            && run.stdout.contains("“thống kê thiết bị”")
+            && run.stdout.contains("report-kinds.toml"),
+        "{}",
+        run.stdout
+    );
+    let v = fx
+        .run(&[
+            "archive",
+            "add",
+            "--json",
+            "--dry-run",
+            not.to_str().unwrap(),
+        ])
+        .ok()
+        .json();
+    // Already archived: skipped. A copy under another name is judged afresh.
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 1, "{v:#}");
+    let copy = report(fx.path(), "x/Tổng hợp Cả năm 2024-2025.pdf");
+    let v = fx
+        .run(&["archive", "add", "--json", copy.to_str().unwrap()])
+        .ok()
+        .json();
+    assert!(v["added"][0]["kind"].is_null(), "{v:#}");
+    assert_eq!(v["counted_kinds"][0], "thống kê thiết bị", "{v:#}");
+    let v = fx.run(&["archive", "list", "--json"]).ok().json();
+    assert_eq!(v.as_array().unwrap().len(), 3, "{v:#}");
+}
+
+/// A misfiled bag is withdrawn with a signed record: gone from `list` (and so
+/// from the checks), kept in the store as evidence, still withdrawn after the
+/// index is rebuilt from the store alone. A withdrawal record planted without
+/// a trusted signature withdraws nothing.
+#[test]
+fn archive_withdraw_hides_a_misfiled_bag_and_keeps_it_as_evidence() {
+    let fx = Fixture::new();
+    office(&fx);
+    let wrong = report(fx.path(), "a/Thống kê thiết bị.xlsx");
+    let year = next_year();
+    let v = fx
+        .run(&[
+            "archive",
+            "add",
+            "--json",
+            wrong.to_str().unwrap(),
+            "--year",
+            &year,
+            "--term",
+            "hk2",
+            "--force",
+        ])
+        .ok()
+        .json();
+    let bag = v["bags"][0]["bag"].as_str().unwrap().to_string();
+    let key = v["bags"][0]["key"].as_str().unwrap().to_string();
+    let other = report(fx.path(), "b/Thống kê thiết bị HK1 2024-2025.xlsx");
+    let v = fx
+        .run(&["archive", "add", "--json", other.to_str().unwrap()])
+        .ok()
+        .json();
+    let kept = v["bags"][0]["bag"].as_str().unwrap().to_string();
+
+    // No reason: refused, saying how.
+    let run = fx
+        .run(&["archive", "withdraw", &bag, "--reason", " "])
+        .code(2);
+    assert!(run.stderr.contains("--reason"), "{}", run.stderr);
+    let run = fx
+        .run(&[
+            "archive",
+            "withdraw",
+            &bag,
+            "--reason",
+            "filed in the wrong year by mistake",
+        ])
+        .ok();
+    assert!(
+        run.stdout.contains(&format!("withdrawn bag {bag}"))
+            && run.stdout.contains("stays in every store"),
+        "{}",
+        run.stdout
+    );
+    let listed = fx.run(&["archive", "list"]).ok().stdout;
+    assert!(!listed.contains(&bag) && listed.contains(&kept), "{listed}");
+    let w = fx
+        .run(&["archive", "list", "--withdrawn", "--json"])
+        .ok()
+        .json();
+    assert_eq!(w[0]["bag_id"], bag.as_str(), "{w:#}");
+    assert_eq!(w[0]["reason"], "filed in the wrong year by mistake");
+    // The bag and its signed withdrawal are in the store.
+    assert!(fx.store.join(&key).is_file());
+    let record = fx.store.join(key.replace(".tar.zst.age", ".withdrawal"));
+    assert!(record.is_file() && fx.store.join(format!("{}.sig", record.display())).is_file());
+    // Again: nothing new is written.
+    let run = fx
+        .run(&["archive", "withdraw", &bag, "--reason", "again"])
+        .ok();
+    assert!(run.stdout.contains("already withdrawn"), "{}", run.stdout);
+
+    // A record planted for the other bag, its signature copied from this one.
+    let planted_key = fx
+        .store
+        .join(format!("reports/2024-2025/hk1/{kept}.withdrawal"));
+    let text = std::fs::read_to_string(&record)
+        .unwrap()
+        .replace(&bag, &kept)
+        .replace(&year, "2024-2025")
+        .replace("\"hk2\"", "\"hk1\"");
+    std::fs::write(&planted_key, text).unwrap();
+    std::fs::copy(
+        format!("{}.sig", record.display()),
+        format!("{}.sig", planted_key.display()),
+    )
+    .unwrap();
+    // The index rebuilt from the store alone: the real withdrawal stands, the planted one does not.
+    let run = fx.run(&["archive", "rebuild-index", "--json"]).ok();
+    assert!(run.stdout.contains("not trusted"), "{}", run.stdout);
+    let listed = fx.run(&["archive", "list"]).ok().stdout;
+    assert!(!listed.contains(&bag) && listed.contains(&kept), "{listed}");
+    // A store added later gets the withdrawal from sync, with its signature.
+    let b = fx.path().join("store-b");
+    std::fs::create_dir(&b).unwrap();
+    fx.run(&["store", "add", b.to_str().unwrap(), "--create-store"])
+        .ok();
+    fx.run(&["sync"]).ok();
+    let copied = b.join(record.strip_prefix(&fx.store).unwrap());
+    assert!(
+        copied.is_file()
+            && b.join(format!(
+                "{}.sig",
+                copied.strip_prefix(&b).unwrap().display()
+            ))
+            .is_file()
+    );
+    assert!(
+        !b.join(planted_key.strip_prefix(&fx.store).unwrap())
+            .exists()
+    );
+    // A bag the archive does not hold.
+    fx.run(&[
+        "archive",
+        "withdraw",
+        "20200101T000000Z-abcdef",
+        "--reason",
+        "x",
+    ])
+    .code(2);
+}

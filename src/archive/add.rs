@@ -61,6 +61,8 @@ pub struct AddOptions {
     pub level: i32,
     /// zstd workers and hashing workers.
     pub threads: u32,
+    /// Archive into a period that has not begun (`--force`).
+    pub force: bool,
 }
 
 impl Default for AddOptions {
@@ -73,6 +75,7 @@ impl Default for AddOptions {
             threads: std::thread::available_parallelism()
                 .map(|n| n.get() as u32)
                 .unwrap_or(1),
+            force: false,
         }
     }
 }
@@ -98,6 +101,19 @@ pub struct Added {
     pub bytes: u64,
     /// The bag it went into (none with `--dry-run`).
     pub bag: Option<String>,
+    /// The periodic report kind its name makes it (`report-kinds.toml`);
+    /// `None`: `check` does not count it for any kind.
+    pub kind: Option<String>,
+}
+
+/// A file found in a folder whose own name named its period: `--term` was
+/// not applied to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TermKept {
+    /// Where it was read from.
+    pub path: String,
+    /// The period its name gives.
+    pub term: Period,
 }
 
 /// A file left out on purpose.
@@ -190,6 +206,11 @@ pub struct AddOutcome {
     pub bags: Vec<BagOutcome>,
     /// Nothing was stored.
     pub dry_run: bool,
+    /// Files of a folder that kept the period their name gives over `--term`.
+    pub term_not_applied: Vec<TermKept>,
+    /// The periodic report kinds `check` counts (their first names), said
+    /// when an added file is of none of them.
+    pub counted_kinds: Vec<String>,
 }
 
 impl AddOutcome {
@@ -678,6 +699,7 @@ pub async fn add(
     };
     let signer = cfg.signing.signer()?;
     let trusted = super::refresh::trusted(cfg)?;
+    let kinds = super::ReportKinds::load(cfg.policies.as_deref())?;
     let (opened, mut failed_open) = open_stores(cfg)?;
     // A local store without its marker may be an empty mount point: never write there.
     let mut stores = Vec::new();
@@ -725,6 +747,7 @@ pub async fn add(
         });
     }
     let mut jobs = Vec::new();
+    let today = opts.now.with_timezone(&vietnam()).date_naive();
     for file in walked.files {
         let date = DateTime::<Utc>::from(file.mtime)
             .with_timezone(&vietnam())
@@ -734,8 +757,45 @@ pub async fn add(
             folders: &file.folders,
             date: Some(date),
         };
-        match classify::classify(&subject, &opts.flags, years) {
-            Ok(placement) => jobs.push(Job { file, placement }),
+        // `--term` for a folder's files is a default their own names override.
+        let flags = Flags {
+            term_default: file.in_folder,
+            ..opts.flags.clone()
+        };
+        match classify::classify(&subject, &flags, years) {
+            Ok(placement) => {
+                // A period that has not begun is a misfiling (a year taken
+                // from today's date, a typo in --year) unless told otherwise.
+                let starts = years
+                    .get_or_derived(&placement.year)
+                    .map(|y| y.period_range(placement.period).0);
+                if let Some(start) = starts
+                    && start > today
+                    && !opts.force
+                {
+                    out.refused.push(Refused {
+                        file: file.path.to_string_lossy().into_owned(),
+                        reason: Msg::new("archive-not-begun")
+                            .arg("place", format!("{}/{}", placement.year, placement.period))
+                            .day("start", start)
+                            .arg_msg("year_from", placement.year_from.msg())
+                            .arg_msg("term_from", placement.period_from.msg()),
+                        candidates: Vec::new(),
+                        hint: Some(Msg::new("archive-hint-not-begun")),
+                    });
+                    continue;
+                }
+                if let Some(flag) = opts.flags.period
+                    && placement.period_from == Source::Name
+                    && placement.period != flag
+                {
+                    out.term_not_applied.push(TermKept {
+                        path: file.path.to_string_lossy().into_owned(),
+                        term: placement.period,
+                    });
+                }
+                jobs.push(Job { file, placement })
+            }
             Err(r) => out.refused.push(Refused {
                 file: file.path.to_string_lossy().into_owned(),
                 reason: r.reason,
@@ -855,6 +915,7 @@ pub async fn add(
                 sha256: digests.sha256,
                 bytes: f.size,
                 bag: bag.map(|b| b.to_string()),
+                kind: kinds.kind_of(&f.name).map(String::from),
             }),
             Decision::Skip {
                 digests,
@@ -882,6 +943,9 @@ pub async fn add(
                 hint: None,
             }),
         }
+    }
+    if out.added.iter().any(|a| a.kind.is_none()) {
+        out.counted_kinds = kinds.labels().to_vec();
     }
     Ok(out)
 }

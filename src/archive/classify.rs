@@ -325,13 +325,17 @@ pub struct Subject<'a> {
     pub date: Option<NaiveDate>,
 }
 
-/// The flags of a run: they win over everything else.
+/// The flags of a run: they win over everything else, except that a
+/// `--term` given for a folder is only a default (see [`Flags::term_default`]).
 #[derive(Debug, Clone, Default)]
 pub struct Flags {
     /// `--year`.
     pub year: Option<String>,
     /// `--term`.
     pub period: Option<Period>,
+    /// `--term` applies only where the file's own name names no period (a
+    /// file found in a folder given on the command line): the name wins.
+    pub term_default: bool,
 }
 
 const TERM_HINT: &str = "--term hk1|hk2|ca-nam|MM";
@@ -354,13 +358,16 @@ fn first_named<T: Ord + Clone + fmt::Display>(
     what: Named,
     flag: &str,
     prefix: &str,
+    around: (&str, &str),
 ) -> Result<Option<(T, Source)>, Refusal> {
     for (found, source, text) in sources {
         let all = values(found);
         let distinct: BTreeSet<T> = all.iter().map(|(v, _)| v.clone()).collect();
         if distinct.len() > 1 {
-            let alternatives: Vec<String> =
-                distinct.iter().map(|v| format!("{flag} {v}")).collect();
+            let alternatives: Vec<String> = distinct
+                .iter()
+                .map(|v| format!("{}{flag} {v}{}", around.0, around.1))
+                .collect();
             return Err(Refusal {
                 reason: Msg::new(match (*source == Source::Name, what) {
                     (true, Named::Years) => "archive-name-names-years",
@@ -417,23 +424,68 @@ pub fn classify(
                 .map(|(f, n)| (f, Source::Folder, n.as_str())),
         )
         .collect();
+    // The period the name and folders give, ignoring a conflict for now: the
+    // advice for a year in conflict keeps it (and the reverse), so that the
+    // command it names files the report where everything else says.
+    let periods_named = |around: (&str, &str), prefix: &str| {
+        first_named(
+            &sources,
+            |f| f.periods.clone(),
+            Named::Periods,
+            "--term",
+            prefix,
+            around,
+        )
+    };
+    let flag_period = match flags.period {
+        // A default for a folder's files: the file's own name wins.
+        Some(p) if flags.term_default => match first_named(
+            &sources[..1],
+            |f| f.periods.clone(),
+            Named::Periods,
+            "--term",
+            "",
+            ("", ""),
+        )? {
+            Some(named) => Some(named),
+            None => Some((p, Source::Flag)),
+        },
+        Some(p) => Some((p, Source::Flag)),
+        None => None,
+    };
     let year = match flags.year.clone() {
         Some(y) => Some((y, Source::Flag)),
-        None => first_named(&sources, |f| f.years.clone(), Named::Years, "--year", "")?,
+        None => {
+            let keep_term = match &flag_period {
+                Some((p, _)) => Some(*p),
+                None => periods_named(("", ""), "").ok().flatten().map(|(p, _)| p),
+            };
+            let after = keep_term
+                .map(|p| format!(" --term {p}"))
+                .unwrap_or_default();
+            first_named(
+                &sources,
+                |f| f.years.clone(),
+                Named::Years,
+                "--year",
+                "",
+                ("", &after),
+            )?
+        }
     };
     let prefix = year
         .as_ref()
         .map(|(y, _)| format!("{y}/"))
         .unwrap_or_default();
-    let period = match flags.period {
-        Some(p) => Some((p, Source::Flag)),
-        None => first_named(
-            &sources,
-            |f| f.periods.clone(),
-            Named::Periods,
-            "--term",
-            &prefix,
-        )?,
+    let period = match flag_period {
+        Some(p) => Some(p),
+        None => {
+            let before = year
+                .as_ref()
+                .map(|(y, _)| format!("--year {y} "))
+                .unwrap_or_default();
+            periods_named((&before, ""), &prefix)?
+        }
     };
 
     if let (Some((y, yf)), Some((p, pf))) = (&year, &period) {
@@ -648,7 +700,9 @@ mod tests {
             "{r:?}"
         );
         assert!(
-            r.hint.to_string().contains("--term hk1 or --term hk2"),
+            r.hint
+                .to_string()
+                .contains("--year 2024-2025 --term hk1 or --year 2024-2025 --term hk2"),
             "{r:?}"
         );
         let r = place("BC tháng 12 HK1 2024-2025.xlsx", None).unwrap_err();
@@ -664,9 +718,72 @@ mod tests {
         assert!(
             r.hint
                 .to_string()
-                .contains("--year 2023-2024 or --year 2024-2025"),
+                .contains("--year 2023-2024 --term hk1 or --year 2024-2025 --term hk1"),
             "{r:?}"
         );
+    }
+
+    /// Issue 31: the advice for a file whose name names two terms, in a folder
+    /// that names the year, keeps the folder's year: done as said, the file
+    /// lands in that year, never in the year of its date.
+    #[test]
+    fn the_advice_for_two_terms_keeps_the_year_the_folder_named() {
+        let folders = ["Năm học 2024-2025".to_string()];
+        let r = classify(
+            &Subject {
+                name: "Báo cáo HK1 và HK2.xlsx",
+                folders: &folders,
+                date: Some(d(2026, 12, 6)),
+            },
+            &Flags::default(),
+            &years(),
+        )
+        .unwrap_err();
+        let hint = r.hint.to_string();
+        assert!(
+            hint.contains("--year 2024-2025 --term hk1 or --year 2024-2025 --term hk2"),
+            "{hint}"
+        );
+    }
+
+    /// Issue 31: `--term` given for a folder is a default: a file whose own
+    /// name names its term keeps it; the others take the flag.
+    #[test]
+    fn a_term_given_for_a_folder_yields_to_the_term_in_a_file_name() {
+        let folders = ["2024-2025".to_string()];
+        let flags = Flags {
+            year: None,
+            period: Some(Period::Hk2),
+            term_default: true,
+        };
+        let at = |name: &str| {
+            classify(
+                &Subject {
+                    name,
+                    folders: &folders,
+                    date: None,
+                },
+                &flags,
+                &years(),
+            )
+            .map(|p| (p.period, p.period_from))
+        };
+        assert_eq!(at("Thống kê HK1.xlsx"), Ok((Period::Hk1, Source::Name)));
+        assert_eq!(at("Thống kê.xlsx"), Ok((Period::Hk2, Source::Flag)));
+        // Given for the file itself, the flag wins.
+        let r = classify(
+            &Subject {
+                name: "Thống kê HK1.xlsx",
+                folders: &folders,
+                date: None,
+            },
+            &Flags {
+                term_default: false,
+                ..flags.clone()
+            },
+            &years(),
+        );
+        assert_eq!(r.map(|p| p.period), Ok(Period::Hk2));
     }
 
     #[test]
@@ -734,6 +851,7 @@ mod tests {
             &Flags {
                 year: Some("2025-2026".into()),
                 period: Some(Period::CaNam),
+                term_default: false,
             },
             &years(),
         )
@@ -750,6 +868,7 @@ mod tests {
             &Flags {
                 year: Some("2024-2025".into()),
                 period: None,
+                term_default: false,
             },
             &years(),
         )

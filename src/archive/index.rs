@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::kinds::ReportKinds;
-use super::{ArchiveError, BagId, Sidecar};
+use super::{ArchiveError, BagId, Sidecar, Withdrawal};
 use crate::calendar::Period;
 
 /// The catalog file in the state folder.
@@ -44,6 +44,11 @@ CREATE TABLE IF NOT EXISTS archive_copies (
     bag_id       TEXT NOT NULL REFERENCES archive_bags(bag_id) ON DELETE CASCADE,
     store        TEXT NOT NULL,
     PRIMARY KEY (bag_id, store)
+);
+CREATE TABLE IF NOT EXISTS archive_withdrawn (
+    bag_id       TEXT PRIMARY KEY,
+    withdrawn_at TEXT NOT NULL,
+    record       TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS archive_state (
     key          TEXT PRIMARY KEY,
@@ -170,6 +175,7 @@ impl Index {
     pub fn replace_all(
         &mut self,
         bags: &[(Sidecar, String, Vec<String>)],
+        withdrawals: &[(Withdrawal, String)],
     ) -> Result<(), ArchiveError> {
         let path = self.path.clone();
         let e = |source| ArchiveError::Index {
@@ -178,11 +184,15 @@ impl Index {
         };
         let tx = self.conn.transaction().map_err(e)?;
         tx.execute_batch(
-            "DELETE FROM archive_copies; DELETE FROM archive_files; DELETE FROM archive_bags;",
+            "DELETE FROM archive_copies; DELETE FROM archive_files; DELETE FROM archive_bags;
+             DELETE FROM archive_withdrawn;",
         )
         .map_err(e)?;
         for (s, json, stores) in bags {
             insert_tx(&tx, s, json, stores).map_err(e)?;
+        }
+        for (w, json) in withdrawals {
+            withdraw_tx(&tx, w, json).map_err(e)?;
         }
         tx.execute(
             "INSERT OR REPLACE INTO archive_state (key, value) VALUES ('built_at', ?1)",
@@ -230,6 +240,60 @@ impl Index {
             insert_tx(&tx, s, json, stores).map_err(e)?;
         }
         tx.commit().map_err(e)
+    }
+
+    /// Records a bag's withdrawal (a known one is kept as first recorded).
+    ///
+    /// # Errors
+    /// [`ArchiveError::Index`].
+    pub fn insert_withdrawal(&mut self, w: &Withdrawal, json: &str) -> Result<(), ArchiveError> {
+        withdraw_tx(&self.conn, w, json).map_err(self.err())
+    }
+
+    /// A bag's withdrawal, when it was withdrawn.
+    ///
+    /// # Errors
+    /// [`ArchiveError::Index`], or a stored record that no longer parses.
+    pub fn withdrawal_of(&self, id: &BagId) -> Result<Option<Withdrawal>, ArchiveError> {
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT record FROM archive_withdrawn WHERE bag_id = ?1",
+                params![id.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err())?;
+        json.map(|j| self.parse_withdrawal(id.as_str(), &j))
+            .transpose()
+    }
+
+    fn parse_withdrawal(&self, id: &str, json: &str) -> Result<Withdrawal, ArchiveError> {
+        serde_json::from_str(json).map_err(|e| ArchiveError::Sidecar {
+            store: format!("the index {}", self.path.display()),
+            key: id.to_string(),
+            detail: e.to_string(),
+        })
+    }
+
+    /// Every withdrawal, oldest first.
+    ///
+    /// # Errors
+    /// [`ArchiveError::Index`], or a stored record that no longer parses.
+    pub fn withdrawals(&self) -> Result<Vec<Withdrawal>, ArchiveError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT bag_id, record FROM archive_withdrawn ORDER BY withdrawn_at, bag_id")
+            .map_err(self.err())?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(self.err())?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (id, json) = r.map_err(self.err())?;
+            out.push(self.parse_withdrawal(&id, &json)?);
+        }
+        Ok(out)
     }
 
     /// Whether the index knows the bag.
@@ -286,7 +350,8 @@ impl Index {
     ) -> Result<HashMap<String, (String, String)>, ArchiveError> {
         let mut st = self
             .conn
-            .prepare("SELECT sha256, bag_id, path FROM archive_files WHERE year = ?1 AND period = ?2 ORDER BY archived_at, bag_id")
+            .prepare("SELECT sha256, bag_id, path FROM archive_files WHERE year = ?1 AND period = ?2
+                      AND bag_id NOT IN (SELECT bag_id FROM archive_withdrawn) ORDER BY archived_at, bag_id")
             .map_err(self.err())?;
         let rows = st
             .query_map(params![year, period.to_string()], |r| {
@@ -304,7 +369,8 @@ impl Index {
         Ok(out)
     }
 
-    /// Every archived file, optionally of one year and/or period, by year, period, path, time.
+    /// Every archived file of a bag not withdrawn, optionally of one year
+    /// and/or period, by year, period, path, time.
     ///
     /// # Errors
     /// [`ArchiveError::Index`].
@@ -320,6 +386,7 @@ impl Index {
                 "SELECT f.path, f.year, f.period, f.sha256, f.sha512, f.bytes, f.bag_id, b.object, f.archived_at
                  FROM archive_files f JOIN archive_bags b ON b.bag_id = f.bag_id
                  WHERE (?1 IS NULL OR f.year = ?1) AND (?2 IS NULL OR f.period = ?2)
+                   AND f.bag_id NOT IN (SELECT bag_id FROM archive_withdrawn)
                  ORDER BY f.year, f.period, f.path, f.archived_at, f.bag_id",
             )
             .map_err(self.err())?;
@@ -466,6 +533,14 @@ impl Index {
         }
         Ok(out)
     }
+}
+
+fn withdraw_tx(conn: &Connection, w: &Withdrawal, json: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO archive_withdrawn (bag_id, withdrawn_at, record) VALUES (?1, ?2, ?3)",
+        params![w.bag_id.as_str(), w.withdrawn_at.to_rfc3339(), json],
+    )
+    .map(|_| ())
 }
 
 fn insert_tx(

@@ -63,6 +63,8 @@ struct KindEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportKinds {
     kinds: Vec<(String, Vec<Vec<String>>)>,
+    /// Each kind's first name as written in the file, for people.
+    labels: Vec<String>,
 }
 
 impl ReportKinds {
@@ -103,6 +105,7 @@ impl ReportKinds {
             message,
         };
         let mut kinds: Vec<(String, Vec<Vec<String>>)> = Vec::new();
+        let mut labels = Vec::new();
         for k in file.kind {
             let code = k.code.trim().to_string();
             if code.is_empty() {
@@ -128,9 +131,15 @@ impl ReportKinds {
             if names.is_empty() {
                 return Err(invalid(format!("kind {code}: `names` is empty")));
             }
+            labels.push(k.names[0].trim().to_string());
             kinds.push((code, names));
         }
-        Ok(ReportKinds { kinds })
+        Ok(ReportKinds { kinds, labels })
+    }
+
+    /// Every kind's first name as written (`thống kê thiết bị`), in file order.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
     }
 
     /// Every kind's code, in file order.

@@ -9,6 +9,7 @@
 //! ```text
 //! reports/<year>/<period>/<bag-id>.tar.zst.age   the bag (age-encrypted; `.tar.zst` with [archive] encrypt = false)
 //! reports/<year>/<period>/<bag-id>.json          clear sidecar: what the bag holds, with every digest
+//! reports/<year>/<period>/<bag-id>.withdrawal    when a misfiled bag was withdrawn (see [`withdraw`])
 //! ```
 //!
 //! The sidecar is written after the bag and only if absent, so a bag without
@@ -30,6 +31,7 @@ mod add;
 mod fetch;
 mod refresh;
 mod walk;
+mod withdraw;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -40,12 +42,13 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::Period;
 use crate::config::Config;
 
-pub use add::{AddOptions, AddOutcome, Added, BagOutcome, Refused, Skipped, add};
+pub use add::{AddOptions, AddOutcome, Added, BagOutcome, Refused, Skipped, StoreResult, add};
 pub use bag::{Digests, PayloadFile, Problem};
 pub use fetch::{GetOutcome, VerifyResult, VerifySelection, get, verify};
 pub use index::{Entry, Index};
 pub use kinds::ReportKinds;
 pub use refresh::{RebuildOutcome, open_index, rebuild_index};
+pub use withdraw::{WITHDRAWAL_SUFFIX, WithdrawOutcome, Withdrawal, withdraw, withdrawal_key};
 
 /// The prefix every archive key starts with.
 pub const REPORTS: &str = "reports";
@@ -147,6 +150,9 @@ pub enum ArchiveError {
         /// Why.
         source: std::io::Error,
     },
+    /// A withdrawal reason that cannot be kept.
+    #[error("the reason cannot be kept: {0}; give it in one line of text with --reason")]
+    BadReason(String),
     /// A worker thread or task died.
     #[error("internal failure: {0}")]
     Internal(String),

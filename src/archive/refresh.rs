@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::index::Index;
-use super::{ArchiveError, REPORTS, SIDECAR_SUFFIX, Sidecar};
+use super::{ArchiveError, REPORTS, SIDECAR_SUFFIX, Sidecar, WITHDRAWAL_SUFFIX, Withdrawal};
 use crate::config::Config;
 use crate::store::Store;
 
@@ -65,10 +65,12 @@ async fn scan(
     skip_known: Option<&Index>,
     trusted: &crate::trust::Trusted,
     problems: &mut Vec<(String, String, String)>,
+    withdrawals: &mut Vec<(Withdrawal, String)>,
 ) -> Result<BTreeMap<String, (Sidecar, String, Vec<String>)>, ArchiveError> {
     let mut found: BTreeMap<String, (Sidecar, String, Vec<String>)> = BTreeMap::new();
     for store in stores {
         let listed = store.list(prefix).await?;
+        read_withdrawals(store, &listed, skip_known, trusted, problems, withdrawals).await?;
         let sizes: BTreeMap<&str, u64> = listed.iter().map(|l| (l.key.as_str(), l.size)).collect();
         // A copy counts in a store only where its sidecar is signed there too.
         let signed = |key: &str| sizes.contains_key(crate::trust::sig_key(key).as_str());
@@ -157,6 +159,7 @@ async fn scan(
         for l in &listed {
             if !l.key.ends_with(SIDECAR_SUFFIX)
                 && !l.key.ends_with(crate::trust::SIG_SUFFIX)
+                && !l.key.ends_with(WITHDRAWAL_SUFFIX)
                 && !sidecar_objects.contains(&l.key)
             {
                 problems.push((
@@ -169,6 +172,65 @@ async fn scan(
         }
     }
     Ok(found)
+}
+
+/// The signed withdrawal records among `listed` that the index does not know
+/// yet; one not signed by a trusted key withdraws nothing and is named.
+async fn read_withdrawals(
+    store: &Store,
+    listed: &[crate::store::Listed],
+    skip_known: Option<&Index>,
+    trusted: &crate::trust::Trusted,
+    problems: &mut Vec<(String, String, String)>,
+    withdrawals: &mut Vec<(Withdrawal, String)>,
+) -> Result<(), ArchiveError> {
+    for l in listed.iter().filter(|l| l.key.ends_with(WITHDRAWAL_SUFFIX)) {
+        let shown = crate::sanitize::for_terminal(&l.key).into_owned();
+        let id = l.key.rsplit('/').next().unwrap_or("");
+        let id = id.trim_end_matches(WITHDRAWAL_SUFFIX);
+        if let (Some(index), Some(bag)) = (skip_known, super::BagId::parse(id))
+            && index.withdrawal_of(&bag)?.is_some()
+        {
+            continue;
+        }
+        if withdrawals.iter().any(|(w, _)| w.key() == l.key) {
+            continue;
+        }
+        let read = match store
+            .get_signed(&l.key, crate::trust::Kind::Withdrawal, trusted)
+            .await
+        {
+            Ok(r) => r,
+            Err(crate::store::StoreError::TooLarge { .. }) => {
+                problems.push((
+                    store.label.clone(),
+                    shown,
+                    "a withdrawal record far larger than eqvault writes: not read".into(),
+                ));
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let Err(why) = read.signer {
+            problems.push((
+                store.label.clone(),
+                shown,
+                format!(
+                    "a withdrawal record that is not trusted ({why}): ignored, it withdraws nothing"
+                ),
+            ));
+            continue;
+        }
+        match Withdrawal::parse_in(store.vault(), &l.key, &read.body) {
+            Ok(w) => withdrawals.push((w, String::from_utf8_lossy(&read.body).into_owned())),
+            Err(why) => problems.push((
+                store.label.clone(),
+                shown,
+                format!("unreadable withdrawal record: {why}"),
+            )),
+        }
+    }
+    Ok(())
 }
 
 /// Recreates the index from the sidecars in every store, in one transaction.
@@ -193,12 +255,14 @@ pub async fn rebuild_index(cfg: &Config) -> Result<RebuildOutcome, ArchiveError>
     let mut index = Index::open(&Index::path_in(&cfg.state_dir))?;
     let mut out = RebuildOutcome::default();
     let trusted = trusted(cfg)?;
+    let mut withdrawals = Vec::new();
     let found = scan(
         &stores,
         &format!("{REPORTS}/"),
         None,
         &trusted,
         &mut out.problems,
+        &mut withdrawals,
     )
     .await?;
     let bags: Vec<(Sidecar, String, Vec<String>)> = found
@@ -207,7 +271,7 @@ pub async fn rebuild_index(cfg: &Config) -> Result<RebuildOutcome, ArchiveError>
         .collect();
     out.bags = bags.len();
     out.files = bags.iter().map(|(s, _, _)| s.files.len()).sum();
-    index.replace_all(&bags)?;
+    index.replace_all(&bags, &withdrawals)?;
     Ok(out)
 }
 
@@ -246,12 +310,14 @@ pub(crate) async fn refresh(
     let mut unreachable = Vec::new();
     let mut problems = Vec::new();
     for store in stores {
+        let mut withdrawals = Vec::new();
         let found = match scan(
             std::slice::from_ref(store),
             prefix,
             Some(index),
             trusted,
             &mut problems,
+            &mut withdrawals,
         )
         .await
         {
@@ -268,6 +334,9 @@ pub(crate) async fn refresh(
             if !holders.is_empty() {
                 index.insert(&s, &json, &holders)?;
             }
+        }
+        for (w, json) in &withdrawals {
+            index.insert_withdrawal(w, json)?;
         }
     }
     Ok(unreachable)

@@ -26,6 +26,8 @@ pub struct FoundFile {
     pub name: String,
     /// Enclosing folder names, nearest first, up to and including the folder given.
     pub folders: Vec<String>,
+    /// Found by walking a folder given on the command line (not named itself).
+    pub in_folder: bool,
     /// Its length when walked.
     pub size: u64,
     /// Its modification time.
@@ -96,15 +98,7 @@ pub fn walk(paths: &[PathBuf]) -> Walked {
                 continue;
             };
             let name = nfc(name);
-            push_file(
-                &mut out,
-                &mut seen,
-                root,
-                &meta,
-                name.clone(),
-                name,
-                Vec::new(),
-            );
+            push_file(&mut out, &mut seen, root, &meta, name.clone(), name, None);
             continue;
         }
         if !meta.is_dir() {
@@ -194,7 +188,7 @@ pub fn walk(paths: &[PathBuf]) -> Walked {
                 &meta,
                 parts.join("/"),
                 name,
-                folders,
+                Some(folders),
             );
         }
     }
@@ -233,7 +227,8 @@ fn push_file(
     meta: &std::fs::Metadata,
     rel: String,
     name: String,
-    folders: Vec<String>,
+    // `None` for a file named on the command line.
+    folders: Option<Vec<String>>,
 ) {
     if let Some(why) = is_clutter(&name) {
         out.skipped.push(Passed {
@@ -253,7 +248,8 @@ fn push_file(
         path: path.to_path_buf(),
         rel,
         name,
-        folders,
+        in_folder: folders.is_some(),
+        folders: folders.unwrap_or_default(),
         size: meta.len(),
         mtime: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
     });

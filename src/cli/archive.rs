@@ -21,6 +21,18 @@ pub enum Cmd {
     Verify(VerifyArgs),
     /// Recreate the local archive index from the stores alone.
     RebuildIndex,
+    /// Withdraw a misfiled bag: a signed record hides it from list and the checks; the stores keep it.
+    Withdraw(WithdrawArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WithdrawArgs {
+    /// The bag (its id, as `archive list` shows it).
+    #[arg(value_name = "BAG")]
+    bag: String,
+    /// Why it is withdrawn (kept in the signed record).
+    #[arg(long, required = true)]
+    reason: String,
 }
 
 fn year_arg(s: &str) -> Result<String, String> {
@@ -49,6 +61,9 @@ pub struct AddArgs {
     /// Print where each file would go; store nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Archive into a period that has not begun yet (refused otherwise).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -59,6 +74,9 @@ pub struct ListArgs {
     /// Only this period.
     #[arg(long, value_name = "hk1|hk2|ca-nam|MM", value_parser = period_arg)]
     term: Option<Period>,
+    /// The withdrawn bags instead, with why.
+    #[arg(long, conflicts_with_all = ["year", "term"])]
+    withdrawn: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -100,7 +118,53 @@ pub async fn run(c: Cmd, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         Cmd::Get(a) => get(a, vault, out).await,
         Cmd::Verify(a) => verify(a, vault, out).await,
         Cmd::RebuildIndex => rebuild(vault, out).await,
+        Cmd::Withdraw(a) => withdraw(a, vault, out).await,
     }
+}
+
+async fn withdraw(a: WithdrawArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+    let o = vault.archive_withdraw(&a.bag, &a.reason).await?;
+    if out.json {
+        out.json(&o);
+        return Ok(o.verdict().into());
+    }
+    let lang = out.lang_of(vault);
+    let place = format!("{}/{}", o.year, o.term);
+    out.line(lang.t(
+        if o.already {
+            "archive-withdraw-already"
+        } else {
+            "archive-withdraw-done"
+        },
+        &[
+            ("bag", &o.bag),
+            ("place", &place),
+            ("files", &o.files.len()),
+            ("reason", &for_terminal(&o.reason)),
+        ],
+    ));
+    for f in o.files.iter().take(10) {
+        out.line(format!("  {}", for_terminal(f)));
+    }
+    if o.files.len() > 10 {
+        let more = o.files.len() - 10;
+        out.line(format!("  {}", lang.t("more-lines", &[("count", &more)])));
+    }
+    for s in o.stores.iter().filter(|s| !s.ok) {
+        let error = s.error.as_deref().unwrap_or("?");
+        super::output::store_failed(
+            out,
+            lang,
+            "archive-withdraw-store-failed",
+            &s.url,
+            error,
+            true,
+        );
+    }
+    if !o.already {
+        out.line(lang.t("archive-withdraw-kept", &[]));
+    }
+    Ok(o.verdict().into())
 }
 
 async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
@@ -108,8 +172,10 @@ async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         flags: Flags {
             year: a.year,
             period: a.term,
+            term_default: false,
         },
         dry_run: a.dry_run,
+        force: a.force,
         ..AddOptions::default()
     };
     let started = std::time::Instant::now();
@@ -197,6 +263,51 @@ async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
                 ],
             ));
         }
+        if !o.term_not_applied.is_empty() {
+            let flag = a.term.map(|t| t.to_string()).unwrap_or_default();
+            out.line(lang.t(
+                "archive-term-not-applied",
+                &[("term", &flag), ("count", &o.term_not_applied.len())],
+            ));
+            for k in o.term_not_applied.iter().take(10) {
+                out.line(format!("          {}: {}", for_terminal(&k.path), k.term));
+            }
+            if o.term_not_applied.len() > 10 {
+                let more = o.term_not_applied.len() - 10;
+                out.line(format!(
+                    "          {}",
+                    lang.t("more-lines", &[("count", &more)])
+                ));
+            }
+        }
+        let uncounted: Vec<&crate::archive::Added> =
+            o.added.iter().filter(|f| f.kind.is_none()).collect();
+        if !uncounted.is_empty() {
+            let kinds = o
+                .counted_kinds
+                .iter()
+                .map(|k| format!("“{k}”"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.line(lang.t(
+                "archive-not-counted",
+                &[("count", &uncounted.len()), ("kinds", &kinds)],
+            ));
+            for f in uncounted.iter().take(10) {
+                out.line(format!("          {}", for_terminal(&f.file)));
+            }
+            if uncounted.len() > 10 {
+                let more = uncounted.len() - 10;
+                out.line(format!(
+                    "          {}",
+                    lang.t("more-lines", &[("count", &more)])
+                ));
+            }
+            out.line(format!(
+                "          {}",
+                lang.t("archive-hint-not-counted", &[])
+            ));
+        }
         let counts: [(&str, &dyn std::fmt::Display); 3] = [
             ("added", &o.added.len()),
             ("skipped", &o.skipped.len()),
@@ -235,6 +346,26 @@ async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
 }
 
 async fn list(a: ListArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
+    if a.withdrawn {
+        let o = vault.archive_withdrawn().await?;
+        if out.json {
+            out.json(&o);
+        } else {
+            let lang = out.lang_of(vault);
+            for w in &o.0 {
+                out.line(format!(
+                    "{}/{:<6} {:<10}  {}  {}",
+                    w.year,
+                    w.period.to_string(),
+                    lang.day(w.withdrawn_at.date_naive()),
+                    w.bag_id,
+                    for_terminal(&w.reason)
+                ));
+            }
+            out.line(lang.t("archive-withdrawn-total", &[("count", &o.0.len())]));
+        }
+        return Ok(o.verdict().into());
+    }
     let o = vault.archive_list(a.year.as_deref(), a.term).await?;
     let entries = &o.0;
     if out.json {

@@ -328,6 +328,7 @@ fn archive(e: &ArchiveError) -> Option<Msg> {
         ArchiveError::TargetExists(p) => Msg::new("err-archive-target-exists").arg("path", path(p)),
         ArchiveError::NotAFolder(p) => Msg::new("err-not-a-folder").arg("path", path(p)),
         ArchiveError::BadYear(y) => Msg::new("err-bad-year").arg("year", format!("{y:?}")),
+        ArchiveError::BadReason(why) => Msg::new("err-withdraw-reason").arg("why", why),
         ArchiveError::Index { path: p, source } => Msg::new("err-archive-index")
             .arg("path", path(p))
             .arg("why", source),
@@ -452,6 +453,7 @@ mod tests {
             }
             .into(),
             ArchiveError::NotFound("q".into()).into(),
+            ArchiveError::BadReason("r".into()).into(),
             ArchiveError::TargetExists(p()).into(),
             ArchiveError::NotAFolder(p()).into(),
             ArchiveError::NoGoodCopy {

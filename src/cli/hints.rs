@@ -204,6 +204,7 @@ fn archive(e: &ArchiveError) -> Option<Said> {
     match e {
         ArchiveError::Index { .. } => s("hint-archive-index"),
         ArchiveError::NotFound(_) => s("hint-archive-not-found"),
+        ArchiveError::BadReason(_) => s("hint-withdraw-reason"),
         ArchiveError::TargetExists(_) => s("hint-archive-target-exists"),
         ArchiveError::NotAFolder(_) => s("hint-target-folder"),
         ArchiveError::NoGoodCopy { .. } => s("hint-archive-no-good-copy"),

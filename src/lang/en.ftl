@@ -129,6 +129,7 @@ hint-mapping-read = check [database] mapping in the config (or --mapping FILE); 
 hint-mapping-sql = `eqvault mapping check` lists what else is missing
 hint-archive-index = move it away and run `eqvault archive rebuild-index` to recreate it from the stores
 hint-archive-not-found = list what is archived with `eqvault archive list`
+hint-withdraw-reason = say why in one line, e.g. --reason "filed under 2026-2027/hk2 by mistake; belongs to 2024-2025/hk2"
 hint-archive-target-exists = move it away or choose another --to
 hint-archive-no-good-copy = run `eqvault archive verify --all` to see which copies are damaged
 hint-config-exists = edit it (or `eqvault store add`), or choose another --dir
@@ -183,6 +184,17 @@ archive-total-dry-run = { $added } would be added, { $skipped } skipped, { $refu
 archive-store-lacks-bag = { $store } did not take the bag: { $why } — once it is fixed, `eqvault sync` copies it there
 archive-refused = { $count } file(s) refused and not stored; the others were archived
 archive-refused-dry-run = { $count } file(s) refused; the others were placed (dry run)
+archive-not-begun = { $place } has not begun: it starts on { $start } (year from the { $year_from }, period from the { $term_from })
+archive-hint-not-begun = check the school year and period (name them with --year YYYY-YYYY --term …); if the report really belongs there, add it again with --force
+archive-term-not-applied = --term { $term } was not applied to { $count } file(s) of the folder whose own name names their period:
+more-lines = … and { $count } more
+archive-not-counted = { $count } added file(s) are none of the periodic reports `check` counts ({ $kinds }), so `check` still reports their period's report missing:
+archive-hint-not-counted = to make one count, name it with its kind's words (e.g. “Thống kê thiết bị HK2 2024-2025.xlsx”) and add it again, or add its name to report-kinds.toml in the policy folder
+archive-withdraw-done = withdrawn bag { $bag } ({ $place }, { $files } file(s)): { $reason }
+archive-withdraw-already = bag { $bag } ({ $place }, { $files } file(s)) was already withdrawn: { $reason }
+archive-withdraw-kept = it stays in every store as evidence (`eqvault archive list --withdrawn`); `archive list` and `check` no longer count it
+archive-withdraw-store-failed = { $store } did not take the withdrawal record: { $why } — once it is fixed, `eqvault sync` copies it there
+archive-withdrawn-total = { $count } withdrawn bag(s)
 
 # Errors (src/cli/errors.rs): what happened, naming the path or key.
 io-not-found = it does not exist
@@ -229,6 +241,7 @@ err-archive-not-found = nothing archived matches { $query }
 err-archive-target-exists = { $path } already exists with other content; eqvault never overwrites a file
 err-not-a-folder = { $path } is not a folder
 err-bad-year = { $year } is not a school year: write YYYY-YYYY with consecutive years, e.g. 2024-2025
+err-withdraw-reason = the reason cannot be kept: { $why }
 
 # A store's failure in one line (store::brief); the full text is behind -v.
 store-brief-unreachable-tries = did not answer ({ $why }) after { $tries } tries

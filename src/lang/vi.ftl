@@ -141,6 +141,7 @@ hint-mapping-read = kiểm tra [database] mapping trong tệp cấu hình (hoặ
 hint-mapping-sql = `eqvault mapping check` liệt kê những chỗ khác còn thiếu
 hint-archive-index = chuyển tệp chỉ mục đi chỗ khác rồi chạy `eqvault archive rebuild-index` để dựng lại nó từ các kho
 hint-archive-not-found = xem những gì đã lưu trữ bằng `eqvault archive list`
+hint-withdraw-reason = ghi lý do trên một dòng, ví dụ --reason "xếp nhầm vào 2026-2027/hk2; đúng là 2024-2025/hk2"
 hint-archive-target-exists = chuyển tệp đó đi chỗ khác hoặc chọn --to khác
 hint-archive-no-good-copy = chạy `eqvault archive verify --all` để xem những bản sao nào bị hỏng
 hint-config-exists = sửa tệp đó (hoặc dùng `eqvault store add`), hoặc chọn --dir khác
@@ -183,6 +184,17 @@ archive-total-dry-run = sẽ thêm { $added }, bỏ qua { $skipped }, từ chố
 archive-store-lacks-bag = { $store } không nhận gói: { $why } — sửa xong, `eqvault sync` sẽ chép gói sang
 archive-refused = { $count } tệp bị từ chối và không được lưu; các tệp còn lại đã được lưu trữ
 archive-refused-dry-run = { $count } tệp bị từ chối; các tệp còn lại đã được xếp chỗ (chạy thử)
+archive-not-begun = kỳ { $place } chưa bắt đầu: bắt đầu từ ngày { $start } (năm học lấy từ { $year_from }, kỳ lấy từ { $term_from })
+archive-hint-not-begun = kiểm tra lại năm học và kỳ báo cáo (chỉ rõ bằng --year YYYY-YYYY --term …); nếu báo cáo thật sự thuộc kỳ đó, thêm lại với --force
+archive-term-not-applied = --term { $term } không áp dụng cho { $count } tệp trong thư mục vì chính tên tệp đã ghi kỳ báo cáo:
+more-lines = … và { $count } mục khác
+archive-not-counted = { $count } tệp vừa thêm không thuộc loại báo cáo định kỳ nào mà `check` tính ({ $kinds }), nên `check` vẫn báo thiếu báo cáo của kỳ đó:
+archive-hint-not-counted = để tệp được tính, đặt tên có các từ của loại báo cáo (ví dụ “Thống kê thiết bị HK2 2024-2025.xlsx”) rồi thêm lại, hoặc thêm tên đó vào report-kinds.toml trong thư mục chính sách
+archive-withdraw-done = đã rút gói { $bag } ({ $place }, { $files } tệp): { $reason }
+archive-withdraw-already = gói { $bag } ({ $place }, { $files } tệp) đã được rút trước đó: { $reason }
+archive-withdraw-kept = gói vẫn được giữ trong mọi kho làm bằng chứng (`eqvault archive list --withdrawn`); `archive list` và `check` không còn tính gói này
+archive-withdraw-store-failed = { $store } không nhận bản ghi rút gói: { $why } — khi đã khắc phục, `eqvault sync` sẽ chép bản ghi sang
+archive-withdrawn-total = { $count } gói đã rút
 
 # Lỗi (src/cli/errors.rs): chuyện gì đã xảy ra, nêu đường dẫn hoặc khoá.
 io-not-found = không tồn tại
@@ -229,6 +241,7 @@ err-archive-not-found = không có gì đã lưu trữ khớp với { $query }
 err-archive-target-exists = { $path } đã có với nội dung khác; eqvault không bao giờ ghi đè một tệp
 err-not-a-folder = { $path } không phải thư mục
 err-bad-year = { $year } không phải năm học: hãy viết YYYY-YYYY với hai năm liền nhau, ví dụ 2024-2025
+err-withdraw-reason = không thể ghi lý do này: { $why }
 
 # Lỗi của một kho trong một dòng (store::brief); toàn văn xem với -v.
 store-brief-unreachable-tries = không phản hồi ({ $why }) sau { $tries } lần thử

@@ -13,6 +13,7 @@ use super::outcome::{Outcome, Verdict};
 use super::{OpsError, Vault};
 use crate::archive::{
     self, AddOptions, AddOutcome, Entry, GetOutcome, RebuildOutcome, VerifyResult, VerifySelection,
+    WithdrawOutcome, Withdrawal,
 };
 use crate::calendar::Period;
 use crate::progress::Progress;
@@ -34,6 +35,24 @@ impl Outcome for AddOutcome {
 pub struct ArchiveList(pub Vec<Entry>);
 
 impl Outcome for ArchiveList {
+    fn verdict(&self) -> Verdict {
+        Verdict::Ok
+    }
+}
+
+impl Outcome for WithdrawOutcome {
+    /// A store that did not take the record: exit 1 (`sync` copies it later).
+    fn verdict(&self) -> Verdict {
+        Verdict::found_if(self.stores.iter().any(|s| !s.ok))
+    }
+}
+
+/// What `archive list --withdrawn` shows: the withdrawn bags, with why.
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct WithdrawnList(pub Vec<Withdrawal>);
+
+impl Outcome for WithdrawnList {
     fn verdict(&self) -> Verdict {
         Verdict::Ok
     }
@@ -125,6 +144,27 @@ impl Vault {
     ) -> Result<ArchiveList, OpsError> {
         let (index, _) = archive::open_index(self.config()?).await?;
         Ok(ArchiveList(index.list(year, term)?))
+    }
+
+    /// The withdrawn bags, from the local index.
+    ///
+    /// # Errors
+    /// [`OpsError`] reading the index or the stores.
+    pub async fn archive_withdrawn(&self) -> Result<WithdrawnList, OpsError> {
+        let (index, _) = archive::open_index(self.config()?).await?;
+        Ok(WithdrawnList(index.withdrawals()?))
+    }
+
+    /// Withdraws a misfiled bag with a signed record; the bag stays in the stores.
+    ///
+    /// # Errors
+    /// [`OpsError`]: an unknown bag, an empty reason, no signing key, no store taking the record.
+    pub async fn archive_withdraw(
+        &self,
+        bag: &str,
+        reason: &str,
+    ) -> Result<WithdrawOutcome, OpsError> {
+        Ok(archive::withdraw(self.config()?, bag, reason, chrono::Utc::now()).await?)
     }
 
     /// Brings an archived file (or a whole bag) back into `to`.

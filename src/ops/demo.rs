@@ -344,6 +344,7 @@ impl Vault {
                 flags: crate::archive::classify::Flags {
                     year: Some(year),
                     period: Some(period),
+                    term_default: false,
                 },
                 ..Default::default()
             };

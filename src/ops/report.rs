@@ -227,6 +227,7 @@ impl Vault {
             flags: crate::archive::classify::Flags {
                 year: Some(year.to_string()),
                 period: Some(period),
+                term_default: false,
             },
             ..Default::default()
         };

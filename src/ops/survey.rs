@@ -363,6 +363,18 @@ pub async fn untrusted_records(
         .await?
         .rejected,
     );
+    out.extend(
+        crate::store::signed::read_records(
+            store,
+            crate::archive::REPORTS,
+            crate::trust::Kind::Withdrawal,
+            &vet.trusted,
+            |k| k.ends_with(crate::archive::WITHDRAWAL_SUFFIX),
+            |k, b| crate::archive::Withdrawal::parse_in(store.vault(), k, b),
+        )
+        .await?
+        .rejected,
+    );
     out.extend(ledger::sealed_records(store, vet).await?.rejected);
     out.sort();
     out.dedup();

@@ -197,6 +197,18 @@ async fn gather_evidence(
             )
         }));
         rejected.extend(bags.rejected);
+        // Withdrawals of misfiled bags are evidence too: every store keeps them.
+        let withdrawn = crate::store::signed::read_records(
+            s,
+            crate::archive::REPORTS,
+            Kind::Withdrawal,
+            &vet.trusted,
+            |k| k.ends_with(crate::archive::WITHDRAWAL_SUFFIX),
+            |k, b| crate::archive::Withdrawal::parse_in(s.vault(), k, b),
+        )
+        .await?;
+        found.extend(withdrawn.good.iter().map(|(_, w, _)| (w.key(), None)));
+        rejected.extend(withdrawn.rejected);
         for (k, why) in rejected {
             out.untrusted.push((s.label.clone(), k, why));
         }

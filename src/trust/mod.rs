@@ -100,6 +100,8 @@ pub enum Kind {
     Bag,
     /// A store's marker.
     Marker,
+    /// The withdrawal of a misfiled archive bag.
+    Withdrawal,
 }
 
 impl Kind {
@@ -111,7 +113,7 @@ impl Kind {
             // Metadata, manifests, drill records and ledger records are a few
             // kilobytes (row counts, checks); holds and markers less.
             Kind::Snapshot | Kind::Manifest | Kind::Drill | Kind::Ledger => 1 << 20,
-            Kind::Hold | Kind::Marker => 64 << 10,
+            Kind::Hold | Kind::Marker | Kind::Withdrawal => 64 << 10,
             // A bag's sidecar lists every file of the bag (thousands of reports).
             Kind::Bag => 16 << 20,
         }
@@ -127,11 +129,12 @@ impl Kind {
             Kind::Ledger => "eqvault-ledger",
             Kind::Bag => "eqvault-bag",
             Kind::Marker => "eqvault-marker",
+            Kind::Withdrawal => "eqvault-withdrawal",
         }
     }
 
     /// Every namespace, for an `allowed_signers` line.
-    pub fn all() -> [Kind; 7] {
+    pub fn all() -> [Kind; 8] {
         [
             Kind::Snapshot,
             Kind::Manifest,
@@ -140,6 +143,7 @@ impl Kind {
             Kind::Ledger,
             Kind::Bag,
             Kind::Marker,
+            Kind::Withdrawal,
         ]
     }
 }
