@@ -7,7 +7,8 @@
 #   2. installs the .deb: eqvault --version, man -w, the installed man pages and
 #      completions are what the binary prints, and each shell's own loader finds
 #      its completions; the units pass systemd-analyze verify; the eqvault user;
-#   3. the packaged binary runs `eqvault demo` in an empty folder, as that user;
+#   3. the packaged binary runs `eqvault demo` in an empty folder, as that user,
+#      and the example config works once filled in (scripts/check-example-config.sh);
 #   4. dpkg -r leaves nothing but configuration, dpkg --purge not even that
 #      (the eqvault user stays: README, "Install").
 # Installs what it needs when missing (man-db, bash-completion, zsh, fish).
@@ -29,6 +30,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+# The example config's check (3b) stores to moto's S3 server.
+python3 -c "import moto.server, boto3" 2>/dev/null \
+  || python3 -m pip install --quiet --disable-pip-version-check "moto[server]" boto3
 
 start=$SECONDS
 bash scripts/package.sh
@@ -160,6 +164,14 @@ for f in eqvault-demo/report.html eqvault-demo/eqvault.toml; do
   [ -s "$demo/$f" ] || fail "eqvault demo wrote no $f"
 done
 step "demo took $((SECONDS - start)) s"
+
+# --- 3b. the example config ------------------------------------------------------
+# Filled in as its header says (eqvault keys new, every REPLACE, store add), then
+# backup, status, the daemon and doctor as the eqvault user; it removes what it made.
+start=$SECONDS
+bash scripts/check-example-config.sh /etc/eqvault/eqvault.toml.example \
+  || fail "the packaged example config does not work when filled in"
+step "example config took $((SECONDS - start)) s"
 
 # --- 4. remove -------------------------------------------------------------------
 step "dpkg -r eqvault"

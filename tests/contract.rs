@@ -285,6 +285,10 @@ fn every_help_text_is_pinned() {
         &["forget"],
         &["store"],
         &["store", "add"],
+        &["store", "remove"],
+        &["archive", "withdraw"],
+        &["keys"],
+        &["keys", "new"],
         &["completions"],
         &["man"],
     ];

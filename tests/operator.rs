@@ -619,3 +619,63 @@ fn archive_withdraw_hides_a_misfiled_bag_and_keeps_it_as_evidence() {
     ])
     .code(2);
 }
+
+/// `keys new DIR`: the signing key and an identity (0600), never over a file;
+/// the lines it prints, pasted into a config written by hand, make it work
+/// (what the packaged example's header asks; the package test runs the whole
+/// example, scripts/check-example-config.sh).
+#[test]
+fn keys_new_makes_the_keys_a_hand_written_config_needs_and_never_overwrites() {
+    let fx = Fixture::new();
+    let dir = fx.path().join("etc");
+    let run = Run::of(
+        eqvault()
+            .args(["--lang", "en", "keys", "new"])
+            .arg(&dir)
+            .output()
+            .unwrap(),
+    )
+    .ok();
+    let key = dir.join("eqvault-signing-key");
+    let id = dir.join("eqvault-identity.txt");
+    assert_eq!(mode(&key), 0o600);
+    assert_eq!(mode(&id), 0o600);
+    let before = std::fs::read(&key).unwrap();
+    // A new store: the fixture's own is marked by another key.
+    let store = fx.path().join("store-k");
+    // The printed TOML lines, pasted under a database and a store.
+    let pasted: String = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with('[') || l.contains(" = "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(pasted.contains("[signing]") && pasted.contains("recipients = [\"age1"));
+    std::fs::write(
+        &fx.config,
+        format!(
+            "[database]\npath = {:?}\n\n[[store]]\nurl = {:?}\n\n{pasted}",
+            fx.db, store
+        ),
+    )
+    .unwrap();
+    fx.run(&["store", "add", store.to_str().unwrap(), "--create-store"])
+        .ok();
+    fx.run(&["backup"]).ok();
+    fx.run(&["doctor"]).ok();
+    // Again: refused, naming the file, nothing changed.
+    let run = Run::of(
+        eqvault()
+            .args(["--lang", "en", "keys", "new"])
+            .arg(&dir)
+            .output()
+            .unwrap(),
+    )
+    .code(2);
+    assert!(
+        run.stderr.contains("eqvault-signing-key already exists"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read(&key).unwrap(), before);
+}

@@ -290,6 +290,7 @@ fn trust(e: &TrustError) -> Option<Msg> {
     Some(match e {
         TrustError::NoTrustedKey => Msg::new("err-no-trusted-key"),
         TrustError::NoSigningKey => Msg::new("err-no-signing-key"),
+        TrustError::Exists { path: p } => Msg::new("err-key-exists").arg("path", path(p)),
         _ => return None,
     })
 }
@@ -438,6 +439,7 @@ mod tests {
             PackError::WrongIdentity.into(),
             TrustError::NoTrustedKey.into(),
             TrustError::NoSigningKey.into(),
+            TrustError::Exists { path: p() }.into(),
             ConfigError::Read {
                 path: p(),
                 source: io(),

@@ -16,6 +16,7 @@ mod exit;
 mod help;
 pub mod hints;
 mod init;
+mod keys;
 mod ledger;
 mod logfile;
 mod man;
@@ -49,7 +50,7 @@ pub(crate) use output::{Out, bar};
 #[derive(Debug, Parser)]
 #[command(name = "eqvault", version, about, long_about = None)]
 pub struct Cli {
-    /// The config file [default: $EQVAULT_CONFIG, then ./eqvault.toml].
+    /// The config file [default: $EQVAULT_CONFIG, then ./eqvault.toml, then /etc/eqvault/eqvault.toml].
     #[arg(long, global = true, env = "EQVAULT_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Print exactly one JSON document on stdout (logs and progress go to stderr).
@@ -130,6 +131,9 @@ pub enum Command {
     /// Stores: `add URL` adds one and writes its signed marker, `remove URL` takes one out of the config.
     #[command(subcommand)]
     Store(store::Cmd),
+    /// Keys for a config written by hand: `new [DIR]` makes a signing key and an age identity.
+    #[command(subcommand)]
+    Keys(keys::Cmd),
     /// The shell completion script (bash, zsh, fish, …) on stdout, as the package installs it.
     Completions(completions::Args),
     /// The manual page of eqvault or of one command (roff on stdout); --dir DIR writes them all.
@@ -151,7 +155,11 @@ pub fn main() -> ExitCode {
     let daemon = matches!(cli.command, Command::Daemon(_));
     let log_file = match cli.command {
         // These read no config: they must work before one exists, and for any user.
-        Command::Init(_) | Command::Demo(_) | Command::Completions(_) | Command::Man(_) => None,
+        Command::Init(_)
+        | Command::Demo(_)
+        | Command::Keys(_)
+        | Command::Completions(_)
+        | Command::Man(_) => None,
         _ => logfile::settings(cli.config.clone()),
     };
     init_logging(cli.verbose.max(u8::from(daemon)), log_file.as_ref());
@@ -279,12 +287,13 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<Exit> {
         Command::Store(c) => store::run(c, &open(config_path)?, out).await,
         Command::Adopt(a) => adopt::run(a, &open(config_path)?, out).await,
         Command::Forget(a) => adopt::forget(a, &open(config_path)?, out).await,
+        Command::Keys(c) => keys::run(c, out),
         Command::Completions(a) => completions::run(a, out),
         Command::Man(a) => man::run(a, out),
     }
 }
 
-/// Loads the config from `--config`, `$EQVAULT_CONFIG` (both arrive here) or `./eqvault.toml`.
+/// Loads the config from `--config`, `$EQVAULT_CONFIG` (both arrive here), `./eqvault.toml` or `/etc/eqvault/eqvault.toml`.
 fn load(path: Option<PathBuf>) -> anyhow::Result<Config> {
     let path = path.unwrap_or_else(config::default_path);
     Ok(Config::load(&path)?)

@@ -4,7 +4,7 @@
 # visible command and flag.
 
 about = Backups, restore drills, report archive and compliance checks for Ho Chi Minh City's teaching-equipment database
-arg-config = The config file [default: $EQVAULT_CONFIG, then ./eqvault.toml]
+arg-config = The config file [default: $EQVAULT_CONFIG, then ./eqvault.toml, then /etc/eqvault/eqvault.toml]
 arg-json = Print exactly one JSON document on stdout (logs and progress go to stderr)
 arg-verbose = More log output on stderr (-v info, -vv debug)
 arg-lang = The language people read: vi or en [default: $EQVAULT_LANG, then the config's office lang, then vi]
@@ -173,5 +173,9 @@ help-subcommand = Print this message or the help of the given command(s)
 help-default = default: { $value }
 help-possible = possible values: { $values }
 about-store-remove = Take a store out of the config; nothing in the store is deleted
+about-keys = Keys for a config written by hand: `new [DIR]` makes a signing key and an age identity
+about-keys-new = Make a signing key and an age identity (0600, never over a file) and print the config lines that use them
+arg-keys-new-dir = The folder to write them in (the config's, e.g. /etc/eqvault)
+arg-keys-new-signing_only = Only the signing key: the identity is made elsewhere (the restore machine, a safe)
 arg-store-remove-url = The store as the config names it (a folder, file:///path or s3://bucket/prefix)
 arg-quiet = Print no result lines: only warnings and errors (the exit code says the rest)

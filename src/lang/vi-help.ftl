@@ -4,7 +4,7 @@
 # lệnh và mỗi cờ hiển thị có một id.
 
 about = Sao lưu, diễn tập phục hồi, kho lưu trữ báo cáo và kiểm tra tuân thủ cho cơ sở dữ liệu thiết bị dạy học của Thành phố Hồ Chí Minh
-arg-config = Tệp cấu hình [mặc định: $EQVAULT_CONFIG, rồi ./eqvault.toml]
+arg-config = Tệp cấu hình [mặc định: $EQVAULT_CONFIG, rồi ./eqvault.toml, rồi /etc/eqvault/eqvault.toml]
 arg-json = In đúng một tài liệu JSON ra stdout (nhật ký và tiến độ ghi ra stderr)
 arg-verbose = Ghi thêm nhật ký ra stderr (-v info, -vv debug)
 arg-lang = Ngôn ngữ cho người đọc: vi hoặc en [mặc định: $EQVAULT_LANG, rồi [office] lang của tệp cấu hình, rồi vi]
@@ -173,5 +173,9 @@ help-subcommand = In thông báo này hoặc trợ giúp của (các) lệnh đ�
 help-default = mặc định: { $value }
 help-possible = giá trị: { $values }
 about-store-remove = Bỏ một kho khỏi tệp cấu hình; không có gì trong kho bị xoá
+about-keys = Khoá cho tệp cấu hình viết tay: `new [DIR]` tạo một khoá ký và một khoá bí mật age
+about-keys-new = Tạo một khoá ký và một khoá bí mật age (quyền 0600, không ghi đè tệp nào) và in các dòng cấu hình dùng chúng
+arg-keys-new-dir = Thư mục ghi các khoá (thư mục của tệp cấu hình, ví dụ /etc/eqvault)
+arg-keys-new-signing_only = Chỉ khoá ký: khoá bí mật được tạo ở nơi khác (máy khôi phục, két sắt)
 arg-store-remove-url = Kho như tệp cấu hình ghi (một thư mục, file:///path hoặc s3://bucket/prefix)
 arg-quiet = Không in các dòng kết quả: chỉ cảnh báo và lỗi (mã thoát cho biết phần còn lại)

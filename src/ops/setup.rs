@@ -61,6 +61,72 @@ pub struct StoreMarked {
     pub ok: bool,
 }
 
+/// What `keys new` wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeysMade {
+    /// This host's signing key (0600), with its public half beside it (`.pub`).
+    pub signing_key: PathBuf,
+    /// The public line to put in `[signing] trusted`.
+    pub signing_public_key: String,
+    /// The new identity file (0600), unless `--signing-only`.
+    pub identity: Option<PathBuf>,
+    /// Its public key, to put in `[encryption] recipients`.
+    pub recipient: Option<String>,
+}
+
+impl crate::ops::Outcome for KeysMade {
+    fn verdict(&self) -> crate::ops::Verdict {
+        crate::ops::Verdict::Ok
+    }
+}
+
+/// Makes this host's signing key, and a new age identity unless
+/// `signing_only`, in `dir`: files of mode 0600, never over an existing one
+/// (nothing is written when one is there). The identity names the signing
+/// key as a key to trust, so that it alone, with the stores, restores on a
+/// bare machine.
+///
+/// # Errors
+/// [`OpsError`] when a file is already there or cannot be written.
+pub fn new_keys(dir: &Path, signing_only: bool) -> Result<KeysMade, OpsError> {
+    let dir = absolute(dir);
+    let key_path = dir.join(SIGNING_KEY_FILE);
+    let identity_path = dir.join(IDENTITY_FILE);
+    let mut planned = vec![
+        key_path.clone(),
+        PathBuf::from(format!("{}.pub", key_path.display())),
+    ];
+    if !signing_only {
+        planned.push(identity_path.clone());
+    }
+    for p in planned {
+        if p.exists() {
+            return Err(crate::trust::TrustError::Exists { path: p }.into());
+        }
+    }
+    std::fs::create_dir_all(&dir).map_err(OpsError::io("cannot create the folder", &dir))?;
+    let mut signer = Signer::generate(&format!("eqvault@{}", crate::trust::host_name()));
+    let public = signer.write_new(&key_path)?;
+    let recipient = if signing_only {
+        None
+    } else {
+        let trusted = vec![public.clone()];
+        Some(keys::write_new_identity_with(&identity_path, |own| {
+            keys::anchor_lines(&keys::Anchors {
+                trusted,
+                recipients: vec![own.to_string()],
+                vault: None,
+            })
+        })?)
+    };
+    Ok(KeysMade {
+        signing_key: key_path,
+        signing_public_key: public,
+        identity: recipient.as_ref().map(|_| identity_path),
+        recipient,
+    })
+}
+
 /// What `init` wrote.
 #[derive(Debug, Clone, Serialize)]
 pub struct InitOutcome {
