@@ -45,6 +45,14 @@ pub enum ConfigError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// An edited config could not be written back (nothing was changed).
+    #[error("cannot write the config file {path}: {source}; it was not changed")]
+    Write {
+        /// The config file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// TOML syntax, an unknown key or a value of the wrong type.
     #[error("{path}: {message}")]
     Parse {

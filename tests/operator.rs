@@ -2,6 +2,7 @@
 //! the issue and runs the binary as an administrator would.
 
 mod common;
+mod proving;
 
 use std::os::unix::fs::PermissionsExt;
 
@@ -678,4 +679,120 @@ fn keys_new_makes_the_keys_a_hand_written_config_needs_and_never_overwrites() {
         run.stderr
     );
     assert_eq!(std::fs::read(&key).unwrap(), before);
+}
+
+/// A prune killed (SIGKILL) right after it removed a snapshot's metadata:
+/// `status` never calls that removal someone else's ("gone, with no prune by
+/// this host"): prune records each removal before it makes it.
+#[test]
+fn a_prune_killed_midway_leaves_status_naming_no_removal_as_someone_elses() {
+    let fx = Fixture::new();
+    fx.config_local();
+    append(
+        &fx,
+        "\n[retention]\nkeep_last = 1\nkeep_daily = 0\nkeep_weekly = 0\nkeep_monthly = 0\nkeep_yearly = 0\n",
+    );
+    let now = chrono::Utc::now();
+    for h in [4, 3, 2] {
+        let at = (now - chrono::Duration::hours(h)).to_rfc3339();
+        fx.run(&["backup", "--at", &at]).ok();
+    }
+    fx.backup();
+    fx.run(&["status"]).ok();
+    let mut run = proving::Running::start(&fx, &["prune"]);
+    assert!(
+        run.wait_for_line("metadata removed", std::time::Duration::from_secs(120)),
+        "{:?}",
+        run.seen
+    );
+    run.kill9();
+    let st = fx.run(&["status"]);
+    let all = format!("{}{}", st.stdout, st.stderr);
+    assert!(!all.contains("no prune by this host"), "{all}");
+    st.ok();
+    // The prune run again finishes the work, and status stays clean.
+    fx.run(&["prune"]).ok();
+    fx.run(&["status"]).ok();
+}
+
+/// `sync` into a store where a folder is a planted link: the line blames the
+/// link in that store, never the intact copy it copies from.
+#[test]
+fn sync_into_a_store_whose_folder_is_a_planted_link_blames_the_link() {
+    let fx = Fixture::new();
+    fx.config_local();
+    fx.backup();
+    let b = fx.path().join("store-b");
+    std::fs::create_dir(&b).unwrap();
+    fx.run(&["store", "add", b.to_str().unwrap(), "--create-store"])
+        .ok();
+    // Where store a keeps its snapshots, store b gets a link to elsewhere.
+    let snapshots = walkdir::WalkDir::new(&fx.store)
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name() == "snapshots" && e.file_type().is_dir())
+        .unwrap()
+        .into_path();
+    let rel = snapshots.strip_prefix(&fx.store).unwrap();
+    let elsewhere = fx.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::create_dir_all(b.join(rel).parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, b.join(rel)).unwrap();
+    let run = fx.run(&["sync"]).code(2);
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        all.contains("symbolic link") && all.contains("store-b"),
+        "{all}"
+    );
+    for wrong in ["corrupt", "damaged", "does not match", "failed its checks"] {
+        assert!(!all.contains(wrong), "{wrong}: {all}");
+    }
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    // The link moved away, the same sync brings store b up to date from the
+    // intact source, and verify finds every copy whole.
+    std::fs::remove_file(b.join(rel)).unwrap();
+    fx.run(&["sync"]).ok();
+    fx.run(&["verify", "--json"]).ok();
+}
+
+/// A config eqvault may not read, or that is a folder, is not a reason to
+/// "create one with eqvault init": the hint says what is wrong.
+#[test]
+fn a_config_that_cannot_be_read_gets_the_hint_for_why() {
+    let fx = Fixture::new();
+    fx.config_local();
+    let with_config = |config: &std::path::Path| {
+        Run::of(
+            eqvault()
+                .arg("--config")
+                .arg(config)
+                .arg("status")
+                .output()
+                .unwrap(),
+        )
+    };
+    let run = with_config(fx.path()).code(2);
+    assert!(
+        run.stderr.contains("that is a folder") && !run.stderr.contains("eqvault init"),
+        "{}",
+        run.stderr
+    );
+    // Unreadable: only meaningful when the test does not run as root.
+    let root = {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(&fx.config).unwrap().uid() == 0
+    };
+    if !root {
+        std::fs::set_permissions(&fx.config, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let run = fx.run(&["status"]).code(2);
+        assert!(
+            run.stderr.contains("may not read it") && !run.stderr.contains("eqvault init"),
+            "{}",
+            run.stderr
+        );
+        std::fs::set_permissions(&fx.config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    // Missing: then init is the answer.
+    let run = with_config(&fx.path().join("nope.toml")).code(2);
+    assert!(run.stderr.contains("eqvault init"), "{}", run.stderr);
 }

@@ -300,6 +300,9 @@ fn config(e: &ConfigError) -> Option<Msg> {
         ConfigError::Read { path: p, source } => Msg::new("err-config-read")
             .arg("path", path(p))
             .arg_msg("why", io(source)),
+        ConfigError::Write { path: p, source } => Msg::new("err-config-write")
+            .arg("path", path(p))
+            .arg_msg("why", io(source)),
         // toml's own message quotes the line: kept as it is, under our words.
         ConfigError::Parse { path: p, message } => Msg::new("err-config-parse")
             .arg("path", path(p))
@@ -441,6 +444,11 @@ mod tests {
             TrustError::NoSigningKey.into(),
             TrustError::Exists { path: p() }.into(),
             ConfigError::Read {
+                path: p(),
+                source: io(),
+            }
+            .into(),
+            ConfigError::Write {
                 path: p(),
                 source: io(),
             }

@@ -171,7 +171,19 @@ fn trust(e: &TrustError) -> Option<Said> {
 
 fn config(e: &ConfigError) -> Option<Said> {
     match e {
-        ConfigError::Read { .. } => s("hint-config-read"),
+        // What to do depends on why: a missing file is made, an unreadable
+        // one is a question of who runs eqvault, a folder is not a file.
+        ConfigError::Read { source, .. } => match source.kind() {
+            std::io::ErrorKind::NotFound => s("hint-config-read"),
+            std::io::ErrorKind::PermissionDenied => s("hint-config-denied"),
+            std::io::ErrorKind::IsADirectory => s("hint-config-folder"),
+            _ => s("hint-config-io"),
+        },
+        ConfigError::Write { source, .. } => match source.kind() {
+            std::io::ErrorKind::PermissionDenied => s("hint-config-write-denied"),
+            std::io::ErrorKind::ReadOnlyFilesystem => s("hint-config-read-only"),
+            _ => s("hint-config-io"),
+        },
         _ => None,
     }
 }

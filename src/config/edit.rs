@@ -56,7 +56,7 @@ fn apply(path: &Path, f: impl FnOnce(&mut DocumentMut)) -> Result<(), ConfigErro
     };
     write().map_err(|source| {
         let _ = std::fs::remove_file(&tmp);
-        ConfigError::Read {
+        ConfigError::Write {
             path: path.to_path_buf(),
             source,
         }

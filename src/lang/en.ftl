@@ -124,6 +124,11 @@ hint-wrong-identity = pass the identity that matches one of its recipients with 
 hint-no-trusted-key = add this host's public key (the .pub beside [signing] key) to [signing] trusted; an old config is upgraded by `eqvault adopt`
 hint-no-signing-key = `eqvault init` creates one; `eqvault adopt` adds one to an old config
 hint-config-read = create one with `eqvault init`, or pass --config PATH
+hint-config-denied = this user may not read it: run eqvault as a user who may (the service's: `sudo -u eqvault eqvault …`), or let that user's group read it (`chgrp eqvault FILE; chmod 0640 FILE`)
+hint-config-folder = that is a folder: name the config file itself (--config FOLDER/eqvault.toml)
+hint-config-io = check the file and the disk it is on (`ls -l FILE`, `dmesg`), then run the command again
+hint-config-write-denied = this user may not change it: run the command as a user who may (often root: `sudo eqvault …`), or add the lines by hand
+hint-config-read-only = it is on a read-only file system: remount it read-write, or make the change by hand where the config is kept
 hint-database-path = check [database] path in the config (or --db)
 hint-no-chromium = install Debian's `chromium` (sudo apt-get install chromium), or use --format html and print it from a browser
 hint-chromium = try --format html and print it from a browser
@@ -237,6 +242,7 @@ err-wrong-identity = none of the identities given can decrypt this snapshot: it 
 err-no-trusted-key = no signing key is trusted: [signing] trusted is empty, so no record in any store can be believed
 err-no-signing-key = this command writes signed records, and the config names no signing key ([signing] key)
 err-config-read = cannot read the config file { $path }: { $why }
+err-config-write = cannot write the config file { $path }: { $why }; it was not changed
 err-database-missing = the database { $path } does not exist
 err-database-not-a-file = { $path } is not a regular file (a folder, fifo or device), so not a SQLite database
 err-database-not-sqlite = { $path } is not a SQLite database (its header is not "SQLite format 3"): check [database] path
@@ -337,6 +343,7 @@ report-result = Result: { $met } of { $articles } articles met, { $violations } 
 report-archived = Archive: archived in { $place } { $bag }
 report-already-archived = Archive: already archived in { $place } { $bag }
 store-brief-foreign-name = lists a name eqvault never writes (remove it: aws s3api delete-object): { $key }
+store-brief-planted-folder = a folder in the store is a symbolic link or a file, which eqvault never writes through: move it away (-v names it); the copies elsewhere are intact
 
 # ledger, adopt, forget
 ledger-merged = merged { $count } identifiers from { $key } ({ $store }) into { $path }

@@ -136,6 +136,11 @@ hint-wrong-identity = dùng --identity để nêu khoá bí mật khớp với m
 hint-no-trusted-key = thêm khoá công khai của máy này (tệp .pub cạnh [signing] key) vào [signing] trusted; tệp cấu hình cũ được nâng cấp bằng `eqvault adopt`
 hint-no-signing-key = `eqvault init` tạo khoá ký; `eqvault adopt` thêm khoá ký vào tệp cấu hình cũ
 hint-config-read = tạo tệp cấu hình bằng `eqvault init`, hoặc dùng --config PATH
+hint-config-denied = người dùng này không được đọc tệp: chạy eqvault dưới người dùng được phép (của dịch vụ: `sudo -u eqvault eqvault …`), hoặc cho nhóm của người dùng đó đọc tệp (`chgrp eqvault FILE; chmod 0640 FILE`)
+hint-config-folder = đó là một thư mục: hãy chỉ đúng tệp cấu hình (--config THƯ_MỤC/eqvault.toml)
+hint-config-io = kiểm tra tệp và ổ đĩa chứa nó (`ls -l FILE`, `dmesg`), rồi chạy lại lệnh
+hint-config-write-denied = người dùng này không được sửa tệp: chạy lệnh dưới người dùng được phép (thường là root: `sudo eqvault …`), hoặc tự thêm các dòng đó
+hint-config-read-only = tệp nằm trên hệ thống tệp chỉ đọc: gắn (mount) lại ở chế độ đọc-ghi, hoặc sửa tay tại nơi lưu tệp cấu hình
 hint-database-path = kiểm tra [database] path trong tệp cấu hình (hoặc --db)
 hint-no-chromium = cài `chromium` của Debian (sudo apt-get install chromium), hoặc dùng --format html rồi in từ trình duyệt
 hint-chromium = thử --format html rồi in từ trình duyệt
@@ -237,6 +242,7 @@ err-wrong-identity = không khoá bí mật nào đã đưa giải mã được 
 err-no-trusted-key = không khoá ký nào được tin cậy: [signing] trusted đang trống, nên không bản ghi nào trong kho được tin
 err-no-signing-key = lệnh này ghi các bản ghi có chữ ký, mà tệp cấu hình không nêu khoá ký nào ([signing] key)
 err-config-read = không đọc được tệp cấu hình { $path }: { $why }
+err-config-write = không ghi được tệp cấu hình { $path }: { $why }; tệp không bị thay đổi
 err-database-missing = cơ sở dữ liệu { $path } không tồn tại
 err-database-not-a-file = { $path } không phải tệp thường (là thư mục, fifo hay thiết bị), nên không phải cơ sở dữ liệu SQLite
 err-database-not-sqlite = { $path } không phải cơ sở dữ liệu SQLite (phần đầu tệp không phải "SQLite format 3"): hãy kiểm tra [database] path
@@ -337,6 +343,7 @@ report-result = Kết quả: { $met }/{ $articles } điều khoản đạt, { $v
 report-archived = Lưu trữ: đã lưu trữ vào { $place } { $bag }
 report-already-archived = Lưu trữ: đã có sẵn ở { $place } { $bag }
 store-brief-foreign-name = liệt kê một tên eqvault không bao giờ ghi (hãy xoá nó: aws s3api delete-object): { $key }
+store-brief-planted-folder = một thư mục trong kho là liên kết tượng trưng (symlink) hoặc một tệp, eqvault không bao giờ ghi xuyên qua: hãy chuyển nó đi (-v cho biết tên); các bản sao ở nơi khác vẫn nguyên vẹn
 
 # ledger, adopt, forget
 ledger-merged = đã gộp { $count } mã định danh từ { $key } ({ $store }) vào { $path }

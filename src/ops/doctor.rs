@@ -913,8 +913,8 @@ async fn probe(
 fn store_todo(e: &StoreError) -> (String, String) {
     match e {
         StoreError::MissingFolder(_) | StoreError::NoMarker { .. } => t(
-            "Gắn (mount) ổ NAS hoặc ổ đĩa ngoài, hoặc tạo thư mục kho (eqvault init --create-store), rồi chạy lại eqvault doctor",
-            "Mount the NAS or external disk, or create the store folder (eqvault init --create-store), then run eqvault doctor again",
+            "Gắn (mount) ổ NAS hoặc ổ đĩa ngoài chứa kho; với kho mới, eqvault store add URL --create-store tạo thư mục và ghi dấu kho; rồi chạy lại eqvault doctor",
+            "Mount the NAS or external disk the store is on; for a new store, eqvault store add URL --create-store creates the folder and writes its marker; then run eqvault doctor again",
         ),
         StoreError::Denied { .. } => t(
             "Khoá truy cập S3 không được phép làm việc này: cấp quyền liệt kê, đọc và ghi (s3:ListBucket, s3:GetObject, s3:PutObject) cho khoá trong [[store]]",

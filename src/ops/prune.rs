@@ -465,9 +465,21 @@ pub async fn prune(
             if dry_run {
                 continue;
             }
+            // Recorded before it goes: a prune killed mid-way leaves no
+            // removal of its own that `status` would call someone else's. A
+            // delete that then fails leaves the snapshot listed, and seen again.
+            if let Err(e) =
+                super::seen::removed(&cfg.state_dir, &s.label, std::slice::from_ref(&d.id))
+            {
+                out.not_removed
+                    .push((d.id.clone(), s.label.clone(), e.to_string()));
+                out.errors.push((s.label.clone(), e.to_string()));
+                continue;
+            }
             // Metadata first: from this moment the snapshot is not listed, then the object goes.
             let r = async {
                 s.delete_signed(&d.id.metadata_key()).await?;
+                tracing::debug!(id = %d.id, store = %s.label, "metadata removed; removing the object");
                 s.delete(&d.id.object_key()).await
             }
             .await;
@@ -479,9 +491,6 @@ pub async fn prune(
                     out.errors.push((s.label.clone(), e.to_string()));
                 }
             }
-        }
-        if !dry_run && let Err(e) = super::seen::removed(&cfg.state_dir, &s.label, &removed) {
-            tracing::warn!(error = %e, "cannot record what prune removed");
         }
     }
     // "Removed" means removed from every store that held it.

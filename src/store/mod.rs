@@ -50,7 +50,7 @@ pub enum StoreError {
     },
     /// A local store whose folder is missing.
     #[error(
-        "the store folder {0} does not exist or is not a folder: mount the disk or NAS, or create the folder (eqvault init creates it)"
+        "the store folder {0} does not exist or is not a folder: mount the disk or NAS it belongs on, or, for a new store, `eqvault store add {0} --create-store` creates it and writes its marker"
     )]
     MissingFolder(PathBuf),
     /// The key is not in the store.
@@ -626,6 +626,14 @@ impl Store {
                 store: self.label.clone(),
                 key,
                 why: e.to_string(),
+            },
+            // A local store opens each folder without following links: one of
+            // them is a planted link (or a file). The store is at fault, not
+            // what was being copied into it.
+            std::io::ErrorKind::NotADirectory => StoreError::Foreign {
+                store: self.label.clone(),
+                key,
+                why: format!("{PLANTED_FOLDER}; move it away, then run the command again"),
             },
             _ => StoreError::Io {
                 store: self.label.clone(),
@@ -1249,6 +1257,10 @@ impl StoreError {
     }
 }
 
+/// What a local store says when a folder on a key's way is a link or a file.
+const PLANTED_FOLDER: &str =
+    "a folder on its way is a symbolic link or a file: eqvault never reads or writes through one";
+
 /// A store's failure in one short line for a person (what happened, in
 /// words), from the full text an outcome carries: the S3 client's
 /// "Generic S3 error: Error performing HEAD … after 3 retries, max_retries:
@@ -1295,6 +1307,8 @@ pub fn brief(detail: &str) -> crate::lang::Msg {
         // Someone planted a name the S3 client refuses: say which, and how to remove it.
         let key = rest.split(" (someone").next().unwrap_or(rest);
         Msg::new("store-brief-foreign-name").arg("key", key)
+    } else if detail.contains(PLANTED_FOLDER) {
+        Msg::new("store-brief-planted-folder")
     } else if has(&["has no credentials"]) {
         Msg::new("store-brief-no-credentials")
     } else if has(&["is not an eqvault store"]) && has(&["not trusted", "signature"]) {
