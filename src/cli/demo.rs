@@ -174,7 +174,16 @@ pub async fn run(a: Args, out: &Out) -> anyhow::Result<Exit> {
     out.line("");
     // Each a command that runs as pasted.
     out.line(lang.t("demo-try", &[]));
-    let config = show(&o.config);
+    // Quoted for the shell when the path needs it (a space, a quote, `$`).
+    let shown = show(&o.config);
+    let config = if shown
+        .chars()
+        .all(|c| c.is_alphanumeric() || "/._-+,:@%".contains(c))
+    {
+        shown
+    } else {
+        format!("'{}'", shown.replace('\'', "'\\''"))
+    };
     for cmd in ["snapshots", "verify --read-data", "drill random", "status"] {
         out.line(format!("  eqvault --config {config} {cmd}"));
     }

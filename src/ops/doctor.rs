@@ -1157,7 +1157,8 @@ fn ping_urls(cfg: &Config) -> Vec<(String, String)> {
 async fn alerts(cfg: &Config, opts: &DoctorOptions) -> Vec<Line> {
     let pings = ping_urls(cfg);
     let email = cfg.alerts.email.as_ref();
-    if !opts.send_test_alert {
+    // Nothing configured: nothing to send, and that is the warning either way.
+    if !opts.send_test_alert || (pings.is_empty() && email.is_none()) {
         let title = t("Cảnh báo", "alerts");
         return vec![match (pings.len(), email) {
             (0, None) => {
