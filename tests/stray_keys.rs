@@ -1,0 +1,109 @@
+//! Issue 31: keys in a store that eqvault did not write. An S3 console's
+//! empty "folders" are no one's records and must not fail `status` for good;
+//! a long list of junk is summarised for a person (the count and the first
+//! ten) while `--json` keeps every key.
+
+mod common;
+
+use common::{BUCKET, Fixture, PyChild, StoreSpec};
+use serde_json::Value;
+
+/// moto's S3 server (installed by scripts/test.sh), which nobody on this
+/// project wrote, as a second opinion on what a console leaves in a bucket.
+/// Answers on stdin: `put KEY` (a zero-byte object, as the console's "Create
+/// folder" writes `KEY/`), `keys` (every key of the bucket, as JSON).
+const MOTO_PY: &str = r#"
+import json, logging, sys, boto3
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
+from moto.server import ThreadedMotoServer
+bucket = sys.argv[1]
+srv = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+srv.start()
+host, port = srv.get_host_and_port()
+s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
+                  aws_access_key_id="x", aws_secret_access_key="y")
+s3.create_bucket(Bucket=bucket)
+print(port, flush=True)
+for line in sys.stdin:
+    words = line.split()
+    if not words:
+        continue
+    if words[0] == "put":
+        s3.put_object(Bucket=bucket, Key=words[1], Body=b"")
+        print(json.dumps({"put": words[1]}), flush=True)
+    elif words[0] == "keys":
+        keys = []
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            keys += [o["Key"] for o in page.get("Contents", [])]
+        print(json.dumps(keys), flush=True)
+srv.stop()
+"#;
+
+struct Moto {
+    child: PyChild,
+    port: u16,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let mut child = PyChild::spawn(MOTO_PY, &[BUCKET]);
+        let port = child.line().trim().parse().unwrap_or_else(|e| {
+            panic!("moto did not start ({e}); scripts/test.sh installs moto[server] and boto3")
+        });
+        Moto { child, port }
+    }
+
+    fn store(&self, prefix: &str) -> StoreSpec {
+        StoreSpec::S3 {
+            endpoint: format!("http://127.0.0.1:{}", self.port),
+            prefix: prefix.to_string(),
+        }
+    }
+
+    fn ask(&mut self, what: &str) -> Value {
+        self.child.send(what);
+        serde_json::from_str(&self.child.line()).expect("moto's helper answers JSON")
+    }
+
+    fn put_empty(&mut self, key: &str) {
+        self.ask(&format!("put {key}"));
+    }
+}
+
+/// `Create folder` in an S3 console writes a zero-byte key ending in `/`:
+/// the store's own folder, `snapshots/` and `drills/` inside it. They are
+/// ignored: backup, `status` and `verify` exit 0 and name none of them. A
+/// zero-byte object that is no folder (no slash, nothing under it) is still
+/// a stranger's and still named.
+#[test]
+fn empty_folder_keys_an_s3_console_makes_are_ignored() {
+    let mut moto = Moto::start();
+    let fx = Fixture::new();
+    fx.write_config(&[moto.store("office")]);
+    for folder in ["office/", "office/snapshots/", "office/drills/"] {
+        moto.put_empty(folder);
+    }
+    let keys = moto.ask("keys");
+    assert!(
+        keys.as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k == "office/snapshots/"),
+        "the folder key is in the bucket: {keys}"
+    );
+    fx.backup();
+    let st = fx.run(&["status"]).ok();
+    assert!(st.stdout.contains("OK"), "{}", st.stdout);
+    let json = fx.run(&["status", "--json"]).ok().json();
+    assert_eq!(json["untrusted"], serde_json::json!([]), "{json:#}");
+    let v = fx.run(&["verify"]).ok();
+    assert!(!v.stdout.contains("FAILED"), "{}", v.stdout);
+    // A second backup and status, with the folders still there.
+    fx.backup();
+    fx.run(&["status"]).ok();
+
+    moto.put_empty("office/snapshots/planted");
+    let st = fx.run(&["status"]).code(1);
+    assert!(st.stdout.contains("snapshots/planted"), "{}", st.stdout);
+    assert_eq!(moto.child.finish(), Some(0));
+}
