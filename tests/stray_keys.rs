@@ -107,3 +107,53 @@ fn empty_folder_keys_an_s3_console_makes_are_ignored() {
     assert!(st.stdout.contains("snapshots/planted"), "{}", st.stdout);
     assert_eq!(moto.child.finish(), Some(0));
 }
+
+/// With 200,000 junk keys `status` printed 200,004 lines. A person is shown
+/// the first ten, then one line with how many more and how many in all, in
+/// both languages; `--json` keeps every key (docs/CLI.md promises the whole
+/// `untrusted` list). `verify` lists them the same way.
+#[test]
+fn a_long_list_of_foreign_keys_is_summarised_with_the_count_and_the_first_ten() {
+    let fx = Fixture::new();
+    fx.config_local();
+    fx.backup();
+    let junk = fx.store.join("snapshots");
+    for i in 0..40 {
+        std::fs::write(junk.join(format!("junk-{i:02}")), b"not eqvault's").unwrap();
+    }
+    let named = |text: &str| text.lines().filter(|l| l.contains("junk-")).count();
+
+    let st = fx.run(&["status"]).code(1);
+    assert_eq!(named(&st.stdout), 10, "{}", st.stdout);
+    assert!(
+        st.stdout.contains("30 more") && st.stdout.contains("40 in all"),
+        "{}",
+        st.stdout
+    );
+    assert!(st.stdout.lines().count() < 25, "{}", st.stdout);
+
+    let json = fx.run(&["status", "--json"]).code(1).json();
+    assert_eq!(json["untrusted"].as_array().unwrap().len(), 40, "{json:#}");
+    let problems = json["problems"].to_string();
+    assert_eq!(problems.matches("junk-").count(), 40, "{problems}");
+
+    let vi = fx
+        .cmd()
+        .env("EQVAULT_LANG", "vi")
+        .arg("status")
+        .output()
+        .unwrap();
+    let vi = String::from_utf8_lossy(&vi.stdout);
+    assert_eq!(named(&vi), 10, "{vi}");
+    assert!(
+        vi.contains("30 khoá như vậy nữa") && vi.contains("tổng cộng 40"),
+        "{vi}"
+    );
+
+    let v = fx.run(&["verify"]).code(1);
+    assert_eq!(named(&v.stdout), 10, "{}", v.stdout);
+    assert!(v.stdout.contains("30 more"), "{}", v.stdout);
+    assert!(v.stdout.lines().count() < 40, "{}", v.stdout);
+    let json = fx.run(&["verify", "--json"]).code(1).json();
+    assert_eq!(json.to_string().matches("junk-").count(), 40, "{json:#}");
+}
