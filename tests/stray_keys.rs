@@ -5,12 +5,10 @@
 
 mod common;
 
-use common::{BUCKET, Fixture, PyChild, StoreSpec};
-use serde_json::Value;
+use common::{BUCKET, Fixture, Moto};
 
-/// moto's S3 server (installed by scripts/test.sh), which nobody on this
-/// project wrote, as a second opinion on what a console leaves in a bucket.
-/// Answers on stdin: `put KEY` (a zero-byte object, as the console's "Create
+/// moto's S3 server ([`Moto`]), a second opinion on what a console leaves
+/// in a bucket. Answers on stdin: `put KEY` (a zero-byte object, as the console's "Create
 /// folder" writes `KEY/`), `keys` (every key of the bucket, as JSON).
 const MOTO_PY: &str = r#"
 import json, logging, sys, boto3
@@ -39,30 +37,10 @@ for line in sys.stdin:
 srv.stop()
 "#;
 
-struct Moto {
-    child: PyChild,
-    port: u16,
-}
-
 impl Moto {
-    fn start() -> Moto {
-        let mut child = PyChild::spawn(MOTO_PY, &[BUCKET]);
-        let port = child.line().trim().parse().unwrap_or_else(|e| {
-            panic!("moto did not start ({e}); scripts/test.sh installs moto[server] and boto3")
-        });
-        Moto { child, port }
-    }
-
-    fn store(&self, prefix: &str) -> StoreSpec {
-        StoreSpec::S3 {
-            endpoint: format!("http://127.0.0.1:{}", self.port),
-            prefix: prefix.to_string(),
-        }
-    }
-
-    fn ask(&mut self, what: &str) -> Value {
-        self.child.send(what);
-        serde_json::from_str(&self.child.line()).expect("moto's helper answers JSON")
+    /// moto with one plain bucket.
+    fn plain() -> Moto {
+        Moto::start(MOTO_PY, &[BUCKET])
     }
 
     fn put_empty(&mut self, key: &str) {
@@ -77,7 +55,7 @@ impl Moto {
 /// a stranger's and still named.
 #[test]
 fn empty_folder_keys_an_s3_console_makes_are_ignored() {
-    let mut moto = Moto::start();
+    let mut moto = Moto::plain();
     let fx = Fixture::new();
     fx.write_config(&[moto.store("office")]);
     for folder in ["office/", "office/snapshots/", "office/drills/"] {
