@@ -201,6 +201,11 @@ pub struct Database {
     pub path: PathBuf,
     /// How long to wait for a lock held by the live system before giving up.
     pub busy_timeout: Span,
+    /// How long one reading of the database through `mapping` may last
+    /// (a `mapping check`, the rules of a `check`, the ledger's read at
+    /// backup) before it is stopped: a view that never ends is named, never
+    /// left holding a backup.
+    pub query_timeout: Span,
     /// How `backup` checks its copy: `quick` (quick_check, the default) or `full` (integrity_check).
     pub integrity_check: crate::snapshot::Level,
     /// A mapping file (SQL views onto the reference schema) that the rules,
@@ -582,6 +587,8 @@ struct RawDatabase {
     path: PathBuf,
     #[serde(default)]
     busy_timeout: Option<Span>,
+    #[serde(default)]
+    query_timeout: Option<Spanned<Span>>,
     /// `quick` unless told: see [`Database::integrity_check`].
     #[serde(default = "quick_check")]
     integrity_check: crate::snapshot::Level,
@@ -1175,6 +1182,18 @@ impl Config {
                 Some(v)
             }
         };
+        // A limit of zero would stop every reading through the mapping at once.
+        let query_timeout = match raw.database.query_timeout {
+            None => Span::Seconds(crate::mapping::DEFAULT_TIME_LIMIT.as_secs()),
+            Some(t) if t.get_ref().approx_seconds() == 0 => {
+                return Err(invalid(
+                    t.span(),
+                    "database.query_timeout",
+                    "the time limit of a reading through the mapping must be at least 1s (the default is 5min)".into(),
+                ));
+            }
+            Some(t) => t.into_inner(),
+        };
         let state_dir = resolve(&raw.state.dir.unwrap_or_else(|| PathBuf::from(".eqvault")));
         Ok(Config {
             path: path.to_path_buf(),
@@ -1182,6 +1201,7 @@ impl Config {
             database: Database {
                 path: resolve(&raw.database.path),
                 busy_timeout: raw.database.busy_timeout.unwrap_or(Span::Seconds(30)),
+                query_timeout,
                 integrity_check: raw.database.integrity_check,
                 mapping: raw.database.mapping.as_deref().map(resolve),
                 vault,
@@ -1460,7 +1480,10 @@ pub fn render_initial(plan: &InitPlan) -> String {
          # A database not in the reference schema (schema/equipment.sql) is read by\n\
          # check, report and the identifier ledger through a mapping: a file of\n\
          # CREATE VIEW statements, relative to this file (`eqvault mapping init`).\n\
-         # mapping = \"mapping.sql\"\n\n\
+         # mapping = \"mapping.sql\"\n\
+         # How long one reading through the mapping may last before it is stopped\n\
+         # and named (a view that never ends would otherwise hold the backup).\n\
+         # query_timeout = \"5min\"\n\n\
          # Two stores on independent media (Thông tư 05/2025/TT-BNV, Art. 27): e.g. a NAS\n\
          # folder and an S3-compatible server. A local store is a folder that must exist.\n",
     );
@@ -1684,6 +1707,31 @@ mod tests {
             e.contains("\"every day\"")
                 && e.contains("line 4")
                 && e.contains("schedule.backup.cron"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn query_timeout_is_minutes_unless_told_and_never_zero() {
+        let read = |more: &str| {
+            Config::from_text(
+                Path::new("c.toml"),
+                &format!("[database]\npath = \"x.db\"\n{more}"),
+            )
+        };
+        assert_eq!(read("").unwrap().database.query_timeout, Span::Seconds(300));
+        assert_eq!(
+            read("query_timeout = \"2s\"\n")
+                .unwrap()
+                .database
+                .query_timeout,
+            Span::Seconds(2)
+        );
+        let e = read("busy_timeout = \"30s\"\nquery_timeout = \"0s\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("database.query_timeout") && e.contains("line 4"),
             "{e}"
         );
     }

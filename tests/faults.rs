@@ -833,48 +833,6 @@ fn metadata_naming_another_object_hides_nothing_from_verify_and_snapshots() {
 
 // ---- bad configuration and input ---------------------------------------------------------------
 
-/// Runs `eqvault ARGS…` as a child and gives up (SIGKILL, then a failed assertion) after `limit`:
-/// for inputs that could make it wait forever.
-fn run_within(fx: &Fixture, args: &[&str], limit: Duration) -> Run {
-    run_cmd_within(child_cmd(fx), args, limit)
-}
-
-fn run_cmd_within(mut cmd: std::process::Command, args: &[&str], limit: Duration) -> Run {
-    let mut child = cmd
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn eqvault");
-    let read = |mut r: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut s = Vec::new();
-            let _ = r.read_to_end(&mut s);
-            String::from_utf8_lossy(&s).into_owned()
-        })
-    };
-    let out = read(Box::new(child.stdout.take().unwrap()));
-    let err = read(Box::new(child.stderr.take().unwrap()));
-    let t = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if t.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("eqvault {args:?} was still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Run {
-        code: status.code(),
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
-}
-
 #[test]
 fn bad_configuration_is_refused_with_exit_2_naming_the_key_and_changes_nothing() {
     let fx = Fixture::new();

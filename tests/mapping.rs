@@ -4,8 +4,10 @@
 //! database is never written. Real binary, real SQLite files.
 
 mod common;
+mod proving;
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use serde_json::Value;
@@ -807,4 +809,82 @@ fn a_database_in_its_own_schema_is_named_before_any_check_says_ok() {
             && !text.contains("ok   identifiers_unique"),
         "{text}"
     );
+}
+
+/// Issue 31: a mapping view that never ends (a recursive WITH with no stop)
+/// made `backup`, `mapping check` and `check` hang for ever, holding the
+/// backup lock. Under `[database] query_timeout` each is stopped and says
+/// so, naming the limit and what to do: `mapping check` and `check` exit 2
+/// naming the view or the mapping; `backup` stores its snapshot and warns
+/// that the ledger was not updated (a mapping costs the ledger, never the
+/// backup); the lock is let go, so the next backup runs.
+#[test]
+fn a_mapping_view_that_never_ends_is_stopped_at_query_timeout_and_frees_the_backup_lock() {
+    let fx = common::Fixture::new();
+    fx.config_local();
+    let map = fx.path().join("mapping.sql");
+    std::fs::write(
+        &map,
+        "-- schools, read for ever: the recursion has no stop, and no row passes its WHERE\n\
+         CREATE VIEW schools AS\n  \
+           WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r)\n  \
+           SELECT s.* FROM main.schools AS s, r WHERE r.n < 0;\n",
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&fx.config).unwrap();
+    let at = "busy_timeout = \"30s\"\n";
+    assert!(text.contains(at), "{text}");
+    std::fs::write(
+        &fx.config,
+        text.replacen(
+            at,
+            &format!("{at}mapping = {:?}\nquery_timeout = \"2s\"\n", s(&map)),
+            1,
+        ),
+    )
+    .unwrap();
+    // Generous bounds: the limit is 2 s; what is asserted is that it ends.
+    let bound = Duration::from_secs(60);
+    let timed = |args: &[&str]| {
+        let t = Instant::now();
+        let r = proving::run_within(&fx, args, bound * 2);
+        assert!(t.elapsed() < bound, "{args:?} took {:?}", t.elapsed());
+        r
+    };
+
+    let r = timed(&["mapping", "check"]).code(2);
+    for says in [
+        "the view schools",
+        "mapping.sql",
+        "query_timeout (2s)",
+        "never ends",
+        "hint:",
+        "raise [database] query_timeout",
+    ] {
+        assert!(r.stderr.contains(says), "{says}: {}", r.stderr);
+    }
+
+    let r = timed(&["check", "--as-of", "2024-12-31"]).code(2);
+    for says in [
+        "mapping.sql",
+        "query_timeout (2s)",
+        "raise [database] query_timeout",
+    ] {
+        assert!(r.stderr.contains(says), "{says}: {}", r.stderr);
+    }
+
+    for _ in 0..2 {
+        // The second is not refused as "another backup is running".
+        let r = timed(&["backup"]).ok();
+        for says in [
+            "query_timeout (2s)",
+            "mapping.sql",
+            "the snapshot is complete",
+        ] {
+            assert!(r.stderr.contains(says), "{says}: {}", r.stderr);
+        }
+        assert!(!r.stderr.contains("already running"), "{}", r.stderr);
+    }
+    let snaps = fx.run(&["snapshots", "--json"]).ok().json();
+    assert_eq!(snaps.as_array().unwrap().len(), 2, "{snaps:#}");
 }

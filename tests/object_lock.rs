@@ -16,7 +16,7 @@
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
-use common::{ACCESS_KEY, BUCKET, Fixture, PyChild, SECRET_KEY, StoreSpec};
+use common::{ACCESS_KEY, BUCKET, Fixture, Moto, SECRET_KEY, StoreSpec};
 use serde_json::Value;
 
 /// A bucket without Object Lock, beside the locked one.
@@ -70,30 +70,10 @@ for line in sys.stdin:
 srv.stop()
 "#;
 
-struct Moto {
-    child: PyChild,
-    port: u16,
-}
-
 impl Moto {
-    fn start() -> Moto {
-        let mut child = PyChild::spawn(MOTO_PY, &[BUCKET, PLAIN, ACCESS_KEY, SECRET_KEY]);
-        let port = child.line().trim().parse().unwrap_or_else(|e| {
-            panic!("moto did not start ({e}); scripts/test.sh installs moto[server] and boto3")
-        });
-        Moto { child, port }
-    }
-
-    fn store(&self, prefix: &str) -> StoreSpec {
-        StoreSpec::S3 {
-            endpoint: format!("http://127.0.0.1:{}", self.port),
-            prefix: prefix.to_string(),
-        }
-    }
-
-    fn ask(&mut self, what: &str) -> Value {
-        self.child.send(what);
-        serde_json::from_str(&self.child.line()).expect("moto's helper answers JSON")
+    /// moto with a bucket with Object Lock and a plain one.
+    fn locked() -> Moto {
+        Moto::start(MOTO_PY, &[BUCKET, PLAIN, ACCESS_KEY, SECRET_KEY])
     }
 
     fn keys_in(&mut self, bucket: &str) -> Vec<String> {
@@ -158,7 +138,7 @@ const KEEP_ONE: &str = "\n[retention]\nkeep_last = 1\nkeep_daily = 0\nkeep_weekl
 
 #[test]
 fn every_write_reaches_a_locked_bucket_with_the_configured_retention() {
-    let mut moto = Moto::start();
+    let mut moto = Moto::locked();
     let fx = Fixture::new();
     let s3 = moto.store("office-1");
     fx.write_config(&[StoreSpec::Local(fx.store.clone()), moto.store("office-0")]);
@@ -241,7 +221,7 @@ fn every_write_reaches_a_locked_bucket_with_the_configured_retention() {
 
 #[test]
 fn prune_leaves_a_locked_snapshot_and_removes_it_once_its_lock_has_passed() {
-    let mut moto = Moto::start();
+    let mut moto = Moto::locked();
     let fx = Fixture::new();
     let s3 = moto.store("office-1");
     fx.write_config(&[StoreSpec::Local(fx.store.clone()), s3.clone()]);
@@ -312,7 +292,7 @@ fn prune_leaves_a_locked_snapshot_and_removes_it_once_its_lock_has_passed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_quarters_copy_is_locked_for_the_quarterly_retention_once_its_quarter_ends() {
-    let mut moto = Moto::start();
+    let mut moto = Moto::locked();
     let fx = Fixture::new();
     let s3 = moto.store("office-1");
     fx.write_config(&[StoreSpec::Local(fx.store.clone()), s3.clone()]);
@@ -396,7 +376,7 @@ async fn a_quarters_copy_is_locked_for_the_quarterly_retention_once_its_quarter_
 
 #[test]
 fn doctor_and_status_name_a_locked_store_whose_bucket_has_no_object_lock() {
-    let moto = Moto::start();
+    let moto = Moto::locked();
     let fx = Fixture::new();
     let locked = moto.store("office-1");
     fx.write_config(&[StoreSpec::Local(fx.store.clone()), locked.clone()]);
@@ -488,7 +468,7 @@ fn copies_findings(fx: &Fixture) -> Vec<Value> {
 
 #[test]
 fn two_folders_on_one_disk_are_one_copy_and_a_folder_and_a_bucket_are_two() {
-    let moto = Moto::start();
+    let moto = Moto::locked();
     let fx = Fixture::new();
     let second = fx.path().join("store-b");
     std::fs::create_dir(&second).unwrap();

@@ -135,6 +135,18 @@ fn mapping(e: &MappingError) -> Option<Msg> {
             .arg("view", view)
             .arg("db", path(db))
             .arg("why", source),
+        MappingError::TimedOut {
+            path: p,
+            db,
+            view,
+            limit,
+        } => match view {
+            Some(v) => Msg::new("err-mapping-timeout-view").arg("view", v),
+            None => Msg::new("err-mapping-timeout"),
+        }
+        .arg("path", path(p))
+        .arg("db", path(db))
+        .arg("limit", crate::mapping::shown(*limit)),
         _ => return None,
     })
 }
@@ -460,6 +472,20 @@ mod tests {
             MappingError::Read {
                 path: p(),
                 source: io(),
+            }
+            .into(),
+            MappingError::TimedOut {
+                path: p(),
+                db: p(),
+                view: Some("schools".into()),
+                limit: std::time::Duration::from_secs(2),
+            }
+            .into(),
+            MappingError::TimedOut {
+                path: p(),
+                db: p(),
+                view: None,
+                limit: std::time::Duration::from_secs(2),
             }
             .into(),
             ArchiveError::NotFound("q".into()).into(),

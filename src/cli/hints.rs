@@ -208,6 +208,7 @@ fn mapping(e: &MappingError) -> Option<Said> {
     match e {
         MappingError::Read { .. } => s("hint-mapping-read"),
         MappingError::Sql { .. } => s("hint-mapping-sql"),
+        MappingError::TimedOut { .. } => s("hint-mapping-timeout"),
         _ => None,
     }
 }

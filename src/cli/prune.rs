@@ -88,10 +88,15 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         for (s, k) in &o.ledgers {
             out.line(lang.t(ledger, &[("key", k), ("store", s)]));
         }
-        for (s, k, why) in &o.untrusted {
+        // Keys left alone can be thousands: the first ten and how many more.
+        let mut stray = super::output::Stray::default();
+        for (s, k, why) in o.untrusted.iter().filter(|_| stray.show()) {
             out.line(crate::sanitize::for_terminal(
                 &lang.t("prune-untrusted", &[("key", k), ("store", s), ("why", why)]),
             ));
+        }
+        if let Some(more) = stray.more(lang) {
+            out.line(more);
         }
         let mut tail = lang.t(
             total,

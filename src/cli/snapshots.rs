@@ -29,6 +29,9 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
     let lang = out.lang_of(&vault);
     let sv = &o.survey;
     let labels = &sv.labels;
+    // Keys not listed, one warning each, can be thousands: the first ten and
+    // how many more.
+    let mut stray = super::output::Stray::default();
     for (n, label) in sv.labels.iter().enumerate() {
         let Some(i) = &sv.invs[n] else {
             let e = sv.errors[n]
@@ -41,13 +44,13 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
             tracing::info!(store = %label, count = i.incomplete.len(), "incomplete uploads (not listed)");
         }
         // Not listed, and not silently: each of these hides or fakes a snapshot.
-        for (key, why) in &i.unreadable {
+        for (key, why) in i.unreadable.iter().filter(|_| stray.show()) {
             out.warn(crate::sanitize::for_terminal(&lang.t(
                 "snapshots-unreadable",
                 &[("key", key), ("store", label), ("why", why)],
             )));
         }
-        for (key, why) in &i.untrusted {
+        for (key, why) in i.untrusted.iter().filter(|_| stray.show()) {
             out.warn(crate::sanitize::for_terminal(&lang.t(
                 "snapshots-untrusted",
                 &[("key", key), ("store", label), ("why", why)],
@@ -66,6 +69,9 @@ pub async fn run(a: Args, config_path: Option<PathBuf>, out: &Out) -> anyhow::Re
         for id in &sv.vanished[n] {
             out.warn(lang.t("snapshots-vanished", &[("id", id), ("store", label)]));
         }
+    }
+    if let Some(more) = stray.more(lang) {
+        out.warn(more);
     }
     let all = &o.snapshots;
     if out.json {

@@ -2,7 +2,7 @@
 
 use super::{Exit, Out};
 use crate::lang::{Arg, Lang, Msg};
-use crate::ops::status::UNREADABLE;
+use crate::ops::status::{UNREADABLE, UNTRUSTED};
 use crate::ops::{Outcome, Vault};
 use crate::span::Span;
 
@@ -70,11 +70,23 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         if r.problems.is_empty() {
             out.line(lang.t("status-ok", &[]));
         } else {
-            for p in problems {
-                out.line(crate::sanitize::for_terminal(&format!(
+            // Keys not trusted, one line each, can be thousands: the first
+            // ten and how many more (`--json` has every one).
+            let mut stray = super::output::Stray::default();
+            let problem = |text: &str| {
+                crate::sanitize::for_terminal(&format!(
                     "  {}",
-                    lang.t("status-problem", &[("problem", &say_dated(lang, p))])
-                )));
+                    lang.t("status-problem", &[("problem", &text)])
+                ))
+                .into_owned()
+            };
+            for p in problems {
+                if p.id != UNTRUSTED || stray.show() {
+                    out.line(problem(&say_dated(lang, p)));
+                }
+            }
+            if let Some(more) = stray.more(lang) {
+                out.line(problem(&more));
             }
         }
     }

@@ -21,10 +21,15 @@ pub async fn run(vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
                 ],
             )));
         }
-        for (s, k, why) in &o.untrusted {
+        // Keys not copied can be thousands: the first ten and how many more.
+        let mut stray = super::output::Stray::default();
+        for (s, k, why) in o.untrusted.iter().filter(|_| stray.show()) {
             out.line(for_terminal(
                 &lang.t("sync-untrusted", &[("key", k), ("store", s), ("why", why)]),
             ));
+        }
+        if let Some(more) = stray.more(lang) {
+            out.line(more);
         }
         out.line(lang.t(
             "sync-total",

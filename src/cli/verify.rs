@@ -43,7 +43,13 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     if out.json {
         out.json(&o);
     } else {
+        // Keys that are no snapshot, two lines each, can be thousands: the
+        // first ten and how many more (`--json` has every one).
+        let mut stray = super::output::Stray::default();
         for r in results {
+            if r.is_stray() && !stray.show() {
+                continue;
+            }
             // The labels of results about records, or about every store, are words.
             let id = if r.id == crate::ops::verify::RECORDS {
                 lang.t("verify-records", &[])
@@ -62,6 +68,9 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
             for c in r.checks.iter().filter(|c| !c.ok || !r.ok) {
                 out.line(format!("    {}", check_line(lang, c)));
             }
+        }
+        if let Some(more) = stray.more(lang) {
+            out.line(more);
         }
         let bad = results.iter().filter(|r| !r.ok).count();
         out.line(lang.t(

@@ -25,6 +25,7 @@ status-problem-vanished = snapshot { $id } was in { $store } and is gone, with n
 status-problem-drill-vanished = the drill record { $drill } ({ $status }, of snapshot { $snapshot }) was seen and is gone from every store, with no prune by this host; `eqvault forget --vanished` acknowledges it
 status-problem-untrusted = { $key } in { $store } is not trusted ({ $why }); it is ignored: someone wrote to the store who is not eqvault
 status-why-foreign = foreign: not a regular file or not a valid key; never read
+keys-more = … and { $more } more such keys ({ $total } in all), not shown here: --json lists every one
 
 # doctor
 doctor-title = eqvault doctor — set-up check: { $config }

@@ -25,6 +25,7 @@ status-problem-vanished = bản sao lưu { $id } từng có ở { $store } và n
 status-problem-drill-vanished = biên bản diễn tập { $drill } ({ $status }, của bản sao lưu { $snapshot }) từng được thấy và nay đã mất khỏi mọi kho, mà máy này không dọn bản cũ nào; `eqvault forget --vanished` xác nhận việc đó
 status-problem-untrusted = { $key } ở { $store } không được tin cậy ({ $why }); nó bị bỏ qua: có ai đó không phải eqvault đã ghi vào kho
 status-why-foreign = tên lạ: không phải tệp thường hoặc không phải khoá hợp lệ; không bao giờ được đọc
+keys-more = … và { $more } khoá như vậy nữa (tổng cộng { $total }), không hiện ở đây: --json liệt kê đủ từng khoá
 
 # doctor
 doctor-title = eqvault doctor — kiểm tra cài đặt: { $config }

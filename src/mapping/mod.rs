@@ -9,7 +9,9 @@
 //! database it reads as the reference schema: read-only, then the mapping's
 //! views created in the connection's TEMP schema, then `PRAGMA query_only`.
 //! The live database is never written: the connection cannot write it, and
-//! the file holds nothing but views.
+//! the file holds nothing but views. A reading through a mapping runs under a
+//! time limit (`[database] query_timeout`, [`Mapping::with_limit`]): a view
+//! that never ends is stopped and named, never left holding a backup.
 //!
 //! - [`validate`]: `eqvault mapping check`, a mapping against the reference schema.
 //! - [`template`]: `eqvault mapping init`, a commented template from a database's own tables.
@@ -20,7 +22,7 @@ pub mod validate;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
@@ -65,9 +67,40 @@ pub enum MappingError {
         /// SQLite's error (boxed: this error travels up through every room's error).
         source: Box<rusqlite::Error>,
     },
+    /// A reading through the mapping ran past its time limit and was stopped.
+    #[error(
+        "reading the database {db} through the mapping {path}{} took longer than [database] query_timeout ({}) and was stopped: a view that never ends (a WITH RECURSIVE without a stop) or one too slow for this limit",
+        view.as_deref().map(|v| format!(" (the view {v})")).unwrap_or_default(),
+        shown(*limit)
+    )]
+    TimedOut {
+        /// The mapping file.
+        path: PathBuf,
+        /// The database.
+        db: PathBuf,
+        /// The view being read, when the reader knows it.
+        view: Option<String>,
+        /// The limit it ran past.
+        limit: Duration,
+    },
     /// Opening the database.
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
+}
+
+/// How long one reading through a mapping may last when the config does not
+/// say (`[database] query_timeout`): minutes, far beyond what an office's
+/// database needs, and short enough that a view that never ends is named the
+/// same morning.
+pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(5 * 60);
+
+/// Virtual-machine steps between two looks at the clock: one clock read per
+/// some microseconds of SQLite's work, a cost no one can measure.
+const TICK: std::ffi::c_int = 10_000;
+
+/// A time limit as the config writes it (`2s`, `5min`).
+pub fn shown(limit: Duration) -> String {
+    crate::span::Span::Seconds(limit.as_secs()).to_string()
 }
 
 /// One `CREATE VIEW` of a mapping file.
@@ -81,10 +114,12 @@ pub struct View {
     sql: String,
 }
 
-/// A parsed mapping file, cheap to clone (each reading thread applies it to its own connection).
+/// A parsed mapping file and the time limit of a reading through it, cheap
+/// to clone (each reading thread applies it to its own connection).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mapping {
     inner: Arc<(PathBuf, Vec<View>)>,
+    limit: Duration,
 }
 
 impl Mapping {
@@ -186,6 +221,41 @@ impl Mapping {
         }
         Ok(Mapping {
             inner: Arc::new((path.to_path_buf(), views)),
+            limit: DEFAULT_TIME_LIMIT,
+        })
+    }
+
+    /// This mapping with another time limit (`[database] query_timeout`):
+    /// how long one connection may read through it, from [`Mapping::apply`]
+    /// on. [`DEFAULT_TIME_LIMIT`] unless told.
+    #[must_use]
+    pub fn with_limit(mut self, limit: Duration) -> Mapping {
+        self.limit = limit;
+        self
+    }
+
+    /// The time limit of a reading through it.
+    pub fn limit(&self) -> Duration {
+        self.limit
+    }
+
+    /// `e` as [`MappingError::TimedOut`] when it is SQLite's interruption of
+    /// a reading of `db` through this mapping that ran past its limit (the
+    /// only interruption eqvault makes); `view` names the view being read,
+    /// when the reader knows it.
+    pub fn timed_out(
+        &self,
+        e: &rusqlite::Error,
+        db: &Path,
+        view: Option<&str>,
+    ) -> Option<MappingError> {
+        (e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted)).then(|| {
+            MappingError::TimedOut {
+                path: self.path().to_path_buf(),
+                db: db.to_path_buf(),
+                view: view.map(str::to_string),
+                limit: self.limit,
+            }
         })
     }
 
@@ -199,7 +269,9 @@ impl Mapping {
         &self.inner.1
     }
 
-    /// Creates the views in `conn`'s TEMP schema, then makes `conn` query-only.
+    /// Creates the views in `conn`'s TEMP schema, then makes `conn` query-only;
+    /// from here on, a statement of `conn` that runs past the mapping's time
+    /// limit is interrupted ([`Mapping::timed_out`] tells that error).
     ///
     /// # Errors
     /// [`MappingError::Sql`] naming the statement's line when SQLite refuses a
@@ -213,6 +285,24 @@ impl Mapping {
             db: db.to_path_buf(),
             source: Box::new(source),
         };
+        // The time limit. A view that never ends (a WITH RECURSIVE without a
+        // stop) would otherwise hold `backup`, `check` and `mapping check`, and
+        // the backup lock, for ever.
+        //
+        // A progress handler that compares the clock with a deadline, and not
+        // a timer thread calling an `InterruptHandle`: no thread per
+        // connection (a report opens one per core), nothing left to cancel
+        // when the reading ends early, and no interrupt that could land on a
+        // later reading; it dies with its connection, and SQLite calls it only
+        // while a statement runs. The deadline is set once, here, so it bounds
+        // the whole reading this connection serves (a `mapping check`, the
+        // rules of a `check`, the ledger's read, one reader of a report):
+        // SQLite tells a progress handler nothing of which statement runs, and
+        // the readers keep cached statements, so a clock per statement would
+        // need every reader to reset it.
+        if let Some(deadline) = Instant::now().checked_add(self.limit) {
+            conn.progress_handler(TICK, Some(move || Instant::now() >= deadline));
+        }
         for v in self.views() {
             // One statement per prepare: rusqlite refuses a tail that holds another.
             let mut stmt = conn.prepare(&v.sql).map_err(|e| sql_err(v, e))?;
@@ -504,6 +594,44 @@ mod tests {
                 other => panic!("{text}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_view_that_never_ends_is_stopped_at_the_limit_and_told_as_such() {
+        let (_d, p) = db();
+        let m = parse(
+            "CREATE VIEW schools AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r)\n  SELECT n AS school_id FROM r WHERE n < 0;",
+        )
+        .unwrap()
+        .with_limit(Duration::from_millis(300));
+        let c = open_read_only(&p, Duration::from_secs(1), Some(&m)).unwrap();
+        let t = Instant::now();
+        let e = c
+            .query_row("SELECT count(*) FROM schools", [], |r| r.get::<_, i64>(0))
+            .unwrap_err();
+        // Generous: the point is that it ends, on a loaded machine too.
+        assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
+        match m.timed_out(&e, &p, Some("schools")) {
+            Some(MappingError::TimedOut { view, limit, .. }) => {
+                assert_eq!(view.as_deref(), Some("schools"));
+                assert_eq!(limit, Duration::from_millis(300));
+            }
+            other => panic!("{e}: {other:?}"),
+        }
+        // Any other failure is not the limit's.
+        let e = c.prepare("SELECT nosuch FROM schools").unwrap_err();
+        assert!(m.timed_out(&e, &p, None).is_none());
+        // A connection of its own has a deadline of its own: a new reading
+        // starts with the whole limit.
+        let c = open_read_only(&p, Duration::from_secs(1), Some(&m)).unwrap();
+        let n: i64 = c
+            .query_row("SELECT count(*) FROM dm_truong", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(
+            parse("CREATE VIEW a AS SELECT 1;").unwrap().limit(),
+            DEFAULT_TIME_LIMIT
+        );
     }
 
     #[test]

@@ -126,162 +126,185 @@ pub fn missing(conn: &Connection) -> rusqlite::Result<Vec<Issue>> {
     Ok(out)
 }
 
+/// A reference view that could not be read: its name and SQLite's error.
+#[derive(Debug, thiserror::Error)]
+#[error("reading the view {view} failed: {source}")]
+pub struct Unreadable {
+    /// The view (reference table) being read.
+    pub view: String,
+    /// SQLite's error.
+    pub source: rusqlite::Error,
+}
+
 /// Holds every view of `conn` (a connection with the mapping applied) to the reference schema.
 ///
 /// # Errors
-/// SQLite errors while reading through a view.
-pub fn check(conn: &Connection) -> rusqlite::Result<Vec<Issue>> {
+/// [`Unreadable`], naming the view, when SQLite fails while reading through it
+/// (a mapping's time limit, too: [`super::Mapping::timed_out`]).
+pub fn check(conn: &Connection) -> Result<Vec<Issue>, Unreadable> {
     let mut out = Vec::new();
     for t in reference::tables() {
-        let (issues, have) = shape_of(conn, &t)?;
-        out.extend(issues);
-        let Some(have) = have else {
-            continue;
-        };
-        let has = |c: &str| have.iter().any(|h| h.eq_ignore_ascii_case(c));
-        let key: Vec<&str> = reference::key_of(&t.name).to_vec();
-        let key_ok = key.iter().all(|k| has(k));
-        let key_expr = if key_ok {
-            key.iter()
-                .map(|k| format!("'{k}=' || coalesce({}, 'NULL')", quote(k)))
-                .collect::<Vec<_>>()
-                .join(" || ', ' || ")
-        } else {
-            "NULL".to_string()
-        };
-        let view = quote(&t.name);
-        let any: bool =
-            conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {view})"), [], |r| {
-                r.get(0)
-            })?;
-        if !any && t.name == "schools" {
-            out.push(Issue {
-                view: t.name.clone(),
-                column: None,
-                problem: Problem::NoRows,
-                rows: Some(0),
-                example_row: None,
-                example_value: None,
-                detail: "the view schools has no rows, so nothing would be checked: give it the FROM of your schools table".into(),
-            });
-        }
-        for c in t.columns.iter().filter(|c| c.not_null && has(&c.name)) {
-            let col = quote(&c.name);
-            let (n, ex): (i64, Option<String>) = conn.query_row(
-                &format!("SELECT count(*), min({key_expr}) FROM {view} WHERE {col} IS NULL"),
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            if n > 0 {
-                out.push(Issue {
-                    view: t.name.clone(),
-                    column: Some(c.name.clone()),
-                    problem: Problem::Null,
-                    rows: Some(n as u64),
-                    example_row: ex,
-                    example_value: None,
-                    detail: format!(
-                        "{n} row(s) of {} have {} NULL; the reference schema declares it NOT NULL",
-                        t.name, c.name
-                    ),
-                });
-            }
-        }
-        for (_, column, values) in VALUE_SETS.iter().filter(|(v, c, _)| *v == t.name && has(c)) {
-            let col = quote(column);
-            let list = values
-                .iter()
-                .map(|v| format!("'{v}'"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let mut s = conn.prepare(&format!(
-                "SELECT {col}, count(*), min({key_expr}) FROM {view} \
-                 WHERE {col} IS NOT NULL AND {col} NOT IN ({list}) GROUP BY {col} ORDER BY count(*) DESC LIMIT {EXAMPLES}"
-            ))?;
-            let mut rows = s.query([])?;
-            while let Some(r) = rows.next()? {
-                let value = text(r.get_ref(0)?);
-                let n: i64 = r.get(1)?;
-                out.push(Issue {
-                    view: t.name.clone(),
-                    column: Some(column.to_string()),
-                    problem: Problem::UnknownCode,
-                    rows: Some(n as u64),
-                    example_row: r.get(2)?,
-                    example_value: Some(value.clone()),
-                    detail: format!(
-                        "{n} row(s) of {} have {column} = {value:?}, which is not a code of the reference schema ({}): map it with CASE … WHEN … THEN one of them",
-                        t.name,
-                        values.join(", ")
-                    ),
-                });
-            }
-        }
-        for (_, column, form) in DATES.iter().filter(|(v, c, _)| *v == t.name && has(c)) {
-            let col = quote(column);
-            let mut s = conn.prepare(&format!(
-                "SELECT {col}, {key_expr} FROM {view} WHERE {col} IS NOT NULL LIMIT {SAMPLE}"
-            ))?;
-            let mut rows = s.query([])?;
-            let (mut bad, mut seen) = (0u64, 0u64);
-            let mut example: Option<(String, Option<String>)> = None;
-            while let Some(r) = rows.next()? {
-                seen += 1;
-                let v = text(r.get_ref(0)?);
-                if !reads_as(&v, *form) {
-                    bad += 1;
-                    if example.is_none() {
-                        example = Some((v, r.get(1)?));
-                    }
-                }
-            }
-            if let Some((value, row)) = example {
-                out.push(Issue {
-                    view: t.name.clone(),
-                    column: Some(column.to_string()),
-                    problem: Problem::BadDate,
-                    rows: Some(bad),
-                    example_row: row,
-                    example_value: Some(value.clone()),
-                    detail: format!(
-                        "{bad} of the first {seen} values of {}.{column} are not {}, e.g. {value:?}: convert it in the view (for dd/mm/yyyy: substr(x, 7, 4) || '-' || substr(x, 4, 2) || '-' || substr(x, 1, 2))",
-                        t.name,
-                        match form {
-                            Form::Date => "dates YYYY-MM-DD",
-                            Form::Timestamp => "timestamps YYYY-MM-DDTHH:MM:SS+07:00",
-                            Form::Month => "months YYYY-MM",
-                        }
-                    ),
-                });
-            }
-        }
-        if key_ok {
-            let cols = key.iter().map(|k| quote(k)).collect::<Vec<_>>().join(", ");
-            let (n, ex): (i64, Option<String>) = conn.query_row(
-                &format!(
-                    "SELECT count(*), min(k) FROM (SELECT {key_expr} AS k FROM {view} GROUP BY {cols} HAVING count(*) > 1)"
-                ),
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            if n > 0 {
-                out.push(Issue {
-                    view: t.name.clone(),
-                    column: Some(key.join(", ")),
-                    problem: Problem::DuplicateIdentifier,
-                    rows: Some(n as u64),
-                    example_row: ex,
-                    example_value: None,
-                    detail: format!(
-                        "{n} value(s) of {} ({}) are shared by several rows: an identifier names one row (Art. 6); check the join or the source table",
-                        t.name,
-                        key.join(", ")
-                    ),
-                });
-            }
-        }
+        check_view(conn, &t, &mut out).map_err(|source| Unreadable {
+            view: t.name.clone(),
+            source,
+        })?;
     }
     Ok(out)
+}
+
+/// The issues of the reference view `t`, added to `out`.
+fn check_view(
+    conn: &Connection,
+    t: &reference::Table,
+    out: &mut Vec<Issue>,
+) -> rusqlite::Result<()> {
+    let (issues, have) = shape_of(conn, t)?;
+    out.extend(issues);
+    let Some(have) = have else {
+        return Ok(());
+    };
+    let has = |c: &str| have.iter().any(|h| h.eq_ignore_ascii_case(c));
+    let key: Vec<&str> = reference::key_of(&t.name).to_vec();
+    let key_ok = key.iter().all(|k| has(k));
+    let key_expr = if key_ok {
+        key.iter()
+            .map(|k| format!("'{k}=' || coalesce({}, 'NULL')", quote(k)))
+            .collect::<Vec<_>>()
+            .join(" || ', ' || ")
+    } else {
+        "NULL".to_string()
+    };
+    let view = quote(&t.name);
+    let any: bool = conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {view})"), [], |r| {
+        r.get(0)
+    })?;
+    if !any && t.name == "schools" {
+        out.push(Issue {
+            view: t.name.clone(),
+            column: None,
+            problem: Problem::NoRows,
+            rows: Some(0),
+            example_row: None,
+            example_value: None,
+            detail: "the view schools has no rows, so nothing would be checked: give it the FROM of your schools table".into(),
+        });
+    }
+    for c in t.columns.iter().filter(|c| c.not_null && has(&c.name)) {
+        let col = quote(&c.name);
+        let (n, ex): (i64, Option<String>) = conn.query_row(
+            &format!("SELECT count(*), min({key_expr}) FROM {view} WHERE {col} IS NULL"),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if n > 0 {
+            out.push(Issue {
+                view: t.name.clone(),
+                column: Some(c.name.clone()),
+                problem: Problem::Null,
+                rows: Some(n as u64),
+                example_row: ex,
+                example_value: None,
+                detail: format!(
+                    "{n} row(s) of {} have {} NULL; the reference schema declares it NOT NULL",
+                    t.name, c.name
+                ),
+            });
+        }
+    }
+    for (_, column, values) in VALUE_SETS.iter().filter(|(v, c, _)| *v == t.name && has(c)) {
+        let col = quote(column);
+        let list = values
+            .iter()
+            .map(|v| format!("'{v}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut s = conn.prepare(&format!(
+            "SELECT {col}, count(*), min({key_expr}) FROM {view} \
+             WHERE {col} IS NOT NULL AND {col} NOT IN ({list}) GROUP BY {col} ORDER BY count(*) DESC LIMIT {EXAMPLES}"
+        ))?;
+        let mut rows = s.query([])?;
+        while let Some(r) = rows.next()? {
+            let value = text(r.get_ref(0)?);
+            let n: i64 = r.get(1)?;
+            out.push(Issue {
+                view: t.name.clone(),
+                column: Some(column.to_string()),
+                problem: Problem::UnknownCode,
+                rows: Some(n as u64),
+                example_row: r.get(2)?,
+                example_value: Some(value.clone()),
+                detail: format!(
+                    "{n} row(s) of {} have {column} = {value:?}, which is not a code of the reference schema ({}): map it with CASE … WHEN … THEN one of them",
+                    t.name,
+                    values.join(", ")
+                ),
+            });
+        }
+    }
+    for (_, column, form) in DATES.iter().filter(|(v, c, _)| *v == t.name && has(c)) {
+        let col = quote(column);
+        let mut s = conn.prepare(&format!(
+            "SELECT {col}, {key_expr} FROM {view} WHERE {col} IS NOT NULL LIMIT {SAMPLE}"
+        ))?;
+        let mut rows = s.query([])?;
+        let (mut bad, mut seen) = (0u64, 0u64);
+        let mut example: Option<(String, Option<String>)> = None;
+        while let Some(r) = rows.next()? {
+            seen += 1;
+            let v = text(r.get_ref(0)?);
+            if !reads_as(&v, *form) {
+                bad += 1;
+                if example.is_none() {
+                    example = Some((v, r.get(1)?));
+                }
+            }
+        }
+        if let Some((value, row)) = example {
+            out.push(Issue {
+                view: t.name.clone(),
+                column: Some(column.to_string()),
+                problem: Problem::BadDate,
+                rows: Some(bad),
+                example_row: row,
+                example_value: Some(value.clone()),
+                detail: format!(
+                    "{bad} of the first {seen} values of {}.{column} are not {}, e.g. {value:?}: convert it in the view (for dd/mm/yyyy: substr(x, 7, 4) || '-' || substr(x, 4, 2) || '-' || substr(x, 1, 2))",
+                    t.name,
+                    match form {
+                        Form::Date => "dates YYYY-MM-DD",
+                        Form::Timestamp => "timestamps YYYY-MM-DDTHH:MM:SS+07:00",
+                        Form::Month => "months YYYY-MM",
+                    }
+                ),
+            });
+        }
+    }
+    if key_ok {
+        let cols = key.iter().map(|k| quote(k)).collect::<Vec<_>>().join(", ");
+        let (n, ex): (i64, Option<String>) = conn.query_row(
+            &format!(
+                "SELECT count(*), min(k) FROM (SELECT {key_expr} AS k FROM {view} GROUP BY {cols} HAVING count(*) > 1)"
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if n > 0 {
+            out.push(Issue {
+                view: t.name.clone(),
+                column: Some(key.join(", ")),
+                problem: Problem::DuplicateIdentifier,
+                rows: Some(n as u64),
+                example_row: ex,
+                example_value: None,
+                detail: format!(
+                    "{n} value(s) of {} ({}) are shared by several rows: an identifier names one row (Art. 6); check the join or the source table",
+                    t.name,
+                    key.join(", ")
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn text(v: ValueRef<'_>) -> String {

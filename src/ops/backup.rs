@@ -282,12 +282,16 @@ async fn run(
     // The slow checks run beside the upload; the manifest, last in the tar, waits for them.
     let check_path = copy.clone();
     // The identifier read never fails the backup: what it cannot read is a warning.
-    type Idents = Result<ledger::Identifiers, String>;
+    type Idents = Result<ledger::Identifiers, Msg>;
     type Checked = Result<(snapshot::Facts, Idents), snapshot::SnapshotError>;
     let check_level = cfg.database.integrity_check;
     let live_db = cfg.database.path.clone();
+    let unread = |why: String| Msg::new("backup-warn-ids-unread").arg("why", why);
     // A mapping that cannot be read costs the ledger, never the backup.
-    let mapping = v.mapping().map(|m| m.cloned()).map_err(|e| e.to_string());
+    let mapping = v
+        .mapping()
+        .map(|m| m.cloned())
+        .map_err(|e| unread(e.to_string()));
     let checks = std::thread::spawn(move || -> Checked {
         let t = std::time::Instant::now();
         snapshot::check(&check_path, check_level).map_err(|e| e.about(&live_db))?;
@@ -299,17 +303,28 @@ async fn run(
             "row counts and schema hash done"
         );
         // Through `[database] mapping`, as `check` reads them: the ledger
-        // holds reference identifiers whatever the office's schema.
-        let ids = mapping
-            .and_then(|m| {
-                crate::mapping::open_read_only(
-                    &check_path,
-                    std::time::Duration::from_secs(5),
-                    m.as_ref(),
-                )
-                .map_err(|e| e.to_string())
+        // holds reference identifiers whatever the office's schema. A view
+        // that never ends is stopped at `[database] query_timeout` (the
+        // snapshot waits for this read) and named in a warning.
+        let ids = mapping.and_then(|m| {
+            let c = crate::mapping::open_read_only(
+                &check_path,
+                std::time::Duration::from_secs(5),
+                m.as_ref(),
+            )
+            .map_err(|e| unread(e.to_string()))?;
+            ledger::read_identifiers(&c).map_err(|e| {
+                match m
+                    .as_ref()
+                    .filter(|m| m.timed_out(&e, &live_db, None).is_some())
+                {
+                    Some(m) => Msg::new("backup-warn-ids-timeout")
+                        .arg("mapping", crate::sanitize::path(m.path()))
+                        .arg("limit", crate::mapping::shown(m.limit())),
+                    None => unread(e.to_string()),
+                }
             })
-            .and_then(|c| ledger::read_identifiers(&c).map_err(|e| e.to_string()));
+        });
         Ok((facts, ids))
     });
     let idents: Arc<std::sync::Mutex<Idents>> =
@@ -506,7 +521,7 @@ async fn run(
                 "identifier ledger recorded and sealed"
             );
         }
-        Err(why) => warnings.push(Msg::new("backup-warn-ids-unread").arg("why", why)),
+        Err(why) => warnings.push(why),
     }
     Ok(BackupOutcome {
         metadata,

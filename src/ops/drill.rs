@@ -371,7 +371,14 @@ fn extra_checks(db: &Path, mapping: Result<Option<crate::mapping::Mapping>, Stri
             Err(e) => dup.push(
                 Msg::new("drill-detail-column-error")
                     .arg("column", column)
-                    .arg("why", e),
+                    .arg(
+                        "why",
+                        // A view that never ends: said with the limit it ran past.
+                        mapping
+                            .as_ref()
+                            .and_then(|m| m.timed_out(&e, db, None))
+                            .map_or_else(|| e.to_string(), |t| t.to_string()),
+                    ),
             ),
         }
     }

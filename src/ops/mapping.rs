@@ -59,7 +59,8 @@ impl Vault {
     ///
     /// # Errors
     /// [`OpsError`]: no database or mapping named, a mapping that cannot be
-    /// read, SQL that fails over the database (naming the line).
+    /// read, SQL that fails over the database (naming the line), a view
+    /// still read when `[database] query_timeout` ran out (naming it).
     pub async fn mapping_check(&self) -> Result<MappingCheck, OpsError> {
         let db = self.database()?.to_path_buf();
         let Some(m) = self.mapping()?.cloned() else {
@@ -69,12 +70,13 @@ impl Vault {
         let (db2, m2) = (db.clone(), m.clone());
         let issues = tokio::task::spawn_blocking(move || -> Result<Vec<Issue>, OpsError> {
             let conn = crate::mapping::open_read_only(&db2, busy, Some(&m2))?;
-            validate::check(&conn).map_err(|e| {
-                OpsError::Refused(format!(
+            validate::check(&conn).map_err(|e| match m2.timed_out(&e.source, &db2, Some(&e.view)) {
+                Some(t) => OpsError::mapping(t),
+                None => OpsError::Refused(format!(
                     "reading {} through the mapping {} failed: {e}",
                     show(&db2),
                     show(m2.path())
-                ))
+                )),
             })
         })
         .await

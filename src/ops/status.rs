@@ -94,6 +94,10 @@ pub struct StatusReport {
 /// store's own line instead.
 pub const UNREADABLE: &str = "status-problem-unreadable";
 
+/// The id of the problem "a key not trusted", one per key: the CLI shows
+/// the first few of a long list.
+pub const UNTRUSTED: &str = "status-problem-untrusted";
+
 /// Why a foreign name is not believed.
 const FOREIGN: &str = "status-why-foreign";
 
@@ -372,7 +376,7 @@ pub async fn status(
     }
     let foreign = Msg::new(FOREIGN).to_string();
     for u in &untrusted {
-        let m = Msg::new("status-problem-untrusted")
+        let m = Msg::new(UNTRUSTED)
             .arg("key", &u.key)
             .arg("store", &u.store);
         problems.push(if u.why == foreign {

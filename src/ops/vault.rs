@@ -126,6 +126,16 @@ impl Vault {
         })
     }
 
+    /// How long one reading of the database through its mapping may last
+    /// (`[database] query_timeout`; [`crate::mapping::DEFAULT_TIME_LIMIT`] without a config).
+    pub fn query_timeout(&self) -> Duration {
+        self.cfg
+            .as_ref()
+            .map_or(crate::mapping::DEFAULT_TIME_LIMIT, |c| {
+                Duration::from_secs(c.database.query_timeout.approx_seconds())
+            })
+    }
+
     /// The policies: `[policies] dir` of the config, else the shipped ones; read once.
     ///
     /// # Errors
@@ -147,7 +157,8 @@ impl Vault {
         })
     }
 
-    /// The mapping (`--mapping`, else `[database] mapping`), loaded once.
+    /// The mapping (`--mapping`, else `[database] mapping`), loaded once, with
+    /// `[database] query_timeout` as its time limit.
     ///
     /// # Errors
     /// [`OpsError::Mapping`] when the file cannot be read or holds anything but views.
@@ -157,7 +168,7 @@ impl Vault {
         }
         let m = self
             .mapping_file()
-            .map(Mapping::load)
+            .map(|p| Mapping::load(p).map(|m| m.with_limit(self.query_timeout())))
             .transpose()
             .map_err(OpsError::mapping)?;
         Ok(self.mapping.get_or_init(|| m).as_ref())

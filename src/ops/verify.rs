@@ -38,6 +38,22 @@ pub struct VerifyResult {
     pub bytes: u64,
 }
 
+impl VerifyResult {
+    /// A result about a key that is no snapshot at all (a foreign key, a
+    /// record not believed), one each: a person is shown the first few of a
+    /// long list of them.
+    pub fn is_stray(&self) -> bool {
+        !self.ok
+            && self.blocked.is_none()
+            && matches!(self.checks.as_slice(), [c] if c.name == FOREIGN || c.name == NOT_BELIEVED)
+    }
+}
+
+/// The check of a key that is not a valid key or not a regular file.
+const FOREIGN: &str = "foreign";
+/// The check of a record whose signature is not believed.
+const NOT_BELIEVED: &str = "signature";
+
 /// The `id` of the result for the records (drills, holds, ledgers) of a store
 /// that could not be read.
 pub const RECORDS: &str = "drills, holds, ledgers";
@@ -181,7 +197,7 @@ pub async fn verify(
         };
         let not_believed = |why: &str| {
             Check::said(
-                "signature",
+                NOT_BELIEVED,
                 false,
                 Msg::new("verify-detail-not-believed").arg("why", why),
             )
@@ -218,7 +234,7 @@ pub async fn verify(
         for key in &inv.foreign {
             fail(
                 key.clone(),
-                Check::said("foreign", false, Msg::new("verify-detail-foreign")),
+                Check::said(FOREIGN, false, Msg::new("verify-detail-foreign")),
             );
         }
         match super::untrusted_records(store, &vet).await {

@@ -839,8 +839,12 @@ impl Database {
 }
 
 /// A SQLite error reading `path` (through `mapping`): a missing table or
-/// column is a schema error that says where to look.
+/// column is a schema error that says where to look; the mapping's time
+/// limit, [`crate::mapping::MappingError::TimedOut`].
 fn sql_error(path: &Path, mapping: Option<&Mapping>, e: rusqlite::Error) -> PolicyError {
+    if let Some(t) = mapping.and_then(|m| m.timed_out(&e, path, None)) {
+        return t.into();
+    }
     let text = e.to_string();
     if text.contains("no such table") || text.contains("no such column") {
         PolicyError::Schema {

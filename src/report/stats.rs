@@ -198,7 +198,8 @@ fn sql(path: &Path) -> impl Fn(rusqlite::Error) -> ReportError + '_ {
 ///
 /// # Errors
 /// [`ReportError::Policy`] for a database that cannot be opened or lacks the
-/// reference schema; [`ReportError::Sqlite`] for a failure while reading.
+/// reference schema, or a reading past the mapping's time limit;
+/// [`ReportError::Sqlite`] for another failure while reading.
 pub fn read(
     path: &Path,
     busy: Duration,
@@ -213,14 +214,22 @@ pub fn read(
         schools,
         ..Raw::default()
     };
+    // The mapping's time limit, said as such: each reader meets it as
+    // SQLite's interruption.
+    let said = |e: ReportError| match (&e, mapping) {
+        (ReportError::Sqlite { source, .. }, Some(m)) => m
+            .timed_out(source, path, None)
+            .map_or(e, |t| crate::policy::PolicyError::from(t).into()),
+        _ => e,
+    };
     let t = std::time::Instant::now();
-    raw.changes_by_day = changes_by_day(&conn, path, from, to)?;
+    raw.changes_by_day = changes_by_day(&conn, path, from, to).map_err(said)?;
     tracing::debug!(
         seconds = t.elapsed().as_secs_f64(),
         "report: changes per school and day"
     );
     let t = std::time::Instant::now();
-    let index = read_items(&conn, path, &mut raw.items)?;
+    let index = read_items(&conn, path, &mut raw.items).map_err(said)?;
     tracing::debug!(seconds = t.elapsed().as_secs_f64(), "report: equipment");
     let t = std::time::Instant::now();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -229,7 +238,7 @@ pub fn read(
         busy,
         mapping,
     };
-    read_usage(&conn, &at, cores.min(4), from, to, &index, &mut raw)?;
+    read_usage(&conn, &at, cores.min(4), from, to, &index, &mut raw).map_err(said)?;
     tracing::debug!(seconds = t.elapsed().as_secs_f64(), "report: usage book");
     Ok(raw)
 }

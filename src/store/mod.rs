@@ -334,6 +334,33 @@ pub fn check_key(key: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Drops the empty "folders" an S3 console makes (`Create folder` writes a
+/// zero-byte key ending in `/`, e.g. `eqvault/snapshots/`) from `listed`
+/// (sorted by key) under `prefix`: they are no record and no stranger's
+/// object, and named as foreign they would fail `status` for good.
+///
+/// object_store hands such a key back without its slash, so it is known by
+/// where it stands: a zero-byte key that is the listed prefix itself (a key
+/// `prefix` without the slash is never listed under `prefix/`), or a folder
+/// above other listed keys (those are judged on their own). A lone zero-byte
+/// key below the prefix may be a stranger's empty object: it stays named.
+fn drop_folder_markers(listed: &mut Vec<Listed>, prefix: &str) {
+    let keys: Vec<String> = listed
+        .iter()
+        .filter(|l| l.size == 0)
+        .map(|l| l.key.clone())
+        .filter(|k| {
+            let below = format!("{k}/");
+            let i = listed.partition_point(|l| l.key < below);
+            k == prefix || listed.get(i).is_some_and(|l| l.key.starts_with(&below))
+        })
+        .collect();
+    if !keys.is_empty() {
+        tracing::debug!(folders = ?keys, "empty folder keys ignored");
+        listed.retain(|l| l.size != 0 || keys.binary_search(&l.key).is_err());
+    }
+}
+
 /// What a store lives on.
 #[derive(Debug, Clone)]
 enum Backend {
@@ -1008,6 +1035,7 @@ impl Store {
                     });
                 }
                 out.sort_by(|a, b| a.key.cmp(&b.key));
+                drop_folder_markers(&mut out, p.as_ref());
                 Ok((out, foreign))
             }
         }
@@ -1389,6 +1417,36 @@ fn flatten_raw(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_folder_keys_are_dropped_and_a_lone_empty_object_is_not() {
+        let l = |key: &str, size: u64| Listed {
+            key: key.into(),
+            size,
+            modified: chrono::Utc::now(),
+        };
+        let mut listed = vec![
+            l("eq/snapshots", 0),
+            l("eq/snapshots/a.json", 10),
+            l("eq/snapshots/lone", 0),
+            l("eq/snapshots/sub", 0),
+            l("eq/snapshots/sub-x", 3),
+            l("eq/snapshots/sub/x", 5),
+            l("eq/snapshots/written", 7),
+        ];
+        drop_folder_markers(&mut listed, "eq/snapshots");
+        let keys: Vec<&str> = listed.iter().map(|l| l.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "eq/snapshots/a.json",
+                "eq/snapshots/lone",
+                "eq/snapshots/sub-x",
+                "eq/snapshots/sub/x",
+                "eq/snapshots/written"
+            ]
+        );
+    }
 
     #[test]
     fn a_store_failure_is_said_briefly() {

@@ -770,6 +770,42 @@ impl Drop for PyChild {
     }
 }
 
+/// moto's S3 server (installed by scripts/test.sh), which nobody on this
+/// project wrote, run by a Python `script` in a child: the script prints the
+/// server's port, then answers each line sent with one line of JSON. Each
+/// test file gives its own script (buckets, commands) and methods.
+pub struct Moto {
+    /// The script's process.
+    pub child: PyChild,
+    /// The server's port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl Moto {
+    /// Starts `python3 -c SCRIPT ARGS…` and reads the port it prints.
+    pub fn start(script: &str, args: &[&str]) -> Moto {
+        let mut child = PyChild::spawn(script, args);
+        let port = child.line().trim().parse().unwrap_or_else(|e| {
+            panic!("moto did not start ({e}); scripts/test.sh installs moto[server] and boto3")
+        });
+        Moto { child, port }
+    }
+
+    /// An S3 store in [`BUCKET`] under `prefix`.
+    pub fn store(&self, prefix: &str) -> StoreSpec {
+        StoreSpec::S3 {
+            endpoint: format!("http://127.0.0.1:{}", self.port),
+            prefix: prefix.to_string(),
+        }
+    }
+
+    /// Sends `what` to the script; its answer.
+    pub fn ask(&mut self, what: &str) -> serde_json::Value {
+        self.child.send(what);
+        serde_json::from_str(&self.child.line()).expect("moto's helper answers JSON")
+    }
+}
+
 /// Holds `BEGIN EXCLUSIVE` with one uncommitted insert on a rollback-journal database
 /// until stdin closes; prints `locked` once it holds the lock.
 pub const HOLD_EXCLUSIVE_PY: &str = r#"

@@ -2,8 +2,8 @@
 //! proxy that can cut or stall the way to the S3 server, a small filesystem that fills,
 //! databases of a few megabytes, and the real binary run as a child that can be killed.
 //!
-//! Used by `tests/faults.rs`, `tests/hostile.rs`, `tests/secrets.rs` and `tests/archive.rs`, each of which
-//! also compiles `tests/common`.
+//! Used by `tests/faults.rs`, `tests/hostile.rs`, `tests/secrets.rs`, `tests/archive.rs`,
+//! `tests/mapping.rs` and others, each of which also compiles `tests/common`.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -72,6 +72,49 @@ pub fn child_cmd(fx: &Fixture) -> std::process::Command {
     c.env("EQVAULT_LANG", "en");
     c.arg("--config").arg(&fx.config);
     c
+}
+
+/// Runs `eqvault ARGS…` as a child and gives up (SIGKILL, then a failed assertion) after `limit`:
+/// for inputs that could make it wait forever.
+pub fn run_within(fx: &Fixture, args: &[&str], limit: Duration) -> Run {
+    run_cmd_within(child_cmd(fx), args, limit)
+}
+
+/// [`run_within`] of any command (another user's, another config's).
+pub fn run_cmd_within(mut cmd: std::process::Command, args: &[&str], limit: Duration) -> Run {
+    let mut child = cmd
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn eqvault");
+    let read = |mut r: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = Vec::new();
+            let _ = r.read_to_end(&mut s);
+            String::from_utf8_lossy(&s).into_owned()
+        })
+    };
+    let out = read(Box::new(child.stdout.take().unwrap()));
+    let err = read(Box::new(child.stderr.take().unwrap()));
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if t.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("eqvault {args:?} was still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        code: status.code(),
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
 }
 
 /// A running eqvault whose stderr lines arrive on a channel; killed (SIGKILL) and reaped on drop.
