@@ -251,7 +251,11 @@ fn every_spelling_is_placed_and_ambiguous_or_unplaceable_files_are_refused_with_
         two_terms["hint"]
             .as_str()
             .unwrap()
-            .contains("--term hk1 or --term hk2"),
+            .contains("--term hk1 or --year"),
+        "{two_terms:#}"
+    );
+    assert!(
+        two_terms["hint"].as_str().unwrap().contains("--term hk2"),
         "{two_terms:#}"
     );
     let two_years = find("So sánh");
@@ -259,7 +263,7 @@ fn every_spelling_is_placed_and_ambiguous_or_unplaceable_files_are_refused_with_
         two_years["hint"]
             .as_str()
             .unwrap()
-            .contains("--year 2023-2024 or --year 2024-2025"),
+            .contains("--year 2023-2024 --term hk1 or --year 2024-2025 --term hk1"),
         "{two_years:#}"
     );
     let nothing = find("ghi chu cu");
@@ -333,14 +337,19 @@ fn flags_win_and_a_dry_run_stores_nothing() {
         0,
     );
     assert_eq!(v["dry_run"], true);
+    // --year wins everywhere; --term given for a folder only where the file's
+    // own name names no term (issue 31), and the run says which kept theirs.
     for a in v["added"].as_array().unwrap() {
+        let named = a["file"].as_str().unwrap().contains("HK1");
         assert_eq!(
             (a["year"].as_str(), a["term"].as_str()),
-            (Some("2025-2026"), Some("ca-nam"))
+            (Some("2025-2026"), Some(if named { "hk1" } else { "ca-nam" }))
         );
         assert_eq!(a["year_from"], "flag");
+        assert_eq!(a["term_from"], if named { "name" } else { "flag" });
         assert!(a["bag"].is_null());
     }
+    assert_eq!(v["term_not_applied"].as_array().unwrap().len(), 1, "{v:#}");
     assert!(
         !fx.store.join("reports").exists(),
         "a dry run stores nothing"
