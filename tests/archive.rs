@@ -310,7 +310,9 @@ fn every_spelling_is_placed_and_ambiguous_or_unplaceable_files_are_refused_with_
         .run(&["archive", "add", "--dry-run", tree.to_str().unwrap()])
         .code(2);
     assert!(
-        r.stdout.contains("REFUSED") && r.stdout.contains("--term hk1 or --term hk2"),
+        r.stdout.contains("REFUSED")
+            && r.stdout.contains("--term hk1 or --year")
+            && r.stdout.contains("--term hk2"),
         "{}",
         r.stdout
     );
@@ -343,7 +345,10 @@ fn flags_win_and_a_dry_run_stores_nothing() {
         let named = a["file"].as_str().unwrap().contains("HK1");
         assert_eq!(
             (a["year"].as_str(), a["term"].as_str()),
-            (Some("2025-2026"), Some(if named { "hk1" } else { "ca-nam" }))
+            (
+                Some("2025-2026"),
+                Some(if named { "hk1" } else { "ca-nam" })
+            )
         );
         assert_eq!(a["year_from"], "flag");
         assert_eq!(a["term_from"], if named { "name" } else { "flag" });
