@@ -172,6 +172,11 @@ fn status_fails_when_a_store_lacks_the_newest_snapshot() {
         all.contains("lacks the newest snapshot") && all.contains(&id),
         "{all}"
     );
+    // The two stores stand for two media: one copy breaks the copy rule too.
+    assert!(
+        all.contains("on 1 independent medium(s), the copy rule asks for 2"),
+        "{all}"
+    );
     // Once sync has copied it, status is clean again.
     fx.run(&["sync"]).ok();
     fx.run(&["status"]).ok();
