@@ -111,6 +111,23 @@ pub struct VerifyArgs {
     identity: Option<PathBuf>,
 }
 
+/// The first ten lines of a list, then one saying how many more.
+fn first_ten(
+    out: &Out,
+    lang: crate::lang::Lang,
+    indent: &str,
+    lines: impl ExactSizeIterator<Item = String>,
+) {
+    let n = lines.len();
+    for l in lines.take(10) {
+        out.line(format!("{indent}{l}"));
+    }
+    if n > 10 {
+        let more = lang.t("more-lines", &[("count", &(n - 10))]);
+        out.line(format!("{indent}{more}"));
+    }
+}
+
 pub async fn run(c: Cmd, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     match c {
         Cmd::Add(a) => add(a, vault, out).await,
@@ -143,13 +160,12 @@ async fn withdraw(a: WithdrawArgs, vault: &Vault, out: &Out) -> anyhow::Result<E
             ("reason", &for_terminal(&o.reason)),
         ],
     ));
-    for f in o.files.iter().take(10) {
-        out.line(format!("  {}", for_terminal(f)));
-    }
-    if o.files.len() > 10 {
-        let more = o.files.len() - 10;
-        out.line(format!("  {}", lang.t("more-lines", &[("count", &more)])));
-    }
+    first_ten(
+        out,
+        lang,
+        "  ",
+        o.files.iter().map(|f| for_terminal(f).into_owned()),
+    );
     for s in o.stores.iter().filter(|s| !s.ok) {
         let error = s.error.as_deref().unwrap_or("?");
         super::output::store_failed(
@@ -269,16 +285,14 @@ async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
                 "archive-term-not-applied",
                 &[("term", &flag), ("count", &o.term_not_applied.len())],
             ));
-            for k in o.term_not_applied.iter().take(10) {
-                out.line(format!("          {}: {}", for_terminal(&k.path), k.term));
-            }
-            if o.term_not_applied.len() > 10 {
-                let more = o.term_not_applied.len() - 10;
-                out.line(format!(
-                    "          {}",
-                    lang.t("more-lines", &[("count", &more)])
-                ));
-            }
+            first_ten(
+                out,
+                lang,
+                "          ",
+                o.term_not_applied
+                    .iter()
+                    .map(|k| format!("{}: {}", for_terminal(&k.path), k.term)),
+            );
         }
         let uncounted: Vec<&crate::archive::Added> =
             o.added.iter().filter(|f| f.kind.is_none()).collect();
@@ -293,16 +307,12 @@ async fn add(a: AddArgs, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
                 "archive-not-counted",
                 &[("count", &uncounted.len()), ("kinds", &kinds)],
             ));
-            for f in uncounted.iter().take(10) {
-                out.line(format!("          {}", for_terminal(&f.file)));
-            }
-            if uncounted.len() > 10 {
-                let more = uncounted.len() - 10;
-                out.line(format!(
-                    "          {}",
-                    lang.t("more-lines", &[("count", &more)])
-                ));
-            }
+            first_ten(
+                out,
+                lang,
+                "          ",
+                uncounted.iter().map(|f| for_terminal(&f.file).into_owned()),
+            );
             out.line(format!(
                 "          {}",
                 lang.t("archive-hint-not-counted", &[])

@@ -167,17 +167,7 @@ async fn run(
     // failed restore. The trusted metadata lists the recipients; when the
     // identity is among them and age still finds no matching key, the header
     // is damaged, and that is a failed drill.
-    let ours: Vec<String> = identities
-        .iter()
-        .map(|i| i.to_public().to_string())
-        .collect();
-    if !view.meta.recipients.is_empty()
-        && !view
-            .meta
-            .recipients
-            .iter()
-            .any(|r| ours.iter().any(|o| o.eq_ignore_ascii_case(r.trim())))
-    {
+    if !pack::keys::is_a_recipient(&identities, &view.meta.recipients) {
         return Err(OpsError::Pack(pack::PackError::WrongIdentity));
     }
     let source = sv.stores[view.stores[0]]

@@ -121,20 +121,14 @@ pub async fn restore(
 
     // The identity must be one the snapshot was encrypted to: said before any
     // download, naming the key it needs, never as "the copies are damaged".
-    let ours: Vec<String> = identities
-        .iter()
-        .map(|i| i.to_public().to_string())
-        .collect();
-    if !view.meta.recipients.is_empty()
-        && !view
-            .meta
-            .recipients
-            .iter()
-            .any(|r| ours.iter().any(|o| o.eq_ignore_ascii_case(r.trim())))
-    {
+    if !pack::keys::is_a_recipient(&identities, &view.meta.recipients) {
         return Err(OpsError::NotARecipient {
             id: view.meta.id.to_string(),
-            given: ours.join(", "),
+            given: identities
+                .iter()
+                .map(|i| i.to_public().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             needs: view.meta.recipients.join(", "),
         });
     }

@@ -247,6 +247,19 @@ pub fn write_private(path: &Path, text: &str) -> Result<(), KeyError> {
         })
 }
 
+/// Whether any of `identities` is one of `recipients` (age public keys as a
+/// snapshot's metadata lists them). An empty list answers yes: metadata from
+/// before recipients were recorded cannot say.
+pub fn is_a_recipient(identities: &[age::x25519::Identity], recipients: &[String]) -> bool {
+    recipients.is_empty()
+        || identities.iter().any(|i| {
+            let ours = i.to_public().to_string();
+            recipients
+                .iter()
+                .any(|r| ours.eq_ignore_ascii_case(r.trim()))
+        })
+}
+
 /// Loads the identities in `path`, refusing a file others can read.
 ///
 /// # Errors
