@@ -298,7 +298,13 @@ fn the_packaged_example_config_fails_on_its_placeholder_and_loads_once_filled() 
         "{unedited}"
     );
     let (_, recipient) = eqvault::pack::keys::generate();
-    let filled = text.replace("age1REPLACE-with-your-public-key", &recipient);
+    let signing = eqvault::trust::Signer::generate("eqvault@test").public_line();
+    let filled = text
+        .replace("age1REPLACE-with-the-key-eqvault-keys-new-printed", &recipient)
+        .replace(
+            "ssh-ed25519 REPLACE-with-the-line-eqvault-keys-new-printed",
+            &signing,
+        );
     let cfg = eqvault::Config::from_text(as_installed, &filled)
         .unwrap_or_else(|e| panic!("the example, once filled, does not load: {e}"));
     assert_eq!(cfg.state_dir, Path::new("/var/lib/eqvault"));
@@ -307,4 +313,8 @@ fn the_packaged_example_config_fails_on_its_placeholder_and_loads_once_filled() 
         Some(Path::new("/var/log/eqvault/eqvault.log"))
     );
     assert_eq!(cfg.stores.len(), 2);
+    // The signing key is configured and trusted: backup and status can run
+    // (scripts/check-example-config.sh runs them on the installed package).
+    assert_eq!(cfg.signing.trusted.len(), 1);
+    assert!(cfg.signing.key.is_some());
 }
