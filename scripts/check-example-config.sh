@@ -20,7 +20,8 @@ step() { echo "check-example-config: $*" >&2; }
 [ "$(id -u)" -eq 0 ] || fail "needs root (it writes under /etc/eqvault, /srv and /var)"
 getent passwd eqvault >/dev/null || fail "no eqvault user (install the package first)"
 [ -f "$example" ] || fail "no $example"
-for p in /etc/eqvault/eqvault.toml /etc/eqvault/eqvault-signing-key /etc/eqvault/eqvault-identity.txt \
+for p in /etc/eqvault/eqvault.toml /etc/eqvault/eqvault-signing-key /etc/eqvault/eqvault-signing-key.pub \
+         /etc/eqvault/eqvault-identity.txt \
          /srv/eqvault /srv/thietbi /var/lib/eqvault /var/log/eqvault; do
   [ ! -e "$p" ] || fail "$p exists: this check makes and removes it, and never touches a real set-up"
 done
@@ -28,8 +29,10 @@ done
 work="$(mktemp -d)"
 chmod 0711 "$work"
 moto_pid=""
+daemon_pid=""
 cleanup() {
   [ -z "$moto_pid" ] || kill "$moto_pid" 2>/dev/null || true
+  if [ -n "$daemon_pid" ]; then kill -TERM "$daemon_pid" 2>/dev/null || true; wait "$daemon_pid" 2>/dev/null || true; fi
   rm -rf "$work" /srv/eqvault /srv/thietbi /var/lib/eqvault /var/log/eqvault \
     /etc/eqvault/eqvault.toml /etc/eqvault/eqvault-signing-key /etc/eqvault/eqvault-signing-key.pub \
     /etc/eqvault/eqvault-identity.txt
@@ -61,8 +64,8 @@ if [ -z "$database" ]; then
   (cd "$work/demo" && setpriv --reuid eqvault --regid eqvault --init-groups \
     env HOME="$work/demo" "$eqvault" demo --no-run --dir d >/dev/null 2>"$work/demo.err") \
     || { cat "$work/demo.err" >&2; fail "eqvault demo failed"; }
-  database="$(find "$work/demo" -name '*.db' -size +0 | head -1)"
-  [ -n "$database" ] || fail "the demo left no database"
+  database="$work/demo/d/equipment.db"
+  [ -s "$database" ] || fail "the demo left no database at $database"
 fi
 install -m 0640 -g eqvault "$database" /srv/thietbi/equipment.db
 
@@ -97,15 +100,21 @@ as_eqvault "$eqvault" --lang en status >"$work/status" 2>&1 \
   || { cat "$work/backup" "$work/status" >&2; fail "status after the backup"; }
 # The service (`systemctl enable --now eqvault` runs `eqvault daemon`), then
 # doctor, which also checks that the daemon runs the schedule.
-as_eqvault "$eqvault" daemon >"$work/daemon" 2>&1 &
+# Started as a plain command (no function, no subshell), so that $! is eqvault itself.
+setpriv --reuid eqvault --regid eqvault --init-groups env -C / HOME=/var/lib/eqvault \
+  "$eqvault" daemon >"$work/daemon" 2>&1 &
 daemon_pid=$!
 ok=""
+# doctor fails only on the daemon line until the daemon has started.
 for _ in $(seq 100); do
   if as_eqvault "$eqvault" --lang en doctor >"$work/doctor" 2>&1; then ok=1; break; fi
   kill -0 "$daemon_pid" 2>/dev/null || break
+  [ "$(grep -c '^  FAIL' "$work/doctor")" = 1 ] && grep -q '^  FAIL   schedule' "$work/doctor" || break
   sleep 0.3
 done
 kill -TERM "$daemon_pid" 2>/dev/null || true
 wait "$daemon_pid" 2>/dev/null || true
+daemon_pid=""
+pgrep -u eqvault -f "eqvault daemon" >/dev/null && fail "eqvault daemon is still running after SIGTERM"
 [ -n "$ok" ] || { cat "$work/doctor" "$work/daemon" >&2; fail "doctor with the filled-in example config"; }
 step "backup, status and doctor pass with the example config, as the eqvault user"

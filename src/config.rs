@@ -24,12 +24,19 @@ pub const SYSTEM_PATH: &str = "/etc/eqvault/eqvault.toml";
 /// `./eqvault.toml` when it exists, else `/etc/eqvault/eqvault.toml` when
 /// that exists, else `./eqvault.toml` (so that the error names it).
 pub fn default_path() -> PathBuf {
+    // "There but not for me" (a user outside the eqvault group and
+    // /etc/eqvault 0750) counts as there: the error then says who may read it,
+    // never "create one".
+    let there = |p: &Path| match std::fs::symlink_metadata(p) {
+        Ok(_) => true,
+        Err(e) => e.kind() == std::io::ErrorKind::PermissionDenied,
+    };
     let here = PathBuf::from(FILE_NAME);
-    if here.exists() {
+    if there(&here) {
         return here;
     }
     let system = PathBuf::from(SYSTEM_PATH);
-    if system.exists() { system } else { here }
+    if there(&system) { system } else { here }
 }
 
 pub mod edit;

@@ -300,7 +300,10 @@ fn the_packaged_example_config_fails_on_its_placeholder_and_loads_once_filled() 
     let (_, recipient) = eqvault::pack::keys::generate();
     let signing = eqvault::trust::Signer::generate("eqvault@test").public_line();
     let filled = text
-        .replace("age1REPLACE-with-the-key-eqvault-keys-new-printed", &recipient)
+        .replace(
+            "age1REPLACE-with-the-key-eqvault-keys-new-printed",
+            &recipient,
+        )
         .replace(
             "ssh-ed25519 REPLACE-with-the-line-eqvault-keys-new-printed",
             &signing,

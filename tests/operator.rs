@@ -215,7 +215,7 @@ fn the_default_max_age_follows_the_schedule() {
 fn doctor_warns_when_no_alert_is_configured() {
     let fx = Fixture::new();
     fx.config_local();
-    let v = fx.run(&["doctor", "--json"]).json();
+    let v = fx.run(&["doctor", "--json"]).ok().json();
     let line = v["checks"]
         .as_array()
         .unwrap()
@@ -591,9 +591,24 @@ fn archive_withdraw_hides_a_misfiled_bag_and_keeps_it_as_evidence() {
         format!("{}.sig", planted_key.display()),
     )
     .unwrap();
-    // The index rebuilt from the store alone: the real withdrawal stands, the planted one does not.
+    // And a genuine record replayed, byte for byte with its signature, under
+    // the other bag's name.
+    let replayed = record.parent().unwrap().join(format!("{kept}.withdrawal"));
+    std::fs::copy(&record, &replayed).unwrap();
+    std::fs::copy(
+        format!("{}.sig", record.display()),
+        format!("{}.sig", replayed.display()),
+    )
+    .unwrap();
+    // The index rebuilt from the store alone: the real withdrawal stands, neither forgery does.
     let run = fx.run(&["archive", "rebuild-index", "--json"]).ok();
     assert!(run.stdout.contains("not trusted"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("unreadable withdrawal record")
+            && run.stdout.contains("but is stored as"),
+        "{}",
+        run.stdout
+    );
     let listed = fx.run(&["archive", "list"]).ok().stdout;
     assert!(!listed.contains(&bag) && listed.contains(&kept), "{listed}");
     // A store added later gets the withdrawal from sync, with its signature.

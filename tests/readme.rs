@@ -101,9 +101,24 @@ fn readme_examples_run_as_written() {
         bin.parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    // After a space, a quote or `=` (`--to=/srv/…`): a line never reaches
+    // the real /srv or /mnt of the machine running the tests.
     let rooted = |cmd: &str| {
-        cmd.replace(" /srv/", &format!(" {}/srv/", root.display()))
-            .replace(" /mnt/", &format!(" {}/mnt/", root.display()))
+        let mut out = cmd.to_string();
+        for lead in [" ", "\"", "'", "="] {
+            for dir in ["/srv/", "/mnt/"] {
+                out = out.replace(
+                    &format!("{lead}{dir}"),
+                    &format!("{lead}{}{dir}", root.display()),
+                );
+            }
+        }
+        assert!(
+            !out.split_whitespace()
+                .any(|w| w.starts_with("/srv") || w.starts_with("/mnt")),
+            "a README line names /srv or /mnt in a way this test does not root: {cmd}"
+        );
+        out
     };
     let mut ran = 0;
     for cmd in blocks.iter().flatten() {

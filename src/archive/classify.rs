@@ -437,6 +437,22 @@ pub fn classify(
             around,
         )
     };
+    // The year as the flag or the first source names it (for advice only).
+    let year_hint = || match &flags.year {
+        Some(y) => format!("--year {y} "),
+        None => first_named(
+            &sources,
+            |f| f.years.clone(),
+            Named::Years,
+            "--year",
+            "",
+            ("", ""),
+        )
+        .ok()
+        .flatten()
+        .map(|(y, _)| format!("--year {y} "))
+        .unwrap_or_default(),
+    };
     let flag_period = match flags.period {
         // A default for a folder's files: the file's own name wins.
         Some(p) if flags.term_default => match first_named(
@@ -445,7 +461,7 @@ pub fn classify(
             Named::Periods,
             "--term",
             "",
-            ("", ""),
+            (&year_hint(), ""),
         )? {
             Some(named) => Some(named),
             None => Some((p, Source::Flag)),
@@ -736,6 +752,32 @@ mod tests {
                 date: Some(d(2026, 12, 6)),
             },
             &Flags::default(),
+            &years(),
+        )
+        .unwrap_err();
+        let hint = r.hint.to_string();
+        assert!(
+            hint.contains("--year 2024-2025 --term hk1 or --year 2024-2025 --term hk2"),
+            "{hint}"
+        );
+    }
+
+    /// Issue 31: a name naming two terms in a folder given with `--term`:
+    /// the advice still keeps the folder's year.
+    #[test]
+    fn the_advice_keeps_the_folder_year_when_a_term_was_given_for_the_folder() {
+        let folders = ["Năm học 2024-2025".to_string()];
+        let r = classify(
+            &Subject {
+                name: "Báo cáo HK1 và HK2.xlsx",
+                folders: &folders,
+                date: Some(d(2026, 12, 6)),
+            },
+            &Flags {
+                year: None,
+                period: Some(Period::Hk2),
+                term_default: true,
+            },
             &years(),
         )
         .unwrap_err();

@@ -164,6 +164,12 @@ pub async fn withdraw(
         .ok_or_else(|| ArchiveError::NotFound(bag.to_string()))?;
     let s = &row.sidecar;
     let files = s.files.iter().map(|f| f.path.clone()).collect();
+    // Withdrawn by another host (or by a run whose index write was lost):
+    // the record in the stores is found, not written a second time.
+    if index.withdrawal_of(&id)?.is_none() {
+        let prefix = format!("{}/", folder(&s.year, s.period));
+        refresh(&mut index, &stores, &prefix, &trusted).await?;
+    }
     if let Some(w) = index.withdrawal_of(&id)? {
         return Ok(WithdrawOutcome {
             bag: id.to_string(),

@@ -34,7 +34,7 @@ pub fn run(c: Cmd, out: &Out) -> anyhow::Result<Exit> {
         return Ok(k.verdict().into());
     }
     let lang = out.lang(None);
-    out.line(lang.t("init-wrote-signing-key", &[("path", &show(&k.signing_key))]));
+    out.line(lang.t("keys-wrote-signing-key", &[("path", &show(&k.signing_key))]));
     if let Some(id) = &k.identity {
         out.line(lang.t("init-wrote-identity", &[("path", &show(id))]));
         out.line(lang.t("init-keep-identity", &[("path", &show(id))]));

@@ -100,13 +100,29 @@ pub fn add_store(path: &Path, url: &str, extra: &[(&str, Item)]) -> Result<(), C
 /// # Errors
 /// [`ConfigError`] when the file cannot be read, parsed or written.
 pub fn remove_store(path: &Path, at: usize) -> Result<(), ConfigError> {
-    apply(path, |doc| {
-        if let Some(arr) = doc.get_mut("store").and_then(Item::as_array_of_tables_mut)
-            && at < arr.len()
-        {
+    let mut removed = false;
+    apply(path, |doc| match doc.get_mut("store") {
+        Some(Item::ArrayOfTables(arr)) if at < arr.len() => {
             arr.remove(at);
+            removed = true;
         }
-    })
+        // `store = [{ url = … }, …]`, written by hand.
+        Some(Item::Value(toml_edit::Value::Array(arr))) if at < arr.len() => {
+            arr.remove(at);
+            removed = true;
+        }
+        _ => {}
+    })?;
+    if removed {
+        Ok(())
+    } else {
+        Err(invalid(
+            path,
+            "store",
+            "the store is not written as [[store]] tables eqvault can edit: take it out by hand"
+                .into(),
+        ))
+    }
 }
 
 /// Sets `key = value` in the `[[store]]` whose url is `url` (a store the

@@ -437,7 +437,6 @@ pub async fn prune(
             )
             .await;
         }
-        let mut removed = Vec::new();
         for d in &out.remove.clone() {
             if !inv.snapshots.contains_key(&d.id) {
                 continue;
@@ -484,7 +483,7 @@ pub async fn prune(
             }
             .await;
             match r {
-                Ok(()) => removed.push(d.id.clone()),
+                Ok(()) => {}
                 Err(e) => {
                     out.not_removed
                         .push((d.id.clone(), s.label.clone(), e.to_string()));

@@ -99,8 +99,9 @@ pub fn new_keys(dir: &Path, signing_only: bool) -> Result<KeysMade, OpsError> {
     if !signing_only {
         planned.push(identity_path.clone());
     }
+    // A dangling link counts as there (writing would follow it).
     for p in planned {
-        if p.exists() {
+        if std::fs::symlink_metadata(&p).is_ok() {
             return Err(crate::trust::TrustError::Exists { path: p }.into());
         }
     }
@@ -111,13 +112,22 @@ pub fn new_keys(dir: &Path, signing_only: bool) -> Result<KeysMade, OpsError> {
         None
     } else {
         let trusted = vec![public.clone()];
-        Some(keys::write_new_identity_with(&identity_path, |own| {
+        let made = keys::write_new_identity_with(&identity_path, |own| {
             keys::anchor_lines(&keys::Anchors {
                 trusted,
                 recipients: vec![own.to_string()],
                 vault: None,
             })
-        })?)
+        });
+        match made {
+            Ok(r) => Some(r),
+            // All or nothing: a second run must not meet half of this one.
+            Err(e) => {
+                let _ = std::fs::remove_file(&key_path);
+                let _ = std::fs::remove_file(format!("{}.pub", key_path.display()));
+                return Err(e.into());
+            }
+        }
     };
     Ok(KeysMade {
         signing_key: key_path,
@@ -610,10 +620,6 @@ impl super::Vault {
         init(req).await
     }
 
-    /// Adds a store to the config (or finds it there) and writes its marker.
-    ///
-    /// # Errors
-    /// As [`add_store`].
     /// Takes a store out of the config (see [`remove_store`]).
     ///
     /// # Errors
@@ -622,6 +628,10 @@ impl super::Vault {
         remove_store(self.config()?, url)
     }
 
+    /// Adds a store to the config (or finds it there) and writes its marker.
+    ///
+    /// # Errors
+    /// As [`add_store`].
     pub async fn add_store(&self, req: &AddStore) -> Result<StoreMarked, OpsError> {
         add_store(self.config()?, req).await
     }

@@ -245,7 +245,9 @@ pub async fn status(
     // backup that silently stopped reaching it).
     if let Some(newest) = all.first() {
         for (i, label) in sv.labels.iter().enumerate() {
-            if sv.invs[i].is_some() && !newest.stores.contains(&i) {
+            // A store configured twice is named as such, not as behind.
+            let alias = sv.same_as.get(i).is_some_and(Option::is_some);
+            if sv.invs[i].is_some() && !alias && !newest.stores.contains(&i) {
                 problems.push(
                     Msg::new("status-problem-behind")
                         .arg("store", label)
@@ -437,17 +439,62 @@ pub fn default_max_age(cfg: &crate::config::Config, now: DateTime<Utc>) -> Span 
     let Ok(t) = crate::schedule::timetable::Timetable::new(&cfg.schedule) else {
         return ceiling;
     };
-    let (Some(a), Some(b)) = (
-        t.next_after("backup", now),
-        t.next_after("backup", now)
-            .and_then(|a| t.next_after("backup", a)),
-    ) else {
+    // The longest gap between two runs around now (a weekday schedule's
+    // weekend counts), not just the next one.
+    let mut at = now - chrono::Duration::days(35);
+    let end = now + chrono::Duration::days(35);
+    let mut longest: Option<i64> = None;
+    let mut prev: Option<DateTime<Utc>> = None;
+    for _ in 0..2000 {
+        let Some(next) = t.next_after("backup", at) else {
+            break;
+        };
+        if let Some(p) = prev {
+            longest = Some(longest.unwrap_or(0).max((next - p).num_seconds()));
+        }
+        if next > end {
+            break;
+        }
+        prev = Some(next);
+        at = next;
+    }
+    let Some(gap) = longest else {
         return ceiling;
     };
-    let twice = (b - a).num_seconds().max(1) as u64 * 2;
+    let twice = gap.max(1) as u64 * 2;
     if twice < ceiling.approx_seconds() {
         Span::Seconds(twice)
     } else {
         ceiling
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(schedule: &str) -> crate::config::Config {
+        crate::config::Config::from_text(
+            std::path::Path::new("/tmp/eqvault.toml"),
+            &format!(
+                "[database]\npath = \"/tmp/x.db\"\n\n[[store]]\nurl = \"/tmp/s\"\n\n[encryption]\nrecipients = []\n\n[schedule]\ntimezone = \"Asia/Ho_Chi_Minh\"\n{schedule}\n"
+            ),
+        )
+        .unwrap()
+    }
+
+    /// A weekday schedule's weekend is its longest gap: Friday's backup is
+    /// not stale on Sunday (issue 31's default follows the schedule).
+    #[test]
+    fn the_default_max_age_takes_the_longest_gap_of_the_schedule() {
+        let sunday = chrono::DateTime::parse_from_rfc3339("2026-12-06T10:00:00+07:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let weekdays = default_max_age(&cfg("backup = { cron = \"0 30 1 * * Mon-Fri\" }"), sunday);
+        assert_eq!(weekdays.approx_seconds(), 6 * 86_400);
+        let nightly = default_max_age(&cfg("backup = { cron = \"0 30 1 * * *\" }"), sunday);
+        assert_eq!(nightly.approx_seconds(), 2 * 86_400);
+        let none = default_max_age(&cfg(""), sunday);
+        assert_eq!(none.approx_seconds(), Span::Months(3).approx_seconds());
     }
 }

@@ -352,7 +352,19 @@ impl Signer {
         f.write_all(pem.as_bytes()).map_err(write)?;
         f.sync_all().map_err(write)?;
         let public = self.public_line();
-        std::fs::write(&pub_path, format!("{public}\n")).map_err(write)?;
+        // Never through a link, never over a file: create_new, like the key.
+        let written = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&pub_path)
+            .and_then(|mut p| p.write_all(format!("{public}\n").as_bytes()));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(path);
+            return Err(TrustError::Write {
+                path: pub_path,
+                source: e,
+            });
+        }
         self.path = path.to_path_buf();
         Ok(public)
     }
