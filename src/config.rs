@@ -133,6 +133,8 @@ pub struct Config {
     pub log: Log,
     /// The report archive.
     pub archive: ArchiveSettings,
+    /// `[guard]`: what a backup calls an abnormal drop of the data.
+    pub guard: crate::guard::Rules,
     /// The first key that holds a secret written inline, if any (the file must
     /// then be readable by its owner only).
     pub inline_secret: Option<String>,
@@ -579,6 +581,8 @@ struct RawConfig {
     log: RawLog,
     #[serde(default)]
     archive: ArchiveSettings,
+    #[serde(default)]
+    guard: crate::guard::Rules,
 }
 
 /// The backup's default check: `quick_check` catches a damaged source (pages,
@@ -1238,6 +1242,7 @@ impl Config {
                 keep: raw.log.keep.unwrap_or(14),
             },
             archive: raw.archive,
+            guard: raw.guard,
             inline_secret: secrets.inline.take(),
             base_dir,
         })

@@ -25,6 +25,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod demo;
+pub mod guard;
 pub mod lang;
 pub mod ledger;
 pub mod mapping;

@@ -289,6 +289,8 @@ fn every_help_text_is_pinned() {
         &["archive", "withdraw"],
         &["keys"],
         &["keys", "new"],
+        &["guard"],
+        &["guard", "ack"],
         &["completions"],
         &["man"],
     ];

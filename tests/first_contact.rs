@@ -621,8 +621,9 @@ fn fields_of(src: &str, name: &str) -> Vec<String> {
 #[test]
 fn readme_config_reference_names_every_key_the_config_accepts() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    // `[[store]]` is read by the store room (src/store/config.rs), the rest by src/config.rs.
-    let src = ["src/config.rs", "src/store/config.rs"]
+    // `[[store]]` is read by the store room (src/store/config.rs), `[guard]`
+    // by the guard's (src/guard/mod.rs), the rest by src/config.rs.
+    let src = ["src/config.rs", "src/store/config.rs", "src/guard/mod.rs"]
         .map(|f| std::fs::read_to_string(root.join(f)).unwrap())
         .join("\n");
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
@@ -644,6 +645,7 @@ fn readme_config_reference_names_every_key_the_config_accepts() {
         ("alerts", "RawAlerts", "[alerts]"),
         ("log", "RawLog", "[log]"),
         ("archive", "ArchiveSettings", "[archive]"),
+        ("guard", "Rules", "[guard]"),
     ];
     assert_eq!(
         sections,

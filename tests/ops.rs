@@ -359,6 +359,8 @@ fn write_snapshot(fx: &Fixture, at: DateTime<Utc>) -> SnapshotId {
         row_counts: BTreeMap::from([("equipment".to_string(), 3)]),
         tool_version: "synthetic".into(),
         vault: None,
+        schema_sha256: None,
+        suspect: None,
     };
     std::fs::write(
         store.join(id.metadata_key()),

@@ -216,6 +216,14 @@ pub struct Metadata {
     /// a record copied into another vault's folder is not that vault's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vault: Option<String>,
+    /// SHA-256 over the database's schema (the deletion guard compares it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_sha256: Option<String>,
+    /// Marked by the deletion guard at backup: the data dropped abnormally
+    /// since the previous snapshot (which was held). `restore latest` and
+    /// `drill latest` name it rather than pick it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspect: Option<crate::guard::Suspicion>,
 }
 
 impl Metadata {
@@ -316,6 +324,8 @@ mod tests {
             row_counts: BTreeMap::new(),
             tool_version: "x".into(),
             vault: None,
+            schema_sha256: None,
+            suspect: None,
         };
         let b = serde_json::to_vec(&m).unwrap();
         assert!(Metadata::from_slice(&id.metadata_key(), &b).is_err());

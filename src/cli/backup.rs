@@ -15,6 +15,9 @@ pub struct Args {
     /// (when that snapshot's date is the wrong one).
     #[arg(long)]
     allow_clock_behind: bool,
+    /// A planned deletion (a clean-up, an application upgrade): the deletion guard does not judge this backup.
+    #[arg(long)]
+    expect_drop: bool,
 }
 
 pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
@@ -41,6 +44,7 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
         opts.now = at;
     }
     opts.allow_clock_behind = a.allow_clock_behind;
+    opts.expect_drop = a.expect_drop;
     let o = vault.backup(&opts, super::bar()).await?;
     let m = &o.metadata;
     let lang = out.lang_of(vault);
@@ -85,6 +89,46 @@ pub async fn run(a: Args, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
     }
     for w in &o.warnings {
         out.warn(lang.say(w));
+    }
+    // The guard tripped: said loudly, with the figures and what to do.
+    if let Some(s) = &m.suspect {
+        out.warn(lang.t(
+            "backup-guard-tripped",
+            &[("previous", &s.previous), ("id", &m.id)],
+        ));
+        let mut lines = Vec::new();
+        for t in &s.tables {
+            let lost = format!("{:.0}", t.percent());
+            lines.push(lang.t(
+                "backup-guard-table",
+                &[
+                    ("table", &t.table),
+                    ("before", &t.before),
+                    ("after", &t.after),
+                    ("percent", &lost),
+                ],
+            ));
+        }
+        if !s.dropped_tables.is_empty() {
+            let tables = s.dropped_tables.join(", ");
+            lines.push(lang.t("backup-guard-dropped", &[("tables", &tables)]));
+        }
+        if s.identifiers_gone > 0 {
+            lines.push(lang.t(
+                "backup-guard-identifiers",
+                &[("count", &s.identifiers_gone)],
+            ));
+        }
+        if s.schema_changed {
+            lines.push(lang.t("backup-guard-schema", &[]));
+        }
+        lines.push(lang.t(
+            "backup-guard-todo",
+            &[("previous", &s.previous), ("id", &m.id)],
+        ));
+        for l in lines {
+            out.progress(format!("  {l}"));
+        }
     }
     Ok(o.verdict().into())
 }

@@ -169,6 +169,17 @@ pub fn io(e: &std::io::Error) -> Msg {
 fn ops(e: &OpsError) -> Option<Msg> {
     Some(match e {
         OpsError::Snapshot(e) => return snapshot(e),
+        OpsError::DatabaseLost { source, held } => {
+            let why = snapshot(source).unwrap_or_else(|| {
+                Msg::new("err-database-unreadable").arg("why", source.to_string())
+            });
+            match held {
+                Some(h) => Msg::new("err-database-lost-held")
+                    .arg_msg("why", why)
+                    .arg("held", h),
+                None => why,
+            }
+        }
         OpsError::Pack(e) => return pack(e),
         OpsError::Key(e) => return key(e),
         OpsError::Trust(e) => return trust(e),
@@ -208,6 +219,14 @@ fn ops(e: &OpsError) -> Option<Msg> {
         OpsError::NotMailed { period, why } => Msg::new("err-not-mailed")
             .arg("period", period)
             .arg("why", why),
+        OpsError::SuspectLatest {
+            id,
+            previous,
+            figures,
+        } => Msg::new("err-suspect-latest")
+            .arg("id", id)
+            .arg("previous", previous)
+            .arg("figures", figures),
         OpsError::ForeignStore { store, why } => Msg::new("err-foreign-store")
             .arg("store", store)
             .arg("why", why),
@@ -466,6 +485,17 @@ mod tests {
             }
             .into(),
             SnapshotError::Missing(p()).into(),
+            OpsError::DatabaseLost {
+                source: SnapshotError::NotSqlite(p()),
+                held: Some("20260101T000000Z-abcdef".into()),
+            }
+            .into(),
+            OpsError::SuspectLatest {
+                id: "a".into(),
+                previous: "b".into(),
+                figures: "c".into(),
+            }
+            .into(),
             ReportError::Exists(p()).into(),
             ReportError::NoChromium("n".into()).into(),
             ReportError::Chromium("c".into()).into(),

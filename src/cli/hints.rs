@@ -95,6 +95,7 @@ fn ops(e: &OpsError) -> Option<Said> {
     match e {
         // Transparent wrappers: the inner error's hint.
         OpsError::Snapshot(e) => snapshot(e),
+        OpsError::DatabaseLost { .. } => s("hint-database-lost"),
         OpsError::Pack(e) => pack(e),
         OpsError::Key(e) => key(e),
         // A store's failure: its words say what happened; doctor says more.
@@ -117,6 +118,7 @@ fn ops(e: &OpsError) -> Option<Said> {
         OpsError::NoAnchor => s("hint-no-anchor"),
         OpsError::NotARecipient { .. } => s("hint-not-a-recipient"),
         OpsError::ForeignStore { .. } => s("hint-foreign-store"),
+        OpsError::SuspectLatest { .. } => s("hint-suspect-latest"),
         OpsError::TargetExists(_) => s("hint-target-exists"),
         OpsError::TargetIsFolder(p) => Some((
             "hint-target-is-folder",

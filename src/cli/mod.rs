@@ -13,6 +13,7 @@ mod doctor;
 mod drill;
 mod errors;
 mod exit;
+mod guard;
 mod help;
 pub mod hints;
 mod init;
@@ -131,6 +132,9 @@ pub enum Command {
     /// Stores: `add URL` adds one and writes its signed marker, `remove URL` takes one out of the config.
     #[command(subcommand)]
     Store(store::Cmd),
+    /// The deletion guard: `ack ID --reason …` acknowledges a snapshot it marked suspect.
+    #[command(subcommand)]
+    Guard(guard::Cmd),
     /// Keys for a config written by hand: `new [DIR]` makes a signing key and an age identity.
     #[command(subcommand)]
     Keys(keys::Cmd),
@@ -288,6 +292,7 @@ async fn run(cli: Cli, out: &Out) -> anyhow::Result<Exit> {
         Command::Adopt(a) => adopt::run(a, &open(config_path)?, out).await,
         Command::Forget(a) => adopt::forget(a, &open(config_path)?, out).await,
         Command::Keys(c) => keys::run(c, out),
+        Command::Guard(c) => guard::run(c, &open(config_path)?, out).await,
         Command::Completions(a) => completions::run(a, out),
         Command::Man(a) => man::run(a, out),
     }

@@ -256,6 +256,20 @@ impl JobOutcome for ops::BackupOutcome {
     }
 
     fn reason(&self) -> (String, Option<String>) {
+        // The deletion guard first: the loudest news a backup can bring.
+        if let Some(s) = &self.metadata.suspect {
+            let figures = crate::guard::figures(s);
+            return (
+                format!(
+                    "THE DATA DROPPED ABNORMALLY: snapshot {} is marked suspect ({figures}) and the last good one, {}, is held; look at the database, then `eqvault guard ack {} --reason …` if the drop was planned",
+                    self.metadata.id, s.previous, self.metadata.id
+                ),
+                Some(format!(
+                    "DỮ LIỆU GIẢM BẤT THƯỜNG: bản sao lưu {} bị đánh dấu nghi vấn ({figures}); bản tốt gần nhất {} đang được giữ. Kiểm tra cơ sở dữ liệu ngay; nếu việc xoá đã được lên kế hoạch: `eqvault guard ack {} --reason …`",
+                    self.metadata.id, s.previous, self.metadata.id
+                )),
+            );
+        }
         let failed: Vec<_> = self.stores.iter().filter(|s| !s.ok).collect();
         let why: Vec<String> = failed
             .iter()

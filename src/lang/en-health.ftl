@@ -175,4 +175,5 @@ weekday-fri = Fri
 weekday-sat = Sat
 weekday-sun = Sun
 status-problem-behind = the store { $store } lacks the newest snapshot { $id }: run `eqvault sync` (and see why backup did not reach it)
+status-problem-suspect = snapshot { $id } is marked suspect: the data dropped abnormally since { $previous } ({ $figures }), which is held; look at the database, then `eqvault guard ack { $id } --reason "…"` once the drop is understood
 status-problem-copies = the newest snapshot { $id } is on { $have } independent medium(s), the copy rule asks for { $need }: add a store on another disk or place (`eqvault store add`), then `eqvault sync`

@@ -175,4 +175,5 @@ weekday-fri = Thứ Sáu
 weekday-sat = Thứ Bảy
 weekday-sun = Chủ nhật
 status-problem-behind = kho { $store } thiếu bản sao lưu mới nhất { $id }: hãy chạy `eqvault sync` (và xem vì sao lần sao lưu không tới được kho đó)
+status-problem-suspect = bản sao lưu { $id } bị đánh dấu nghi vấn: dữ liệu giảm bất thường so với { $previous } ({ $figures }), bản này đang được giữ; kiểm tra cơ sở dữ liệu, rồi `eqvault guard ack { $id } --reason "…"` khi đã rõ nguyên nhân
 status-problem-copies = bản sao lưu mới nhất { $id } chỉ nằm trên { $have } phương tiện độc lập, quy tắc bản sao cần { $need }: hãy thêm một kho trên ổ đĩa hoặc nơi khác (`eqvault store add`), rồi `eqvault sync`

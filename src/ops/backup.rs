@@ -37,6 +37,9 @@ pub struct BackupOptions {
     pub cancel: Option<tokio_util::sync::CancellationToken>,
     /// Back up even when this clock is behind the newest trusted snapshot.
     pub allow_clock_behind: bool,
+    /// A planned deletion (`--expect-drop`): the deletion guard does not
+    /// judge this snapshot against the previous one.
+    pub expect_drop: bool,
 }
 
 impl Default for BackupOptions {
@@ -49,6 +52,7 @@ impl Default for BackupOptions {
                 .unwrap_or(1),
             cancel: None,
             allow_clock_behind: false,
+            expect_drop: false,
         }
     }
 }
@@ -76,6 +80,9 @@ pub struct BackupOutcome {
     pub warnings: Vec<Msg>,
     /// Seconds from the start to the last store's metadata.
     pub seconds: f64,
+    /// The snapshot before it, held: the deletion guard found the data
+    /// dropped abnormally (the figures are in `metadata.suspect`).
+    pub held: Option<String>,
 }
 
 impl serde::Serialize for BackupOutcome {
@@ -91,6 +98,10 @@ impl serde::Serialize for BackupOutcome {
             object: &'a str,
             stores: &'a [StoreOutcome],
             seconds: f64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            suspect: Option<&'a crate::guard::Suspicion>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            held: Option<&'a str>,
         }
         let m = &self.metadata;
         View {
@@ -102,15 +113,18 @@ impl serde::Serialize for BackupOutcome {
             object: &m.object,
             stores: &self.stores,
             seconds: self.seconds,
+            suspect: m.suspect.as_ref(),
+            held: self.held.as_deref(),
         }
         .serialize(s)
     }
 }
 
 impl Outcome for BackupOutcome {
-    /// A store that does not hold the snapshot: exit 1 (the others do).
+    /// A store that does not hold the snapshot (the others do), or the
+    /// deletion guard tripped (the snapshot is stored, as evidence): exit 1.
     fn verdict(&self) -> Verdict {
-        Verdict::found_if(!self.all_ok())
+        Verdict::found_if(!self.all_ok() || self.metadata.suspect.is_some())
     }
 }
 
@@ -152,6 +166,36 @@ impl Vault {
 }
 
 async fn run(
+    v: &Vault,
+    opts: &BackupOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<BackupOutcome, OpsError> {
+    match run_checked(v, opts, progress).await {
+        // The live database is no longer a readable SQLite file (encrypted by
+        // ransomware, truncated, overwritten): nothing could be stored, and
+        // the last good snapshot is held before retention can rotate it away.
+        Err(OpsError::Snapshot(
+            e @ (snapshot::SnapshotError::NotSqlite(_)
+            | snapshot::SnapshotError::Integrity { .. }
+            | snapshot::SnapshotError::Sqlite { .. }),
+        )) => {
+            let cfg = v.config()?;
+            let reason = format!(
+                "cơ sở dữ liệu {} không còn đọc được ({}); giữ bản này làm bản tốt gần nhất / the database can no longer be read ({e}); kept as the last good copy",
+                cfg.database.path.display(),
+                match &e {
+                    snapshot::SnapshotError::NotSqlite(_) => "không phải tệp SQLite",
+                    _ => "SQLite báo lỗi",
+                }
+            );
+            let held = super::guard::hold_last_good(cfg, &reason, opts.now).await;
+            Err(OpsError::DatabaseLost { source: e, held })
+        }
+        other => other,
+    }
+}
+
+async fn run_checked(
     v: &Vault,
     opts: &BackupOptions,
     progress: Arc<dyn Progress>,
@@ -431,6 +475,45 @@ async fn run(
         }
     };
 
+    // The deletion guard: this snapshot against the previous trusted one of
+    // the vault, before its metadata is signed (the mark is part of it).
+    let suspect = if opts.expect_drop || !cfg.guard.enabled {
+        None
+    } else {
+        let t = std::time::Instant::now();
+        let previous = match super::survey(cfg, &vet).await {
+            Ok(sv) => {
+                let acked = super::guard::acknowledged(&sv, &vet).await;
+                super::guard::baseline(&sv.snapshots(), &acked).map(|v| v.meta.clone())
+            }
+            Err(_) => None,
+        };
+        let s = previous.and_then(|p| {
+            let gone = match &*idents.lock().expect("ids lock") {
+                Ok(ids) => identifiers_gone(cfg, &p.id, &ids.idents),
+                Err(_) => 0,
+            };
+            crate::guard::judge(
+                &cfg.guard,
+                p.id.as_str(),
+                crate::guard::Side {
+                    row_counts: &p.row_counts,
+                    schema_sha256: p.schema_sha256.as_deref(),
+                },
+                crate::guard::Side {
+                    row_counts: &manifest.facts.row_counts,
+                    schema_sha256: Some(&manifest.facts.schema_sha256),
+                },
+                gone,
+            )
+        });
+        tracing::info!(
+            seconds = t.elapsed().as_secs_f64(),
+            tripped = s.is_some(),
+            "deletion guard done"
+        );
+        s
+    };
     let metadata = Metadata {
         format_version: catalog::FORMAT_VERSION,
         id: id.clone(),
@@ -443,6 +526,8 @@ async fn run(
         row_counts: manifest.facts.row_counts.clone(),
         tool_version: manifest.tool_version.clone(),
         vault: cfg.database.vault.clone(),
+        schema_sha256: Some(manifest.facts.schema_sha256.clone()),
+        suspect,
     };
     let meta_json = Bytes::from(serde_json::to_vec_pretty(&metadata).expect("metadata serialises"));
 
@@ -492,6 +577,31 @@ async fn run(
         .map(|(_, s)| s)
         .collect();
     let mut warnings = changed;
+    // The last good copy is held before anything else can fail: retention
+    // must never rotate it away while the damage is looked at.
+    let mut held = None;
+    if let Some(s) = &metadata.suspect {
+        let reason = crate::guard::hold_reason(s, metadata.id.as_str());
+        match super::prune::hold(cfg, &s.previous, &reason, opts.now).await {
+            Ok((id, per_store)) => {
+                held = Some(id);
+                for (store, e) in per_store {
+                    if let Some(e) = e {
+                        warnings.push(
+                            Msg::new("backup-warn-guard-hold")
+                                .arg("store", store)
+                                .arg("why", e),
+                        );
+                    }
+                }
+            }
+            Err(e) => warnings.push(
+                Msg::new("backup-warn-guard-hold")
+                    .arg("store", "-")
+                    .arg("why", e.to_string()),
+            ),
+        }
+    }
     // What this host wrote, it has seen: deleted right after, it is named as vanished.
     for s in &good {
         if let Err(e) = super::seen::wrote(&cfg.state_dir, &s.label, &metadata.id) {
@@ -528,7 +638,29 @@ async fn run(
         stores: outcomes,
         warnings,
         seconds: started.elapsed().as_secs_f64(),
+        held,
     })
+}
+
+/// Identifiers the previous snapshot had (by the ledger: last seen in it)
+/// that the database has no more. 0 when there is no ledger to tell.
+fn identifiers_gone(cfg: &Config, previous: &SnapshotId, now: &[ledger::Ident]) -> u64 {
+    let Ok(Some(l)) = ledger::Ledger::open_existing(&ledger::Ledger::path_in(&cfg.state_dir))
+    else {
+        return 0;
+    };
+    let Ok(entries) = l.entries() else {
+        return 0;
+    };
+    let current: std::collections::HashSet<(ledger::Kind, &str)> =
+        now.iter().map(|i| (i.kind, i.id.as_str())).collect();
+    entries
+        .iter()
+        .filter(|e| {
+            e.last_snapshot == previous.as_str()
+                && !current.contains(&(e.ident.kind, e.ident.id.as_str()))
+        })
+        .count() as u64
 }
 
 /// Adds this snapshot's identifiers to the local ledger and seals the whole

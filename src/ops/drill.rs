@@ -147,6 +147,7 @@ async fn run(
             if let Some(e) = sv.rolled_back(&all[0]) {
                 return Err(e);
             }
+            super::guard::refuse_suspect(&sv, &vet, &all[0]).await?;
             all[0].clone()
         }
         Pick::Random => all[rand::random_range(0..all.len())].clone(),

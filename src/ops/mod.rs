@@ -11,6 +11,7 @@ pub mod deliver;
 pub mod demo;
 pub mod doctor;
 pub mod drill;
+pub mod guard;
 pub mod inventory;
 mod json;
 pub mod ledger;
@@ -110,6 +111,27 @@ pub enum OpsError {
         given: String,
         /// The snapshot's recipients.
         needs: String,
+    },
+    /// The live database is no longer readable as SQLite; the last good
+    /// snapshot was held (when one could be).
+    #[error("{source}{}", .held.as_ref().map(|h| format!("; the last good snapshot {h} is held (retention keeps it)")).unwrap_or_default())]
+    DatabaseLost {
+        /// What reading it said.
+        source: crate::snapshot::SnapshotError,
+        /// The snapshot held.
+        held: Option<String>,
+    },
+    /// `latest` is a snapshot the deletion guard marked suspect, not acknowledged.
+    #[error(
+        "the newest snapshot {id} is marked suspect: the data dropped abnormally since {previous} ({figures}). eqvault does not pick it for you"
+    )]
+    SuspectLatest {
+        /// The suspect snapshot.
+        id: String,
+        /// The last good one (held).
+        previous: String,
+        /// What dropped.
+        figures: String,
     },
     /// Every store failed.
     #[error("every store failed, nothing was backed up:\n{}", list_failures(.0))]

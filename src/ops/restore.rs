@@ -106,6 +106,7 @@ pub async fn restore(
             return Err(e);
         }
         notes = sv.disagreements(&latest);
+        super::guard::refuse_suspect(&sv, &vet, &latest).await?;
         latest
     } else {
         let id: crate::catalog::SnapshotId = which.parse()?;

@@ -428,6 +428,8 @@ mod tests {
                 row_counts: Default::default(),
                 tool_version: "x".into(),
                 vault: None,
+                schema_sha256: None,
+                suspect: None,
             };
             let obj = crate::store::Listed {
                 key: id.object_key(),

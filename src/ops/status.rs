@@ -235,6 +235,20 @@ pub async fn status(
     }
     let all = sv.snapshots();
     problems.extend(sv.identity_problems());
+    // A snapshot the deletion guard marked, until someone acknowledges it.
+    let acked = super::guard::acknowledged(&sv, &vet).await;
+    for v in all
+        .iter()
+        .filter(|v| super::guard::unacknowledged(v, &acked))
+    {
+        let s = v.meta.suspect.as_ref().expect("suspect");
+        problems.push(
+            Msg::new("status-problem-suspect")
+                .arg("id", &v.meta.id)
+                .arg("previous", &s.previous)
+                .arg("figures", crate::guard::figures(s)),
+        );
+    }
     let copies = |id: &crate::catalog::SnapshotId| {
         all.iter()
             .find(|v| v.meta.id == *id)

@@ -209,6 +209,24 @@ async fn gather_evidence(
         .await?;
         found.extend(withdrawn.good.iter().map(|(_, w, _)| (w.key(), None)));
         rejected.extend(withdrawn.rejected);
+        // Acknowledgements of suspect snapshots: every store says the same.
+        let acks = crate::store::signed::read_records(
+            s,
+            super::guard::ACKS,
+            Kind::GuardAck,
+            &vet.trusted,
+            |k| k.ends_with(".json"),
+            |k, b| {
+                let a: super::guard::Ack = serde_json::from_slice(b).map_err(|e| e.to_string())?;
+                if a.key() != k {
+                    return Err(format!("it acknowledges {} but is stored as {k}", a.id));
+                }
+                Ok(a)
+            },
+        )
+        .await?;
+        found.extend(acks.good.iter().map(|(_, a, _)| (a.key(), None)));
+        rejected.extend(acks.rejected);
         for (k, why) in rejected {
             out.untrusted.push((s.label.clone(), k, why));
         }

@@ -423,6 +423,8 @@ mod tests {
             row_counts: Default::default(),
             tool_version: String::new(),
             vault: None,
+            schema_sha256: None,
+            suspect: None,
         };
         SnapshotView { meta, stores }
     }

@@ -102,6 +102,8 @@ pub enum Kind {
     Marker,
     /// The withdrawal of a misfiled archive bag.
     Withdrawal,
+    /// An acknowledgement of a snapshot the deletion guard marked suspect.
+    GuardAck,
 }
 
 impl Kind {
@@ -113,7 +115,7 @@ impl Kind {
             // Metadata, manifests, drill records and ledger records are a few
             // kilobytes (row counts, checks); holds and markers less.
             Kind::Snapshot | Kind::Manifest | Kind::Drill | Kind::Ledger => 1 << 20,
-            Kind::Hold | Kind::Marker | Kind::Withdrawal => 64 << 10,
+            Kind::Hold | Kind::Marker | Kind::Withdrawal | Kind::GuardAck => 64 << 10,
             // A bag's sidecar lists every file of the bag (thousands of reports).
             Kind::Bag => 16 << 20,
         }
@@ -130,11 +132,12 @@ impl Kind {
             Kind::Bag => "eqvault-bag",
             Kind::Marker => "eqvault-marker",
             Kind::Withdrawal => "eqvault-withdrawal",
+            Kind::GuardAck => "eqvault-guard",
         }
     }
 
     /// Every namespace, for an `allowed_signers` line.
-    pub fn all() -> [Kind; 8] {
+    pub fn all() -> [Kind; 9] {
         [
             Kind::Snapshot,
             Kind::Manifest,
@@ -144,6 +147,7 @@ impl Kind {
             Kind::Bag,
             Kind::Marker,
             Kind::Withdrawal,
+            Kind::GuardAck,
         ]
     }
 }

@@ -1,0 +1,229 @@
+//! The deletion guard's records: `guard ack ID --reason …` and what reads them.
+//!
+//! A snapshot the guard marked suspect at backup (`crate::guard`) stays
+//! suspect until someone who looked at the database acknowledges it with a
+//! signed record in every store (`guard/<id>.json`, namespace
+//! `eqvault-guard`). Until then `status` exits 1, `restore latest` and
+//! `drill latest` name it instead of picking it, and later backups are
+//! compared with the last snapshot that is not suspect (so a damage that
+//! stays is reported every night, not only once).
+
+use std::collections::BTreeSet;
+
+use bytes::Bytes;
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::survey::Survey;
+use super::{OpsError, Outcome, Verdict};
+use crate::catalog::{self, SnapshotId, SnapshotView};
+use crate::config::Config;
+use crate::store::{Store, StoreError};
+use crate::trust::Vetting;
+
+/// Where acknowledgements live.
+pub const ACKS: &str = "guard";
+
+/// A suspect snapshot acknowledged: the drop was looked at and understood
+/// (a planned clean-up, a restored mistake).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ack {
+    /// The snapshot.
+    pub id: SnapshotId,
+    /// Why it is acceptable, in the operator's words.
+    pub reason: String,
+    /// When.
+    pub acknowledged_at: DateTime<FixedOffset>,
+    /// The vault (`[database] vault`) it was signed for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault: Option<String>,
+}
+
+impl Ack {
+    /// Its key.
+    pub fn key(&self) -> String {
+        ack_key(&self.id)
+    }
+}
+
+/// The key of the acknowledgement of `id`.
+pub fn ack_key(id: &SnapshotId) -> String {
+    format!("{ACKS}/{id}.json")
+}
+
+/// The snapshots acknowledged in `store` (trusted records only).
+///
+/// # Errors
+/// [`StoreError`] when the store cannot be listed.
+pub async fn acks(store: &Store, vet: &Vetting) -> Result<BTreeSet<SnapshotId>, StoreError> {
+    let read = crate::store::signed::read_records(
+        store,
+        ACKS,
+        crate::trust::Kind::GuardAck,
+        &vet.trusted,
+        |k| k.ends_with(".json"),
+        |key, b| {
+            let a: Ack = serde_json::from_slice(b).map_err(|e| e.to_string())?;
+            if a.key() != key {
+                return Err(format!("it acknowledges {} but is stored as {key}", a.id));
+            }
+            if a.vault.as_deref() != store.vault() {
+                return Err(catalog::vault_mismatch(a.vault.as_deref()));
+            }
+            Ok(a)
+        },
+    )
+    .await?;
+    Ok(read.good.into_iter().map(|(_, a, _)| a.id).collect())
+}
+
+/// Every snapshot acknowledged in any store the survey opened.
+pub async fn acknowledged(sv: &Survey, vet: &Vetting) -> BTreeSet<SnapshotId> {
+    let mut out = BTreeSet::new();
+    for s in sv.stores.iter().flatten() {
+        if let Ok(a) = acks(s, vet).await {
+            out.extend(a);
+        }
+    }
+    out
+}
+
+/// Whether a snapshot is suspect and nobody acknowledged it.
+pub fn unacknowledged(v: &SnapshotView, acked: &BTreeSet<SnapshotId>) -> bool {
+    v.meta.suspect.is_some() && !acked.contains(&v.meta.id)
+}
+
+/// The snapshot a new backup is compared with: the newest that is not an
+/// unacknowledged suspect one (the last good copy while a drop stands).
+pub fn baseline<'a>(
+    all: &'a [SnapshotView],
+    acked: &BTreeSet<SnapshotId>,
+) -> Option<&'a SnapshotView> {
+    all.iter().find(|v| !unacknowledged(v, acked))
+}
+
+/// `latest` must not silently be a suspect snapshot: the error names it and
+/// the last good one (the operator chooses, by id).
+///
+/// # Errors
+/// [`OpsError::SuspectLatest`].
+pub async fn refuse_suspect(
+    sv: &Survey,
+    vet: &Vetting,
+    latest: &SnapshotView,
+) -> Result<(), OpsError> {
+    let Some(s) = &latest.meta.suspect else {
+        return Ok(());
+    };
+    if acknowledged(sv, vet).await.contains(&latest.meta.id) {
+        return Ok(());
+    }
+    Err(OpsError::SuspectLatest {
+        id: latest.meta.id.to_string(),
+        previous: s.previous.clone(),
+        figures: crate::guard::figures(s),
+    })
+}
+
+/// Holds the last good snapshot (the newest that is not an unacknowledged
+/// suspect one) with `reason`; its id when a store took the hold.
+pub async fn hold_last_good(cfg: &Config, reason: &str, now: DateTime<Utc>) -> Option<String> {
+    let vet = super::vetting(cfg, now).ok()?;
+    let sv = super::survey(cfg, &vet).await.ok()?;
+    let acked = acknowledged(&sv, &vet).await;
+    let id = baseline(&sv.snapshots(), &acked)?.meta.id.to_string();
+    match super::prune::hold(cfg, &id, reason, now).await {
+        Ok((id, per_store)) if per_store.iter().any(|(_, e)| e.is_none()) => Some(id),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot hold the last good snapshot");
+            None
+        }
+    }
+}
+
+/// What `guard ack` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Acked {
+    /// The snapshot.
+    pub id: String,
+    /// Why.
+    pub reason: String,
+    /// Per store: (label, error when it did not take the record).
+    pub stores: Vec<(String, Option<String>)>,
+}
+
+impl Outcome for Acked {
+    /// A store that did not take the record: exit 1.
+    fn verdict(&self) -> Verdict {
+        Verdict::found_if(self.stores.iter().any(|(_, e)| e.is_some()))
+    }
+}
+
+/// Acknowledges the suspect snapshot `id` in every store.
+///
+/// # Errors
+/// [`OpsError::NoSuchSnapshot`] for a snapshot no store holds,
+/// [`OpsError::Refused`] for one that is not suspect or an empty reason.
+pub async fn ack(
+    cfg: &Config,
+    id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Acked, OpsError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().any(char::is_control) {
+        return Err(OpsError::Refused(
+            "say why the drop is acceptable, on one line: --reason \"…\"".into(),
+        ));
+    }
+    let id: SnapshotId = id.parse()?;
+    let signer = super::signer(cfg)?;
+    let vet = super::vetting(cfg, now)?;
+    let sv = super::survey(cfg, &vet).await?;
+    let all = sv.snapshots();
+    let Some(v) = all.iter().find(|v| v.meta.id == id) else {
+        return Err(OpsError::NoSuchSnapshot(id.to_string()));
+    };
+    if v.meta.suspect.is_none() {
+        return Err(OpsError::Refused(format!(
+            "snapshot {id} is not marked suspect: there is nothing to acknowledge"
+        )));
+    }
+    let a = Ack {
+        id: id.clone(),
+        reason: reason.to_string(),
+        acknowledged_at: now.with_timezone(&catalog::vietnam()),
+        vault: cfg.database.vault.clone(),
+    };
+    let body = Bytes::from(serde_json::to_vec_pretty(&a).expect("an ack serialises"));
+    let mut stores = Vec::new();
+    for (i, s) in sv.stores.iter().enumerate() {
+        let res = match s {
+            Some(s) if sv.invs[i].is_some() => match s
+                .put_signed(
+                    &a.key(),
+                    body.clone(),
+                    crate::trust::Kind::GuardAck,
+                    &signer,
+                )
+                .await
+            {
+                Ok(()) | Err(StoreError::Exists { .. }) => None,
+                Err(e) => Some(e.to_string()),
+            },
+            _ => Some(
+                sv.errors[i]
+                    .as_ref()
+                    .map_or("store unavailable".into(), ToString::to_string),
+            ),
+        };
+        stores.push((sv.labels[i].clone(), res));
+    }
+    Ok(Acked {
+        id: id.to_string(),
+        reason: a.reason,
+        stores,
+    })
+}
