@@ -10,18 +10,7 @@ use common::*;
 
 /// A fixture backing up a demo database (a few MB, the reference schema).
 fn demo(fx: &Fixture) -> PathBuf {
-    let d = fx.path().join("demo");
-    let out = eqvault()
-        .args(["demo", "--no-run", "--dir"])
-        .arg(&d)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let db = d.join("equipment.db");
+    let db = demo_database(&fx.path().join("demo"));
     fx.write_config_with(&db, "30s", &[StoreSpec::Local(fx.store.clone())]);
     db
 }

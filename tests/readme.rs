@@ -70,22 +70,8 @@ fn readme_examples_run_as_written() {
         std::fs::create_dir_all(root.join(d)).unwrap();
     }
     // The office's database: a demo one, in the reference schema.
-    let demo = root.join("demo");
-    let out = eqvault()
-        .args(["demo", "--no-run", "--dir"])
-        .arg(&demo)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::copy(
-        demo.join("equipment.db"),
-        root.join("srv/thietbi/equipment.db"),
-    )
-    .unwrap();
+    let demo = demo_database(&root.join("demo"));
+    std::fs::copy(demo, root.join("srv/thietbi/equipment.db")).unwrap();
     // Exported reports, as the archive example names their folder.
     let reports = cwd.join("Báo cáo/Năm học 2025-2026");
     std::fs::create_dir_all(&reports).unwrap();

@@ -926,6 +926,22 @@ async def main():
 asyncio.run(main())
 "#;
 
+/// A demo database in the reference schema (`eqvault demo --no-run`, a few
+/// MB) made in the folder `dir`; returns its path.
+pub fn demo_database(dir: &Path) -> PathBuf {
+    let out = eqvault()
+        .args(["demo", "--no-run", "--dir"])
+        .arg(dir)
+        .output()
+        .expect("run eqvault demo");
+    assert!(
+        out.status.success(),
+        "eqvault demo --no-run: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir.join("equipment.db")
+}
+
 /// The messages the SMTP sink saved.
 pub fn mails(dir: &Path) -> Vec<serde_json::Value> {
     files_ending(dir, ".json")
