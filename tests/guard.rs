@@ -158,6 +158,22 @@ fn sixty_percent_of_the_equipment_deleted_holds_the_last_good_copy_until_acknowl
     // And the next backup compares with the acknowledged one: no drop, no mark.
     let v = backup(&fx, &[], 0);
     assert!(v.get("suspect").is_none(), "{v:#}");
+    // A store added later gets the acknowledgements (and the hold) from sync.
+    let b = fx.path().join("store-b");
+    std::fs::create_dir(&b).unwrap();
+    fx.run(&["store", "add", b.to_str().unwrap(), "--create-store"])
+        .ok();
+    fx.run(&["sync"]).ok();
+    for name in [format!("{bad}.json"), format!("{bad}.json.sig")] {
+        assert!(
+            walkdir::WalkDir::new(&b)
+                .into_iter()
+                .filter_map(Result::ok)
+                .any(|e| e.path().to_string_lossy().contains("/guard/")
+                    && e.file_name().to_string_lossy() == name),
+            "sync did not copy guard/{name}"
+        );
+    }
 }
 
 /// A planned deletion announced with `--expect-drop` passes quietly.
