@@ -740,52 +740,34 @@ mod tests {
     }
 
     /// Issue 31: the advice for a file whose name names two terms, in a folder
-    /// that names the year, keeps the folder's year: done as said, the file
-    /// lands in that year, never in the year of its date.
+    /// that names the year, keeps the folder's year, also when `--term` was
+    /// given for the folder: done as said, the file lands in that year, never
+    /// in the year of its date.
     #[test]
     fn the_advice_for_two_terms_keeps_the_year_the_folder_named() {
         let folders = ["Năm học 2024-2025".to_string()];
-        let r = classify(
-            &Subject {
-                name: "Báo cáo HK1 và HK2.xlsx",
-                folders: &folders,
-                date: Some(d(2026, 12, 6)),
-            },
-            &Flags::default(),
-            &years(),
-        )
-        .unwrap_err();
-        let hint = r.hint.to_string();
-        assert!(
-            hint.contains("--year 2024-2025 --term hk1 or --year 2024-2025 --term hk2"),
-            "{hint}"
-        );
-    }
-
-    /// Issue 31: a name naming two terms in a folder given with `--term`:
-    /// the advice still keeps the folder's year.
-    #[test]
-    fn the_advice_keeps_the_folder_year_when_a_term_was_given_for_the_folder() {
-        let folders = ["Năm học 2024-2025".to_string()];
-        let r = classify(
-            &Subject {
-                name: "Báo cáo HK1 và HK2.xlsx",
-                folders: &folders,
-                date: Some(d(2026, 12, 6)),
-            },
-            &Flags {
-                year: None,
-                period: Some(Period::Hk2),
-                term_default: true,
-            },
-            &years(),
-        )
-        .unwrap_err();
-        let hint = r.hint.to_string();
-        assert!(
-            hint.contains("--year 2024-2025 --term hk1 or --year 2024-2025 --term hk2"),
-            "{hint}"
-        );
+        let given_for_folder = Flags {
+            year: None,
+            period: Some(Period::Hk2),
+            term_default: true,
+        };
+        for flags in [Flags::default(), given_for_folder] {
+            let r = classify(
+                &Subject {
+                    name: "Báo cáo HK1 và HK2.xlsx",
+                    folders: &folders,
+                    date: Some(d(2026, 12, 6)),
+                },
+                &flags,
+                &years(),
+            )
+            .unwrap_err();
+            let hint = r.hint.to_string();
+            assert!(
+                hint.contains("--year 2024-2025 --term hk1 or --year 2024-2025 --term hk2"),
+                "{flags:?}: {hint}"
+            );
+        }
     }
 
     /// Issue 31: `--term` given for a folder is a default: a file whose own
