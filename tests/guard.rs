@@ -301,4 +301,251 @@ fn a_database_overwritten_with_random_bytes_is_named_and_the_last_good_copy_held
                 && e.file_name().to_string_lossy() == format!("{good}.json")
         });
     assert!(hold.is_some(), "no hold on {good}");
+    // Once the database is back, the report shows the hold and why.
+    fx.run(&["restore", &good, "--to", db.to_str().unwrap(), "--force"])
+        .ok();
+    let v = report_json(&fx);
+    let holds = v["backup"]["holds"].as_array().unwrap();
+    assert!(
+        holds.iter().any(|h| h["snapshot"] == good.as_str()
+            && h["reason"].as_str().unwrap().contains("không còn đọc được")),
+        "{:#}",
+        v["backup"]
+    );
+}
+
+/// `n` as Vietnamese writes it (`12.345`).
+fn vi_int(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `report --format json` of the default period (the school year so far).
+fn report_json(fx: &Fixture) -> serde_json::Value {
+    let out = fx.path().join(format!("r-{}.json", rand::random::<u32>()));
+    let r = fx.run(&["report", "--format", "json", "--out", out.to_str().unwrap()]);
+    assert!(matches!(r.code, Some(0 | 1)), "{r:?}");
+    serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
+}
+
+/// `report --format FORMAT` in `lang`, as text (PDF through pdftotext),
+/// with runs of white space made one space.
+fn report_text(fx: &Fixture, format: &str, lang: &str) -> String {
+    let out = fx
+        .path()
+        .join(format!("r-{}.{format}", rand::random::<u32>()));
+    let r = fx.run(&[
+        "--lang",
+        lang,
+        "report",
+        "--format",
+        format,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(matches!(r.code, Some(0 | 1)), "{r:?}");
+    let text = if format == "pdf" {
+        let o = std::process::Command::new("pdftotext")
+            .arg(&out)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils, which scripts/test.sh installs)");
+        assert!(o.status.success());
+        String::from_utf8(o.stdout).unwrap()
+    } else {
+        std::fs::read_to_string(&out).unwrap()
+    };
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The report shows the guard's events as evidence under Art. 6 and 12: the
+/// suspect snapshot with the table and counts, the last good copy held (and
+/// why), whether and why it was acknowledged; in the signed document's body
+/// too, so the head of office signs knowing.
+#[test]
+fn the_report_shows_the_guard_events_as_evidence_under_art6_and_art12() {
+    let fx = Fixture::new();
+    let db = demo(&fx);
+    let good = backup(&fx, &[], 0)["id"].as_str().unwrap().to_string();
+    let before = count(&db, "equipment");
+    sql(&db, "DELETE FROM equipment WHERE rowid % 5 < 3;");
+    let after = count(&db, "equipment");
+    let bad = backup(&fx, &[], 1)["id"].as_str().unwrap().to_string();
+
+    let v = report_json(&fx);
+    let b = &v["backup"];
+    let events = b["guard"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{b:#}");
+    let e = &events[0];
+    assert_eq!(
+        (&e["snapshot"], &e["previous"], &e["previous_held"]),
+        (
+            &serde_json::json!(bad),
+            &serde_json::json!(good),
+            &serde_json::json!(true)
+        ),
+        "{e:#}"
+    );
+    assert!(e["acknowledged"].is_null(), "{e:#}");
+    let t = e["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "equipment")
+        .unwrap_or_else(|| panic!("{e:#}"));
+    assert_eq!(
+        (t["before"].as_u64(), t["after"].as_u64()),
+        (Some(before), Some(after))
+    );
+    assert_eq!(b["newest"]["id"], bad.as_str());
+    assert_eq!(b["newest"]["suspect"], true);
+    assert!(
+        b["holds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["snapshot"] == good.as_str()
+                && h["reason"].as_str().unwrap().contains("equipment")),
+        "{b:#}"
+    );
+    for art in ["art6", "art12_1"] {
+        let a = v["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["article"] == art)
+            .unwrap_or_else(|| panic!("no {art}"));
+        assert!(
+            a["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["kind"] == "guard"
+                    && x["id"] == bad.as_str()
+                    && x["detail"].as_str().unwrap().contains(&good)
+                    && x["detail"].as_str().unwrap().contains("not acknowledged")),
+            "{art}: {:#}",
+            a["evidence"]
+        );
+    }
+
+    // The dashboard and Markdown, in Vietnamese (the default for people).
+    let html = report_text(&fx, "html", "vi");
+    for want in [
+        "id=\"guard-table\"",
+        "Dữ liệu giảm bất thường (Điều 6, Điều 12)",
+        bad.as_str(),
+        "chưa xác nhận",
+        "đã giữ lại",
+        "bị đánh dấu nghi vấn",
+        "1 lần sao lưu thấy dữ liệu giảm bất thường (xem mục 5)",
+        "id=\"holds-table\"",
+    ] {
+        assert!(html.contains(want), "the HTML lacks {want}");
+    }
+    let wanted = format!("bảng equipment {} → {} dòng", vi_int(before), vi_int(after));
+    assert!(html.contains(&wanted), "the HTML lacks {wanted}");
+    let md = report_text(&fx, "md", "en");
+    assert!(
+        md.contains("### Abnormal data drops (Art. 6, Art. 12)")
+            && md.contains(&format!("`{bad}`"))
+            && md.contains("**not acknowledged**"),
+        "{md}"
+    );
+    // The document the head of office signs says it in its body.
+    let pdf = report_text(&fx, "pdf", "vi");
+    let body = pdf.split("Nơi nhận").next().unwrap();
+    assert!(
+        body.contains("lần sao lưu thấy dữ liệu giảm bất thường (Điều 6, Điều 12)")
+            && body.contains("chưa có ai xác nhận"),
+        "{body}"
+    );
+
+    // Acknowledged: the report says when and why.
+    fx.run(&[
+        "guard",
+        "ack",
+        &bad,
+        "--reason",
+        "thanh lý theo quyết định 12/QĐ",
+    ])
+    .ok();
+    let v = report_json(&fx);
+    let ack = &v["backup"]["guard"][0]["acknowledged"];
+    assert_eq!(ack["reason"], "thanh lý theo quyết định 12/QĐ", "{v:#}");
+    let md = report_text(&fx, "md", "vi");
+    assert!(md.contains("thanh lý theo quyết định 12/QĐ"), "{md}");
+}
+
+/// The snapshot the guard marked is evidence: retention keeps it while
+/// nobody has acknowledged it, even where its rules would drop it. Once
+/// acknowledged it may go, and the report still shows the event, from the
+/// acknowledgement (which recorded what the guard saw).
+#[test]
+fn retention_keeps_a_suspect_snapshot_until_acknowledged_and_the_event_outlives_it() {
+    let fx = Fixture::new();
+    let db = demo(&fx);
+    let mut cfg = std::fs::read_to_string(&fx.config).unwrap();
+    cfg.push_str(
+        "\n[retention]\nkeep_last = 1\nkeep_daily = 0\nkeep_weekly = 0\nkeep_monthly = 0\nkeep_yearly = 0\n",
+    );
+    std::fs::write(&fx.config, cfg).unwrap();
+    let good = backup(&fx, &[], 0)["id"].as_str().unwrap().to_string();
+    sql(&db, "DELETE FROM equipment WHERE rowid % 5 < 3;");
+    let bad = backup(&fx, &[], 1)["id"].as_str().unwrap().to_string();
+    // The deletion was planned after all: the next backup says so, and one more follows.
+    let planned = backup(&fx, &["--expect-drop"], 0)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let newest = backup(&fx, &[], 0)["id"].as_str().unwrap().to_string();
+    let ids = |v: &serde_json::Value, k: &str| -> Vec<String> {
+        v[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let plan = fx.run(&["prune", "--dry-run", "--json"]).ok().json();
+    let kept = ids(&plan, "keep");
+    assert!(kept.contains(&bad), "{plan:#}");
+    assert!(kept.contains(&good) && kept.contains(&newest), "{plan:#}");
+    assert!(ids(&plan, "remove").contains(&planned), "{plan:#}");
+    let why = plan["keep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == bad.as_str())
+        .map(|d| d["reasons"].to_string())
+        .unwrap();
+    assert!(why.contains("deletion guard"), "{why}");
+
+    fx.run(&["guard", "ack", &bad, "--reason", "thanh lý thiết bị hỏng"])
+        .ok();
+    let done = fx.run(&["prune", "--json"]).ok().json();
+    assert!(ids(&done, "remove").contains(&bad), "{done:#}");
+    let listed = fx.run(&["snapshots", "--json"]).ok().json();
+    assert!(!listed.to_string().contains(&bad), "{listed:#}");
+    let v = report_json(&fx);
+    let events = v["backup"]["guard"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{:#}", v["backup"]);
+    let e = &events[0];
+    assert_eq!(e["snapshot"], bad.as_str());
+    assert_eq!(e["previous"], good.as_str());
+    assert_eq!(e["acknowledged"]["reason"], "thanh lý thiết bị hỏng");
+    assert!(
+        e["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["table"] == "equipment"),
+        "{e:#}"
+    );
 }

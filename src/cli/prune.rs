@@ -141,6 +141,8 @@ fn reason(lang: Lang, r: &str) -> String {
         lang.t("prune-reason-quarterly", &[("bucket", &q)])
     } else if r == "newest snapshot that passed a drill (floor)" {
         lang.t("prune-reason-drilled", &[])
+    } else if r == crate::ops::prune::SUSPECT_REASON {
+        lang.t("prune-reason-suspect", &[])
     } else if r == "held (floor)" {
         lang.t("prune-reason-held", &[])
     } else if let Some(when) = word("dated in the future (").and_then(|w| {

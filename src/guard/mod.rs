@@ -183,44 +183,54 @@ pub fn figures(s: &Suspicion) -> String {
     out.join("; ")
 }
 
+/// What a suspicion found, one item per table or rule, in Vietnamese
+/// (`vi`) or English, with counts written by `int` (the reader's
+/// convention: `10.000` in Vietnamese).
+pub fn describe(s: &Suspicion, vi: bool, int: impl Fn(u64) -> String) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in &s.tables {
+        let (before, after, pct) = (int(t.before), int(t.after), t.percent());
+        out.push(if vi {
+            format!("bảng {} {before} → {after} dòng (−{pct:.0} %)", t.table)
+        } else {
+            format!("table {} {before} → {after} rows (−{pct:.0} %)", t.table)
+        });
+    }
+    if !s.dropped_tables.is_empty() {
+        let tables = s.dropped_tables.join(", ");
+        out.push(if vi {
+            format!("bảng bị xoá: {tables}")
+        } else {
+            format!("tables dropped: {tables}")
+        });
+    }
+    if s.identifiers_gone > 0 {
+        let n = int(s.identifiers_gone);
+        out.push(if vi {
+            format!("{n} mã định danh biến mất")
+        } else {
+            format!("{n} identifiers gone")
+        });
+    }
+    if s.schema_changed {
+        out.push(if vi {
+            "cấu trúc cơ sở dữ liệu thay đổi".into()
+        } else {
+            "the schema changed".into()
+        });
+    }
+    out
+}
+
 /// The reason of the hold put on the previous snapshot: the figures, in
 /// Vietnamese then English (it is read in `prune --dry-run`, the report and
 /// by whoever looks at the store).
 pub fn hold_reason(s: &Suspicion, new_id: &str) -> String {
-    let mut vi = Vec::new();
-    let mut en = Vec::new();
-    for t in &s.tables {
-        vi.push(format!(
-            "bảng {} {} → {} dòng (−{:.0} %)",
-            t.table,
-            t.before,
-            t.after,
-            t.percent()
-        ));
-        en.push(format!(
-            "table {} {} → {} rows (−{:.0} %)",
-            t.table,
-            t.before,
-            t.after,
-            t.percent()
-        ));
-    }
-    if !s.dropped_tables.is_empty() {
-        vi.push(format!("bảng bị xoá: {}", s.dropped_tables.join(", ")));
-        en.push(format!("tables dropped: {}", s.dropped_tables.join(", ")));
-    }
-    if s.identifiers_gone > 0 {
-        vi.push(format!("{} mã định danh biến mất", s.identifiers_gone));
-        en.push(format!("{} identifiers gone", s.identifiers_gone));
-    }
-    if s.schema_changed {
-        vi.push("cấu trúc cơ sở dữ liệu thay đổi".into());
-        en.push("the schema changed".into());
-    }
+    let plain = |n: u64| n.to_string();
     format!(
         "dữ liệu giảm bất thường ở bản sao lưu {new_id}: {}; giữ bản này làm bản tốt gần nhất / abnormal drop in snapshot {new_id}: {}; kept as the last good copy",
-        vi.join("; "),
-        en.join("; ")
+        describe(s, true, plain).join("; "),
+        describe(s, false, plain).join("; ")
     )
 }
 

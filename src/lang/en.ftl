@@ -28,6 +28,7 @@ prune-reason-quarterly = quarterly { $bucket } (floor)
 prune-reason-drilled = newest snapshot that passed a drill (floor)
 prune-reason-held = held (floor)
 prune-reason-future = dated in the future ({ $when }): kept until its time comes
+prune-reason-suspect = marked suspect by the deletion guard and not acknowledged: evidence, kept until `eqvault guard ack`
 
 hold-held = held { $id } in { $store }
 hold-released = released { $id } in { $store }

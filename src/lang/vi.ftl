@@ -28,6 +28,7 @@ prune-reason-quarterly = bản theo quý { $bucket } (mức sàn, Điều 12.1)
 prune-reason-drilled = bản mới nhất đã diễn tập phục hồi đạt (mức sàn)
 prune-reason-held = đang được giữ (mức sàn)
 prune-reason-future = ghi ngày trong tương lai ({ $when }): giữ đến khi tới ngày đó
+prune-reason-suspect = bị bộ bảo vệ chống xoá dữ liệu đánh dấu nghi vấn và chưa được xác nhận: là bằng chứng, giữ đến khi có `eqvault guard ack`
 
 hold-held = đã giữ { $id } ở { $store }
 hold-released = đã thôi giữ { $id } ở { $store }

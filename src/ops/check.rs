@@ -48,8 +48,8 @@ pub enum Gathered {
     NoConfig,
     /// A config, but the stores could not be asked (or their rules are off).
     Unavailable(String),
-    /// What the stores hold.
-    Facts(StoreFacts),
+    /// What the stores hold (boxed: it is large, and the other cases are not).
+    Facts(Box<StoreFacts>),
 }
 
 impl Gathered {
@@ -108,7 +108,7 @@ impl Vault {
                 Gathered::Unavailable("store rules are switched off".into())
             }
             Some(c) => match super::survey::store_facts(c).await {
-                Ok(f) => Gathered::Facts(f),
+                Ok(f) => Gathered::Facts(Box::new(f)),
                 Err(e) => Gathered::Unavailable(e.to_string()),
             },
         }

@@ -38,6 +38,14 @@ pub struct Ack {
     /// The vault (`[database] vault`) it was signed for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vault: Option<String>,
+    /// When the snapshot was taken, and what the guard saw in it (copied from
+    /// its signed metadata): the evidence outlives the snapshot, which
+    /// retention may remove once it is acknowledged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taken_at: Option<DateTime<FixedOffset>>,
+    /// See `taken_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspect: Option<crate::guard::Suspicion>,
 }
 
 impl Ack {
@@ -57,6 +65,18 @@ pub fn ack_key(id: &SnapshotId) -> String {
 /// # Errors
 /// [`StoreError`] when the store cannot be listed.
 pub async fn acks(store: &Store, vet: &Vetting) -> Result<BTreeSet<SnapshotId>, StoreError> {
+    Ok(ack_records(store, vet)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect())
+}
+
+/// The trusted acknowledgements in `store`, whole (for the report's evidence).
+///
+/// # Errors
+/// [`StoreError`] when the store cannot be listed.
+pub async fn ack_records(store: &Store, vet: &Vetting) -> Result<Vec<Ack>, StoreError> {
     let read = crate::store::signed::read_records(
         store,
         ACKS,
@@ -75,7 +95,7 @@ pub async fn acks(store: &Store, vet: &Vetting) -> Result<BTreeSet<SnapshotId>, 
         },
     )
     .await?;
-    Ok(read.good.into_iter().map(|(_, a, _)| a.id).collect())
+    Ok(read.good.into_iter().map(|(_, a, _)| a).collect())
 }
 
 /// Every snapshot acknowledged in any store the survey opened.
@@ -186,16 +206,18 @@ pub async fn ack(
     let Some(v) = all.iter().find(|v| v.meta.id == id) else {
         return Err(OpsError::NoSuchSnapshot(id.to_string()));
     };
-    if v.meta.suspect.is_none() {
+    let Some(suspect) = v.meta.suspect.clone() else {
         return Err(OpsError::Refused(format!(
             "snapshot {id} is not marked suspect: there is nothing to acknowledge"
         )));
-    }
+    };
     let a = Ack {
         id: id.clone(),
         reason: reason.to_string(),
         acknowledged_at: now.with_timezone(&catalog::vietnam()),
         vault: cfg.database.vault.clone(),
+        taken_at: Some(v.meta.created_at),
+        suspect: Some(suspect),
     };
     let body = Bytes::from(serde_json::to_vec_pretty(&a).expect("an ack serialises"));
     let mut stores = Vec::new();

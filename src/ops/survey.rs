@@ -446,6 +446,33 @@ pub async fn store_facts(cfg: &Config) -> Result<StoreFacts, OpsError> {
             Ok(records) => facts.drills.extend(records.trusted),
             Err(e) => tracing::warn!(store = %label, error = %e, "cannot read drill records"),
         }
+        match super::prune::holds(&store, &vet).await {
+            Ok(h) => {
+                facts.holds.extend(
+                    h.trusted
+                        .into_iter()
+                        .map(|h| crate::policy::stores::HoldFact {
+                            id: h.id.to_string(),
+                            since: h.since,
+                            reason: h.reason,
+                        }),
+                )
+            }
+            Err(e) => tracing::warn!(store = %label, error = %e, "cannot read holds"),
+        }
+        match super::guard::ack_records(&store, &vet).await {
+            Ok(acks) => facts.guard_acks.extend(acks.into_iter().map(|a| {
+                crate::policy::stores::GuardAckFact {
+                    id: a.id.to_string(),
+                    at: a.acknowledged_at,
+                    reason: a.reason,
+                    event: a.taken_at.zip(a.suspect),
+                }
+            })),
+            Err(e) => {
+                tracing::warn!(store = %label, error = %e, "cannot read guard acknowledgements");
+            }
+        }
     }
     facts.snapshots = merged(&invs);
     one_copy_per_store(&mut facts.snapshots, &same_marker(&markers));
@@ -493,6 +520,20 @@ pub async fn store_facts(cfg: &Config) -> Result<StoreFacts, OpsError> {
     );
     facts.drills.sort_by(|a, b| a.id.cmp(&b.id));
     facts.drills.dedup_by(|a, b| a.id == b.id);
+    // Records are copied between stores: one per snapshot (and hold).
+    facts
+        .holds
+        .sort_by(|a, b| (a.since, &a.id).cmp(&(b.since, &b.id)));
+    facts
+        .holds
+        .dedup_by(|a, b| a.id == b.id && a.since == b.since);
+    facts
+        .guard_acks
+        .sort_by(|a, b| (&a.id, a.at).cmp(&(&b.id, b.at)));
+    facts.guard_acks.dedup_by(|a, b| a.id == b.id);
+    facts
+        .guard_acks
+        .sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
     Ok(facts)
 }
 

@@ -61,6 +61,37 @@ pub struct StoreFacts {
     pub ledger: Option<Result<Vec<crate::ledger::Entry>, String>>,
     /// Ledger rows that could not be read: (kind, id, why).
     pub ledger_unreadable: Vec<(String, String, String)>,
+    /// Trusted holds across stores (one per snapshot and `since`), oldest first:
+    /// the copies kept from retention, with why (the deletion guard's among them).
+    pub holds: Vec<HoldFact>,
+    /// Trusted acknowledgements of snapshots the deletion guard marked
+    /// (`guard ack`), one per snapshot (the earliest), oldest first.
+    pub guard_acks: Vec<GuardAckFact>,
+}
+
+/// A trusted hold on a snapshot, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldFact {
+    /// The snapshot held.
+    pub id: String,
+    /// Since when.
+    pub since: DateTime<FixedOffset>,
+    /// Why, in the words of whoever (or whatever) placed it.
+    pub reason: String,
+}
+
+/// A trusted acknowledgement of a suspect snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardAckFact {
+    /// The snapshot acknowledged.
+    pub id: String,
+    /// When.
+    pub at: DateTime<FixedOffset>,
+    /// Why the drop is acceptable, in the operator's words.
+    pub reason: String,
+    /// When the snapshot was taken and what the guard saw in it, as the
+    /// acknowledgement recorded them (none in records made before they were).
+    pub event: Option<(DateTime<FixedOffset>, crate::guard::Suspicion)>,
 }
 
 /// The local date of `t + span` (calendar months, or seconds).

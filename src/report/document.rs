@@ -220,6 +220,7 @@ pub fn render(r: &Report, lang: Lang) -> String {
         );
     }
     out.push_str("</tbody></table>");
+    guard_paragraph(&mut out, r, lang);
     // Nơi nhận and the signature block, kept together.
     let signer = r.office.signer_name.trim();
     let _ = write!(
@@ -259,4 +260,70 @@ pub fn render(r: &Report, lang: Lang) -> String {
     html::provenance(&mut out, r, lang);
     out.push_str("</div></body></html>\n");
     out
+}
+
+/// Said in the body, above the signature, when the deletion guard tripped in
+/// the period: the head of office signs knowing the data dropped (Art. 6)
+/// and which copy was kept to fall back on (Art. 12).
+fn guard_paragraph(out: &mut String, r: &Report, lang: Lang) {
+    /// Events told one by one; the rest are in the appendix.
+    const TOLD: usize = 5;
+    let events = &r.backup.guard;
+    if events.is_empty() {
+        return;
+    }
+    let mut told: Vec<String> = events
+        .iter()
+        .take(TOLD)
+        .map(|e| {
+            let c = super::evidence::guard_cells(e, lang);
+            match lang {
+                Lang::Vi => format!(
+                    "bản sao lưu {} ({}): {}; bản tốt gần nhất {}; {}",
+                    e.snapshot,
+                    lang.datetime(&e.taken_at),
+                    c.what.join(", "),
+                    c.previous,
+                    match &e.acknowledged {
+                        Some(_) => format!("đã xác nhận {}", c.acknowledged),
+                        None => "chưa có ai xác nhận".into(),
+                    }
+                ),
+                Lang::En => format!(
+                    "snapshot {} ({}): {}; last good copy {}; {}",
+                    e.snapshot,
+                    lang.datetime(&e.taken_at),
+                    c.what.join(", "),
+                    c.previous,
+                    match &e.acknowledged {
+                        Some(_) => format!("acknowledged {}", c.acknowledged),
+                        None => "nobody has acknowledged it".into(),
+                    }
+                ),
+            }
+        })
+        .collect();
+    if events.len() > TOLD {
+        told.push(match lang {
+            Lang::Vi => format!("và {} lần khác (xem Phụ lục)", events.len() - TOLD),
+            Lang::En => format!("and {} more (see the appendix)", events.len() - TOLD),
+        });
+    }
+    let _ = write!(
+        out,
+        "<p class=\"body\" id=\"guard-events\" data-count=\"{}\">{}</p>",
+        events.len(),
+        esc(&match lang {
+            Lang::Vi => format!(
+                "Trong kỳ, {} lần sao lưu thấy dữ liệu giảm bất thường (Điều 6, Điều 12): {}.",
+                lang.int(events.len() as u64),
+                told.join("; ")
+            ),
+            Lang::En => format!(
+                "In the period, {} backups saw the data drop abnormally (Art. 6, Art. 12): {}.",
+                lang.int(events.len() as u64),
+                told.join("; ")
+            ),
+        })
+    );
 }

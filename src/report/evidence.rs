@@ -348,3 +348,105 @@ mod tests {
         assert_eq!(period("khác", Lang::Vi), "khác");
     }
 }
+
+/// A deletion-guard event in words, as every renderer shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardCells {
+    /// What dropped, one item per table or rule.
+    pub what: Vec<String>,
+    /// The last good copy and whether it is held.
+    pub previous: String,
+    /// The acknowledgement (`dd/mm/yyyy hh:mm: reason`), or that there is none.
+    pub acknowledged: String,
+}
+
+/// Headings of the deletion guard's table and the holds table, in `lang`.
+pub struct GuardWords {
+    /// The sub-heading.
+    pub heading: &'static str,
+    /// What the guard does, for a reader who never heard of it.
+    pub intro: &'static str,
+    /// When nothing happened.
+    pub none: &'static str,
+    /// Columns: snapshot marked, taken at, what dropped, last good copy, acknowledged.
+    pub columns: [&'static str; 5],
+    /// The holds' sub-heading.
+    pub holds: &'static str,
+    /// Columns: snapshot, since, why.
+    pub hold_columns: [&'static str; 3],
+    /// Said beside the newest backup when it is suspect.
+    pub suspect: &'static str,
+}
+
+/// The deletion guard's words in `lang`.
+pub fn guard_words(lang: Lang) -> GuardWords {
+    match lang {
+        Lang::Vi => GuardWords {
+            heading: "Dữ liệu giảm bất thường (Điều 6, Điều 12)",
+            intro: "Mỗi lần sao lưu, eqvault so sánh cơ sở dữ liệu với bản sao lưu tốt gần nhất. Khi một bảng mất nhiều dòng, nhiều mã định danh biến mất, một bảng bị xoá hoặc cấu trúc thay đổi, bản sao lưu mới vẫn được lưu làm bằng chứng nhưng bị đánh dấu nghi vấn, và bản tốt gần nhất được giữ lại, không bị xoá theo chính sách lưu giữ, cho đến khi có người kiểm tra và xác nhận (eqvault guard ack).",
+            none: "Không có lần sao lưu nào thấy dữ liệu giảm bất thường trong kỳ.",
+            columns: [
+                "Bản sao lưu bị đánh dấu",
+                "Thời điểm",
+                "Dữ liệu giảm",
+                "Bản tốt gần nhất",
+                "Xác nhận",
+            ],
+            holds: "Bản sao lưu được giữ lại",
+            hold_columns: ["Bản sao lưu", "Giữ từ", "Lý do"],
+            suspect: "bị đánh dấu nghi vấn: xem mục Dữ liệu giảm bất thường",
+        },
+        Lang::En => GuardWords {
+            heading: "Abnormal data drops (Art. 6, Art. 12)",
+            intro: "At every backup eqvault compares the database with the last good snapshot. When a table loses many rows, many identifiers vanish, a table is dropped or the schema changes, the new snapshot is still stored as evidence but marked suspect, and the last good one is held from retention until someone looks and acknowledges it (eqvault guard ack).",
+            none: "No backup saw an abnormal drop in the period.",
+            columns: [
+                "Snapshot marked",
+                "Taken at",
+                "What dropped",
+                "Last good copy",
+                "Acknowledged",
+            ],
+            holds: "Snapshots held",
+            hold_columns: ["Snapshot", "Held since", "Why"],
+            suspect: "marked suspect: see Abnormal data drops",
+        },
+    }
+}
+
+/// The cells of a deletion-guard event, in `lang`.
+pub fn guard_cells(g: &super::model::GuardEvent, lang: Lang) -> GuardCells {
+    let vi = lang == Lang::Vi;
+    GuardCells {
+        what: crate::guard::describe(&g.suspicion(), vi, |n| lang.int(n)),
+        previous: format!(
+            "{} ({})",
+            g.previous,
+            if g.previous_held {
+                lang.choose("đã giữ lại", "held")
+            } else {
+                lang.choose("không được giữ", "not held")
+            }
+        ),
+        acknowledged: match &g.acknowledged {
+            Some(a) => format!("{}: {}", lang.datetime(&a.at), a.reason),
+            None => lang.choose("chưa xác nhận", "not acknowledged").into(),
+        },
+    }
+}
+
+/// Said under an article's rules when the deletion guard's events are among
+/// its evidence (Art. 6 and 12.1): how many, and where they are told.
+pub fn guard_note(a: &super::model::ArticleRow, lang: Lang) -> Option<String> {
+    let n = a.evidence.iter().filter(|e| e.kind == "guard").count() as u64;
+    (n > 0).then(|| match lang {
+        Lang::Vi => format!(
+            "{} lần sao lưu thấy dữ liệu giảm bất thường (xem mục 5)",
+            lang.int(n)
+        ),
+        Lang::En => format!(
+            "{} backups saw an abnormal data drop (see section 5)",
+            lang.int(n)
+        ),
+    })
+}

@@ -429,7 +429,15 @@ fn summary(out: &mut String, r: &Report, lang: Lang) {
             }
             out.push_str("</li>");
         }
-        out.push_str("</ul></td>");
+        out.push_str("</ul>");
+        if let Some(note) = super::evidence::guard_note(a, lang) {
+            let _ = write!(
+                out,
+                "<div class=\"why guard-note\"><span class=\"status not_met\">{}</span></div>",
+                esc(&note)
+            );
+        }
+        out.push_str("</td>");
         num(out, a.violations, true, lang);
         num(out, a.warnings, false, lang);
         num(out, a.schools, false, lang);
@@ -522,7 +530,84 @@ pub(super) fn schools(out: &mut String, r: &Report, lang: Lang) {
         num(out, s.findings, true, lang);
         out.push_str("</tr>");
     }
-    out.push_str("</tbody></table></section>");
+    out.push_str("</tbody></table>");
+    guard(out, r, lang);
+    out.push_str("</section>");
+}
+
+/// The deletion guard's events and the snapshots held (inside section 5).
+fn guard(out: &mut String, r: &Report, lang: Lang) {
+    let g = super::evidence::guard_words(lang);
+    let b = &r.backup;
+    let _ = write!(
+        out,
+        "<h3 id=\"guard\" data-count=\"{}\" data-unacknowledged=\"{}\">{}</h3><p class=\"intro\">{}</p>",
+        b.guard.len(),
+        b.guard.iter().filter(|e| e.acknowledged.is_none()).count(),
+        esc(g.heading),
+        esc(g.intro)
+    );
+    if b.guard.is_empty() {
+        let _ = write!(out, "<p class=\"muted\">{}</p>", esc(g.none));
+    } else {
+        out.push_str("<table id=\"guard-table\"><thead><tr>");
+        for c in g.columns {
+            let _ = write!(out, "<th>{}</th>", esc(c));
+        }
+        out.push_str("</tr></thead><tbody>");
+        for e in &b.guard {
+            let c = super::evidence::guard_cells(e, lang);
+            let ack = if e.acknowledged.is_some() {
+                esc(&c.acknowledged)
+            } else {
+                format!(
+                    "<span class=\"status not_met\">{}</span>",
+                    esc(&c.acknowledged)
+                )
+            };
+            let _ = write!(
+                out,
+                "<tr data-snapshot=\"{}\" data-previous=\"{}\" data-held=\"{}\" data-acknowledged=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{ack}</td></tr>",
+                esc(&e.snapshot),
+                esc(&e.previous),
+                e.previous_held,
+                e.acknowledged.is_some(),
+                esc(&e.snapshot),
+                esc(&lang.datetime(&e.taken_at)),
+                c.what
+                    .iter()
+                    .map(|w| esc(w))
+                    .collect::<Vec<_>>()
+                    .join("<br>"),
+                esc(&c.previous),
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    if b.holds.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<h3 id=\"holds\" data-count=\"{}\">{}</h3><table id=\"holds-table\"><thead><tr>",
+        b.holds.len(),
+        esc(g.holds)
+    );
+    for c in g.hold_columns {
+        let _ = write!(out, "<th>{}</th>", esc(c));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for h in &b.holds {
+        let _ = write!(
+            out,
+            "<tr data-snapshot=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            esc(&h.snapshot),
+            esc(&h.snapshot),
+            esc(&lang.datetime(&h.since)),
+            esc(&h.reason)
+        );
+    }
+    out.push_str("</tbody></table>");
 }
 
 pub(super) fn trends(out: &mut String, r: &Report, lang: Lang) {
@@ -860,7 +945,15 @@ pub(super) fn backup(out: &mut String, r: &Report, lang: Lang) {
                 w.newest_backup,
                 format!("<code>{}</code>", esc(&s.id)),
                 format!(
-                    "{} · {}: <span class=\"status {}\" id=\"copies\" data-v=\"{}\">{}/{}</span> ({} {})",
+                    "{}{} · {}: <span class=\"status {}\" id=\"copies\" data-v=\"{}\">{}/{}</span> ({} {})",
+                    if s.suspect {
+                        format!(
+                            "<span class=\"status not_met\" id=\"newest-suspect\">{}</span><br>",
+                            esc(super::evidence::guard_words(lang).suspect)
+                        )
+                    } else {
+                        String::new()
+                    },
                     esc(&lang.datetime(&s.created_at)),
                     esc(w.copies),
                     if ok { "met" } else { "not_met" },

@@ -187,6 +187,7 @@ pub fn render(r: &Report, lang: Lang) -> String {
                 }
                 s
             })
+            .chain(super::evidence::guard_note(a, lang).map(|n| format!("**{}**", md(&n))))
             .collect();
         row(
             &mut out,
@@ -486,9 +487,14 @@ fn backup(out: &mut String, r: &Report, lang: Lang) {
         Some(s) => {
             let _ = writeln!(
                 out,
-                "- {}: {} ({}); {}: {}/{} ({} {})",
+                "- {}: {}{} ({}); {}: {}/{} ({} {})",
                 md(w.newest_backup),
                 code(&s.id),
+                if s.suspect {
+                    format!(" **{}**", md(super::evidence::guard_words(lang).suspect))
+                } else {
+                    String::new()
+                },
                 md(&lang.datetime(&s.created_at)),
                 md(w.copies),
                 s.copies,
@@ -551,6 +557,52 @@ fn backup(out: &mut String, r: &Report, lang: Lang) {
         row(
             out,
             &[code(&s.store), reach, lang.int(s.snapshots), id, at, copies],
+        );
+    }
+    guard(out, r, lang);
+}
+
+/// The deletion guard's events and the snapshots held (inside section 5).
+fn guard(out: &mut String, r: &Report, lang: Lang) {
+    let g = super::evidence::guard_words(lang);
+    let b = &r.backup;
+    let _ = write!(out, "\n### {}\n\n{}\n\n", md(g.heading), md(g.intro));
+    if b.guard.is_empty() {
+        let _ = writeln!(out, "{}", md(g.none));
+    } else {
+        table(out, &g.columns, 5);
+        for e in &b.guard {
+            let c = super::evidence::guard_cells(e, lang);
+            let ack = if e.acknowledged.is_some() {
+                md(&c.acknowledged)
+            } else {
+                format!("**{}**", md(&c.acknowledged))
+            };
+            row(
+                out,
+                &[
+                    code(&e.snapshot),
+                    md(&lang.datetime(&e.taken_at)),
+                    c.what.iter().map(|w| md(w)).collect::<Vec<_>>().join("; "),
+                    md(&c.previous),
+                    ack,
+                ],
+            );
+        }
+    }
+    if b.holds.is_empty() {
+        return;
+    }
+    let _ = write!(out, "\n### {}\n\n", md(g.holds));
+    table(out, &g.hold_columns, 3);
+    for h in &b.holds {
+        row(
+            out,
+            &[
+                code(&h.snapshot),
+                md(&lang.datetime(&h.since)),
+                md(&h.reason),
+            ],
         );
     }
 }

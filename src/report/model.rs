@@ -248,7 +248,8 @@ pub struct ArticleRow {
     /// The days judged, and the day the evidence was judged at.
     pub window: ArticleWindow,
     /// The records the verdict rests on, for the articles judged from the
-    /// stores (snapshots, drills, archived reports): ids and dates. Empty
+    /// stores (snapshots, drills, archived reports): ids and dates; and the
+    /// deletion guard's events under Art. 6 and Art. 12.1. Otherwise empty
     /// for the articles judged from the database (the findings are its
     /// evidence) and when no record existed.
     pub evidence: Vec<EvidenceUsed>,
@@ -283,7 +284,9 @@ pub struct ArticleWindow {
 /// One record an article's verdict rests on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EvidenceUsed {
-    /// `snapshot`, `drill` or `report`.
+    /// `snapshot`, `drill`, `report` or `guard` (a snapshot the deletion
+    /// guard marked suspect: its figures, the last good copy and the
+    /// acknowledgement).
     pub kind: &'static str,
     /// The snapshot id, drill id, or the bag id of an archived report.
     pub id: String,
@@ -565,6 +568,8 @@ pub struct SnapshotRef {
     pub created_at: DateTime<FixedOffset>,
     /// How many stores hold a complete copy.
     pub copies: u64,
+    /// The deletion guard marked it suspect (see [`BackupSection::guard`]).
+    pub suspect: bool,
 }
 
 /// A restore drill.
@@ -603,6 +608,71 @@ pub struct BackupSection {
     pub last_drill: Option<DrillRow>,
     /// Drills by `as_of` that restored (success or warning).
     pub restorable_drills: u64,
+    /// The deletion guard's events (Art. 6: identifiers are never deleted;
+    /// Art. 12: a copy to fall back on): snapshots taken in the period, or
+    /// before it and still not acknowledged at its start, that the guard
+    /// marked suspect; oldest first.
+    pub guard: Vec<GuardEvent>,
+    /// Snapshots held from retention by `as_of`, with why (the guard holds
+    /// the last good copy when it trips or the database cannot be read);
+    /// oldest first.
+    pub holds: Vec<HoldRow>,
+}
+
+/// A backup that saw the data vanish: what the deletion guard recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GuardEvent {
+    /// The snapshot marked suspect.
+    pub snapshot: String,
+    /// When it was taken.
+    pub taken_at: DateTime<FixedOffset>,
+    /// The last good snapshot it was compared with.
+    pub previous: String,
+    /// Whether a trusted hold keeps that snapshot from retention now.
+    pub previous_held: bool,
+    /// Tables that lost rows past the rule.
+    pub tables: Vec<crate::guard::TableLoss>,
+    /// Tables that are gone.
+    pub dropped_tables: Vec<String>,
+    /// Identifiers gone since the last good snapshot (0: under the rule).
+    pub identifiers_gone: u64,
+    /// The schema changed.
+    pub schema_changed: bool,
+    /// The acknowledgement by `as_of` (`guard ack`), if any.
+    pub acknowledged: Option<GuardAck>,
+}
+
+impl GuardEvent {
+    /// What the guard saw, as the signed metadata records it.
+    pub fn suspicion(&self) -> crate::guard::Suspicion {
+        crate::guard::Suspicion {
+            previous: self.previous.clone(),
+            tables: self.tables.clone(),
+            dropped_tables: self.dropped_tables.clone(),
+            identifiers_gone: self.identifiers_gone,
+            schema_changed: self.schema_changed,
+        }
+    }
+}
+
+/// A suspect snapshot acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GuardAck {
+    /// When.
+    pub at: DateTime<FixedOffset>,
+    /// Why, in the operator's words.
+    pub reason: String,
+}
+
+/// A snapshot held from retention.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HoldRow {
+    /// The snapshot.
+    pub snapshot: String,
+    /// Since when.
+    pub since: DateTime<FixedOffset>,
+    /// Why.
+    pub reason: String,
 }
 
 /// Whether a period's reports are all archived.
@@ -807,7 +877,7 @@ pub fn build(
     check_plan.validate()?;
     // Backups, copies and drills are judged as of the period's end (or
     // --as-of, if earlier): nothing made after it proves anything about it.
-    let backup = backup_section(&stores, policies, period.to);
+    let backup = backup_section(&stores, policies, period.from, period.to);
 
     let (checked, raw, hashed) = std::thread::scope(|s| {
         let stats = s.spawn(|| {
@@ -839,7 +909,14 @@ pub fn build(
     let archive = archive_section(&stores, policies, &period, &window);
     let mut figures = Figures::new(policies, &period, &window, &raw);
     figures.findings(&findings);
-    let articles = articles(policies, &outcome, &findings, &stores, &archive);
+    let articles = articles(
+        policies,
+        &outcome,
+        &findings,
+        &stores,
+        &archive,
+        &backup.guard,
+    );
     let totals = Totals {
         articles_met: articles.iter().filter(|a| a.status == Status::Met).count() as u64,
         articles: articles.len() as u64,
@@ -1124,6 +1201,7 @@ fn articles(
     findings: &[Finding],
     stores: &StoreInput<'_>,
     archive: &ArchiveSection,
+    guard: &[GuardEvent],
 ) -> Vec<ArticleRow> {
     let (summary, skipped, window) = (&outcome.summary, &outcome.skipped, &outcome.window);
     let mut by_article: HashMap<Article, (u64, u64, BTreeSet<&str>, u64)> = HashMap::new();
@@ -1188,7 +1266,7 @@ fn articles(
                     to: window.to,
                     judged_at: if from_stores { window.to } else { window.as_of },
                 },
-                evidence: evidence_used(article, facts, window.to, archive),
+                evidence: evidence_used(article, facts, window.to, archive, guard),
             }
         })
         .collect()
@@ -1196,6 +1274,39 @@ fn articles(
 
 /// The records an article judged from the stores rests on.
 fn evidence_used(
+    article: Article,
+    facts: Option<&StoreFacts>,
+    at: NaiveDate,
+    archive: &ArchiveSection,
+    guard: &[GuardEvent],
+) -> Vec<EvidenceUsed> {
+    let local = |t: &DateTime<FixedOffset>| crate::calendar::local_date_of(t);
+    // The deletion guard's events bear on identifiers (Art. 6) and on the
+    // copy to fall back on (Art. 12.1).
+    let guarded = guard.iter().map(|g| EvidenceUsed {
+        kind: "guard",
+        id: g.snapshot.clone(),
+        date: local(&g.taken_at),
+        detail: format!(
+            "{}; last good {}{}; {}",
+            crate::guard::figures(&g.suspicion()),
+            g.previous,
+            if g.previous_held { " (held)" } else { "" },
+            match &g.acknowledged {
+                Some(a) => format!("acknowledged {}: {}", a.at.to_rfc3339(), a.reason),
+                None => "not acknowledged".into(),
+            }
+        ),
+    });
+    let mut out = evidence_of_stores(article, facts, at, archive);
+    if matches!(article, Article::Art6 | Article::Art12_1) {
+        out.extend(guarded);
+    }
+    out
+}
+
+/// The records of the stores an article's verdict rests on.
+fn evidence_of_stores(
     article: Article,
     facts: Option<&StoreFacts>,
     at: NaiveDate,
@@ -1334,7 +1445,12 @@ fn no_config_reason() -> Message {
 
 /// The backup evidence as of `as_of`: the end of the period judged (or
 /// `--as-of`, if earlier); snapshots and drills made after it are left out.
-fn backup_section(stores: &StoreInput<'_>, policies: &Policies, as_of: NaiveDate) -> BackupSection {
+fn backup_section(
+    stores: &StoreInput<'_>,
+    policies: &Policies,
+    from: NaiveDate,
+    as_of: NaiveDate,
+) -> BackupSection {
     let required_copies = policies.rules.backup_copies.required_copies;
     let unavailable = |reason: Message| BackupSection {
         available: false,
@@ -1344,6 +1460,8 @@ fn backup_section(stores: &StoreInput<'_>, policies: &Policies, as_of: NaiveDate
         required_copies,
         last_drill: None,
         restorable_drills: 0,
+        guard: Vec::new(),
+        holds: Vec::new(),
     };
     let facts: &StoreFacts = match stores {
         StoreInput::NoConfig => return unavailable(no_config_reason()),
@@ -1365,6 +1483,7 @@ fn backup_section(stores: &StoreInput<'_>, policies: &Policies, as_of: NaiveDate
         id: s.meta.id.as_str().to_string(),
         created_at: s.meta.created_at,
         copies: s.stores.len() as u64,
+        suspect: s.meta.suspect.is_some(),
     };
     let rows = facts
         .labels
@@ -1422,7 +1541,87 @@ fn backup_section(stores: &StoreInput<'_>, policies: &Policies, as_of: NaiveDate
             .iter()
             .filter(|d| !matches!(d.status, crate::catalog::drill::Status::Failed))
             .count() as u64,
+        guard: guard_events(facts, from, as_of),
+        holds: facts
+            .holds
+            .iter()
+            .filter(|h| local(&h.since) <= as_of)
+            .map(|h| HoldRow {
+                snapshot: h.id.clone(),
+                since: h.since,
+                reason: h.reason.clone(),
+            })
+            .collect(),
     }
+}
+
+/// The deletion guard's events a report of `[from, as_of]` shows: suspect
+/// snapshots taken in it, and those taken before it that nobody had
+/// acknowledged by its first day (a drop that stands is still news).
+fn guard_events(facts: &StoreFacts, from: NaiveDate, as_of: NaiveDate) -> Vec<GuardEvent> {
+    let local = |t: &DateTime<FixedOffset>| crate::calendar::local_date_of(t);
+    let mut out: Vec<GuardEvent> = facts
+        .snapshots
+        .iter()
+        .filter(|v| local(&v.meta.created_at) <= as_of)
+        .filter_map(|v| {
+            let s = v.meta.suspect.as_ref()?;
+            let id = v.meta.id.as_str();
+            let acknowledged = facts
+                .guard_acks
+                .iter()
+                .find(|a| a.id == id && local(&a.at) <= as_of)
+                .map(|a| GuardAck {
+                    at: a.at,
+                    reason: a.reason.clone(),
+                });
+            let taken = local(&v.meta.created_at);
+            let stands_at_start = acknowledged.as_ref().is_none_or(|a| local(&a.at) >= from);
+            (taken >= from || stands_at_start).then(|| GuardEvent {
+                snapshot: id.to_string(),
+                taken_at: v.meta.created_at,
+                previous: s.previous.clone(),
+                previous_held: facts.holds.iter().any(|h| h.id == s.previous),
+                tables: s.tables.clone(),
+                dropped_tables: s.dropped_tables.clone(),
+                identifiers_gone: s.identifiers_gone,
+                schema_changed: s.schema_changed,
+                acknowledged,
+            })
+        })
+        .collect();
+    // An acknowledged snapshot retention has since removed: its
+    // acknowledgement recorded what the guard saw.
+    for a in &facts.guard_acks {
+        let Some((taken_at, s)) = &a.event else {
+            continue;
+        };
+        let taken = local(taken_at);
+        if out.iter().any(|e| e.snapshot == a.id)
+            || facts.snapshots.iter().any(|v| v.meta.id.as_str() == a.id)
+            || taken > as_of
+            || (taken < from && local(&a.at) < from)
+        {
+            continue;
+        }
+        out.push(GuardEvent {
+            snapshot: a.id.clone(),
+            taken_at: *taken_at,
+            previous: s.previous.clone(),
+            previous_held: facts.holds.iter().any(|h| h.id == s.previous),
+            tables: s.tables.clone(),
+            dropped_tables: s.dropped_tables.clone(),
+            identifiers_gone: s.identifiers_gone,
+            schema_changed: s.schema_changed,
+            // Acknowledged after the day judged: it still stood then.
+            acknowledged: (local(&a.at) <= as_of).then(|| GuardAck {
+                at: a.at,
+                reason: a.reason.clone(),
+            }),
+        });
+    }
+    out.sort_by(|a, b| (a.taken_at, &a.snapshot).cmp(&(b.taken_at, &b.snapshot)));
+    out
 }
 
 /// Archive completeness for the periods that overlap the report's, as `check` judges them.

@@ -564,6 +564,12 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
         )?;
         s.key_value(w.c_taken_at, V::Dt(b.newest.as_ref().map(|n| n.created_at)))?;
         s.key_value(w.copies, V::N(b.newest.as_ref().map(|n| n.copies)))?;
+        if b.newest.as_ref().is_some_and(|n| n.suspect) {
+            s.key_value(
+                lang.choose("Nghi ngờ", "Suspect"),
+                t(super::evidence::guard_words(lang).suspect),
+            )?;
+        }
         s.key_value(w.required, V::N(Some(u64::from(b.required_copies))))?;
         let d = b.last_drill.as_ref();
         s.key_value(w.last_drill, t(d.map_or(w.none, |d| d.id.as_str())))?;
@@ -602,6 +608,38 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
                 V::Dt(st.newest.as_ref().map(|n| n.created_at)),
                 V::N(st.newest.as_ref().map(|n| n.copies)),
             ])?;
+        }
+        // The deletion guard's events, then the snapshots held.
+        let g = super::evidence::guard_words(lang);
+        s.gap();
+        s.key_value(
+            g.heading,
+            t(if r.backup.guard.is_empty() {
+                g.none
+            } else {
+                ""
+            }),
+        )?;
+        if !b.guard.is_empty() {
+            s.header(&g.columns)?;
+            for e in &b.guard {
+                let c = super::evidence::guard_cells(e, lang);
+                s.line(vec![
+                    t(&e.snapshot),
+                    V::Dt(Some(e.taken_at)),
+                    t(c.what.join("; ")),
+                    t(&c.previous),
+                    t(&c.acknowledged),
+                ])?;
+            }
+        }
+        if !b.holds.is_empty() {
+            s.gap();
+            s.key_value(g.holds, t(""))?;
+            s.header(&g.hold_columns)?;
+            for h in &b.holds {
+                s.line(vec![t(&h.snapshot), V::Dt(Some(h.since)), t(&h.reason)])?;
+            }
         }
     }
     wb.push_worksheet(s.ws);
