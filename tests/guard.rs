@@ -146,17 +146,28 @@ fn sixty_percent_of_the_equipment_deleted_holds_the_last_good_copy_until_acknowl
     let again = v["id"].as_str().unwrap().to_string();
 
     // Acknowledged (a planned clean-up after all): status is clean, latest is latest.
-    fx.run(&["guard", "ack", &bad, "--reason", "dọn dữ liệu thử nghiệm"])
-        .ok();
-    fx.run(&["guard", "ack", &again, "--reason", "dọn dữ liệu thử nghiệm"])
-        .ok();
+    // One drop, one acknowledgement: the newest covers the earlier night's.
+    let acked = fx
+        .run(&[
+            "guard",
+            "ack",
+            &again,
+            "--reason",
+            "dọn dữ liệu thử nghiệm",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(acked["also"], serde_json::json!([bad]), "{acked:#}");
     fx.run(&["status"]).ok();
     let other = fx.path().join("latest.db");
     fx.run(&["restore", "latest", "--to", other.to_str().unwrap()])
         .ok();
     assert_eq!(count(&other, "equipment"), after);
-    // And the next backup compares with the acknowledged one: no drop, no mark.
-    let v = backup(&fx, &[], 0);
+    // And the next backup (now: after the acknowledgement, which a backup
+    // dated before it does not believe yet) compares with the acknowledged
+    // one: no drop, no mark.
+    let v = fx.run(&["backup", "--json"]).ok().json();
     assert!(v.get("suspect").is_none(), "{v:#}");
     // A store added later gets the acknowledgements (and the hold) from sync.
     let b = fx.path().join("store-b");
@@ -450,6 +461,16 @@ fn the_report_shows_the_guard_events_as_evidence_under_art6_and_art12() {
     ] {
         assert!(html.contains(want), "the HTML lacks {want}");
     }
+    // In section 5 (backups), where the article note points.
+    let section5 = html
+        .split("<section id=\"backup\"")
+        .nth(1)
+        .and_then(|s| s.split("<section").next())
+        .unwrap();
+    assert!(
+        section5.contains("id=\"guard-table\"") && section5.contains("id=\"holds-table\""),
+        "the guard's tables are not in section 5"
+    );
     let wanted = format!("bảng equipment {} → {} dòng", vi_int(before), vi_int(after));
     assert!(html.contains(&wanted), "the HTML lacks {wanted}");
     let md = report_text(&fx, "md", "en");
@@ -463,7 +484,7 @@ fn the_report_shows_the_guard_events_as_evidence_under_art6_and_art12() {
     let pdf = report_text(&fx, "pdf", "vi");
     let body = pdf.split("Nơi nhận").next().unwrap();
     assert!(
-        body.contains("lần sao lưu thấy dữ liệu giảm bất thường (Điều 6, Điều 12)")
+        body.contains("ghi nhận 1 bản sao lưu có dữ liệu giảm bất thường (Điều 6, Điều 12)")
             && body.contains("chưa có ai xác nhận"),
         "{body}"
     );
@@ -547,5 +568,47 @@ fn retention_keeps_a_suspect_snapshot_until_acknowledged_and_the_event_outlives_
             .iter()
             .any(|t| t["table"] == "equipment"),
         "{e:#}"
+    );
+}
+
+/// An acknowledgement signed by a trusted key but dated in 2099 (a host with
+/// a wrong clock) is not believed yet: `status` still exits 1, prune keeps
+/// the snapshot, the report calls it not acknowledged.
+#[test]
+fn an_acknowledgement_dated_in_2099_is_not_believed() {
+    let fx = Fixture::new();
+    let db = demo(&fx);
+    backup(&fx, &[], 0);
+    sql(&db, "DELETE FROM equipment WHERE rowid % 5 < 3;");
+    let bad = backup(&fx, &[], 1)["id"].as_str().unwrap().to_string();
+    let dir = fx.store.join("guard");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{bad}.json"));
+    std::fs::write(
+        &path,
+        serde_json::to_vec_pretty(&serde_json::json!({
+            "id": bad,
+            "reason": "từ tương lai",
+            "acknowledged_at": "2099-01-01T08:00:00+07:00",
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    fx.sign(&path, eqvault::trust::Kind::GuardAck);
+    fx.run(&["status"]).code(1);
+    let v = report_json(&fx);
+    assert!(
+        v["backup"]["guard"][0]["acknowledged"].is_null(),
+        "{:#}",
+        v["backup"]
+    );
+    let plan = fx.run(&["prune", "--dry-run", "--json"]).ok().json();
+    assert!(
+        plan["keep"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == bad.as_str()),
+        "{plan:#}"
     );
 }

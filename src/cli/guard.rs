@@ -34,6 +34,15 @@ pub async fn run(c: Cmd, vault: &Vault, out: &Out) -> anyhow::Result<Exit> {
                 ("reason", &crate::sanitize::for_terminal(&o.reason)),
             ],
         ));
+        if !o.also.is_empty() {
+            out.line(lang.t(
+                "guard-acked-also",
+                &[
+                    ("count", &o.also.len().to_string()),
+                    ("ids", &o.also.join(", ")),
+                ],
+            ));
+        }
     }
     for (store, e) in &o.stores {
         if let Some(e) = e {

@@ -28,7 +28,7 @@ prune-reason-quarterly = quarterly { $bucket } (floor)
 prune-reason-drilled = newest snapshot that passed a drill (floor)
 prune-reason-held = held (floor)
 prune-reason-future = dated in the future ({ $when }): kept until its time comes
-prune-reason-suspect = marked suspect by the deletion guard and not acknowledged: evidence, kept until `eqvault guard ack`
+prune-reason-suspect = marked suspect by the deletion guard and no acknowledgement records it yet: evidence, kept until `eqvault guard ack`
 
 hold-held = held { $id } in { $store }
 hold-released = released { $id } in { $store }
@@ -285,6 +285,7 @@ backup-guard-schema = the database's schema changed
 backup-guard-todo = look at the database now; if this is damage, restore { $previous } by its id (eqvault restore { $previous } --to PATH); if the drop was planned: eqvault guard ack { $id } --reason "…"
 backup-warn-guard-hold = the last good snapshot could not be held in { $store }: { $why }; hold it by hand (eqvault hold ID --reason …)
 guard-acked = acknowledged snapshot { $id }: { $reason }; status no longer counts it, and it is the baseline of the next backup
+guard-acked-also = the same drop: also acknowledged { $count } earlier suspect snapshots (compared with the same last good one): { $ids }
 guard-ack-store-failed = { $store } did not take the acknowledgement: { $why } — once it is fixed, run the same command again
 backup-sizes = database { $database } → encrypted object { $object }  sha256 { $sha }
 backup-store-ok = { $store }

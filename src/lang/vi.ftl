@@ -28,7 +28,7 @@ prune-reason-quarterly = bản theo quý { $bucket } (mức sàn, Điều 12.1)
 prune-reason-drilled = bản mới nhất đã diễn tập phục hồi đạt (mức sàn)
 prune-reason-held = đang được giữ (mức sàn)
 prune-reason-future = ghi ngày trong tương lai ({ $when }): giữ đến khi tới ngày đó
-prune-reason-suspect = bị bộ bảo vệ chống xoá dữ liệu đánh dấu nghi vấn và chưa được xác nhận: là bằng chứng, giữ đến khi có `eqvault guard ack`
+prune-reason-suspect = bị bộ bảo vệ chống xoá dữ liệu đánh dấu nghi vấn và chưa có bản xác nhận ghi lại: là bằng chứng, giữ đến khi có `eqvault guard ack`
 
 hold-held = đã giữ { $id } ở { $store }
 hold-released = đã thôi giữ { $id } ở { $store }
@@ -285,6 +285,7 @@ backup-guard-schema = cấu trúc (schema) của cơ sở dữ liệu đã thay 
 backup-guard-todo = kiểm tra cơ sở dữ liệu ngay; nếu đây là sự cố, khôi phục bản { $previous } theo mã (eqvault restore { $previous } --to PATH); nếu việc xoá đã được lên kế hoạch: eqvault guard ack { $id } --reason "…"
 backup-warn-guard-hold = không giữ được bản sao lưu tốt gần nhất trong { $store }: { $why }; hãy giữ bằng tay (eqvault hold ID --reason …)
 guard-acked = đã xác nhận bản sao lưu { $id }: { $reason }; status không còn báo bản này, và nó là mốc so sánh của lần sao lưu sau
+guard-acked-also = cùng lần giảm dữ liệu đó, đã xác nhận cả { $count } bản nghi vấn trước (so với cùng bản tốt gần nhất): { $ids }
 guard-ack-store-failed = { $store } không nhận bản xác nhận: { $why } — khi đã khắc phục, chạy lại đúng lệnh này
 backup-sizes = cơ sở dữ liệu { $database } → đối tượng mã hoá { $object }  sha256 { $sha }
 backup-store-ok = { $store }

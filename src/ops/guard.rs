@@ -95,7 +95,29 @@ pub async fn ack_records(store: &Store, vet: &Vetting) -> Result<Vec<Ack>, Store
         },
     )
     .await?;
-    Ok(read.good.into_iter().map(|(_, a, _)| a).collect())
+    // Dated in the future (a wrong clock): not believed yet.
+    Ok(read
+        .good
+        .into_iter()
+        .map(|(_, a, _)| a)
+        .filter(|a| !vet.is_future(&a.acknowledged_at))
+        .collect())
+}
+
+/// The snapshots whose acknowledgement records what the guard saw (made by
+/// this version on): retention may remove them, the record keeps the event.
+pub async fn recorded(sv: &Survey, vet: &Vetting) -> BTreeSet<SnapshotId> {
+    let mut out = BTreeSet::new();
+    for s in sv.stores.iter().flatten() {
+        if let Ok(a) = ack_records(s, vet).await {
+            out.extend(
+                a.into_iter()
+                    .filter(|a| a.taken_at.is_some() && a.suspect.is_some())
+                    .map(|a| a.id),
+            );
+        }
+    }
+    out
 }
 
 /// Every snapshot acknowledged in any store the survey opened.
@@ -170,7 +192,10 @@ pub struct Acked {
     pub id: String,
     /// Why.
     pub reason: String,
-    /// Per store: (label, error when it did not take the record).
+    /// Earlier suspect snapshots of the same drop (compared with the same
+    /// last good one), acknowledged with it.
+    pub also: Vec<String>,
+    /// Per store: (label, error when it did not take every record).
     pub stores: Vec<(String, Option<String>)>,
 }
 
@@ -211,41 +236,65 @@ pub async fn ack(
             "snapshot {id} is not marked suspect: there is nothing to acknowledge"
         )));
     };
-    let a = Ack {
-        id: id.clone(),
+    // The same drop, seen again each night while it stood: the earlier
+    // suspect snapshots compared with the same last good one, not yet
+    // acknowledged, are acknowledged with it (one drop, one acknowledgement).
+    let acked = acknowledged(&sv, &vet).await;
+    let earlier: Vec<&SnapshotView> = all
+        .iter()
+        .filter(|e| {
+            e.meta.created_at < v.meta.created_at
+                && unacknowledged(e, &acked)
+                && e.meta
+                    .suspect
+                    .as_ref()
+                    .is_some_and(|x| x.previous == suspect.previous)
+        })
+        .collect();
+    let at = now.with_timezone(&catalog::vietnam());
+    let record = |v: &SnapshotView, suspect: crate::guard::Suspicion| Ack {
+        id: v.meta.id.clone(),
         reason: reason.to_string(),
-        acknowledged_at: now.with_timezone(&catalog::vietnam()),
+        acknowledged_at: at,
         vault: cfg.database.vault.clone(),
         taken_at: Some(v.meta.created_at),
         suspect: Some(suspect),
     };
-    let body = Bytes::from(serde_json::to_vec_pretty(&a).expect("an ack serialises"));
+    let mut records = vec![record(v, suspect.clone())];
+    records.extend(
+        earlier
+            .iter()
+            .filter_map(|e| Some(record(e, e.meta.suspect.clone()?))),
+    );
     let mut stores = Vec::new();
     for (i, s) in sv.stores.iter().enumerate() {
-        let res = match s {
-            Some(s) if sv.invs[i].is_some() => match s
-                .put_signed(
-                    &a.key(),
-                    body.clone(),
-                    crate::trust::Kind::GuardAck,
-                    &signer,
-                )
-                .await
-            {
-                Ok(()) | Err(StoreError::Exists { .. }) => None,
-                Err(e) => Some(e.to_string()),
-            },
-            _ => Some(
-                sv.errors[i]
-                    .as_ref()
-                    .map_or("store unavailable".into(), ToString::to_string),
-            ),
-        };
+        let mut res = None;
+        for a in &records {
+            let body = Bytes::from(serde_json::to_vec_pretty(a).expect("an ack serialises"));
+            res = match s {
+                Some(s) if sv.invs[i].is_some() => match s
+                    .put_signed(&a.key(), body, crate::trust::Kind::GuardAck, &signer)
+                    .await
+                {
+                    Ok(()) | Err(StoreError::Exists { .. }) => None,
+                    Err(e) => Some(e.to_string()),
+                },
+                _ => Some(
+                    sv.errors[i]
+                        .as_ref()
+                        .map_or("store unavailable".into(), ToString::to_string),
+                ),
+            };
+            if res.is_some() {
+                break;
+            }
+        }
         stores.push((sv.labels[i].clone(), res));
     }
     Ok(Acked {
         id: id.to_string(),
-        reason: a.reason,
+        reason: reason.to_string(),
+        also: records[1..].iter().map(|a| a.id.to_string()).collect(),
         stores,
     })
 }

@@ -19,8 +19,7 @@ use crate::config::{Config, Keep, Retention};
 use crate::store::{Store, StoreError};
 
 /// Why prune keeps a snapshot the deletion guard marked and nobody acknowledged.
-pub const SUSPECT_REASON: &str =
-    "marked suspect by the deletion guard and not acknowledged: evidence, kept until `guard ack`";
+pub const SUSPECT_REASON: &str = "marked suspect by the deletion guard and no acknowledgement records it yet: evidence, kept until `guard ack`";
 
 /// Where holds live in a store.
 pub const HOLDS: &str = "holds";
@@ -376,19 +375,19 @@ pub async fn prune(
     let (mut keep, mut remove): (Vec<_>, Vec<_>) =
         decisions.into_iter().partition(|d| !d.reasons.is_empty());
     // A snapshot the deletion guard marked is the evidence of the drop:
-    // nobody has looked at it yet, so retention does not rotate it away.
-    // Once acknowledged, the acknowledgement carries its figures.
-    let acked = super::guard::acknowledged(&sv, &vet).await;
+    // retention keeps it until an acknowledgement records what the guard saw
+    // (the report then shows the event from that record).
+    let recorded = super::guard::recorded(&sv, &vet).await;
     let (standing, rest): (Vec<_>, Vec<_>) = remove.into_iter().partition(|d| {
         all.iter()
-            .any(|v| v.meta.id == d.id && super::guard::unacknowledged(v, &acked))
+            .any(|v| v.meta.id == d.id && super::guard::unacknowledged(v, &recorded))
     });
     remove = rest;
     keep.extend(standing.into_iter().map(|d| Decision {
         id: d.id,
         reasons: vec![SUSPECT_REASON.into()],
     }));
-    keep.sort_by(|a, b| a.id.cmp(&b.id));
+    keep.sort_by(|a, b| b.id.cmp(&a.id)); // newest first, as the plan lists them
     // Genuine snapshots dated in the future are nobody's to judge yet.
     let mut future: BTreeMap<SnapshotId, DateTime<FixedOffset>> = BTreeMap::new();
     for inv in sv.invs.iter().flatten() {

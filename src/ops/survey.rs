@@ -530,7 +530,17 @@ pub async fn store_facts(cfg: &Config) -> Result<StoreFacts, OpsError> {
     facts
         .guard_acks
         .sort_by(|a, b| (&a.id, a.at).cmp(&(&b.id, b.at)));
-    facts.guard_acks.dedup_by(|a, b| a.id == b.id);
+    // The earliest says when and why; any copy made by this version on
+    // says what the guard saw.
+    facts.guard_acks.dedup_by(|later, kept| {
+        if later.id != kept.id {
+            return false;
+        }
+        if kept.event.is_none() {
+            kept.event = later.event.take();
+        }
+        true
+    });
     facts
         .guard_acks
         .sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));

@@ -315,13 +315,17 @@ fn guard_paragraph(out: &mut String, r: &Report, lang: Lang) {
         events.len(),
         esc(&match lang {
             Lang::Vi => format!(
-                "Trong kỳ, {} lần sao lưu thấy dữ liệu giảm bất thường (Điều 6, Điều 12): {}.",
+                "Bộ bảo vệ chống xoá dữ liệu ghi nhận {} bản sao lưu có dữ liệu giảm bất thường (Điều 6, Điều 12), trong kỳ hoặc từ trước kỳ mà chưa được xác nhận khi kỳ bắt đầu: {}.",
                 lang.int(events.len() as u64),
                 told.join("; ")
             ),
             Lang::En => format!(
-                "In the period, {} backups saw the data drop abnormally (Art. 6, Art. 12): {}.",
-                lang.int(events.len() as u64),
+                "The deletion guard recorded {} in which the data dropped abnormally (Art. 6, Art. 12), in the period or before it and not acknowledged when it began: {}.",
+                if events.len() == 1 {
+                    "1 snapshot".to_string()
+                } else {
+                    format!("{} snapshots", lang.int(events.len() as u64))
+                },
                 told.join("; ")
             ),
         })

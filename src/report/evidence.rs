@@ -383,7 +383,7 @@ pub fn guard_words(lang: Lang) -> GuardWords {
     match lang {
         Lang::Vi => GuardWords {
             heading: "Dữ liệu giảm bất thường (Điều 6, Điều 12)",
-            intro: "Mỗi lần sao lưu, eqvault so sánh cơ sở dữ liệu với bản sao lưu tốt gần nhất. Khi một bảng mất nhiều dòng, nhiều mã định danh biến mất, một bảng bị xoá hoặc cấu trúc thay đổi, bản sao lưu mới vẫn được lưu làm bằng chứng nhưng bị đánh dấu nghi vấn, và bản tốt gần nhất được giữ lại, không bị xoá theo chính sách lưu giữ, cho đến khi có người kiểm tra và xác nhận (eqvault guard ack).",
+            intro: "Mỗi lần sao lưu, eqvault so sánh cơ sở dữ liệu với bản sao lưu tốt gần nhất. Khi một bảng mất nhiều dòng, nhiều mã định danh biến mất, một bảng bị xoá hoặc cấu trúc thay đổi, bản sao lưu mới vẫn được lưu làm bằng chứng nhưng bị đánh dấu nghi vấn, và bản tốt gần nhất được giữ lại (chính sách lưu giữ không xoá bản đó). Cảnh báo còn cho đến khi có người kiểm tra và xác nhận (eqvault guard ack); bảng dưới liệt kê các bản nghi vấn trong kỳ và các bản từ trước kỳ chưa được xác nhận khi kỳ bắt đầu.",
             none: "Không có lần sao lưu nào thấy dữ liệu giảm bất thường trong kỳ.",
             columns: [
                 "Bản sao lưu bị đánh dấu",
@@ -398,7 +398,7 @@ pub fn guard_words(lang: Lang) -> GuardWords {
         },
         Lang::En => GuardWords {
             heading: "Abnormal data drops (Art. 6, Art. 12)",
-            intro: "At every backup eqvault compares the database with the last good snapshot. When a table loses many rows, many identifiers vanish, a table is dropped or the schema changes, the new snapshot is still stored as evidence but marked suspect, and the last good one is held from retention until someone looks and acknowledges it (eqvault guard ack).",
+            intro: "At every backup eqvault compares the database with the last good snapshot. When a table loses many rows, many identifiers vanish, a table is dropped or the schema changes, the new snapshot is still stored as evidence but marked suspect, and the last good one is held (retention does not remove it). The warning stands until someone looks and acknowledges it (eqvault guard ack); the table lists the suspect snapshots of the period and those from before it not acknowledged when it began.",
             none: "No backup saw an abnormal drop in the period.",
             columns: [
                 "Snapshot marked",
@@ -444,6 +444,7 @@ pub fn guard_note(a: &super::model::ArticleRow, lang: Lang) -> Option<String> {
             "{} lần sao lưu thấy dữ liệu giảm bất thường (xem mục 5)",
             lang.int(n)
         ),
+        Lang::En if n == 1 => "1 backup saw an abnormal data drop (see section 5)".into(),
         Lang::En => format!(
             "{} backups saw an abnormal data drop (see section 5)",
             lang.int(n)

@@ -433,7 +433,12 @@ fn summary(out: &mut String, r: &Report, lang: Lang) {
         if let Some(note) = super::evidence::guard_note(a, lang) {
             let _ = write!(
                 out,
-                "<div class=\"why guard-note\"><span class=\"status not_met\">{}</span></div>",
+                "<div class=\"why guard-note\"><span class=\"status {}\">{}</span></div>",
+                if r.backup.guard.iter().any(|e| e.acknowledged.is_none()) {
+                    "not_met"
+                } else {
+                    "warning"
+                },
                 esc(&note)
             );
         }
@@ -530,9 +535,7 @@ pub(super) fn schools(out: &mut String, r: &Report, lang: Lang) {
         num(out, s.findings, true, lang);
         out.push_str("</tr>");
     }
-    out.push_str("</tbody></table>");
-    guard(out, r, lang);
-    out.push_str("</section>");
+    out.push_str("</tbody></table></section>");
 }
 
 /// The deletion guard's events and the snapshots held (inside section 5).
@@ -1040,7 +1043,9 @@ pub(super) fn backup(out: &mut String, r: &Report, lang: Lang) {
         }
         out.push_str("</tr>");
     }
-    out.push_str("</tbody></table></section>");
+    out.push_str("</tbody></table>");
+    guard(out, r, lang);
+    out.push_str("</section>");
 }
 
 fn archive_state(s: ArchiveState, lang: Lang) -> (&'static str, &'static str) {

@@ -1560,6 +1560,13 @@ fn backup_section(
 /// acknowledged by its first day (a drop that stands is still news).
 fn guard_events(facts: &StoreFacts, from: NaiveDate, as_of: NaiveDate) -> Vec<GuardEvent> {
     let local = |t: &DateTime<FixedOffset>| crate::calendar::local_date_of(t);
+    // Held by the day judged (a hold placed later says nothing of then).
+    let held = |id: &str| {
+        facts
+            .holds
+            .iter()
+            .any(|h| h.id == id && local(&h.since) <= as_of)
+    };
     let mut out: Vec<GuardEvent> = facts
         .snapshots
         .iter()
@@ -1581,7 +1588,7 @@ fn guard_events(facts: &StoreFacts, from: NaiveDate, as_of: NaiveDate) -> Vec<Gu
                 snapshot: id.to_string(),
                 taken_at: v.meta.created_at,
                 previous: s.previous.clone(),
-                previous_held: facts.holds.iter().any(|h| h.id == s.previous),
+                previous_held: held(&s.previous),
                 tables: s.tables.clone(),
                 dropped_tables: s.dropped_tables.clone(),
                 identifiers_gone: s.identifiers_gone,
@@ -1608,7 +1615,7 @@ fn guard_events(facts: &StoreFacts, from: NaiveDate, as_of: NaiveDate) -> Vec<Gu
             snapshot: a.id.clone(),
             taken_at: *taken_at,
             previous: s.previous.clone(),
-            previous_held: facts.holds.iter().any(|h| h.id == s.previous),
+            previous_held: held(&s.previous),
             tables: s.tables.clone(),
             dropped_tables: s.dropped_tables.clone(),
             identifiers_gone: s.identifiers_gone,

@@ -566,7 +566,7 @@ pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, ReportError> {
         s.key_value(w.copies, V::N(b.newest.as_ref().map(|n| n.copies)))?;
         if b.newest.as_ref().is_some_and(|n| n.suspect) {
             s.key_value(
-                lang.choose("Nghi ngờ", "Suspect"),
+                lang.choose("Nghi vấn", "Suspect"),
                 t(super::evidence::guard_words(lang).suspect),
             )?;
         }
