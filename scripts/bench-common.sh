@@ -15,7 +15,7 @@ bench_tools() {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   fi
   if [ -n "${EQVAULT_BIN:-}" ]; then
-    EQ=$EQVAULT_BIN
+    EQ=$(realpath "$EQVAULT_BIN")   # the benchmarks run from their data folder
   else
     cargo build --release --locked -q
     EQ=$PWD/target/release/eqvault
