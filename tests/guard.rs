@@ -37,6 +37,15 @@ fn backup(fx: &Fixture, args: &[&str], code: i32) -> serde_json::Value {
     fx.run(&a).code(code).json()
 }
 
+/// A good backup, 60 % of the equipment deleted, a backup that trips the
+/// guard (exit 1): (the last good snapshot, the suspect one).
+fn trip(fx: &Fixture, db: &Path) -> (String, String) {
+    let good = backup(fx, &[], 0)["id"].as_str().unwrap().to_string();
+    sql(db, "DELETE FROM equipment WHERE rowid % 5 < 3;");
+    let bad = backup(fx, &[], 1)["id"].as_str().unwrap().to_string();
+    (good, bad)
+}
+
 /// A file named `name` anywhere under `root`.
 fn find(root: &Path, name: &str) -> Option<PathBuf> {
     walkdir::WalkDir::new(root)
@@ -384,11 +393,9 @@ fn report_text(fx: &Fixture, format: &str, lang: &str) -> String {
 fn the_report_shows_the_guard_events_as_evidence_under_art6_and_art12() {
     let fx = Fixture::new();
     let db = demo(&fx);
-    let good = backup(&fx, &[], 0)["id"].as_str().unwrap().to_string();
     let before = count(&db, "equipment");
-    sql(&db, "DELETE FROM equipment WHERE rowid % 5 < 3;");
+    let (good, bad) = trip(&fx, &db);
     let after = count(&db, "equipment");
-    let bad = backup(&fx, &[], 1)["id"].as_str().unwrap().to_string();
 
     let v = report_json(&fx);
     let b = &v["backup"];
@@ -518,9 +525,7 @@ fn retention_keeps_a_suspect_snapshot_until_acknowledged_and_the_event_outlives_
         "\n[retention]\nkeep_last = 1\nkeep_daily = 0\nkeep_weekly = 0\nkeep_monthly = 0\nkeep_yearly = 0\n",
     );
     std::fs::write(&fx.config, cfg).unwrap();
-    let good = backup(&fx, &[], 0)["id"].as_str().unwrap().to_string();
-    sql(&db, "DELETE FROM equipment WHERE rowid % 5 < 3;");
-    let bad = backup(&fx, &[], 1)["id"].as_str().unwrap().to_string();
+    let (good, bad) = trip(&fx, &db);
     // The deletion was planned after all: the next backup says so, and one more follows.
     let planned = backup(&fx, &["--expect-drop"], 0)["id"]
         .as_str()
@@ -578,9 +583,7 @@ fn retention_keeps_a_suspect_snapshot_until_acknowledged_and_the_event_outlives_
 fn an_acknowledgement_dated_in_2099_is_not_believed() {
     let fx = Fixture::new();
     let db = demo(&fx);
-    backup(&fx, &[], 0);
-    sql(&db, "DELETE FROM equipment WHERE rowid % 5 < 3;");
-    let bad = backup(&fx, &[], 1)["id"].as_str().unwrap().to_string();
+    let (_, bad) = trip(&fx, &db);
     let dir = fx.store.join("guard");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{bad}.json"));

@@ -418,10 +418,10 @@ pub fn guard_words(lang: Lang) -> GuardWords {
 pub fn guard_cells(g: &super::model::GuardEvent, lang: Lang) -> GuardCells {
     let vi = lang == Lang::Vi;
     GuardCells {
-        what: crate::guard::describe(&g.suspicion(), vi, |n| lang.int(n)),
+        what: crate::guard::describe(&g.suspect, vi, |n| lang.int(n)),
         previous: format!(
             "{} ({})",
-            g.previous,
+            g.suspect.previous,
             if g.previous_held {
                 lang.choose("đã giữ lại", "held")
             } else {

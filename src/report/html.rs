@@ -572,7 +572,7 @@ fn guard(out: &mut String, r: &Report, lang: Lang) {
                 out,
                 "<tr data-snapshot=\"{}\" data-previous=\"{}\" data-held=\"{}\" data-acknowledged=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{ack}</td></tr>",
                 esc(&e.snapshot),
-                esc(&e.previous),
+                esc(&e.suspect.previous),
                 e.previous_held,
                 e.acknowledged.is_some(),
                 esc(&e.snapshot),

@@ -626,33 +626,14 @@ pub struct GuardEvent {
     pub snapshot: String,
     /// When it was taken.
     pub taken_at: DateTime<FixedOffset>,
-    /// The last good snapshot it was compared with.
-    pub previous: String,
-    /// Whether a trusted hold keeps that snapshot from retention now.
+    /// What the guard saw, as signed: the last good snapshot it was compared
+    /// with (`previous`), the tables, identifiers and schema.
+    #[serde(flatten)]
+    pub suspect: crate::guard::Suspicion,
+    /// Whether a trusted hold kept that last good snapshot from retention by `as_of`.
     pub previous_held: bool,
-    /// Tables that lost rows past the rule.
-    pub tables: Vec<crate::guard::TableLoss>,
-    /// Tables that are gone.
-    pub dropped_tables: Vec<String>,
-    /// Identifiers gone since the last good snapshot (0: under the rule).
-    pub identifiers_gone: u64,
-    /// The schema changed.
-    pub schema_changed: bool,
     /// The acknowledgement by `as_of` (`guard ack`), if any.
     pub acknowledged: Option<GuardAck>,
-}
-
-impl GuardEvent {
-    /// What the guard saw, as the signed metadata records it.
-    pub fn suspicion(&self) -> crate::guard::Suspicion {
-        crate::guard::Suspicion {
-            previous: self.previous.clone(),
-            tables: self.tables.clone(),
-            dropped_tables: self.dropped_tables.clone(),
-            identifiers_gone: self.identifiers_gone,
-            schema_changed: self.schema_changed,
-        }
-    }
 }
 
 /// A suspect snapshot acknowledged.
@@ -1289,8 +1270,8 @@ fn evidence_used(
         date: local(&g.taken_at),
         detail: format!(
             "{}; last good {}{}; {}",
-            crate::guard::figures(&g.suspicion()),
-            g.previous,
+            crate::guard::figures(&g.suspect),
+            g.suspect.previous,
             if g.previous_held { " (held)" } else { "" },
             match &g.acknowledged {
                 Some(a) => format!("acknowledged {}: {}", a.at.to_rfc3339(), a.reason),
@@ -1567,66 +1548,45 @@ fn guard_events(facts: &StoreFacts, from: NaiveDate, as_of: NaiveDate) -> Vec<Gu
             .iter()
             .any(|h| h.id == id && local(&h.since) <= as_of)
     };
-    let mut out: Vec<GuardEvent> = facts
-        .snapshots
+    let in_stores = |id: &str| facts.snapshots.iter().any(|v| v.meta.id.as_str() == id);
+    // Every suspect snapshot in the stores, and every acknowledged one that
+    // retention has removed since (its acknowledgement recorded what the
+    // guard saw).
+    let present = facts.snapshots.iter().filter_map(|v| {
+        Some((
+            v.meta.id.as_str(),
+            v.meta.created_at,
+            v.meta.suspect.as_ref()?,
+        ))
+    });
+    let removed = facts
+        .guard_acks
         .iter()
-        .filter(|v| local(&v.meta.created_at) <= as_of)
-        .filter_map(|v| {
-            let s = v.meta.suspect.as_ref()?;
-            let id = v.meta.id.as_str();
-            let acknowledged = facts
-                .guard_acks
-                .iter()
-                .find(|a| a.id == id && local(&a.at) <= as_of)
-                .map(|a| GuardAck {
-                    at: a.at,
-                    reason: a.reason.clone(),
-                });
-            let taken = local(&v.meta.created_at);
-            let stands_at_start = acknowledged.as_ref().is_none_or(|a| local(&a.at) >= from);
-            (taken >= from || stands_at_start).then(|| GuardEvent {
+        .filter(|a| !in_stores(&a.id))
+        .filter_map(|a| a.event.as_ref().map(|(t, s)| (a.id.as_str(), *t, s)));
+    let mut out: Vec<GuardEvent> = present
+        .chain(removed)
+        .filter_map(|(id, taken_at, s)| {
+            let taken = local(&taken_at);
+            if taken > as_of {
+                return None;
+            }
+            let ack = facts.guard_acks.iter().find(|a| a.id == id);
+            // Acknowledged after the day judged: it still stood then.
+            let acknowledged = ack.filter(|a| local(&a.at) <= as_of).map(|a| GuardAck {
+                at: a.at,
+                reason: a.reason.clone(),
+            });
+            let stood_at_start = ack.is_none_or(|a| local(&a.at) >= from);
+            (taken >= from || stood_at_start).then(|| GuardEvent {
                 snapshot: id.to_string(),
-                taken_at: v.meta.created_at,
-                previous: s.previous.clone(),
+                taken_at,
                 previous_held: held(&s.previous),
-                tables: s.tables.clone(),
-                dropped_tables: s.dropped_tables.clone(),
-                identifiers_gone: s.identifiers_gone,
-                schema_changed: s.schema_changed,
+                suspect: s.clone(),
                 acknowledged,
             })
         })
         .collect();
-    // An acknowledged snapshot retention has since removed: its
-    // acknowledgement recorded what the guard saw.
-    for a in &facts.guard_acks {
-        let Some((taken_at, s)) = &a.event else {
-            continue;
-        };
-        let taken = local(taken_at);
-        if out.iter().any(|e| e.snapshot == a.id)
-            || facts.snapshots.iter().any(|v| v.meta.id.as_str() == a.id)
-            || taken > as_of
-            || (taken < from && local(&a.at) < from)
-        {
-            continue;
-        }
-        out.push(GuardEvent {
-            snapshot: a.id.clone(),
-            taken_at: *taken_at,
-            previous: s.previous.clone(),
-            previous_held: held(&s.previous),
-            tables: s.tables.clone(),
-            dropped_tables: s.dropped_tables.clone(),
-            identifiers_gone: s.identifiers_gone,
-            schema_changed: s.schema_changed,
-            // Acknowledged after the day judged: it still stood then.
-            acknowledged: (local(&a.at) <= as_of).then(|| GuardAck {
-                at: a.at,
-                reason: a.reason.clone(),
-            }),
-        });
-    }
     out.sort_by(|a, b| (a.taken_at, &a.snapshot).cmp(&(b.taken_at, &b.snapshot)));
     out
 }
