@@ -615,3 +615,44 @@ fn an_acknowledgement_dated_in_2099_is_not_believed() {
         "{plan:#}"
     );
 }
+
+/// Someone who can write to the store cannot acknowledge a drop: a genuine
+/// acknowledgement of another snapshot copied under this one's name, and an
+/// unsigned one, acknowledge nothing; `status` still exits 1.
+#[test]
+fn a_replayed_or_unsigned_acknowledgement_acknowledges_nothing() {
+    let fx = Fixture::new();
+    let db = demo(&fx);
+    let (_, first) = trip(&fx, &db);
+    fx.run(&["guard", "ack", &first, "--reason", "đã kiểm tra"])
+        .ok();
+    // A second drop, against the acknowledged snapshot.
+    sql(&db, "DELETE FROM equipment WHERE rowid % 5 < 3;");
+    let second = backup(&fx, &[], 1)["id"].as_str().unwrap().to_string();
+    let dir = fx.store.join("guard");
+    let genuine = dir.join(format!("{first}.json"));
+    let planted = dir.join(format!("{second}.json"));
+    std::fs::copy(&genuine, &planted).unwrap();
+    std::fs::copy(
+        dir.join(format!("{first}.json.sig")),
+        dir.join(format!("{second}.json.sig")),
+    )
+    .unwrap();
+    fx.run(&["status"]).code(1);
+    // Unsigned, with the right name and content.
+    let body = std::fs::read_to_string(&genuine)
+        .unwrap()
+        .replace(&first, &second);
+    std::fs::write(&planted, body).unwrap();
+    std::fs::remove_file(dir.join(format!("{second}.json.sig"))).unwrap();
+    fx.run(&["status"]).code(1);
+    let v = report_json(&fx);
+    let e = v["backup"]["guard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["snapshot"] == second.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("{:#}", v["backup"]));
+    assert!(e["acknowledged"].is_null(), "{e:#}");
+}

@@ -53,6 +53,22 @@ impl Ack {
     pub fn key(&self) -> String {
         ack_key(&self.id)
     }
+
+    /// Parses a record read (and verified) at `key` in a store of `vault`,
+    /// checking it names its own key and was signed for that vault.
+    ///
+    /// # Errors
+    /// Why it is not believed.
+    pub fn parse_in(vault: Option<&str>, key: &str, body: &[u8]) -> Result<Ack, String> {
+        let a: Ack = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+        if a.key() != key {
+            return Err(format!("it acknowledges {} but is stored as {key}", a.id));
+        }
+        if a.vault.as_deref() != vault {
+            return Err(catalog::vault_mismatch(a.vault.as_deref()));
+        }
+        Ok(a)
+    }
 }
 
 /// The key of the acknowledgement of `id`.
@@ -83,16 +99,7 @@ pub async fn ack_records(store: &Store, vet: &Vetting) -> Result<Vec<Ack>, Store
         crate::trust::Kind::GuardAck,
         &vet.trusted,
         |k| k.ends_with(".json"),
-        |key, b| {
-            let a: Ack = serde_json::from_slice(b).map_err(|e| e.to_string())?;
-            if a.key() != key {
-                return Err(format!("it acknowledges {} but is stored as {key}", a.id));
-            }
-            if a.vault.as_deref() != store.vault() {
-                return Err(catalog::vault_mismatch(a.vault.as_deref()));
-            }
-            Ok(a)
-        },
+        |key, b| Ack::parse_in(store.vault(), key, b),
     )
     .await?;
     // Dated in the future (a wrong clock): not believed yet.

@@ -216,13 +216,7 @@ async fn gather_evidence(
             Kind::GuardAck,
             &vet.trusted,
             |k| k.ends_with(".json"),
-            |k, b| {
-                let a: super::guard::Ack = serde_json::from_slice(b).map_err(|e| e.to_string())?;
-                if a.key() != k {
-                    return Err(format!("it acknowledges {} but is stored as {k}", a.id));
-                }
-                Ok(a)
-            },
+            |k, b| super::guard::Ack::parse_in(s.vault(), k, b),
         )
         .await?;
         found.extend(acks.good.iter().map(|(_, a, _)| (a.key(), None)));
